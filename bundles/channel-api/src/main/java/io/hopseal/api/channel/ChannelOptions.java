@@ -1,0 +1,131 @@
+package io.hopseal.api.channel;
+
+import java.time.Duration;
+import java.util.Objects;
+
+import io.hopseal.api.identity.Identifier;
+import io.hopseal.api.identity.TrustPolicy;
+import io.hopseal.api.routing.Route;
+
+/**
+ * How to create a channel (initiator side). Immutable; each {@code with...} returns a changed copy.
+ *
+ * <p>Defaults: XX with AES-GCM/SHA-256, trust everyone who proves an identity (narrow it with
+ * {@link #withTrust(TrustPolicy)} or {@link #withExpectedPeer(Identifier)}), no bound service, handshake timeout 30 s
+ * (radio links are slow), replay window 1024 messages, rekey every 65,536 messages.
+ */
+public final class ChannelOptions {
+    public static final int DEFAULT_REPLAY_WINDOW = 1024;
+    public static final long DEFAULT_REKEY_INTERVAL = 65_536;
+    public static final Duration DEFAULT_HANDSHAKE_TIMEOUT = Duration.ofSeconds(30);
+    public static final long MIN_REKEY_INTERVAL = 64;
+    public static final long MAX_REKEY_INTERVAL = 1L << 20;
+    /** Largest replay window accepted. */
+    public static final int MAX_REPLAY_WINDOW = 1 << 16;
+
+    private final HandshakePattern pattern;
+    private final CipherSuite suite;
+    private final TrustPolicy trust;
+    private final Identifier expectedPeer;
+    private final Route boundService;
+    private final Duration handshakeTimeout;
+    private final int replayWindow;
+    private final long rekeyInterval;
+
+    private ChannelOptions(HandshakePattern pattern, CipherSuite suite, TrustPolicy trust, Identifier expectedPeer,
+                           Route boundService, Duration handshakeTimeout, int replayWindow, long rekeyInterval) {
+        this.pattern = Objects.requireNonNull(pattern, "pattern");
+        this.suite = Objects.requireNonNull(suite, "suite");
+        this.trust = Objects.requireNonNull(trust, "trust");
+        this.expectedPeer = expectedPeer;
+        this.boundService = boundService;
+        this.handshakeTimeout = checkTimeout(handshakeTimeout);
+        this.replayWindow = checkWindow(replayWindow);
+        this.rekeyInterval = checkRekey(rekeyInterval);
+    }
+
+    public static ChannelOptions defaults() {
+        return new ChannelOptions(HandshakePattern.XX, CipherSuite.AESGCM_SHA256, TrustPolicy.everyone(), null, null,
+                DEFAULT_HANDSHAKE_TIMEOUT, DEFAULT_REPLAY_WINDOW, DEFAULT_REKEY_INTERVAL);
+    }
+
+    static Duration checkTimeout(Duration d) {
+        Objects.requireNonNull(d, "handshakeTimeout");
+        if (d.isNegative() || d.isZero() || d.compareTo(Duration.ofHours(1)) > 0) {
+            throw new IllegalArgumentException("handshakeTimeout must be > 0 and <= 1 h, was " + d);
+        }
+        return d;
+    }
+
+    static int checkWindow(int w) {
+        if (w < 64 || w > MAX_REPLAY_WINDOW || (w & 63) != 0) {
+            throw new IllegalArgumentException("replayWindow must be a multiple of 64 in 64.." + MAX_REPLAY_WINDOW + ", was " + w);
+        }
+        return w;
+    }
+
+    static long checkRekey(long r) {
+        // a power of two so it fits the 4-bit exponent the handshake carries (docs/protocol.md)
+        if (r < MIN_REKEY_INTERVAL || r > MAX_REKEY_INTERVAL || Long.bitCount(r) != 1) {
+            throw new IllegalArgumentException("rekeyInterval must be a power of two in " + MIN_REKEY_INTERVAL + ".."
+                    + MAX_REKEY_INTERVAL + " messages, was " + r);
+        }
+        return r;
+    }
+
+    public ChannelOptions withPattern(HandshakePattern p) {
+        return new ChannelOptions(p, suite, trust, expectedPeer, boundService, handshakeTimeout, replayWindow, rekeyInterval);
+    }
+
+    public ChannelOptions withSuite(CipherSuite s) {
+        return new ChannelOptions(pattern, s, trust, expectedPeer, boundService, handshakeTimeout, replayWindow, rekeyInterval);
+    }
+
+    public ChannelOptions withTrust(TrustPolicy t) {
+        return new ChannelOptions(pattern, suite, t, expectedPeer, boundService, handshakeTimeout, replayWindow, rekeyInterval);
+    }
+
+    /** Accept only this peer (sets the trust policy too); required for KK and IK to find the peer's keys. */
+    public ChannelOptions withExpectedPeer(Identifier peer) {
+        return new ChannelOptions(pattern, suite, TrustPolicy.only(peer), Objects.requireNonNull(peer, "peer"),
+                boundService, handshakeTimeout, replayWindow, rekeyInterval);
+    }
+
+    /**
+     * Binds the channel to one service route on the far side: {@link SecureChannel#send(byte[])} goes there, and such
+     * messages carry no inner route (the smallest messages on the wire).
+     */
+    public ChannelOptions withBoundService(Route service) {
+        return new ChannelOptions(pattern, suite, trust, expectedPeer, service == null || service.isEmpty() ? null : service,
+                handshakeTimeout, replayWindow, rekeyInterval);
+    }
+
+    public ChannelOptions withHandshakeTimeout(Duration d) {
+        return new ChannelOptions(pattern, suite, trust, expectedPeer, boundService, d, replayWindow, rekeyInterval);
+    }
+
+    public ChannelOptions withReplayWindow(int w) {
+        return new ChannelOptions(pattern, suite, trust, expectedPeer, boundService, handshakeTimeout, w, rekeyInterval);
+    }
+
+    public ChannelOptions withRekeyInterval(long r) {
+        return new ChannelOptions(pattern, suite, trust, expectedPeer, boundService, handshakeTimeout, replayWindow, r);
+    }
+
+    public HandshakePattern pattern() { return pattern; }
+    public CipherSuite suite() { return suite; }
+    public TrustPolicy trust() { return trust; }
+    /** The expected peer, or null. */
+    public Identifier expectedPeer() { return expectedPeer; }
+    /** The bound service route, or null. */
+    public Route boundService() { return boundService; }
+    public Duration handshakeTimeout() { return handshakeTimeout; }
+    public int replayWindow() { return replayWindow; }
+    public long rekeyInterval() { return rekeyInterval; }
+
+    @Override
+    public String toString() {
+        return "ChannelOptions[" + suite.noiseName(pattern) + ", trust=" + trust + ", bound=" + boundService
+                + ", timeout=" + handshakeTimeout + ", window=" + replayWindow + ", rekey=" + rekeyInterval + "]";
+    }
+}

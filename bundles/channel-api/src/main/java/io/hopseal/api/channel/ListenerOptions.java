@@ -1,0 +1,85 @@
+package io.hopseal.api.channel;
+
+import java.time.Duration;
+import java.util.EnumSet;
+import java.util.Objects;
+import java.util.Set;
+import java.util.function.Consumer;
+
+import io.hopseal.api.identity.TrustPolicy;
+
+/**
+ * How a listener accepts channels (responder side). Immutable; {@code with...} returns a changed copy.
+ *
+ * <p>Defaults: trust everyone who proves an identity, all patterns (XX, KK, IK) and both cipher suites, handshake
+ * timeout 30 s, replay window 1024, rekey every 65,536 messages, no callback for new channels.
+ */
+public final class ListenerOptions {
+    private final TrustPolicy trust;
+    private final Set<HandshakePattern> patterns;
+    private final Duration handshakeTimeout;
+    private final int replayWindow;
+    private final long rekeyInterval;
+    private final Consumer<SecureChannel> onChannel;
+
+    private ListenerOptions(TrustPolicy trust, Set<HandshakePattern> patterns, Duration handshakeTimeout,
+                            int replayWindow, long rekeyInterval, Consumer<SecureChannel> onChannel) {
+        this.trust = Objects.requireNonNull(trust, "trust");
+        if (patterns.isEmpty()) {
+            throw new IllegalArgumentException("patterns must not be empty");
+        }
+        this.patterns = Set.copyOf(patterns);
+        this.handshakeTimeout = ChannelOptions.checkTimeout(handshakeTimeout);
+        this.replayWindow = ChannelOptions.checkWindow(replayWindow);
+        this.rekeyInterval = ChannelOptions.checkRekey(rekeyInterval);
+        this.onChannel = onChannel;
+    }
+
+    public static ListenerOptions defaults() {
+        return new ListenerOptions(TrustPolicy.everyone(), EnumSet.allOf(HandshakePattern.class),
+                ChannelOptions.DEFAULT_HANDSHAKE_TIMEOUT, ChannelOptions.DEFAULT_REPLAY_WINDOW,
+                ChannelOptions.DEFAULT_REKEY_INTERVAL, null);
+    }
+
+    public static ListenerOptions trusting(TrustPolicy trust) {
+        return defaults().withTrust(trust);
+    }
+
+    public ListenerOptions withTrust(TrustPolicy t) {
+        return new ListenerOptions(t, patterns, handshakeTimeout, replayWindow, rekeyInterval, onChannel);
+    }
+
+    public ListenerOptions withPatterns(Set<HandshakePattern> p) {
+        return new ListenerOptions(trust, p, handshakeTimeout, replayWindow, rekeyInterval, onChannel);
+    }
+
+    public ListenerOptions withHandshakeTimeout(Duration d) {
+        return new ListenerOptions(trust, patterns, d, replayWindow, rekeyInterval, onChannel);
+    }
+
+    public ListenerOptions withReplayWindow(int w) {
+        return new ListenerOptions(trust, patterns, handshakeTimeout, w, rekeyInterval, onChannel);
+    }
+
+    public ListenerOptions withRekeyInterval(long r) {
+        return new ListenerOptions(trust, patterns, handshakeTimeout, replayWindow, r, onChannel);
+    }
+
+    /** Called (on the thread that completed the handshake) for each channel once it is open. */
+    public ListenerOptions onChannel(Consumer<SecureChannel> callback) {
+        return new ListenerOptions(trust, patterns, handshakeTimeout, replayWindow, rekeyInterval, callback);
+    }
+
+    public TrustPolicy trust() { return trust; }
+    public Set<HandshakePattern> patterns() { return patterns; }
+    public Duration handshakeTimeout() { return handshakeTimeout; }
+    public int replayWindow() { return replayWindow; }
+    public long rekeyInterval() { return rekeyInterval; }
+    /** The new-channel callback, or null. */
+    public Consumer<SecureChannel> onChannel() { return onChannel; }
+
+    @Override
+    public String toString() {
+        return "ListenerOptions[trust=" + trust + ", patterns=" + patterns + ", timeout=" + handshakeTimeout + "]";
+    }
+}

@@ -1,0 +1,574 @@
+package io.hopseal.impl.channel;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import io.hopseal.api.channel.ChannelException;
+import io.hopseal.api.channel.ChannelState;
+import io.hopseal.api.channel.CloseReason;
+import io.hopseal.api.channel.SecureChannel;
+import io.hopseal.api.identity.Identifier;
+import io.hopseal.api.identity.Identity;
+import io.hopseal.api.routing.Address;
+import io.hopseal.api.routing.Message;
+import io.hopseal.api.routing.Registration;
+import io.hopseal.api.routing.Route;
+import io.hopseal.api.routing.SendResult;
+import io.hopseal.api.routing.WorkerContext;
+import io.hopseal.impl.routing.Counters;
+import io.hopseal.wire.Envelope;
+import io.hopseal.wire.MalformedMessageException;
+
+/**
+ * One end of a channel: the thin adapter between the router and the sans-I/O {@link Handshake} and
+ * {@link TransportCrypto}. It owns two local addresses: the short <em>remote</em> address the peer sends ciphertext
+ * to (it travels on the wire), and a long random <em>local</em> address that local workers send plaintext to (it
+ * never appears on the wire in clear). State changes happen under this object's lock; messages are sent and
+ * delivered after the lock is released, so two channels never wait on each other.
+ */
+final class ChannelEndpoint implements SecureChannel {
+    private static final Logger LOG = LoggerFactory.getLogger(ChannelEndpoint.class);
+    private static final int QUEUE_CAPACITY = 1024;
+    /** How many epochs a receiver derives forward at most for one message. */
+    static final int MAX_SKIP_EPOCHS = 256;
+
+    private final DefaultSecureChannelService service;
+    private final boolean initiator;
+    private final int window;
+    private final Duration handshakeTimeout;
+    private final Counters counters = new Counters();
+    private final CompletableFuture<SecureChannel> opened = new CompletableFuture<>();
+    private final CompletableFuture<CloseReason> closed = new CompletableFuture<>();
+    private final LinkedBlockingQueue<Message> queue = new LinkedBlockingQueue<>(QUEUE_CAPACITY);
+
+    private Registration remoteReg;
+    private Registration localReg;
+    private Handshake handshake;
+    private volatile TransportCrypto crypto;
+    private volatile ChannelState state = ChannelState.HANDSHAKING;
+    private volatile CloseReason closeReason;
+    private volatile Route peerRoute;
+    private volatile Identity peer;
+    private volatile Route boundRoute;
+    private volatile Consumer<Message> receiver;
+    private String protocolName;
+    /** Last handshake frame sent, resent on timer (before completion) or on a peer's retransmission. */
+    private byte[] lastHandshakeFrame;
+    private boolean peerConfirmed;
+    private ScheduledFuture<?> timeoutTask;
+    private ScheduledFuture<?> retransmitTask;
+    private long rtoMillis;
+    private Runnable onPeerConfirmed;
+
+    ChannelEndpoint(DefaultSecureChannelService service, boolean initiator, Handshake handshake, Route peerRoute,
+                    Route boundRoute, int window, Duration handshakeTimeout) {
+        this.service = service;
+        this.initiator = initiator;
+        this.handshake = handshake;
+        this.peerRoute = peerRoute;
+        this.boundRoute = boundRoute;
+        this.window = window;
+        this.handshakeTimeout = handshakeTimeout;
+        this.protocolName = handshake.protocolName();
+        this.rtoMillis = Math.max(50, Math.min(2000, handshakeTimeout.toMillis() / 16));
+    }
+
+    /** Registers the two addresses; must be called before any frame is sent. */
+    void register() {
+        remoteReg = service.router().registerRandom("c", (m, ctx) -> onRemote(m));
+        localReg = service.registerLongRandom((m, ctx) -> onLocal(m, ctx));
+    }
+
+    void onPeerConfirmed(Runnable r) {
+        this.onPeerConfirmed = r;
+    }
+
+    CompletableFuture<SecureChannel> opened() {
+        return opened;
+    }
+
+    Address remoteAddress() {
+        return remoteReg.address();
+    }
+
+    // ---- handshake ------------------------------------------------------------------------------------------
+
+    /** Initiator: send message 1 and start the timers. */
+    void start() {
+        byte[] frame;
+        synchronized (this) {
+            frame = handshake.start();
+            lastHandshakeFrame = frame;
+            armTimers();
+        }
+        service.stats().increment("handshakes.started");
+        sendFrame(frame);
+    }
+
+    /** Responder: message 1 has been read by the listener into our handshake with outcome {@code o}. */
+    void acceptFirst(Handshake.Outcome o) {
+        List<Runnable> after = new ArrayList<>();
+        synchronized (this) {
+            armTimers();
+            applyOutcome(o, after);
+        }
+        after.forEach(Runnable::run);
+    }
+
+    /** Responder: the same message 1 again (our reply was lost): resend the reply. */
+    void duplicateFirst(byte[] frame) {
+        List<Runnable> after = new ArrayList<>();
+        synchronized (this) {
+            if (state == ChannelState.CLOSED) {
+                return;
+            }
+            handleHandshake(frame, after);
+        }
+        after.forEach(Runnable::run);
+    }
+
+    private void armTimers() {
+        timeoutTask = service.scheduler().schedule(() -> failHandshake(CloseReason.HANDSHAKE_TIMEOUT),
+                handshakeTimeout.toMillis(), TimeUnit.MILLISECONDS);
+        scheduleRetransmit();
+    }
+
+    private void scheduleRetransmit() {
+        retransmitTask = service.scheduler().schedule(this::retransmit, rtoMillis, TimeUnit.MILLISECONDS);
+    }
+
+    private void retransmit() {
+        byte[] frame;
+        synchronized (this) {
+            if (state != ChannelState.HANDSHAKING || lastHandshakeFrame == null) {
+                return;
+            }
+            frame = lastHandshakeFrame;
+            rtoMillis = Math.min(rtoMillis * 2, 8000);
+            scheduleRetransmit();
+        }
+        counters.increment("handshake.retransmits");
+        sendFrame(frame);
+    }
+
+    /** Handles a handshake frame under the lock; actions to run after unlocking go to {@code after}. */
+    private Handshake.Outcome handleHandshake(byte[] frame, List<Runnable> after) {
+        if (handshake == null) {
+            // complete: a retransmitted earlier message means our last one was lost
+            if (!peerConfirmed && lastHandshakeFrame != null && frame.length > 0 && (frame[0] & 0xF0) != (lastHandshakeFrame[0] & 0xF0)) {
+                byte[] f = lastHandshakeFrame;
+                after.add(() -> sendFrame(f));
+                counters.increment("handshake.retransmits");
+            }
+            return Handshake.Outcome.IGNORED;
+        }
+        Handshake.Outcome o = handshake.read(frame, service.nowSeconds());
+        if (o == Handshake.Outcome.IGNORED) {
+            counters.increment("drop.handshake_invalid");
+            if (!initiator && lastHandshakeFrame != null && frame.length > 0 && (frame[0] & 0xF0) == Wire.HS1) {
+                byte[] f = lastHandshakeFrame; // duplicate message 1: our message 2 was lost
+                after.add(() -> sendFrame(f));
+            }
+            return o;
+        }
+        applyOutcome(o, after);
+        return o;
+    }
+
+    private void applyOutcome(Handshake.Outcome o, List<Runnable> after) {
+        switch (o) {
+            case IGNORED -> {
+                return;
+            }
+            case BAD_PROOF -> {
+                after.add(() -> failHandshake(CloseReason.HANDSHAKE_FAILED));
+                return;
+            }
+            default -> { }
+        }
+        byte[] reply = handshake.reply();
+        if (reply != null) {
+            lastHandshakeFrame = reply;
+            after.add(() -> sendFrame(reply));
+        }
+        if (handshake.isComplete()) {
+            peer = handshake.peer();
+            crypto = handshake.transport(window, MAX_SKIP_EPOCHS);
+            if (!initiator) {
+                boundRoute = handshake.peerBoundRoute();
+            }
+            byte[] peerStatic = handshake.peerStatic();
+            handshake = null;
+            cancelTimers();
+            if (o == Handshake.Outcome.NOT_TRUSTED) {
+                after.add(() -> {
+                    service.stats().increment("handshakes.failed.peer_not_trusted");
+                    sendClose(Wire.CLOSE_REFUSED);
+                    finish(CloseReason.PEER_NOT_TRUSTED, false);
+                });
+            } else {
+                state = ChannelState.OPEN;
+                service.rememberPeer(peer, peerStatic);
+                Identity p = peer;
+                after.add(() -> {
+                    service.stats().increment("handshakes.completed");
+                    LOG.info("channel {} open with {} ({})", remoteReg.address(), p.identifier(), protocolName);
+                    opened.complete(this);
+                    service.channelOpened(this);
+                });
+            }
+        } else if (o == Handshake.Outcome.NOT_TRUSTED) {
+            after.add(() -> failHandshake(CloseReason.PEER_NOT_TRUSTED));
+        }
+    }
+
+    private void cancelTimers() {
+        if (timeoutTask != null) {
+            timeoutTask.cancel(false);
+        }
+        if (retransmitTask != null) {
+            retransmitTask.cancel(false);
+        }
+    }
+
+    private void failHandshake(CloseReason reason) {
+        synchronized (this) {
+            if (state != ChannelState.HANDSHAKING) {
+                return;
+            }
+        }
+        service.stats().increment("handshakes.failed." + reason.name().toLowerCase(java.util.Locale.ROOT));
+        finish(reason, false);
+    }
+
+    // ---- inbound from the peer -------------------------------------------------------------------------------
+
+    private void onRemote(Message m) {
+        byte[] f = m.payload();
+        if (f.length == 0) {
+            counters.increment("drop.malformed");
+            return;
+        }
+        int kind = (f[0] & 0xff) >>> 4;
+        if (kind <= 3) {
+            List<Runnable> after = new ArrayList<>();
+            synchronized (this) {
+                if (state == ChannelState.CLOSED) {
+                    return;
+                }
+                if (initiator && handshake != null && (f[0] & 0xF0) == Wire.HS2 && !m.returnRoute().isEmpty()) {
+                    // the responder's end lives at a new address: take the route message 2 came back on
+                    Route candidate = m.returnRoute();
+                    Handshake.Outcome o = handleHandshake(f, after);
+                    if (o != Handshake.Outcome.IGNORED) {
+                        peerRoute = candidate;
+                    }
+                } else {
+                    handleHandshake(f, after);
+                }
+            }
+            after.forEach(Runnable::run);
+            return;
+        }
+        TransportCrypto c = crypto;
+        if (c == null || state != ChannelState.OPEN) {
+            counters.increment("drop.not_open");
+            return;
+        }
+        TransportCrypto.Opened o = c.open(f);
+        if (!o.ok()) {
+            counters.increment(o.drop().counter);
+            return;
+        }
+        counters.increment("messages.in");
+        counters.add("bytes.in", f.length);
+        confirmPeer();
+        switch (o.kind()) {
+            case Wire.DATA_BOUND -> deliverBound(o.plaintext());
+            case Wire.DATA_ROUTED -> deliverRouted(o.plaintext());
+            case Wire.CLOSE -> {
+                int reason = o.plaintext().length > 0 ? o.plaintext()[0] : Wire.CLOSE_NORMAL;
+                finish(reason == Wire.CLOSE_REFUSED ? CloseReason.REFUSED_BY_PEER : CloseReason.PEER_CLOSED, false);
+            }
+            default -> counters.increment("drop.malformed");
+        }
+    }
+
+    private void confirmPeer() {
+        Runnable r = null;
+        synchronized (this) {
+            if (!peerConfirmed) {
+                peerConfirmed = true;
+                lastHandshakeFrame = null;
+                r = onPeerConfirmed;
+            }
+        }
+        if (r != null) {
+            r.run();
+        }
+    }
+
+    private void deliverBound(byte[] payload) {
+        Route bound = boundRoute;
+        Identifier id = peer.identifier();
+        if (!initiator && bound != null) {
+            SendResult r = service.router().send(new Message(bound, Route.of(localReg.address()), payload, id));
+            if (r.isDropped()) {
+                counters.increment("deliver." + r.counterName());
+            }
+        } else {
+            Route back = initiator && bound != null ? bound.prepend(localReg.address()) : Route.of(localReg.address());
+            toReceiver(new Message(Route.EMPTY, back, payload, id));
+        }
+    }
+
+    private void deliverRouted(byte[] pt) {
+        Envelope.Reader r = new Envelope.Reader(pt, 0, pt.length);
+        Route onward;
+        Route back;
+        try {
+            onward = Envelope.readRoute(r, "inner onward");
+            back = Envelope.readRoute(r, "inner return");
+        } catch (MalformedMessageException | IllegalArgumentException e) {
+            counters.increment("drop.malformed_inner");
+            return;
+        }
+        byte[] payload = r.rest();
+        Route ret = back.prepend(localReg.address());
+        Message m = new Message(onward, ret, payload, peer.identifier());
+        if (onward.isEmpty()) {
+            toReceiver(m);
+        } else {
+            SendResult res = service.router().send(m);
+            if (res.isDropped()) {
+                counters.increment("deliver." + res.counterName());
+            }
+        }
+    }
+
+    private void toReceiver(Message m) {
+        Consumer<Message> r = receiver;
+        if (r != null) {
+            try {
+                r.accept(m);
+            } catch (RuntimeException e) {
+                counters.increment("receiver.failed");
+                LOG.warn("receiver of channel {} failed: {}", remoteReg.address(), e.toString());
+            }
+        } else if (!queue.offer(m)) {
+            counters.increment("drop.queue_full");
+        }
+    }
+
+    // ---- outbound -------------------------------------------------------------------------------------------
+
+    /** A local worker sent a message to this channel's local address. */
+    private void onLocal(Message m, WorkerContext ctx) {
+        Route bound = boundRoute;
+        boolean asBound = initiator
+                ? bound != null && m.onwardRoute().equals(bound) && m.returnRoute().isEmpty()
+                : m.onwardRoute().isEmpty() && (m.returnRoute().isEmpty() || m.returnRoute().equals(bound));
+        if (asBound) {
+            sendData(Wire.DATA_BOUND, m.payload());
+        } else {
+            sendRouted(m.onwardRoute(), m.returnRoute(), m.payload());
+        }
+    }
+
+    @Override
+    public SendResult send(byte[] payload) {
+        return sendData(Wire.DATA_BOUND, payload);
+    }
+
+    @Override
+    public SendResult send(Route innerRoute, byte[] payload) {
+        return sendRouted(innerRoute, Route.EMPTY, payload);
+    }
+
+    private SendResult sendRouted(Route onward, Route back, byte[] payload) {
+        int len = Envelope.routeLength(onward) + Envelope.routeLength(back) + payload.length;
+        byte[] pt = new byte[len];
+        int p = Envelope.writeRoute(onward, pt, 0);
+        p = Envelope.writeRoute(back, pt, p);
+        System.arraycopy(payload, 0, pt, p, payload.length);
+        return sendData(Wire.DATA_ROUTED, pt);
+    }
+
+    private SendResult sendData(int kind, byte[] plaintext) {
+        TransportCrypto c = crypto;
+        if (c == null || state != ChannelState.OPEN) {
+            counters.increment("drop.channel_not_open");
+            return SendResult.DROPPED_CHANNEL_NOT_OPEN;
+        }
+        byte[] frame = c.seal(kind, plaintext, 0, plaintext.length);
+        if (frame == null) {
+            finish(CloseReason.COUNTER_EXHAUSTED, true);
+            return SendResult.DROPPED_CHANNEL_NOT_OPEN;
+        }
+        counters.increment("messages.out");
+        counters.add("bytes.out", frame.length);
+        return sendFrame(frame);
+    }
+
+    private SendResult sendFrame(byte[] frame) {
+        Route to = peerRoute;
+        SendResult r = service.router().send(new Message(to, Route.of(remoteReg.address()), frame));
+        if (r.isDropped()) {
+            counters.increment("send." + r.counterName());
+        }
+        return r;
+    }
+
+    private void sendClose(int reason) {
+        TransportCrypto c = crypto;
+        if (c != null) {
+            byte[] frame = c.seal(Wire.CLOSE, new byte[] {(byte) reason}, 0, 1);
+            if (frame != null) {
+                sendFrame(frame);
+            }
+        }
+    }
+
+    // ---- life cycle -----------------------------------------------------------------------------------------
+
+    @Override
+    public void close() {
+        if (state == ChannelState.OPEN) {
+            sendClose(Wire.CLOSE_NORMAL);
+        }
+        finish(CloseReason.LOCAL_CLOSE, false);
+    }
+
+    /** Closes for good: wipes keys, frees addresses, completes the futures. Idempotent. */
+    void finish(CloseReason reason, boolean notifyPeer) {
+        TransportCrypto c;
+        synchronized (this) {
+            if (state == ChannelState.CLOSED) {
+                return;
+            }
+            if (notifyPeer && state == ChannelState.OPEN) {
+                sendClose(Wire.CLOSE_NORMAL);
+            }
+            state = ChannelState.CLOSED;
+            closeReason = reason;
+            cancelTimers();
+            c = crypto;
+            crypto = null;
+            handshake = null;
+            lastHandshakeFrame = null;
+        }
+        if (c != null) {
+            c.destroy();
+        }
+        if (remoteReg != null) {
+            remoteReg.close();
+        }
+        if (localReg != null) {
+            localReg.close();
+        }
+        service.channelClosed(this, reason);
+        if (peer != null) {
+            LOG.info("channel {} with {} closed: {}", remoteReg == null ? "-" : remoteReg.address(), peer.identifier(), reason);
+        } else {
+            LOG.debug("channel {} closed before the peer was known: {}", remoteReg == null ? "-" : remoteReg.address(), reason);
+        }
+        opened.completeExceptionally(new ChannelException(reason, "channel closed: " + reason));
+        closed.complete(reason);
+    }
+
+    // ---- SecureChannel --------------------------------------------------------------------------------------
+
+    @Override
+    public Identifier peer() {
+        Identity p = peer;
+        return p == null ? null : p.identifier();
+    }
+
+    @Override
+    public Identity peerIdentity() {
+        return peer;
+    }
+
+    @Override
+    public boolean isInitiator() {
+        return initiator;
+    }
+
+    @Override
+    public ChannelState state() {
+        return state;
+    }
+
+    @Override
+    public String protocolName() {
+        return protocolName;
+    }
+
+    @Override
+    public Address address() {
+        return localReg.address();
+    }
+
+    @Override
+    public Route peerRoute() {
+        return peerRoute;
+    }
+
+    /** The bound service route (initiator: where {@link #send(byte[])} goes; responder: where bound data goes). */
+    Route boundRoute() {
+        return boundRoute;
+    }
+
+    @Override
+    public void setReceiver(Consumer<Message> r) {
+        this.receiver = r;
+        if (r != null) {
+            Message m;
+            while ((m = queue.poll()) != null) {
+                r.accept(m);
+            }
+        }
+    }
+
+    @Override
+    public Message receive(Duration timeout) throws InterruptedException {
+        return queue.poll(timeout.toNanos(), TimeUnit.NANOSECONDS);
+    }
+
+    @Override
+    public CloseReason closeReason() {
+        return closeReason;
+    }
+
+    @Override
+    public CompletionStage<CloseReason> whenClosed() {
+        return closed;
+    }
+
+    @Override
+    public Map<String, Long> counters() {
+        Map<String, Long> m = new java.util.TreeMap<>(counters.snapshot());
+        TransportCrypto c = crypto;
+        if (c != null) {
+            m.put("rekeys", c.rekeys());
+        }
+        return m;
+    }
+
+    @Override
+    public String toString() {
+        return "SecureChannel[" + (remoteReg == null ? "-" : remoteReg.address()) + ", " + state + ", peer="
+                + peer() + ", " + (initiator ? "initiator" : "responder") + "]";
+    }
+}

@@ -1,0 +1,271 @@
+package io.hopseal.impl.channel;
+
+import java.nio.ByteBuffer;
+import java.security.SecureRandom;
+import java.time.Clock;
+import java.util.Collection;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import io.hopseal.api.channel.ChannelException;
+import io.hopseal.api.channel.ChannelListener;
+import io.hopseal.api.channel.ChannelOptions;
+import io.hopseal.api.channel.ChannelState;
+import io.hopseal.api.channel.CloseReason;
+import io.hopseal.api.channel.HandshakePattern;
+import io.hopseal.api.channel.KnownPeer;
+import io.hopseal.api.channel.ListenerOptions;
+import io.hopseal.api.channel.SecureChannel;
+import io.hopseal.api.channel.SecureChannelService;
+import io.hopseal.api.identity.Identifier;
+import io.hopseal.api.identity.Identity;
+import io.hopseal.api.routing.Address;
+import io.hopseal.api.routing.Registration;
+import io.hopseal.api.routing.Route;
+import io.hopseal.api.routing.RouteSyntaxException;
+import io.hopseal.api.routing.Router;
+import io.hopseal.api.routing.Worker;
+import io.hopseal.impl.identity.LocalIdentity;
+import io.hopseal.impl.routing.Counters;
+
+/**
+ * The secure channel service over a router: creates initiator channels, runs listeners, remembers peers met in
+ * verified handshakes (for KK/IK). One scheduler thread drives handshake timeouts and retransmissions.
+ */
+public final class DefaultSecureChannelService implements SecureChannelService, AutoCloseable {
+    /** Peers remembered at most (a flood of self-made identities must not exhaust memory). */
+    static final int MAX_KNOWN_PEERS = 10_000;
+    private static final char[] ALPHABET = "abcdefghijklmnopqrstuvwxyz234567".toCharArray();
+
+    private final Router router;
+    private final LocalIdentity identity;
+    private final Clock clock;
+    private final ScheduledExecutorService scheduler;
+    private final Counters counters = new Counters();
+    private final Set<ChannelEndpoint> channels = ConcurrentHashMap.newKeySet();
+    private final Set<ListenerWorker> listeners = ConcurrentHashMap.newKeySet();
+    private final Map<Identifier, KnownPeer> peers = new ConcurrentHashMap<>();
+    private final Map<ByteBuffer, Set<KnownPeer>> peersByHint = new ConcurrentHashMap<>();
+    private final SecureRandom random = new SecureRandom();
+    private volatile boolean stopped;
+
+    public DefaultSecureChannelService(Router router, LocalIdentity identity, Clock clock) {
+        this.router = Objects.requireNonNull(router, "router");
+        this.identity = Objects.requireNonNull(identity, "identity");
+        this.clock = Objects.requireNonNull(clock, "clock");
+        AtomicInteger n = new AtomicInteger();
+        ScheduledThreadPoolExecutor s = new ScheduledThreadPoolExecutor(1, r -> {
+            Thread t = new Thread(r, "hopseal-channel-timer-" + n.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+        });
+        s.setRemoveOnCancelPolicy(true);
+        this.scheduler = s;
+    }
+
+    @Override
+    public Identity identity() {
+        return identity.identity();
+    }
+
+    @Override
+    public CompletableFuture<SecureChannel> connect(Route listenerRoute, ChannelOptions options) {
+        Objects.requireNonNull(listenerRoute, "listenerRoute");
+        Objects.requireNonNull(options, "options");
+        if (stopped) {
+            return CompletableFuture.failedFuture(new ChannelException(CloseReason.SERVICE_STOPPED, "channel service stopped"));
+        }
+        if (listenerRoute.isEmpty()) {
+            return CompletableFuture.failedFuture(new ChannelException(CloseReason.UNREACHABLE, "empty route to the listener"));
+        }
+        KnownPeer known = null;
+        if (options.pattern() != HandshakePattern.XX) {
+            Identifier expected = options.expectedPeer();
+            known = expected == null ? null : peers.get(expected);
+            if (known == null) {
+                return CompletableFuture.failedFuture(new ChannelException(CloseReason.UNKNOWN_PEER, options.pattern()
+                        + " needs a known peer: set ChannelOptions.withExpectedPeer to an identifier met before or pinned"
+                        + (expected == null ? "" : " (" + expected + " is not known)")));
+            }
+            if (!options.trust().trusts(known.identity())) {
+                return CompletableFuture.failedFuture(new ChannelException(CloseReason.PEER_NOT_TRUSTED,
+                        known.identity().identifier() + " is not trusted by the channel options"));
+            }
+        }
+        Handshake hs = Handshake.initiator(options.pattern(), options.suite(), identity, known, options.trust(),
+                options.rekeyInterval(), options.boundService());
+        ChannelEndpoint ep = new ChannelEndpoint(this, true, hs, listenerRoute, options.boundService(),
+                options.replayWindow(), options.handshakeTimeout());
+        ep.register();
+        track(ep);
+        ep.start();
+        return ep.opened();
+    }
+
+    @Override
+    public CompletableFuture<SecureChannel> connect(String route, ChannelOptions options) {
+        Objects.requireNonNull(route, "route");
+        Route.parse(route); // validates the whole text with positions in the error
+        String s = route.strip();
+        int at = s.indexOf("/secure/");
+        if (at < 0) {
+            throw new RouteSyntaxException(route, 0, "no /secure/<listener> segment: say where the channel ends, e.g. "
+                    + "/tcp/host:4000/secure/api/service/echo");
+        }
+        int valueEnd = s.indexOf('/', at + "/secure/".length());
+        String outer = valueEnd < 0 ? s : s.substring(0, valueEnd);
+        String inner = valueEnd < 0 ? "" : s.substring(valueEnd);
+        Route service = inner.isEmpty() ? null : Route.parse(inner);
+        ChannelOptions o = service == null ? options : options.withBoundService(service);
+        return connect(Route.parse(outer), o);
+    }
+
+    @Override
+    public ChannelListener listen(String name, ListenerOptions options) {
+        Objects.requireNonNull(options, "options");
+        if (stopped) {
+            throw new IllegalStateException("channel service stopped");
+        }
+        ListenerWorker l = new ListenerWorker(this, options);
+        l.register(Address.local(name));
+        listeners.add(l);
+        return l;
+    }
+
+    @Override
+    public Collection<SecureChannel> channels() {
+        return List.copyOf(channels);
+    }
+
+    public Collection<ChannelListener> listeners() {
+        return List.copyOf(listeners);
+    }
+
+    @Override
+    public Optional<KnownPeer> knownPeer(Identifier identifier) {
+        return Optional.ofNullable(peers.get(identifier));
+    }
+
+    @Override
+    public void addKnownPeer(KnownPeer peer) {
+        Objects.requireNonNull(peer, "peer");
+        KnownPeer old = peers.put(peer.identity().identifier(), peer);
+        if (old != null && !old.equals(peer)) {
+            Set<KnownPeer> set = peersByHint.get(ByteBuffer.wrap(Handshake.keyHint(old.staticKey())));
+            if (set != null) {
+                set.remove(old);
+            }
+        }
+        peersByHint.computeIfAbsent(ByteBuffer.wrap(Handshake.keyHint(peer.staticKey())), k -> ConcurrentHashMap.newKeySet())
+                .add(peer);
+    }
+
+    @Override
+    public Map<String, Long> counters() {
+        Map<String, Long> m = new TreeMap<>(counters.snapshot());
+        m.put("channels.open", channels.stream().filter(c -> c.state() == ChannelState.OPEN).count());
+        m.put("channels.handshaking", channels.stream().filter(c -> c.state() == ChannelState.HANDSHAKING).count());
+        m.put("peers.known", (long) peers.size());
+        return m;
+    }
+
+    /** Closes every channel (reason SERVICE_STOPPED) and listener, and stops the timer thread. */
+    @Override
+    public void close() {
+        stopped = true;
+        for (ListenerWorker l : List.copyOf(listeners)) {
+            l.close();
+        }
+        for (ChannelEndpoint c : List.copyOf(channels)) {
+            c.finish(CloseReason.SERVICE_STOPPED, true);
+        }
+        scheduler.shutdownNow();
+    }
+
+    // ---- for endpoints and listeners ------------------------------------------------------------------------
+
+    Router router() {
+        return router;
+    }
+
+    LocalIdentity localIdentity() {
+        return identity;
+    }
+
+    ScheduledExecutorService scheduler() {
+        return scheduler;
+    }
+
+    Counters stats() {
+        return counters;
+    }
+
+    long nowSeconds() {
+        return clock.instant().getEpochSecond();
+    }
+
+    /** A local address with 80 random bits: local plaintext entry points must not be guessable from outside. */
+    Registration registerLongRandom(Worker w) {
+        for (int attempt = 0; ; attempt++) {
+            StringBuilder sb = new StringBuilder("e");
+            for (int i = 0; i < 16; i++) {
+                sb.append(ALPHABET[random.nextInt(ALPHABET.length)]);
+            }
+            try {
+                return router.register(Address.local(sb.toString()), w);
+            } catch (IllegalStateException taken) {
+                if (attempt > 8) {
+                    throw taken;
+                }
+            }
+        }
+    }
+
+    void track(ChannelEndpoint ep) {
+        channels.add(ep);
+    }
+
+    void rememberPeer(Identity peer, byte[] staticKey) {
+        if (peer == null || staticKey == null) {
+            return;
+        }
+        KnownPeer k = new KnownPeer(peer, staticKey);
+        if (k.equals(peers.get(peer.identifier()))) {
+            return;
+        }
+        if (peers.size() >= MAX_KNOWN_PEERS && !peers.containsKey(peer.identifier())) {
+            counters.increment("peers.cache_full");
+            return;
+        }
+        addKnownPeer(k);
+    }
+
+    KnownPeer[] peersByHint(byte[] hint) {
+        Set<KnownPeer> s = peersByHint.get(ByteBuffer.wrap(hint));
+        return s == null ? new KnownPeer[0] : s.toArray(new KnownPeer[0]);
+    }
+
+    void channelOpened(ChannelEndpoint ep) {
+        counters.increment("channels.opened");
+    }
+
+    void channelClosed(ChannelEndpoint ep, CloseReason reason) {
+        if (channels.remove(ep)) {
+            counters.increment("channels.closed." + reason.name().toLowerCase(java.util.Locale.ROOT));
+        }
+    }
+
+    void listenerClosed(ListenerWorker l) {
+        listeners.remove(l);
+    }
+}

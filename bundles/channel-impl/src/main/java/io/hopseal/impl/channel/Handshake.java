@@ -1,0 +1,284 @@
+package io.hopseal.impl.channel;
+
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.Arrays;
+
+import io.hopseal.api.channel.ChannelOptions;
+import io.hopseal.api.channel.CipherSuite;
+import io.hopseal.api.channel.HandshakePattern;
+import io.hopseal.api.channel.KnownPeer;
+import io.hopseal.api.identity.Identity;
+import io.hopseal.api.identity.TrustPolicy;
+import io.hopseal.api.routing.Route;
+import io.hopseal.impl.identity.LocalIdentity;
+import io.hopseal.impl.identity.PurposeKeyProof;
+import io.hopseal.impl.noise.HandshakeState;
+import io.hopseal.impl.noise.NoiseException;
+import io.hopseal.impl.noise.NoiseProtocol;
+import io.hopseal.impl.noise.TransportKeys;
+import io.hopseal.wire.Envelope;
+import io.hopseal.wire.MalformedMessageException;
+
+/**
+ * Sans-I/O handshake of one channel end: Noise plus identity proofs, trust and the channel parameters carried in the
+ * handshake payloads. Feed it frames and the time; it returns frames to send and, at the end, the peer and the keys.
+ *
+ * <p>Handshake payload (inside Noise, encrypted wherever the pattern allows; empty means all defaults):
+ * <pre>
+ * flags   u8   bit0 proof follows, bit1 bound route follows, bits 2-3 reserved (0),
+ *              bits 4-7 v: the sender's rekey interval is 2^(v+6) messages
+ * proof   100  {@link PurposeKeyProof}
+ * route   the bound service route (envelope route encoding)
+ * </pre>
+ */
+final class Handshake {
+
+    /** What reading a frame did. */
+    enum Outcome {
+        /** Accepted; see {@link #reply()} and {@link #isComplete()}. */
+        OK,
+        /** Not a valid message for this state (wrong type, length, or authentication): ignored, state unchanged. */
+        IGNORED,
+        /** The peer's identity proof is invalid: the handshake has failed. */
+        BAD_PROOF,
+        /** The peer is not trusted: the handshake has failed (a responder may still have a reply to send). */
+        NOT_TRUSTED
+    }
+
+    private final boolean initiator;
+    private final HandshakePattern pattern;
+    private final HandshakeState noise;
+    private final LocalIdentity me;
+    private final TrustPolicy trust;
+    private final long myRekeyInterval;
+    private final int hs1;
+    private final Route boundRoute;
+    private Identity peer;
+    private long peerRekeyInterval = ChannelOptions.DEFAULT_REKEY_INTERVAL;
+    private Route peerBoundRoute;
+    private byte[] reply;
+    private TransportKeys keys;
+
+    private Handshake(boolean initiator, HandshakePattern pattern, CipherSuite suite, LocalIdentity me, KnownPeer known,
+                      TrustPolicy trust, long rekeyInterval, Route boundRoute) {
+        this.initiator = initiator;
+        this.pattern = pattern;
+        this.me = me;
+        this.trust = trust;
+        this.myRekeyInterval = rekeyInterval;
+        this.boundRoute = boundRoute;
+        this.hs1 = Wire.hs1Byte(pattern, suite);
+        HandshakeState.Builder b = HandshakeState.builder(NoiseProtocol.parse(suite.noiseName(pattern)), initiator)
+                .prologue(Wire.prologue(hs1))
+                .localStatic(me.staticKeyPair());
+        if (known != null) {
+            b.remoteStatic(known.staticKey());
+            peer = known.identity();
+        }
+        this.noise = b.build();
+    }
+
+    static Handshake initiator(HandshakePattern pattern, CipherSuite suite, LocalIdentity me, KnownPeer known,
+                               TrustPolicy trust, long rekeyInterval, Route boundRoute) {
+        if (pattern != HandshakePattern.XX && known == null) {
+            throw new IllegalArgumentException(pattern + " needs the peer's known keys");
+        }
+        return new Handshake(true, pattern, suite, me, pattern == HandshakePattern.XX ? null : known, trust,
+                rekeyInterval, boundRoute);
+    }
+
+    /**
+     * A responder for message 1 with first byte {@code hs1}; {@code knownInitiator} is the candidate for KK (chosen by
+     * the key hint), null otherwise.
+     */
+    static Handshake responder(int hs1, LocalIdentity me, KnownPeer knownInitiator, TrustPolicy trust, long rekeyInterval) {
+        HandshakePattern p = Wire.patternOf(hs1);
+        if (p == null) {
+            throw new IllegalArgumentException("not a handshake message 1");
+        }
+        return new Handshake(false, p, Wire.suiteOf(hs1), me, p == HandshakePattern.KK ? knownInitiator : null, trust,
+                rekeyInterval, null);
+    }
+
+    /** The initiator's first frame. */
+    byte[] start() {
+        byte[] payload = switch (pattern) {
+            case XX -> new byte[0]; // sent in clear: nothing in it
+            case KK -> payload(false, boundRoute);
+            case IK -> payload(true, boundRoute);
+        };
+        byte[] msg = noise.writeMessage(payload);
+        int hintLen = pattern == HandshakePattern.KK ? Wire.KK_HINT : 0;
+        byte[] frame = new byte[1 + hintLen + msg.length];
+        frame[0] = (byte) hs1;
+        if (hintLen > 0) {
+            System.arraycopy(keyHint(me.staticPublicKey()), 0, frame, 1, hintLen);
+        }
+        System.arraycopy(msg, 0, frame, 1 + hintLen, msg.length);
+        return frame;
+    }
+
+    /** The 4-byte hint that lets a KK responder find the initiator among its known peers. */
+    static byte[] keyHint(byte[] staticKey) {
+        try {
+            MessageDigest sha = MessageDigest.getInstance("SHA-256");
+            return Arrays.copyOf(sha.digest(staticKey), Wire.KK_HINT);
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** Reads one handshake frame received at time {@code nowSeconds}. */
+    Outcome read(byte[] frame, long nowSeconds) {
+        reply = null;
+        if (noise.isComplete() || frame.length < 1) {
+            return Outcome.IGNORED;
+        }
+        int idx = noise.messageIndex();
+        int expectedType = idx == 0 ? hs1 : idx == 1 ? Wire.HS2 : Wire.HS3;
+        if ((frame[0] & 0xff) != expectedType) {
+            return Outcome.IGNORED;
+        }
+        int skip = 1 + (idx == 0 && pattern == HandshakePattern.KK ? Wire.KK_HINT : 0);
+        if (frame.length < skip) {
+            return Outcome.IGNORED;
+        }
+        byte[] payload;
+        try {
+            payload = noise.readMessage(Arrays.copyOfRange(frame, skip, frame.length));
+        } catch (NoiseException e) {
+            return Outcome.IGNORED;
+        }
+        // Noise state has advanced: from here on a problem fails the handshake
+        Outcome o = absorbPayload(payload, nowSeconds);
+        if (o == Outcome.BAD_PROOF) {
+            return o;
+        }
+        boolean trusted = o == Outcome.OK;
+        if (!noise.isComplete() && (trusted || !initiator)) {
+            // responder replies even to an untrusted KK/IK initiator so it can send an authenticated refusal
+            boolean sendProof = pattern == HandshakePattern.XX;
+            byte[] p = payload(sendProof, initiator ? boundRoute : null);
+            byte[] msg = noise.writeMessage(p);
+            reply = new byte[1 + msg.length];
+            reply[0] = (byte) (idx == 0 ? Wire.HS2 : Wire.HS3);
+            System.arraycopy(msg, 0, reply, 1, msg.length);
+        }
+        if (noise.isComplete()) {
+            keys = noise.split();
+        }
+        return o;
+    }
+
+    private Outcome absorbPayload(byte[] payload, long nowSeconds) {
+        int flags = 0;
+        Envelope.Reader r = new Envelope.Reader(payload, 0, payload.length);
+        try {
+            if (payload.length > 0) {
+                flags = r.u8("flags");
+                if ((flags & Wire.F_RESERVED) != 0 || (flags >>> 4) > 14) {
+                    return Outcome.BAD_PROOF;
+                }
+                peerRekeyInterval = Wire.rekeyInterval(flags >>> 4);
+            }
+            boolean needProof = peer == null && (pattern == HandshakePattern.XX
+                    ? (initiator ? noise.messageIndex() == 2 : noise.messageIndex() == 3)
+                    : !initiator);
+            if ((flags & Wire.F_PROOF) != 0) {
+                byte[] rs = noise.remoteStatic();
+                if (rs == null) {
+                    return Outcome.BAD_PROOF;
+                }
+                PurposeKeyProof proof = PurposeKeyProof.read(r, rs);
+                if (!proof.verify(nowSeconds)) {
+                    return Outcome.BAD_PROOF;
+                }
+                if (peer != null && !peer.equals(proof.identity())) {
+                    return Outcome.BAD_PROOF; // a known peer must present its known identity
+                }
+                peer = proof.identity();
+            } else if (needProof) {
+                return Outcome.BAD_PROOF;
+            }
+            if ((flags & Wire.F_ROUTE) != 0) {
+                if (initiator) {
+                    return Outcome.BAD_PROOF; // only initiators bind a service
+                }
+                peerBoundRoute = Envelope.readRoute(r, "bound");
+            }
+            if (r.remaining() != 0) {
+                return Outcome.BAD_PROOF;
+            }
+        } catch (MalformedMessageException | IllegalArgumentException e) {
+            return Outcome.BAD_PROOF;
+        }
+        if (peer != null && !trust.trusts(peer)) {
+            return Outcome.NOT_TRUSTED;
+        }
+        return Outcome.OK;
+    }
+
+    private byte[] payload(boolean proof, Route route) {
+        int v = Wire.rekeyExponent(myRekeyInterval);
+        boolean defaultRekey = myRekeyInterval == ChannelOptions.DEFAULT_REKEY_INTERVAL;
+        if (!proof && route == null && defaultRekey) {
+            return new byte[0];
+        }
+        int len = 1 + (proof ? PurposeKeyProof.LENGTH : 0) + (route != null ? Envelope.routeLength(route) : 0);
+        byte[] p = new byte[len];
+        p[0] = (byte) (v << 4 | (proof ? Wire.F_PROOF : 0) | (route != null ? Wire.F_ROUTE : 0));
+        int off = 1;
+        if (proof) {
+            me.proof().encode(p, off);
+            off += PurposeKeyProof.LENGTH;
+        }
+        if (route != null) {
+            Envelope.writeRoute(route, p, off);
+        }
+        return p;
+    }
+
+    boolean isComplete() {
+        return keys != null;
+    }
+
+    /** The frame to send after the last {@link #read}, or null. */
+    byte[] reply() {
+        return reply;
+    }
+
+    Identity peer() {
+        return peer;
+    }
+
+    byte[] peerStatic() {
+        return noise.remoteStatic();
+    }
+
+    HandshakePattern pattern() {
+        return pattern;
+    }
+
+    String protocolName() {
+        return NoiseProtocol.parse(Wire.suiteOf(hs1).noiseName(pattern)).name();
+    }
+
+    /** The service route the initiator bound the channel to (responder side), or null. */
+    Route peerBoundRoute() {
+        return peerBoundRoute;
+    }
+
+    /** Builds the transport phase; only when complete. The handshake's keys move into it. */
+    TransportCrypto transport(int window, int maxSkipEpochs) {
+        if (keys == null) {
+            throw new IllegalStateException("handshake not complete");
+        }
+        return new TransportCrypto(keys.sending(initiator), myRekeyInterval, keys.receiving(initiator),
+                peerRekeyInterval, window, maxSkipEpochs);
+    }
+
+    byte[] handshakeHash() {
+        return keys == null ? null : keys.handshakeHash();
+    }
+}

@@ -1,0 +1,134 @@
+package io.hopseal.impl.channel;
+
+import java.nio.ByteBuffer;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+
+import io.hopseal.api.channel.ChannelListener;
+import io.hopseal.api.channel.HandshakePattern;
+import io.hopseal.api.channel.KnownPeer;
+import io.hopseal.api.channel.ListenerOptions;
+import io.hopseal.api.routing.Address;
+import io.hopseal.api.routing.Message;
+import io.hopseal.api.routing.Registration;
+import io.hopseal.impl.routing.Counters;
+
+/**
+ * Accepts handshake message 1 at a local address and starts a responder channel for each new one. A repeated
+ * message 1 (the initiator retransmitting because our reply was lost) goes to the channel it already started, so
+ * lossy links do not create duplicate channels.
+ */
+final class ListenerWorker implements ChannelListener {
+    /** Half-open handshakes held at once; beyond this new ones are refused (bounded memory under a flood). */
+    static final int MAX_PENDING = 1024;
+
+    private final DefaultSecureChannelService service;
+    private final ListenerOptions options;
+    private final Counters counters = new Counters();
+    private final Map<ByteBuffer, ChannelEndpoint> pending = new ConcurrentHashMap<>();
+    private Registration registration;
+
+    ListenerWorker(DefaultSecureChannelService service, ListenerOptions options) {
+        this.service = service;
+        this.options = options;
+    }
+
+    void register(Address address) {
+        registration = service.router().register(address, (m, ctx) -> onFirst(m));
+    }
+
+    private void onFirst(Message m) {
+        byte[] f = m.payload();
+        if (f.length < 1) {
+            counters.increment("drop.malformed");
+            return;
+        }
+        HandshakePattern p = Wire.patternOf(f[0] & 0xff);
+        if (p == null || m.returnRoute().isEmpty()) {
+            counters.increment("drop.malformed");
+            return;
+        }
+        if (!options.patterns().contains(p)) {
+            counters.increment("drop.pattern_not_allowed");
+            return;
+        }
+        ByteBuffer key = ByteBuffer.wrap(f.clone());
+        ChannelEndpoint existing = pending.get(key);
+        if (existing != null) {
+            counters.increment("handshake.duplicates");
+            existing.duplicateFirst(f);
+            return;
+        }
+        if (pending.size() >= MAX_PENDING) {
+            counters.increment("drop.too_many_pending");
+            return;
+        }
+        KnownPeer[] candidates = {null};
+        if (p == HandshakePattern.KK) {
+            if (f.length < 1 + Wire.KK_HINT) {
+                counters.increment("drop.malformed");
+                return;
+            }
+            candidates = service.peersByHint(java.util.Arrays.copyOfRange(f, 1, 1 + Wire.KK_HINT));
+            if (candidates.length == 0) {
+                counters.increment("drop.unknown_peer");
+                return;
+            }
+        }
+        for (KnownPeer candidate : candidates) {
+            Handshake hs;
+            try {
+                hs = Handshake.responder(f[0] & 0xff, service.localIdentity(), candidate, options.trust(),
+                        options.rekeyInterval());
+            } catch (IllegalArgumentException e) {
+                counters.increment("drop.malformed");
+                return;
+            }
+            // read before creating anything: a forged message 1 costs no addresses, timers or log lines
+            Handshake.Outcome o = hs.read(f, service.nowSeconds());
+            if (o == Handshake.Outcome.IGNORED) {
+                continue;
+            }
+            ChannelEndpoint ep = new ChannelEndpoint(service, false, hs, m.returnRoute(), null,
+                    options.replayWindow(), options.handshakeTimeout());
+            ep.register();
+            service.track(ep);
+            pending.put(key, ep);
+            ep.onPeerConfirmed(() -> pending.remove(key, ep));
+            ep.whenClosed().whenComplete((r, e) -> pending.remove(key, ep));
+            ep.opened().thenAccept(ch -> {
+                if (options.onChannel() != null) {
+                    options.onChannel().accept(ch);
+                }
+            });
+            counters.increment("handshakes.accepted");
+            service.stats().increment("handshakes.started");
+            ep.acceptFirst(o);
+            return;
+        }
+        counters.increment("drop.handshake_invalid");
+    }
+
+    @Override
+    public Address address() {
+        return registration.address();
+    }
+
+    @Override
+    public ListenerOptions options() {
+        return options;
+    }
+
+    @Override
+    public Map<String, Long> counters() {
+        return counters.snapshot();
+    }
+
+    @Override
+    public void close() {
+        if (registration != null) {
+            registration.close();
+        }
+        service.listenerClosed(this);
+    }
+}

@@ -1,0 +1,230 @@
+package io.hopseal.impl.channel;
+
+import io.hopseal.impl.noise.AeadKey;
+import io.hopseal.impl.noise.NoiseException;
+
+/**
+ * Sans-I/O transport phase of a channel: seals and opens transport messages with explicit counters, a replay window
+ * and epoch rekeying. The two directions are independent; each has its own lock so sending and receiving do not wait
+ * on each other.
+ *
+ * <pre>
+ * header   u8   kind << 4 | (counter length - 1)      (kind 4 bound data, 5 routed data, 6 close)
+ * counter  1..8 bytes, big-endian, minimal length
+ * body     AEAD(key of epoch counter / rekeyInterval, nonce = counter, ad = header and counter, plaintext) + 16-byte tag
+ * </pre>
+ * Key of epoch e+1 = Noise REKEY(key of epoch e). Nothing on the wire marks a rekey: both sides derive it from the
+ * counter, so a receiver can cross any gap (within {@link #maxSkipEpochs}) without a round trip.
+ */
+final class TransportCrypto {
+
+    /** Why an inbound message was refused. */
+    enum Drop {
+        MALFORMED("drop.malformed"), REPLAY("drop.replay"), TOO_OLD("drop.too_old"), TOO_FAR("drop.too_far"),
+        FORGED("drop.forged");
+
+        final String counter;
+
+        Drop(String counter) {
+            this.counter = counter;
+        }
+    }
+
+    /** The result of opening: either a kind and plaintext, or a drop reason. */
+    record Opened(int kind, byte[] plaintext, long counter, Drop drop) {
+        boolean ok() {
+            return drop == null;
+        }
+    }
+
+    private final Sender sender;
+    private final Receiver receiver;
+
+    TransportCrypto(AeadKey sendKey, long sendRekeyInterval, AeadKey receiveKey, long receiveRekeyInterval,
+                    int window, int maxSkipEpochs) {
+        this.sender = new Sender(sendKey, Long.numberOfTrailingZeros(sendRekeyInterval));
+        this.receiver = new Receiver(receiveKey, Long.numberOfTrailingZeros(receiveRekeyInterval), window, maxSkipEpochs);
+    }
+
+    /** Seals one message, or returns null when the counter is exhausted (the channel must close). */
+    byte[] seal(int kind, byte[] plaintext, int off, int len) {
+        return sender.seal(kind, plaintext, off, len);
+    }
+
+    Opened open(byte[] frame) {
+        return receiver.open(frame);
+    }
+
+    long rekeys() {
+        return sender.rekeys + receiver.rekeys;
+    }
+
+    /** Wipes both directions' keys. */
+    void destroy() {
+        sender.destroy();
+        receiver.destroy();
+    }
+
+    static int overhead(long counter) {
+        return 1 + Wire.counterLength(counter) + Wire.TAG;
+    }
+
+    private static final class Sender {
+        private final int shift;
+        private AeadKey key;
+        private long next;
+        private long epoch;
+        long rekeys;
+
+        Sender(AeadKey key, int shift) {
+            this.key = key;
+            this.shift = shift;
+        }
+
+        synchronized byte[] seal(int kind, byte[] pt, int off, int len) {
+            if (key == null || next > Wire.MAX_COUNTER) {
+                return null;
+            }
+            long c = next;
+            long e = c >>> shift;
+            while (epoch < e) {
+                AeadKey k = key.rekeyed();
+                key.close();
+                key = k;
+                epoch++;
+                rekeys++;
+            }
+            int n = Wire.counterLength(c);
+            byte[] header = new byte[1 + n];
+            header[0] = (byte) (kind << 4 | (n - 1));
+            for (int i = 0; i < n; i++) {
+                header[1 + i] = (byte) (c >>> (8 * (n - 1 - i)));
+            }
+            byte[] frame = new byte[header.length + len + Wire.TAG];
+            System.arraycopy(header, 0, frame, 0, header.length);
+            key.encrypt(c, header, pt, off, len, frame, header.length);
+            next = c + 1;
+            return frame;
+        }
+
+        synchronized void destroy() {
+            if (key != null) {
+                key.close();
+                key = null;
+            }
+        }
+    }
+
+    private static final class Receiver {
+        private final int shift;
+        private final int maxSkip;
+        private final ReplayWindow window;
+        private AeadKey current;
+        private AeadKey previous;
+        private long epoch;
+        long rekeys;
+
+        Receiver(AeadKey key, int shift, int window, int maxSkip) {
+            this.current = key;
+            this.shift = shift;
+            this.window = new ReplayWindow(window);
+            this.maxSkip = maxSkip;
+        }
+
+        synchronized Opened open(byte[] f) {
+            if (current == null || f.length < 2) {
+                return drop(Drop.MALFORMED);
+            }
+            int h = f[0] & 0xff;
+            int kind = h >>> 4;
+            if ((h & 0x08) != 0 || kind < Wire.DATA_BOUND || kind > Wire.CLOSE) {
+                return drop(Drop.MALFORMED);
+            }
+            int n = (h & 7) + 1;
+            if (f.length < 1 + n + Wire.TAG) {
+                return drop(Drop.MALFORMED);
+            }
+            long c = 0;
+            for (int i = 0; i < n; i++) {
+                c = c << 8 | (f[1 + i] & 0xff);
+            }
+            if (c > Wire.MAX_COUNTER || (n > 1 && Wire.counterLength(c) != n)) {
+                return drop(Drop.MALFORMED); // non-minimal encodings would give one counter two wire forms
+            }
+            switch (window.check(c)) {
+                case DUPLICATE: return drop(Drop.REPLAY);
+                case TOO_OLD: return drop(Drop.TOO_OLD);
+                default: break;
+            }
+            long e = c >>> shift;
+            AeadKey key;
+            AeadKey[] derived = null;
+            if (e == epoch) {
+                key = current;
+            } else if (e == epoch - 1 && previous != null) {
+                key = previous;
+            } else if (e < epoch) {
+                return drop(Drop.TOO_OLD);
+            } else {
+                long skip = e - epoch;
+                if (skip > maxSkip) {
+                    return drop(Drop.TOO_FAR);
+                }
+                // derive tentatively; committed only if the message authenticates
+                derived = new AeadKey[(int) skip];
+                AeadKey k = current;
+                for (int i = 0; i < skip; i++) {
+                    k = k.rekeyed();
+                    derived[i] = k;
+                }
+                key = k;
+            }
+            byte[] header = new byte[1 + n];
+            System.arraycopy(f, 0, header, 0, header.length);
+            byte[] pt;
+            try {
+                pt = key.decrypt(c, header, f, 1 + n, f.length - 1 - n);
+            } catch (NoiseException ex) {
+                if (derived != null) {
+                    for (AeadKey k : derived) {
+                        k.close();
+                    }
+                }
+                return drop(Drop.FORGED);
+            }
+            window.mark(c);
+            if (derived != null) {
+                AeadKey newPrev = derived.length >= 2 ? derived[derived.length - 2] : current;
+                for (int i = 0; i < derived.length - 2; i++) {
+                    derived[i].close();
+                }
+                if (previous != null && previous != newPrev) {
+                    previous.close();
+                }
+                if (current != newPrev) {
+                    current.close();
+                }
+                previous = newPrev;
+                current = derived[derived.length - 1];
+                rekeys += derived.length;
+                epoch = e;
+            }
+            return new Opened(kind, pt, c, null);
+        }
+
+        private static Opened drop(Drop d) {
+            return new Opened(-1, null, -1, d);
+        }
+
+        synchronized void destroy() {
+            if (current != null) {
+                current.close();
+                current = null;
+            }
+            if (previous != null) {
+                previous.close();
+                previous = null;
+            }
+        }
+    }
+}

@@ -1,0 +1,128 @@
+package io.hopseal.impl.memory;
+
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+
+import io.hopseal.api.routing.Address;
+import io.hopseal.api.routing.Message;
+import io.hopseal.api.routing.Router;
+import io.hopseal.api.routing.SendResult;
+import io.hopseal.api.routing.Transport;
+import io.hopseal.impl.routing.Counters;
+import io.hopseal.wire.Envelope;
+import io.hopseal.wire.MalformedMessageException;
+
+/** One node's end of a {@link MemoryNetwork}: owns {@code /mem/<node>} addresses. */
+public final class MemoryTransport implements Transport, AutoCloseable {
+    /** Frames waiting for a node's thread at most (back-pressure like a real link). */
+    static final int QUEUE_CAPACITY = 100_000;
+
+    private final MemoryNetwork network;
+    private final String name;
+    private final Router router;
+    private final ExecutorService inbound;
+    private final Counters counters = new Counters();
+    private volatile boolean closed;
+
+    MemoryTransport(MemoryNetwork network, String name, Router router) {
+        this.network = network;
+        this.name = name;
+        this.router = router;
+        this.inbound = new ThreadPoolExecutor(1, 1, 0, TimeUnit.SECONDS, new LinkedBlockingQueue<>(QUEUE_CAPACITY), r -> {
+            Thread t = new Thread(r, "hopseal-mem-" + name);
+            t.setDaemon(true);
+            return t;
+        });
+    }
+
+    public String nodeName() {
+        return name;
+    }
+
+    @Override
+    public int addressType() {
+        return Address.MEMORY;
+    }
+
+    @Override
+    public String name() {
+        return "mem";
+    }
+
+    @Override
+    public SendResult send(Address nextHop, Message message) {
+        if (closed) {
+            return SendResult.DROPPED_STOPPED;
+        }
+        String to = nextHop.valueText();
+        MemoryTransport target = network.node(to);
+        if (target == null) {
+            counters.increment("drop.link_down");
+            return SendResult.DROPPED_LINK_DOWN;
+        }
+        byte[] frame = Envelope.encode(message);
+        counters.increment("messages.out");
+        counters.add("bytes.out", frame.length);
+        MemoryNetwork.Interceptor i = network.interceptor();
+        List<byte[]> frames = i == null ? List.of(frame) : i.onFrame(name, to, frame);
+        for (byte[] f : frames) {
+            target.receive(name, f);
+        }
+        return SendResult.FORWARDED;
+    }
+
+    void receive(String from, byte[] frame) {
+        if (closed) {
+            return;
+        }
+        try {
+            inbound.execute(() -> deliver(from, frame));
+        } catch (RejectedExecutionException e) {
+            counters.increment("drop.queue_full");
+        }
+    }
+
+    private void deliver(String from, byte[] frame) {
+        counters.increment("messages.in");
+        counters.add("bytes.in", frame.length);
+        Message m;
+        try {
+            m = Envelope.decode(frame);
+        } catch (MalformedMessageException | IllegalArgumentException e) {
+            counters.increment("drop.malformed");
+            return;
+        }
+        try {
+            router.send(m.withReturnRoute(m.returnRoute().prepend(Address.of(Address.MEMORY, from))));
+        } catch (RuntimeException e) {
+            counters.increment("drop.router_failed");
+        }
+    }
+
+    @Override
+    public Map<String, Long> counters() {
+        return counters.snapshot();
+    }
+
+    @Override
+    public String status() {
+        return "mem node " + name + (closed ? " (closed)" : "");
+    }
+
+    @Override
+    public void close() {
+        closed = true;
+        network.detach(this);
+        inbound.shutdownNow();
+        try {
+            inbound.awaitTermination(2, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}

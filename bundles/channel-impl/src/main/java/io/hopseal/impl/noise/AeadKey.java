@@ -1,0 +1,244 @@
+package io.hopseal.impl.noise;
+
+import java.security.GeneralSecurityException;
+import java.security.InvalidAlgorithmParameterException;
+import java.security.InvalidKeyException;
+import java.util.Arrays;
+import java.util.Objects;
+import javax.crypto.AEADBadTagException;
+import javax.crypto.Cipher;
+
+/**
+ * A transport key with explicit nonces: {@code ENCRYPT(k, n, ad, plaintext)} / {@code DECRYPT(...)} of Noise
+ * §4.2, for datagram channels that carry the counter on the wire and keep their own replay window.
+ *
+ * <p>The key never changes while in use; {@link #rekeyed()} derives a new key object. One JCA {@link Cipher}
+ * is kept and re-initialised per message (JCA requires an init per GCM nonce).
+ *
+ * <p><b>Not thread-safe:</b> use from one thread at a time; callers sharing a key synchronise themselves.
+ * Nonce {@code 2^64-1} ({@code -1L}) is reserved by Noise for rekeying and refused here; all other values are
+ * treated as unsigned 64-bit counters. The caller must never reuse a nonce for encryption; the JDK also
+ * refuses an encryption with the same nonce as the immediately preceding one. Decrypting the same nonce
+ * again (a forgery followed by the genuine message) always works: replay protection is the caller's job.
+ */
+public final class AeadKey implements AutoCloseable {
+    /** Key length in bytes. */
+    public static final int KEY_LENGTH = 32;
+    /** Authentication tag length in bytes (the per-message ciphertext expansion). */
+    public static final int TAG_LENGTH = 16;
+    /** The reserved nonce 2^64-1, used only by {@link #rekeyed()}. */
+    public static final long RESERVED_NONCE = -1L;
+
+    private static final byte[] EMPTY = new byte[0];
+
+    private final NoiseCipher function;
+    private final byte[] key;
+    private final RawSecretKey jcaKey;
+    private final Cipher cipher;
+    private final byte[] iv = new byte[12];
+    private boolean initialized;
+    private long lastInitNonce;
+    private boolean closed;
+
+    private AeadKey(NoiseCipher function, byte[] ownedKey) {
+        this.function = function;
+        this.key = ownedKey;
+        this.jcaKey = new RawSecretKey(ownedKey, function.keyAlgorithm());
+        this.cipher = function.newCipher();
+    }
+
+    /** A key for {@code function} from 32 key bytes (copied; the caller may wipe its array). */
+    public static AeadKey of(NoiseCipher function, byte[] key) {
+        Objects.requireNonNull(function, "function");
+        Objects.requireNonNull(key, "key");
+        if (key.length != KEY_LENGTH) {
+            throw new IllegalArgumentException("cipher key must be 32 bytes, got " + key.length);
+        }
+        return new AeadKey(function, key.clone());
+    }
+
+    /** The cipher function of this key. */
+    public NoiseCipher function() {
+        return function;
+    }
+
+    /** Encrypts all of {@code plaintext}; returns ciphertext with the 16-byte tag appended. */
+    public byte[] encrypt(long nonce, byte[] ad, byte[] plaintext) {
+        return encrypt(nonce, ad, plaintext, 0, plaintext.length);
+    }
+
+    /** Encrypts {@code in[off, off+len)}; returns ciphertext with the 16-byte tag appended. */
+    public byte[] encrypt(long nonce, byte[] ad, byte[] in, int off, int len) {
+        Objects.checkFromIndexSize(off, len, in.length);
+        byte[] out = new byte[len + TAG_LENGTH];
+        encrypt(nonce, ad, in, off, len, out, 0);
+        return out;
+    }
+
+    /**
+     * Encrypts {@code in[off, off+len)} into {@code out} at {@code outOff} (lets a caller put a header in
+     * front without a copy). {@code out} needs {@code len + 16} bytes there.
+     *
+     * @return bytes written ({@code len + 16})
+     * @throws IllegalArgumentException for the reserved nonce or a too small output
+     * @throws IllegalStateException if closed, or if the JDK detects reuse of the previous nonce
+     */
+    public int encrypt(long nonce, byte[] ad, byte[] in, int off, int len, byte[] out, int outOff) {
+        checkUsable(nonce);
+        Objects.checkFromIndexSize(off, len, in.length);
+        Objects.checkFromIndexSize(outOff, len + TAG_LENGTH, out.length);
+        try {
+            init(Cipher.ENCRYPT_MODE, nonce);
+        } catch (InvalidKeyException | InvalidAlgorithmParameterException e) {
+            // SunJCE refuses to encrypt twice in a row under the same key and nonce.
+            throw new IllegalStateException("refusing to reuse nonce " + Long.toUnsignedString(nonce), e);
+        }
+        try {
+            if (ad != null && ad.length > 0) {
+                cipher.updateAAD(ad);
+            }
+            return cipher.doFinal(in, off, len, out, outOff);
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException("AEAD encryption failed", e);
+        }
+    }
+
+    /** Decrypts and authenticates all of {@code ciphertext} (tag included). */
+    public byte[] decrypt(long nonce, byte[] ad, byte[] ciphertext) {
+        return decrypt(nonce, ad, ciphertext, 0, ciphertext.length);
+    }
+
+    /**
+     * Decrypts and authenticates {@code ciphertext[off, off+len)} (tag included).
+     *
+     * @return the plaintext, only ever after the tag verified
+     * @throws NoiseException if authentication fails or the input is shorter than a tag
+     */
+    public byte[] decrypt(long nonce, byte[] ad, byte[] ciphertext, int off, int len) {
+        Objects.checkFromIndexSize(off, len, ciphertext.length);
+        if (len < TAG_LENGTH) {
+            checkUsable(nonce);
+            throw new NoiseException("ciphertext shorter than the authentication tag");
+        }
+        byte[] out = len == TAG_LENGTH ? EMPTY : new byte[len - TAG_LENGTH];
+        decrypt(nonce, ad, ciphertext, off, len, out, 0);
+        return out;
+    }
+
+    /**
+     * Decrypts into {@code out} at {@code outOff} ({@code len - 16} bytes). On failure the output range is
+     * zeroed, so unauthenticated plaintext is never left behind.
+     *
+     * @return bytes written ({@code len - 16})
+     * @throws NoiseException if authentication fails or the input is shorter than a tag
+     */
+    public int decrypt(long nonce, byte[] ad, byte[] in, int off, int len, byte[] out, int outOff) {
+        checkUsable(nonce);
+        Objects.checkFromIndexSize(off, len, in.length);
+        if (len < TAG_LENGTH) {
+            throw new NoiseException("ciphertext shorter than the authentication tag");
+        }
+        int plainLen = len - TAG_LENGTH;
+        Objects.checkFromIndexSize(outOff, plainLen, out.length);
+        try {
+            init(Cipher.DECRYPT_MODE, nonce);
+            if (ad != null && ad.length > 0) {
+                cipher.updateAAD(ad);
+            }
+            return cipher.doFinal(in, off, len, out, outOff);
+        } catch (AEADBadTagException e) {
+            Arrays.fill(out, outOff, outOff + plainLen, (byte) 0);
+            throw new NoiseException("authentication failed");
+        } catch (GeneralSecurityException e) {
+            Arrays.fill(out, outOff, outOff + plainLen, (byte) 0);
+            throw new IllegalStateException("AEAD decryption failed", e);
+        }
+    }
+
+    /**
+     * Noise REKEY: a new key {@code k' = ENCRYPT(k, 2^64-1, empty, 32 zero bytes)[0..32)}. This key is left
+     * unchanged, so a receiver can keep both while messages under the old key may still arrive.
+     */
+    public AeadKey rekeyed() {
+        if (closed) {
+            throw new IllegalStateException("key is closed");
+        }
+        // A separate Cipher: the JDK refuses a second encryption under (k, 2^64-1) on the same instance, and
+        // rekeying the same key twice must give the same result.
+        Cipher c = function.newCipher();
+        byte[] rekeyIv = new byte[12];
+        function.encodeNonce(rekeyIv, RESERVED_NONCE);
+        byte[] out = new byte[KEY_LENGTH + TAG_LENGTH];
+        try {
+            c.init(Cipher.ENCRYPT_MODE, jcaKey, function.parameterSpec(rekeyIv));
+            c.doFinal(new byte[KEY_LENGTH], 0, KEY_LENGTH, out, 0);
+            return new AeadKey(function, Arrays.copyOf(out, KEY_LENGTH));
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException("rekey failed", e);
+        } finally {
+            Arrays.fill(out, (byte) 0);
+        }
+    }
+
+    /** An independent copy with its own cipher instance (the handshake's transactional reads use it). */
+    AeadKey copy() {
+        if (closed) {
+            throw new IllegalStateException("key is closed");
+        }
+        return new AeadKey(function, key.clone());
+    }
+
+    /** True once {@link #close()} was called. */
+    public boolean isClosed() {
+        return closed;
+    }
+
+    /**
+     * Wipes the key bytes and, as far as JCA allows, the cipher's internal key schedule (by re-initialising it
+     * with a zero key). Idempotent.
+     */
+    @Override
+    public void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        Arrays.fill(key, (byte) 0);
+        try {
+            byte[] dummyIv = new byte[12];
+            dummyIv[0] = 1; // never a Noise nonce, so never "reuse" of a real one
+            cipher.init(Cipher.ENCRYPT_MODE, new RawSecretKey(new byte[KEY_LENGTH], function.keyAlgorithm()),
+                    function.parameterSpec(dummyIv));
+        } catch (GeneralSecurityException | RuntimeException ignored) {
+            // best effort: the key bytes we own are already gone
+        }
+    }
+
+    private void checkUsable(long nonce) {
+        if (closed) {
+            throw new IllegalStateException("key is closed");
+        }
+        if (nonce == RESERVED_NONCE) {
+            throw new IllegalArgumentException("nonce 2^64-1 is reserved by Noise");
+        }
+    }
+
+    private void init(int mode, long nonce) throws InvalidKeyException, InvalidAlgorithmParameterException {
+        if (mode == Cipher.DECRYPT_MODE && initialized && nonce == lastInitNonce) {
+            // JDK 17's ChaCha20-Poly1305 refuses any re-init with the previous key and nonce, even to decrypt.
+            // A forged datagram must not block the genuine one carrying the same nonce, so step through the
+            // reserved nonce first (only on such retries, never on the normal path).
+            function.encodeNonce(iv, RESERVED_NONCE);
+            cipher.init(Cipher.DECRYPT_MODE, jcaKey, function.parameterSpec(iv));
+        }
+        function.encodeNonce(iv, nonce);
+        cipher.init(mode, jcaKey, function.parameterSpec(iv));
+        initialized = true;
+        lastInitNonce = nonce;
+    }
+
+    @Override
+    public String toString() {
+        return "AeadKey[" + function.noiseName() + (closed ? ", closed" : "") + "]";
+    }
+}

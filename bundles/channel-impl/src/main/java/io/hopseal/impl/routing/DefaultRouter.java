@@ -1,0 +1,190 @@
+package io.hopseal.impl.routing;
+
+import java.security.SecureRandom;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import io.hopseal.api.routing.Address;
+import io.hopseal.api.routing.Message;
+import io.hopseal.api.routing.Registration;
+import io.hopseal.api.routing.Router;
+import io.hopseal.api.routing.SendResult;
+import io.hopseal.api.routing.Transport;
+import io.hopseal.api.routing.Worker;
+import io.hopseal.api.routing.WorkerContext;
+
+/**
+ * The router: local delivery to workers, hand-off to transports. Synchronous: a worker runs on the sender's thread, so
+ * workers must be quick and must not hold locks while sending (see the channel endpoints).
+ */
+public final class DefaultRouter implements Router {
+    private static final Logger LOG = LoggerFactory.getLogger(DefaultRouter.class);
+    /** Local hops one send may chain through before we call it a loop. */
+    static final int MAX_LOCAL_DEPTH = 64;
+    private static final char[] ALPHABET = "abcdefghijklmnopqrstuvwxyz234567".toCharArray();
+
+    private final ConcurrentHashMap<Address, Worker> workers = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<Integer, Transport> transports = new ConcurrentHashMap<>();
+    private final Counters counters = new Counters();
+    private final ThreadLocal<int[]> depth = ThreadLocal.withInitial(() -> new int[1]);
+    private final SecureRandom random = new SecureRandom();
+
+    @Override
+    public Registration register(Address address, Worker worker) {
+        Objects.requireNonNull(address, "address");
+        Objects.requireNonNull(worker, "worker");
+        if (!address.isLocal()) {
+            throw new IllegalArgumentException("workers live at local addresses, not " + address);
+        }
+        if (workers.putIfAbsent(address, worker) != null) {
+            throw new IllegalStateException("local address " + address + " is already taken");
+        }
+        return new WorkerRegistration(address, worker);
+    }
+
+    @Override
+    public Registration registerRandom(String prefix, Worker worker) {
+        // 5 base32 characters = 25 bits: short on radio links; such addresses are not secrets (channels authenticate)
+        return registerRandom(prefix, worker, 5);
+    }
+
+    /** As {@link #registerRandom(String, Worker)} with {@code chars} random base32 characters (5 bits each). */
+    public Registration registerRandom(String prefix, Worker worker, int chars) {
+        for (int attempt = 0; attempt < 16; attempt++) {
+            StringBuilder sb = new StringBuilder(prefix);
+            for (int i = 0; i < chars; i++) {
+                sb.append(ALPHABET[random.nextInt(ALPHABET.length)]);
+            }
+            Address a = Address.local(sb.toString());
+            if (workers.putIfAbsent(a, worker) == null) {
+                return new WorkerRegistration(a, worker);
+            }
+        }
+        throw new IllegalStateException("no free local address with prefix " + prefix);
+    }
+
+    @Override
+    public SendResult send(Message message) {
+        SendResult r = route(message);
+        counters.increment(r.counterName());
+        if (r.isDropped() && LOG.isDebugEnabled()) {
+            LOG.debug("dropped {}: {}", message, r);
+        }
+        return r;
+    }
+
+    private SendResult route(Message message) {
+        if (message.onwardRoute().isEmpty()) {
+            return SendResult.DROPPED_EMPTY_ROUTE;
+        }
+        Address next = message.onwardRoute().first();
+        Message rest = message.withOnwardRoute(message.onwardRoute().rest());
+        if (next.isLocal()) {
+            Worker w = workers.get(next);
+            if (w == null) {
+                return SendResult.DROPPED_NO_WORKER;
+            }
+            int[] d = depth.get();
+            if (d[0] >= MAX_LOCAL_DEPTH) {
+                return SendResult.DROPPED_LOOP;
+            }
+            d[0]++;
+            try {
+                w.handle(rest, new Context(next));
+                return SendResult.DELIVERED;
+            } catch (RuntimeException e) {
+                LOG.warn("worker at {} failed: {}", next, e.toString());
+                return SendResult.DROPPED_WORKER_FAILED;
+            } finally {
+                d[0]--;
+            }
+        }
+        Transport t = transports.get(next.type());
+        if (t == null) {
+            return SendResult.DROPPED_NO_TRANSPORT;
+        }
+        try {
+            SendResult r = t.send(next, rest);
+            return r == null ? SendResult.DROPPED_LINK_DOWN : r;
+        } catch (RuntimeException e) {
+            LOG.warn("transport {} failed to send: {}", t.name(), e.toString());
+            return SendResult.DROPPED_LINK_DOWN;
+        }
+    }
+
+    @Override
+    public AutoCloseable addTransport(Transport transport) {
+        Objects.requireNonNull(transport, "transport");
+        Transport old = transports.put(transport.addressType(), transport);
+        if (old != null && old != transport) {
+            LOG.info("transport {} replaces an earlier one for type {}", transport.name(), transport.addressType());
+        }
+        return () -> transports.remove(transport.addressType(), transport);
+    }
+
+    @Override
+    public Optional<Transport> transport(int addressType) {
+        return Optional.ofNullable(transports.get(addressType));
+    }
+
+    @Override
+    public Collection<Transport> transports() {
+        return List.copyOf(transports.values());
+    }
+
+    @Override
+    public Collection<Address> localAddresses() {
+        return new ArrayList<>(workers.keySet());
+    }
+
+    @Override
+    public Map<String, Long> counters() {
+        return counters.snapshot();
+    }
+
+    private final class Context implements WorkerContext {
+        private final Address self;
+
+        Context(Address self) {
+            this.self = self;
+        }
+
+        @Override
+        public Address address() {
+            return self;
+        }
+
+        @Override
+        public SendResult send(Message message) {
+            return DefaultRouter.this.send(message.withReturnRoute(message.returnRoute().prepend(self)));
+        }
+    }
+
+    private final class WorkerRegistration implements Registration {
+        private final Address address;
+        private final Worker worker;
+
+        WorkerRegistration(Address address, Worker worker) {
+            this.address = address;
+            this.worker = worker;
+        }
+
+        @Override
+        public Address address() {
+            return address;
+        }
+
+        @Override
+        public void close() {
+            workers.remove(address, worker);
+        }
+    }
+}

@@ -1,0 +1,164 @@
+package io.hopseal.wire;
+
+import io.hopseal.api.routing.Address;
+import io.hopseal.api.routing.Message;
+import io.hopseal.api.routing.Route;
+
+/**
+ * The routing envelope: how a {@link Message} crosses one link. Layout (docs/protocol.md, "Routing envelope"):
+ *
+ * <pre>
+ * version   u8        = 1
+ * onward    route
+ * return    route
+ * payload   the rest of the link frame
+ *
+ * route   = count u8 (0..32), then count times: type u8, length u8 (1..255), value[length]
+ * </pre>
+ *
+ * The link frame around it (TCP length prefix, serial COBS, radio fragments) delimits it, so the payload carries no
+ * length of its own.
+ */
+public final class Envelope {
+    public static final int VERSION = 1;
+
+    private Envelope() {
+    }
+
+    /** Encoded size of a message. */
+    public static int encodedLength(Message m) {
+        return 1 + routeLength(m.onwardRoute()) + routeLength(m.returnRoute()) + m.payload().length;
+    }
+
+    public static int routeLength(Route r) {
+        int n = 1;
+        for (Address a : r.addresses()) {
+            n += 2 + a.valueLength();
+        }
+        return n;
+    }
+
+    public static byte[] encode(Message m) {
+        byte[] out = new byte[encodedLength(m)];
+        encode(m, out, 0);
+        return out;
+    }
+
+    /** Encodes into {@code out} at {@code off}; returns the bytes written. */
+    public static int encode(Message m, byte[] out, int off) {
+        int p = off;
+        out[p++] = VERSION;
+        p = writeRoute(m.onwardRoute(), out, p);
+        p = writeRoute(m.returnRoute(), out, p);
+        byte[] payload = m.payload();
+        System.arraycopy(payload, 0, out, p, payload.length);
+        return p + payload.length - off;
+    }
+
+    public static int writeRoute(Route r, byte[] out, int p) {
+        out[p++] = (byte) r.size();
+        for (Address a : r.addresses()) {
+            out[p++] = (byte) a.type();
+            out[p++] = (byte) a.valueLength();
+            p += a.copyValueTo(out, p);
+        }
+        return p;
+    }
+
+    /**
+     * Decodes one envelope that fills {@code buf[off, off+len)} exactly.
+     *
+     * @throws MalformedMessageException for any bad version, count, length or truncation
+     */
+    public static Message decode(byte[] buf, int off, int len) throws MalformedMessageException {
+        if (off < 0 || len < 0 || off + len > buf.length) {
+            throw new MalformedMessageException("bad buffer bounds");
+        }
+        Reader r = new Reader(buf, off, off + len);
+        int version = r.u8("version");
+        if (version != VERSION) {
+            throw new MalformedMessageException("unsupported envelope version " + version);
+        }
+        Route onward = readRoute(r, "onward");
+        Route back = readRoute(r, "return");
+        byte[] payload = r.rest();
+        return new Message(onward, back, payload);
+    }
+
+    public static Message decode(byte[] frame) throws MalformedMessageException {
+        return decode(frame, 0, frame.length);
+    }
+
+    /** Reads a route at the reader's position (used by the channel layer for inner routes). */
+    public static Route readRoute(Reader r, String what) throws MalformedMessageException {
+        int count = r.u8(what + " route count");
+        if (count > Route.MAX_HOPS) {
+            throw new MalformedMessageException(what + " route has " + count + " hops, max " + Route.MAX_HOPS);
+        }
+        if (count == 0) {
+            return Route.EMPTY;
+        }
+        Address[] hops = new Address[count];
+        for (int i = 0; i < count; i++) {
+            int type = r.u8(what + " address type");
+            int n = r.u8(what + " address length");
+            if (n == 0) {
+                throw new MalformedMessageException(what + " address " + i + " is empty");
+            }
+            hops[i] = Address.of(type, r.bytes(n, what + " address value"));
+        }
+        return Route.of(hops);
+    }
+
+    /** A bounds-checked cursor over hostile bytes. */
+    public static final class Reader {
+        private final byte[] buf;
+        private int pos;
+        private final int end;
+
+        public Reader(byte[] buf, int off, int end) {
+            this.buf = buf;
+            this.pos = off;
+            this.end = end;
+        }
+
+        public int remaining() {
+            return end - pos;
+        }
+
+        public int position() {
+            return pos;
+        }
+
+        public int u8(String what) throws MalformedMessageException {
+            if (pos >= end) {
+                throw new MalformedMessageException("truncated: " + what + " missing");
+            }
+            return buf[pos++] & 0xff;
+        }
+
+        public byte[] bytes(int n, String what) throws MalformedMessageException {
+            if (n < 0 || n > end - pos) {
+                throw new MalformedMessageException("truncated: " + what + " needs " + n + " bytes, " + (end - pos) + " left");
+            }
+            byte[] b = new byte[n];
+            System.arraycopy(buf, pos, b, 0, n);
+            pos += n;
+            return b;
+        }
+
+        public void skip(int n, String what) throws MalformedMessageException {
+            if (n < 0 || n > end - pos) {
+                throw new MalformedMessageException("truncated: " + what);
+            }
+            pos += n;
+        }
+
+        public byte[] rest() {
+            byte[] b = new byte[end - pos];
+            System.arraycopy(buf, pos, b, 0, b.length);
+            pos = end;
+            return b;
+        }
+    }
+}

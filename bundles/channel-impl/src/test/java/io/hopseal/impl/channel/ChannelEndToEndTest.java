@@ -1,0 +1,192 @@
+package io.hopseal.impl.channel;
+
+import static java.nio.charset.StandardCharsets.UTF_8;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+import io.hopseal.api.channel.ChannelException;
+import io.hopseal.api.channel.ChannelOptions;
+import io.hopseal.api.channel.ChannelState;
+import io.hopseal.api.channel.CipherSuite;
+import io.hopseal.api.channel.CloseReason;
+import io.hopseal.api.channel.HandshakePattern;
+import io.hopseal.api.channel.ListenerOptions;
+import io.hopseal.api.channel.SecureChannel;
+import io.hopseal.api.identity.TrustPolicy;
+import io.hopseal.api.routing.Message;
+import io.hopseal.api.routing.Route;
+import io.hopseal.impl.memory.MemoryNetwork;
+import io.hopseal.impl.node.HopsealNode;
+
+class ChannelEndToEndTest {
+    MemoryNetwork net;
+    HopsealNode backend;
+    HopsealNode device;
+
+    @BeforeEach
+    void setUp() {
+        net = new MemoryNetwork();
+        backend = HopsealNode.builder().memory(net, "backend").build();
+        device = HopsealNode.builder().memory(net, "device").build();
+        backend.service("echo", (m, ctx) -> ctx.reply(m, m.payload()));
+    }
+
+    @AfterEach
+    void tearDown() {
+        device.close();
+        backend.close();
+        net.close();
+    }
+
+    private SecureChannel open(ChannelOptions o) throws Exception {
+        return device.channels().connect("/mem/backend/secure/api/service/echo", o).get(5, TimeUnit.SECONDS);
+    }
+
+    private static String echo(SecureChannel ch, String text) throws InterruptedException {
+        ch.send(text.getBytes(UTF_8));
+        Message m = ch.receive(Duration.ofSeconds(5));
+        assertThat(m).as("reply to " + text).isNotNull();
+        return new String(m.payload(), UTF_8);
+    }
+
+    @ParameterizedTest
+    @EnumSource(CipherSuite.class)
+    void xxOpensBothWaysWithIdentitiesAndEchoes(CipherSuite suite) throws Exception {
+        backend.channels().listen("api", ListenerOptions.defaults());
+        SecureChannel ch = open(ChannelOptions.defaults().withSuite(suite));
+        assertThat(ch.state()).isEqualTo(ChannelState.OPEN);
+        assertThat(ch.peer()).isEqualTo(backend.identifier());
+        assertThat(ch.protocolName()).isEqualTo(suite.noiseName(HandshakePattern.XX));
+        for (int i = 0; i < 50; i++) {
+            assertThat(echo(ch, "msg " + i)).isEqualTo("msg " + i);
+        }
+        SecureChannel responder = backend.channels().channels().iterator().next();
+        assertThat(responder.peer()).isEqualTo(device.identifier());
+        // responder end can send to the initiator's receiver
+        responder.send("push".getBytes(UTF_8));
+        assertThat(new String(ch.receive(Duration.ofSeconds(5)).payload(), UTF_8)).isEqualTo("push");
+    }
+
+    @Test
+    void routedMessagesReachAnyServiceAndCarryThePeer() throws Exception {
+        backend.service("upper", (m, ctx) -> ctx.reply(m, new String(m.payload(), UTF_8).toUpperCase().getBytes(UTF_8)));
+        List<Message> seen = new java.util.concurrent.CopyOnWriteArrayList<>();
+        backend.service("spy", (m, ctx) -> seen.add(m));
+        backend.channels().listen("api", ListenerOptions.defaults());
+        SecureChannel ch = device.channels().connect(Route.parse("/mem/backend/service/api"), ChannelOptions.defaults())
+                .get(5, TimeUnit.SECONDS);
+        ch.send(Route.parse("/service/upper"), "abc".getBytes(UTF_8));
+        assertThat(new String(ch.receive(Duration.ofSeconds(5)).payload(), UTF_8)).isEqualTo("ABC");
+        ch.send(Route.parse("/service/spy"), "x".getBytes(UTF_8));
+        long end = System.nanoTime() + 5_000_000_000L;
+        while (seen.isEmpty() && System.nanoTime() < end) {
+            Thread.sleep(5);
+        }
+        assertThat(seen).hasSize(1);
+        assertThat(seen.get(0).securePeer()).isEqualTo(device.identifier());
+    }
+
+    @Test
+    void kkAndIkAfterXxUseRememberedKeys() throws Exception {
+        backend.channels().listen("api", ListenerOptions.defaults());
+        SecureChannel xx = open(ChannelOptions.defaults());
+        assertThat(echo(xx, "first")).isEqualTo("first");
+        for (HandshakePattern p : List.of(HandshakePattern.KK, HandshakePattern.IK)) {
+            SecureChannel ch = open(ChannelOptions.defaults().withPattern(p).withExpectedPeer(backend.identifier()));
+            assertThat(ch.protocolName()).contains("_" + p.name() + "_");
+            assertThat(ch.peer()).isEqualTo(backend.identifier());
+            assertThat(echo(ch, p.name())).isEqualTo(p.name());
+        }
+    }
+
+    @Test
+    void kkWithoutKnownPeerFailsClearly() {
+        backend.channels().listen("api", ListenerOptions.defaults());
+        assertThatThrownBy(() -> open(ChannelOptions.defaults().withPattern(HandshakePattern.KK)
+                .withExpectedPeer(backend.identifier())))
+                .isInstanceOf(ExecutionException.class)
+                .cause().isInstanceOf(ChannelException.class)
+                .satisfies(e -> assertThat(((ChannelException) e).reason()).isEqualTo(CloseReason.UNKNOWN_PEER));
+    }
+
+    @Test
+    void responderRefusesUntrustedInitiatorAndDeliversNothing() throws Exception {
+        List<Message> delivered = new java.util.concurrent.CopyOnWriteArrayList<>();
+        backend.service("sink", (m, ctx) -> delivered.add(m));
+        HopsealNode stranger = HopsealNode.builder().build();
+        backend.channels().listen("api", ListenerOptions.trusting(TrustPolicy.only(stranger.identifier())));
+        SecureChannel ch = device.channels().connect("/mem/backend/secure/api/service/sink", ChannelOptions.defaults())
+                .get(5, TimeUnit.SECONDS); // XX: the initiator completes before the responder decides
+        ch.send("should never arrive".getBytes(UTF_8));
+        CloseReason r = ch.whenClosed().toCompletableFuture().get(5, TimeUnit.SECONDS);
+        assertThat(r).isEqualTo(CloseReason.REFUSED_BY_PEER);
+        assertThat(delivered).isEmpty();
+        assertThat(backend.channels().counters()).containsEntry("handshakes.failed.peer_not_trusted", 1L);
+        stranger.close();
+    }
+
+    @Test
+    void initiatorRefusesUntrustedResponder() throws Exception {
+        backend.channels().listen("api", ListenerOptions.defaults());
+        HopsealNode stranger = HopsealNode.builder().build();
+        assertThatThrownBy(() -> open(ChannelOptions.defaults().withExpectedPeer(stranger.identifier())))
+                .cause().isInstanceOf(ChannelException.class)
+                .satisfies(e -> assertThat(((ChannelException) e).reason()).isEqualTo(CloseReason.PEER_NOT_TRUSTED));
+        stranger.close();
+    }
+
+    @Test
+    void handshakeTimesOutWhenNobodyAnswers() {
+        // the listener exists but every frame to it is lost
+        backend.channels().listen("api", ListenerOptions.defaults());
+        net.setInterceptor((from, to, frame) -> List.of());
+        long t0 = System.nanoTime();
+        assertThatThrownBy(() -> open(ChannelOptions.defaults().withHandshakeTimeout(Duration.ofMillis(400))))
+                .cause().isInstanceOf(ChannelException.class)
+                .satisfies(e -> assertThat(((ChannelException) e).reason()).isEqualTo(CloseReason.HANDSHAKE_TIMEOUT));
+        assertThat(device.channels().channels()).isEmpty();
+        assertThat(device.channels().counters()).containsEntry("handshakes.failed.handshake_timeout", 1L);
+        assertThat(System.nanoTime() - t0).isGreaterThan(300_000_000L);
+    }
+
+    @Test
+    void closeReachesThePeerAndWipesState() throws Exception {
+        backend.channels().listen("api", ListenerOptions.defaults());
+        SecureChannel ch = open(ChannelOptions.defaults());
+        assertThat(echo(ch, "x")).isEqualTo("x");
+        SecureChannel responder = backend.channels().channels().iterator().next();
+        ch.close();
+        assertThat(responder.whenClosed().toCompletableFuture().get(5, TimeUnit.SECONDS)).isEqualTo(CloseReason.PEER_CLOSED);
+        assertThat(ch.closeReason()).isEqualTo(CloseReason.LOCAL_CLOSE);
+        assertThat(ch.send("late".getBytes(UTF_8)).isDropped()).isTrue();
+        assertThat(backend.router().localAddresses()).extracting(Object::toString)
+                .containsExactlyInAnyOrder("/service/echo", "/service/api");
+    }
+
+    @Test
+    void malformedFramesToListenerAndChannelAreCountedNotThrown() throws Exception {
+        backend.channels().listen("api", ListenerOptions.defaults());
+        SecureChannel ch = open(ChannelOptions.defaults());
+        java.util.Random rnd = new java.util.Random(1);
+        Route back = Route.parse("/service/nowhere");
+        for (int i = 0; i < 500; i++) {
+            byte[] junk = new byte[rnd.nextInt(300)];
+            rnd.nextBytes(junk);
+            device.router().send(new Message(Route.parse("/mem/backend/service/api"), back, junk));
+            device.router().send(new Message(ch.peerRoute(), back, junk));
+        }
+        assertThat(echo(ch, "still fine")).isEqualTo("still fine");
+        assertThat(backend.channels().channels()).hasSize(1);
+    }
+}

@@ -1,0 +1,577 @@
+package io.hopseal.transport.tcp;
+
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import io.hopseal.api.routing.Address;
+import io.hopseal.api.routing.Message;
+import io.hopseal.api.routing.Router;
+import io.hopseal.api.routing.SendResult;
+import io.hopseal.api.routing.Transport;
+import io.hopseal.wire.Envelope;
+
+/**
+ * TCP links between Hopseal nodes: a gateway's uplink to a backend, backends to each other. Frames are described in
+ * {@link TcpFraming}; each carries one routing {@link Envelope}.
+ *
+ * <h2>Links</h2>
+ * A link is keyed by {@code host:port} text. {@link #send(Address, Message)} uses the live link with the next hop's key:
+ * an outbound link dialed to it, or an inbound link whose remote {@code ip:port} (IPv6 as {@code [::1]:port}) equals
+ * it; otherwise it creates an outbound link. Every message received on an inbound link gets
+ * {@code /tcp/<remote ip:port>} prepended to its return route, so replies go back over the same connection; on an
+ * outbound link the prepended address is the key the link was dialed with (e.g. {@code /tcp/backend.example:4000}).
+ * Sends to the address of an inbound link that has closed return {@code DROPPED_LINK_DOWN} for five minutes: the
+ * transport never dials a peer's ephemeral source port.
+ *
+ * <h2>Sending never blocks</h2>
+ * A send encodes the envelope on the caller's thread and queues the frame on the link's bounded queue
+ * ({@link TcpTransportConfig#sendQueueCapacity()} messages, so at most capacity × max frame size bytes per link and
+ * at most {@link TcpTransportConfig#maxLinks()} links); it returns {@code FORWARDED} when queued,
+ * {@code DROPPED_QUEUE_FULL} when the queue is full, {@code DROPPED_TOO_LARGE} for an envelope above the max frame
+ * size, {@code DROPPED_MALFORMED} for a next hop that is not {@code host:port}, {@code DROPPED_LINK_DOWN} for a link
+ * that gave up (below) or when the link limit is reached, {@code DROPPED_STOPPED} after {@link #close()}. Each
+ * dropped outcome is counted ({@code drop.<reason>}).
+ *
+ * <h2>Connecting, reconnecting and giving up</h2>
+ * An outbound link connects asynchronously (each attempt bounded by the connect timeout) and keeps its queue while
+ * it does. After a failed attempt, or after a connection breaks while messages are still queued, it waits and
+ * retries; the wait starts at {@link TcpTransportConfig#reconnectBackoffInitial()} and doubles up to
+ * {@link TcpTransportConfig#reconnectBackoffMax()}, each wait jittered to between half and all of its nominal value.
+ * It restarts from the initial value only after a connection on which the peer's preamble arrived (so a peer that
+ * accepts and hangs up at once cannot make the link spin). When an attempt fails after a full maximum wait (with the
+ * defaults about a minute of trying), the link <b>gives up</b>: it drops every queued message (counted as
+ * {@code drop.link_down}, logged once) and turns <i>down</i>: sends to it return {@code DROPPED_LINK_DOWN} at once,
+ * holding no memory, and it probes the peer once per maximum backoff while anybody tried to send during the last
+ * wait. A successful probe makes the link usable again; a down link that nobody used for a whole wait is discarded,
+ * and the next send starts afresh. An outbound link whose connection closes with an empty queue is discarded too
+ * (links are made on demand); an inbound link ends with its connection, dropping what is queued for it
+ * ({@code drop.link_down}).
+ *
+ * <h2>Receiving</h2>
+ * Each side sends the preamble once, then frames. A peer that sends a bad preamble, a zero or oversized length or an
+ * envelope that does not decode is disconnected and counted ({@code drop.bad_preamble}, {@code drop.oversized},
+ * {@code drop.malformed}); other links are untouched. Received messages go to {@link Router#send(Message)} on the
+ * link's reader thread; an exception from the router or a worker is caught, logged and counted
+ * ({@code drop.router_exception}) and the reader carries on. A message whose return route is already
+ * {@link io.hopseal.api.routing.Route#MAX_HOPS} long is dropped ({@code drop.route_too_long}).
+ *
+ * <h2>Threads</h2>
+ * Blocking sockets, all threads daemon and named {@code hopseal-tcp-...}: per listener one acceptor
+ * ({@code hopseal-tcp-accept-<host:port>}); per link one writer that also dials, backs off and reconnects
+ * ({@code hopseal-tcp-out-<key>} / {@code hopseal-tcp-in-<key>}) and, while connected, one reader
+ * ({@code hopseal-tcp-read-<key>}) that decodes frames and hands messages to the router; one timer
+ * ({@code hopseal-tcp-timer}) that closes idle links. A slow worker thus stalls only its own link. Two threads per
+ * connected link suits gateways and backends with up to a few thousand links ({@link TcpTransportConfig#maxLinks()}).
+ *
+ * <h2>Shutdown</h2>
+ * {@link #close()} closes the listeners, lets connected links flush what is queued and close gracefully (FIN) for up
+ * to one second, drops the rest ({@code drop.stopped}), closes every socket and joins every thread it started (five
+ * seconds at most).
+ *
+ * <h2>Counters</h2>
+ * {@code links.open} (connections open now), {@code links.accepted}, {@code links.connected}, {@code links.refused}
+ * (over the link limit), {@code links.idle_closed}, {@code connect.failed}, {@code messages.in},
+ * {@code messages.out}, {@code bytes.in}, {@code bytes.out} (all bytes on the wire, preambles and headers included),
+ * {@code queue.messages} (queued now), {@code drop.<reason>}. Payload bytes are never logged.
+ *
+ * <p>Configuration can be changed while running ({@link #reconfigure(TcpTransportConfig)}): limits, timeouts and
+ * backoff apply to the next frame, connect attempt, wait or idle check; TCP_NODELAY to links made afterwards.
+ */
+public final class TcpTransport implements Transport, AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(TcpTransport.class);
+
+    /** Thread name prefix of every thread this transport starts. */
+    public static final String THREAD_PREFIX = "hopseal-tcp-";
+
+    static final long FLUSH_ON_CLOSE_MILLIS = 1_000;
+    static final long JOIN_ON_CLOSE_MILLIS = 5_000;
+    static final long CLOSED_INBOUND_MEMORY_MILLIS = 5 * 60_000;
+    static final int CLOSED_INBOUND_MEMORY_SIZE = 4096;
+
+    private final Router router;
+    private volatile TcpTransportConfig config;
+    private volatile boolean stopping;
+    private final Object lifecycle = new Object();
+
+    final Counters counters = new Counters("links.accepted", "links.connected", "connect.failed", "messages.in",
+            "messages.out", "bytes.in", "bytes.out");
+    final AtomicLong openConnections = new AtomicLong();
+    final AtomicLong queuedMessages = new AtomicLong();
+
+    /** Live links by key (see class doc). */
+    private final ConcurrentHashMap<String, TcpLink> links = new ConcurrentHashMap<>();
+    /** Every link not yet terminated, including inbound links shadowed in {@link #links} by another link. */
+    private final Set<TcpLink> allLinks = ConcurrentHashMap.newKeySet();
+    private final List<TcpListener> listeners = new CopyOnWriteArrayList<>();
+    private final Set<Thread> threads = ConcurrentHashMap.newKeySet();
+    private final Map<String, Long> closedInbound = new LinkedHashMap<>(64, 0.75f, false) {
+        private static final long serialVersionUID = 1L;
+
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<String, Long> eldest) {
+            return size() > CLOSED_INBOUND_MEMORY_SIZE;
+        }
+    };
+    private final ScheduledThreadPoolExecutor timer;
+    private final AtomicInteger threadSeq = new AtomicInteger();
+
+    /**
+     * @param router receives every inbound message
+     * @param config the settings (see {@link TcpTransportConfig#DEFAULTS})
+     */
+    public TcpTransport(Router router, TcpTransportConfig config) {
+        this.router = Objects.requireNonNull(router, "router");
+        this.config = Objects.requireNonNull(config, "config");
+        this.timer = new ScheduledThreadPoolExecutor(1, r -> newThread("timer", r));
+        timer.setRemoveOnCancelPolicy(true);
+        timer.setExecuteExistingDelayedTasksAfterShutdownPolicy(false);
+        timer.schedule(this::checkIdle, idleTick(config), TimeUnit.MILLISECONDS);
+    }
+
+    /** A transport with the default settings. */
+    public TcpTransport(Router router) {
+        this(router, TcpTransportConfig.DEFAULTS);
+    }
+
+    @Override
+    public int addressType() {
+        return Address.TCP;
+    }
+
+    @Override
+    public String name() {
+        return "tcp";
+    }
+
+    public TcpTransportConfig config() {
+        return config;
+    }
+
+    /** Applies new settings to the running transport (see class doc); links and listeners stay up. */
+    public void reconfigure(TcpTransportConfig newConfig) {
+        Objects.requireNonNull(newConfig, "config");
+        TcpTransportConfig old = this.config;
+        this.config = newConfig;
+        if (!old.equals(newConfig)) {
+            LOG.info("TCP transport reconfigured: {}", newConfig);
+        }
+    }
+
+    public boolean isClosed() {
+        return stopping;
+    }
+
+    Router router() {
+        return router;
+    }
+
+    boolean stopping() {
+        return stopping;
+    }
+
+    // ------------------------------------------------------------------------------------------------ listening
+
+    /**
+     * Listens for inbound links.
+     *
+     * @param bindHost a local address or name ({@code 0.0.0.0} for all IPv4 interfaces, {@code ::} for all)
+     * @param port     1..65535, or 0 for an ephemeral port (see {@link TcpListener#port()})
+     * @throws java.net.BindException when the port is in use
+     * @throws IOException            when the address cannot be resolved or bound
+     * @throws IllegalStateException  after {@link #close()}
+     */
+    public TcpListener listen(String bindHost, int port) throws IOException {
+        Objects.requireNonNull(bindHost, "bindHost");
+        if (port < 0 || port > 65535) {
+            throw new IllegalArgumentException("port must be 0..65535, was " + port);
+        }
+        InetAddress addr = InetAddress.getByName(bindHost);
+        ServerSocket server = new ServerSocket();
+        try {
+            server.setReuseAddress(true);
+            server.bind(new InetSocketAddress(addr, port), 128);
+        } catch (IOException | RuntimeException e) {
+            server.close();
+            throw e;
+        }
+        synchronized (lifecycle) {
+            if (stopping) {
+                server.close();
+                throw new IllegalStateException("TCP transport is closed");
+            }
+            TcpListener l = new TcpListener(this, server, bindHost);
+            listeners.add(l);
+            l.start();
+            LOG.info("TCP transport listening on {}", l.localAddressText());
+            return l;
+        }
+    }
+
+    /** The open listeners. */
+    public List<TcpListener> listeners() {
+        return List.copyOf(listeners);
+    }
+
+    void listenerClosed(TcpListener l) {
+        listeners.remove(l);
+    }
+
+    /** Takes over an accepted socket (called by a listener's acceptor). */
+    void adoptInbound(Socket s) {
+        String key;
+        try {
+            s.setTcpNoDelay(config.tcpNoDelay());
+            s.setKeepAlive(true);
+            key = HostPort.format((InetSocketAddress) s.getRemoteSocketAddress());
+        } catch (IOException | RuntimeException e) {
+            closeQuietly(s);
+            return;
+        }
+        synchronized (lifecycle) {
+            if (stopping) {
+                closeQuietly(s);
+                return;
+            }
+            if (allLinks.size() >= config.maxLinks()) {
+                counters.inc("links.refused");
+                LOG.warn("TCP link from {} refused: {} links open, the limit (max links)", key, allLinks.size());
+                closeQuietly(s);
+                return;
+            }
+            TcpLink link = TcpLink.inbound(this, key, s);
+            allLinks.add(link);
+            TcpLink existing = links.putIfAbsent(key, link);
+            synchronized (closedInbound) {
+                closedInbound.remove(key);
+            }
+            counters.inc("links.accepted");
+            LOG.debug("TCP link from {} accepted{}", key, existing != null ? " (shadowed by an existing link)" : "");
+            link.start();
+        }
+    }
+
+    // ------------------------------------------------------------------------------------------------ sending
+
+    @Override
+    public SendResult send(Address nextHop, Message message) {
+        try {
+            return doSend(nextHop, message);
+        } catch (RuntimeException e) {
+            // never throw into the router
+            LOG.warn("TCP send to {} failed: {}", nextHop, e.toString());
+            return drop(SendResult.DROPPED_MALFORMED);
+        }
+    }
+
+    private SendResult doSend(Address nextHop, Message message) {
+        if (stopping) {
+            return drop(SendResult.DROPPED_STOPPED);
+        }
+        if (nextHop == null || message == null || nextHop.type() != Address.TCP) {
+            return drop(SendResult.DROPPED_MALFORMED);
+        }
+        HostPort hp = HostPort.parse(nextHop.valueText());
+        if (hp == null) {
+            LOG.debug("TCP next hop {} is not host:port", nextHop);
+            return drop(SendResult.DROPPED_MALFORMED);
+        }
+        int length = Envelope.encodedLength(message);
+        if (length > config.maxFrameSize()) {
+            return drop(SendResult.DROPPED_TOO_LARGE);
+        }
+        byte[] frame = new byte[TcpFraming.HEADER_LENGTH + length];
+        TcpFraming.writeHeader(length, frame, 0);
+        Envelope.encode(message, frame, TcpFraming.HEADER_LENGTH);
+
+        for (int attempt = 0; attempt < 4; attempt++) {
+            TcpLink link = links.get(hp.key);
+            if (link == null) {
+                if (recentlyClosedInbound(hp.key)) {
+                    return drop(SendResult.DROPPED_LINK_DOWN);
+                }
+                link = createOutbound(hp);
+                if (link == null) {
+                    return drop(stopping ? SendResult.DROPPED_STOPPED : SendResult.DROPPED_LINK_DOWN);
+                }
+            }
+            switch (link.offer(frame)) {
+                case QUEUED:
+                    return SendResult.FORWARDED;
+                case FULL:
+                    return drop(SendResult.DROPPED_QUEUE_FULL);
+                case DOWN:
+                    return drop(SendResult.DROPPED_LINK_DOWN);
+                case TERMINATED:
+                default:
+                    links.remove(hp.key, link);
+                    if (stopping) {
+                        return drop(SendResult.DROPPED_STOPPED);
+                    }
+            }
+        }
+        return drop(SendResult.DROPPED_LINK_DOWN);
+    }
+
+    private TcpLink createOutbound(HostPort hp) {
+        synchronized (lifecycle) {
+            if (stopping) {
+                return null;
+            }
+            TcpLink existing = links.get(hp.key);
+            if (existing != null) {
+                return existing;
+            }
+            if (allLinks.size() >= config.maxLinks()) {
+                counters.inc("links.refused");
+                LOG.warn("TCP link to {} not made: {} links open, the limit (max links)", hp.key, allLinks.size());
+                return null;
+            }
+            TcpLink link = TcpLink.outbound(this, hp);
+            allLinks.add(link);
+            links.put(hp.key, link);
+            link.start();
+            return link;
+        }
+    }
+
+    private boolean recentlyClosedInbound(String key) {
+        synchronized (closedInbound) {
+            Long at = closedInbound.get(key);
+            if (at == null) {
+                return false;
+            }
+            if (System.nanoTime() - at > TimeUnit.MILLISECONDS.toNanos(CLOSED_INBOUND_MEMORY_MILLIS)) {
+                closedInbound.remove(key);
+                return false;
+            }
+            return true;
+        }
+    }
+
+    /** Called by a link's writer thread when the link has ended. */
+    void terminated(TcpLink link) {
+        links.remove(link.key, link);
+        allLinks.remove(link);
+        if (!link.outbound && !stopping) {
+            synchronized (closedInbound) {
+                closedInbound.put(link.key, System.nanoTime());
+            }
+        }
+    }
+
+    SendResult drop(SendResult r) {
+        counters.inc(r.counterName());
+        return r;
+    }
+
+    // ------------------------------------------------------------------------------------------------ idle
+
+    private static long idleTick(TcpTransportConfig c) {
+        long idle = c.idleTimeout().toMillis();
+        return idle == 0 ? 1000 : Math.max(5, Math.min(1000, idle / 4));
+    }
+
+    private void checkIdle() {
+        if (stopping) {
+            return;
+        }
+        TcpTransportConfig c = config;
+        try {
+            long idleNanos = c.idleTimeout().toNanos();
+            if (idleNanos > 0) {
+                long now = System.nanoTime();
+                for (TcpLink link : allLinks) {
+                    link.closeIfIdle(now, idleNanos);
+                }
+            }
+        } catch (RuntimeException e) {
+            LOG.warn("TCP idle check failed", e);
+        } finally {
+            if (!stopping) {
+                try {
+                    timer.schedule(this::checkIdle, idleTick(c), TimeUnit.MILLISECONDS);
+                } catch (RuntimeException e) {
+                    // rejected during shutdown
+                }
+            }
+        }
+    }
+
+    // ------------------------------------------------------------------------------------------------ threads
+
+    /** Starts nothing: makes a daemon thread named {@code hopseal-tcp-<what>} that is joined by {@link #close()}. */
+    Thread newThread(String what, Runnable r) {
+        Thread t = new Thread(() -> {
+            try {
+                r.run();
+            } catch (RuntimeException | Error e) {
+                LOG.error("TCP transport thread {} failed", Thread.currentThread().getName(), e);
+                throw e;
+            } finally {
+                threads.remove(Thread.currentThread());
+            }
+        }, THREAD_PREFIX + what);
+        t.setDaemon(true);
+        threads.add(t);
+        return t;
+    }
+
+    int nextThreadId() {
+        return threadSeq.incrementAndGet();
+    }
+
+    // ------------------------------------------------------------------------------------------------ status
+
+    @Override
+    public Map<String, Long> counters() {
+        Map<String, Long> m = counters.snapshot();
+        m.put("links.open", openConnections.get());
+        m.put("queue.messages", queuedMessages.get());
+        return Collections.unmodifiableMap(m);
+    }
+
+    /** One line: listening addresses and links, e.g. {@code tcp: listening 0.0.0.0:4000; links 2 open (1 in, 1 out)...}. */
+    @Override
+    public String status() {
+        List<String> ls = new ArrayList<>();
+        for (TcpListener l : listeners) {
+            ls.add(l.localAddressText());
+        }
+        int in = 0;
+        int out = 0;
+        int connecting = 0;
+        int down = 0;
+        for (TcpLink l : allLinks) {
+            switch (l.state()) {
+                case UP -> {
+                    if (l.outbound) {
+                        out++;
+                    } else {
+                        in++;
+                    }
+                }
+                case CONNECTING -> connecting++;
+                case DOWN -> down++;
+                default -> {
+                }
+            }
+        }
+        return "tcp: " + (stopping ? "closed; " : "") + (ls.isEmpty() ? "not listening" : "listening " + String.join(", ", ls))
+                + "; links " + (in + out) + " open (" + in + " in, " + out + " out), " + connecting + " connecting, " + down
+                + " down; " + queuedMessages.get() + " queued";
+    }
+
+    /** Keys of the links that are up (connected). */
+    public List<String> openLinks() {
+        List<String> out = new ArrayList<>();
+        for (TcpLink l : allLinks) {
+            if (l.state() == TcpLink.State.UP) {
+                out.add(l.key);
+            }
+        }
+        Collections.sort(out);
+        return out;
+    }
+
+    @Override
+    public String toString() {
+        return status();
+    }
+
+    // ------------------------------------------------------------------------------------------------ close
+
+    /**
+     * Stops the transport: closes the listeners, flushes connected links for up to a second, closes every socket and
+     * joins every thread it started. Idempotent.
+     */
+    @Override
+    public void close() {
+        List<TcpLink> snapshot;
+        synchronized (lifecycle) {
+            if (stopping) {
+                return;
+            }
+            stopping = true;
+            snapshot = new ArrayList<>(allLinks);
+        }
+        for (TcpListener l : listeners) {
+            l.close();
+        }
+        timer.shutdownNow();
+        for (TcpLink l : snapshot) {
+            l.stop();
+        }
+        long flushDeadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(FLUSH_ON_CLOSE_MILLIS);
+        for (TcpLink l : snapshot) {
+            l.awaitWriter(flushDeadline);
+        }
+        for (TcpLink l : snapshot) {
+            l.forceClose();
+        }
+        long joinDeadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(JOIN_ON_CLOSE_MILLIS);
+        boolean interrupted = false;
+        while (!threads.isEmpty()) {
+            long left = joinDeadline - System.nanoTime();
+            if (left <= 0) {
+                break;
+            }
+            for (Thread t : List.copyOf(threads)) {
+                if (t == Thread.currentThread()) {
+                    threads.remove(t);
+                    continue;
+                }
+                try {
+                    t.join(Math.max(1, TimeUnit.NANOSECONDS.toMillis(joinDeadline - System.nanoTime())));
+                } catch (InterruptedException e) {
+                    interrupted = true;
+                    joinDeadline = 0;
+                    break;
+                }
+                if (t.isAlive()) {
+                    // a thread can sit in a DNS lookup: close what is left again and keep joining until the deadline
+                    for (TcpLink l : allLinks) {
+                        l.forceClose();
+                    }
+                }
+            }
+        }
+        if (!threads.isEmpty()) {
+            LOG.warn("TCP transport closed, but {} threads did not stop in time: {}", threads.size(), threads);
+        } else {
+            LOG.info("TCP transport closed");
+        }
+        if (interrupted) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    static void closeQuietly(AutoCloseable c) {
+        if (c == null) {
+            return;
+        }
+        try {
+            c.close();
+        } catch (Exception e) {
+            // nothing to do
+        }
+    }
+}

@@ -1,0 +1,126 @@
+package io.hopseal.transport.tcp;
+
+import java.time.Duration;
+import java.util.Objects;
+
+/**
+ * Settings of a {@link TcpTransport}. Immutable; every field is validated by the constructor, which throws an
+ * {@link InvalidFieldException} (an {@link IllegalArgumentException}) naming the field.
+ *
+ * @param maxFrameSize            largest envelope in bytes, sent or received (default 65,536; 64..16 MiB). Larger
+ *                                sends return {@code DROPPED_TOO_LARGE}; a peer announcing a larger frame is
+ *                                disconnected.
+ * @param connectTimeout          how long one outbound connect attempt may take (default 10 s; 1 ms..10 min)
+ * @param idleTimeout             a link with no bytes in either direction for this long is closed (default 5 min;
+ *                                {@link Duration#ZERO} = never; otherwise 10 ms..7 days)
+ * @param sendQueueCapacity       messages queued per link before sends return {@code DROPPED_QUEUE_FULL} (default
+ *                                1024; 1..1,000,000)
+ * @param reconnectBackoffInitial first wait after a failed connect (default 100 ms; 1 ms..1 h)
+ * @param reconnectBackoffMax     longest wait between connect attempts; the wait doubles from the initial value up to
+ *                                this (default 30 s; initial..1 h)
+ * @param tcpNoDelay              disable Nagle's algorithm on every link (default on)
+ * @param maxLinks                most links (inbound and outbound, connected or not) at once; more are refused
+ *                                (default 1024; 1..100,000)
+ */
+public record TcpTransportConfig(int maxFrameSize, Duration connectTimeout, Duration idleTimeout, int sendQueueCapacity,
+        Duration reconnectBackoffInitial, Duration reconnectBackoffMax, boolean tcpNoDelay, int maxLinks) {
+
+    public static final int DEFAULT_MAX_FRAME_SIZE = 65_536;
+    public static final int MIN_MAX_FRAME_SIZE = 64;
+    public static final Duration DEFAULT_CONNECT_TIMEOUT = Duration.ofSeconds(10);
+    public static final Duration DEFAULT_IDLE_TIMEOUT = Duration.ofMinutes(5);
+    public static final int DEFAULT_SEND_QUEUE_CAPACITY = 1024;
+    public static final Duration DEFAULT_BACKOFF_INITIAL = Duration.ofMillis(100);
+    public static final Duration DEFAULT_BACKOFF_MAX = Duration.ofSeconds(30);
+    public static final int DEFAULT_MAX_LINKS = 1024;
+
+    /** The defaults. */
+    public static final TcpTransportConfig DEFAULTS = new TcpTransportConfig(DEFAULT_MAX_FRAME_SIZE,
+            DEFAULT_CONNECT_TIMEOUT, DEFAULT_IDLE_TIMEOUT, DEFAULT_SEND_QUEUE_CAPACITY, DEFAULT_BACKOFF_INITIAL,
+            DEFAULT_BACKOFF_MAX, true, DEFAULT_MAX_LINKS);
+
+    /** A field of the configuration has a value outside its range. */
+    public static final class InvalidFieldException extends IllegalArgumentException {
+        private static final long serialVersionUID = 1L;
+        private final String field;
+
+        public InvalidFieldException(String field, String problem) {
+            super(field + " " + problem);
+            this.field = field;
+        }
+
+        /** The record component's name, e.g. {@code idleTimeout}. */
+        public String field() {
+            return field;
+        }
+    }
+
+    public TcpTransportConfig {
+        if (maxFrameSize < MIN_MAX_FRAME_SIZE || maxFrameSize > TcpFraming.MAX_FRAME_SIZE_LIMIT) {
+            throw new InvalidFieldException("maxFrameSize", "must be " + MIN_MAX_FRAME_SIZE + ".."
+                    + TcpFraming.MAX_FRAME_SIZE_LIMIT + " bytes, was " + maxFrameSize);
+        }
+        checkDuration("connectTimeout", connectTimeout, Duration.ofMillis(1), Duration.ofMinutes(10), false);
+        checkDuration("idleTimeout", idleTimeout, Duration.ofMillis(10), Duration.ofDays(7), true);
+        if (sendQueueCapacity < 1 || sendQueueCapacity > 1_000_000) {
+            throw new InvalidFieldException("sendQueueCapacity", "must be 1..1000000 messages, was " + sendQueueCapacity);
+        }
+        checkDuration("reconnectBackoffInitial", reconnectBackoffInitial, Duration.ofMillis(1), Duration.ofHours(1), false);
+        checkDuration("reconnectBackoffMax", reconnectBackoffMax, Duration.ofMillis(1), Duration.ofHours(1), false);
+        if (reconnectBackoffMax.compareTo(reconnectBackoffInitial) < 0) {
+            throw new InvalidFieldException("reconnectBackoffMax", "must be >= reconnectBackoffInitial ("
+                    + reconnectBackoffInitial.toMillis() + " ms), was " + reconnectBackoffMax.toMillis() + " ms");
+        }
+        if (maxLinks < 1 || maxLinks > 100_000) {
+            throw new InvalidFieldException("maxLinks", "must be 1..100000, was " + maxLinks);
+        }
+    }
+
+    private static void checkDuration(String field, Duration d, Duration min, Duration max, boolean zeroAllowed) {
+        if (d == null) {
+            throw new InvalidFieldException(field, "must not be null");
+        }
+        if (zeroAllowed && d.isZero()) {
+            return;
+        }
+        if (d.compareTo(min) < 0 || d.compareTo(max) > 0) {
+            throw new InvalidFieldException(field, "must be " + (zeroAllowed ? "0 (off) or " : "") + min.toMillis() + ".."
+                    + max.toMillis() + " ms, was " + d.toMillis() + " ms");
+        }
+    }
+
+    public TcpTransportConfig withMaxFrameSize(int v) {
+        return new TcpTransportConfig(v, connectTimeout, idleTimeout, sendQueueCapacity, reconnectBackoffInitial,
+                reconnectBackoffMax, tcpNoDelay, maxLinks);
+    }
+
+    public TcpTransportConfig withConnectTimeout(Duration v) {
+        return new TcpTransportConfig(maxFrameSize, v, idleTimeout, sendQueueCapacity, reconnectBackoffInitial,
+                reconnectBackoffMax, tcpNoDelay, maxLinks);
+    }
+
+    public TcpTransportConfig withIdleTimeout(Duration v) {
+        return new TcpTransportConfig(maxFrameSize, connectTimeout, v, sendQueueCapacity, reconnectBackoffInitial,
+                reconnectBackoffMax, tcpNoDelay, maxLinks);
+    }
+
+    public TcpTransportConfig withSendQueueCapacity(int v) {
+        return new TcpTransportConfig(maxFrameSize, connectTimeout, idleTimeout, v, reconnectBackoffInitial,
+                reconnectBackoffMax, tcpNoDelay, maxLinks);
+    }
+
+    public TcpTransportConfig withReconnectBackoff(Duration initial, Duration max) {
+        return new TcpTransportConfig(maxFrameSize, connectTimeout, idleTimeout, sendQueueCapacity,
+                Objects.requireNonNull(initial, "initial"), Objects.requireNonNull(max, "max"), tcpNoDelay, maxLinks);
+    }
+
+    public TcpTransportConfig withTcpNoDelay(boolean v) {
+        return new TcpTransportConfig(maxFrameSize, connectTimeout, idleTimeout, sendQueueCapacity,
+                reconnectBackoffInitial, reconnectBackoffMax, v, maxLinks);
+    }
+
+    public TcpTransportConfig withMaxLinks(int v) {
+        return new TcpTransportConfig(maxFrameSize, connectTimeout, idleTimeout, sendQueueCapacity,
+                reconnectBackoffInitial, reconnectBackoffMax, tcpNoDelay, v);
+    }
+}
