@@ -61,7 +61,7 @@ final class Handshake {
     private TransportKeys keys;
 
     private Handshake(boolean initiator, HandshakePattern pattern, CipherSuite suite, LocalIdentity me, KnownPeer known,
-                      TrustPolicy trust, long rekeyInterval, Route boundRoute) {
+                      TrustPolicy trust, long rekeyInterval, Route boundRoute, byte[] kkHint) {
         this.initiator = initiator;
         this.pattern = pattern;
         this.me = me;
@@ -70,7 +70,7 @@ final class Handshake {
         this.boundRoute = boundRoute;
         this.hs1 = Wire.hs1Byte(pattern, suite);
         HandshakeState.Builder b = HandshakeState.builder(NoiseProtocol.parse(suite.noiseName(pattern)), initiator)
-                .prologue(Wire.prologue(hs1))
+                .prologue(Wire.prologue(hs1, kkHint))
                 .localStatic(me.staticKeyPair());
         if (known != null) {
             b.remoteStatic(known.staticKey());
@@ -85,20 +85,31 @@ final class Handshake {
             throw new IllegalArgumentException(pattern + " needs the peer's known keys");
         }
         return new Handshake(true, pattern, suite, me, pattern == HandshakePattern.XX ? null : known, trust,
-                rekeyInterval, boundRoute);
+                rekeyInterval, boundRoute, pattern == HandshakePattern.KK ? keyHint(me.staticPublicKey()) : null);
     }
 
     /**
-     * A responder for message 1 with first byte {@code hs1}; {@code knownInitiator} is the candidate for KK (chosen by
-     * the key hint), null otherwise.
+     * A responder for the handshake that {@code first} (a message 1 frame) starts; {@code knownInitiator} is the
+     * candidate for KK (chosen by the key hint), null otherwise.
+     *
+     * @throws IllegalArgumentException if {@code first} is not a message 1 frame
      */
-    static Handshake responder(int hs1, LocalIdentity me, KnownPeer knownInitiator, TrustPolicy trust, long rekeyInterval) {
+    static Handshake responder(byte[] first, LocalIdentity me, KnownPeer knownInitiator, TrustPolicy trust,
+                               long rekeyInterval) {
+        int hs1 = first.length > 0 ? first[0] & 0xff : -1;
         HandshakePattern p = Wire.patternOf(hs1);
         if (p == null) {
             throw new IllegalArgumentException("not a handshake message 1");
         }
+        byte[] hint = null;
+        if (p == HandshakePattern.KK) {
+            if (first.length < 1 + Wire.KK_HINT) {
+                throw new IllegalArgumentException("KK message 1 too short");
+            }
+            hint = Arrays.copyOfRange(first, 1, 1 + Wire.KK_HINT);
+        }
         return new Handshake(false, p, Wire.suiteOf(hs1), me, p == HandshakePattern.KK ? knownInitiator : null, trust,
-                rekeyInterval, null);
+                rekeyInterval, null, hint);
     }
 
     /** The initiator's first frame. */

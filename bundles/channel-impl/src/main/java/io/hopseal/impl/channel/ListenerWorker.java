@@ -78,7 +78,7 @@ final class ListenerWorker implements ChannelListener {
         for (KnownPeer candidate : candidates) {
             Handshake hs;
             try {
-                hs = Handshake.responder(f[0] & 0xff, service.localIdentity(), candidate, options.trust(),
+                hs = Handshake.responder(f, service.localIdentity(), candidate, options.trust(),
                         options.rekeyInterval());
             } catch (IllegalArgumentException e) {
                 counters.increment("drop.malformed");

@@ -64,10 +64,18 @@ final class Wire {
         return (b & 1) == 0 ? CipherSuite.AESGCM_SHA256 : CipherSuite.CHACHAPOLY_BLAKE2S;
     }
 
-    static byte[] prologue(int hs1) {
-        byte[] p = new byte[PROLOGUE_PREFIX.length + 1];
+    /**
+     * Noise prologue: "hopseal/1" || message 1's first byte [|| KK key hint]. Binds the cleartext parts of message 1
+     * into the handshake, so changing the pattern, suite or hint in flight makes the handshake fail.
+     */
+    static byte[] prologue(int hs1, byte[] kkHint) {
+        int hintLen = kkHint == null ? 0 : kkHint.length;
+        byte[] p = new byte[PROLOGUE_PREFIX.length + 1 + hintLen];
         System.arraycopy(PROLOGUE_PREFIX, 0, p, 0, PROLOGUE_PREFIX.length);
-        p[p.length - 1] = (byte) hs1;
+        p[PROLOGUE_PREFIX.length] = (byte) hs1;
+        if (hintLen > 0) {
+            System.arraycopy(kkHint, 0, p, PROLOGUE_PREFIX.length + 1, hintLen);
+        }
         return p;
     }
 
