@@ -130,6 +130,11 @@ public final class Envelope {
             return pos;
         }
 
+        /** The underlying buffer (for callers that copy a range they have read). */
+        public byte[] buffer() {
+            return buf;
+        }
+
         public int u8(String what) throws MalformedMessageException {
             if (pos >= end) {
                 throw new MalformedMessageException("truncated: " + what + " missing");

@@ -21,5 +21,7 @@ public enum CloseReason {
     /** The route to the peer failed (no transport, link down) while handshaking. */
     UNREACHABLE,
     /** The channel service stopped. */
-    SERVICE_STOPPED
+    SERVICE_STOPPED,
+    /** The peer's identity (or the credential it relied on) was revoked by an authority. */
+    REVOKED
 }

@@ -21,9 +21,15 @@ public final class ListenerOptions {
     private final int replayWindow;
     private final long rekeyInterval;
     private final Consumer<SecureChannel> onChannel;
+    private final String accessPolicy;
 
     private ListenerOptions(TrustPolicy trust, Set<HandshakePattern> patterns, Duration handshakeTimeout,
                             int replayWindow, long rekeyInterval, Consumer<SecureChannel> onChannel) {
+        this(trust, patterns, handshakeTimeout, replayWindow, rekeyInterval, onChannel, null);
+    }
+
+    private ListenerOptions(TrustPolicy trust, Set<HandshakePattern> patterns, Duration handshakeTimeout,
+                            int replayWindow, long rekeyInterval, Consumer<SecureChannel> onChannel, String accessPolicy) {
         this.trust = Objects.requireNonNull(trust, "trust");
         if (patterns.isEmpty()) {
             throw new IllegalArgumentException("patterns must not be empty");
@@ -33,12 +39,13 @@ public final class ListenerOptions {
         this.replayWindow = ChannelOptions.checkWindow(replayWindow);
         this.rekeyInterval = ChannelOptions.checkRekey(rekeyInterval);
         this.onChannel = onChannel;
+        this.accessPolicy = accessPolicy == null || accessPolicy.isBlank() ? null : accessPolicy;
     }
 
     public static ListenerOptions defaults() {
         return new ListenerOptions(TrustPolicy.everyone(), EnumSet.allOf(HandshakePattern.class),
                 ChannelOptions.DEFAULT_HANDSHAKE_TIMEOUT, ChannelOptions.DEFAULT_REPLAY_WINDOW,
-                ChannelOptions.DEFAULT_REKEY_INTERVAL, null);
+                ChannelOptions.DEFAULT_REKEY_INTERVAL, null, null);
     }
 
     public static ListenerOptions trusting(TrustPolicy trust) {
@@ -46,29 +53,41 @@ public final class ListenerOptions {
     }
 
     public ListenerOptions withTrust(TrustPolicy t) {
-        return new ListenerOptions(t, patterns, handshakeTimeout, replayWindow, rekeyInterval, onChannel);
+        return new ListenerOptions(t, patterns, handshakeTimeout, replayWindow, rekeyInterval, onChannel, accessPolicy);
     }
 
     public ListenerOptions withPatterns(Set<HandshakePattern> p) {
-        return new ListenerOptions(trust, p, handshakeTimeout, replayWindow, rekeyInterval, onChannel);
+        return new ListenerOptions(trust, p, handshakeTimeout, replayWindow, rekeyInterval, onChannel, accessPolicy);
     }
 
     public ListenerOptions withHandshakeTimeout(Duration d) {
-        return new ListenerOptions(trust, patterns, d, replayWindow, rekeyInterval, onChannel);
+        return new ListenerOptions(trust, patterns, d, replayWindow, rekeyInterval, onChannel, accessPolicy);
     }
 
     public ListenerOptions withReplayWindow(int w) {
-        return new ListenerOptions(trust, patterns, handshakeTimeout, w, rekeyInterval, onChannel);
+        return new ListenerOptions(trust, patterns, handshakeTimeout, w, rekeyInterval, onChannel, accessPolicy);
     }
 
     public ListenerOptions withRekeyInterval(long r) {
-        return new ListenerOptions(trust, patterns, handshakeTimeout, replayWindow, r, onChannel);
+        return new ListenerOptions(trust, patterns, handshakeTimeout, replayWindow, r, onChannel, accessPolicy);
     }
 
     /** Called (on the thread that completed the handshake) for each channel once it is open. */
     public ListenerOptions onChannel(Consumer<SecureChannel> callback) {
-        return new ListenerOptions(trust, patterns, handshakeTimeout, replayWindow, rekeyInterval, callback);
+        return new ListenerOptions(trust, patterns, handshakeTimeout, replayWindow, rekeyInterval, callback, accessPolicy);
     }
+
+    /**
+     * An attribute-based policy every initiator must satisfy, with the attributes of the credentials it presents in
+     * the handshake, e.g. {@code subject.role = "sensor"} (syntax: docs/access-control.md). Checked at
+     * {@link SecureChannelService#listen}; a malformed policy is refused there with the column of the error.
+     */
+    public ListenerOptions withAccessPolicy(String policy) {
+        return new ListenerOptions(trust, patterns, handshakeTimeout, replayWindow, rekeyInterval, onChannel, policy);
+    }
+
+    /** The access policy text, or null. */
+    public String accessPolicy() { return accessPolicy; }
 
     public TrustPolicy trust() { return trust; }
     public Set<HandshakePattern> patterns() { return patterns; }

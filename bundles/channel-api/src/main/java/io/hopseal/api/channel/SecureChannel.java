@@ -29,6 +29,12 @@ public interface SecureChannel extends AutoCloseable {
 
     Identity peerIdentity();
 
+    /**
+     * The peer's attributes from credentials that verified against this node's trusted authorities (empty if none).
+     * Expired credentials no longer count.
+     */
+    java.util.Map<String, String> peerAttributes();
+
     boolean isInitiator();
 
     ChannelState state();

@@ -7,8 +7,9 @@ import java.util.Arrays;
 import java.util.Objects;
 
 /**
- * The public side of an identity: its permanent {@link Identifier} and current Ed25519 signing public key. Holds no
- * secrets. The identifier is derived from the public key record, so an identity certifies itself.
+ * The public side of an identity: its permanent {@link Identifier}, its current Ed25519 signing public key and the
+ * signed history of key changes that leads from the first key to the current one. Holds no secrets. The identifier
+ * is derived from the first key, so an identity certifies itself and keeps its identifier across key rotations.
  */
 public final class Identity {
     /** Domain separation for identifier derivation. */
@@ -18,10 +19,32 @@ public final class Identity {
 
     private final Identifier identifier;
     private final byte[] signingKey;
+    private final byte[] history;
+    private final int changes;
 
-    private Identity(Identifier identifier, byte[] signingKey) {
+    private Identity(Identifier identifier, byte[] signingKey, byte[] history, int changes) {
         this.identifier = identifier;
         this.signingKey = signingKey;
+        this.history = history;
+        this.changes = changes;
+    }
+
+    /**
+     * An identity with a rotated key. For implementations that have <em>verified</em> the encoded change history
+     * (see docs/protocol.md, "Identities"); this constructor checks only the shapes.
+     *
+     * @param history encoded change history (first key and every signed change)
+     * @param changes number of keys in the history (1 = never rotated)
+     */
+    public static Identity ofVerifiedHistory(Identifier identifier, byte[] currentKey, byte[] history, int changes) {
+        Objects.requireNonNull(identifier, "identifier");
+        if (currentKey == null || currentKey.length != 32) {
+            throw new IllegalArgumentException("current key must be 32 bytes");
+        }
+        if (history == null || changes < 1) {
+            throw new IllegalArgumentException("history must hold at least one key");
+        }
+        return new Identity(identifier, currentKey.clone(), history.clone(), changes);
     }
 
     /** The identity whose first (and current) key is this Ed25519 public key. */
@@ -31,7 +54,10 @@ public final class Identity {
             throw new IllegalArgumentException("Ed25519 public key must be 32 bytes, was " + ed25519PublicKey.length);
         }
         byte[] key = ed25519PublicKey.clone();
-        return new Identity(deriveIdentifier(key), key);
+        byte[] history = new byte[1 + 32];
+        history[0] = 1;
+        System.arraycopy(key, 0, history, 1, 32);
+        return new Identity(deriveIdentifier(key), key, history, 1);
     }
 
     /** Identifier = first 20 bytes of SHA-256("hopseal/identity/v1" || 0x01 || key). */
@@ -56,9 +82,32 @@ public final class Identity {
         return signingKey.clone();
     }
 
+    /** Number of keys this identity has had (1 = never rotated). */
+    public int changeCount() {
+        return changes;
+    }
+
+    /** The encoded change history (a copy). */
+    public byte[] encodedHistory() {
+        return history.clone();
+    }
+
+    /**
+     * True if this identity's history extends {@code older}'s (same identifier, older's history is a prefix of
+     * this one's and this one has more changes).
+     */
+    public boolean extendsHistoryOf(Identity older) {
+        if (!older.identifier.equals(identifier) || older.changes >= changes) {
+            return false;
+        }
+        // histories: count u8 then the entries; the entries of the older one must be a prefix of ours
+        return Arrays.equals(older.history, 1, older.history.length, history, 1, older.history.length);
+    }
+
     @Override
     public boolean equals(Object o) {
-        return o instanceof Identity i && i.identifier.equals(identifier) && Arrays.equals(i.signingKey, signingKey);
+        return o instanceof Identity i && i.identifier.equals(identifier) && Arrays.equals(i.signingKey, signingKey)
+                && Arrays.equals(i.history, history);
     }
 
     @Override
@@ -68,6 +117,6 @@ public final class Identity {
 
     @Override
     public String toString() {
-        return "Identity[" + identifier + "]";
+        return "Identity[" + identifier + (changes > 1 ? ", key " + changes : "") + "]";
     }
 }

@@ -30,7 +30,9 @@ public enum SendResult {
     /** The secure channel is not open (still handshaking or closed). */
     DROPPED_CHANNEL_NOT_OPEN(true),
     /** The component was shut down. */
-    DROPPED_STOPPED(true);
+    DROPPED_STOPPED(true),
+    /** The destination service has an access policy the sender does not satisfy (or the sender is anonymous). */
+    DROPPED_ACCESS_DENIED(true);
 
     private final boolean dropped;
 

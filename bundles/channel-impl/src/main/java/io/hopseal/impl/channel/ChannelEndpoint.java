@@ -209,17 +209,27 @@ final class ChannelEndpoint implements SecureChannel {
                 boundRoute = handshake.peerBoundRoute();
             }
             byte[] peerStatic = handshake.peerStatic();
+            Handshake done = handshake;
             handshake = null;
             cancelTimers();
-            if (o == Handshake.Outcome.NOT_TRUSTED) {
+            if (o == Handshake.Outcome.NOT_TRUSTED || o == Handshake.Outcome.REVOKED) {
+                boolean revoked = o == Handshake.Outcome.REVOKED;
                 after.add(() -> {
-                    service.stats().increment("handshakes.failed.peer_not_trusted");
-                    sendClose(Wire.CLOSE_REFUSED);
-                    finish(CloseReason.PEER_NOT_TRUSTED, false);
+                    service.stats().increment(revoked ? "handshakes.failed.revoked" : "handshakes.failed.peer_not_trusted");
+                    sendClose(revoked ? Wire.CLOSE_REVOKED : Wire.CLOSE_REFUSED);
+                    finish(revoked ? CloseReason.REVOKED : CloseReason.PEER_NOT_TRUSTED, false);
                 });
             } else {
                 state = ChannelState.OPEN;
                 service.rememberPeer(peer, peerStatic);
+                for (io.hopseal.api.credential.Credential c : done.peerCredentials()) {
+                    service.attributeStore().add(c);
+                }
+                if (!done.refusedCredentials().isEmpty()) {
+                    counters.add("credentials.refused", done.refusedCredentials().size());
+                    LOG.info("channel peer {} presented credentials that were refused: {}", peer.identifier(),
+                            done.refusedCredentials());
+                }
                 Identity p = peer;
                 after.add(() -> {
                     service.stats().increment("handshakes.completed");
@@ -230,6 +240,8 @@ final class ChannelEndpoint implements SecureChannel {
             }
         } else if (o == Handshake.Outcome.NOT_TRUSTED) {
             after.add(() -> failHandshake(CloseReason.PEER_NOT_TRUSTED));
+        } else if (o == Handshake.Outcome.REVOKED) {
+            after.add(() -> failHandshake(CloseReason.REVOKED));
         }
     }
 
@@ -299,10 +311,64 @@ final class ChannelEndpoint implements SecureChannel {
             case Wire.DATA_ROUTED -> deliverRouted(o.plaintext());
             case Wire.CLOSE -> {
                 int reason = o.plaintext().length > 0 ? o.plaintext()[0] : Wire.CLOSE_NORMAL;
-                finish(reason == Wire.CLOSE_REFUSED ? CloseReason.REFUSED_BY_PEER : CloseReason.PEER_CLOSED, false);
+                finish(reason == Wire.CLOSE_REFUSED || reason == Wire.CLOSE_REVOKED ? CloseReason.REFUSED_BY_PEER
+                        : CloseReason.PEER_CLOSED, false);
             }
+            case Wire.CONTROL -> onControl(o.plaintext());
             default -> counters.increment("drop.malformed");
         }
+    }
+
+    /** A control message: currently only a credential refresh. */
+    private void onControl(byte[] pt) {
+        if (pt.length < 2 || pt[0] != Wire.CONTROL_CREDENTIALS) {
+            counters.increment("drop.malformed_control");
+            return;
+        }
+        int n = pt[1] & 0xff;
+        if (n < 1 || n > Wire.MAX_CREDENTIALS) {
+            counters.increment("drop.malformed_control");
+            return;
+        }
+        Envelope.Reader r = new Envelope.Reader(pt, 2, pt.length);
+        io.hopseal.impl.credential.CredentialVerifier v = service.verifier();
+        try {
+            for (int i = 0; i < n; i++) {
+                io.hopseal.impl.credential.CredentialCodec.Decoded d =
+                        io.hopseal.impl.credential.CredentialCodec.read(r, peer.identifier());
+                io.hopseal.api.credential.CredentialStatus st = v == null
+                        ? io.hopseal.api.credential.CredentialStatus.UNKNOWN_ISSUER : v.verify(d, peer.identifier()).status();
+                if (st.isValid()) {
+                    service.attributeStore().add(d.credential());
+                    counters.increment("credentials.refreshed");
+                } else {
+                    counters.increment("credentials.refused");
+                    LOG.info("credential refresh from {} refused: {}", peer.identifier(), st);
+                }
+            }
+        } catch (MalformedMessageException | IllegalArgumentException e) {
+            counters.increment("drop.malformed_control");
+        }
+    }
+
+    /** Sends this node's credentials (presented form) to the peer, e.g. before the old ones expire. */
+    SendResult sendCredentials(java.util.List<byte[]> presented) {
+        if (presented.isEmpty() || presented.size() > Wire.MAX_CREDENTIALS) {
+            throw new IllegalArgumentException("1.." + Wire.MAX_CREDENTIALS + " credentials per refresh");
+        }
+        int len = 2;
+        for (byte[] c : presented) {
+            len += c.length;
+        }
+        byte[] pt = new byte[len];
+        pt[0] = Wire.CONTROL_CREDENTIALS;
+        pt[1] = (byte) presented.size();
+        int off = 2;
+        for (byte[] c : presented) {
+            System.arraycopy(c, 0, pt, off, c.length);
+            off += c.length;
+        }
+        return sendData(Wire.CONTROL, pt);
     }
 
     private void confirmPeer() {
@@ -458,7 +524,7 @@ final class ChannelEndpoint implements SecureChannel {
                 return;
             }
             if (notifyPeer && state == ChannelState.OPEN) {
-                sendClose(Wire.CLOSE_NORMAL);
+                sendClose(reason == CloseReason.REVOKED ? Wire.CLOSE_REVOKED : Wire.CLOSE_NORMAL);
             }
             state = ChannelState.CLOSED;
             closeReason = reason;
@@ -498,6 +564,11 @@ final class ChannelEndpoint implements SecureChannel {
     @Override
     public Identity peerIdentity() {
         return peer;
+    }
+
+    @Override
+    public Map<String, String> peerAttributes() {
+        return service.attributeStore().attributes(peer());
     }
 
     @Override

@@ -35,6 +35,11 @@ import io.hopseal.api.routing.Route;
 import io.hopseal.api.routing.RouteSyntaxException;
 import io.hopseal.api.routing.Router;
 import io.hopseal.api.routing.Worker;
+import io.hopseal.api.credential.Credential;
+import io.hopseal.impl.credential.AttributeStore;
+import io.hopseal.impl.credential.CredentialCodec;
+import io.hopseal.impl.credential.CredentialVerifier;
+import io.hopseal.impl.credential.RevocationList;
 import io.hopseal.impl.identity.LocalIdentity;
 import io.hopseal.impl.routing.Counters;
 
@@ -57,6 +62,10 @@ public final class DefaultSecureChannelService implements SecureChannelService, 
     private final Map<Identifier, KnownPeer> peers = new ConcurrentHashMap<>();
     private final Map<ByteBuffer, Set<KnownPeer>> peersByHint = new ConcurrentHashMap<>();
     private final SecureRandom random = new SecureRandom();
+    private final AttributeStore attributeStore;
+    private volatile CredentialVerifier verifier;
+    private volatile List<Credential> credentials = List.of();
+    private volatile List<byte[]> presented = List.of();
     private volatile boolean stopped;
 
     public DefaultSecureChannelService(Router router, LocalIdentity identity, Clock clock) {
@@ -71,6 +80,79 @@ public final class DefaultSecureChannelService implements SecureChannelService, 
         });
         s.setRemoveOnCancelPolicy(true);
         this.scheduler = s;
+        this.attributeStore = new AttributeStore(clock);
+    }
+
+    // ---- credentials ----------------------------------------------------------------------------------------
+
+    /**
+     * Sets the authorities whose credentials this node accepts (and whose revocation lists it applies). Applying a
+     * list closes open channels of revoked identities at once.
+     */
+    public void setCredentialVerifier(CredentialVerifier v) {
+        this.verifier = v;
+        attributeStore.setVerifier(v);
+        if (v != null) {
+            v.onRevocation(this::revoked);
+            for (ChannelEndpoint c : List.copyOf(channels)) {
+                if (c.peer() != null && v.isRevoked(c.peer())) {
+                    c.finish(CloseReason.REVOKED, true);
+                }
+            }
+        }
+    }
+
+    public CredentialVerifier verifier() {
+        return verifier;
+    }
+
+    /**
+     * Sets the credentials this node presents in handshakes (at most 4, all for this node's identifier), and sends
+     * them to the peers of open channels so they can replace ones about to expire.
+     */
+    public void setCredentials(List<Credential> creds) {
+        if (creds.size() > Wire.MAX_CREDENTIALS) {
+            throw new IllegalArgumentException("at most " + Wire.MAX_CREDENTIALS + " credentials, got " + creds.size());
+        }
+        for (Credential c : creds) {
+            if (!c.subject().equals(identity.identity().identifier())) {
+                throw new IllegalArgumentException("credential " + c.id() + " is for " + c.subject() + ", not this node");
+            }
+        }
+        this.credentials = List.copyOf(creds);
+        this.presented = creds.stream().map(CredentialCodec::presented).toList();
+        if (!creds.isEmpty()) {
+            for (ChannelEndpoint c : List.copyOf(channels)) {
+                if (c.state() == ChannelState.OPEN) {
+                    c.sendCredentials(presented);
+                }
+            }
+        }
+    }
+
+    public List<Credential> credentials() {
+        return credentials;
+    }
+
+    /** Attributes of peers from their verified credentials. */
+    public AttributeStore attributeStore() {
+        return attributeStore;
+    }
+
+    private void revoked(RevocationList rl) {
+        for (ChannelEndpoint c : List.copyOf(channels)) {
+            if (c.peer() != null && rl.identifiers().contains(c.peer())) {
+                stats().increment("channels.revoked");
+                c.finish(CloseReason.REVOKED, true);
+            }
+        }
+    }
+
+    Handshake.Context context(java.util.function.Predicate<Handshake> accessCheck) {
+        return new Handshake.Context(id -> {
+            KnownPeer k = peers.get(id);
+            return k == null ? null : k.identity();
+        }, presented, verifier, accessCheck);
     }
 
     @Override
@@ -103,7 +185,7 @@ public final class DefaultSecureChannelService implements SecureChannelService, 
             }
         }
         Handshake hs = Handshake.initiator(options.pattern(), options.suite(), identity, known, options.trust(),
-                options.rekeyInterval(), options.boundService());
+                options.rekeyInterval(), options.boundService()).withContext(context(h -> true));
         ChannelEndpoint ep = new ChannelEndpoint(this, true, hs, listenerRoute, options.boundService(),
                 options.replayWindow(), options.handshakeTimeout());
         ep.register();

@@ -2,7 +2,9 @@ package io.hopseal.impl.channel;
 
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 
 import io.hopseal.api.channel.ChannelOptions;
 import io.hopseal.api.channel.CipherSuite;
@@ -11,6 +13,12 @@ import io.hopseal.api.channel.KnownPeer;
 import io.hopseal.api.identity.Identity;
 import io.hopseal.api.identity.TrustPolicy;
 import io.hopseal.api.routing.Route;
+import io.hopseal.api.credential.Credential;
+import io.hopseal.api.credential.CredentialStatus;
+import io.hopseal.impl.credential.CredentialCodec;
+import io.hopseal.impl.credential.CredentialVerifier;
+import io.hopseal.impl.identity.IdentityException;
+import io.hopseal.impl.identity.IdentityHistory;
 import io.hopseal.impl.identity.LocalIdentity;
 import io.hopseal.impl.identity.PurposeKeyProof;
 import io.hopseal.impl.noise.HandshakeState;
@@ -43,7 +51,16 @@ final class Handshake {
         /** The peer's identity proof is invalid: the handshake has failed. */
         BAD_PROOF,
         /** The peer is not trusted: the handshake has failed (a responder may still have a reply to send). */
-        NOT_TRUSTED
+        NOT_TRUSTED,
+        /** The peer's identity is revoked by a trusted authority: handled like {@link #NOT_TRUSTED}. */
+        REVOKED
+    }
+
+    /** What this end needs from its node beyond keys: cached peers, credentials, the verifier. Any may be empty. */
+    record Context(java.util.function.Function<io.hopseal.api.identity.Identifier, Identity> cachedIdentity,
+                   List<byte[]> presentedCredentials, CredentialVerifier verifier,
+                   java.util.function.Predicate<Handshake> accessCheck) {
+        static final Context NONE = new Context(id -> null, List.of(), null, h -> true);
     }
 
     private final boolean initiator;
@@ -59,6 +76,9 @@ final class Handshake {
     private Route peerBoundRoute;
     private byte[] reply;
     private TransportKeys keys;
+    private Context context = Context.NONE;
+    private final List<Credential> peerCredentials = new ArrayList<>();
+    private final List<CredentialStatus> refusedCredentials = new ArrayList<>();
 
     private Handshake(boolean initiator, HandshakePattern pattern, CipherSuite suite, LocalIdentity me, KnownPeer known,
                       TrustPolicy trust, long rekeyInterval, Route boundRoute, byte[] kkHint) {
@@ -110,6 +130,12 @@ final class Handshake {
         }
         return new Handshake(false, p, Wire.suiteOf(hs1), me, p == HandshakePattern.KK ? knownInitiator : null, trust,
                 rekeyInterval, null, hint);
+    }
+
+    /** Sets the node context (before {@link #start()} or the first {@link #read}). */
+    Handshake withContext(Context c) {
+        this.context = c;
+        return this;
     }
 
     /** The initiator's first frame. */
@@ -167,6 +193,7 @@ final class Handshake {
             return o;
         }
         boolean trusted = o == Outcome.OK;
+        // XX message 1 carries nothing; credentials and proofs go only where the pattern encrypts them
         if (!noise.isComplete() && (trusted || !initiator)) {
             // responder replies even to an untrusted KK/IK initiator so it can send an authenticated refusal
             boolean sendProof = pattern == HandshakePattern.XX;
@@ -188,7 +215,7 @@ final class Handshake {
         try {
             if (payload.length > 0) {
                 flags = r.u8("flags");
-                if ((flags & Wire.F_RESERVED) != 0 || (flags >>> 4) > 14) {
+                if ((flags >>> 4) > 14) {
                     return Outcome.BAD_PROOF;
                 }
                 peerRekeyInterval = Wire.rekeyInterval(flags >>> 4);
@@ -196,21 +223,52 @@ final class Handshake {
             boolean needProof = peer == null && (pattern == HandshakePattern.XX
                     ? (initiator ? noise.messageIndex() == 2 : noise.messageIndex() == 3)
                     : !initiator);
+            Identity history = null;
+            if ((flags & Wire.F_HISTORY) != 0) {
+                if ((flags & Wire.F_PROOF) == 0) {
+                    return Outcome.BAD_PROOF;
+                }
+                history = IdentityHistory.read(r);
+            }
             if ((flags & Wire.F_PROOF) != 0) {
                 byte[] rs = noise.remoteStatic();
                 if (rs == null) {
                     return Outcome.BAD_PROOF;
                 }
-                PurposeKeyProof proof = PurposeKeyProof.read(r, rs);
+                PurposeKeyProof proof = PurposeKeyProof.read(r, PurposeKeyProof.CHANNEL, rs, history);
                 if (!proof.verify(nowSeconds)) {
                     return Outcome.BAD_PROOF;
                 }
-                if (peer != null && !peer.equals(proof.identity())) {
-                    return Outcome.BAD_PROOF; // a known peer must present its known identity
+                Identity presented = proof.identity();
+                if (peer != null && !peer.identifier().equals(presented.identifier())) {
+                    return Outcome.BAD_PROOF; // a known peer must present its own identity
                 }
-                peer = proof.identity();
+                Identity cached = peer != null ? peer : context.cachedIdentity().apply(presented.identifier());
+                if (cached != null && !cached.equals(presented) && !presented.extendsHistoryOf(cached)) {
+                    return Outcome.BAD_PROOF; // an older or conflicting history: possibly a retired, stolen key
+                }
+                peer = presented;
             } else if (needProof) {
                 return Outcome.BAD_PROOF;
+            }
+            if ((flags & Wire.F_CREDENTIALS) != 0) {
+                if (peer == null) {
+                    return Outcome.BAD_PROOF;
+                }
+                int n = r.u8("credential count");
+                if (n < 1 || n > Wire.MAX_CREDENTIALS) {
+                    return Outcome.BAD_PROOF;
+                }
+                for (int i = 0; i < n; i++) {
+                    CredentialCodec.Decoded d = CredentialCodec.read(r, peer.identifier());
+                    CredentialVerifier v = context.verifier();
+                    CredentialStatus st = v == null ? CredentialStatus.UNKNOWN_ISSUER : v.verify(d, peer.identifier()).status();
+                    if (st.isValid()) {
+                        peerCredentials.add(d.credential());
+                    } else {
+                        refusedCredentials.add(st);
+                    }
+                }
             }
             if ((flags & Wire.F_ROUTE) != 0) {
                 if (initiator) {
@@ -221,11 +279,17 @@ final class Handshake {
             if (r.remaining() != 0) {
                 return Outcome.BAD_PROOF;
             }
-        } catch (MalformedMessageException | IllegalArgumentException e) {
+        } catch (MalformedMessageException | IllegalArgumentException | IdentityException e) {
             return Outcome.BAD_PROOF;
         }
-        if (peer != null && !trust.trusts(peer)) {
-            return Outcome.NOT_TRUSTED;
+        if (peer != null) {
+            CredentialVerifier v = context.verifier();
+            if (v != null && v.isRevoked(peer.identifier())) {
+                return Outcome.REVOKED;
+            }
+            if (!trust.trusts(peer) || !context.accessCheck().test(this)) {
+                return Outcome.NOT_TRUSTED;
+            }
         }
         return Outcome.OK;
     }
@@ -233,21 +297,54 @@ final class Handshake {
     private byte[] payload(boolean proof, Route route) {
         int v = Wire.rekeyExponent(myRekeyInterval);
         boolean defaultRekey = myRekeyInterval == ChannelOptions.DEFAULT_REKEY_INTERVAL;
-        if (!proof && route == null && defaultRekey) {
+        List<byte[]> creds = context.presentedCredentials();
+        Identity mine = me.identity();
+        boolean history = proof && mine.changeCount() > 1;
+        if (!proof && route == null && defaultRekey && creds.isEmpty()) {
             return new byte[0];
         }
-        int len = 1 + (proof ? PurposeKeyProof.LENGTH : 0) + (route != null ? Envelope.routeLength(route) : 0);
+        int len = 1 + (history ? mine.encodedHistory().length : 0) + (proof ? PurposeKeyProof.LENGTH : 0)
+                + (route != null ? Envelope.routeLength(route) : 0);
+        if (!creds.isEmpty()) {
+            len += 1;
+            for (byte[] c : creds) {
+                len += c.length;
+            }
+        }
         byte[] p = new byte[len];
-        p[0] = (byte) (v << 4 | (proof ? Wire.F_PROOF : 0) | (route != null ? Wire.F_ROUTE : 0));
+        p[0] = (byte) (v << 4 | (proof ? Wire.F_PROOF : 0) | (route != null ? Wire.F_ROUTE : 0)
+                | (history ? Wire.F_HISTORY : 0) | (creds.isEmpty() ? 0 : Wire.F_CREDENTIALS));
         int off = 1;
+        if (history) {
+            byte[] h = mine.encodedHistory();
+            System.arraycopy(h, 0, p, off, h.length);
+            off += h.length;
+        }
         if (proof) {
             me.proof().encode(p, off);
             off += PurposeKeyProof.LENGTH;
+        }
+        if (!creds.isEmpty()) {
+            p[off++] = (byte) creds.size();
+            for (byte[] c : creds) {
+                System.arraycopy(c, 0, p, off, c.length);
+                off += c.length;
+            }
         }
         if (route != null) {
             Envelope.writeRoute(route, p, off);
         }
         return p;
+    }
+
+    /** Credentials the peer presented that verified. */
+    List<Credential> peerCredentials() {
+        return peerCredentials;
+    }
+
+    /** Why the peer's other credentials were refused. */
+    List<CredentialStatus> refusedCredentials() {
+        return refusedCredentials;
     }
 
     boolean isComplete() {

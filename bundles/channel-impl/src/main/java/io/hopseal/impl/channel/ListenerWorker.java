@@ -27,10 +27,25 @@ final class ListenerWorker implements ChannelListener {
     private final Counters counters = new Counters();
     private final Map<ByteBuffer, ChannelEndpoint> pending = new ConcurrentHashMap<>();
     private Registration registration;
+    private final java.util.function.Predicate<Handshake> accessCheck;
 
     ListenerWorker(DefaultSecureChannelService service, ListenerOptions options) {
         this.service = service;
         this.options = options;
+        if (options.accessPolicy() == null) {
+            this.accessCheck = h -> true;
+        } else {
+            io.hopseal.impl.access.Policy policy = io.hopseal.impl.access.Policy.parse(options.accessPolicy());
+            this.accessCheck = h -> {
+                java.util.Map<String, String> attrs = new java.util.TreeMap<>();
+                h.peerCredentials().forEach(c -> attrs.putAll(c.attributes()));
+                boolean ok = policy.allows(io.hopseal.impl.access.Subject.of(h.peer().identifier(), attrs));
+                if (!ok) {
+                    counters.increment("handshakes.denied_by_policy");
+                }
+                return ok;
+            };
+        }
     }
 
     void register(Address address) {
@@ -79,7 +94,7 @@ final class ListenerWorker implements ChannelListener {
             Handshake hs;
             try {
                 hs = Handshake.responder(f, service.localIdentity(), candidate, options.trust(),
-                        options.rekeyInterval());
+                        options.rekeyInterval()).withContext(service.context(accessCheck));
             } catch (IllegalArgumentException e) {
                 counters.increment("drop.malformed");
                 return;

@@ -9,7 +9,7 @@ import io.hopseal.impl.noise.NoiseException;
  * on each other.
  *
  * <pre>
- * header   u8   kind << 4 | (counter length - 1)      (kind 4 bound data, 5 routed data, 6 close)
+ * header   u8   kind << 4 | (counter length - 1)      (kind 4 bound data, 5 routed data, 6 close, 7 control)
  * counter  1..8 bytes, big-endian, minimal length
  * body     AEAD(key of epoch counter / rekeyInterval, nonce = counter, ad = header and counter, plaintext) + 16-byte tag
  * </pre>
@@ -137,7 +137,7 @@ final class TransportCrypto {
             }
             int h = f[0] & 0xff;
             int kind = h >>> 4;
-            if ((h & 0x08) != 0 || kind < Wire.DATA_BOUND || kind > Wire.CLOSE) {
+            if ((h & 0x08) != 0 || kind < Wire.DATA_BOUND || kind > Wire.CONTROL) {
                 return drop(Drop.MALFORMED);
             }
             int n = (h & 7) + 1;

@@ -18,6 +18,9 @@ final class Wire {
     static final int DATA_BOUND = 0x4;
     static final int DATA_ROUTED = 0x5;
     static final int CLOSE = 0x6;
+    static final int CONTROL = 0x7;
+    /** Control message types (first plaintext byte of a CONTROL message). */
+    static final int CONTROL_CREDENTIALS = 1;
 
     static final int TAG = 16;
     static final int KK_HINT = 4;
@@ -27,11 +30,15 @@ final class Wire {
     /** Handshake payload flags. */
     static final int F_PROOF = 0x01;
     static final int F_ROUTE = 0x02;
-    static final int F_RESERVED = 0x0C;
+    static final int F_HISTORY = 0x04;
+    static final int F_CREDENTIALS = 0x08;
+    /** Credentials in one handshake payload or refresh, at most. */
+    static final int MAX_CREDENTIALS = 4;
 
     /** Close reasons (1 byte, encrypted). */
     static final int CLOSE_NORMAL = 0;
     static final int CLOSE_REFUSED = 1;
+    static final int CLOSE_REVOKED = 2;
 
     static final byte[] PROLOGUE_PREFIX = "hopseal/1".getBytes(StandardCharsets.US_ASCII);
 

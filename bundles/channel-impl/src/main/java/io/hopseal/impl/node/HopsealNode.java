@@ -6,7 +6,6 @@ import java.util.List;
 import java.util.Objects;
 import java.util.function.Function;
 
-import io.hopseal.api.channel.SecureChannelService;
 import io.hopseal.api.identity.Identifier;
 import io.hopseal.api.identity.Identity;
 import io.hopseal.api.routing.Address;
@@ -31,10 +30,14 @@ public final class HopsealNode implements AutoCloseable {
     private final DefaultSecureChannelService channels;
     private final List<AutoCloseable> closeables = new ArrayList<>();
 
+    private final io.hopseal.impl.access.AccessControl accessControl = new io.hopseal.impl.access.AccessControl();
+
     private HopsealNode(Builder b) {
         this.router = new DefaultRouter();
-        this.identity = LocalIdentity.loadOrCreate(b.vault != null ? b.vault : new MemoryVault(), b.clock);
+        this.identity = LocalIdentity.loadOrCreate(b.vault != null ? b.vault : new MemoryVault(), b.clock,
+                b.historyFile);
         this.channels = new DefaultSecureChannelService(router, identity, b.clock);
+        router.setAccessControl(accessControl, id -> channels.attributeStore().attributes(id));
         for (Function<Router, ? extends Transport> f : b.transports) {
             Transport t = f.apply(router);
             router.addTransport(t);
@@ -55,8 +58,18 @@ public final class HopsealNode implements AutoCloseable {
         return router;
     }
 
-    public SecureChannelService channels() {
+    public DefaultSecureChannelService channels() {
         return channels;
+    }
+
+    /** Per-service access policies, enforced by this node's router. */
+    public io.hopseal.impl.access.AccessControl accessControl() {
+        return accessControl;
+    }
+
+    /** This node's identity with its keys (rotation, signing attestations). */
+    public LocalIdentity localIdentity() {
+        return identity;
     }
 
     public Identity identity() {
@@ -92,6 +105,7 @@ public final class HopsealNode implements AutoCloseable {
     /** Builds a node. Without a vault, a fresh in-memory identity is made. */
     public static final class Builder {
         private Vault vault;
+        private java.nio.file.Path historyFile;
         private Clock clock = Clock.systemUTC();
         private MemoryNetwork network;
         private String networkName;
@@ -99,6 +113,12 @@ public final class HopsealNode implements AutoCloseable {
 
         public Builder vault(Vault v) {
             this.vault = Objects.requireNonNull(v, "vault");
+            return this;
+        }
+
+        /** Where the identity's key history is kept once it has been rotated (next to a persistent vault). */
+        public Builder identityHistory(java.nio.file.Path file) {
+            this.historyFile = file;
             return this;
         }
 

@@ -36,6 +36,24 @@ public final class DefaultRouter implements Router {
     private final Counters counters = new Counters();
     private final ThreadLocal<int[]> depth = ThreadLocal.withInitial(() -> new int[1]);
     private final SecureRandom random = new SecureRandom();
+    private volatile io.hopseal.impl.access.AccessControl accessControl;
+    private volatile java.util.function.Function<io.hopseal.api.identity.Identifier, Map<String, String>> attributes =
+            id -> Map.of();
+
+    /**
+     * Enforces per-service access policies on local delivery: a message reaches a service with a policy only if
+     * it came out of a secure channel whose peer satisfies the policy ({@code attributes} gives the peer's verified
+     * attributes). Denials are dropped with {@link SendResult#DROPPED_ACCESS_DENIED}, counted and logged.
+     */
+    public void setAccessControl(io.hopseal.impl.access.AccessControl ac,
+                                 java.util.function.Function<io.hopseal.api.identity.Identifier, Map<String, String>> attrs) {
+        this.attributes = Objects.requireNonNull(attrs, "attributes");
+        this.accessControl = ac;
+    }
+
+    public io.hopseal.impl.access.AccessControl accessControl() {
+        return accessControl;
+    }
 
     @Override
     public Registration register(Address address, Worker worker) {
@@ -91,6 +109,21 @@ public final class DefaultRouter implements Router {
             Worker w = workers.get(next);
             if (w == null) {
                 return SendResult.DROPPED_NO_WORKER;
+            }
+            io.hopseal.impl.access.AccessControl ac = accessControl;
+            if (ac != null) {
+                String service = next.valueText();
+                if (ac.policyFor(service).isPresent()) {
+                    io.hopseal.api.identity.Identifier peer = message.securePeer();
+                    io.hopseal.impl.access.Subject subject = peer == null ? io.hopseal.impl.access.Subject.anonymous()
+                            : io.hopseal.impl.access.Subject.of(peer, attributes.apply(peer));
+                    io.hopseal.impl.access.AccessControl.Decision d = ac.check(service, subject);
+                    if (!d.allowed()) {
+                        LOG.info("refused message to service {} from {}: {}", service,
+                                peer == null ? "an unauthenticated sender" : peer, d.reason());
+                        return SendResult.DROPPED_ACCESS_DENIED;
+                    }
+                }
             }
             int[] d = depth.get();
             if (d[0] >= MAX_LOCAL_DEPTH) {
