@@ -143,6 +143,55 @@ public final class Authority {
         return new Redemption(TokenStatus.OK, issue(subject, t.attributes(), t.credentialTtl()));
     }
 
+    /**
+     * Writes the outstanding tokens (hashes only, never secrets) to a text file, one per line:
+     * {@code <sha256 hex> <uses left> <expires epoch s> <credential ttl s> <name=value;...>}. Written atomically.
+     */
+    public synchronized void saveTokens(java.nio.file.Path file) throws java.io.IOException {
+        StringBuilder sb = new StringBuilder("# hopseal enrollment tokens: sha256 uses-left expires ttl attributes\n");
+        tokens.forEach((hash, t) -> {
+            StringBuilder attrs = new StringBuilder();
+            new TreeMap<>(t.attributes()).forEach((k, v) -> attrs.append(attrs.length() == 0 ? "" : ";").append(k)
+                    .append('=').append(java.net.URLEncoder.encode(v, java.nio.charset.StandardCharsets.UTF_8)));
+            sb.append(hash).append(' ').append(t.usesLeft()[0]).append(' ').append(t.expires().getEpochSecond())
+                    .append(' ').append(t.credentialTtl().getSeconds()).append(' ').append(attrs.length() == 0 ? "-" : attrs)
+                    .append('\n');
+        });
+        java.nio.file.Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
+        java.nio.file.Files.writeString(tmp, sb.toString());
+        java.nio.file.Files.move(tmp, file, java.nio.file.StandardCopyOption.ATOMIC_MOVE,
+                java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+    }
+
+    /** Loads tokens written by {@link #saveTokens}; malformed lines are skipped and counted in the result. */
+    public synchronized int loadTokens(java.nio.file.Path file) throws java.io.IOException {
+        int bad = 0;
+        for (String line : java.nio.file.Files.readAllLines(file)) {
+            if (line.isBlank() || line.startsWith("#")) {
+                continue;
+            }
+            String[] f = line.trim().split(" ");
+            try {
+                if (f.length != 5 || !f[0].matches("[0-9a-f]{64}")) {
+                    throw new IllegalArgumentException("bad line");
+                }
+                Map<String, String> attrs = new TreeMap<>();
+                if (!f[4].equals("-")) {
+                    for (String kv : f[4].split(";")) {
+                        int eq = kv.indexOf('=');
+                        attrs.put(kv.substring(0, eq), java.net.URLDecoder.decode(kv.substring(eq + 1),
+                                java.nio.charset.StandardCharsets.UTF_8));
+                    }
+                }
+                tokens.put(f[0], new TokenRecord(new int[] {Integer.parseInt(f[1])}, Instant.ofEpochSecond(Long.parseLong(f[2])),
+                        attrs, Duration.ofSeconds(Long.parseLong(f[3]))));
+            } catch (RuntimeException e) {
+                bad++;
+            }
+        }
+        return bad;
+    }
+
     /** Parses the text form {@code hst1<32 hex>}; null if malformed. */
     public static byte[] parseToken(String text) {
         if (text == null || !text.matches("hst1[0-9a-f]{32}")) {

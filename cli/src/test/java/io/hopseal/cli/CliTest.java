@@ -1,0 +1,208 @@
+package io.hopseal.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
+import java.util.List;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/** The hopseal command, run in-process with real TCP on loopback and real vault files. */
+class CliTest {
+    @TempDir
+    Path dir;
+    final List<Commands> running = new ArrayList<>();
+    final List<Thread> threads = new ArrayList<>();
+
+    record Result(int code, String out, String err) {
+    }
+
+    static Result run(String... args) {
+        ByteArrayOutputStream o = new ByteArrayOutputStream();
+        ByteArrayOutputStream e = new ByteArrayOutputStream();
+        int code = Main.run(args, new PrintStream(o, true, StandardCharsets.UTF_8), new PrintStream(e, true, StandardCharsets.UTF_8));
+        return new Result(code, o.toString(StandardCharsets.UTF_8), e.toString(StandardCharsets.UTF_8));
+    }
+
+    /** Starts a long-running command (node, relay, authority serve) and waits for its port file. */
+    int start(String portFileName, String... args) throws Exception {
+        Path portFile = dir.resolve(portFileName);
+        Commands c = new Commands(new PrintStream(new ByteArrayOutputStream()), new PrintStream(new ByteArrayOutputStream()));
+        String[] full = new String[args.length + 2];
+        System.arraycopy(args, 0, full, 0, args.length);
+        full[args.length] = "--port-file";
+        full[args.length + 1] = portFile.toString();
+        Thread t = new Thread(() -> {
+            try {
+                String[] rest = java.util.Arrays.copyOfRange(full, 1, full.length);
+                switch (full[0]) {
+                    case "node" -> c.node(rest);
+                    case "relay" -> c.relay(rest);
+                    case "authority" -> c.authority(rest);
+                    default -> throw new IllegalArgumentException(full[0]);
+                }
+            } catch (Exception e) {
+                throw new RuntimeException(e);
+            }
+        });
+        t.setDaemon(true);
+        t.start();
+        running.add(c);
+        threads.add(t);
+        long end = System.nanoTime() + 20_000_000_000L;
+        while (System.nanoTime() < end) {
+            if (Files.exists(portFile) && !Files.readString(portFile).isBlank()) {
+                return Integer.parseInt(Files.readString(portFile).trim());
+            }
+            Thread.sleep(20);
+        }
+        throw new AssertionError(args[0] + " did not start");
+    }
+
+    @AfterEach
+    void stopAll() throws InterruptedException {
+        running.forEach(Commands::stop);
+        for (Thread t : threads) {
+            t.join(5000);
+        }
+    }
+
+    Path pass() throws Exception {
+        Path p = dir.resolve("pass");
+        if (!Files.exists(p)) {
+            Files.writeString(p, "correct horse battery staple\n");
+        }
+        return p;
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"identity", "node", "send", "relay", "authority", "enroll", "credential", "publish"})
+    void everyCommandHasHelp(String cmd) {
+        Result r = run(cmd, "--help");
+        assertThat(r.code()).isZero();
+        assertThat(r.out()).startsWith("usage: hopseal " + cmd);
+    }
+
+    @Test
+    void wrongArgumentsGiveAClearMessageAndExitCode2() {
+        assertThat(run().code()).isEqualTo(2);
+        for (String[] args : List.of(
+                new String[] {"frobnicate"},
+                new String[] {"send", "--bogus"},
+                new String[] {"send"},
+                new String[] {"send", "--to", "/tcp/h"},
+                new String[] {"send", "--to", "/tcp/h:1/service/echo"},
+                new String[] {"send", "--to", "/tcp/h:1/secure/api", "--count", "zero"},
+                new String[] {"node", "--listen", "99999"},
+                new String[] {"node", "--trust", "Inothex"},
+                new String[] {"node", "--policy", "svc=subject.role = sensor"},
+                new String[] {"identity"},
+                new String[] {"identity", "create"},
+                new String[] {"authority", "issue", "--vault", "x", "--subject", "nope", "--out", "c"},
+                new String[] {"authority", "token", "--vault", "x", "--valid", "ten"},
+                new String[] {"enroll", "--to", "/tcp/h:1/secure/api", "--token", "abc", "--out", "c"})) {
+            Result r = run(args);
+            assertThat(r.code()).as(String.join(" ", args)).isEqualTo(2);
+            assertThat(r.err()).as(String.join(" ", args)).startsWith("hopseal: ").doesNotContain("Exception").doesNotContain("\tat ");
+        }
+        assertThat(run("node", "--policy", "svc=subject.role = sensor").err()).contains("column");
+    }
+
+    @Test
+    void identityCreateShowAndWrongPassphrase() throws Exception {
+        Path vault = dir.resolve("id.vault");
+        Result c = run("identity", "create", "--vault", vault.toString(), "--passphrase-file", pass().toString());
+        assertThat(c.code()).isZero();
+        assertThat(c.out()).matches("(?s)identifier I[0-9a-f]{40}\\s*");
+        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(vault))).isEqualTo("rw-------");
+        Result s = run("identity", "show", "--vault", vault.toString(), "--passphrase-file", pass().toString());
+        assertThat(s.out()).contains(c.out().trim()).contains("keys       1");
+        Path wrong = dir.resolve("wrong");
+        Files.writeString(wrong, "not it\n");
+        byte[] before = Files.readAllBytes(vault);
+        Result w = run("identity", "show", "--vault", vault.toString(), "--passphrase-file", wrong.toString());
+        assertThat(w.code()).isEqualTo(1);
+        assertThat(w.err()).contains(vault.toString());
+        assertThat(Files.readAllBytes(vault)).isEqualTo(before);
+        assertThat(run("identity", "create", "--vault", vault.toString(), "--passphrase-file", pass().toString()).code())
+                .isEqualTo(2);
+    }
+
+    @Test
+    void deviceThroughARelayToABackendNode() throws Exception {
+        int backend = start("bport", "node", "--listen", "127.0.0.1:0", "--echo");
+        int relay = start("rport", "relay", "--listen", "127.0.0.1:0");
+        Result r = run("send", "--to", "/tcp/127.0.0.1:" + relay + "/tcp/127.0.0.1:" + backend + "/secure/api/service/echo",
+                "--message", "21.5C", "--message", "22.0C", "--count", "2");
+        assertThat(r.code()).as(r.err()).isZero();
+        assertThat(r.out()).contains("channel open: peer I").contains("Noise_XX_25519_AESGCM_SHA256");
+        assertThat(r.out().lines().filter(l -> l.startsWith("reply: "))).containsExactly(
+                "reply: 21.5C", "reply: 22.0C", "reply: 21.5C", "reply: 22.0C");
+        // a wrong expected peer is refused with the reason
+        Result refused = run("send", "--to", "/tcp/127.0.0.1:" + backend + "/secure/api/service/echo",
+                "--expect", "I" + "0".repeat(40), "--timeout", "3s");
+        assertThat(refused.code()).isEqualTo(1);
+        assertThat(refused.err()).contains("PEER_NOT_TRUSTED");
+    }
+
+    @Test
+    void authorityIssuesEnrollsRevokesAndNodesEnforce() throws Exception {
+        String p = pass().toString();
+        String av = dir.resolve("authority.vault").toString();
+        String authorityId = dir.resolve("authority.id").toString();
+        assertThat(run("authority", "create", "--vault", av, "--passphrase-file", p, "--out", authorityId).code()).isZero();
+
+        // the device gets an identity and a credential by enrollment
+        String dv = dir.resolve("device.vault").toString();
+        String deviceId = run("identity", "create", "--vault", dv, "--passphrase-file", p).out().trim().substring("identifier ".length());
+        String token = run("authority", "token", "--vault", av, "--passphrase-file", p, "--attr", "role=sensor",
+                "--attr", "site=plant-3").out().trim();
+        assertThat(token).matches("hst1[0-9a-f]{32}");
+        int auth = start("aport", "authority", "serve", "--vault", av, "--passphrase-file", p, "--listen", "127.0.0.1:0");
+        Thread.sleep(300); // tokens load right after start
+        String cred = dir.resolve("device.cred").toString();
+        Result e = run("enroll", "--vault", dv, "--passphrase-file", p, "--to", "/tcp/127.0.0.1:" + auth + "/secure/api",
+                "--token", token, "--out", cred);
+        assertThat(e.code()).as(e.err()).isZero();
+        Result again = run("enroll", "--vault", dv, "--passphrase-file", p, "--to", "/tcp/127.0.0.1:" + auth + "/secure/api",
+                "--token", token, "--out", dir.resolve("again.cred").toString());
+        assertThat(again.code()).isEqualTo(1);
+        assertThat(again.err()).contains("USED");
+        Result show = run("credential", "show", cred, "--authority", authorityId);
+        assertThat(show.code()).isZero();
+        assertThat(show.out()).contains("subject    " + deviceId).contains("role=sensor").contains("status     VALID");
+
+        // a backend that trusts the authority and guards its echo service with a policy
+        int backend = start("bport", "node", "--listen", "127.0.0.1:0", "--echo", "--authority", authorityId,
+                "--policy", "echo=subject.role = \"sensor\"", "--revocations", dir.toString());
+        String route = "/tcp/127.0.0.1:" + backend + "/secure/api/service/echo";
+        assertThat(run("send", "--vault", dv, "--passphrase-file", p, "--to", route, "--credential", cred).code()).isZero();
+        Result noCred = run("send", "--to", route, "--timeout", "2s");
+        assertThat(noCred.code()).isEqualTo(1);
+        assertThat(noCred.out()).contains("no reply");
+
+        // revoke the device and publish the list to the backend: its channels are refused from then on
+        String list = dir.resolve("revoked.bin").toString();
+        assertThat(run("authority", "revoke", "--vault", av, "--passphrase-file", p, "--identifier", deviceId,
+                "--out", list).code()).isZero();
+        Result pub = run("publish", "--list", list, "--to", "/tcp/127.0.0.1:" + backend + "/secure/api");
+        assertThat(pub.code()).as(pub.err()).isZero();
+        assertThat(pub.out()).contains("ACCEPTED");
+        assertThat(run("publish", "--list", list, "--to", "/tcp/127.0.0.1:" + backend + "/secure/api").out())
+                .contains("OLDER_IGNORED");
+        Result revoked = run("send", "--vault", dv, "--passphrase-file", p, "--to", route, "--credential", cred,
+                "--timeout", "2s");
+        assertThat(revoked.code()).isEqualTo(1);
+        assertThat(Files.list(dir).map(f -> f.getFileName().toString())).anyMatch(n -> n.startsWith("revocation-"));
+    }
+}
