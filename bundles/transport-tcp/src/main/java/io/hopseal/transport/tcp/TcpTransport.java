@@ -16,7 +16,6 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 
 import org.slf4j.Logger;
@@ -57,8 +56,9 @@ import io.hopseal.wire.Envelope;
  * retries; the wait starts at {@link TcpTransportConfig#reconnectBackoffInitial()} and doubles up to
  * {@link TcpTransportConfig#reconnectBackoffMax()}, each wait jittered to between half and all of its nominal value.
  * It restarts from the initial value only after a connection on which the peer's preamble arrived (so a peer that
- * accepts and hangs up at once cannot make the link spin). When an attempt fails after a full maximum wait (with the
- * defaults about a minute of trying), the link <b>gives up</b>: it drops every queued message (counted as
+ * accepts and hangs up at once cannot make the link spin). Host names are looked up on the link's thread, never the
+ * caller's. When an attempt fails after a full maximum wait (with the defaults, after 40 to 80 s of trying, about ten
+ * attempts), the link <b>gives up</b>: it drops every queued message (counted as
  * {@code drop.link_down}, logged once) and turns <i>down</i>: sends to it return {@code DROPPED_LINK_DOWN} at once,
  * holding no memory, and it probes the peer once per maximum backoff while anybody tried to send during the last
  * wait. A successful probe makes the link usable again; a down link that nobody used for a whole wait is discarded,
@@ -132,7 +132,7 @@ public final class TcpTransport implements Transport, AutoCloseable {
         }
     };
     private final ScheduledThreadPoolExecutor timer;
-    private final AtomicInteger threadSeq = new AtomicInteger();
+    private final AtomicLong lastLimitWarning = new AtomicLong();
 
     /**
      * @param router receives every inbound message
@@ -253,7 +253,7 @@ public final class TcpTransport implements Transport, AutoCloseable {
             }
             if (allLinks.size() >= config.maxLinks()) {
                 counters.inc("links.refused");
-                LOG.warn("TCP link from {} refused: {} links open, the limit (max links)", key, allLinks.size());
+                limitWarning("TCP link from " + key + " refused");
                 closeQuietly(s);
                 return;
             }
@@ -265,7 +265,7 @@ public final class TcpTransport implements Transport, AutoCloseable {
             }
             counters.inc("links.accepted");
             LOG.debug("TCP link from {} accepted{}", key, existing != null ? " (shadowed by an existing link)" : "");
-            link.start();
+            startOrDiscard(link);
         }
     }
 
@@ -308,10 +308,11 @@ public final class TcpTransport implements Transport, AutoCloseable {
                 if (recentlyClosedInbound(hp.key)) {
                     return drop(SendResult.DROPPED_LINK_DOWN);
                 }
-                link = createOutbound(hp);
-                if (link == null) {
-                    return drop(stopping ? SendResult.DROPPED_STOPPED : SendResult.DROPPED_LINK_DOWN);
+                SendResult created = createOutbound(hp, frame);
+                if (created != null) {
+                    return created;
                 }
+                continue; // another thread made the link meanwhile
             }
             switch (link.offer(frame)) {
                 case QUEUED:
@@ -331,25 +332,52 @@ public final class TcpTransport implements Transport, AutoCloseable {
         return drop(SendResult.DROPPED_LINK_DOWN);
     }
 
-    private TcpLink createOutbound(HostPort hp) {
+    /** Makes an outbound link with {@code frame} queued; {@code null} if a link with that key exists already. */
+    private SendResult createOutbound(HostPort hp, byte[] frame) {
         synchronized (lifecycle) {
             if (stopping) {
-                return null;
+                return drop(SendResult.DROPPED_STOPPED);
             }
-            TcpLink existing = links.get(hp.key);
-            if (existing != null) {
-                return existing;
+            if (links.containsKey(hp.key)) {
+                return null;
             }
             if (allLinks.size() >= config.maxLinks()) {
                 counters.inc("links.refused");
-                LOG.warn("TCP link to {} not made: {} links open, the limit (max links)", hp.key, allLinks.size());
-                return null;
+                limitWarning("TCP link to " + hp.key + " not made");
+                return drop(SendResult.DROPPED_LINK_DOWN);
             }
-            TcpLink link = TcpLink.outbound(this, hp);
+            TcpLink link = TcpLink.outbound(this, hp, frame);
             allLinks.add(link);
             links.put(hp.key, link);
+            return startOrDiscard(link) ? SendResult.FORWARDED : drop(SendResult.DROPPED_LINK_DOWN);
+        }
+    }
+
+    /** Starts a new link's threads; if the JVM cannot make them, undoes the link (called under the lifecycle lock). */
+    private boolean startOrDiscard(TcpLink link) {
+        try {
             link.start();
-            return link;
+            return true;
+        } catch (OutOfMemoryError e) { // "unable to create native thread"
+            LOG.error("TCP link {} discarded: cannot start its threads ({})", link.key, e.toString());
+            link.forceClose();
+            link.discardUnstarted();
+            links.remove(link.key, link);
+            allLinks.remove(link);
+            counters.inc("links.refused");
+            return false;
+        }
+    }
+
+    /** Logs hitting the link limit: a warning at most every 10 s, debug otherwise (a flood must not flood the log). */
+    private void limitWarning(String what) {
+        long now = System.nanoTime();
+        long last = lastLimitWarning.get();
+        String msg = "{}: {} links open, the limit (max links); links.refused counts every refusal";
+        if ((last == 0 || now - last > TimeUnit.SECONDS.toNanos(10)) && lastLimitWarning.compareAndSet(last, now)) {
+            LOG.warn(msg, what, allLinks.size());
+        } else {
+            LOG.debug(msg, what, allLinks.size());
         }
     }
 
@@ -420,23 +448,19 @@ public final class TcpTransport implements Transport, AutoCloseable {
 
     /** Starts nothing: makes a daemon thread named {@code hopseal-tcp-<what>} that is joined by {@link #close()}. */
     Thread newThread(String what, Runnable r) {
+        // forget threads that have ended (a thread stays in the set until then, so close() can join it for real)
+        threads.removeIf(x -> x.getState() == Thread.State.TERMINATED);
         Thread t = new Thread(() -> {
             try {
                 r.run();
             } catch (RuntimeException | Error e) {
                 LOG.error("TCP transport thread {} failed", Thread.currentThread().getName(), e);
                 throw e;
-            } finally {
-                threads.remove(Thread.currentThread());
             }
         }, THREAD_PREFIX + what);
         t.setDaemon(true);
         threads.add(t);
         return t;
-    }
-
-    int nextThreadId() {
-        return threadSeq.incrementAndGet();
     }
 
     // ------------------------------------------------------------------------------------------------ status
@@ -529,33 +553,35 @@ public final class TcpTransport implements Transport, AutoCloseable {
         }
         long joinDeadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(JOIN_ON_CLOSE_MILLIS);
         boolean interrupted = false;
-        while (!threads.isEmpty()) {
+        List<Thread> stuck = new ArrayList<>();
+        while (true) {
+            threads.removeIf(x -> x.getState() == Thread.State.TERMINATED || x == Thread.currentThread());
+            // once stopping, only our own running threads start new ones (a writer its reader): when none runs, a
+            // thread still NEW will never start (its start() failed)
+            if (threads.stream().allMatch(x -> x.getState() == Thread.State.NEW) || interrupted) {
+                threads.clear();
+                break;
+            }
             long left = joinDeadline - System.nanoTime();
             if (left <= 0) {
+                stuck.addAll(threads);
                 break;
             }
             for (Thread t : List.copyOf(threads)) {
-                if (t == Thread.currentThread()) {
-                    threads.remove(t);
-                    continue;
-                }
                 try {
-                    t.join(Math.max(1, TimeUnit.NANOSECONDS.toMillis(joinDeadline - System.nanoTime())));
+                    t.join(Math.max(1, Math.min(100, TimeUnit.NANOSECONDS.toMillis(joinDeadline - System.nanoTime()))));
                 } catch (InterruptedException e) {
                     interrupted = true;
-                    joinDeadline = 0;
                     break;
                 }
-                if (t.isAlive()) {
-                    // a thread can sit in a DNS lookup: close what is left again and keep joining until the deadline
-                    for (TcpLink l : allLinks) {
-                        l.forceClose();
-                    }
-                }
+            }
+            // a thread can still be starting a reader or sitting in a name lookup: close what is left again
+            for (TcpLink l : allLinks) {
+                l.forceClose();
             }
         }
-        if (!threads.isEmpty()) {
-            LOG.warn("TCP transport closed, but {} threads did not stop in time: {}", threads.size(), threads);
+        if (!stuck.isEmpty()) {
+            LOG.warn("TCP transport closed, but {} threads did not stop in time: {}", stuck.size(), stuck);
         } else {
             LOG.info("TCP transport closed");
         }

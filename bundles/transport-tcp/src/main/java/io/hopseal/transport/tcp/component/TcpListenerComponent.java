@@ -1,0 +1,272 @@
+package io.hopseal.transport.tcp.component;
+
+import java.io.IOException;
+import java.net.BindException;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.ConfigurationPolicy;
+import org.osgi.service.component.annotations.Deactivate;
+import org.osgi.service.component.annotations.Modified;
+import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.metatype.annotations.AttributeDefinition;
+import org.osgi.service.metatype.annotations.Designate;
+import org.osgi.service.metatype.annotations.ObjectClassDefinition;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import io.hopseal.api.routing.Transport;
+import io.hopseal.transport.tcp.TcpListener;
+import io.hopseal.transport.tcp.TcpTransport;
+
+/**
+ * One listening TCP port of the node's TCP transport: one factory configuration (factory pid {@value #PID}) per
+ * port. Needs the {@link TcpTransportComponent}'s service.
+ *
+ * <p>A modified configuration rebinds live (the old port is closed, links already accepted stay up). An invalid
+ * value (port outside 1..65535, an empty or unknown bind address) is refused with a log message naming the property,
+ * and the previous listener keeps running. A port already in use is logged clearly and retried with backoff (0.5 s
+ * doubling to 30 s) until it binds or the configuration changes.
+ *
+ * <p>TODO: also provide {@code org.eclipse.kura.configuration.ConfigurableComponent} once the compile-only Kura API
+ * module exists (then Kura's Services page can create listeners).
+ */
+@Component(name = TcpListenerComponent.PID, immediate = true, configurationPolicy = ConfigurationPolicy.REQUIRE,
+        service = {}, property = "service.pid=" + TcpListenerComponent.PID)
+@Designate(ocd = TcpListenerComponent.Config.class, factory = true)
+public final class TcpListenerComponent {
+    private static final Logger LOG = LoggerFactory.getLogger(TcpListenerComponent.class);
+
+    /** Component name and factory configuration pid. */
+    public static final String PID = "io.hopseal.transport.tcp.listener";
+
+    static final long RETRY_INITIAL_MILLIS = 500;
+    static final long RETRY_MAX_MILLIS = 30_000;
+
+    @ObjectClassDefinition(id = PID, name = "Hopseal TCP listener",
+            description = "A TCP port on which this node accepts links from other Hopseal nodes (for example "
+                    + "gateways connecting to a backend). Create one configuration per port. Changes rebind the port "
+                    + "without dropping links already accepted.")
+    public @interface Config {
+        @AttributeDefinition(name = "Enabled",
+                description = "Listen on this port. When off, the port is closed; accepted links stay up until they "
+                        + "close or go idle.")
+        boolean enabled() default true;
+
+        @AttributeDefinition(name = "Bind address",
+                description = "Local IP address or host name to listen on: 0.0.0.0 for every IPv4 interface, :: for "
+                        + "every interface (IPv6 and, where the system allows, IPv4), 127.0.0.1 for this machine only.")
+        String bind_address() default "0.0.0.0";
+
+        @AttributeDefinition(name = "Port",
+                description = "TCP port number to listen on (1 to 65535). Ports below 1024 usually need root.",
+                min = "1", max = "65535")
+        int port() default 4000;
+    }
+
+    /** A checked listener configuration. */
+    record Settings(boolean enabled, String bindAddress, int port) {
+        @Override
+        public String toString() {
+            return (bindAddress.indexOf(':') >= 0 ? "[" + bindAddress + "]" : bindAddress) + ":" + port
+                    + (enabled ? "" : " (disabled)");
+        }
+    }
+
+    @Reference(target = TcpTransportComponent.TARGET)
+    private Transport transportService;
+
+    private final Object lock = new Object();
+    private String name = PID;
+    private Settings active; // last good settings
+    private TcpListener listener;
+    private ScheduledExecutorService retryExecutor;
+    private ScheduledFuture<?> retry;
+    private long retryDelay;
+    private int generation;
+    private boolean deactivated;
+
+    public TcpListenerComponent() {
+    }
+
+    /** For use outside OSGi (tests, embedding). */
+    TcpListenerComponent(TcpTransportComponent transport) {
+        this.transportService = Objects.requireNonNull(transport, "transport");
+    }
+
+    @Activate
+    void activate(Config config, Map<String, Object> properties) {
+        Object kuraPid = properties.get("kura.service.pid");
+        Object pid = properties.get("service.pid");
+        name = PID + " " + Objects.requireNonNullElse(kuraPid, Objects.requireNonNullElse(pid, "?"));
+        Settings s;
+        try {
+            s = validate(config);
+        } catch (IllegalArgumentException e) {
+            LOG.error("{}: not listening, invalid configuration: {}", name, e.getMessage());
+            return;
+        }
+        apply(s);
+    }
+
+    @Modified
+    void modified(Config config) {
+        Settings s;
+        try {
+            s = validate(config);
+        } catch (IllegalArgumentException e) {
+            synchronized (lock) {
+                LOG.error("{}: configuration refused: {}; {}", name, e.getMessage(),
+                        active == null ? "still not listening" : "keeping " + active);
+            }
+            return;
+        }
+        apply(s);
+    }
+
+    @Deactivate
+    void deactivate() {
+        ScheduledExecutorService ex;
+        synchronized (lock) {
+            deactivated = true;
+            generation++;
+            cancelRetry();
+            closeListener();
+            ex = retryExecutor;
+            retryExecutor = null;
+        }
+        if (ex != null) {
+            ex.shutdownNow();
+            try {
+                ex.awaitTermination(2, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    /**
+     * Checks a configuration.
+     *
+     * @throws IllegalArgumentException naming the property
+     */
+    static Settings validate(Config c) {
+        int port = c.port();
+        if (port < 1 || port > 65535) {
+            throw new IllegalArgumentException("property port must be 1..65535, was " + port);
+        }
+        String host = c.bind_address() == null ? "" : c.bind_address().strip();
+        if (host.isEmpty()) {
+            throw new IllegalArgumentException("property bind.address must not be empty (0.0.0.0 = every IPv4 interface)");
+        }
+        if (host.startsWith("[") && host.endsWith("]")) {
+            host = host.substring(1, host.length() - 1);
+        }
+        try {
+            InetAddress.getByName(host);
+        } catch (UnknownHostException | SecurityException e) {
+            throw new IllegalArgumentException("property bind.address '" + host + "' is not a known address or host name");
+        }
+        return new Settings(c.enabled(), host, port);
+    }
+
+    private TcpTransport transport() {
+        if (transportService instanceof TcpTransportComponent tc) {
+            return tc.transport();
+        }
+        throw new IllegalStateException("the transport service is not " + TcpTransportComponent.PID);
+    }
+
+    private void apply(Settings s) {
+        synchronized (lock) {
+            if (deactivated) {
+                return;
+            }
+            if (s.equals(active) && (listener != null || retry != null || !s.enabled())) {
+                return;
+            }
+            active = s;
+            generation++;
+            cancelRetry();
+            closeListener();
+            retryDelay = RETRY_INITIAL_MILLIS;
+            if (!s.enabled()) {
+                LOG.info("{}: disabled, not listening", name);
+                return;
+            }
+            tryBind(generation);
+        }
+    }
+
+    /** Binds the active settings; on failure schedules another attempt. Called with the lock held or by the retry. */
+    private void tryBind(int gen) {
+        synchronized (lock) {
+            if (deactivated || gen != generation || listener != null) {
+                return;
+            }
+            retry = null;
+            Settings s = active;
+            try {
+                listener = transport().listen(s.bindAddress(), s.port());
+                LOG.info("{}: listening on {}", name, s);
+                stopRetryExecutor();
+                return;
+            } catch (BindException e) {
+                LOG.warn("{}: cannot listen on {}: {} (is another program, or another Hopseal TCP listener, using "
+                        + "port {}?); retrying in {} ms", name, s, e.getMessage(), s.port(), retryDelay);
+            } catch (IOException e) {
+                LOG.warn("{}: cannot listen on {}: {}; retrying in {} ms", name, s, e.toString(), retryDelay);
+            } catch (IllegalStateException e) {
+                LOG.warn("{}: cannot listen on {}: {}", name, s, e.getMessage());
+                return;
+            }
+            if (retryExecutor == null) {
+                ScheduledThreadPoolExecutor ex = new ScheduledThreadPoolExecutor(1, r -> {
+                    Thread t = new Thread(r, TcpTransport.THREAD_PREFIX + "bind-" + s.port());
+                    t.setDaemon(true);
+                    return t;
+                });
+                ex.setRemoveOnCancelPolicy(true);
+                retryExecutor = ex;
+            }
+            retry = retryExecutor.schedule(() -> tryBind(gen), retryDelay, TimeUnit.MILLISECONDS);
+            retryDelay = Math.min(RETRY_MAX_MILLIS, retryDelay * 2);
+        }
+    }
+
+    private void cancelRetry() {
+        if (retry != null) {
+            retry.cancel(false);
+            retry = null;
+        }
+    }
+
+    private void stopRetryExecutor() {
+        if (retryExecutor != null) {
+            retryExecutor.shutdown(); // the thread ends once idle; made again when needed
+            retryExecutor = null;
+        }
+    }
+
+    private void closeListener() {
+        if (listener != null) {
+            listener.close();
+            listener = null;
+        }
+    }
+
+    /** The bound port, or -1 when not listening (tests, shell). */
+    int boundPort() {
+        synchronized (lock) {
+            return listener != null && listener.isOpen() ? listener.port() : -1;
+        }
+    }
+}

@@ -1,0 +1,234 @@
+package io.hopseal.transport.tcp.component;
+
+import java.time.Duration;
+import java.util.Map;
+import java.util.Objects;
+
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.ConfigurationPolicy;
+import org.osgi.service.component.annotations.Deactivate;
+import org.osgi.service.component.annotations.Modified;
+import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.metatype.annotations.AttributeDefinition;
+import org.osgi.service.metatype.annotations.Designate;
+import org.osgi.service.metatype.annotations.ObjectClassDefinition;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import io.hopseal.api.routing.Address;
+import io.hopseal.api.routing.Message;
+import io.hopseal.api.routing.Router;
+import io.hopseal.api.routing.SendResult;
+import io.hopseal.api.routing.Transport;
+import io.hopseal.transport.tcp.TcpTransport;
+import io.hopseal.transport.tcp.TcpTransportConfig;
+
+/**
+ * The node's TCP transport (one per framework): makes a {@link TcpTransport} from its configuration, adds itself to
+ * the {@link Router} and is registered as the {@link Transport} service with {@code hopseal.transport=tcp}; every
+ * {@link Transport} call is delegated to the {@link TcpTransport} it owns ({@link #transport()}). Listening ports are separate factory configurations
+ * ({@link TcpListenerComponent}).
+ *
+ * <p>Configuration pid = component name = OCD id = metatype file name = {@value #PID}; the configuration is optional
+ * (defaults apply without one). A modified configuration is applied live, links and listeners stay up; an invalid
+ * value is refused with a log message naming the property and the last good configuration keeps running.
+ *
+ * <p>TODO: also provide {@code org.eclipse.kura.configuration.ConfigurableComponent} once the compile-only Kura API
+ * module exists (then Kura's Services page lists this component).
+ */
+@Component(name = TcpTransportComponent.PID, immediate = true, configurationPolicy = ConfigurationPolicy.OPTIONAL,
+        service = Transport.class,
+        property = { "service.pid=" + TcpTransportComponent.PID, TcpTransportComponent.TRANSPORT_PROPERTY + "=tcp" })
+@Designate(ocd = TcpTransportComponent.Config.class)
+public final class TcpTransportComponent implements Transport {
+    private static final Logger LOG = LoggerFactory.getLogger(TcpTransportComponent.class);
+
+    /** Component name and configuration pid. */
+    public static final String PID = "io.hopseal.transport.tcp";
+    /** Service property naming a transport service. */
+    public static final String TRANSPORT_PROPERTY = "hopseal.transport";
+    /** Target filter for this component's service. */
+    public static final String TARGET = "(&(" + TRANSPORT_PROPERTY + "=tcp)(component.name=" + PID + "))";
+
+    @ObjectClassDefinition(id = PID, name = "Hopseal TCP transport",
+            description = "TCP links between Hopseal nodes (gateway uplinks, backends). These settings apply to every "
+                    + "TCP link of this node; listening ports are configured separately (Hopseal TCP listener). "
+                    + "Changes apply without dropping links.")
+    public @interface Config {
+        @AttributeDefinition(name = "Max frame size (bytes)",
+                description = "Largest routing envelope sent or accepted on a TCP link, in bytes (64 to 16777216). "
+                        + "Larger messages are dropped when sending; a peer announcing a larger frame is disconnected. "
+                        + "Both ends should use the same value.",
+                min = "64", max = "16777216")
+        int max_frame_size() default TcpTransportConfig.DEFAULT_MAX_FRAME_SIZE;
+
+        @AttributeDefinition(name = "Connect timeout (ms)",
+                description = "How long one attempt to open an outbound TCP connection may take, in milliseconds "
+                        + "(1 to 600000).",
+                min = "1", max = "600000")
+        int connect_timeout_ms() default 10_000;
+
+        @AttributeDefinition(name = "Idle timeout (s)",
+                description = "A link with no bytes in either direction for this many seconds is closed; outbound "
+                        + "links are reopened on the next message. 0 keeps idle links open forever (0 to 604800).",
+                min = "0", max = "604800")
+        int idle_timeout_s() default 300;
+
+        @AttributeDefinition(name = "Send queue capacity (messages)",
+                description = "Messages waiting per link while it connects or writes (1 to 1000000). When the queue "
+                        + "is full, further messages to that link are dropped at once (back-pressure), so memory stays "
+                        + "bounded at about capacity x max frame size per link.",
+                min = "1", max = "1000000")
+        int send_queue_capacity() default TcpTransportConfig.DEFAULT_SEND_QUEUE_CAPACITY;
+
+        @AttributeDefinition(name = "Reconnect backoff, first wait (ms)",
+                description = "Wait after the first failed connection attempt, in milliseconds (1 to 3600000). The "
+                        + "wait doubles after each further failure, with random jitter, up to the maximum below.",
+                min = "1", max = "3600000")
+        int reconnect_backoff_initial_ms() default 100;
+
+        @AttributeDefinition(name = "Reconnect backoff, maximum wait (ms)",
+                description = "Longest wait between connection attempts, in milliseconds (at least the first wait, "
+                        + "at most 3600000). When an attempt after a full maximum wait fails, the link gives up: its "
+                        + "queued messages are dropped and messages to it are refused until a probe (one per maximum "
+                        + "wait, while it is used) connects.",
+                min = "1", max = "3600000")
+        int reconnect_backoff_max_ms() default 30_000;
+
+        @AttributeDefinition(name = "TCP_NODELAY",
+                description = "Send small messages at once (disable Nagle's algorithm). Recommended: on. Applies to "
+                        + "links opened after a change.")
+        boolean tcp_nodelay() default true;
+
+        @AttributeDefinition(name = "Max links",
+                description = "Most TCP links (inbound and outbound) open at once (1 to 100000). Connections beyond "
+                        + "it are refused; each open link uses two threads.",
+                min = "1", max = "100000")
+        int max_links() default TcpTransportConfig.DEFAULT_MAX_LINKS;
+    }
+
+    /** Record component name → configuration property, for messages an integrator can act on. */
+    private static final Map<String, String> PROPERTY_OF = Map.of("maxFrameSize", "max.frame.size", "connectTimeout",
+            "connect.timeout.ms", "idleTimeout", "idle.timeout.s", "sendQueueCapacity", "send.queue.capacity",
+            "reconnectBackoffInitial", "reconnect.backoff.initial.ms", "reconnectBackoffMax",
+            "reconnect.backoff.max.ms", "tcpNoDelay", "tcp.nodelay", "maxLinks", "max.links");
+
+    @Reference
+    private Router router;
+
+    private volatile TcpTransport transport;
+    private AutoCloseable routerRegistration;
+
+    public TcpTransportComponent() {
+    }
+
+    /** For use outside OSGi (tests, embedding): a component bound to {@code router}. */
+    TcpTransportComponent(Router router) {
+        this.router = Objects.requireNonNull(router, "router");
+    }
+
+    @Activate
+    void activate(Config config) {
+        TcpTransportConfig c;
+        try {
+            c = toTransportConfig(config);
+        } catch (TcpTransportConfig.InvalidFieldException e) {
+            LOG.error("{}: invalid configuration property {}: {}; starting with the default settings instead", PID,
+                    PROPERTY_OF.getOrDefault(e.field(), e.field()), e.getMessage());
+            c = TcpTransportConfig.DEFAULTS;
+        }
+        TcpTransport t = new TcpTransport(router, c);
+        transport = t;
+        // the router gets this component (the same object as the Transport service, which a whiteboard router such
+        // as channel-impl's RouterComponent also adds: adding the same object twice is harmless)
+        routerRegistration = router.addTransport(this);
+        LOG.info("{} started: {}", PID, c);
+    }
+
+    @Modified
+    void modified(Config config) {
+        TcpTransportConfig c;
+        try {
+            c = toTransportConfig(config);
+        } catch (TcpTransportConfig.InvalidFieldException e) {
+            LOG.error("{}: configuration refused, invalid property {}: {}; the previous configuration stays in force",
+                    PID, PROPERTY_OF.getOrDefault(e.field(), e.field()), e.getMessage());
+            return;
+        }
+        transport.reconfigure(c);
+    }
+
+    @Deactivate
+    void deactivate() {
+        TcpTransport t = transport;
+        try {
+            if (routerRegistration != null) {
+                routerRegistration.close();
+            }
+        } catch (Exception e) {
+            LOG.warn("{}: removing the transport from the router failed: {}", PID, e.toString());
+        }
+        routerRegistration = null;
+        if (t != null) {
+            t.close();
+        }
+        LOG.info("{} stopped", PID);
+    }
+
+    /** Converts a configuration; throws naming the record field (see {@link #propertyOf(String)}). */
+    static TcpTransportConfig toTransportConfig(Config c) {
+        if (c.idle_timeout_s() < 0 || c.idle_timeout_s() > 604_800) { // checked here to report it in seconds
+            throw new TcpTransportConfig.InvalidFieldException("idleTimeout",
+                    "must be 0 (off) to 604800 s, was " + c.idle_timeout_s() + " s");
+        }
+        return new TcpTransportConfig(c.max_frame_size(), Duration.ofMillis(c.connect_timeout_ms()),
+                Duration.ofSeconds(c.idle_timeout_s()), c.send_queue_capacity(),
+                Duration.ofMillis(c.reconnect_backoff_initial_ms()), Duration.ofMillis(c.reconnect_backoff_max_ms()),
+                c.tcp_nodelay(), c.max_links());
+    }
+
+    /** The configuration property for a {@link TcpTransportConfig} field name. */
+    static String propertyOf(String field) {
+        return PROPERTY_OF.getOrDefault(field, field);
+    }
+
+    /** The running transport (for listener components and the shell). */
+    public TcpTransport transport() {
+        TcpTransport t = transport;
+        if (t == null) {
+            throw new IllegalStateException(PID + " is not active");
+        }
+        return t;
+    }
+
+    // ------------------------------------------------------------------------------------------------ Transport
+
+    @Override
+    public int addressType() {
+        return Address.TCP;
+    }
+
+    @Override
+    public String name() {
+        return "tcp";
+    }
+
+    @Override
+    public SendResult send(Address nextHop, Message message) {
+        TcpTransport t = transport;
+        return t == null ? SendResult.DROPPED_STOPPED : t.send(nextHop, message);
+    }
+
+    @Override
+    public Map<String, Long> counters() {
+        TcpTransport t = transport;
+        return t == null ? Map.of() : t.counters();
+    }
+
+    @Override
+    public String status() {
+        TcpTransport t = transport;
+        return t == null ? "tcp: not active" : t.status();
+    }
+}

@@ -1,0 +1,155 @@
+package io.hopseal.transport.tcp.component;
+
+import static io.hopseal.transport.tcp.TcpTestSupport.await;
+import static io.hopseal.transport.tcp.TcpTestSupport.freePort;
+import static io.hopseal.transport.tcp.TcpTestSupport.tcpThreads;
+import static io.hopseal.transport.tcp.TcpTestSupport.utf8;
+import static io.hopseal.transport.tcp.component.ComponentTestSupport.config;
+import static io.hopseal.transport.tcp.component.ComponentTestSupport.logsOf;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import io.hopseal.api.routing.Address;
+import io.hopseal.api.routing.Message;
+import io.hopseal.transport.tcp.TcpTestSupport.Node;
+import io.hopseal.transport.tcp.TcpTransportConfig;
+import io.hopseal.transport.tcp.TestRouter;
+
+class TcpListenerComponentTest {
+    private final TestRouter router = new TestRouter();
+    private final TcpTransportComponent transport = new TcpTransportComponent(router);
+    private final TcpListenerComponent listener = new TcpListenerComponent(transport);
+    private final LinkedBlockingQueue<Message> inbox = new LinkedBlockingQueue<>();
+
+    @BeforeEach
+    void start() {
+        transport.activate(config(TcpTransportComponent.Config.class, Map.of()));
+        router.register(Address.local("inbox"), (m, ctx) -> inbox.add(m));
+    }
+
+    @AfterEach
+    void stop() {
+        listener.deactivate();
+        transport.deactivate();
+        await(() -> tcpThreads().isEmpty(), Duration.ofSeconds(5), "no hopseal-tcp threads");
+    }
+
+    private static TcpListenerComponent.Config cfg(Object... kv) {
+        Map<String, Object> m = new HashMap<>();
+        m.put("bind_address", "127.0.0.1");
+        for (int i = 0; i < kv.length; i += 2) {
+            m.put((String) kv[i], kv[i + 1]);
+        }
+        return config(TcpListenerComponent.Config.class, m);
+    }
+
+    private static Map<String, Object> props() {
+        return Map.of("service.pid", "io.hopseal.transport.tcp.listener.1234", "kura.service.pid", "uplink");
+    }
+
+    private void assertReachable(int port) throws Exception {
+        try (Node client = new Node(TcpTransportConfig.DEFAULTS)) {
+            client.sendTo("127.0.0.1:" + port, "inbox", utf8("hello " + port));
+            Message m = inbox.poll(10, TimeUnit.SECONDS);
+            assertThat(m).as("message through port %d", port).isNotNull();
+        }
+    }
+
+    private static boolean free(int port) {
+        try (ServerSocket s = new ServerSocket(port, 1, InetAddress.getLoopbackAddress())) {
+            return true;
+        } catch (Exception e) {
+            return false;
+        }
+    }
+
+    @Test
+    void listensAndRebindsLive() throws Exception {
+        int p1 = freePort();
+        listener.activate(cfg("port", p1), props());
+        assertThat(listener.boundPort()).isEqualTo(p1);
+        assertReachable(p1);
+
+        int p2 = freePort();
+        listener.modified(cfg("port", p2));
+        assertThat(listener.boundPort()).isEqualTo(p2);
+        assertThat(free(p1)).as("old port released").isTrue();
+        assertReachable(p2);
+
+        listener.modified(cfg("port", p2)); // unchanged: nothing happens
+        assertThat(listener.boundPort()).isEqualTo(p2);
+    }
+
+    @Test
+    void invalidValuesAreRefusedAndTheOldListenerStays() throws Exception {
+        int p1 = freePort();
+        listener.activate(cfg("port", p1), props());
+        String log = logsOf(() -> listener.modified(cfg("port", 70000)));
+        assertThat(log).contains("uplink").contains("property port").contains("70000").contains("keeping 127.0.0.1:" + p1);
+        assertThat(listener.boundPort()).isEqualTo(p1);
+
+        log = logsOf(() -> listener.modified(cfg("port", 0)));
+        assertThat(log).contains("property port");
+        log = logsOf(() -> listener.modified(cfg("port", p1, "bind_address", "  ")));
+        assertThat(log).contains("property bind.address");
+        log = logsOf(() -> listener.modified(cfg("port", p1, "bind_address", "no-such-host.invalid")));
+        assertThat(log).contains("property bind.address");
+        assertThat(listener.boundPort()).isEqualTo(p1);
+        assertReachable(p1);
+    }
+
+    @Test
+    void aPortInUseIsLoggedAndRetriedUntilItBinds() throws Exception {
+        ServerSocket blocker = new ServerSocket(0, 1, InetAddress.getLoopbackAddress());
+        int port = blocker.getLocalPort();
+        try {
+            String log = logsOf(() -> listener.activate(cfg("port", port), props()));
+            assertThat(log).contains("cannot listen on 127.0.0.1:" + port).contains("retrying");
+            assertThat(listener.boundPort()).isEqualTo(-1);
+        } finally {
+            blocker.close();
+        }
+        await(() -> listener.boundPort() == port, Duration.ofSeconds(5), "listener bound after the port was freed");
+        assertReachable(port);
+        await(() -> tcpThreads().stream().noneMatch(t -> t.getName().startsWith("hopseal-tcp-bind-")),
+                Duration.ofSeconds(5), "retry thread ended");
+    }
+
+    @Test
+    void disabledDoesNotListenAndEnablingListens() throws Exception {
+        int port = freePort();
+        listener.activate(cfg("port", port, "enabled", false), props());
+        assertThat(listener.boundPort()).isEqualTo(-1);
+        listener.modified(cfg("port", port, "enabled", true));
+        assertThat(listener.boundPort()).isEqualTo(port);
+        listener.modified(cfg("port", port, "enabled", false));
+        assertThat(listener.boundPort()).isEqualTo(-1);
+        assertThat(free(port)).isTrue();
+    }
+
+    @Test
+    void deactivateClosesThePortAndStopsRetrying() throws Exception {
+        ServerSocket blocker = new ServerSocket(0, 1, InetAddress.getLoopbackAddress());
+        int port = blocker.getLocalPort();
+        try {
+            logsOf(() -> listener.activate(cfg("port", port), props()));
+        } finally {
+            listener.deactivate();
+            blocker.close();
+        }
+        Thread.sleep(700); // longer than the first retry delay
+        assertThat(listener.boundPort()).isEqualTo(-1);
+        assertThat(free(port)).isTrue();
+    }
+}

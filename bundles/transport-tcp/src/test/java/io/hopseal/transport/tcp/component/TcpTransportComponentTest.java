@@ -1,0 +1,118 @@
+package io.hopseal.transport.tcp.component;
+
+import static io.hopseal.transport.tcp.TcpTestSupport.await;
+import static io.hopseal.transport.tcp.TcpTestSupport.tcpThreads;
+import static io.hopseal.transport.tcp.TcpTestSupport.utf8;
+import static io.hopseal.transport.tcp.component.ComponentTestSupport.config;
+import static io.hopseal.transport.tcp.component.ComponentTestSupport.logsOf;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+import io.hopseal.api.routing.Address;
+import io.hopseal.api.routing.Message;
+import io.hopseal.api.routing.Route;
+import io.hopseal.api.routing.SendResult;
+import io.hopseal.transport.tcp.TcpListener;
+import io.hopseal.transport.tcp.TcpTransportConfig;
+import io.hopseal.transport.tcp.TestRouter;
+
+class TcpTransportComponentTest {
+    private final TestRouter router = new TestRouter();
+    private final TcpTransportComponent component = new TcpTransportComponent(router);
+
+    @AfterEach
+    void stop() {
+        component.deactivate();
+        await(() -> tcpThreads().isEmpty(), Duration.ofSeconds(5), "no hopseal-tcp threads");
+    }
+
+    private static TcpTransportComponent.Config cfg(Map<String, Object> values) {
+        return config(TcpTransportComponent.Config.class, values);
+    }
+
+    @Test
+    void activatesWithDefaultsAndRegistersWithTheRouter() throws Exception {
+        component.activate(cfg(Map.of()));
+        assertThat(component.transport().config()).isEqualTo(TcpTransportConfig.DEFAULTS);
+        assertThat(router.transport(Address.TCP)).containsSame(component);
+        assertThat(component.addressType()).isEqualTo(Address.TCP);
+        assertThat(component.name()).isEqualTo("tcp");
+
+        // the service delegates to the transport
+        LinkedBlockingQueue<Message> inbox = new LinkedBlockingQueue<>();
+        router.register(Address.local("inbox"), (m, ctx) -> inbox.add(m));
+        TcpListener l = component.transport().listen("127.0.0.1", 0);
+        assertThat(component.send(Address.tcp("127.0.0.1:" + l.port()),
+                Message.to(Route.of(Address.local("inbox")), utf8("via service")))).isEqualTo(SendResult.FORWARDED);
+        assertThat(inbox.poll(10, TimeUnit.SECONDS)).isNotNull();
+        assertThat(component.counters()).containsEntry("messages.in", 1L);
+        assertThat(component.status()).contains("listening 127.0.0.1:" + l.port());
+
+        component.deactivate();
+        assertThat(router.transport(Address.TCP)).isEmpty();
+        assertThat(component.send(Address.tcp("127.0.0.1:1"), Message.to(Route.EMPTY, new byte[1])))
+                .isEqualTo(SendResult.DROPPED_STOPPED);
+        assertThat(tcpThreads()).isEmpty();
+    }
+
+    @Test
+    void modifiedAppliesLive() {
+        component.activate(cfg(Map.of()));
+        var t = component.transport();
+        component.modified(cfg(Map.of("idle_timeout_s", 0, "max_frame_size", 1024, "send_queue_capacity", 16,
+                "connect_timeout_ms", 500, "reconnect_backoff_initial_ms", 5, "reconnect_backoff_max_ms", 50,
+                "tcp_nodelay", false, "max_links", 10)));
+        assertThat(component.transport()).isSameAs(t);
+        TcpTransportConfig c = t.config();
+        assertThat(c.idleTimeout()).isZero();
+        assertThat(c.maxFrameSize()).isEqualTo(1024);
+        assertThat(c.sendQueueCapacity()).isEqualTo(16);
+        assertThat(c.connectTimeout()).isEqualTo(Duration.ofMillis(500));
+        assertThat(c.reconnectBackoffInitial()).isEqualTo(Duration.ofMillis(5));
+        assertThat(c.reconnectBackoffMax()).isEqualTo(Duration.ofMillis(50));
+        assertThat(c.tcpNoDelay()).isFalse();
+        assertThat(c.maxLinks()).isEqualTo(10);
+    }
+
+    @Test
+    void anInvalidValueIsRefusedNamingThePropertyAndTheLastGoodConfigurationKeepsRunning() {
+        component.activate(cfg(Map.of("idle_timeout_s", 60)));
+        TcpTransportConfig good = component.transport().config();
+        String[][] cases = {
+            {"send_queue_capacity", "0", "send.queue.capacity"},
+            {"max_frame_size", "10", "max.frame.size"},
+            {"idle_timeout_s", "-1", "idle.timeout.s"},
+            {"connect_timeout_ms", "0", "connect.timeout.ms"},
+            {"max_links", "0", "max.links"},
+        };
+        for (String[] c : cases) {
+            String log = logsOf(() -> component.modified(cfg(Map.of(c[0], Integer.parseInt(c[1])))));
+            assertThat(log).contains("configuration refused").contains(c[2]);
+            assertThat(component.transport().config()).isEqualTo(good);
+        }
+        String log = logsOf(() -> component.modified(cfg(Map.of("reconnect_backoff_initial_ms", 5000,
+                "reconnect_backoff_max_ms", 1000))));
+        assertThat(log).contains("reconnect.backoff.max.ms");
+        assertThat(component.transport().config()).isEqualTo(good);
+    }
+
+    @Test
+    void anInvalidConfigurationAtActivationFallsBackToDefaults() {
+        String log = logsOf(() -> component.activate(cfg(Map.of("max_frame_size", 1))));
+        assertThat(log).contains("max.frame.size").contains("default");
+        assertThat(component.transport().config()).isEqualTo(TcpTransportConfig.DEFAULTS);
+    }
+
+    @Test
+    void propertyNamesMatchTheMetatype() {
+        assertThat(TcpTransportComponent.propertyOf("reconnectBackoffInitial")).isEqualTo("reconnect.backoff.initial.ms");
+        assertThat(TcpTransportComponent.propertyOf("tcpNoDelay")).isEqualTo("tcp.nodelay");
+    }
+}
