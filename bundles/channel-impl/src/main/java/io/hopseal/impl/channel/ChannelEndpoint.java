@@ -306,6 +306,12 @@ final class ChannelEndpoint implements SecureChannel {
         counters.increment("messages.in");
         counters.add("bytes.in", f.length);
         confirmPeer();
+        if (o.newest() && !m.returnRoute().isEmpty() && !m.returnRoute().equals(peerRoute)) {
+            // roaming: the peer's newest authenticated message came another way (a link was re-established
+            // through another port, a gateway restarted): answer along the path that works now
+            peerRoute = m.returnRoute();
+            counters.increment("route.changes");
+        }
         switch (o.kind()) {
             case Wire.DATA_BOUND -> deliverBound(o.plaintext());
             case Wire.DATA_ROUTED -> deliverRouted(o.plaintext());

@@ -31,7 +31,7 @@ final class TransportCrypto {
     }
 
     /** The result of opening: either a kind and plaintext, or a drop reason. */
-    record Opened(int kind, byte[] plaintext, long counter, Drop drop) {
+    record Opened(int kind, byte[] plaintext, long counter, Drop drop, boolean newest) {
         boolean ok() {
             return drop == null;
         }
@@ -192,6 +192,7 @@ final class TransportCrypto {
                 }
                 return drop(Drop.FORGED);
             }
+            boolean newest = c > window.highest();
             window.mark(c);
             if (derived != null) {
                 AeadKey newPrev = derived.length >= 2 ? derived[derived.length - 2] : current;
@@ -209,11 +210,11 @@ final class TransportCrypto {
                 rekeys += derived.length;
                 epoch = e;
             }
-            return new Opened(kind, pt, c, null);
+            return new Opened(kind, pt, c, null, newest);
         }
 
         private static Opened drop(Drop d) {
-            return new Opened(-1, null, -1, d);
+            return new Opened(-1, null, -1, d, false);
         }
 
         synchronized void destroy() {
