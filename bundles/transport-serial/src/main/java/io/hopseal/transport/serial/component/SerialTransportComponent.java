@@ -1,0 +1,225 @@
+package io.hopseal.transport.serial.component;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.CopyOnWriteArrayList;
+
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.ConfigurationPolicy;
+import org.osgi.service.component.annotations.Deactivate;
+import org.osgi.service.component.annotations.Modified;
+import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.component.annotations.ReferenceCardinality;
+import org.osgi.service.component.annotations.ReferencePolicy;
+import org.osgi.service.metatype.annotations.AttributeDefinition;
+import org.osgi.service.metatype.annotations.Designate;
+import org.osgi.service.metatype.annotations.ObjectClassDefinition;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import io.hopseal.api.routing.Address;
+import io.hopseal.api.routing.Message;
+import io.hopseal.api.routing.Router;
+import io.hopseal.api.routing.SendResult;
+import io.hopseal.api.routing.Transport;
+import io.hopseal.transport.serial.InvalidSettingException;
+import io.hopseal.transport.serial.SerialPortProvider;
+import io.hopseal.transport.serial.SerialPortProviders;
+import io.hopseal.transport.serial.SerialTransport;
+import io.hopseal.transport.serial.SerialTransportConfig;
+
+/**
+ * The node's serial transport (one per framework): makes a {@link SerialTransport}, adds it to the {@link Router} and
+ * registers itself as the {@link Transport} service with {@code hopseal.transport=serial} (every call is delegated to
+ * the current {@link SerialTransport}). Ports are separate factory configurations ({@link SerialPortComponent}).
+ *
+ * <p>Serial access: jSerialComm when its package is wired (an optional import), plus any {@link SerialPortProvider}
+ * service, e.g. Kura's comm API from {@link KuraCommProviderComponent}; each port's driver setting chooses.
+ *
+ * <p>Configuration pid = component name = OCD id = metatype file name = {@value #PID}; optional (defaults apply). A
+ * modified configuration applies live; an invalid value is refused with a log message naming the property and the
+ * last good configuration keeps running.
+ *
+ * <p>TODO: also provide {@code org.eclipse.kura.configuration.ConfigurableComponent} once the compile-only Kura API
+ * module exists (then Kura's Services page lists this component).
+ */
+@Component(name = SerialTransportComponent.PID, immediate = true, configurationPolicy = ConfigurationPolicy.OPTIONAL,
+        service = Transport.class,
+        property = { "service.pid=" + SerialTransportComponent.PID,
+            SerialTransportComponent.TRANSPORT_PROPERTY + "=" + SerialTransport.NAME })
+@Designate(ocd = SerialTransportComponent.Config.class)
+public final class SerialTransportComponent implements Transport {
+    private static final Logger LOG = LoggerFactory.getLogger(SerialTransportComponent.class);
+
+    /** Component name and configuration pid. */
+    public static final String PID = "io.hopseal.transport.serial";
+    /** Service property naming a transport service. */
+    public static final String TRANSPORT_PROPERTY = "hopseal.transport";
+    /** Target filter for this component's service. */
+    public static final String TARGET = "(&(" + TRANSPORT_PROPERTY + "=" + SerialTransport.NAME + ")(component.name="
+            + PID + "))";
+
+    @ObjectClassDefinition(id = PID, name = "Hopseal serial transport",
+            description = "Serial links (RS-232, RS-485, USB serial) to devices. These settings apply to every serial "
+                    + "port of this node; the ports themselves are configured separately (Hopseal serial port, one "
+                    + "configuration per port). Changes apply without closing ports.")
+    public @interface Config {
+        @AttributeDefinition(name = "Reconnect backoff, first wait (ms)",
+                description = "Wait after a port could not be opened or was lost (cable pulled, adapter unplugged), in "
+                        + "milliseconds (1 to 3600000). The wait doubles after each further failure up to the maximum "
+                        + "below; the port is retried for as long as it is configured.",
+                min = "1", max = "3600000")
+        int reconnect_backoff_initial_ms() default 100;
+
+        @AttributeDefinition(name = "Reconnect backoff, maximum wait (ms)",
+                description = "Longest wait between attempts to open a port, in milliseconds (at least the first "
+                        + "wait, at most 3600000). A USB adapter plugged back in is found within this time.",
+                min = "1", max = "3600000")
+        int reconnect_backoff_max_ms() default 5_000;
+    }
+
+    private static final Map<String, String> PROPERTY_OF = Map.of("reconnectBackoffInitial",
+            "reconnect.backoff.initial.ms", "reconnectBackoffMax", "reconnect.backoff.max.ms");
+
+    @Reference
+    private Router router;
+
+    private final List<SerialPortProvider> extraProviders = new CopyOnWriteArrayList<>();
+    private volatile SerialTransport transport;
+    private AutoCloseable routerRegistration;
+
+    public SerialTransportComponent() {
+    }
+
+    /** For use outside OSGi (tests, embedding). */
+    SerialTransportComponent(Router router) {
+        this.router = Objects.requireNonNull(router, "router");
+    }
+
+    @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC)
+    void addProvider(SerialPortProvider p) {
+        extraProviders.add(p);
+        SerialTransport t = transport;
+        if (t != null) {
+            t.addProvider(p);
+        }
+        LOG.info("{}: serial port access through {} available", PID, p.name());
+    }
+
+    void removeProvider(SerialPortProvider p) {
+        extraProviders.remove(p);
+        SerialTransport t = transport;
+        if (t != null) {
+            t.removeProvider(p);
+        }
+        LOG.info("{}: serial port access through {} gone", PID, p.name());
+    }
+
+    @Activate
+    void activate(Config config) {
+        SerialTransportConfig c;
+        try {
+            c = toTransportConfig(config);
+        } catch (InvalidSettingException e) {
+            LOG.error("{}: invalid configuration property {}: {}; starting with the default settings instead", PID,
+                    propertyOf(e.field()), e.getMessage());
+            c = SerialTransportConfig.DEFAULTS;
+        }
+        SerialTransport t = new SerialTransport(router, c);
+        for (SerialPortProvider p : extraProviders) {
+            t.addProvider(p);
+        }
+        if (SerialPortProviders.jSerialComm().isEmpty() && extraProviders.isEmpty()) {
+            LOG.warn("{}: no serial port access yet: install jSerialComm (com.fazecast.jSerialComm) or run on Kura "
+                    + "(comm service); ports are retried until one appears", PID);
+        }
+        transport = t;
+        routerRegistration = router.addTransport(t);
+        LOG.info("{} started: backoff {}..{} ms", PID, c.reconnectBackoffInitial().toMillis(),
+                c.reconnectBackoffMax().toMillis());
+    }
+
+    @Modified
+    void modified(Config config) {
+        SerialTransportConfig c;
+        try {
+            c = toTransportConfig(config);
+        } catch (InvalidSettingException e) {
+            LOG.error("{}: configuration refused, invalid property {}: {}; the previous configuration stays in force",
+                    PID, propertyOf(e.field()), e.getMessage());
+            return;
+        }
+        transport.reconfigure(c);
+        LOG.info("{} reconfigured: backoff {}..{} ms", PID, c.reconnectBackoffInitial().toMillis(),
+                c.reconnectBackoffMax().toMillis());
+    }
+
+    @Deactivate
+    void deactivate() {
+        SerialTransport t = transport;
+        try {
+            if (routerRegistration != null) {
+                routerRegistration.close();
+            }
+        } catch (Exception e) {
+            LOG.warn("{}: removing the transport from the router failed: {}", PID, e.toString());
+        }
+        routerRegistration = null;
+        if (t != null) {
+            t.close();
+        }
+        transport = null;
+        LOG.info("{} stopped", PID);
+    }
+
+    static SerialTransportConfig toTransportConfig(Config c) {
+        return new SerialTransportConfig(Duration.ofMillis(c.reconnect_backoff_initial_ms()),
+                Duration.ofMillis(c.reconnect_backoff_max_ms()));
+    }
+
+    static String propertyOf(String field) {
+        return PROPERTY_OF.getOrDefault(field, field);
+    }
+
+    /** The running transport (for port components and the shell). */
+    public SerialTransport transport() {
+        SerialTransport t = transport;
+        if (t == null) {
+            throw new IllegalStateException(PID + " is not active");
+        }
+        return t;
+    }
+
+    // ------------------------------------------------------------------------------------------------ Transport
+
+    @Override
+    public int addressType() {
+        return Address.SERIAL;
+    }
+
+    @Override
+    public String name() {
+        return SerialTransport.NAME;
+    }
+
+    @Override
+    public SendResult send(Address nextHop, Message message) {
+        SerialTransport t = transport;
+        return t == null ? SendResult.DROPPED_STOPPED : t.send(nextHop, message);
+    }
+
+    @Override
+    public Map<String, Long> counters() {
+        SerialTransport t = transport;
+        return t == null ? Map.of() : t.counters();
+    }
+
+    @Override
+    public String status() {
+        SerialTransport t = transport;
+        return t == null ? "serial: not active" : t.status();
+    }
+}

@@ -1,0 +1,349 @@
+package io.hopseal.transport.serial.component;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.ByteArrayOutputStream;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.FileInputStream;
+import java.io.FileOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.PrintStream;
+import java.lang.reflect.Proxy;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+
+import javax.microedition.io.StreamConnection;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.osgi.service.io.ConnectionFactory;
+
+import io.hopseal.api.routing.Address;
+import io.hopseal.api.routing.Message;
+import io.hopseal.api.routing.Route;
+import io.hopseal.api.routing.SendResult;
+import io.hopseal.impl.routing.DefaultRouter;
+import io.hopseal.transport.serial.SerialLink;
+import io.hopseal.transport.serial.SerialPortSettings;
+import io.hopseal.transport.serial.SerialTransport;
+import io.hopseal.transport.serial.Socat;
+import io.hopseal.transport.serial.Wait;
+import io.hopseal.transport.serial.framing.FrameDecoder;
+import io.hopseal.transport.serial.framing.FrameEncoder;
+import io.hopseal.wire.Envelope;
+
+/**
+ * The DS components driven as SCR would (activate / modified / deactivate with configuration maps), outside OSGi; and
+ * the Kura comm provider against a fake {@code ConnectionFactory} that opens the pty with plain file streams.
+ */
+class SerialComponentsTest {
+    @TempDir
+    Path dir;
+    Socat socat;
+    DefaultRouter router;
+    LinkedBlockingQueue<Message> sink;
+    SerialTransportComponent transportComponent;
+    final List<SerialPortComponent> ports = new CopyOnWriteArrayList<>();
+
+    /** A component property type instance as SCR makes it (DS 1.4 name mapping: {@code _} → {@code .}). */
+    @SuppressWarnings("unchecked")
+    static <T> T config(Class<T> type, Map<String, Object> values) {
+        return (T) Proxy.newProxyInstance(type.getClassLoader(), new Class<?>[] { type }, (proxy, method, args) -> {
+            switch (method.getName()) {
+                case "toString":
+                    return type.getSimpleName() + values;
+                case "hashCode":
+                    return values.hashCode();
+                case "equals":
+                    return proxy == args[0];
+                case "annotationType":
+                    return type;
+                default:
+                    String prop = method.getName().replace('_', '.');
+                    return values.containsKey(prop) ? values.get(prop) : method.getDefaultValue();
+            }
+        });
+    }
+
+    static Map<String, Object> map(Object... kv) {
+        Map<String, Object> m = new HashMap<>();
+        for (int i = 0; i < kv.length; i += 2) {
+            m.put((String) kv[i], kv[i + 1]);
+        }
+        return m;
+    }
+
+    /** Runs {@code r} and returns what was logged to System.err meanwhile (slf4j-simple writes there). */
+    static String stderrOf(Runnable r) {
+        PrintStream old = System.err;
+        ByteArrayOutputStream buf = new ByteArrayOutputStream();
+        System.setErr(new PrintStream(buf, true, StandardCharsets.UTF_8));
+        try {
+            r.run();
+        } finally {
+            System.setErr(old);
+        }
+        String s = buf.toString(StandardCharsets.UTF_8);
+        old.print(s);
+        return s;
+    }
+
+    @BeforeAll
+    static void socatInstalled() {
+        Socat.assumeInstalled();
+    }
+
+    @BeforeEach
+    void setUp() throws Exception {
+        socat = new Socat(dir, "ttyA", "ttyB").start();
+        router = new DefaultRouter();
+        sink = new LinkedBlockingQueue<>();
+        router.register(Address.local("sink"), (m, ctx) -> sink.add(m));
+        transportComponent = new SerialTransportComponent(router);
+        transportComponent.activate(config(SerialTransportComponent.Config.class,
+                map("reconnect.backoff.initial.ms", 20, "reconnect.backoff.max.ms", 200)));
+    }
+
+    @AfterEach
+    void tearDown() throws Exception {
+        for (SerialPortComponent p : ports) {
+            p.deactivate();
+        }
+        transportComponent.deactivate();
+        socat.close();
+    }
+
+    SerialPortComponent port(Map<String, Object> cfg) {
+        SerialPortComponent p = new SerialPortComponent(transportComponent);
+        Map<String, Object> props = new HashMap<>(cfg);
+        props.put("service.pid", "io.hopseal.transport.serial.port.test" + ports.size());
+        p.activate(config(SerialPortComponent.Config.class, cfg), props);
+        ports.add(p);
+        return p;
+    }
+
+    /** Writes a frame for /service/sink into the far end and expects it at the router's sink. */
+    void frameArrives(Path farEnd, byte marker) throws Exception {
+        try (FileOutputStream out = new FileOutputStream(farEnd.toFile())) {
+            out.write(0);
+            out.write(FrameEncoder.encode(Envelope.encode(Message.to(Route.parse("/service/sink"), new byte[] { marker }))));
+            Message m = sink.poll(5, TimeUnit.SECONDS);
+            assertThat(m).as("frame %d", marker).isNotNull();
+            assertThat(m.payload()).containsExactly(marker);
+        }
+    }
+
+    @Test
+    void transportRegistersWithTheRouterAndAPortConfigurationOpensThePort() throws Exception {
+        assertThat(router.transport(Address.SERIAL)).isPresent();
+        assertThat(transportComponent.name()).isEqualTo("serial");
+        assertThat(transportComponent.addressType()).isEqualTo(Address.SERIAL);
+
+        SerialPortComponent p = port(map("port.name", socat.a().toString(), "baud.rate", 57600, "link.address", "dev7"));
+        assertThat(p.port().awaitOpen(Duration.ofSeconds(5))).isTrue();
+        assertThat(p.port().portConfig().settings().baudRate()).isEqualTo(57600);
+        assertThat(transportComponent.status()).contains("dev7").contains("open");
+        frameArrives(socat.b(), (byte) 1);
+        assertThat(transportComponent.counters()).containsEntry("link.dev7.frames.ok", 1L);
+
+        p.deactivate();
+        ports.remove(p);
+        assertThat(transportComponent.transport().ports()).isEmpty();
+        transportComponent.deactivate();
+        assertThat(router.transport(Address.SERIAL)).isEmpty();
+        assertThat(Thread.getAllStackTraces().keySet().stream().map(Thread::getName)
+                .filter(n -> n.startsWith(SerialTransport.THREAD_PREFIX))).isEmpty();
+        assertThat(transportComponent.send(Address.of(Address.SERIAL, "dev7"), Message.to(Route.EMPTY, new byte[1])))
+                .isEqualTo(SendResult.DROPPED_STOPPED);
+        // set up again for tearDown
+        transportComponent.activate(config(SerialTransportComponent.Config.class, map()));
+    }
+
+    @Test
+    void modifiedAppliesLiveAndInvalidValuesAreRefusedNamingTheProperty() throws Exception {
+        Map<String, Object> cfg = map("port.name", socat.a().toString(), "baud.rate", 115200, "link.address", "dev");
+        SerialPortComponent p = port(cfg);
+        SerialTransport.Port port = p.port();
+        assertThat(port.awaitOpen(Duration.ofSeconds(5))).isTrue();
+
+        // invalid: refused, the port keeps running with its last good settings
+        Map<String, Object> bad = new HashMap<>(cfg);
+        bad.put("baud.rate", 0);
+        String log = stderrOf(() -> p.modified(config(SerialPortComponent.Config.class, bad)));
+        assertThat(log).contains("baud.rate").contains("previous settings stay in force");
+        Map<String, Object> bad2 = new HashMap<>(cfg);
+        bad2.put("parity", "sometimes");
+        assertThat(stderrOf(() -> p.modified(config(SerialPortComponent.Config.class, bad2)))).contains("parity");
+        Map<String, Object> bad3 = new HashMap<>(cfg);
+        bad3.put("max.frame.size", 10);
+        assertThat(stderrOf(() -> p.modified(config(SerialPortComponent.Config.class, bad3)))).contains("max.frame.size");
+        assertThat(port.state()).isEqualTo(SerialLink.State.OPEN);
+        assertThat(port.portConfig().settings().baudRate()).isEqualTo(115200);
+        assertThat(transportComponent.counters()).containsEntry("port.reconfigured", 0L);
+
+        // valid: applied live (the port reopens)
+        Map<String, Object> good = new HashMap<>(cfg);
+        good.put("baud.rate", 9600);
+        good.put("stop.bits", "2");
+        p.modified(config(SerialPortComponent.Config.class, good));
+        Wait.until("reopened", 3000, () -> transportComponent.counters().get("port.reconfigured") == 1
+                && port.state() == SerialLink.State.OPEN);
+        assertThat(port.portConfig().settings()).isEqualTo(SerialPortSettings.parse(socat.a() + "@9600,8N2"));
+        frameArrives(socat.b(), (byte) 2);
+
+        // a second configuration with the same link address is refused; the first is untouched
+        Map<String, Object> dup = map("port.name", socat.b().toString(), "link.address", "dev");
+        String dupLog = stderrOf(() -> port(dup));
+        assertThat(dupLog).contains("link address dev is already used");
+        assertThat(transportComponent.transport().ports()).hasSize(1);
+
+        // the transport's own configuration: invalid refused naming the property, valid applied
+        assertThat(stderrOf(() -> transportComponent.modified(config(SerialTransportComponent.Config.class,
+                map("reconnect.backoff.initial.ms", 500, "reconnect.backoff.max.ms", 100)))))
+                .contains("reconnect.backoff.max.ms");
+        transportComponent.modified(config(SerialTransportComponent.Config.class,
+                map("reconnect.backoff.initial.ms", 50, "reconnect.backoff.max.ms", 1000)));
+        assertThat(transportComponent.transport().config().reconnectBackoffMax()).isEqualTo(Duration.ofSeconds(1));
+    }
+
+    @Test
+    void anInvalidFirstConfigurationStartsNothingUntilFixed() throws Exception {
+        Map<String, Object> cfg = map("port.name", socat.a().toString(), "flow.control", "dtrdsr");
+        SerialPortComponent[] p = new SerialPortComponent[1];
+        assertThat(stderrOf(() -> p[0] = port(cfg))).contains("flow.control").contains("not started");
+        assertThat(p[0].port()).isNull();
+        cfg.put("flow.control", "none");
+        p[0].modified(config(SerialPortComponent.Config.class, cfg));
+        assertThat(p[0].port()).isNotNull();
+        assertThat(p[0].port().awaitOpen(Duration.ofSeconds(5))).isTrue();
+    }
+
+    /** A stand-in for Kura's CommConnectionFactory: opens the device with plain file streams. */
+    static final class FakeKuraComm implements ConnectionFactory {
+        final List<String> uris = new CopyOnWriteArrayList<>();
+
+        @Override
+        public javax.microedition.io.Connection createConnection(String name, int mode, boolean timeouts)
+                throws IOException {
+            uris.add(name);
+            assertThat(mode).isEqualTo(3);
+            String path = name.substring("comm:".length(), name.indexOf(';'));
+            FileInputStream in = new FileInputStream(path);
+            FileOutputStream out;
+            try {
+                out = new FileOutputStream(path);
+            } catch (IOException e) {
+                in.close();
+                throw e;
+            }
+            return new StreamConnection() {
+                @Override
+                public InputStream openInputStream() {
+                    return in;
+                }
+
+                @Override
+                public DataInputStream openDataInputStream() {
+                    return new DataInputStream(in);
+                }
+
+                @Override
+                public OutputStream openOutputStream() {
+                    return out;
+                }
+
+                @Override
+                public DataOutputStream openDataOutputStream() {
+                    return new DataOutputStream(out);
+                }
+
+                @Override
+                public void close() throws IOException {
+                    in.close();
+                    out.close();
+                }
+            };
+        }
+    }
+
+    @Test
+    void kuraCommUriSyntax() {
+        assertThat(KuraCommPortProvider.commUri(SerialPortSettings.parse("/dev/ttyUSB0@115200,8N1"))).isEqualTo(
+                "comm:/dev/ttyUSB0;baudrate=115200;databits=8;stopbits=1;parity=0;flowcontrol=0;timeout=2000");
+        assertThat(KuraCommPortProvider.commUri(SerialPortSettings.parse("/dev/ttyS1@9600,8E1.5,rtscts"))).isEqualTo(
+                "comm:/dev/ttyS1;baudrate=9600;databits=8;stopbits=3;parity=2;flowcontrol=3;timeout=2000");
+        assertThat(KuraCommPortProvider.commUri(SerialPortSettings.parse("/dev/ttyS1@9600,8O2,xonxoff")))
+                .endsWith("stopbits=2;parity=1;flowcontrol=12;timeout=2000");
+    }
+
+    @Test
+    void onKuraThePortOpensThroughTheCommServiceAndSurvivesACablePull() throws Exception {
+        FakeKuraComm comm = new FakeKuraComm();
+        KuraCommPortProvider kura = new KuraCommPortProvider(comm);
+        transportComponent.addProvider(kura);
+        SerialPortComponent p = port(map("port.name", socat.a().toString(), "link.address", "dev", "driver", "auto"));
+        assertThat(p.port().awaitOpen(Duration.ofSeconds(5))).isTrue();
+        assertThat(p.port().providerName()).isEqualTo("kura"); // auto prefers Kura's comm service
+        assertThat(comm.uris).first().asString().startsWith("comm:" + socat.a() + ";baudrate=115200;");
+        frameArrives(socat.b(), (byte) 3);
+
+        // outbound through the Kura connection's output stream
+        try (FileInputStream far = new FileInputStream(socat.b().toFile())) {
+            assertThat(router.send(Message.to(Route.parse("/serial/dev/service/x"), new byte[] { 42 })))
+                    .isEqualTo(SendResult.FORWARDED);
+            FrameDecoder d = new FrameDecoder(100);
+            byte[] buf = new byte[256];
+            List<byte[]> frames = new java.util.ArrayList<>();
+            long deadline = System.currentTimeMillis() + 3000;
+            while (frames.isEmpty() && System.currentTimeMillis() < deadline) {
+                if (far.available() > 0) {
+                    int n = far.read(buf);
+                    frames.addAll(d.push(buf, 0, n));
+                } else {
+                    Thread.sleep(5);
+                }
+            }
+            assertThat(frames).hasSize(1);
+            assertThat(Envelope.decode(frames.get(0)).payload()).containsExactly(42);
+        }
+
+        socat.kill();
+        Wait.until("lost", 5000, () -> transportComponent.counters().get("port.lost") == 1,
+                () -> transportComponent.status());
+        socat.start();
+        assertThat(p.port().awaitOpen(Duration.ofSeconds(5))).isTrue();
+        assertThat(transportComponent.counters()).containsEntry("port.reopened", 1L);
+        frameArrives(socat.b(), (byte) 4);
+
+        // driver jserialcomm: reopened with jSerialComm at once
+        Map<String, Object> js = map("port.name", socat.a().toString(), "link.address", "dev", "driver", "jserialcomm");
+        p.modified(config(SerialPortComponent.Config.class, js));
+        Wait.until("jSerialComm", 3000, () -> "jserialcomm".equals(p.port().providerName())
+                && p.port().state() == SerialLink.State.OPEN);
+        frameArrives(socat.b(), (byte) 5);
+
+        // the Kura service goes away while a port needs it: reported, retried
+        Map<String, Object> k = map("port.name", socat.a().toString(), "link.address", "dev", "driver", "kura");
+        p.modified(config(SerialPortComponent.Config.class, k));
+        Wait.until("kura again", 3000, () -> "kura".equals(p.port().providerName())
+                && p.port().state() == SerialLink.State.OPEN);
+        transportComponent.removeProvider(kura);
+        Wait.until("down without Kura", 3000, () -> p.port().state() == SerialLink.State.DOWN);
+        assertThat(p.port().lastError()).contains("Kura's comm service");
+        transportComponent.addProvider(kura);
+        assertThat(p.port().awaitOpen(Duration.ofSeconds(3))).isTrue();
+    }
+}
