@@ -51,7 +51,7 @@ import io.hopseal.vault.MemoryVault;
 
 /** The subcommands. Long-running ones ({@code node}, {@code relay}, {@code authority serve}) block until {@link #stop()}. */
 final class Commands {
-    private static final Set<String> VAULT_OPTS = Set.of("vault", "passphrase-file", "passphrase-env");
+    private static final Set<String> VAULT_OPTS = Set.of("vault", "passphrase-file", "passphrase-env", "serial");
     private final PrintStream out;
     private final PrintStream err;
     private final CountDownLatch stop = new CountDownLatch(1);
@@ -90,6 +90,9 @@ final class Commands {
               --passphrase-file FILE   read the vault passphrase from FILE (first line)
               --passphrase-env VAR     read the vault passphrase from environment variable VAR
                                        (otherwise it is asked for at a prompt)
+              --serial LINK=PORT@BAUD[,8N1][,rtscts]
+                                       also use a serial line, known in routes as /serial/LINK (repeatable),
+                                       e.g. --serial gw=/dev/ttyUSB0@115200; routes then start /serial/gw/...
             """;
 
     private Vault openVault(Args a, boolean create) throws UsageException {
@@ -139,6 +142,35 @@ final class Commands {
             throw new UsageException("empty passphrase");
         }
         return p;
+    }
+
+    /** Adds the --serial ports of {@code a} to a node builder and returns a check that waits for them to open. */
+    private HopsealNode buildNode(Args a, Vault vault, TcpTransport[] tcp) throws UsageException, InterruptedException {
+        List<io.hopseal.transport.serial.SerialPortConfig> ports = new ArrayList<>();
+        for (String spec : a.all("serial")) {
+            try {
+                ports.add(io.hopseal.transport.serial.SerialPortConfig.parse(spec));
+            } catch (IllegalArgumentException e) {
+                throw new UsageException("--serial: " + e.getMessage());
+            }
+        }
+        io.hopseal.transport.serial.SerialTransport[] serial = new io.hopseal.transport.serial.SerialTransport[1];
+        HopsealNode.Builder b = HopsealNode.builder().vault(vault).identityHistory(historyFile(a))
+                .transport(r -> tcp[0] = new TcpTransport(r));
+        if (!ports.isEmpty()) {
+            b.transport(r -> {
+                serial[0] = new io.hopseal.transport.serial.SerialTransport(r);
+                ports.forEach(serial[0]::addPort);
+                return serial[0];
+            });
+        }
+        HopsealNode node = b.build();
+        for (io.hopseal.transport.serial.SerialPortConfig p : ports) {
+            if (!serial[0].awaitOpen(p.linkAddress(), Duration.ofSeconds(5))) {
+                err.println("note: serial link " + p.linkAddress() + " is not open yet; it keeps retrying");
+            }
+        }
+        return node;
     }
 
     private static Path historyFile(Args a) {
@@ -225,8 +257,7 @@ final class Commands {
         }
         Vault vault = openVault(a, false);
         TcpTransport[] tcp = new TcpTransport[1];
-        HopsealNode node = HopsealNode.builder().vault(vault).identityHistory(historyFile(a))
-                .transport(r -> tcp[0] = new TcpTransport(r)).build();
+        HopsealNode node = buildNode(a, vault, tcp);
         try {
             List<Credential> creds = new ArrayList<>();
             for (String f : a.all("credential")) {
@@ -367,8 +398,7 @@ final class Commands {
             creds.add(readCredential(f));
         }
         Vault vault = openVault(a, false);
-        try (HopsealNode node = HopsealNode.builder().vault(vault).identityHistory(historyFile(a))
-                .transport(TcpTransport::new).build()) {
+        try (HopsealNode node = buildNode(a, vault, new TcpTransport[1])) {
             node.channels().setCredentials(creds);
             SecureChannel ch = open(node, to, o, timeout);
             out.println("channel open: peer " + ch.peer() + " (" + ch.protocolName() + ") from " + node.identifier());
@@ -409,20 +439,34 @@ final class Commands {
 
     int relay(String[] argv) throws Exception {
         String help = """
-                usage: hopseal relay [--listen [HOST:]PORT] [--port-file FILE] [--tap]
-                Forwards messages between TCP links: a minimal gateway with no keys at all.
+                usage: hopseal relay [--listen [HOST:]PORT] [--port-file FILE] [--serial LINK=PORT@BAUD]... [--tap]
+                Forwards messages between TCP and serial links: a minimal gateway with no keys at all.
                   --listen [HOST:]PORT  TCP port (default 4000)
+                  --serial LINK=PORT@BAUD[,8N1][,rtscts]  a serial line known as /serial/LINK (repeatable)
                   --tap                 print every message it forwards: the routes it needs, and a payload it
                                         cannot read
                 """;
         if (help(argv, help)) {
             return 0;
         }
-        Args a = new Args(argv, 0, Set.of("listen", "port-file"), Set.of("tap"));
+        Args a = new Args(argv, 0, Set.of("listen", "port-file", "serial"), Set.of("tap"));
         HostPort listen = HostPort.parse(a.get("listen", "4000"), "listen");
+        List<io.hopseal.transport.serial.SerialPortConfig> ports = new ArrayList<>();
+        for (String spec : a.all("serial")) {
+            try {
+                ports.add(io.hopseal.transport.serial.SerialPortConfig.parse(spec));
+            } catch (IllegalArgumentException e) {
+                throw new UsageException("--serial: " + e.getMessage());
+            }
+        }
         DefaultRouter router = new DefaultRouter();
-        try (TcpTransport tcp = new TcpTransport(router)) {
+        try (TcpTransport tcp = new TcpTransport(router);
+             io.hopseal.transport.serial.SerialTransport serial = new io.hopseal.transport.serial.SerialTransport(router)) {
             router.addTransport(a.has("tap") ? new Tap(tcp, out) : tcp);
+            if (!ports.isEmpty()) {
+                ports.forEach(serial::addPort);
+                router.addTransport(a.has("tap") ? new Tap(serial, out) : serial);
+            }
             TcpListener l = tcp.listen(listen.host(), listen.port());
             if (a.has("port-file")) {
                 Files.writeString(Path.of(a.get("port-file")), Integer.toString(l.port()));
@@ -634,8 +678,7 @@ final class Commands {
         }
         Duration timeout = a.duration("timeout", Duration.ofSeconds(10));
         Vault vault = openVault(a, false);
-        try (HopsealNode node = HopsealNode.builder().vault(vault).identityHistory(historyFile(a))
-                .transport(TcpTransport::new).build()) {
+        try (HopsealNode node = buildNode(a, vault, new TcpTransport[1])) {
             SecureChannel ch = open(node, to, ChannelOptions.defaults().withHandshakeTimeout(timeout), timeout);
             EnrollmentService.Response r = EnrollmentService.enroll(ch, Route.parse("/service/enroll"), token, timeout);
             if (r.status() != EnrollmentService.Status.OK) {
@@ -702,7 +745,7 @@ final class Commands {
         String to = a.required("to");
         Duration timeout = a.duration("timeout", Duration.ofSeconds(10));
         Vault vault = openVault(a, false);
-        try (HopsealNode node = HopsealNode.builder().vault(vault).transport(TcpTransport::new).build()) {
+        try (HopsealNode node = buildNode(a, vault, new TcpTransport[1])) {
             SecureChannel ch = open(node, to, ChannelOptions.defaults().withHandshakeTimeout(timeout), timeout);
             ch.send(Route.parse("/service/revocations"), list);
             Message reply = ch.receive(timeout);

@@ -156,6 +156,20 @@ class CliTest {
     }
 
     @Test
+    void deviceOnASerialLineThroughARelayToABackend() throws Exception {
+        io.hopseal.transport.serial.Socat.assumeInstalled();
+        try (io.hopseal.transport.serial.Socat pty = new io.hopseal.transport.serial.Socat(dir, "ttyDevice", "ttyGateway")) {
+            pty.start();
+            int backend = start("bport", "node", "--listen", "127.0.0.1:0", "--echo");
+            start("rport", "relay", "--listen", "127.0.0.1:0", "--serial", "dev=" + pty.b() + "@115200");
+            Result r = run("send", "--serial", "gw=" + pty.a() + "@115200",
+                    "--to", "/serial/gw/tcp/127.0.0.1:" + backend + "/secure/api/service/echo", "--message", "over the wire");
+            assertThat(r.code()).as(r.err()).isZero();
+            assertThat(r.out()).contains("reply: over the wire");
+        }
+    }
+
+    @Test
     void authorityIssuesEnrollsRevokesAndNodesEnforce() throws Exception {
         String p = pass().toString();
         String av = dir.resolve("authority.vault").toString();
