@@ -1,0 +1,139 @@
+package io.hopseal.impl.component;
+
+import java.util.concurrent.atomic.LongAdder;
+
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.ConfigurationPolicy;
+import org.osgi.service.component.annotations.Deactivate;
+import org.osgi.service.component.annotations.Modified;
+import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.metatype.annotations.AttributeDefinition;
+import org.osgi.service.metatype.annotations.Designate;
+import org.osgi.service.metatype.annotations.ObjectClassDefinition;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import io.hopseal.api.routing.Address;
+import io.hopseal.api.routing.Message;
+import io.hopseal.api.routing.Registration;
+import io.hopseal.api.routing.Router;
+import io.hopseal.api.routing.WorkerContext;
+
+/**
+ * Demo service: a worker at {@code /service/<name>} (default {@code echo}) that sends every payload back along the
+ * message's return route. With {@code secure.only} (the default) it answers only messages that came out of a secure
+ * channel, so it never echoes plaintext that crossed the network.
+ *
+ * <p>Configuration pid = component name = OCD id = metatype file name = {@value #PID}; required (the gateway seeds
+ * it). A modified configuration applies live (the worker moves to the new name); an invalid name is refused with a
+ * log message and the worker stays where it is.
+ */
+@Component(name = EchoComponent.PID, immediate = true, configurationPolicy = ConfigurationPolicy.REQUIRE,
+        service = EchoComponent.class, property = "service.pid=" + EchoComponent.PID)
+@Designate(ocd = EchoComponent.Config.class)
+public final class EchoComponent {
+    private static final Logger LOG = LoggerFactory.getLogger(EchoComponent.class);
+
+    /** Component name and configuration pid. */
+    public static final String PID = "io.hopseal.echo";
+
+    @ObjectClassDefinition(id = PID, name = "Hopseal echo service",
+            description = "Demo and test service: answers every message with the same payload. Reach it through a "
+                    + "secure channel, e.g. /tcp/gateway:4000/secure/api/service/echo.")
+    public @interface Config {
+        @AttributeDefinition(name = "Service name",
+                description = "Local address of the service: /service/<name>. 1 to 64 letters, digits, '.', '_' or "
+                        + "'-'.")
+        String name() default "echo";
+
+        @AttributeDefinition(name = "Secure channels only",
+                description = "Answer only messages that arrived through a secure channel (recommended). When off, "
+                        + "plaintext messages routed to the service are echoed too.")
+        boolean secure_only() default true;
+    }
+
+    private final Router router;
+    private final LongAdder echoed = new LongAdder();
+    private final LongAdder refused = new LongAdder();
+    private volatile boolean secureOnly;
+    private Registration registration;
+
+    @Activate
+    public EchoComponent(@Reference(name = "Router") Router router, Config config) {
+        this.router = router;
+        String name = validName(config.name());
+        if (name == null) {
+            LOG.error("{}: invalid name '{}'; using the default 'echo'", PID, config.name());
+            name = "echo";
+        }
+        secureOnly = config.secure_only();
+        try {
+            registration = router.register(Address.local(name), this::handle);
+        } catch (IllegalStateException e) {
+            LOG.error("{}: cannot register at /service/{}: {}; change the name", PID, name, e.getMessage());
+        }
+    }
+
+    @Modified
+    synchronized void modified(Config config) {
+        String name = validName(config.name());
+        if (name == null) {
+            LOG.error("{}: configuration refused, invalid name '{}' (1 to 64 letters, digits, '.', '_' or '-'); "
+                    + "keeping {}", PID, config.name(), registration == null ? "none" : registration.address());
+            return;
+        }
+        secureOnly = config.secure_only();
+        Address next = Address.local(name);
+        if (registration != null && registration.address().equals(next)) {
+            return;
+        }
+        try {
+            Registration r = router.register(next, this::handle);
+            if (registration != null) {
+                registration.close();
+            }
+            registration = r;
+        } catch (IllegalStateException e) {
+            LOG.error("{}: configuration refused, name {}: {}; keeping {}", PID, name, e.getMessage(),
+                    registration == null ? "none" : registration.address());
+        }
+    }
+
+    @Deactivate
+    synchronized void deactivate() {
+        if (registration != null) {
+            registration.close();
+            registration = null;
+        }
+    }
+
+    private void handle(Message m, WorkerContext ctx) {
+        if (secureOnly && m.securePeer() == null) {
+            refused.increment();
+            return;
+        }
+        echoed.increment();
+        ctx.reply(m, m.payload());
+    }
+
+    /** Messages answered. */
+    public long echoed() {
+        return echoed.sum();
+    }
+
+    /** Plaintext messages not answered ({@code secure.only}). */
+    public long refused() {
+        return refused.sum();
+    }
+
+    /** The address, or null when not registered. */
+    public synchronized Address address() {
+        return registration == null ? null : registration.address();
+    }
+
+    private static String validName(String n) {
+        String s = n == null ? "" : n.strip();
+        return s.matches("[A-Za-z0-9._-]{1,64}") ? s : null;
+    }
+}

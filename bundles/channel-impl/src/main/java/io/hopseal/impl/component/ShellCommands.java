@@ -1,0 +1,184 @@
+package io.hopseal.impl.component;
+
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.ConfigurationPolicy;
+import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.component.annotations.ReferenceCardinality;
+import org.osgi.service.component.annotations.ReferencePolicy;
+import org.osgi.service.component.annotations.ReferencePolicyOption;
+
+import io.hopseal.api.channel.ChannelListener;
+import io.hopseal.api.channel.SecureChannel;
+import io.hopseal.api.channel.SecureChannelService;
+import io.hopseal.api.routing.Address;
+import io.hopseal.api.routing.Router;
+import io.hopseal.api.routing.Transport;
+
+/**
+ * Gogo shell commands {@code hopseal:channels}, {@code hopseal:routes}, {@code hopseal:transports},
+ * {@code hopseal:identity}. Plain methods returning text (Gogo prints the result), so there is no compile or runtime
+ * dependency on Gogo: the commands simply appear when a Gogo runtime is installed.
+ */
+@Component(name = ShellCommands.NAME, immediate = true, configurationPolicy = ConfigurationPolicy.IGNORE,
+        service = ShellCommands.class,
+        property = { "osgi.command.scope=hopseal", "osgi.command.function=channels",
+            "osgi.command.function=routes", "osgi.command.function=transports", "osgi.command.function=identity" })
+public final class ShellCommands {
+    public static final String NAME = "io.hopseal.shell";
+
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
+            policyOption = ReferencePolicyOption.GREEDY)
+    private volatile Router router;
+
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
+            policyOption = ReferencePolicyOption.GREEDY)
+    private volatile SecureChannelService channels;
+
+    @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC,
+            policyOption = ReferencePolicyOption.GREEDY)
+    private final List<Transport> transports = new CopyOnWriteArrayList<>();
+
+    /** {@code hopseal:identity}: this node's identifier. */
+    public String identity() {
+        SecureChannelService s = channels;
+        return s == null ? "no channel service (is the io.hopseal.channels configuration present?)"
+                : s.identity().identifier().toString();
+    }
+
+    /** {@code hopseal:channels}: listeners, channels (peer, state, protocol, counters) and the service's counters. */
+    public String channels() {
+        SecureChannelService s = channels;
+        if (s == null) {
+            return "no channel service (is the io.hopseal.channels configuration present?)";
+        }
+        StringBuilder b = new StringBuilder();
+        b.append("identity ").append(s.identity().identifier()).append('\n');
+        if (s instanceof ChannelsComponent cc) {
+            for (ChannelListener l : cc.listeners()) {
+                b.append("listener /secure/").append(l.address().valueText()).append(" trust=")
+                        .append(l.options().trust()).append('\n');
+                appendCounters(b, "  ", l.counters());
+            }
+        }
+        List<SecureChannel> list = new ArrayList<>(s.channels());
+        list.sort(Comparator.comparing(c -> c.address().toString()));
+        b.append(list.size()).append(list.size() == 1 ? " channel" : " channels").append('\n');
+        for (SecureChannel c : list) {
+            b.append("  ").append(c.address()).append(' ').append(c.state())
+                    .append(c.isInitiator() ? " initiator" : " responder");
+            b.append(" peer=").append(peerOf(c)).append(' ').append(c.protocolName()).append(" route=")
+                    .append(c.peerRoute()).append('\n');
+            appendCounters(b, "    ", c.counters());
+        }
+        b.append("service counters\n");
+        appendCounters(b, "  ", s.counters());
+        return b.toString();
+    }
+
+    /** {@code hopseal:routes}: local addresses (services, listeners, channel ends) and the transports by type. */
+    public String routes() {
+        Router r = router;
+        if (r == null) {
+            return "no router";
+        }
+        StringBuilder b = new StringBuilder();
+        List<String> local = new ArrayList<>();
+        for (Address a : r.localAddresses()) {
+            local.add(a.toString());
+        }
+        local.sort(null);
+        b.append(local.size()).append(" local addresses\n");
+        local.forEach(a -> b.append("  ").append(a).append('\n'));
+        List<Transport> ts = new ArrayList<>(r.transports());
+        ts.sort(Comparator.comparingInt(Transport::addressType));
+        b.append(ts.size()).append(ts.size() == 1 ? " transport\n" : " transports\n");
+        for (Transport t : ts) {
+            b.append("  /").append(Address.typeName(t.addressType())).append("/...  -> ").append(t.name()).append('\n');
+        }
+        b.append("router counters\n");
+        appendCounters(b, "  ", r.counters());
+        return b.toString();
+    }
+
+    /** {@code hopseal:transports}: every transport service with its status and counters. */
+    public String transports() {
+        List<Transport> ts = new ArrayList<>(transports);
+        if (ts.isEmpty()) {
+            return "no transports";
+        }
+        ts.sort(Comparator.comparingInt(Transport::addressType));
+        StringBuilder b = new StringBuilder();
+        for (Transport t : ts) {
+            b.append(t.name()).append(" (type ").append(t.addressType()).append("): ").append(statusOf(t)).append('\n');
+            appendCounters(b, "  ", t.counters());
+        }
+        return b.toString();
+    }
+
+    private static String peerOf(SecureChannel c) {
+        try {
+            return String.valueOf(c.peer());
+        } catch (RuntimeException e) {
+            return "(handshaking)";
+        }
+    }
+
+    private static String statusOf(Transport t) {
+        try {
+            return t.status();
+        } catch (RuntimeException e) {
+            return "status unavailable: " + e.getMessage();
+        }
+    }
+
+    /**
+     * Counters grouped as operators read them: messages and bytes, handshakes, failures, drops by reason, the rest.
+     */
+    static void appendCounters(StringBuilder b, String indent, Map<String, Long> counters) {
+        if (counters == null || counters.isEmpty()) {
+            b.append(indent).append("(no counters)\n");
+            return;
+        }
+        String[][] groups = {
+            {"messages", "messages.", "bytes.", "delivered", "forwarded"},
+            {"handshakes", "handshake"},
+            {"failures", "failed", "channels.closed.", "connect.failed", "receiver.failed"},
+            {"drops", "drop.", "deliver.drop", "send.drop"},
+        };
+        Collection<String> done = new ArrayList<>();
+        for (String[] g : groups) {
+            StringBuilder line = new StringBuilder();
+            for (Map.Entry<String, Long> e : counters.entrySet()) {
+                if (done.contains(e.getKey())) {
+                    continue;
+                }
+                for (int i = 1; i < g.length; i++) {
+                    if (e.getKey().startsWith(g[i]) || (g[0].equals("failures") && e.getKey().contains(g[i]))) {
+                        line.append(' ').append(e.getKey()).append('=').append(e.getValue());
+                        done.add(e.getKey());
+                        break;
+                    }
+                }
+            }
+            if (line.length() > 0) {
+                b.append(indent).append(g[0]).append(':').append(line).append('\n');
+            }
+        }
+        StringBuilder rest = new StringBuilder();
+        for (Map.Entry<String, Long> e : counters.entrySet()) {
+            if (!done.contains(e.getKey())) {
+                rest.append(' ').append(e.getKey()).append('=').append(e.getValue());
+            }
+        }
+        if (rest.length() > 0) {
+            b.append(indent).append("other:").append(rest).append('\n');
+        }
+    }
+}

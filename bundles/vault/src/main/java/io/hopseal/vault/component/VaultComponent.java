@@ -1,0 +1,450 @@
+package io.hopseal.vault.component;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.nio.file.attribute.FileAttribute;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.security.SecureRandom;
+import java.util.Arrays;
+import java.util.Base64;
+import java.util.Dictionary;
+import java.util.Hashtable;
+import java.util.Map;
+import java.util.Objects;
+
+import org.osgi.framework.BundleContext;
+import org.osgi.framework.ServiceRegistration;
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.ConfigurationPolicy;
+import org.osgi.service.component.annotations.Deactivate;
+import org.osgi.service.component.annotations.Modified;
+import org.osgi.service.metatype.annotations.AttributeDefinition;
+import org.osgi.service.metatype.annotations.AttributeType;
+import org.osgi.service.metatype.annotations.Designate;
+import org.osgi.service.metatype.annotations.ObjectClassDefinition;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import io.hopseal.api.vault.Vault;
+import io.hopseal.api.vault.VaultException;
+import io.hopseal.vault.FileVault;
+
+/**
+ * The node's key vault: a {@link FileVault} at a configured path, registered as the {@link Vault} service.
+ *
+ * <p>Configuration pid = component name = OCD id = metatype file name = {@value #PID} (Kura's rule); the configuration
+ * is required (Kura and the Hopseal gateway seed it with the defaults), so no vault file appears in a framework where
+ * nobody asked for one.
+ *
+ * <h2>Passphrase</h2>
+ * The first non-empty of: the {@code passphrase} attribute (a MetaType {@code Password}), the file named by
+ * {@code passphrase.file} (its first line), the environment variable named by {@code passphrase.env}. When none is
+ * configured, a random 256-bit passphrase is generated on first start into {@code <vault file>.passphrase}, next to
+ * the vault, readable by the owner only (mode 0600). Trade-off: this keeps a fresh gateway working without any setup
+ * and protects a vault file copied on its own (a backup, a disk image without the passphrase file), but anybody who
+ * can read the data folder as the gateway's user can open the vault. Production gateways should take the passphrase
+ * from a secret store through {@code passphrase.env} or {@code passphrase.file} (on Kura: the Password attribute, which
+ * Kura keeps encrypted). An existing vault whose generated passphrase file is missing is never overwritten: the
+ * component refuses to start and says so.
+ *
+ * <h2>Changes</h2>
+ * Another passphrase for the same file re-encrypts the file under it ({@link FileVault#changePassphrase}); keys, the
+ * identity and the service stay (for passphrase.file / passphrase.env, a change means another file or variable name:
+ * their content is read when the vault is opened, so rotating the secret behind an unchanged name takes a change of
+ * the Passphrase attribute, or re-encryption by hand). Another path opens (or creates) that vault first; only when that succeeds is the
+ * old service unregistered and the new one registered, so components holding the old vault (the channel service and
+ * its identity) restart with the new one. A configuration that does not work is refused with a log message naming the
+ * field, and the last good vault stays registered. The service is registered by hand (not by SCR) for exactly this:
+ * SCR cannot re-register a service from a {@code modified} method.
+ */
+@Component(name = VaultComponent.PID, immediate = true, configurationPolicy = ConfigurationPolicy.REQUIRE,
+        service = {}, property = "service.pid=" + VaultComponent.PID)
+@Designate(ocd = VaultComponent.Config.class)
+public final class VaultComponent {
+    private static final Logger LOG = LoggerFactory.getLogger(VaultComponent.class);
+
+    /** Component name and configuration pid. */
+    public static final String PID = "io.hopseal.vault";
+    /** Framework (or system) property naming the data folder. */
+    public static final String DATA_PROPERTY = "hopseal.data";
+    public static final String DEFAULT_DATA = "./hopseal-data";
+    /** Suffix of the generated passphrase file. */
+    public static final String GENERATED_SUFFIX = ".passphrase";
+    /** Service property with the absolute vault path (informational). */
+    public static final String PATH_PROPERTY = "hopseal.vault.path";
+
+    @ObjectClassDefinition(id = PID, name = "Hopseal key vault",
+            description = "Stores this node's private keys (its identity and channel keys) in one file encrypted "
+                    + "with a passphrase (Argon2id + AES-256-GCM). The channel service creates the node's identity in "
+                    + "this vault on first start and keeps it across restarts. Changing the file or the passphrase "
+                    + "switches to that vault (and so to its identity); a setting that does not work is refused and "
+                    + "the current vault stays in use.")
+    public @interface Config {
+        @AttributeDefinition(name = "Vault file",
+                description = "Path of the encrypted key file; created (mode 0600) if missing. ${hopseal.data} is "
+                        + "replaced by the framework or system property hopseal.data (default ./hopseal-data). A "
+                        + "relative path is relative to the working directory of the Java process.")
+        String path() default "${hopseal.data}/vault.bin";
+
+        @AttributeDefinition(name = "Passphrase", type = AttributeType.PASSWORD, required = false,
+                description = "Passphrase that encrypts the vault file. Leave empty to use the passphrase file or "
+                        + "environment variable below; if all three are empty, a random passphrase is generated on "
+                        + "first start into <vault file>.passphrase (owner-only), which protects a copied vault file "
+                        + "but not a gateway whose data folder can be read.")
+        String passphrase() default "";
+
+        @AttributeDefinition(name = "Passphrase file", required = false,
+                description = "Path of a file whose first line is the passphrase (used when Passphrase is empty). "
+                        + "Keep it readable by the gateway's user only.")
+        String passphrase_file() default "";
+
+        @AttributeDefinition(name = "Passphrase environment variable", required = false,
+                description = "Name (not value) of an environment variable of the Java process that holds the "
+                        + "passphrase, e.g. HOPSEAL_VAULT_PASSPHRASE (used when Passphrase and Passphrase file are "
+                        + "empty).")
+        String passphrase_env() default "";
+
+        @AttributeDefinition(name = "Key derivation memory (KiB)",
+                description = "Memory used by Argon2id to turn the passphrase into the file key, in KiB (1024 to "
+                        + "1048576; default 65536 = 64 MiB, about 0.2 s). Applies when a vault file is created; an "
+                        + "existing file keeps the value it was made with. Lower it only on gateways short of memory.",
+                min = "1024", max = "1048576")
+        int kdf_memory_kib() default 64 * 1024;
+    }
+
+    /** A checked configuration; {@code secret} is a salted digest naming the passphrase's origin, not the secret. */
+    record Settings(Path path, String passphraseSource, byte[] secret, int kdfMemoryKiB) {
+        boolean sameSecret(Settings o) {
+            return passphraseSource.equals(o.passphraseSource) && java.security.MessageDigest.isEqual(secret, o.secret);
+        }
+    }
+
+    /** A configuration problem, naming the field. */
+    static final class FieldException extends Exception {
+        private static final long serialVersionUID = 1L;
+        final String field;
+
+        FieldException(String field, String problem) {
+            super(field + ": " + problem);
+            this.field = field;
+        }
+    }
+
+    private final BundleContext context;
+    private final byte[] salt = new byte[16];
+    private FileVault vault;
+    private Settings active;
+    private ServiceRegistration<Vault> registration;
+    private String kuraPid = PID;
+
+    @Activate
+    public VaultComponent(BundleContext context, Config config, Map<String, Object> properties) {
+        this.context = Objects.requireNonNull(context, "context");
+        new SecureRandom().nextBytes(salt);
+        apply(config, properties, true);
+    }
+
+    @Modified
+    void modified(Config config, Map<String, Object> properties) {
+        apply(config, properties, false);
+    }
+
+    @Deactivate
+    synchronized void deactivate() {
+        unregister();
+        if (vault != null) {
+            vault.close();
+            vault = null;
+        }
+        active = null;
+    }
+
+    private synchronized void apply(Config config, Map<String, Object> properties, boolean first) {
+        Object kp = properties.get("kura.service.pid");
+        kuraPid = kp instanceof String s && !s.isBlank() ? s : PID;
+        char[] passphrase = null;
+        try {
+            Path path = resolvePath(config.path(), dataFolder(context));
+            int kdfMemory = config.kdf_memory_kib();
+            if (kdfMemory < 1024 || kdfMemory > FileVault.Options.MAX_MEMORY_KIB) {
+                throw new FieldException("kdf.memory.kib", "must be 1024.." + FileVault.Options.MAX_MEMORY_KIB
+                        + " KiB, was " + kdfMemory);
+            }
+            String source = passphraseSource(config);
+            Settings next = new Settings(path, source, fingerprint(config, source), kdfMemory);
+            if (vault != null && path.equals(active.path())) {
+                if (next.sameSecret(active)) {
+                    active = next; // only kdf.memory.kib changed: it applies to new files only
+                    updateProperties();
+                    return;
+                }
+                // same file, another passphrase: re-encrypt the file under it (keys and identity stay)
+                passphrase = passphrase(config, path, true);
+                try {
+                    vault.changePassphrase(passphrase);
+                } catch (VaultException | IllegalArgumentException e) {
+                    throw new FieldException(fieldOf(source), "cannot re-encrypt " + path + ": " + e.getMessage());
+                }
+                if ("generated".equals(active.passphraseSource()) && !"generated".equals(source)) {
+                    deleteQuietly(generatedFile(path));
+                }
+                active = next;
+                LOG.info("{}: {} re-encrypted under the passphrase from {}", PID, path, describe(source));
+                return;
+            }
+            passphrase = passphrase(config, path, false);
+            FileVault opened = open(path, passphrase, kdfMemory, source);
+            FileVault old = vault;
+            unregister();
+            if (old != null) {
+                old.close();
+            }
+            vault = opened;
+            active = next;
+            register();
+            LOG.info("{}: {} {} (passphrase from {})", PID, first ? "opened" : "switched to", opened.path(),
+                    describe(source));
+        } catch (FieldException e) {
+            LOG.error("{}: configuration refused, {}; {}", PID, e.getMessage(),
+                    vault == null ? "no vault is available" : "keeping " + vault.path());
+        } finally {
+            if (passphrase != null) {
+                Arrays.fill(passphrase, '\0');
+            }
+        }
+    }
+
+    /**
+     * A salted digest of what supplies the passphrase (the passphrase itself for the attribute; the file path or the
+     * variable name otherwise), to notice changes without keeping the passphrase.
+     */
+    private byte[] fingerprint(Config c, String source) {
+        String value = switch (source) {
+            case "passphrase" -> c.passphrase();
+            case "passphrase.file" -> c.passphrase_file().strip();
+            case "passphrase.env" -> c.passphrase_env().strip();
+            default -> "";
+        };
+        try {
+            java.security.MessageDigest d = java.security.MessageDigest.getInstance("SHA-256");
+            d.update(salt);
+            d.update(source.getBytes(StandardCharsets.UTF_8));
+            d.update((byte) 0);
+            d.update(value.getBytes(StandardCharsets.UTF_8));
+            return d.digest();
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-256 missing from the JDK", e);
+        }
+    }
+
+    private static String fieldOf(String source) {
+        return "generated".equals(source) ? "passphrase" : source;
+    }
+
+    private static void deleteQuietly(Path f) {
+        try {
+            Files.deleteIfExists(f);
+        } catch (IOException e) {
+            LOG.warn("{}: cannot delete the obsolete generated passphrase file {}: {}", PID, f, e.toString());
+        }
+    }
+
+    /** The vault in use (for tests and diagnostics), or null. */
+    synchronized FileVault vault() {
+        return vault;
+    }
+
+    private void register() {
+        registration = context.registerService(Vault.class, vault, serviceProperties());
+    }
+
+    private void updateProperties() {
+        if (registration != null) {
+            registration.setProperties(serviceProperties());
+        }
+    }
+
+    private Dictionary<String, Object> serviceProperties() {
+        Hashtable<String, Object> p = new Hashtable<>();
+        p.put("service.pid", PID);
+        p.put("kura.service.pid", kuraPid);
+        p.put(PATH_PROPERTY, vault.path().toString());
+        p.put("service.description", "Hopseal file vault");
+        return p;
+    }
+
+    private void unregister() {
+        if (registration != null) {
+            try {
+                registration.unregister();
+            } catch (IllegalStateException alreadyGone) {
+                // the bundle is stopping
+            }
+            registration = null;
+        }
+    }
+
+    // ---- configuration ---------------------------------------------------------------------------------------
+
+    static String dataFolder(BundleContext context) {
+        String d = context.getProperty(DATA_PROPERTY);
+        return d == null || d.isBlank() ? DEFAULT_DATA : d.strip();
+    }
+
+    static Path resolvePath(String configured, String data) throws FieldException {
+        String p = configured == null ? "" : configured.strip();
+        if (p.isEmpty()) {
+            throw new FieldException("path", "must not be empty");
+        }
+        p = p.replace("${" + DATA_PROPERTY + "}", data);
+        if (p.contains("${")) {
+            throw new FieldException("path", "only ${" + DATA_PROPERTY + "} can be substituted, was '" + configured + "'");
+        }
+        try {
+            Path path = Paths.get(p).toAbsolutePath().normalize();
+            if (Files.isDirectory(path)) {
+                throw new FieldException("path", "'" + path + "' is a directory; name a file, e.g. " + path.resolve("vault.bin"));
+            }
+            return path;
+        } catch (java.nio.file.InvalidPathException e) {
+            throw new FieldException("path", "'" + configured + "' is not a valid path: " + e.getReason());
+        }
+    }
+
+    /** Which field supplies the passphrase: passphrase, passphrase.file, passphrase.env or generated. */
+    static String passphraseSource(Config c) {
+        if (!isEmpty(c.passphrase())) {
+            return "passphrase";
+        }
+        if (!isEmpty(c.passphrase_file())) {
+            return "passphrase.file";
+        }
+        if (!isEmpty(c.passphrase_env())) {
+            return "passphrase.env";
+        }
+        return "generated";
+    }
+
+    private static String describe(String source) {
+        return switch (source) {
+            case "passphrase" -> "the passphrase attribute";
+            case "passphrase.file" -> "passphrase.file";
+            case "passphrase.env" -> "passphrase.env";
+            default -> "the generated passphrase file";
+        };
+    }
+
+    /** Reads the passphrase from its source; the caller wipes it. */
+    static char[] passphrase(Config c, Path vaultPath, boolean vaultMayExist) throws FieldException {
+        String source = passphraseSource(c);
+        switch (source) {
+            case "passphrase":
+                return c.passphrase().toCharArray();
+            case "passphrase.file": {
+                Path f = Paths.get(c.passphrase_file().strip()).toAbsolutePath();
+                try {
+                    String first = firstLine(Files.readString(f, StandardCharsets.UTF_8));
+                    if (first.isEmpty()) {
+                        throw new FieldException("passphrase.file", "the first line of " + f + " is empty");
+                    }
+                    return first.toCharArray();
+                } catch (IOException e) {
+                    throw new FieldException("passphrase.file", "cannot read " + f + ": " + e.getClass().getSimpleName());
+                }
+            }
+            case "passphrase.env": {
+                String name = c.passphrase_env().strip();
+                String v = System.getenv(name);
+                if (v == null || v.isEmpty()) {
+                    throw new FieldException("passphrase.env", "environment variable " + name + " is not set or empty");
+                }
+                return v.toCharArray();
+            }
+            default:
+                return generatedPassphrase(vaultPath, vaultMayExist);
+        }
+    }
+
+    private static String firstLine(String s) {
+        int nl = s.indexOf('\n');
+        String line = nl < 0 ? s : s.substring(0, nl);
+        return line.endsWith("\r") ? line.substring(0, line.length() - 1) : line;
+    }
+
+    static Path generatedFile(Path vaultPath) {
+        return vaultPath.resolveSibling(vaultPath.getFileName() + GENERATED_SUFFIX);
+    }
+
+    /**
+     * Reads or creates {@code <vault>.passphrase} (0600). Creates one for an existing vault file only when asked to
+     * (re-encryption), never to open one.
+     */
+    static char[] generatedPassphrase(Path vaultPath, boolean vaultMayExist) throws FieldException {
+        Path f = generatedFile(vaultPath);
+        if (Files.exists(f)) {
+            try {
+                String first = firstLine(Files.readString(f, StandardCharsets.US_ASCII));
+                if (first.isEmpty()) {
+                    throw new FieldException("passphrase", "the generated passphrase file " + f + " is empty");
+                }
+                return first.toCharArray();
+            } catch (IOException e) {
+                throw new FieldException("passphrase", "cannot read the generated passphrase file " + f + ": "
+                        + e.getClass().getSimpleName());
+            }
+        }
+        if (!vaultMayExist && Files.exists(vaultPath)) {
+            throw new FieldException("passphrase", "no passphrase is configured and " + f + " is missing, but the vault "
+                    + vaultPath + " exists: configure its passphrase (passphrase, passphrase.file or passphrase.env)");
+        }
+        byte[] random = new byte[32];
+        new SecureRandom().nextBytes(random);
+        String text = Base64.getUrlEncoder().withoutPadding().encodeToString(random);
+        Arrays.fill(random, (byte) 0);
+        try {
+            Path parent = f.getParent();
+            if (parent != null && !Files.isDirectory(parent)) {
+                Files.createDirectories(parent, ownerOnly(parent, true));
+            }
+            Files.createFile(f, ownerOnly(f, false));
+            Files.writeString(f, text + "\n", StandardCharsets.US_ASCII);
+        } catch (FileAlreadyExistsException e) {
+            return generatedPassphrase(vaultPath, vaultMayExist); // another start made it a moment ago
+        } catch (IOException e) {
+            throw new FieldException("passphrase", "no passphrase is configured and " + f + " cannot be created: "
+                    + e.getClass().getSimpleName() + " " + e.getMessage());
+        }
+        LOG.warn("{}: generated a random vault passphrase into {} (owner-only). Anybody who can read that folder as "
+                + "this user can open the vault; configure passphrase.env or passphrase.file for production", PID, f);
+        return text.toCharArray();
+    }
+
+    private static FileAttribute<?>[] ownerOnly(Path path, boolean directory) {
+        if (!path.getFileSystem().supportedFileAttributeViews().contains("posix")) {
+            return new FileAttribute<?>[0];
+        }
+        return new FileAttribute<?>[] {
+            PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString(directory ? "rwx------" : "rw-------"))
+        };
+    }
+
+    private static FileVault open(Path path, char[] passphrase, int kdfMemoryKiB, String source) throws FieldException {
+        boolean existed = Files.exists(path);
+        try {
+            return FileVault.openOrCreate(path, passphrase, new FileVault.Options(kdfMemoryKiB, 3, 1));
+        } catch (VaultException | IllegalArgumentException e) {
+            // wrong passphrase or corrupted file when it existed; cannot create it otherwise
+            String field = existed ? fieldOf(source) : "path";
+            throw new FieldException(field, (existed ? "cannot open " : "cannot create ") + path + ": " + e.getMessage());
+        }
+    }
+
+    private static boolean isEmpty(String s) {
+        return s == null || s.isBlank();
+    }
+}

@@ -1,0 +1,163 @@
+package io.hopseal.itests;
+
+import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertNotNull;
+import static org.junit.Assert.fail;
+
+import java.io.IOException;
+import java.lang.management.ManagementFactory;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.Dictionary;
+import java.util.Hashtable;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
+import java.util.function.Supplier;
+
+import org.osgi.framework.BundleContext;
+import org.osgi.util.tracker.ServiceTracker;
+
+import io.hopseal.api.channel.ChannelOptions;
+import io.hopseal.api.channel.SecureChannel;
+import io.hopseal.api.routing.Message;
+import io.hopseal.impl.node.HopsealNode;
+import io.hopseal.transport.tcp.TcpTransport;
+import io.hopseal.transport.tcp.TcpTransportConfig;
+
+/** Helpers that run inside the framework (in the probe bundle). */
+final class Probe {
+    /** A thread name prefix every TCP transport thread has ({@code TcpTransport.THREAD_PREFIX}). */
+    static final String TCP_THREADS = "hopseal-tcp";
+
+    private Probe() {
+    }
+
+    static Dictionary<String, Object> dict(Object... kv) {
+        Hashtable<String, Object> d = new Hashtable<>();
+        for (int i = 0; i < kv.length; i += 2) {
+            d.put((String) kv[i], kv[i + 1]);
+        }
+        return d;
+    }
+
+    static int freePort() throws IOException {
+        try (ServerSocket s = new ServerSocket(0)) {
+            return s.getLocalPort();
+        }
+    }
+
+    /** Waits until {@code condition} holds, failing with {@code what} after {@code millis}. */
+    static void await(String what, long millis, BooleanSupplier condition) throws InterruptedException {
+        long end = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(millis);
+        while (!condition.getAsBoolean()) {
+            if (System.nanoTime() > end) {
+                fail("not within " + millis + " ms: " + what);
+            }
+            Thread.sleep(20);
+        }
+    }
+
+    /** Waits for a non-null value. */
+    static <T> T awaitValue(String what, long millis, Supplier<T> supplier) throws InterruptedException {
+        long end = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(millis);
+        while (true) {
+            T v = supplier.get();
+            if (v != null) {
+                return v;
+            }
+            if (System.nanoTime() > end) {
+                fail("not within " + millis + " ms: " + what);
+            }
+            Thread.sleep(20);
+        }
+    }
+
+    static <T> T service(BundleContext ctx, Class<T> type, String filter, long millis) throws Exception {
+        String f = filter == null ? "(objectClass=" + type.getName() + ")"
+                : "(&(objectClass=" + type.getName() + ")" + filter + ")";
+        ServiceTracker<T, T> t = new ServiceTracker<>(ctx, ctx.createFilter(f), null);
+        t.open();
+        try {
+            T s = t.waitForService(millis);
+            assertNotNull("service " + f + " within " + millis + " ms", s);
+            return s;
+        } finally {
+            t.close();
+        }
+    }
+
+    /** Waits until something accepts TCP connections on 127.0.0.1:port. */
+    static void awaitListening(int port, long millis) throws InterruptedException {
+        await("listening on 127.0.0.1:" + port, millis, () -> {
+            try (Socket s = new Socket()) {
+                s.connect(new InetSocketAddress("127.0.0.1", port), 200);
+                return true;
+            } catch (IOException e) {
+                return false;
+            }
+        });
+    }
+
+    /** Whether nothing accepts connections on 127.0.0.1:port. */
+    static boolean closed(int port) {
+        try (Socket s = new Socket()) {
+            s.connect(new InetSocketAddress("127.0.0.1", port), 200);
+            return false;
+        } catch (IOException e) {
+            return true;
+        }
+    }
+
+    /** The probe's own node ("device/backend" side): in-memory vault, its own TcpTransport with quick reconnects. */
+    static HopsealNode tcpNode() {
+        TcpTransportConfig c = TcpTransportConfig.DEFAULTS.withReconnectBackoff(Duration.ofMillis(10), Duration.ofMillis(250))
+                .withConnectTimeout(Duration.ofSeconds(2));
+        return HopsealNode.builder().transport(r -> new TcpTransport(r, c)).build();
+    }
+
+    static SecureChannel connectEcho(HopsealNode node, int port, long timeoutSeconds) throws Exception {
+        return node.channels().connect("/tcp/127.0.0.1:" + port + "/secure/api/service/echo",
+                ChannelOptions.defaults().withHandshakeTimeout(Duration.ofSeconds(timeoutSeconds)))
+                .get(timeoutSeconds + 5, TimeUnit.SECONDS);
+    }
+
+    /** Sends text through the channel and expects it back from the echo service. */
+    static void echo(SecureChannel ch, String text) throws InterruptedException {
+        ch.send(text.getBytes(StandardCharsets.UTF_8));
+        Message m = ch.receive(Duration.ofSeconds(10));
+        assertNotNull("echo of '" + text + "'", m);
+        assertEquals(text, new String(m.payload(), StandardCharsets.UTF_8));
+    }
+
+    static int liveThreads(String prefix) {
+        int n = 0;
+        for (Thread t : Thread.getAllStackTraces().keySet()) {
+            if (t.isAlive() && t.getName().startsWith(prefix)) {
+                n++;
+            }
+        }
+        return n;
+    }
+
+    static String threadNames(String prefix) {
+        StringBuilder b = new StringBuilder();
+        for (Thread t : Thread.getAllStackTraces().keySet()) {
+            if (t.isAlive() && t.getName().startsWith(prefix)) {
+                b.append(t.getName()).append(' ');
+            }
+        }
+        return b.toString();
+    }
+
+    /** The JVM's open file descriptors (sockets included), from UnixOperatingSystemMXBean. */
+    static long openFileDescriptors() {
+        java.lang.management.OperatingSystemMXBean os = ManagementFactory.getOperatingSystemMXBean();
+        if (os instanceof com.sun.management.UnixOperatingSystemMXBean unix) {
+            return unix.getOpenFileDescriptorCount();
+        }
+        return -1;
+    }
+}

@@ -1,0 +1,419 @@
+package io.hopseal.runtime;
+
+import java.io.File;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.PrintStream;
+import java.lang.reflect.Method;
+import java.net.URISyntaxException;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.channels.OverlappingFileLockException;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.Dictionary;
+import java.util.HashMap;
+import java.util.Hashtable;
+import java.util.List;
+import java.util.Map;
+import java.util.ServiceLoader;
+import java.util.jar.JarFile;
+import java.util.jar.Manifest;
+
+import org.osgi.framework.Bundle;
+import org.osgi.framework.BundleContext;
+import org.osgi.framework.BundleException;
+import org.osgi.framework.Constants;
+import org.osgi.framework.FrameworkEvent;
+import org.osgi.framework.ServiceReference;
+import org.osgi.framework.Version;
+import org.osgi.framework.launch.Framework;
+import org.osgi.framework.launch.FrameworkFactory;
+
+/**
+ * {@code java -jar hopseal-gateway.jar}: boots Apache Felix with the bundles in {@code bundles/} next to the jar,
+ * persists framework state and configuration in the data folder, writes the default configurations on the first
+ * start, prints a banner and runs until stopped (Ctrl-C, {@code stop 0} in the shell, or SIGTERM).
+ *
+ * <p>Exit codes: 0 after a normal stop or {@code --help}; 1 when the gateway cannot start (message on stderr); 2 for
+ * wrong arguments.
+ */
+public final class Gateway {
+    static final String SHELL_BSN = "org.apache.felix.gogo.shell";
+    static final String DEFAULTS_MARKER = "defaults-applied";
+    static final String LISTENER_FACTORY = "io.hopseal.transport.tcp.listener";
+    static final String[] DEFAULT_PIDS = {"io.hopseal.router", "io.hopseal.vault", "io.hopseal.channels",
+        "io.hopseal.echo"};
+    static final String PAX_LOG_LEVEL = "org.ops4j.pax.logging.DefaultServiceLog.level";
+    static final String LOCK_FILE = "gateway.lock";
+
+    private final GatewayOptions options;
+    private final PrintStream out;
+    private final PrintStream err;
+    private Framework framework;
+    @SuppressWarnings("unused") // keeps the lock reachable
+    private FileLock dataLock;
+
+    Gateway(GatewayOptions options, PrintStream out, PrintStream err) {
+        this.options = options;
+        this.out = out;
+        this.err = err;
+    }
+
+    public static void main(String[] args) {
+        int rc = run(args, System.out, System.err);
+        System.exit(rc);
+    }
+
+    static int run(String[] args, PrintStream out, PrintStream err) {
+        GatewayOptions o;
+        try {
+            o = GatewayOptions.parse(args, System.getProperties(), System.getenv());
+        } catch (GatewayOptions.UsageException e) {
+            err.println("hopseal-gateway: " + e.getMessage());
+            err.println("Try --help for the options.");
+            return 2;
+        }
+        if (o.help()) {
+            out.println(GatewayOptions.USAGE);
+            return 0;
+        }
+        try {
+            return new Gateway(o, out, err).runUntilStopped();
+        } catch (StartupException e) {
+            err.println("hopseal-gateway: " + e.getMessage());
+            return 1;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return 1;
+        }
+    }
+
+    /** A failure to start that the user can act on. */
+    static final class StartupException extends Exception {
+        private static final long serialVersionUID = 1L;
+
+        StartupException(String message, Throwable cause) {
+            super(message, cause);
+        }
+
+        StartupException(String message) {
+            super(message);
+        }
+    }
+
+    int runUntilStopped() throws StartupException, InterruptedException {
+        // pax-logging-api's fallback logger prints to stdout; it reads this system property before the framework
+        // starts (a framework property is not read), so quiet it here unless the user chose a level
+        if (System.getProperty(PAX_LOG_LEVEL) == null) {
+            System.setProperty(PAX_LOG_LEVEL, "WARN");
+        }
+        Path bundlesDir = bundlesDir();
+        Path data = options.dataDir();
+        try {
+            Files.createDirectories(data);
+        } catch (IOException e) {
+            throw new StartupException("cannot create the data folder " + data + ": " + e.getMessage(), e);
+        }
+        lockDataFolder(data);
+        boolean firstStart = !Files.exists(data.resolve(DEFAULTS_MARKER));
+        framework = newFramework(data);
+        try {
+            framework.init();
+        } catch (BundleException e) {
+            throw new StartupException("the OSGi framework cannot start in " + data.resolve("felix-cache")
+                    + " (is another gateway using this data folder?): " + e.getMessage(), e);
+        }
+        BundleContext ctx = framework.getBundleContext();
+        List<Bundle> bundles = syncBundles(ctx, bundlesDir);
+        Bundle shellBundle = null;
+        for (Bundle b : bundles) {
+            if (b.getHeaders().get(Constants.FRAGMENT_HOST) != null) {
+                continue;
+            }
+            try {
+                if (SHELL_BSN.equals(b.getSymbolicName())) {
+                    shellBundle = b;
+                    b.stop(); // never auto-started: started transiently below when wanted
+                } else {
+                    b.start();
+                }
+            } catch (BundleException e) {
+                err.println("hopseal-gateway: cannot mark " + b.getSymbolicName() + " for start: " + e.getMessage());
+            }
+        }
+        Runtime.getRuntime().addShutdownHook(new Thread(this::stopFramework, "hopseal-gateway-shutdown"));
+        try {
+            framework.start();
+        } catch (BundleException e) {
+            throw new StartupException("the OSGi framework failed to start: " + e.getMessage(), e);
+        }
+        reportUnstarted(bundles);
+
+        ConfigAdminClient cm = ConfigAdminClient.await(ctx, 30_000);
+        if (cm == null) {
+            throw new StartupException("ConfigurationAdmin did not start within 30 s; is org.apache.felix.configadmin in "
+                    + bundlesDir + "?");
+        }
+        int tcpPort = configure(cm, data, firstStart);
+        String identifier = awaitIdentifier(ctx, 60_000);
+        printBanner(identifier, tcpPort, bundlesDir);
+        if (options.shell() && shellBundle != null) {
+            try {
+                shellBundle.start(Bundle.START_TRANSIENT);
+            } catch (BundleException e) {
+                err.println("hopseal-gateway: the shell did not start: " + e.getMessage());
+            }
+        }
+        FrameworkEvent ev = framework.waitForStop(0);
+        return ev.getType() == FrameworkEvent.ERROR ? 1 : 0;
+    }
+
+    /**
+     * One gateway per data folder: two would share the framework cache, the configuration and the vault file (which
+     * must not be used by two vault instances at once). The lock lives as long as the process.
+     */
+    private void lockDataFolder(Path data) throws StartupException {
+        Path lockFile = data.resolve(LOCK_FILE);
+        try {
+            FileChannel ch = FileChannel.open(lockFile, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+            FileLock lock = ch.tryLock();
+            if (lock == null) {
+                ch.close();
+                throw new StartupException("the data folder " + data + " is in use by another running gateway; stop it "
+                        + "or choose another folder with --data");
+            }
+            dataLock = lock; // held (and the channel open) until the JVM exits
+        } catch (IOException | OverlappingFileLockException e) {
+            throw new StartupException("cannot lock the data folder " + data + " (" + lockFile + "): " + e.getMessage(), e);
+        }
+    }
+
+    private Framework newFramework(Path data) throws StartupException {
+        Map<String, String> p = new HashMap<>();
+        p.put(Constants.FRAMEWORK_STORAGE, data.resolve("felix-cache").toString());
+        // never clean: installed bundles, their data and the configuration persist across restarts
+        p.put("felix.log.level", System.getProperty("felix.log.level", "1"));
+        p.put("ds.loglevel", System.getProperty("ds.loglevel", "warn"));
+        p.put("felix.cm.dir", data.resolve("config").toString());
+        p.put("hopseal.data", data.toString());
+        p.put("org.osgi.service.http.port", String.valueOf(options.httpPort()));
+        // the console must not stop the gateway when its input ends (e.g. started without a terminal)
+        p.put("gosh.args", System.getProperty("gosh.args", "--noshutdown"));
+        ServiceLoader<FrameworkFactory> loader = ServiceLoader.load(FrameworkFactory.class, Gateway.class.getClassLoader());
+        for (FrameworkFactory f : loader) {
+            return f.newFramework(p);
+        }
+        throw new StartupException("no OSGi FrameworkFactory in the launcher jar");
+    }
+
+    /** {@code bundles/} next to the jar (or {@code -Dhopseal.bundles}). */
+    static Path bundlesDir() throws StartupException {
+        String override = System.getProperty("hopseal.bundles");
+        Path dir;
+        if (override != null && !override.isBlank()) {
+            dir = Paths.get(override).toAbsolutePath();
+        } else {
+            try {
+                Path jar = Paths.get(Gateway.class.getProtectionDomain().getCodeSource().getLocation().toURI());
+                dir = (Files.isDirectory(jar) ? jar : jar.getParent()).resolve("bundles");
+            } catch (URISyntaxException | SecurityException | NullPointerException e) {
+                throw new StartupException("cannot tell where the launcher jar is; set -Dhopseal.bundles=<dir>", e);
+            }
+        }
+        if (!Files.isDirectory(dir)) {
+            throw new StartupException("no bundles folder at " + dir + " (it belongs next to hopseal-gateway.jar)");
+        }
+        return dir;
+    }
+
+    /**
+     * Installs the jars of {@code dir} that are not installed (by symbolic name), updates those whose file is newer
+     * or whose version differs, and uninstalls bundles we installed earlier whose jar is gone.
+     */
+    private List<Bundle> syncBundles(BundleContext ctx, Path dir) throws StartupException {
+        Map<String, Bundle> installed = new HashMap<>();
+        for (Bundle b : ctx.getBundles()) {
+            if (b.getBundleId() != 0 && b.getSymbolicName() != null) {
+                installed.put(b.getSymbolicName(), b);
+            }
+        }
+        List<Path> jars = new ArrayList<>();
+        try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir, "*.jar")) {
+            ds.forEach(jars::add);
+        } catch (IOException e) {
+            throw new StartupException("cannot list " + dir + ": " + e.getMessage(), e);
+        }
+        jars.sort(null);
+        List<Bundle> result = new ArrayList<>();
+        for (Path jar : jars) {
+            String[] id = bundleId(jar);
+            if (id == null) {
+                err.println("hopseal-gateway: skipping " + jar.getFileName() + ": not an OSGi bundle");
+                continue;
+            }
+            Bundle b = installed.remove(id[0]);
+            try {
+                if (b == null) {
+                    try (InputStream in = Files.newInputStream(jar)) {
+                        b = ctx.installBundle(jar.toUri().toString(), in);
+                    }
+                } else if (!b.getVersion().equals(Version.parseVersion(id[1]))
+                        || Files.getLastModifiedTime(jar).toMillis() > b.getLastModified()) {
+                    try (InputStream in = Files.newInputStream(jar)) {
+                        b.update(in);
+                    }
+                }
+                result.add(b);
+            } catch (BundleException | IOException e) {
+                throw new StartupException("cannot install " + jar + ": " + e.getMessage(), e);
+            }
+        }
+        for (Bundle gone : installed.values()) {
+            String loc = gone.getLocation();
+            if (loc.startsWith("file:") && !new File(java.net.URI.create(loc)).exists()) {
+                try {
+                    gone.uninstall();
+                } catch (BundleException | RuntimeException e) {
+                    err.println("hopseal-gateway: cannot uninstall " + gone.getSymbolicName() + ": " + e.getMessage());
+                }
+            } else {
+                result.add(gone);
+            }
+        }
+        return result;
+    }
+
+    /** {symbolic name, version} from a jar's manifest, or null if it is not a bundle. */
+    private static String[] bundleId(Path jar) {
+        try (JarFile jf = new JarFile(jar.toFile())) {
+            Manifest m = jf.getManifest();
+            if (m == null) {
+                return null;
+            }
+            String bsn = m.getMainAttributes().getValue(Constants.BUNDLE_SYMBOLICNAME);
+            if (bsn == null) {
+                return null;
+            }
+            int semi = bsn.indexOf(';');
+            String version = m.getMainAttributes().getValue(Constants.BUNDLE_VERSION);
+            return new String[] {(semi < 0 ? bsn : bsn.substring(0, semi)).strip(), version == null ? "0" : version.strip()};
+        } catch (IOException e) {
+            return null;
+        }
+    }
+
+    private void reportUnstarted(List<Bundle> bundles) {
+        for (Bundle b : bundles) {
+            if (b.getState() != Bundle.ACTIVE && b.getHeaders().get(Constants.FRAGMENT_HOST) == null
+                    && !SHELL_BSN.equals(b.getSymbolicName())) {
+                err.println("hopseal-gateway: bundle " + b.getSymbolicName() + " " + b.getVersion() + " is not active"
+                        + (b.getState() == Bundle.INSTALLED ? " (unresolved: a dependency is missing)" : ""));
+            }
+        }
+    }
+
+    /**
+     * Writes the default configurations on the first start; afterwards only an explicit TCP port updates the
+     * listener. Returns the TCP port the first listener is configured with.
+     */
+    private int configure(ConfigAdminClient cm, Path data, boolean firstStart) throws StartupException {
+        String listenerFilter = "(service.factoryPid=" + LISTENER_FACTORY + ")";
+        try {
+            if (firstStart) {
+                for (String pid : DEFAULT_PIDS) {
+                    if (cm.list("(service.pid=" + pid + ")").length == 0) {
+                        cm.update(pid, new Hashtable<>()); // the metatype defaults apply
+                    }
+                }
+                if (cm.list(listenerFilter).length == 0) {
+                    Hashtable<String, Object> l = new Hashtable<>();
+                    l.put("enabled", Boolean.TRUE);
+                    l.put("bind.address", "0.0.0.0");
+                    l.put("port", options.tcpPort());
+                    cm.createFactory(LISTENER_FACTORY, l);
+                }
+                Files.writeString(data.resolve(DEFAULTS_MARKER), "default configurations written; delete this file "
+                        + "to have them written again for the ones that are missing\n");
+            }
+            Object[] listeners = cm.list(listenerFilter);
+            if (listeners.length == 0) {
+                return -1;
+            }
+            Dictionary<String, Object> p = cm.properties(listeners[0]);
+            if (options.tcpPortSet() && !firstStart) {
+                Object current = p.get("port");
+                if (!(current instanceof Number n) || n.intValue() != options.tcpPort()) {
+                    p.put("port", options.tcpPort());
+                    cm.update(listeners[0], p);
+                }
+                return options.tcpPort();
+            }
+            Object port = p.get("port");
+            return port instanceof Number n ? n.intValue() : GatewayOptions.DEFAULT_TCP_PORT;
+        } catch (IOException | RuntimeException e) {
+            throw new StartupException("cannot write the configuration: " + e.getMessage(), e);
+        }
+    }
+
+    /** The node identifier from the SecureChannelService, or null if it did not appear in time. */
+    private static String awaitIdentifier(BundleContext ctx, long millis) throws InterruptedException {
+        long end = System.nanoTime() + millis * 1_000_000;
+        String type = "io.hopseal.api.channel.SecureChannelService";
+        while (System.nanoTime() < end) {
+            ServiceReference<?> ref = ctx.getServiceReference(type);
+            if (ref != null) {
+                Object svc = ctx.getService(ref);
+                if (svc != null) {
+                    try {
+                        Class<?> api = ref.getBundle().loadClass(type);
+                        Object identity = api.getMethod("identity").invoke(svc);
+                        Method identifier = identity.getClass().getMethod("identifier");
+                        return String.valueOf(identifier.invoke(identity));
+                    } catch (ReflectiveOperationException | RuntimeException e) {
+                        return null;
+                    } finally {
+                        ctx.ungetService(ref);
+                    }
+                }
+            }
+            Thread.sleep(100);
+        }
+        return null;
+    }
+
+    private void printBanner(String identifier, int tcpPort, Path bundlesDir) {
+        String version = Gateway.class.getPackage().getImplementationVersion();
+        String http = "http://localhost:" + options.httpPort();
+        out.println("Hopseal gateway " + (version == null ? "" : version));
+        out.println("  identity     " + (identifier == null
+                ? "(not available: see the log; is the io.hopseal.channels configuration valid?)" : identifier));
+        out.println("  tcp port     " + (tcpPort < 0 ? "(no TCP listener configured)"
+                : tcpPort + "   route: /tcp/<this host>:" + tcpPort + "/secure/api/service/echo"));
+        out.println("  web console  " + http + "/system/console   (admin/admin until changed)");
+        out.println("  status       " + http + "/hopseal/status");
+        out.println("  data         " + options.dataDir());
+        out.println(options.shell() ? "  shell        try: hopseal:identity, hopseal:channels, hopseal:routes, "
+                + "hopseal:transports; stop 0 to quit" : "  shell        off (--no-shell)");
+        out.flush();
+    }
+
+    private void stopFramework() {
+        Framework f = framework;
+        if (f == null) {
+            return;
+        }
+        try {
+            if ((f.getState() & (Bundle.ACTIVE | Bundle.STARTING)) != 0) {
+                f.stop();
+                f.waitForStop(15_000);
+            }
+        } catch (BundleException | InterruptedException | RuntimeException e) {
+            // exiting anyway
+        }
+    }
+}

@@ -1,0 +1,159 @@
+package io.hopseal.runtime;
+
+import java.nio.file.InvalidPathException;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.util.Map;
+import java.util.Properties;
+
+/**
+ * The gateway's command line. Every flag has a system property (and the data folder also an environment variable)
+ * as its default, so it can be set either way; a flag wins.
+ *
+ * @param dataDir    data folder: framework storage, configuration, vault ({@code --data}, {@code -Dhopseal.data},
+ *                   {@code HOPSEAL_DATA}; default {@code ./hopseal-data})
+ * @param httpPort   web console and status port ({@code --http-port}, {@code -Dhopseal.http.port} or
+ *                   {@code -Dorg.osgi.service.http.port}; default 8080)
+ * @param tcpPort    port of the Hopseal TCP listener ({@code --tcp-port}, {@code -Dhopseal.tcp.port}; default 4000)
+ * @param tcpPortSet whether the TCP port was given explicitly (then it also updates an existing listener)
+ * @param shell      start the interactive Gogo shell on the console (off with {@code --no-shell} or
+ *                   {@code -Dhopseal.shell=false})
+ * @param help       print the usage and exit
+ */
+record GatewayOptions(Path dataDir, int httpPort, int tcpPort, boolean tcpPortSet, boolean shell, boolean help) {
+
+    static final String DEFAULT_DATA = "./hopseal-data";
+    static final int DEFAULT_HTTP_PORT = 8080;
+    static final int DEFAULT_TCP_PORT = 4000;
+
+    /** Wrong arguments: the message says what and how to fix it; exit code 2. */
+    static final class UsageException extends Exception {
+        private static final long serialVersionUID = 1L;
+
+        UsageException(String message) {
+            super(message);
+        }
+    }
+
+    static final String USAGE = String.join("\n",
+            "Usage: java -jar hopseal-gateway.jar [options]",
+            "",
+            "Runs the Hopseal gateway: Apache Felix with the Hopseal bundles (in bundles/ next to the jar), the web",
+            "console and a JSON status endpoint over HTTP, a TCP listener for secure channels and the Gogo shell.",
+            "",
+            "Options (each also settable as a system property, -D<name>=<value>):",
+            "  --data <dir>        data folder: framework cache, configuration, key vault   [hopseal.data, env",
+            "                      HOPSEAL_DATA; default ./hopseal-data]",
+            "  --http-port <port>  web console and status port                               [hopseal.http.port;",
+            "                      default 8080]",
+            "  --tcp-port <port>   TCP port for secure channels (first start, or when given:  [hopseal.tcp.port;",
+            "                      updates the configured listener)                           default 4000]",
+            "  --no-shell          no interactive shell on the console (for services, nohup) [hopseal.shell=false]",
+            "  --help              this text",
+            "",
+            "Configuration and the node's identity persist in the data folder across restarts. Default configurations",
+            "(router, vault, channels on /secure/api, echo service, TCP listener) are written on the first start only;",
+            "change them in the web console (Configuration) afterwards. The web console asks for admin/admin until",
+            "you change that in its own configuration (OSGi Management Console); the status endpoint uses the same.",
+            "Logging: -Dorg.ops4j.pax.logging.DefaultServiceLog.level=INFO (default WARN).");
+
+    /**
+     * Parses the arguments with the system properties and environment as defaults.
+     *
+     * @throws UsageException naming the bad argument
+     */
+    static GatewayOptions parse(String[] args, Properties system, Map<String, String> env) throws UsageException {
+        String data = firstNonBlank(system.getProperty("hopseal.data"), env.get("HOPSEAL_DATA"), DEFAULT_DATA);
+        String http = firstNonBlank(system.getProperty("hopseal.http.port"), system.getProperty("org.osgi.service.http.port"),
+                String.valueOf(DEFAULT_HTTP_PORT));
+        String tcpProp = system.getProperty("hopseal.tcp.port");
+        String tcp = firstNonBlank(tcpProp, String.valueOf(DEFAULT_TCP_PORT));
+        boolean tcpSet = tcpProp != null && !tcpProp.isBlank();
+        boolean shell = !"false".equalsIgnoreCase(system.getProperty("hopseal.shell", "true").strip());
+        boolean help = false;
+        String dataSource = "hopseal.data";
+        String httpSource = "hopseal.http.port";
+        String tcpSource = "hopseal.tcp.port";
+        for (int i = 0; i < args.length; i++) {
+            String a = args[i];
+            String name = a;
+            String value = null;
+            int eq = a.indexOf('=');
+            if (a.startsWith("--") && eq > 0) {
+                name = a.substring(0, eq);
+                value = a.substring(eq + 1);
+            }
+            switch (name) {
+                case "--help", "-h", "-help", "-?" -> help = true;
+                case "--no-shell" -> {
+                    if (value != null) {
+                        throw new UsageException("--no-shell takes no value");
+                    }
+                    shell = false;
+                }
+                case "--data", "--http-port", "--tcp-port" -> {
+                    if (value == null) {
+                        if (i + 1 >= args.length || args[i + 1].startsWith("--")) {
+                            throw new UsageException(name + " needs a value, e.g. " + name + " "
+                                    + (name.equals("--data") ? "/var/lib/hopseal" : name.equals("--http-port") ? "8080" : "4000"));
+                        }
+                        value = args[++i];
+                    }
+                    switch (name) {
+                        case "--data" -> {
+                            data = value;
+                            dataSource = "--data";
+                        }
+                        case "--http-port" -> {
+                            http = value;
+                            httpSource = "--http-port";
+                        }
+                        default -> {
+                            tcp = value;
+                            tcpSource = "--tcp-port";
+                            tcpSet = true;
+                        }
+                    }
+                }
+                default -> throw new UsageException(a.startsWith("-") ? "unknown option " + a
+                        : "unexpected argument '" + a + "' (options start with --)");
+            }
+        }
+        Path dir;
+        try {
+            if (data.isBlank()) {
+                throw new UsageException(dataSource + " must not be empty");
+            }
+            dir = Paths.get(data.strip()).toAbsolutePath().normalize();
+        } catch (InvalidPathException e) {
+            throw new UsageException(dataSource + ": '" + data + "' is not a valid path (" + e.getReason() + ")");
+        }
+        int httpPort = port(httpSource, http);
+        int tcpPort = port(tcpSource, tcp);
+        if (httpPort == tcpPort) {
+            throw new UsageException("the HTTP port and the TCP port must differ, both are " + httpPort);
+        }
+        return new GatewayOptions(dir, httpPort, tcpPort, tcpSet, shell, help);
+    }
+
+    private static int port(String source, String text) throws UsageException {
+        try {
+            int p = Integer.parseInt(text.strip());
+            if (p >= 1 && p <= 65535) {
+                return p;
+            }
+        } catch (NumberFormatException e) {
+            // below
+        }
+        throw new UsageException(source + " must be a port number 1..65535, was '" + text + "'");
+    }
+
+    private static String firstNonBlank(String... values) {
+        for (String v : values) {
+            if (v != null && !v.isBlank()) {
+                return v;
+            }
+        }
+        return null;
+    }
+}

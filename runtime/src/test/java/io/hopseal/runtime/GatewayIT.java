@@ -1,0 +1,264 @@
+package io.hopseal.runtime;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+import io.hopseal.api.channel.ChannelOptions;
+import io.hopseal.api.channel.SecureChannel;
+import io.hopseal.api.routing.Message;
+import io.hopseal.impl.node.HopsealNode;
+import io.hopseal.transport.tcp.TcpTransport;
+import io.hopseal.transport.tcp.TcpTransportConfig;
+
+/**
+ * Starts {@code hopseal-gateway.jar} as a separate JVM on free ports, the way a user does, and checks the web console,
+ * the status endpoint, a secure channel from a plain-Java node through the gateway's TCP port to its echo service,
+ * and that configuration and identity survive a restart.
+ */
+class GatewayIT {
+    private static final Path JAR = Paths.get(System.getProperty("gateway.jar", "target/hopseal-gateway.jar"));
+    private static final Path WORK = Paths.get(System.getProperty("gateway.work", "target/it-work"));
+    private static final String ADMIN = "Basic " + Base64.getEncoder().encodeToString("admin:admin".getBytes(StandardCharsets.UTF_8));
+    private static final Pattern IDENTITY = Pattern.compile("\"identity\":\"(I[0-9a-f]{40})\"");
+    private static final String[] PIDS = {"io.hopseal.router", "io.hopseal.vault", "io.hopseal.channels",
+        "io.hopseal.echo", "io.hopseal.transport.tcp.listener"};
+
+    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+    private final List<Process> processes = new ArrayList<>();
+
+    @AfterEach
+    void stopAll() throws InterruptedException {
+        for (Process p : processes) {
+            p.destroy();
+            if (!p.waitFor(30, TimeUnit.SECONDS)) {
+                p.destroyForcibly();
+            }
+        }
+    }
+
+    @Test
+    void wrongArgumentsExitWithCode2AndSayWhatIsWrong() throws Exception {
+        Path log = Files.createDirectories(WORK).resolve("bad-args.log");
+        Process p = start(log, "--http-port", "nope");
+        assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
+        assertThat(p.exitValue()).isEqualTo(2);
+        assertThat(Files.readString(log)).contains("--http-port must be a port number 1..65535, was 'nope'")
+                .doesNotContain("Exception");
+    }
+
+    @Test
+    void helpPrintsUsage() throws Exception {
+        Path log = Files.createDirectories(WORK).resolve("help.log");
+        Process p = start(log, "--help");
+        assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
+        assertThat(p.exitValue()).isZero();
+        assertThat(Files.readString(log)).contains("Usage: java -jar hopseal-gateway.jar", "--data", "--http-port",
+                "--tcp-port", "--no-shell");
+    }
+
+    @Test
+    void servesConsoleStatusAndChannelsAndKeepsIdentityAcrossRestarts() throws Exception {
+        Path data = WORK.resolve("data-" + System.nanoTime()).toAbsolutePath();
+        int httpPort = freePort();
+        int tcpPort = freePort();
+        Path log1 = WORK.resolve("gateway-1.log");
+        Files.createDirectories(WORK);
+        Process g = start(log1, "--data", data.toString(), "--http-port", String.valueOf(httpPort), "--tcp-port",
+                String.valueOf(tcpPort), "--no-shell");
+        String base = "http://127.0.0.1:" + httpPort;
+
+        // the status endpoint comes up behind the console's credentials
+        awaitStatus(base + "/hopseal/status", null, 401, g, log1);
+        String status = awaitIdentity(base, g, log1);
+        String identifier = identityOf(status);
+        assertThat(status).contains("\"listeners\":[{\"address\":\"/service/api\"", "\"type\":\"tcp\"");
+        assertThat(get(base + "/hopseal/status", "Basic " + Base64.getEncoder().encodeToString("admin:nope".getBytes(
+                StandardCharsets.UTF_8))).statusCode()).isEqualTo(401);
+
+        // the web console lists every Hopseal configuration (rendered from the metatype)
+        HttpResponse<String> cfg = awaitConfigMgr(base, g, log1);
+        for (String pid : PIDS) {
+            assertThat(cfg.body()).as("configMgr lists " + pid).contains("\"" + pid + "\"");
+        }
+        // the banner
+        assertThat(Files.readString(log1)).contains("identity     " + identifier, "tcp port     " + tcpPort,
+                base.replace("127.0.0.1", "localhost") + "/hopseal/status");
+
+        // a second gateway on the same data folder is refused (shared vault and configuration)
+        Path log3 = WORK.resolve("gateway-same-data.log");
+        Process twin = start(log3, "--data", data.toString(), "--http-port", String.valueOf(freePort()), "--tcp-port",
+                String.valueOf(freePort()), "--no-shell");
+        assertThat(twin.waitFor(60, TimeUnit.SECONDS)).isTrue();
+        assertThat(twin.exitValue()).isEqualTo(1);
+        assertThat(Files.readString(log3)).contains("is in use by another running gateway");
+
+        // a device-side node opens a secure channel through the gateway's TCP port to its echo service; while it is
+        // open the status lists it
+        echoThroughGateway(tcpPort, identifier, peer -> {
+            String withChannel = get(base + "/hopseal/status", ADMIN).body();
+            assertThat(withChannel).contains("\"peer\":\"" + peer + "\"", "\"state\":\"OPEN\"",
+                    "\"protocol\":\"Noise_XX_25519_AESGCM_SHA256\"");
+        });
+
+        // the status endpoint follows the console's credentials: change the console's password in its configuration
+        HttpResponse<String> changed = http.send(HttpRequest.newBuilder(URI.create(base
+                + "/system/console/configMgr/org.apache.felix.webconsole.internal.servlet.OsgiManager"))
+                .header("Authorization", ADMIN).header("Content-Type", "application/x-www-form-urlencoded")
+                .POST(HttpRequest.BodyPublishers.ofString("apply=true&action=ajaxConfigManager"
+                        + "&propertylist=username,password&username=admin&password=s3cret"))
+                .build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(changed.statusCode()).as(changed.body()).isLessThan(400);
+        String newAdmin = "Basic " + Base64.getEncoder().encodeToString("admin:s3cret".getBytes(StandardCharsets.UTF_8));
+        awaitStatus(base + "/hopseal/status", ADMIN, 401, g, log1);
+        assertThat(get(base + "/hopseal/status", newAdmin).statusCode()).isEqualTo(200);
+        awaitStatus(base + "/system/console/bundles", newAdmin, 200, g, log1); // the console applies it asynchronously
+
+        // restart without --tcp-port: the listener's port comes from the persisted configuration
+        stop(g);
+        Path log2 = WORK.resolve("gateway-2.log");
+        Process g2 = start(log2, "--data", data.toString(), "--http-port", String.valueOf(httpPort), "--no-shell");
+        awaitStatus(base + "/hopseal/status", null, 401, g2, log2);
+        assertThat(get(base + "/hopseal/status", ADMIN).statusCode()).as("console password persisted").isEqualTo(401);
+        String again = identityOf(awaitIdentity(base, g2, log2, newAdmin));
+        assertThat(again).as("identity persisted in the vault").isEqualTo(identifier);
+        echoThroughGateway(tcpPort, identifier, peer -> { });
+        assertThat(Files.readString(log2)).contains("tcp port     " + tcpPort).doesNotContain("ERROR");
+        assertThat(Files.exists(data.resolve("vault.bin"))).isTrue();
+        assertThat(Files.exists(data.resolve("config"))).isTrue();
+    }
+
+    interface WhileOpen {
+        void check(String ourIdentifier) throws Exception;
+    }
+
+    /** Opens a channel to /secure/api/service/echo, checks the gateway's identity and two echoes, then {@code whileOpen}. */
+    private static void echoThroughGateway(int tcpPort, String gatewayId, WhileOpen whileOpen) throws Exception {
+        try (HopsealNode node = HopsealNode.builder()
+                .transport(r -> new TcpTransport(r, TcpTransportConfig.DEFAULTS)).build()) {
+            SecureChannel ch = node.channels()
+                    .connect("/tcp/127.0.0.1:" + tcpPort + "/secure/api/service/echo", ChannelOptions.defaults())
+                    .get(30, TimeUnit.SECONDS);
+            assertThat(ch.peer().toString()).isEqualTo(gatewayId);
+            for (String text : new String[] {"hello gateway", "second"}) {
+                ch.send(text.getBytes(StandardCharsets.UTF_8));
+                Message reply = ch.receive(Duration.ofSeconds(10));
+                assertThat(reply).as("echo of " + text).isNotNull();
+                assertThat(new String(reply.payload(), StandardCharsets.UTF_8)).isEqualTo(text);
+            }
+            whileOpen.check(node.identifier().toString());
+            ch.close();
+        }
+    }
+
+    private Process start(Path log, String... args) throws IOException {
+        List<String> cmd = new ArrayList<>();
+        cmd.add(Paths.get(System.getProperty("java.home"), "bin", "java").toString());
+        cmd.add("-Xmx256m");
+        cmd.add("-jar");
+        cmd.add(JAR.toAbsolutePath().toString());
+        cmd.addAll(List.of(args));
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        processes.add(p);
+        return p;
+    }
+
+    private void stop(Process p) throws InterruptedException {
+        p.destroy();
+        assertThat(p.waitFor(30, TimeUnit.SECONDS)).as("gateway stops on SIGTERM").isTrue();
+        processes.remove(p);
+    }
+
+    private HttpResponse<String> get(String url, String authorization) throws IOException, InterruptedException {
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(10)).GET();
+        if (authorization != null) {
+            b.header("Authorization", authorization);
+        }
+        return http.send(b.build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    private void awaitStatus(String url, String auth, int expected, Process p, Path log) throws Exception {
+        long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        int last = -1;
+        while (System.nanoTime() < end) {
+            assertThat(p.isAlive()).as("gateway running; log:\n" + Files.readString(log)).isTrue();
+            try {
+                last = get(url, auth).statusCode();
+                if (last == expected) {
+                    return;
+                }
+            } catch (IOException notYet) {
+                // not listening yet
+            }
+            Thread.sleep(200);
+        }
+        throw new AssertionError(url + " answered " + last + ", not " + expected + "; log:\n" + Files.readString(log));
+    }
+
+    private String awaitIdentity(String base, Process p, Path log) throws Exception {
+        return awaitIdentity(base, p, log, ADMIN);
+    }
+
+    private String awaitIdentity(String base, Process p, Path log, String authorization) throws Exception {
+        long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        String body = "";
+        while (System.nanoTime() < end) {
+            HttpResponse<String> r = get(base + "/hopseal/status", authorization);
+            body = r.body();
+            if (r.statusCode() == 200 && IDENTITY.matcher(body).find() && body.contains("\"listeners\":[{")
+                    && body.contains("\"name\":\"tcp\"")) {
+                assertThat(r.headers().firstValue("Content-Type").orElse("")).startsWith("application/json");
+                return body;
+            }
+            assertThat(p.isAlive()).isTrue();
+            Thread.sleep(200);
+        }
+        throw new AssertionError("no identity in the status: " + body + "\nlog:\n" + Files.readString(log));
+    }
+
+    private HttpResponse<String> awaitConfigMgr(String base, Process p, Path log) throws Exception {
+        long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        HttpResponse<String> r = null;
+        while (System.nanoTime() < end) {
+            r = get(base + "/system/console/configMgr", ADMIN);
+            if (r.statusCode() == 200 && r.body().contains("io.hopseal.channels")) {
+                return r;
+            }
+            assertThat(p.isAlive()).isTrue();
+            Thread.sleep(200);
+        }
+        throw new AssertionError("configMgr: " + (r == null ? "no answer" : r.statusCode()) + "\nlog:\n"
+                + Files.readString(log));
+    }
+
+    private static String identityOf(String status) {
+        Matcher m = IDENTITY.matcher(status);
+        assertThat(m.find()).as(status).isTrue();
+        return m.group(1);
+    }
+
+    private static int freePort() throws IOException {
+        try (ServerSocket s = new ServerSocket(0)) {
+            return s.getLocalPort();
+        }
+    }
+}

@@ -1,0 +1,77 @@
+package io.hopseal.runtime;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.nio.file.Paths;
+import java.util.Map;
+import java.util.Properties;
+
+import org.junit.jupiter.api.Test;
+
+class GatewayOptionsTest {
+
+    private static GatewayOptions parse(Properties p, Map<String, String> env, String... args) throws Exception {
+        return GatewayOptions.parse(args, p, env);
+    }
+
+    private static GatewayOptions parse(String... args) throws Exception {
+        return parse(new Properties(), Map.of(), args);
+    }
+
+    @Test
+    void defaults() throws Exception {
+        GatewayOptions o = parse();
+        assertThat(o.dataDir()).isEqualTo(Paths.get("hopseal-data").toAbsolutePath().normalize());
+        assertThat(o.httpPort()).isEqualTo(8080);
+        assertThat(o.tcpPort()).isEqualTo(4000);
+        assertThat(o.tcpPortSet()).isFalse();
+        assertThat(o.shell()).isTrue();
+        assertThat(o.help()).isFalse();
+    }
+
+    @Test
+    void flagsInBothForms() throws Exception {
+        GatewayOptions o = parse("--data", "/tmp/x", "--http-port=9090", "--tcp-port", "4100", "--no-shell");
+        assertThat(o.dataDir()).isEqualTo(Paths.get("/tmp/x"));
+        assertThat(o.httpPort()).isEqualTo(9090);
+        assertThat(o.tcpPort()).isEqualTo(4100);
+        assertThat(o.tcpPortSet()).isTrue();
+        assertThat(o.shell()).isFalse();
+        assertThat(parse("--help").help()).isTrue();
+    }
+
+    @Test
+    void propertiesAndEnvironmentAreDefaultsAndFlagsWin() throws Exception {
+        Properties p = new Properties();
+        p.setProperty("hopseal.http.port", "8181");
+        p.setProperty("hopseal.tcp.port", "4444");
+        p.setProperty("hopseal.shell", "false");
+        GatewayOptions o = parse(p, Map.of("HOPSEAL_DATA", "/srv/h"));
+        assertThat(o.dataDir()).isEqualTo(Paths.get("/srv/h"));
+        assertThat(o.httpPort()).isEqualTo(8181);
+        assertThat(o.tcpPort()).isEqualTo(4444);
+        assertThat(o.tcpPortSet()).isTrue();
+        assertThat(o.shell()).isFalse();
+        assertThat(parse(p, Map.of(), "--http-port", "8282").httpPort()).isEqualTo(8282);
+        Properties osgi = new Properties();
+        osgi.setProperty("org.osgi.service.http.port", "8383");
+        assertThat(parse(osgi, Map.of()).httpPort()).isEqualTo(8383);
+    }
+
+    @Test
+    void wrongArgumentsSayWhat() {
+        assertThatThrownBy(() -> parse("--http-port", "abc")).isInstanceOf(GatewayOptions.UsageException.class)
+                .hasMessage("--http-port must be a port number 1..65535, was 'abc'");
+        assertThatThrownBy(() -> parse("--tcp-port=70000")).hasMessageContaining("--tcp-port must be a port number");
+        assertThatThrownBy(() -> parse("--data")).hasMessageContaining("--data needs a value");
+        assertThatThrownBy(() -> parse("--data", "--no-shell")).hasMessageContaining("--data needs a value");
+        assertThatThrownBy(() -> parse("--bogus")).hasMessage("unknown option --bogus");
+        assertThatThrownBy(() -> parse("extra")).hasMessageContaining("unexpected argument 'extra'");
+        assertThatThrownBy(() -> parse("--http-port", "4000")).hasMessageContaining("must differ");
+        assertThatThrownBy(() -> parse("--no-shell=yes")).hasMessageContaining("takes no value");
+        Properties p = new Properties();
+        p.setProperty("hopseal.http.port", "x");
+        assertThatThrownBy(() -> parse(p, Map.of())).hasMessageContaining("hopseal.http.port must be a port number");
+    }
+}
