@@ -365,6 +365,7 @@ final class Commands {
               --expect ID         only accept this peer identifier
               --credential FILE   present this credential (repeatable)
               --timeout DURATION  for the handshake and each reply (default 10s)
+              --interval DURATION pause between messages (default none)
             exit code 0 when every message got its reply
             """ + VAULT_HELP;
 
@@ -372,7 +373,7 @@ final class Commands {
         if (help(argv, SEND_HELP)) {
             return 0;
         }
-        Args a = new Args(argv, 0, with(VAULT_OPTS, "to", "message", "count", "expect", "credential", "timeout"), Set.of());
+        Args a = new Args(argv, 0, with(VAULT_OPTS, "to", "message", "count", "expect", "credential", "timeout", "interval"), Set.of());
         String to = a.required("to");
         try {
             Route.parse(to);
@@ -384,6 +385,7 @@ final class Commands {
         }
         int count = a.intValue("count", 1, 1, 1_000_000);
         Duration timeout = a.duration("timeout", Duration.ofSeconds(10));
+        Duration interval = a.has("interval") ? a.duration("interval", Duration.ZERO) : Duration.ZERO;
         List<String> messages = a.all("message").isEmpty() ? List.of("hello") : a.all("message");
         ChannelOptions o = ChannelOptions.defaults().withHandshakeTimeout(timeout);
         if (a.has("expect")) {
@@ -412,6 +414,10 @@ final class Commands {
                         out.println("no reply to '" + m + "'" + (r.isDropped() ? " (" + r + ")" : ""));
                     } else {
                         out.println("reply: " + new String(reply.payload(), UTF_8));
+                    }
+                    out.flush();
+                    if (!interval.isZero()) {
+                        Thread.sleep(interval.toMillis());
                     }
                 }
             }

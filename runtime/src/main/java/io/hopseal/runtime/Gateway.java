@@ -162,7 +162,12 @@ public final class Gateway {
         int tcpPort = configure(cm, data, firstStart);
         String identifier = awaitIdentifier(ctx, 60_000);
         printBanner(identifier, tcpPort, bundlesDir);
-        if (options.shell() && shellBundle != null) {
+        if (options.demo()) {
+            Demo demo = new Demo(bundlesDir.resolveSibling("demo").resolve("hopseal.jar"), ctx, tcpPort, out, err);
+            Runtime.getRuntime().addShutdownHook(new Thread(demo::stop, "hopseal-demo-stop"));
+            demo.start();
+        }
+        if (options.shell() && shellBundle != null && !options.demo()) {
             try {
                 shellBundle.start(Bundle.START_TRANSIENT);
             } catch (BundleException e) {

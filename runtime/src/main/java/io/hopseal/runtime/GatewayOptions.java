@@ -19,8 +19,11 @@ import java.util.Properties;
  * @param shell      start the interactive Gogo shell on the console (off with {@code --no-shell} or
  *                   {@code -Dhopseal.shell=false})
  * @param help       print the usage and exit
+ * @param demo       also run a demo: a backend node and a device node (plain Java, in this process) exchange
+ *                   messages over a secure channel through this gateway ({@code --demo}, {@code -Dhopseal.demo})
  */
-record GatewayOptions(Path dataDir, int httpPort, int tcpPort, boolean tcpPortSet, boolean shell, boolean help) {
+record GatewayOptions(Path dataDir, int httpPort, int tcpPort, boolean tcpPortSet, boolean shell, boolean help,
+                      boolean demo) {
 
     static final String DEFAULT_DATA = "./hopseal-data";
     static final int DEFAULT_HTTP_PORT = 8080;
@@ -49,6 +52,8 @@ record GatewayOptions(Path dataDir, int httpPort, int tcpPort, boolean tcpPortSe
             "  --tcp-port <port>   TCP port for secure channels (first start, or when given:  [hopseal.tcp.port;",
             "                      updates the configured listener)                           default 4000]",
             "  --no-shell          no interactive shell on the console (for services, nohup) [hopseal.shell=false]",
+            "  --demo              also run a demo: a device sends readings through this gateway to a backend over",
+            "                      an end-to-end secure channel; the gateway prints what it forwards  [hopseal.demo]",
             "  --help              this text",
             "",
             "Configuration and the node's identity persist in the data folder across restarts. Default configurations",
@@ -71,6 +76,7 @@ record GatewayOptions(Path dataDir, int httpPort, int tcpPort, boolean tcpPortSe
         boolean tcpSet = tcpProp != null && !tcpProp.isBlank();
         boolean shell = !"false".equalsIgnoreCase(system.getProperty("hopseal.shell", "true").strip());
         boolean help = false;
+        boolean demo = "true".equalsIgnoreCase(system.getProperty("hopseal.demo", "false").strip());
         String dataSource = "hopseal.data";
         String httpSource = "hopseal.http.port";
         String tcpSource = "hopseal.tcp.port";
@@ -85,6 +91,12 @@ record GatewayOptions(Path dataDir, int httpPort, int tcpPort, boolean tcpPortSe
             }
             switch (name) {
                 case "--help", "-h", "-help", "-?" -> help = true;
+                case "--demo" -> {
+                    if (value != null) {
+                        throw new UsageException("--demo takes no value");
+                    }
+                    demo = true;
+                }
                 case "--no-shell" -> {
                     if (value != null) {
                         throw new UsageException("--no-shell takes no value");
@@ -133,7 +145,7 @@ record GatewayOptions(Path dataDir, int httpPort, int tcpPort, boolean tcpPortSe
         if (httpPort == tcpPort) {
             throw new UsageException("the HTTP port and the TCP port must differ, both are " + httpPort);
         }
-        return new GatewayOptions(dir, httpPort, tcpPort, tcpSet, shell, help);
+        return new GatewayOptions(dir, httpPort, tcpPort, tcpSet, shell, help, demo);
     }
 
     private static int port(String source, String text) throws UsageException {

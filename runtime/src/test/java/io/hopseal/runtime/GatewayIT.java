@@ -66,6 +66,32 @@ class GatewayIT {
                 .doesNotContain("Exception");
     }
 
+    /** The README's first command: the gateway with its demo, a device reaching a backend through it. */
+    @Test
+    void demoRunsAChannelThroughTheGatewayAndShowsOnlyCiphertext() throws Exception {
+        Path data = WORK.resolve("demo-" + System.nanoTime());
+        Path log = WORK.resolve("demo-" + System.nanoTime() + ".log");
+        Files.createDirectories(WORK);
+        Process p = start(log, "--demo", "--data", data.toString(), "--http-port", String.valueOf(freePort()),
+                "--tcp-port", String.valueOf(freePort()));
+        long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        String out = "";
+        while (System.nanoTime() < end) {
+            out = Files.exists(log) ? Files.readString(log) : "";
+            if (out.contains("device  | reply: humidity=48%")) {
+                break;
+            }
+            assertThat(p.isAlive()).as("gateway still running; log:\n" + out).isTrue();
+            Thread.sleep(200);
+        }
+        assertThat(out).contains("device  | channel open: peer I").contains("device  | reply: temperature=21.5C")
+                .contains("device  | reply: humidity=48%").contains("gateway | forwards 198 bytes");
+        // what the gateway forwarded never contains the readings
+        assertThat(out.lines().filter(l -> l.startsWith("gateway |"))).isNotEmpty()
+                .noneMatch(l -> l.contains("temperature") || l.contains("74656d70")); // "temp" in hex
+        stop(p);
+    }
+
     @Test
     void helpPrintsUsage() throws Exception {
         Path log = Files.createDirectories(WORK).resolve("help.log");

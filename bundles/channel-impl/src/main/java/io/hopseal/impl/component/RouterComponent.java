@@ -103,6 +103,11 @@ public final class RouterComponent implements Router {
         }
     }
 
+    /** See {@link DefaultRouter#addForwardTap}. */
+    public AutoCloseable addForwardTap(java.util.function.BiConsumer<Address, Message> tap) {
+        return router.addForwardTap(tap);
+    }
+
     // ---- Router: delegation ----------------------------------------------------------------------------------
 
     @Override

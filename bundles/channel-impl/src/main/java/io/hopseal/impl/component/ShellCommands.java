@@ -29,7 +29,8 @@ import io.hopseal.api.routing.Transport;
 @Component(name = ShellCommands.NAME, immediate = true, configurationPolicy = ConfigurationPolicy.IGNORE,
         service = ShellCommands.class,
         property = { "osgi.command.scope=hopseal", "osgi.command.function=channels",
-            "osgi.command.function=routes", "osgi.command.function=transports", "osgi.command.function=identity" })
+            "osgi.command.function=routes", "osgi.command.function=transports", "osgi.command.function=identity",
+            "osgi.command.function=tap" })
 public final class ShellCommands {
     public static final String NAME = "io.hopseal.shell";
 
@@ -44,6 +45,57 @@ public final class ShellCommands {
     @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC,
             policyOption = ReferencePolicyOption.GREEDY)
     private final List<Transport> transports = new CopyOnWriteArrayList<>();
+
+    /**
+     * {@code hopseal:tap [count] [seconds]}: prints the next {@code count} messages this gateway forwards (default
+     * 10, waiting at most 30 s): next hop, routes, size and the first payload bytes. For channel traffic that is all
+     * a gateway ever has: routing addresses and ciphertext.
+     */
+    public String tap(int count, int seconds) throws InterruptedException {
+        Router r = router;
+        if (!(r instanceof RouterComponent rc)) {
+            return "no router";
+        }
+        int n = Math.max(1, Math.min(count, 1000));
+        java.util.concurrent.BlockingQueue<String> lines = new java.util.concurrent.LinkedBlockingQueue<>();
+        StringBuilder b = new StringBuilder();
+        try (AutoCloseable h = rc.addForwardTap((next, m) -> lines.offer(describe(next, m)))) {
+            long end = System.nanoTime() + Math.max(1, seconds) * 1_000_000_000L;
+            int got = 0;
+            while (got < n) {
+                String line = lines.poll(Math.max(0, end - System.nanoTime()), java.util.concurrent.TimeUnit.NANOSECONDS);
+                if (line == null) {
+                    break;
+                }
+                b.append(line).append('\n');
+                got++;
+            }
+            b.append(got).append(got == 1 ? " message" : " messages").append(" forwarded");
+        } catch (InterruptedException e) {
+            throw e;
+        } catch (Exception e) {
+            b.append("tap failed: ").append(e);
+        }
+        return b.toString();
+    }
+
+    public String tap(int count) throws InterruptedException {
+        return tap(count, 30);
+    }
+
+    public String tap() throws InterruptedException {
+        return tap(10, 30);
+    }
+
+    static String describe(Address next, io.hopseal.api.routing.Message m) {
+        byte[] p = m.payload();
+        StringBuilder hex = new StringBuilder();
+        for (int i = 0; i < Math.min(p.length, 20); i++) {
+            hex.append(String.format("%02x", p[i] & 0xff));
+        }
+        return "to " + next + " onward " + m.onwardRoute() + " return " + m.returnRoute() + " | " + p.length
+                + " bytes " + hex + (p.length > 20 ? "..." : "");
+    }
 
     /** {@code hopseal:identity}: this node's identifier. */
     public String identity() {

@@ -36,6 +36,8 @@ public final class DefaultRouter implements Router {
     private final Counters counters = new Counters();
     private final ThreadLocal<int[]> depth = ThreadLocal.withInitial(() -> new int[1]);
     private final SecureRandom random = new SecureRandom();
+    private final java.util.List<java.util.function.BiConsumer<Address, Message>> taps =
+            new java.util.concurrent.CopyOnWriteArrayList<>();
     private volatile io.hopseal.impl.access.AccessControl accessControl;
     private volatile java.util.function.Function<io.hopseal.api.identity.Identifier, Map<String, String>> attributes =
             id -> Map.of();
@@ -144,6 +146,13 @@ public final class DefaultRouter implements Router {
         if (t == null) {
             return SendResult.DROPPED_NO_TRANSPORT;
         }
+        for (java.util.function.BiConsumer<Address, Message> tap : taps) {
+            try {
+                tap.accept(next, rest);
+            } catch (RuntimeException e) {
+                LOG.debug("forward tap failed: {}", e.toString());
+            }
+        }
         try {
             SendResult r = t.send(next, rest);
             return r == null ? SendResult.DROPPED_LINK_DOWN : r;
@@ -151,6 +160,16 @@ public final class DefaultRouter implements Router {
             LOG.warn("transport {} failed to send: {}", t.name(), e.toString());
             return SendResult.DROPPED_LINK_DOWN;
         }
+    }
+
+    /**
+     * Lets an operator watch what this node forwards to other nodes: each message handed to a transport, with its
+     * next hop (e.g. the {@code hopseal:tap} shell command). Taps see exactly what goes on the wire: for channel
+     * traffic, routing addresses and ciphertext.
+     */
+    public AutoCloseable addForwardTap(java.util.function.BiConsumer<Address, Message> tap) {
+        taps.add(Objects.requireNonNull(tap, "tap"));
+        return () -> taps.remove(tap);
     }
 
     @Override
