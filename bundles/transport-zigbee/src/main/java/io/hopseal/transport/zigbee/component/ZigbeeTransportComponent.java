@@ -1,0 +1,286 @@
+package io.hopseal.transport.zigbee.component;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.CopyOnWriteArrayList;
+
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.ConfigurationPolicy;
+import org.osgi.service.component.annotations.Deactivate;
+import org.osgi.service.component.annotations.Modified;
+import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.component.annotations.ReferenceCardinality;
+import org.osgi.service.component.annotations.ReferencePolicy;
+import org.osgi.service.metatype.annotations.AttributeDefinition;
+import org.osgi.service.metatype.annotations.Designate;
+import org.osgi.service.metatype.annotations.ObjectClassDefinition;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import io.hopseal.api.routing.Address;
+import io.hopseal.api.routing.Message;
+import io.hopseal.api.routing.Router;
+import io.hopseal.api.routing.SendResult;
+import io.hopseal.api.routing.Transport;
+import io.hopseal.transport.serial.InvalidSettingException;
+import io.hopseal.transport.serial.SerialPortProvider;
+import io.hopseal.transport.serial.SerialPortProviders;
+import io.hopseal.transport.zigbee.ZigbeeTransport;
+import io.hopseal.transport.zigbee.ZigbeeTransportConfig;
+
+/**
+ * The node's ZigBee transport (one per framework): makes a {@link ZigbeeTransport}, adds itself to the {@link Router}
+ * and is registered as the {@link Transport} service with {@code hopseal.transport=zigbee}; every {@link Transport}
+ * call is delegated to the {@link ZigbeeTransport} it owns. XBee modules are separate factory configurations
+ * ({@link ZigbeeModuleComponent}).
+ *
+ * <p>Serial access: jSerialComm when its package is wired (an optional import of the serial bundle), plus every
+ * {@link SerialPortProvider} service (Kura's comm API, registered by the serial bundle's
+ * {@code io.hopseal.transport.serial.kura} component); each module's driver setting chooses.
+ *
+ * <p>Configuration pid = component name = OCD id = metatype file name = {@value #PID}; optional (defaults apply). A
+ * modified configuration applies live; an invalid value is refused with a log message naming the property and the
+ * last good configuration keeps running.
+ *
+ * <p>TODO: also provide {@code org.eclipse.kura.configuration.ConfigurableComponent} once the compile-only Kura API
+ * module exists (then Kura's Services page lists this component).
+ */
+@Component(name = ZigbeeTransportComponent.PID, immediate = true, configurationPolicy = ConfigurationPolicy.OPTIONAL,
+        service = Transport.class,
+        property = { "service.pid=" + ZigbeeTransportComponent.PID,
+            ZigbeeTransportComponent.TRANSPORT_PROPERTY + "=" + ZigbeeTransport.NAME })
+@Designate(ocd = ZigbeeTransportComponent.Config.class)
+public final class ZigbeeTransportComponent implements Transport {
+    private static final Logger LOG = LoggerFactory.getLogger(ZigbeeTransportComponent.class);
+
+    /** Component name and configuration pid. */
+    public static final String PID = "io.hopseal.transport.zigbee";
+    /** Service property naming a transport service. */
+    public static final String TRANSPORT_PROPERTY = "hopseal.transport";
+    /** Target filter for this component's service. */
+    public static final String TARGET = "(&(" + TRANSPORT_PROPERTY + "=" + ZigbeeTransport.NAME + ")(component.name="
+            + PID + "))";
+
+    @ObjectClassDefinition(id = PID, name = "Hopseal ZigBee transport",
+            description = "ZigBee meshes through Digi XBee modules (Zigbee firmware, API mode) on serial ports. These "
+                    + "settings apply to every XBee of this node; the modules themselves are configured separately "
+                    + "(Hopseal ZigBee XBee module, one configuration per module). Changes apply at once.")
+    public @interface Config {
+        @AttributeDefinition(name = "Send queue per device (messages)",
+                description = "Messages waiting for one ZigBee device, besides the one being sent (1 to 10000). "
+                        + "Further messages to that device are dropped at once (back-pressure).",
+                min = "1", max = "10000")
+        int send_queue_capacity() default ZigbeeTransportConfig.DEFAULT_SEND_QUEUE_CAPACITY;
+
+        @AttributeDefinition(name = "Devices with queued messages (per module)",
+                description = "How many devices may have messages waiting at once, per XBee module (1 to 4096). "
+                        + "Memory stays bounded at about this x queue x message size.",
+                min = "1", max = "4096")
+        int max_destinations() default ZigbeeTransportConfig.DEFAULT_MAX_DESTINATIONS;
+
+        @AttributeDefinition(name = "Transmissions per radio frame",
+                description = "How often one radio frame is sent when the XBee reports a transient failure (no "
+                        + "acknowledgement, route or address not found, not joined) before its message is dropped "
+                        + "(1 to 50). Permanent failures (e.g. payload too large) are never retried.",
+                min = "1", max = "50")
+        int max_attempts() default ZigbeeTransportConfig.DEFAULT_MAX_ATTEMPTS;
+
+        @AttributeDefinition(name = "Retry backoff, first wait (ms)",
+                description = "Wait before the first retry of a radio frame, in milliseconds (1 to 60000); doubles "
+                        + "per retry, with random jitter, up to the maximum below.",
+                min = "1", max = "60000")
+        int retry_backoff_initial_ms() default 100;
+
+        @AttributeDefinition(name = "Retry backoff, maximum wait (ms)",
+                description = "Longest wait between retries of a radio frame, in milliseconds (at least the first "
+                        + "wait, at most 600000).",
+                min = "1", max = "600000")
+        int retry_backoff_max_ms() default 2_000;
+
+        @AttributeDefinition(name = "Transmit status timeout (ms)",
+                description = "A radio frame the XBee has not reported on (0x8B Transmit Status) after this many "
+                        + "milliseconds counts as a transient failure (10 to 600000). Sleeping end devices may take up "
+                        + "to about 30 s.",
+                min = "10", max = "600000")
+        int status_timeout_ms() default 15_000;
+
+        @AttributeDefinition(name = "Reassembly timeout (ms)",
+                description = "A message in fragments that gets no new fragment for this many milliseconds is "
+                        + "dropped (10 to 3600000).",
+                min = "10", max = "3600000")
+        int reassembly_timeout_ms() default 30_000;
+
+        @AttributeDefinition(name = "Reconnect backoff, first wait (ms)",
+                description = "Wait after a serial port could not be opened or was lost (XBee unplugged), in "
+                        + "milliseconds (1 to 3600000). Doubles after each failure up to the maximum below; the port is "
+                        + "retried for as long as the module is configured.",
+                min = "1", max = "3600000")
+        int reconnect_backoff_initial_ms() default 100;
+
+        @AttributeDefinition(name = "Reconnect backoff, maximum wait (ms)",
+                description = "Longest wait between attempts to open a port, and between attempts to reach a module "
+                        + "that does not answer, in milliseconds (at least the first wait, at most 3600000).",
+                min = "1", max = "3600000")
+        int reconnect_backoff_max_ms() default 5_000;
+
+        @AttributeDefinition(name = "AT command timeout (ms)",
+                description = "How long to wait for the XBee's answer to each start-up query (AP, SH, SL, NP), in "
+                        + "milliseconds (10 to 60000). After three unanswered attempts the module is reported missing "
+                        + "and asked again later.",
+                min = "10", max = "60000")
+        int at_timeout_ms() default 1_000;
+    }
+
+    private static final Map<String, String> PROPERTY_OF = Map.ofEntries(
+            Map.entry("sendQueueCapacity", "send.queue.capacity"), Map.entry("maxDestinations", "max.destinations"),
+            Map.entry("maxAttempts", "max.attempts"), Map.entry("retryBackoffInitial", "retry.backoff.initial.ms"),
+            Map.entry("retryBackoffMax", "retry.backoff.max.ms"), Map.entry("statusTimeout", "status.timeout.ms"),
+            Map.entry("reassemblyTimeout", "reassembly.timeout.ms"),
+            Map.entry("reconnectBackoffInitial", "reconnect.backoff.initial.ms"),
+            Map.entry("reconnectBackoffMax", "reconnect.backoff.max.ms"), Map.entry("atTimeout", "at.timeout.ms"));
+
+    @Reference
+    private Router router;
+
+    private final List<SerialPortProvider> extraProviders = new CopyOnWriteArrayList<>();
+    private volatile ZigbeeTransport transport;
+    private AutoCloseable routerRegistration;
+
+    public ZigbeeTransportComponent() {
+    }
+
+    /** For use outside OSGi (tests, embedding). */
+    ZigbeeTransportComponent(Router router) {
+        this.router = Objects.requireNonNull(router, "router");
+    }
+
+    @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC)
+    void addProvider(SerialPortProvider p) {
+        extraProviders.add(p);
+        ZigbeeTransport t = transport;
+        if (t != null) {
+            t.addProvider(p);
+        }
+        LOG.info("{}: serial port access through {} available", PID, p.name());
+    }
+
+    void removeProvider(SerialPortProvider p) {
+        extraProviders.remove(p);
+        ZigbeeTransport t = transport;
+        if (t != null) {
+            t.removeProvider(p);
+        }
+        LOG.info("{}: serial port access through {} gone", PID, p.name());
+    }
+
+    @Activate
+    void activate(Config config) {
+        ZigbeeTransportConfig c;
+        try {
+            c = toTransportConfig(config);
+        } catch (InvalidSettingException e) {
+            LOG.error("{}: invalid configuration property {}: {}; starting with the default settings instead", PID,
+                    propertyOf(e.field()), e.getMessage());
+            c = ZigbeeTransportConfig.DEFAULTS;
+        }
+        ZigbeeTransport t = new ZigbeeTransport(router, c);
+        for (SerialPortProvider p : extraProviders) {
+            t.addProvider(p);
+        }
+        if (SerialPortProviders.jSerialComm().isEmpty() && extraProviders.isEmpty()) {
+            LOG.warn("{}: no serial port access yet: install jSerialComm (com.fazecast.jSerialComm) or run on Kura "
+                    + "(comm service); modules are retried until one appears", PID);
+        }
+        transport = t;
+        // the router gets this component (the Transport service object, which a whiteboard router such as
+        // channel-impl's RouterComponent also adds: adding the same object twice is harmless)
+        routerRegistration = router.addTransport(this);
+        LOG.info("{} started: {}", PID, c);
+    }
+
+    @Modified
+    void modified(Config config) {
+        ZigbeeTransportConfig c;
+        try {
+            c = toTransportConfig(config);
+        } catch (InvalidSettingException e) {
+            LOG.error("{}: configuration refused, invalid property {}: {}; the previous configuration stays in force",
+                    PID, propertyOf(e.field()), e.getMessage());
+            return;
+        }
+        transport.reconfigure(c);
+        LOG.info("{} reconfigured: {}", PID, c);
+    }
+
+    @Deactivate
+    void deactivate() {
+        ZigbeeTransport t = transport;
+        try {
+            if (routerRegistration != null) {
+                routerRegistration.close();
+            }
+        } catch (Exception e) {
+            LOG.warn("{}: removing the transport from the router failed: {}", PID, e.toString());
+        }
+        routerRegistration = null;
+        if (t != null) {
+            t.close();
+        }
+        transport = null;
+        LOG.info("{} stopped", PID);
+    }
+
+    static ZigbeeTransportConfig toTransportConfig(Config c) {
+        return new ZigbeeTransportConfig(c.send_queue_capacity(), c.max_destinations(), c.max_attempts(),
+                Duration.ofMillis(c.retry_backoff_initial_ms()), Duration.ofMillis(c.retry_backoff_max_ms()),
+                Duration.ofMillis(c.status_timeout_ms()), Duration.ofMillis(c.reassembly_timeout_ms()),
+                Duration.ofMillis(c.reconnect_backoff_initial_ms()), Duration.ofMillis(c.reconnect_backoff_max_ms()),
+                Duration.ofMillis(c.at_timeout_ms()));
+    }
+
+    static String propertyOf(String field) {
+        return PROPERTY_OF.getOrDefault(field, field);
+    }
+
+    /** The running transport (for module components and the shell). */
+    public ZigbeeTransport transport() {
+        ZigbeeTransport t = transport;
+        if (t == null) {
+            throw new IllegalStateException(PID + " is not active");
+        }
+        return t;
+    }
+
+    // ------------------------------------------------------------------------------------------------ Transport
+
+    @Override
+    public int addressType() {
+        return Address.ZIGBEE;
+    }
+
+    @Override
+    public String name() {
+        return ZigbeeTransport.NAME;
+    }
+
+    @Override
+    public SendResult send(Address nextHop, Message message) {
+        ZigbeeTransport t = transport;
+        return t == null ? SendResult.DROPPED_STOPPED : t.send(nextHop, message);
+    }
+
+    @Override
+    public Map<String, Long> counters() {
+        ZigbeeTransport t = transport;
+        return t == null ? Map.of() : t.counters();
+    }
+
+    @Override
+    public String status() {
+        ZigbeeTransport t = transport;
+        return t == null ? "zigbee: not active" : t.status();
+    }
+}

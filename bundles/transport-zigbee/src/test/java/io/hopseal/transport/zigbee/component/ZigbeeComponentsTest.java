@@ -1,0 +1,168 @@
+package io.hopseal.transport.zigbee.component;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.lang.annotation.Annotation;
+import java.lang.reflect.Proxy;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import io.hopseal.api.routing.Address;
+import io.hopseal.impl.routing.DefaultRouter;
+import io.hopseal.transport.zigbee.ZigbeeTransport;
+import io.hopseal.transport.zigbee.sim.Poll;
+import io.hopseal.transport.zigbee.sim.SimulatedXBee;
+import io.hopseal.transport.zigbee.sim.SocatPair;
+import io.hopseal.transport.zigbee.xbee.ApiMode;
+
+/**
+ * The DS components driven as SCR would drive them (activate, modified, deactivate with configuration objects), outside
+ * a framework: a module started from its factory configuration, reconfigured live, invalid values refused, and
+ * deactivation closing everything. (Resolution and wiring in Felix/Equinox are for the Pax Exam tests.)
+ */
+class ZigbeeComponentsTest {
+    static final long COORD = 0x0013A20040C0FFEEL;
+
+    @TempDir
+    Path dir;
+    SocatPair pair;
+    SimulatedXBee sim;
+    final DefaultRouter router = new DefaultRouter();
+    ZigbeeTransportComponent transport;
+    ZigbeeModuleComponent module;
+
+    @BeforeAll
+    static void socat() {
+        SocatPair.assumeSocat();
+    }
+
+    @AfterEach
+    void tearDown() throws Exception {
+        if (module != null) {
+            module.deactivate();
+        }
+        if (transport != null) {
+            transport.deactivate();
+        }
+        if (sim != null) {
+            sim.close();
+        }
+        if (pair != null) {
+            pair.close();
+        }
+    }
+
+    @SuppressWarnings("unchecked")
+    static <A extends Annotation> A config(Class<A> type, Map<String, Object> values) {
+        return (A) Proxy.newProxyInstance(type.getClassLoader(), new Class<?>[] { type }, (proxy, m, args) -> {
+            if (values.containsKey(m.getName())) {
+                return values.get(m.getName());
+            }
+            if (m.getDefaultValue() != null) {
+                return m.getDefaultValue();
+            }
+            return switch (m.getName()) {
+                case "annotationType" -> type;
+                case "toString" -> type.getSimpleName() + values;
+                case "hashCode" -> values.hashCode();
+                case "equals" -> proxy == args[0];
+                default -> throw new UnsupportedOperationException(m.getName());
+            };
+        });
+    }
+
+    static String logsOf(Runnable r) {
+        PrintStream old = System.err;
+        ByteArrayOutputStream buf = new ByteArrayOutputStream();
+        System.setErr(new PrintStream(buf, true, StandardCharsets.UTF_8));
+        try {
+            r.run();
+        } finally {
+            System.setErr(old);
+        }
+        String s = buf.toString(StandardCharsets.UTF_8);
+        old.print(s);
+        return s;
+    }
+
+    @Test
+    void factoryConfigurationStartsAModuleAndChangesApplyLive() throws Exception {
+        pair = new SocatPair(dir, "xbee").plug();
+        sim = new SimulatedXBee(pair.moduleSide(), COORD, ApiMode.API_ESCAPED, 84);
+        transport = new ZigbeeTransportComponent(router);
+        transport.activate(config(ZigbeeTransportComponent.Config.class, Map.of("at_timeout_ms", 100,
+                "reconnect_backoff_max_ms", 200)));
+        assertThat(router.transport(Address.ZIGBEE)).containsSame(transport);
+        assertThat(transport.transport().config().atTimeout()).isEqualTo(Duration.ofMillis(100));
+
+        module = new ZigbeeModuleComponent(transport);
+        Map<String, Object> v = new HashMap<>(Map.of("port_name", pair.hostSide().toString(), "baud_rate", 115200,
+                "api_mode", 2));
+        module.activate(config(ZigbeeModuleComponent.Config.class, v),
+                Map.of("service.pid", "io.hopseal.transport.zigbee.module.1", "kura.service.pid", "xbee coordinator"));
+        ZigbeeTransport.Module m = module.module();
+        assertThat(m.name()).isEqualTo("xbee-coordinator");
+        assertThat(m.awaitReady(Duration.ofSeconds(5))).as(transport.status()).isTrue();
+        assertThat(transport.status()).contains("xbee-coordinator").contains("ready").contains("NP 84");
+        assertThat(transport.counters()).containsEntry("modules.ready", 1L);
+
+        // live: payload override and API mode (the module's AP changed too)
+        sim.setMode(ApiMode.API);
+        v.put("api_mode", 1);
+        v.put("max_payload", 60);
+        module.modified(config(ZigbeeModuleComponent.Config.class, v));
+        assertThat(module.module()).isSameAs(m);
+        Poll.until("ready in API mode 1", 3000, () -> m.state() == ZigbeeTransport.ModuleState.READY
+                && m.apiMode() == ApiMode.API, transport::status);
+        assertThat(m.maxPayload()).isEqualTo(60);
+
+        // an invalid value is refused, naming the property; the module keeps running
+        v.put("api_mode", 3);
+        String log = logsOf(() -> module.modified(config(ZigbeeModuleComponent.Config.class, v)));
+        assertThat(log).contains("api.mode").contains("must be 1 or 2").contains("previous settings stay in force");
+        assertThat(m.config().apiMode()).isEqualTo(ApiMode.API);
+        v.put("api_mode", 1);
+        v.put("max_payload", 300);
+        log = logsOf(() -> module.modified(config(ZigbeeModuleComponent.Config.class, v)));
+        assertThat(log).contains("max.payload").contains("0 (read ATNP) or 3..255");
+
+        // transport settings apply live too; an invalid one is refused
+        log = logsOf(() -> transport.modified(config(ZigbeeTransportComponent.Config.class, Map.of("max_attempts", 0))));
+        assertThat(log).contains("max.attempts").contains("previous configuration stays in force");
+        transport.modified(config(ZigbeeTransportComponent.Config.class, Map.of("max_attempts", 7)));
+        assertThat(transport.transport().config().maxAttempts()).isEqualTo(7);
+
+        module.deactivate();
+        module = null;
+        assertThat(transport.transport().modules()).isEmpty();
+        transport.deactivate();
+        assertThat(router.transport(Address.ZIGBEE)).isEmpty();
+        transport = null;
+        Poll.until("threads gone", 3000, () -> Thread.getAllStackTraces().keySet().stream()
+                .noneMatch(t -> t.isAlive() && (t.getName().startsWith("hopseal-zigbee-")
+                        || t.getName().contains("-zigbee-"))));
+    }
+
+    @Test
+    void anInvalidNewConfigurationIsNotStartedAndSaysWhy() {
+        transport = new ZigbeeTransportComponent(router);
+        transport.activate(config(ZigbeeTransportComponent.Config.class, Map.of()));
+        module = new ZigbeeModuleComponent(transport);
+        String log = logsOf(() -> module.activate(config(ZigbeeModuleComponent.Config.class,
+                Map.of("port_name", " ", "baud_rate", 9600)), Map.of("service.pid", "x")));
+        assertThat(log).contains("module not started").contains("port.name");
+        assertThat(module.module()).isNull();
+        assertThat(ZigbeeModuleComponent.moduleName("gw/xbee~1")).isEqualTo("gw-xbee-1");
+        assertThat(ZigbeeModuleComponent.moduleName(null)).isNull();
+    }
+}
