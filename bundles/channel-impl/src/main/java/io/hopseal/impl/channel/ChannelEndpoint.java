@@ -70,6 +70,9 @@ final class ChannelEndpoint implements SecureChannel {
     private ScheduledFuture<?> retransmitTask;
     private long rtoMillis;
     private Runnable onPeerConfirmed;
+    /** Transport messages that arrived before the handshake finished here (message 3 lost or overtaken). */
+    private final java.util.ArrayDeque<Message> early = new java.util.ArrayDeque<>();
+    static final int MAX_EARLY = 16;
 
     ChannelEndpoint(DefaultSecureChannelService service, boolean initiator, Handshake handshake, Route peerRoute,
                     Route boundRoute, int window, Duration handshakeTimeout) {
@@ -165,8 +168,9 @@ final class ChannelEndpoint implements SecureChannel {
     /** Handles a handshake frame under the lock; actions to run after unlocking go to {@code after}. */
     private Handshake.Outcome handleHandshake(byte[] frame, List<Runnable> after) {
         if (handshake == null) {
-            // complete: a retransmitted earlier message means our last one was lost
-            if (!peerConfirmed && lastHandshakeFrame != null && frame.length > 0 && (frame[0] & 0xF0) != (lastHandshakeFrame[0] & 0xF0)) {
+            // complete: a copy of the peer's message just before our last one means our last one was lost
+            if (!peerConfirmed && lastHandshakeFrame != null && frame.length > 0
+                    && (frame[0] & 0xF0) == (lastHandshakeFrame[0] & 0xF0) - 0x10) {
                 byte[] f = lastHandshakeFrame;
                 after.add(() -> sendFrame(f));
                 counters.increment("handshake.retransmits");
@@ -231,11 +235,14 @@ final class ChannelEndpoint implements SecureChannel {
                             done.refusedCredentials());
                 }
                 Identity p = peer;
+                List<Message> waiting = new ArrayList<>(early);
+                early.clear();
                 after.add(() -> {
                     service.stats().increment("handshakes.completed");
                     LOG.info("channel {} open with {} ({})", remoteReg.address(), p.identifier(), protocolName);
                     opened.complete(this);
                     service.channelOpened(this);
+                    waiting.forEach(this::onRemote);
                 });
             }
         } else if (o == Handshake.Outcome.NOT_TRUSTED) {
@@ -295,6 +302,13 @@ final class ChannelEndpoint implements SecureChannel {
         }
         TransportCrypto c = crypto;
         if (c == null || state != ChannelState.OPEN) {
+            synchronized (this) {
+                if (state == ChannelState.HANDSHAKING && !initiator && early.size() < MAX_EARLY) {
+                    early.add(m); // replayed once the handshake completes; it cannot be read before
+                    counters.increment("early.buffered");
+                    return;
+                }
+            }
             counters.increment("drop.not_open");
             return;
         }
@@ -534,6 +548,7 @@ final class ChannelEndpoint implements SecureChannel {
             }
             state = ChannelState.CLOSED;
             closeReason = reason;
+            early.clear();
             cancelTimers();
             c = crypto;
             crypto = null;

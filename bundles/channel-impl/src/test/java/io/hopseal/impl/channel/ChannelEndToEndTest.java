@@ -161,6 +161,35 @@ class ChannelEndToEndTest {
     }
 
     @Test
+    void dataSentRightAfterALostMessage3IsNotLost() throws Exception {
+        List<String> got = new java.util.concurrent.CopyOnWriteArrayList<>();
+        backend.service("sink", (m, ctx) -> got.add(new String(m.payload(), UTF_8)));
+        backend.channels().listen("api", ListenerOptions.defaults().withHandshakeTimeout(Duration.ofSeconds(2)));
+        java.util.concurrent.atomic.AtomicBoolean dropped = new java.util.concurrent.atomic.AtomicBoolean();
+        net.setInterceptor((from, to, frame) -> {
+            try {
+                byte[] p = io.hopseal.wire.Envelope.decode(frame).payload();
+                if (p.length > 0 && (p[0] & 0xF0) == 0x30 && dropped.compareAndSet(false, true)) {
+                    return List.of(); // the first message 3 is lost on the link
+                }
+            } catch (io.hopseal.wire.MalformedMessageException e) {
+                throw new AssertionError(e);
+            }
+            return List.of(frame);
+        });
+        SecureChannel ch = device.channels().connect("/mem/backend/secure/api/service/sink", ChannelOptions.defaults())
+                .get(5, TimeUnit.SECONDS);
+        ch.send("first".getBytes(UTF_8)); // arrives before the responder has finished: held, then delivered
+        ch.send("second".getBytes(UTF_8));
+        long end = System.nanoTime() + 5_000_000_000L;
+        while (got.size() < 2 && System.nanoTime() < end) {
+            Thread.sleep(10);
+        }
+        assertThat(dropped).isTrue();
+        assertThat(got).containsExactly("first", "second");
+    }
+
+    @Test
     void closeReachesThePeerAndWipesState() throws Exception {
         backend.channels().listen("api", ListenerOptions.defaults());
         SecureChannel ch = open(ChannelOptions.defaults());
