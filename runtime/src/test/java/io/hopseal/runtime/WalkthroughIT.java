@@ -1,0 +1,170 @@
+package io.hopseal.runtime;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Runs the README's five-minute walk-through: the exact commands between its markers, as separate processes, with
+ * the ports swapped for free ones and the gateway's data in a scratch folder.
+ */
+class WalkthroughIT {
+    private static final Path JAR = Paths.get(System.getProperty("gateway.jar", "target/hopseal-gateway.jar"));
+    private static final Path WORK = Paths.get(System.getProperty("gateway.work", "target/it-work"));
+    private final List<Process> processes = new ArrayList<>();
+    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+
+    @AfterEach
+    void stopAll() throws InterruptedException {
+        for (Process p : processes) {
+            p.destroy();
+            if (!p.waitFor(30, TimeUnit.SECONDS)) {
+                p.destroyForcibly();
+            }
+        }
+    }
+
+    @Test
+    void theReadmeWalkthroughWorksAsWritten() throws Exception {
+        Path repo = JAR.toAbsolutePath().getParent().getParent().getParent();
+        String readme = Files.readString(repo.resolve("README.md"));
+        String block = readme.substring(readme.indexOf("<!-- WALKTHROUGH-START -->"), readme.indexOf("<!-- WALKTHROUGH-END -->"));
+        List<String> commands = block.lines().map(String::strip).filter(l -> l.startsWith("java -jar")).toList();
+        List<String> shell = block.lines().map(String::strip).filter(l -> l.startsWith("hopseal:")).toList();
+        assertThat(commands).hasSize(4);
+        assertThat(shell).containsExactly("hopseal:tap 8 30", "hopseal:channels");
+        Map<String, String> ports = Map.of("4000", String.valueOf(freePort()), "4001", String.valueOf(freePort()),
+                "5000", String.valueOf(freePort()), "8080", String.valueOf(freePort()));
+        Files.createDirectories(WORK);
+        Path data = WORK.resolve("walkthrough-" + System.nanoTime());
+
+        // 1. backend node
+        Path backendLog = WORK.resolve("walk-backend.log");
+        Process backend = start(repo, commands.get(0), ports, List.of(), backendLog);
+        String backendId = await(backendLog, Pattern.compile("node (I[0-9a-f]{40})"), backend);
+
+        // 2. gateway (its data in a scratch folder, its ports swapped)
+        Path gwLog = WORK.resolve("walk-gateway.log");
+        Process gateway = start(repo, commands.get(1), ports, List.of("--data", data.toString(), "--http-port",
+                ports.get("8080"), "--tcp-port", ports.get("4000")), gwLog);
+        await(gwLog, Pattern.compile("shell +try"), gateway);
+        Thread.sleep(1000); // the shell starts right after the banner
+
+        // 3. device: an end-to-end channel through the gateway
+        String device = run(repo, commands.get(2), ports);
+        assertThat(device).contains("channel open: peer " + backendId);
+        assertThat(device.lines().filter(l -> l.equals("reply: 21.5 C"))).hasSize(3);
+
+        // 4. the gateway's shell: tap, then the same send again; then the channel list
+        OutputStream stdin = gateway.getOutputStream();
+        stdin.write((shell.get(0) + "\n").getBytes(StandardCharsets.UTF_8));
+        stdin.flush();
+        Thread.sleep(1500);
+        assertThat(run(repo, commands.get(2), ports)).contains("reply: 21.5 C");
+        String tapped = await(gwLog, Pattern.compile("(\\d+) messages forwarded"), gateway);
+        assertThat(Integer.parseInt(tapped)).isEqualTo(8);
+        String log = Files.readString(gwLog);
+        assertThat(log).contains("| 33 bytes 10").contains("| 198 bytes 20").doesNotContain("21.5 C");
+        stdin.write((shell.get(1) + "\n").getBytes(StandardCharsets.UTF_8));
+        stdin.flush();
+        await(gwLog, Pattern.compile("(\\d+) channels?\\n"), gateway);
+        assertThat(Files.readString(gwLog)).doesNotContain("peer=" + backendId);
+
+        // 5. the web console's Save on the TCP listener page (the same request the page sends)
+        String base = "http://localhost:" + ports.get("8080");
+        String auth = "Basic " + Base64.getEncoder().encodeToString("admin:admin".getBytes(StandardCharsets.UTF_8));
+        String page = http.send(HttpRequest.newBuilder(URI.create(base + "/system/console/configMgr"))
+                .header("Authorization", auth).build(), HttpResponse.BodyHandlers.ofString()).body();
+        Matcher m = Pattern.compile("io\\.hopseal\\.transport\\.tcp\\.listener\\.[0-9a-f-]{36}").matcher(page);
+        assertThat(m.find()).as("the TCP listener's configuration is listed").isTrue();
+        HttpResponse<String> saved = http.send(HttpRequest.newBuilder(URI.create(base + "/system/console/configMgr/" + m.group()))
+                .header("Authorization", auth).header("Content-Type", "application/x-www-form-urlencoded")
+                .POST(HttpRequest.BodyPublishers.ofString("apply=true&action=ajaxConfigManager"
+                        + "&propertylist=enabled,bind.address,port&enabled=true&bind.address=0.0.0.0&port=" + ports.get("4001")))
+                .build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(saved.statusCode()).isLessThan(400);
+        String moved = null;
+        for (int i = 0; i < 20 && (moved == null || !moved.contains("reply: 22.0 C")); i++) {
+            Thread.sleep(250);
+            moved = run(repo, commands.get(3), ports);
+        }
+        assertThat(moved).contains("reply: 22.0 C");
+    }
+
+    private static String substitute(String command, Map<String, String> ports) {
+        String c = command;
+        for (Map.Entry<String, String> e : ports.entrySet()) {
+            c = c.replaceAll("(?<=[ :])" + e.getKey() + "(?=\\b)", e.getValue());
+        }
+        return c;
+    }
+
+    private static List<String> argv(String command) {
+        List<String> out = new ArrayList<>();
+        Matcher m = Pattern.compile("\"([^\"]*)\"|(\\S+)").matcher(command);
+        while (m.find()) {
+            out.add(m.group(1) != null ? m.group(1) : m.group(2));
+        }
+        out.set(0, Paths.get(System.getProperty("java.home"), "bin", "java").toString());
+        return out;
+    }
+
+    private Process start(Path repo, String command, Map<String, String> ports, List<String> extra, Path log)
+            throws IOException {
+        List<String> cmd = argv(substitute(command, ports));
+        cmd.addAll(extra);
+        Process p = new ProcessBuilder(cmd).directory(repo.toFile()).redirectErrorStream(true)
+                .redirectOutput(log.toFile()).start();
+        processes.add(p);
+        return p;
+    }
+
+    private static String run(Path repo, String command, Map<String, String> ports) throws Exception {
+        Process p = new ProcessBuilder(argv(substitute(command, ports))).directory(repo.toFile()).redirectErrorStream(true).start();
+        byte[] out = p.getInputStream().readAllBytes();
+        p.waitFor(60, TimeUnit.SECONDS);
+        return new String(out, StandardCharsets.UTF_8);
+    }
+
+    private static String await(Path log, Pattern pattern, Process p) throws Exception {
+        long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        while (System.nanoTime() < end) {
+            if (Files.exists(log)) {
+                Matcher m = pattern.matcher(Files.readString(log));
+                if (m.find()) {
+                    return m.groupCount() > 0 ? m.group(1) : m.group();
+                }
+            }
+            assertThat(p.isAlive()).as("process alive; log:\n" + (Files.exists(log) ? Files.readString(log) : "")).isTrue();
+            Thread.sleep(100);
+        }
+        throw new AssertionError("'" + pattern + "' not seen in " + log + ":\n" + Files.readString(log));
+    }
+
+    private static int freePort() throws IOException {
+        try (ServerSocket s = new ServerSocket(0)) {
+            return s.getLocalPort();
+        }
+    }
+}
