@@ -84,7 +84,9 @@ final class ChannelEndpoint implements SecureChannel {
         this.window = window;
         this.handshakeTimeout = handshakeTimeout;
         this.protocolName = handshake.protocolName();
-        this.rtoMillis = Math.max(50, Math.min(2000, handshakeTimeout.toMillis() / 16));
+        // first retransmission after 1/16 of the handshake timeout: slow radio links set a long timeout and so get
+        // patient retransmissions (LoRa at DR0 needs seconds per frame); fast links keep the 30 s default (1.9 s)
+        this.rtoMillis = Math.max(50, Math.min(30_000, handshakeTimeout.toMillis() / 16));
     }
 
     /** Registers the two addresses; must be called before any frame is sent. */
@@ -158,7 +160,7 @@ final class ChannelEndpoint implements SecureChannel {
                 return;
             }
             frame = lastHandshakeFrame;
-            rtoMillis = Math.min(rtoMillis * 2, 8000);
+            rtoMillis = Math.min(rtoMillis * 2, Math.max(8000, handshakeTimeout.toMillis() / 4));
             scheduleRetransmit();
         }
         counters.increment("handshake.retransmits");

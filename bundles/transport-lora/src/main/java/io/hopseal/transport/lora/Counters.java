@@ -1,0 +1,31 @@
+package io.hopseal.transport.lora;
+
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.LongAdder;
+
+/** Named monotonic counters, cheap to bump from many threads. */
+public final class Counters {
+    private final ConcurrentHashMap<String, LongAdder> values = new ConcurrentHashMap<>();
+
+    public void increment(String name) {
+        add(name, 1);
+    }
+
+    public void add(String name, long delta) {
+        values.computeIfAbsent(name, k -> new LongAdder()).add(delta);
+    }
+
+    public long get(String name) {
+        LongAdder a = values.get(name);
+        return a == null ? 0 : a.sum();
+    }
+
+    /** A sorted snapshot. */
+    public Map<String, Long> snapshot() {
+        Map<String, Long> m = new TreeMap<>();
+        values.forEach((k, v) -> m.put(k, v.sum()));
+        return m;
+    }
+}

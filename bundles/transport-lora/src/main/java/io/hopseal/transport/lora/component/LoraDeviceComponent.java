@@ -1,0 +1,274 @@
+package io.hopseal.transport.lora.component;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.ConfigurationPolicy;
+import org.osgi.service.component.annotations.Deactivate;
+import org.osgi.service.component.annotations.Modified;
+import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.metatype.annotations.AttributeDefinition;
+import org.osgi.service.metatype.annotations.AttributeType;
+import org.osgi.service.metatype.annotations.Designate;
+import org.osgi.service.metatype.annotations.ObjectClassDefinition;
+import org.osgi.service.metatype.annotations.Option;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import io.hopseal.api.routing.Address;
+import io.hopseal.api.routing.Route;
+import io.hopseal.api.routing.RouteSyntaxException;
+import io.hopseal.api.routing.Transport;
+import io.hopseal.transport.lora.InvalidFieldException;
+import io.hopseal.transport.lora.LoraDevice;
+import io.hopseal.transport.lora.lorawan.AesKey;
+import io.hopseal.transport.lora.region.Region;
+
+/**
+ * One LoRaWAN end device of the node's LoRaWAN transport: one factory configuration (factory pid {@value #PID}) per
+ * device. Its address on the node is {@code /lora/<DevEUI>}.
+ *
+ * <p>An invalid value is refused with a log message naming the property; a device that was running keeps its last
+ * good settings. Keys are {@code Password} attributes. A change of keys, DevAddr, FPort or route context starts a new
+ * session (frame counters from zero).
+ *
+ * <p>TODO (Kura): Password values arrive encrypted by Kura's CryptoService; decrypt them with
+ * {@code CryptoService.decryptAes} once the compile-only Kura API module exists, and provide
+ * {@code ConfigurableComponent}.
+ */
+@Component(name = LoraDeviceComponent.PID, immediate = true, configurationPolicy = ConfigurationPolicy.REQUIRE,
+        service = {}, property = "service.pid=" + LoraDeviceComponent.PID)
+@Designate(ocd = LoraDeviceComponent.Config.class, factory = true)
+public final class LoraDeviceComponent {
+    private static final Logger LOG = LoggerFactory.getLogger(LoraDeviceComponent.class);
+
+    public static final String PID = "io.hopseal.transport.lora.device";
+
+    @ObjectClassDefinition(id = PID, name = "Hopseal LoRaWAN device",
+            description = "A LoRaWAN class A device that opens secure channels through this gateway (one "
+                    + "configuration per device). Its address is /lora/<DevEUI>. The device must be configured with "
+                    + "the same keys, FPort and route context.")
+    public @interface Config {
+        @AttributeDefinition(name = "DevEUI", description = "The device's EUI-64, 16 hex digits (e.g. 70B3D57ED0000001).")
+        String dev_eui();
+
+        @AttributeDefinition(name = "Activation",
+                description = "ABP: DevAddr and session keys are configured here and on the device. OTAA: the "
+                        + "device joins with its AppKey and gets a DevAddr and session keys.",
+                options = {@Option(label = "ABP (activation by personalisation)", value = "ABP"),
+                    @Option(label = "OTAA (over-the-air activation)", value = "OTAA")})
+        String activation() default "ABP";
+
+        @AttributeDefinition(name = "DevAddr",
+                description = "32-bit device address, 8 hex digits. Required for ABP; for OTAA the address to assign "
+                        + "(empty: derived from the DevEUI and the NetID).")
+        String dev_addr() default "";
+
+        @AttributeDefinition(name = "NwkSKey", type = AttributeType.PASSWORD,
+                description = "ABP network session key, 32 hex digits.")
+        String nwk_skey() default "";
+
+        @AttributeDefinition(name = "AppSKey", type = AttributeType.PASSWORD,
+                description = "ABP application session key, 32 hex digits.")
+        String app_skey() default "";
+
+        @AttributeDefinition(name = "AppKey", type = AttributeType.PASSWORD,
+                description = "OTAA root key, 32 hex digits.")
+        String app_key() default "";
+
+        @AttributeDefinition(name = "AppEUI / JoinEUI",
+                description = "OTAA: the AppEUI the device's join-requests must carry, 16 hex digits; empty = any.")
+        String app_eui() default "";
+
+        @AttributeDefinition(name = "Region",
+                description = "The device's region; empty = the transport's. A different region is refused.",
+                options = {@Option(label = "(the transport's)", value = ""), @Option(label = "EU868", value = "EU868"),
+                    @Option(label = "US915", value = "US915")})
+        String region() default "";
+
+        @AttributeDefinition(name = "FPort",
+                description = "LoRaWAN FPort of Hopseal traffic (1 to 223). Frames on other ports are ignored.",
+                min = "1", max = "223")
+        int fport() default LoraDevice.DEFAULT_FPORT;
+
+        @AttributeDefinition(name = "Route context",
+                description = "Addresses the device and the gateway both know, sent as one byte each on the radio "
+                        + "(comma-separated, at most 32, each a one-hop route such as /tcp/10.0.0.5:4000 or "
+                        + "/service/api). Must be identical on the device, in the same order.")
+        String route_context() default "";
+
+        @AttributeDefinition(name = "Compact envelope",
+                description = "Send downlinks in the compact radio envelope (recommended). Off: the plain Hopseal "
+                        + "envelope, for device firmware that does not implement the compact form.")
+        boolean compact_envelope() default true;
+    }
+
+    private static final Map<String, String> PROPERTY_OF = Map.of("devEui", "dev.eui", "devAddr", "dev.addr",
+            "nwkSKey", "nwk.skey", "appSKey", "app.skey", "appKey", "app.key", "appEui", "app.eui", "region", "region",
+            "fport", "fport", "routeContext", "route.context", "activation", "activation");
+
+    @Reference(target = LoraTransportComponent.TARGET)
+    private Transport transportService;
+
+    private String pid = PID;
+    private LoraDevice active;
+
+    public LoraDeviceComponent() {
+    }
+
+    /** For use outside OSGi (tests, embedding). */
+    LoraDeviceComponent(LoraTransportComponent transport) {
+        this.transportService = Objects.requireNonNull(transport, "transport");
+    }
+
+    @Activate
+    void activate(Config config, Map<String, Object> properties) {
+        Object kuraPid = properties.get("kura.service.pid");
+        Object servicePid = properties.get("service.pid");
+        pid = String.valueOf(Objects.requireNonNullElse(kuraPid, Objects.requireNonNullElse(servicePid, PID)));
+        apply(config, true);
+    }
+
+    @Modified
+    void modified(Config config) {
+        apply(config, false);
+    }
+
+    @Deactivate
+    void deactivate() {
+        if (active != null) {
+            transport().removeDevice(pid);
+            LOG.info("{} {}: device {} removed", PID, pid, LoraDevice.euiText(active.devEui()));
+            active = null;
+        }
+    }
+
+    private LoraTransportComponent transport() {
+        if (transportService instanceof LoraTransportComponent c) {
+            return c;
+        }
+        throw new IllegalStateException("the transport service is not " + LoraTransportComponent.PID);
+    }
+
+    private void apply(Config config, boolean first) {
+        LoraDevice d;
+        try {
+            d = toDevice(config);
+            transport().putDevice(pid, d);
+        } catch (IllegalArgumentException e) {
+            String what = e instanceof InvalidFieldException f
+                    ? "property " + PROPERTY_OF.getOrDefault(f.field(), f.field()) + ": " + f.getMessage()
+                    : e.getMessage();
+            LOG.error("{} {}: configuration refused, {}; {}", PID, pid, what,
+                    active == null ? "the device is not in service" : "keeping " + active);
+            return;
+        }
+        active = d;
+        LOG.info("{} {}: {} {}", PID, pid, first ? "in service:" : "updated:", d);
+    }
+
+    /** The device in service, or null. */
+    LoraDevice active() {
+        return active;
+    }
+
+    /**
+     * Converts a configuration.
+     *
+     * @throws InvalidFieldException naming the field
+     */
+    static LoraDevice toDevice(Config c) {
+        long devEui;
+        try {
+            devEui = LoraDevice.parseEui(c.dev_eui());
+        } catch (IllegalArgumentException e) {
+            throw new InvalidFieldException("devEui", e.getMessage());
+        }
+        String act = c.activation() == null ? "" : c.activation().strip().toUpperCase(java.util.Locale.ROOT);
+        Integer devAddr = null;
+        if (c.dev_addr() != null && !c.dev_addr().isBlank()) {
+            String h = c.dev_addr().strip();
+            if (h.length() != 8) {
+                throw new InvalidFieldException("devAddr", "must be 8 hex digits, was '" + c.dev_addr() + "'");
+            }
+            try {
+                devAddr = (int) Long.parseLong(h, 16);
+            } catch (NumberFormatException e) {
+                throw new InvalidFieldException("devAddr", "must be 8 hex digits, was '" + c.dev_addr() + "'");
+            }
+        }
+        LoraDevice.Builder b;
+        switch (act) {
+            case "ABP" -> {
+                if (devAddr == null) {
+                    throw new InvalidFieldException("devAddr", "is required for ABP");
+                }
+                b = LoraDevice.abp(devEui, devAddr, key("nwkSKey", c.nwk_skey()), key("appSKey", c.app_skey()));
+            }
+            case "OTAA" -> {
+                b = LoraDevice.otaa(devEui, key("appKey", c.app_key()));
+                if (devAddr != null) {
+                    b.devAddr(devAddr);
+                }
+                if (c.app_eui() != null && !c.app_eui().isBlank()) {
+                    try {
+                        b.appEui(LoraDevice.parseEui(c.app_eui()));
+                    } catch (IllegalArgumentException e) {
+                        throw new InvalidFieldException("appEui", e.getMessage());
+                    }
+                }
+            }
+            default -> throw new InvalidFieldException("activation", "must be ABP or OTAA, was '" + c.activation() + "'");
+        }
+        if (c.region() != null && !c.region().isBlank()) {
+            try {
+                b.region(Region.byName(c.region()));
+            } catch (IllegalArgumentException e) {
+                throw new InvalidFieldException("region", e.getMessage());
+            }
+        }
+        b.fport(c.fport());
+        b.routeContext(routeContext(c.route_context()));
+        b.compactEnvelope(c.compact_envelope());
+        return b.build();
+    }
+
+    private static AesKey key(String field, String hex) {
+        if (hex == null || hex.isBlank()) {
+            throw new InvalidFieldException(field, "is required (32 hex digits)");
+        }
+        try {
+            return AesKey.ofHex(hex);
+        } catch (IllegalArgumentException e) {
+            throw new InvalidFieldException(field, e.getMessage());
+        }
+    }
+
+    static List<Address> routeContext(String text) {
+        List<Address> l = new ArrayList<>();
+        if (text == null || text.isBlank()) {
+            return l;
+        }
+        for (String s : text.split(",")) {
+            String t = s.strip();
+            if (t.isEmpty()) {
+                continue;
+            }
+            Route r;
+            try {
+                r = Route.parse(t);
+            } catch (RouteSyntaxException e) {
+                throw new InvalidFieldException("routeContext", "'" + t + "': " + e.getMessage());
+            }
+            if (r.size() != 1) {
+                throw new InvalidFieldException("routeContext", "'" + t + "' must be exactly one address");
+            }
+            l.add(r.first());
+        }
+        return l;
+    }
+}

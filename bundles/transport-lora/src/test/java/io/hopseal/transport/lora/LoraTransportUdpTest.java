@@ -1,0 +1,209 @@
+package io.hopseal.transport.lora;
+
+import static io.hopseal.transport.lora.LoraTestSupport.await;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.net.DatagramPacket;
+import java.net.DatagramSocket;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.concurrent.CopyOnWriteArrayList;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import io.hopseal.api.routing.Address;
+import io.hopseal.api.routing.Message;
+import io.hopseal.api.routing.Route;
+import io.hopseal.impl.routing.DefaultRouter;
+import io.hopseal.transport.lora.fragment.RadioEnvelope;
+import io.hopseal.transport.lora.fragment.RouteContext;
+import io.hopseal.transport.lora.lorawan.AesKey;
+import io.hopseal.transport.lora.lorawan.DataFrame;
+import io.hopseal.transport.lora.region.Region;
+import io.hopseal.transport.lora.semtech.RxPk;
+import io.hopseal.transport.lora.semtech.SemtechPacket;
+import io.hopseal.transport.lora.sim.SimAir;
+import io.hopseal.transport.lora.sim.SimDevice;
+import io.hopseal.transport.lora.sim.SimForwarder;
+
+/** The transport on real UDP sockets, with simulated packet forwarders. */
+class LoraTransportUdpTest {
+    static final long GW1 = 0xAA555A0000000001L;
+    static final long GW2 = 0xAA555A0000000002L;
+
+    DefaultRouter router;
+    LoraTransport lora;
+    SimAir air;
+    SimForwarder fwd1;
+    SimForwarder fwd2;
+    SimDevice device;
+    final List<Message> sink = new CopyOnWriteArrayList<>();
+    final RouteContext deviceCtx = new RouteContext();
+
+    @BeforeEach
+    void start() throws Exception {
+        router = new DefaultRouter();
+        router.register(Address.local("sink"), (m, ctx) -> sink.add(m));
+        lora = new LoraTransport(router, LoraTestSupport.fastConfig().build());
+        router.addTransport(lora);
+        LoraDevice d = CoreHarness.abp();
+        lora.addDevice(d);
+        air = new SimAir(1);
+        fwd1 = new SimForwarder(GW1, lora.localAddress(), air, Region.EU868, Duration.ofMillis(200));
+        fwd2 = new SimForwarder(GW2, lora.localAddress(), air, Region.EU868, Duration.ofMillis(200));
+        device = new SimDevice(LoraTestSupport.fastDevice(d, 5), air);
+        air.link(device, fwd1, new SimAir.Link(-115, -7.5));
+        air.link(device, fwd2, new SimAir.Link(-70, 9));
+        await(() -> lora.gateways().size() == 2, Duration.ofSeconds(5), "both forwarders seen");
+    }
+
+    @AfterEach
+    void stop() {
+        fwd1.close();
+        fwd2.close();
+        lora.close();
+    }
+
+    byte[] envelope(String text) {
+        return RadioEnvelope.encode(new Message(Route.parse("/service/sink"), Route.of(Address.local("cdev01")),
+                text.getBytes(StandardCharsets.UTF_8)), deviceCtx);
+    }
+
+    @Test
+    void uplinksFromTwoGatewaysAreDeliveredOnceAndTheReplyGoesThroughTheBetterOne() throws Exception {
+        assertThat(device.send(100, envelope("hello"), false)).isNull();
+        await(() -> sink.size() == 1, Duration.ofSeconds(5), "delivery");
+        Message m = sink.get(0);
+        assertThat(new String(m.payload(), StandardCharsets.UTF_8)).isEqualTo("hello");
+        assertThat(m.returnRoute()).isEqualTo(Route.of(LoraDevice.address(CoreHarness.DEV_EUI), Address.local("cdev01")));
+        assertThat(lora.counters()).containsEntry("uplink.duplicates", 1L).containsEntry("messages.in", 1L);
+        // a reply queued now goes out in the device's next RX1, through GW2 (better SNR)
+        router.send(new Message(m.returnRoute(), Route.of(Address.local("sink")), "re:hello".getBytes(StandardCharsets.UTF_8)));
+        SimDevice.Downlink dl = device.send(-1, null, false);
+        assertThat(dl).isNotNull();
+        assertThat(dl.rx1()).isTrue();
+        assertThat(dl.fport()).isEqualTo(100);
+        Message reply = RadioEnvelope.decode(dl.payload(), deviceCtx);
+        assertThat(new String(reply.payload(), StandardCharsets.UTF_8)).isEqualTo("re:hello");
+        assertThat(fwd2.counters()).containsEntry("tx", 1L);
+        assertThat(fwd1.counters()).doesNotContainKey("tx");
+        await(() -> lora.counters().getOrDefault("downlink.tx_ok", 0L) == 1, Duration.ofSeconds(2), "TX_ACK");
+        // every PUSH_DATA and PULL_DATA was acknowledged
+        await(() -> fwd1.counters().getOrDefault("push_ack", 0L) == fwd1.counters().get("push_data"), Duration.ofSeconds(2), "acks");
+        assertThat(fwd1.counters().get("pull_ack")).isPositive();
+    }
+
+    @Test
+    void aTooLateTxAckIsRetriedInRx2() throws Exception {
+        device.send(100, envelope("one"), false);
+        await(() -> sink.size() == 1, Duration.ofSeconds(5), "delivery");
+        router.send(new Message(sink.get(0).returnRoute(), Route.EMPTY, new byte[] {1, 2, 3}));
+        fwd2.failNextTx("TOO_LATE");
+        SimDevice.Downlink dl = device.send(-1, null, false);
+        assertThat(dl).isNotNull();
+        assertThat(dl.rx1()).isFalse();
+        assertThat(lora.counters()).containsEntry("downlink.tx_error.too_late", 1L).containsEntry("downlink.rx2", 1L);
+    }
+
+    @Test
+    void garbageOversizedJsonAndUnknownDevAddrAreCountedDropsAndChangeNothing() throws Exception {
+        device.send(100, envelope("before"), false);
+        await(() -> sink.size() == 1, Duration.ofSeconds(5), "delivery");
+        LoraTransport.DeviceInfo before = lora.device(CoreHarness.DEV_EUI).orElseThrow();
+        Map<String, Long> c0 = lora.counters();
+        InetSocketAddress to = lora.localAddress();
+        try (DatagramSocket s = new DatagramSocket(new InetSocketAddress("127.0.0.1", 0))) {
+            Random r = new Random(5);
+            int garbage = 200;
+            for (int i = 0; i < garbage; i++) {
+                byte[] b = new byte[r.nextInt(100)];
+                r.nextBytes(b);
+                if (b.length > 0 && r.nextBoolean()) {
+                    b[0] = 2; // right version, then garbage
+                }
+                s.send(new DatagramPacket(b, b.length, to));
+            }
+            byte[] big = ("{\"rxpk\":[],\"x\":\"" + "A".repeat(20_000) + "\"}").getBytes(StandardCharsets.US_ASCII);
+            byte[] pd = new byte[12 + big.length];
+            System.arraycopy(HexFormat.of().parseHex("02123400AA555A0000000009"), 0, pd, 0, 12);
+            System.arraycopy(big, 0, pd, 12, big.length);
+            s.send(new DatagramPacket(pd, pd.length, to));
+            byte[] broken = HexFormat.of().parseHex("02123400AA555A0000000009");
+            byte[] bj = "{\"rxpk\":[{\"tmst\":1,".getBytes(StandardCharsets.US_ASCII);
+            byte[] pd2 = new byte[12 + bj.length];
+            System.arraycopy(broken, 0, pd2, 0, 12);
+            System.arraycopy(bj, 0, pd2, 12, bj.length);
+            s.send(new DatagramPacket(pd2, pd2.length, to));
+            byte[] stranger = DataFrame.uplink(0x0BADADD0, 0, 100, new byte[8])
+                    .encode(AesKey.ofHex("000102030405060708090a0b0c0d0e0f"), AesKey.ofHex("000102030405060708090a0b0c0d0e0f"));
+            RxPk rx = new RxPk(1, null, 868_100_000, 0, 0, 1, "LORA", "SF7BW125", "4/5", -80, 5, stranger);
+            byte[] unknown = new SemtechPacket.PushData(7, GW1, List.of(rx), 0, null).encode();
+            s.send(new DatagramPacket(unknown, unknown.length, to));
+            await(() -> lora.counters().getOrDefault("datagrams.in", 0L) >= c0.get("datagrams.in") + garbage + 3,
+                    Duration.ofSeconds(5), "all datagrams read");
+        }
+        await(() -> lora.counters().getOrDefault("drop.unknown_devaddr", 0L) == 1, Duration.ofSeconds(2), "unknown DevAddr");
+        Map<String, Long> c = lora.counters();
+        assertThat(count(c, c0, "drop.json_too_large")).isEqualTo(1);
+        assertThat(count(c, c0, "drop.json_malformed")).isGreaterThanOrEqualTo(1);
+        assertThat(count(c, c0, "drop.datagram_version") + count(c, c0, "drop.datagram_short")
+                + count(c, c0, "drop.datagram_type")).isGreaterThan(100);
+        long drops = c.entrySet().stream().filter(e -> e.getKey().startsWith("drop.")).mapToLong(Map.Entry::getValue).sum()
+                - c0.entrySet().stream().filter(e -> e.getKey().startsWith("drop.")).mapToLong(Map.Entry::getValue).sum();
+        assertThat(drops).as("every bad datagram counted as a drop").isGreaterThanOrEqualTo(200 + 3 - 2); // 2 of the random ones may parse as ACKs
+        // nothing else changed: no delivery, same device state, same gateways, and the device still gets through
+        assertThat(sink).hasSize(1);
+        assertThat(lora.device(CoreHarness.DEV_EUI).orElseThrow()).isEqualTo(before);
+        assertThat(lora.gateways()).containsExactlyInAnyOrder(GW1, GW2);
+        assertThat(c.getOrDefault("messages.in", 0L)).isEqualTo(c0.get("messages.in"));
+        device.send(100, envelope("after"), false);
+        await(() -> sink.size() == 2, Duration.ofSeconds(5), "delivery after the garbage");
+    }
+
+    static long count(Map<String, Long> c, Map<String, Long> c0, String k) {
+        return c.getOrDefault(k, 0L) - c0.getOrDefault(k, 0L);
+    }
+
+    @Test
+    void anOtaaDeviceJoinsOverUdpAndItsSessionCarriesMessages() throws Exception {
+        AesKey appKey = AesKey.ofHex("000102030405060708090a0b0c0d0e0f");
+        LoraDevice otaa = LoraDevice.otaa(0x0004A30B001C0530L, appKey).fport(42).build();
+        lora.addDevice(otaa);
+        SimDevice d = new SimDevice(LoraTestSupport.fastDevice(otaa, 3), air);
+        assertThat(d.joined()).isFalse();
+        assertThat(d.join(Duration.ofSeconds(10))).isTrue();
+        assertThat(lora.device(otaa.devEui()).orElseThrow().devAddr()).isEqualTo(d.devAddr());
+        RouteContext ctx = new RouteContext();
+        byte[] env = RadioEnvelope.encode(new Message(Route.parse("/service/sink"), Route.of(Address.local("cotaa1")),
+                "joined".getBytes(StandardCharsets.UTF_8)), ctx);
+        d.send(42, env, false);
+        await(() -> sink.size() == 1, Duration.ofSeconds(5), "delivery from the OTAA device");
+        assertThat(sink.get(0).returnRoute().first()).isEqualTo(LoraDevice.address(otaa.devEui()));
+        assertThat(lora.counters()).containsEntry("join.accepted", 1L);
+        // joining again starts a new session: new keys, counters from zero
+        assertThat(d.join(Duration.ofSeconds(10))).isTrue();
+        assertThat(lora.device(otaa.devEui()).orElseThrow().fcntUp()).isEqualTo(-1);
+        d.send(42, RadioEnvelope.encode(new Message(Route.parse("/service/sink"), Route.EMPTY, new byte[] {7}),
+                new RouteContext()), false);
+        await(() -> sink.size() == 2, Duration.ofSeconds(5), "delivery in the new session");
+    }
+
+    @Test
+    void closeStopsEveryThread() throws Exception {
+        assertThat(LoraTestSupport.threads(LoraTransport.THREAD_PREFIX + "udp")).isNotEmpty();
+        fwd1.close();
+        fwd2.close();
+        lora.close();
+        await(() -> LoraTestSupport.threads(LoraTransport.THREAD_PREFIX).isEmpty(), Duration.ofSeconds(3),
+                "no hopseal-lora- threads");
+        assertThat(lora.send(LoraDevice.address(CoreHarness.DEV_EUI), Message.to(Route.EMPTY, new byte[1])))
+                .isEqualTo(io.hopseal.api.routing.SendResult.DROPPED_STOPPED);
+    }
+}

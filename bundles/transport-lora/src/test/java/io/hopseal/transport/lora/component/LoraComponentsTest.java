@@ -1,0 +1,191 @@
+package io.hopseal.transport.lora.component;
+
+import static io.hopseal.transport.lora.LoraTestSupport.await;
+import static io.hopseal.transport.lora.component.ComponentTestSupport.config;
+import static io.hopseal.transport.lora.component.ComponentTestSupport.logsOf;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.net.DatagramSocket;
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+import io.hopseal.api.routing.Address;
+import io.hopseal.impl.routing.DefaultRouter;
+import io.hopseal.transport.lora.InvalidFieldException;
+import io.hopseal.transport.lora.LoraConfig;
+import io.hopseal.transport.lora.LoraDevice;
+import io.hopseal.transport.lora.LoraTestSupport;
+import io.hopseal.transport.lora.LoraTransport;
+import io.hopseal.transport.lora.region.Region;
+
+class LoraComponentsTest {
+    static final String NWK = "44024241ed4ce9a68c6a8bc055233fd3";
+    static final String APP = "ec925802ae430ca77fd3dd73cb2cc588";
+
+    final DefaultRouter router = new DefaultRouter();
+    final LoraTransportComponent transport = new LoraTransportComponent(router);
+
+    @AfterEach
+    void stop() {
+        transport.deactivate();
+        await(() -> LoraTestSupport.threads(LoraTransport.THREAD_PREFIX).isEmpty(), Duration.ofSeconds(5),
+                "no hopseal-lora threads");
+    }
+
+    static int freeUdpPort() throws Exception {
+        try (DatagramSocket s = new DatagramSocket(new InetSocketAddress("127.0.0.1", 0))) {
+            return s.getLocalPort();
+        }
+    }
+
+    static LoraTransportComponent.Config tcfg(Object... kv) {
+        Object[] all = new Object[kv.length + 2];
+        all[0] = "bind_address";
+        all[1] = "127.0.0.1";
+        System.arraycopy(kv, 0, all, 2, kv.length);
+        return config(LoraTransportComponent.Config.class, all);
+    }
+
+    static LoraDeviceComponent.Config abp(String eui, Object... more) {
+        Object[] base = {"dev_eui", eui, "activation", "ABP", "dev_addr", "26011BDA", "nwk_skey", NWK, "app_skey", APP};
+        Object[] all = new Object[base.length + more.length];
+        System.arraycopy(base, 0, all, 0, base.length);
+        System.arraycopy(more, 0, all, base.length, more.length);
+        return config(LoraDeviceComponent.Config.class, all);
+    }
+
+    static Map<String, Object> props(String kuraPid) {
+        return Map.of("service.pid", LoraDeviceComponent.PID + ".1", "kura.service.pid", kuraPid);
+    }
+
+    @Test
+    void defaultsMatchTheRegionsAndTheDocumentedValues() throws Exception {
+        LoraConfig c = LoraTransportComponent.toLoraConfig(config(LoraTransportComponent.Config.class));
+        assertThat(c.port()).isEqualTo(1680);
+        assertThat(c.region()).isSameAs(Region.EU868);
+        assertThat(c.rx1Delay()).isEqualTo(Duration.ofSeconds(1));
+        assertThat(c.rx2Delay()).isEqualTo(Duration.ofSeconds(2));
+        assertThat(c.rx2FrequencyHz()).isEqualTo(869_525_000L);
+        assertThat(c.rx2DataRate()).isZero();
+        assertThat(c.txPowerDbm()).isEqualTo(14);
+        LoraConfig us = LoraTransportComponent.toLoraConfig(config(LoraTransportComponent.Config.class, "region", "US915"));
+        assertThat(us.rx2FrequencyHz()).isEqualTo(923_300_000L);
+        assertThat(us.rx2DataRate()).isEqualTo(8);
+    }
+
+    @Test
+    void invalidValuesAreRefusedNamingTheProperty() {
+        Object[][] bad = {{"region", "AS923"}, {"rx1_delay_s", 0}, {"rx1_dr_offset", 9}, {"net_id", "xyz"},
+            {"allowed_gateways", "AA555A00"}, {"rx2_data_rate", 14}, {"rx2_frequency_hz", 915_000_000},
+            {"max_message_size", 5000}, {"port", 70_000}, {"bind_address", " "}};
+        String[] property = {"region", "rx1.delay.s", "rx1.dr.offset", "net.id", "allowed.gateways", "rx2.data.rate",
+            "rx2.frequency.hz", "max.message.size", "port", "bind.address"};
+        for (int i = 0; i < bad.length; i++) {
+            Object[] kv = bad[i];
+            String p = property[i];
+            assertThatThrownBy(() -> LoraTransportComponent.toLoraConfig(config(LoraTransportComponent.Config.class, kv)))
+                    .as(p).isInstanceOf(IllegalArgumentException.class)
+                    .satisfies(e -> assertThat(LoraTransportComponent.describe((IllegalArgumentException) e))
+                            .startsWith("property " + p + ":"));
+        }
+    }
+
+    @Test
+    void modifiedConfigurationAppliesLiveAndAnInvalidOneKeepsTheLastGood() throws Exception {
+        int p1 = freeUdpPort();
+        transport.activate(tcfg("port", p1));
+        assertThat(transport.transport().localPort()).isEqualTo(p1);
+        assertThat(router.transport(Address.LORA)).containsSame(transport);
+        LoraDeviceComponent dev = new LoraDeviceComponent(transport);
+        dev.activate(abp("70B3D57ED0000001"), props("sensor-1"));
+        assertThat(transport.transport().devices()).extracting(LoraDevice::devEui).containsExactly(0x70B3D57ED0000001L);
+
+        String logs = logsOf(() -> transport.modified(tcfg("port", p1, "region", "XX999")));
+        assertThat(logs).contains("property region").contains("previous configuration stays");
+        assertThat(transport.transport().config().region()).isSameAs(Region.EU868);
+        assertThat(transport.transport().localPort()).isEqualTo(p1);
+
+        int p2 = freeUdpPort();
+        transport.modified(tcfg("port", p2, "dedup_window_ms", 50));
+        assertThat(transport.transport().localPort()).isEqualTo(p2);
+        assertThat(transport.transport().config().dedupWindow()).isEqualTo(Duration.ofMillis(50));
+        assertThat(transport.transport().devices()).hasSize(1); // the device stayed
+
+        // a region change takes devices pinned to the old region out of service, with a message
+        LoraDeviceComponent eu = new LoraDeviceComponent(transport);
+        eu.activate(abp("70B3D57ED0000002", "region", "EU868"), props("eu-only"));
+        String regionLogs = logsOf(() -> transport.modified(tcfg("port", p2, "region", "US915")));
+        assertThat(regionLogs).contains("eu-only").contains("out of service");
+        assertThat(transport.transport().devices()).extracting(LoraDevice::devEui).containsExactly(0x70B3D57ED0000001L);
+        dev.deactivate();
+        assertThat(transport.transport().devices()).isEmpty();
+    }
+
+    @Test
+    void deviceValidationNamesTheFieldAndKeepsTheLastGoodDevice() throws Exception {
+        transport.activate(tcfg("port", freeUdpPort()));
+        LoraDeviceComponent dev = new LoraDeviceComponent(transport);
+        String logs = logsOf(() -> dev.activate(abp("70B3D57ED0000001", "nwk_skey", "1234"), props("sensor-1")));
+        assertThat(logs).contains("property nwk.skey").contains("32 hex digits").contains("not in service");
+        assertThat(logs).doesNotContain(APP); // secrets never logged
+        assertThat(transport.transport().devices()).isEmpty();
+
+        dev.modified(abp("70B3D57ED0000001", "route_context", "/tcp/10.0.0.5:4000, /service/api"));
+        assertThat(dev.active().routeContext()).containsExactly(Address.tcp("10.0.0.5:4000"), Address.local("api"));
+        for (Object[] kv : new Object[][] {{"dev_eui", "70B3D57ED00000"}, {"dev_addr", ""}, {"fport", 0},
+            {"activation", "magic"}, {"route_context", "/tcp/a:1/service/b"}, {"region", "US915"}, {"app_skey", ""}}) {
+            String l = logsOf(() -> dev.modified(abp("70B3D57ED0000001", kv)));
+            assertThat(l).as(kv[0].toString()).contains("configuration refused").contains("keeping LoraDevice[70B3D57ED0000001");
+        }
+        assertThat(dev.active().routeContext()).hasSize(2);
+        assertThat(transport.transport().devices()).hasSize(1);
+
+        // OTAA
+        LoraDeviceComponent otaa = new LoraDeviceComponent(transport);
+        otaa.activate(config(LoraDeviceComponent.Config.class, "dev_eui", "0004A30B001C0530", "activation", "OTAA",
+                "app_key", NWK, "app_eui", "70B3D57ED0000000"), props("otaa-1"));
+        assertThat(otaa.active().activation()).isEqualTo(LoraDevice.Activation.OTAA);
+        assertThat(otaa.active().appEui()).isEqualTo(0x70B3D57ED0000000L);
+        assertThat(transport.transport().device(0x0004A30B001C0530L).orElseThrow().active()).isFalse();
+
+        // the same DevEUI from another configuration is refused
+        LoraDeviceComponent twin = new LoraDeviceComponent(transport);
+        String twinLogs = logsOf(() -> twin.activate(abp("70B3D57ED0000001"), props("sensor-1-copy")));
+        assertThat(twinLogs).contains("property dev.eui").contains("already configured by sensor-1");
+        assertThat(twin.active()).isNull();
+        otaa.deactivate();
+        dev.deactivate();
+    }
+
+    @Test
+    void aPortInUseIsRetriedUntilItBinds() throws Exception {
+        int port;
+        DatagramSocket squatter = new DatagramSocket(new InetSocketAddress("127.0.0.1", 0));
+        port = squatter.getLocalPort();
+        String logs = logsOf(() -> transport.activate(tcfg("port", port)));
+        assertThat(logs).contains("cannot bind UDP").contains("retrying");
+        assertThat(transport.transport()).isNull();
+        assertThat(transport.status()).contains("not listening");
+        // devices configured meanwhile are kept and applied once bound
+        LoraDeviceComponent dev = new LoraDeviceComponent(transport);
+        dev.activate(abp("70B3D57ED0000001"), props("early"));
+        squatter.close();
+        await(() -> transport.transport() != null, Duration.ofSeconds(10), "bound after the port was freed");
+        assertThat(transport.transport().localPort()).isEqualTo(port);
+        assertThat(transport.transport().devices()).hasSize(1);
+    }
+
+    @Test
+    void deviceBuilderValidation() {
+        assertThatThrownBy(() -> LoraDevice.abp(1, 2, null, null).build()).isInstanceOf(InvalidFieldException.class)
+                .extracting(e -> ((InvalidFieldException) e).field()).isEqualTo("nwkSKey");
+        assertThat(LoraDeviceComponent.routeContext(" ")).isEmpty();
+        assertThat(LoraDeviceComponent.routeContext("/service/a,/service/b")).isEqualTo(List.of(Address.local("a"), Address.local("b")));
+    }
+}
