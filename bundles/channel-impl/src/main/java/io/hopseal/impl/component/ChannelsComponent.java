@@ -435,4 +435,9 @@ public final class ChannelsComponent implements SecureChannelService {
     public String toString() {
         return "ChannelsComponent[" + service.identity().identifier() + ", " + active + "]";
     }
+
+    /** The channel service behind this component (for the access-control component in this bundle). */
+    public DefaultSecureChannelService delegate() {
+        return service;
+    }
 }

@@ -155,4 +155,9 @@ public final class RouterComponent implements Router {
         return "RouterComponent[" + router.transports().size() + " transports, " + router.localAddresses().size()
                 + " local addresses]";
     }
+
+    /** The router behind this component (for the access-control component in this bundle). */
+    public DefaultRouter delegate() {
+        return router;
+    }
 }

@@ -1,0 +1,192 @@
+package io.hopseal.impl.component;
+
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.ConfigurationPolicy;
+import org.osgi.service.component.annotations.Deactivate;
+import org.osgi.service.component.annotations.Modified;
+import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.metatype.annotations.AttributeDefinition;
+import org.osgi.service.metatype.annotations.Designate;
+import org.osgi.service.metatype.annotations.ObjectClassDefinition;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import io.hopseal.api.channel.SecureChannelService;
+import io.hopseal.api.identity.Identity;
+import io.hopseal.api.routing.Address;
+import io.hopseal.api.routing.Registration;
+import io.hopseal.api.routing.Router;
+import io.hopseal.impl.access.AccessControl;
+import io.hopseal.impl.access.Policy;
+import io.hopseal.impl.channel.DefaultSecureChannelService;
+import io.hopseal.impl.credential.CredentialVerifier;
+import io.hopseal.impl.identity.IdentityException;
+import io.hopseal.impl.identity.IdentityHistory;
+import io.hopseal.impl.routing.DefaultRouter;
+
+/**
+ * Zero-trust settings of the gateway: which authorities' credentials count, the access policy of each service, and
+ * where accepted revocation lists are kept. Thin wiring over {@link CredentialVerifier} and {@link AccessControl};
+ * a new configuration is validated completely before anything changes, and a refused one leaves the last good one
+ * running. Also serves {@code /service/revocations}: signed revocation lists sent over secure channels are applied
+ * (only a newer list from a trusted authority takes effect: the list authenticates itself).
+ */
+@Component(name = AccessComponent.PID, immediate = true, configurationPolicy = ConfigurationPolicy.OPTIONAL,
+        service = AccessComponent.class, property = "service.pid=" + AccessComponent.PID)
+@Designate(ocd = AccessComponent.Config.class)
+public final class AccessComponent {
+    private static final Logger LOG = LoggerFactory.getLogger(AccessComponent.class);
+    public static final String PID = "io.hopseal.access";
+
+    @ObjectClassDefinition(id = PID, name = "Hopseal access control",
+            description = "Who may use which service, decided on cryptographic identities and credentials only. "
+                    + "Credentials count only when issued by a trusted authority; a service with a policy is closed "
+                    + "to everyone who does not satisfy it (default deny).")
+    public @interface Config {
+        @AttributeDefinition(name = "Trusted authorities", required = false,
+                description = "Public identities (hex, as printed by 'hopseal authority create') of the authorities "
+                        + "whose credentials and revocation lists this gateway accepts. One per entry.")
+        String[] authorities() default {};
+
+        @AttributeDefinition(name = "Service policies", required = false,
+                description = "One entry per service: <service name>=<policy>, e.g. "
+                        + "telemetry=subject.role = \"sensor\" and subject.site = \"plant-3\". Syntax: docs/access-control.md.")
+        String[] policies() default {};
+
+        @AttributeDefinition(name = "Clock skew (s)", min = "0", max = "86400",
+                description = "Seconds of clock difference tolerated when checking credential validity windows.")
+        int clock_skew_s() default 60;
+
+        @AttributeDefinition(name = "Revocation folder", required = false,
+                description = "Folder where accepted revocation lists are kept across restarts. Empty: <data folder>/revocations.")
+        String revocation_folder() default "";
+
+        @AttributeDefinition(name = "Accept revocation lists",
+                description = "Serve /service/revocations, where signed revocation lists can be sent over secure channels.")
+        boolean revocations_service() default true;
+    }
+
+    private final DefaultSecureChannelService channels;
+    private final DefaultRouter router;
+    private final AccessControl accessControl = new AccessControl();
+    private volatile CredentialVerifier verifier;
+    private Registration revocations;
+
+    @Activate
+    public AccessComponent(@Reference(name = "Channels") SecureChannelService channels,
+                           @Reference(name = "Router") Router router, Config config) {
+        this.channels = channels instanceof ChannelsComponent c ? c.delegate() : (DefaultSecureChannelService) channels;
+        this.router = router instanceof RouterComponent r ? r.delegate() : (DefaultRouter) router;
+        this.router.setAccessControl(accessControl, id -> this.channels.attributeStore().attributes(id));
+        if (!apply(config)) {
+            LOG.warn("{}: starting with no authorities and no policies", PID);
+        }
+    }
+
+    @Modified
+    void modified(Config config) {
+        apply(config);
+    }
+
+    @Deactivate
+    void deactivate() {
+        if (revocations != null) {
+            revocations.close();
+        }
+        router.setAccessControl(null, id -> Map.of());
+        channels.setCredentialVerifier(null);
+    }
+
+    /** Validates everything first; applies only a complete, valid configuration. */
+    synchronized boolean apply(Config c) {
+        List<Identity> authorities = new ArrayList<>();
+        Map<String, Policy> policies = new TreeMap<>();
+        try {
+            for (String hex : nonBlank(c.authorities())) {
+                try {
+                    authorities.add(IdentityHistory.decode(HexFormat.of().parseHex(hex.strip())));
+                } catch (IllegalArgumentException | IdentityException e) {
+                    throw new IllegalArgumentException("authorities: '" + abbreviate(hex) + "' is not a valid public identity: "
+                            + e.getMessage());
+                }
+            }
+            for (String entry : nonBlank(c.policies())) {
+                int eq = entry.indexOf('=');
+                if (eq <= 0) {
+                    throw new IllegalArgumentException("policies: '" + entry + "' must be <service>=<policy>");
+                }
+                String service = entry.substring(0, eq).strip();
+                try {
+                    Address.local(service);
+                    policies.put(service, Policy.parse(entry.substring(eq + 1).strip()));
+                } catch (IllegalArgumentException e) {
+                    throw new IllegalArgumentException("policies: service " + service + ": " + e.getMessage());
+                }
+            }
+            if (c.clock_skew_s() < 0 || c.clock_skew_s() > 86_400) {
+                throw new IllegalArgumentException("clock.skew.s must be 0..86400, was " + c.clock_skew_s());
+            }
+        } catch (IllegalArgumentException e) {
+            LOG.error("{}: configuration refused, {}; the previous configuration stays in force", PID, e.getMessage());
+            return false;
+        }
+        Path folder = c.revocation_folder().isBlank()
+                ? Path.of(System.getProperty("hopseal.data", "hopseal-data"), "revocations")
+                : Path.of(c.revocation_folder());
+        CredentialVerifier v = authorities.isEmpty() ? null
+                : new CredentialVerifier(authorities, Duration.ofSeconds(c.clock_skew_s()), Clock.systemUTC(), folder);
+        verifier = v;
+        channels.setCredentialVerifier(v);
+        accessControl.replaceAll(policies);
+        if (revocations != null) {
+            revocations.close();
+            revocations = null;
+        }
+        if (c.revocations_service()) {
+            revocations = router.register(Address.local("revocations"), (m, ctx) -> {
+                CredentialVerifier cv = verifier;
+                CredentialVerifier.RevocationOutcome o = cv == null ? CredentialVerifier.RevocationOutcome.UNKNOWN_ISSUER
+                        : cv.apply(m.payload());
+                LOG.info("{}: revocation list from {}: {}", PID, m.securePeer() == null ? "an unauthenticated sender"
+                        : m.securePeer(), o);
+                ctx.reply(m, new byte[] {(byte) o.ordinal()});
+            });
+        }
+        LOG.info("{}: {} trusted authorities, policies for {}", PID, authorities.size(), policies.keySet());
+        return true;
+    }
+
+    public AccessControl accessControl() {
+        return accessControl;
+    }
+
+    public CredentialVerifier verifier() {
+        return verifier;
+    }
+
+    private static List<String> nonBlank(String[] values) {
+        List<String> out = new ArrayList<>();
+        if (values != null) {
+            for (String v : values) {
+                if (v != null && !v.isBlank()) {
+                    out.add(v);
+                }
+            }
+        }
+        return out;
+    }
+
+    private static String abbreviate(String s) {
+        return s.length() > 24 ? s.substring(0, 24) + "..." : s;
+    }
+}

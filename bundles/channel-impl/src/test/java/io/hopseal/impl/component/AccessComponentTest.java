@@ -1,0 +1,99 @@
+package io.hopseal.impl.component;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.lang.reflect.Proxy;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import io.hopseal.api.channel.ChannelOptions;
+import io.hopseal.api.channel.ListenerOptions;
+import io.hopseal.api.channel.SecureChannel;
+import io.hopseal.api.routing.Message;
+import io.hopseal.api.routing.Route;
+import io.hopseal.api.routing.SendResult;
+import io.hopseal.impl.channel.DefaultSecureChannelService;
+import io.hopseal.impl.credential.Authority;
+import io.hopseal.impl.credential.CredentialVerifier;
+import io.hopseal.impl.identity.LocalIdentity;
+import io.hopseal.impl.memory.MemoryNetwork;
+import io.hopseal.impl.node.HopsealNode;
+import io.hopseal.impl.routing.DefaultRouter;
+import io.hopseal.vault.MemoryVault;
+
+/** The gateway's access-control configuration, as DS would drive it (plain objects, no framework). */
+class AccessComponentTest {
+    @TempDir
+    Path dir;
+
+    static AccessComponent.Config config(String[] authorities, String[] policies, int skew, String folder) {
+        return (AccessComponent.Config) Proxy.newProxyInstance(AccessComponent.Config.class.getClassLoader(),
+                new Class<?>[] {AccessComponent.Config.class}, (p, m, a) -> switch (m.getName()) {
+                    case "authorities" -> authorities;
+                    case "policies" -> policies;
+                    case "clock_skew_s" -> skew;
+                    case "revocation_folder" -> folder;
+                    case "revocations_service" -> true;
+                    default -> null;
+                });
+    }
+
+    @Test
+    void configuredAuthoritiesAndPoliciesAreEnforcedAndBadValuesRefused() throws Exception {
+        MemoryNetwork net = new MemoryNetwork();
+        DefaultRouter router = new DefaultRouter();
+        DefaultSecureChannelService channels = new DefaultSecureChannelService(router,
+                LocalIdentity.loadOrCreate(new MemoryVault(), Clock.systemUTC()), Clock.systemUTC());
+        net.attach("gateway", router);
+        router.register(io.hopseal.api.routing.Address.local("telemetry"), (m, ctx) -> ctx.reply(m, "ok".getBytes()));
+        channels.listen("api", ListenerOptions.defaults());
+        Authority authority = new Authority(LocalIdentity.loadOrCreate(new MemoryVault(), Clock.systemUTC()));
+        String authorityHex = HexFormat.of().formatHex(authority.identity().encodedHistory());
+
+        AccessComponent c = new AccessComponent(channels, router, config(new String[] {authorityHex},
+                new String[] {"telemetry=subject.role = \"sensor\""}, 60, dir.toString()));
+        assertThat(router.send(Message.to(Route.parse("/service/telemetry"), new byte[1])))
+                .isEqualTo(SendResult.DROPPED_ACCESS_DENIED);
+
+        try (HopsealNode device = HopsealNode.builder().memory(net, "device").build()) {
+            device.channels().setCredentials(List.of(authority.issue(device.identifier(), Map.of("role", "sensor"),
+                    Duration.ofHours(1))));
+            SecureChannel ch = device.channels().connect("/mem/gateway/secure/api/service/telemetry",
+                    ChannelOptions.defaults()).get(5, TimeUnit.SECONDS);
+            ch.send("x".getBytes());
+            assertThat(ch.receive(Duration.ofSeconds(5))).isNotNull();
+
+            // bad values: refused as a whole, the previous configuration stays
+            assertThat(c.apply(config(new String[] {"00ff"}, new String[] {}, 60, ""))).isFalse();
+            assertThat(c.apply(config(new String[] {authorityHex}, new String[] {"telemetry=subject.role = sensor"}, 60, "")))
+                    .isFalse();
+            assertThat(c.apply(config(new String[] {authorityHex}, new String[] {"no equals sign"}, 60, ""))).isFalse();
+            assertThat(c.accessControl().policyFor("telemetry")).isPresent();
+            assertThat(c.verifier()).isNotNull();
+
+            // a revocation list sent (by an operator's node) to /service/revocations over a secure channel takes effect
+            HopsealNode operator = HopsealNode.builder().memory(net, "operator").build();
+            SecureChannel admin = operator.channels().connect(Route.parse("/mem/gateway/service/api"), ChannelOptions.defaults())
+                    .get(5, TimeUnit.SECONDS);
+            admin.send(Route.parse("/service/revocations"),
+                    authority.revocationList(Set.of(device.identifier()), Set.of()).encoded());
+            Message answer = admin.receive(Duration.ofSeconds(5));
+            assertThat(answer.payload()[0]).isEqualTo((byte) CredentialVerifier.RevocationOutcome.ACCEPTED.ordinal());
+            assertThat(ch.whenClosed().toCompletableFuture().get(5, TimeUnit.SECONDS)).isNotNull();
+            assertThat(dir.toFile().list()).anyMatch(n -> n.startsWith("revocation-"));
+            operator.close();
+        }
+        c.deactivate();
+        channels.close();
+        net.close();
+    }
+}
