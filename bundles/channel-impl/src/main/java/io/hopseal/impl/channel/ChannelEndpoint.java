@@ -226,11 +226,11 @@ final class ChannelEndpoint implements SecureChannel {
                     finish(revoked ? CloseReason.REVOKED : CloseReason.PEER_NOT_TRUSTED, false);
                 });
             } else {
-                state = ChannelState.OPEN;
                 service.rememberPeer(peer, peerStatic);
                 for (io.hopseal.api.credential.Credential c : done.peerCredentials()) {
                     service.attributeStore().add(c);
                 }
+                state = ChannelState.OPEN; // last: whoever sees OPEN also sees the peer's attributes
                 if (!done.refusedCredentials().isEmpty()) {
                     counters.add("credentials.refused", done.refusedCredentials().size());
                     LOG.info("channel peer {} presented credentials that were refused: {}", peer.identifier(),
