@@ -99,6 +99,13 @@ final class Args {
             return dflt;
         }
         try {
+            if (v.endsWith("ms")) {
+                long ms = Long.parseLong(v.substring(0, v.length() - 2));
+                if (ms <= 0) {
+                    throw new NumberFormatException();
+                }
+                return Duration.ofMillis(ms);
+            }
             long n = Long.parseLong(v.substring(0, v.length() - 1));
             Duration d = switch (v.charAt(v.length() - 1)) {
                 case 's' -> Duration.ofSeconds(n);
@@ -112,7 +119,7 @@ final class Args {
             }
             return d;
         } catch (NumberFormatException | StringIndexOutOfBoundsException e) {
-            throw new UsageException("--" + name + " must be a positive duration like 30s, 10m, 2h or 30d, was '" + v + "'");
+            throw new UsageException("--" + name + " must be a positive duration like 200ms, 30s, 10m, 2h or 30d, was '" + v + "'");
         }
     }
 

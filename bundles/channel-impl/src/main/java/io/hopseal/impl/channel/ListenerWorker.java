@@ -111,6 +111,17 @@ final class ListenerWorker implements ChannelListener {
             pending.put(key, ep);
             ep.onPeerConfirmed(() -> pending.remove(key, ep));
             ep.whenClosed().whenComplete((r, e) -> pending.remove(key, ep));
+            // copies of message 1 only matter until the handshake is over: XX is over at message 3; KK/IK
+            // responders keep the entry one handshake timeout to resend a lost message 2. Without this, 1,024
+            // channels that never sent anything would lock the listener.
+            ep.opened().thenRun(() -> {
+                if (p == HandshakePattern.XX) {
+                    pending.remove(key, ep);
+                } else {
+                    service.scheduler().schedule(() -> pending.remove(key, ep), options.handshakeTimeout().toMillis(),
+                            java.util.concurrent.TimeUnit.MILLISECONDS);
+                }
+            });
             ep.opened().thenAccept(ch -> {
                 if (options.onChannel() != null) {
                     options.onChannel().accept(ch);

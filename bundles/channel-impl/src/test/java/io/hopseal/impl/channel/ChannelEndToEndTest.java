@@ -190,6 +190,29 @@ class ChannelEndToEndTest {
     }
 
     @Test
+    void silentChannelsDoNotLockTheListener() throws Exception {
+        backend.channels().listen("api", ListenerOptions.defaults());
+        int n = ListenerWorker.MAX_PENDING + 8; // more than the half-open limit, none ever sends a message
+        List<java.util.concurrent.CompletableFuture<SecureChannel>> opening = new java.util.ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            opening.add(device.channels().connect(Route.parse("/mem/backend/service/api"), ChannelOptions.defaults()));
+            if (opening.size() % 64 == 0) {
+                for (var f : opening.subList(opening.size() - 64, opening.size())) {
+                    f.get(10, TimeUnit.SECONDS);
+                }
+            }
+        }
+        for (var f : opening) {
+            assertThat(f.get(10, TimeUnit.SECONDS).state()).isEqualTo(ChannelState.OPEN);
+        }
+        long end = System.nanoTime() + 10_000_000_000L;
+        while (backend.channels().counters().get("channels.open") < n && System.nanoTime() < end) {
+            Thread.sleep(20);
+        }
+        assertThat(backend.channels().counters().get("channels.open")).isEqualTo((long) n);
+    }
+
+    @Test
     void closeReachesThePeerAndWipesState() throws Exception {
         backend.channels().listen("api", ListenerOptions.defaults());
         SecureChannel ch = open(ChannelOptions.defaults());

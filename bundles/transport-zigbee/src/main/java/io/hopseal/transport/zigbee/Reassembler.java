@@ -45,12 +45,15 @@ public final class Reassembler {
         final List<Partial> partials = new ArrayList<>(2);
         final int[] recentTags = { -1, -1, -1, -1 };
         final long[] recentAt = new long[RECENT];
+        /** CRC-32 of each fragment (header included) of the recently completed messages, by fragment index. */
+        final int[][] recentCrcs = new int[RECENT][];
         int recentNext;
     }
 
     private static final class Partial {
         final int tag;
         final byte[][] parts;
+        final int[] crcs;
         int received;
         int bytes;
         final long started;
@@ -59,6 +62,7 @@ public final class Reassembler {
         Partial(int tag, int count, long now) {
             this.tag = tag;
             this.parts = new byte[count][];
+            this.crcs = new int[count];
             this.started = now;
             this.lastNanos = now;
         }
@@ -112,12 +116,12 @@ public final class Reassembler {
         }
         int partLen = payload.length - Fragments.HEADER_LENGTH;
         Source s = sources.get(source);
-        if (s != null && isRecent(s, tag, nowNanos)) {
+        if (s != null && isRecent(s, tag, index, crc(payload), nowNanos)) {
             counters.inc("fragment.duplicate");
             return null;
         }
         if (count == 1) {
-            return complete(source, s, tag, copyPart(payload), nowNanos);
+            return complete(source, s, tag, copyPart(payload), new int[] {crc(payload)}, nowNanos);
         }
         if (s == null) {
             if (sources.size() >= maxSources) {
@@ -160,6 +164,7 @@ public final class Reassembler {
             // evicted one
         }
         p.parts[index] = copyPart(payload);
+        p.crcs[index] = crc(payload);
         p.received++;
         p.bytes += partLen;
         p.lastNanos = nowNanos;
@@ -174,10 +179,10 @@ public final class Reassembler {
             off += part.length;
         }
         remove(s, p);
-        return complete(source, s, tag, out, nowNanos);
+        return complete(source, s, tag, out, p.crcs, nowNanos);
     }
 
-    private byte[] complete(long source, Source s, int tag, byte[] envelope, long now) {
+    private byte[] complete(long source, Source s, int tag, byte[] envelope, int[] crcs, long now) {
         if (s == null) {
             if (sources.size() >= maxSources) {
                 evictLeastRecentSource();
@@ -187,18 +192,32 @@ public final class Reassembler {
         }
         s.recentTags[s.recentNext] = tag;
         s.recentAt[s.recentNext] = now;
+        s.recentCrcs[s.recentNext] = crcs;
         s.recentNext = (s.recentNext + 1) % RECENT;
         counters.inc("reassembly.completed");
         return envelope;
     }
 
-    private boolean isRecent(Source s, int tag, long now) {
+    /**
+     * A copy of a fragment of a message completed recently (a retry whose acknowledgement was lost): same tag and
+     * the same bytes at that index. A sender that restarted and reuses a tag sends other bytes, which are a new
+     * message, not a duplicate.
+     */
+    private boolean isRecent(Source s, int tag, int index, int crc, long now) {
         for (int i = 0; i < RECENT; i++) {
-            if (s.recentTags[i] == tag && now - s.recentAt[i] < timeoutNanos) {
+            int[] crcs = s.recentCrcs[i];
+            if (s.recentTags[i] == tag && now - s.recentAt[i] < timeoutNanos && crcs != null && index < crcs.length
+                    && crcs[index] == crc) {
                 return true;
             }
         }
         return false;
+    }
+
+    private static int crc(byte[] payload) {
+        java.util.zip.CRC32 c = new java.util.zip.CRC32();
+        c.update(payload);
+        return (int) c.getValue();
     }
 
     private static byte[] copyPart(byte[] payload) {

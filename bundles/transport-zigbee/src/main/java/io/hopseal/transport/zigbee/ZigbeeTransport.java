@@ -743,7 +743,9 @@ public final class ZigbeeTransport implements Transport, AutoCloseable {
                     mc.inc("drop.stopped");
                     return SendResult.DROPPED_STOPPED;
                 }
-                if (info == null) {
+                // the link goes DOWN before its listener clears info: check both, or a message could be queued
+                // into a port that is already gone and then silently discarded
+                if (info == null || link.state() != SerialLink.State.OPEN) {
                     mc.inc("drop.link_down");
                     return SendResult.DROPPED_LINK_DOWN;
                 }
