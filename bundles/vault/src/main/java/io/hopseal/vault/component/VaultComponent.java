@@ -1,6 +1,8 @@
 package io.hopseal.vault.component;
 
 import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.CharBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
@@ -16,32 +18,48 @@ import java.util.Hashtable;
 import java.util.Map;
 import java.util.Objects;
 
+import org.eclipse.kura.crypto.CryptoService;
+import org.eclipse.kura.security.keystore.KeystoreService;
+import org.osgi.framework.Bundle;
 import org.osgi.framework.BundleContext;
+import org.osgi.framework.ServiceReference;
 import org.osgi.framework.ServiceRegistration;
+import org.osgi.framework.namespace.PackageNamespace;
+import org.osgi.framework.wiring.BundleWire;
+import org.osgi.framework.wiring.BundleWiring;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.ConfigurationPolicy;
 import org.osgi.service.component.annotations.Deactivate;
 import org.osgi.service.component.annotations.Modified;
+import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.component.annotations.ReferenceCardinality;
+import org.osgi.service.component.annotations.ReferencePolicy;
+import org.osgi.service.component.annotations.ReferencePolicyOption;
 import org.osgi.service.metatype.annotations.AttributeDefinition;
 import org.osgi.service.metatype.annotations.AttributeType;
 import org.osgi.service.metatype.annotations.Designate;
 import org.osgi.service.metatype.annotations.ObjectClassDefinition;
+import org.osgi.service.metatype.annotations.Option;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import io.hopseal.api.vault.Vault;
 import io.hopseal.api.vault.VaultException;
 import io.hopseal.vault.FileVault;
+import io.hopseal.vault.kura.KuraCrypto;
+import io.hopseal.vault.kura.KuraKeystoreVault;
 
 /**
- * The node's key vault: a {@link FileVault} at a configured path, registered as the {@link Vault} service.
+ * The node's key vault, registered as the {@link Vault} service: a {@link FileVault} at a configured path (store
+ * {@code file}, the default), or, on Eclipse Kura, the entries of a Kura {@code KeystoreService} (store
+ * {@code kura-keystore}, see {@link KuraKeystoreVault}).
  *
  * <p>Configuration pid = component name = OCD id = metatype file name = {@value #PID} (Kura's rule); the configuration
  * is required (Kura and the Hopseal gateway seed it with the defaults), so no vault file appears in a framework where
  * nobody asked for one.
  *
- * <h2>Passphrase</h2>
+ * <h2>Passphrase (store file)</h2>
  * The first non-empty of: the {@code passphrase} attribute (a MetaType {@code Password}), the file named by
  * {@code passphrase.file} (its first line), the environment variable named by {@code passphrase.env}. When none is
  * configured, a random 256-bit passphrase is generated on first start into {@code <vault file>.passphrase}, next to
@@ -52,15 +70,29 @@ import io.hopseal.vault.FileVault;
  * Kura keeps encrypted). An existing vault whose generated passphrase file is missing is never overwritten: the
  * component refuses to start and says so.
  *
+ * <p>On Kura, a Password attribute reaches the component encrypted by Kura's {@code CryptoService}: when Kura's crypto
+ * package is wired to this bundle, the attribute is decrypted with {@code CryptoService.decryptAes} (a value Kura
+ * cannot decrypt is used as given, with a warning, as Kura's own ConfigurationService does), and the vault is not
+ * opened before a CryptoService is there. Without Kura the attribute is used as given.
+ *
+ * <h2>Kura keystore (store kura-keystore)</h2>
+ * The keys are entries of the Kura keystore selected by {@code KeystoreService.target} (Kura's "Select available
+ * targets" picker); Kura protects and backs them up, and the passphrase fields are not used. The vault follows the
+ * keystore service: if it goes away the vault service is withdrawn, and it comes back with it.
+ *
  * <h2>Changes</h2>
  * Another passphrase for the same file re-encrypts the file under it ({@link FileVault#changePassphrase}); keys, the
  * identity and the service stay (for passphrase.file / passphrase.env, a change means another file or variable name:
  * their content is read when the vault is opened, so rotating the secret behind an unchanged name takes a change of
- * the Passphrase attribute, or re-encryption by hand). Another path opens (or creates) that vault first; only when that succeeds is the
- * old service unregistered and the new one registered, so components holding the old vault (the channel service and
- * its identity) restart with the new one. A configuration that does not work is refused with a log message naming the
- * field, and the last good vault stays registered. The service is registered by hand (not by SCR) for exactly this:
- * SCR cannot re-register a service from a {@code modified} method.
+ * the Passphrase attribute, or re-encryption by hand). Another path, store or keystore opens (or creates) that vault
+ * first; only when that succeeds is the old service unregistered and the new one registered, so components holding
+ * the old vault (the channel service and its identity) restart with the new one; keys are never copied between
+ * stores. A configuration that does not work is refused with a log message naming the field, and the last good vault
+ * stays registered. The service is registered by hand (not by SCR) for exactly this: SCR cannot re-register a service
+ * from a {@code modified} method.
+ *
+ * <p>The Kura classes are used only by {@code io.hopseal.vault.kura}, and only while the matching Kura service is
+ * bound: this class refers to Kura's services through {@link ServiceReference}s, so it loads without Kura.
  */
 @Component(name = VaultComponent.PID, immediate = true, configurationPolicy = ConfigurationPolicy.REQUIRE,
         service = {}, property = "service.pid=" + VaultComponent.PID)
@@ -75,16 +107,34 @@ public final class VaultComponent {
     public static final String DEFAULT_DATA = "./hopseal-data";
     /** Suffix of the generated passphrase file. */
     public static final String GENERATED_SUFFIX = ".passphrase";
-    /** Service property with the absolute vault path (informational). */
+    /** Service property with the absolute vault path (informational; store file). */
     public static final String PATH_PROPERTY = "hopseal.vault.path";
+    /** Service property naming the store: {@value #STORE_FILE} or {@value #STORE_KURA_KEYSTORE}. */
+    public static final String STORE_PROPERTY = "hopseal.vault.store";
+    /** Service property with the Kura keystore's kura.service.pid (informational; store kura-keystore). */
+    public static final String KEYSTORE_PROPERTY = "hopseal.vault.keystore";
+    public static final String STORE_FILE = "file";
+    public static final String STORE_KURA_KEYSTORE = "kura-keystore";
+    public static final String DEFAULT_KEYSTORE_TARGET = "(kura.service.pid=changeme)";
+    static final String KURA_CRYPTO_PACKAGE = "org.eclipse.kura.crypto";
+    static final String KURA_KEYSTORE_PACKAGE = "org.eclipse.kura.security.keystore";
 
     @ObjectClassDefinition(id = PID, name = "Hopseal key vault",
-            description = "Stores this node's private keys (its identity and channel keys) in one file encrypted "
-                    + "with a passphrase (Argon2id + AES-256-GCM). The channel service creates the node's identity in "
-                    + "this vault on first start and keeps it across restarts. Changing the file or the passphrase "
-                    + "switches to that vault (and so to its identity); a setting that does not work is refused and "
-                    + "the current vault stays in use.")
+            description = "Stores this node's private keys (its identity and channel keys): in one file encrypted "
+                    + "with a passphrase (Argon2id + AES-256-GCM), or on Kura in a Kura keystore. The channel service "
+                    + "creates the node's identity in this vault on first start and keeps it across restarts. "
+                    + "Changing the store, the file or the keystore switches to that vault (and so to its identity; "
+                    + "keys are not copied); a setting that does not work is refused and the current vault stays in "
+                    + "use.")
     public @interface Config {
+        @AttributeDefinition(name = "Key store",
+                description = "Where the keys are kept. Encrypted file: the vault file below, protected by the "
+                        + "passphrase settings (works everywhere). Kura keystore: entries of the Kura keystore chosen "
+                        + "in 'Kura keystore target' (Kura only; the file and passphrase settings are then not used).",
+                options = { @Option(label = "Encrypted file", value = STORE_FILE),
+                    @Option(label = "Kura keystore", value = STORE_KURA_KEYSTORE) })
+        String store() default STORE_FILE;
+
         @AttributeDefinition(name = "Vault file",
                 description = "Path of the encrypted key file; created (mode 0600) if missing. ${hopseal.data} is "
                         + "replaced by the framework or system property hopseal.data (default ./hopseal-data). A "
@@ -92,10 +142,11 @@ public final class VaultComponent {
         String path() default "${hopseal.data}/vault.bin";
 
         @AttributeDefinition(name = "Passphrase", type = AttributeType.PASSWORD, required = false,
-                description = "Passphrase that encrypts the vault file. Leave empty to use the passphrase file or "
-                        + "environment variable below; if all three are empty, a random passphrase is generated on "
-                        + "first start into <vault file>.passphrase (owner-only), which protects a copied vault file "
-                        + "but not a gateway whose data folder can be read.")
+                description = "Passphrase that encrypts the vault file (on Kura it is stored encrypted by Kura). "
+                        + "Leave empty to use the passphrase file or environment variable below; if all three are "
+                        + "empty, a random passphrase is generated on first start into <vault file>.passphrase "
+                        + "(owner-only), which protects a copied vault file but not a gateway whose data folder can "
+                        + "be read.")
         String passphrase() default "";
 
         @AttributeDefinition(name = "Passphrase file", required = false,
@@ -115,12 +166,26 @@ public final class VaultComponent {
                         + "existing file keeps the value it was made with. Lower it only on gateways short of memory.",
                 min = "1024", max = "1048576")
         int kdf_memory_kib() default 64 * 1024;
+
+        @AttributeDefinition(name = "Kura keystore target",
+                description = "For the Kura keystore store: filter selecting the keystore by its kura.service.pid, "
+                        + "e.g. (kura.service.pid=HopsealKeystore); use 'Select available targets'. Create a keystore "
+                        + "for Hopseal alone under Security > Keystore Configuration: every component that can use a "
+                        + "keystore can read the keys in it.")
+        String KeystoreService_target() default DEFAULT_KEYSTORE_TARGET;
     }
 
-    /** A checked configuration; {@code secret} is a salted digest naming the passphrase's origin, not the secret. */
-    record Settings(Path path, String passphraseSource, byte[] secret, int kdfMemoryKiB) {
+    /**
+     * A checked configuration; {@code secret} is a salted digest naming the passphrase's origin (and the passphrase
+     * itself for the attribute), not the secret. {@code path} is null for the Kura keystore.
+     */
+    record Settings(String store, Path path, String passphraseSource, byte[] secret, int kdfMemoryKiB) {
         boolean sameSecret(Settings o) {
             return passphraseSource.equals(o.passphraseSource) && java.security.MessageDigest.isEqual(secret, o.secret);
+        }
+
+        boolean sameFile(Settings o) {
+            return o != null && STORE_FILE.equals(store) && STORE_FILE.equals(o.store) && path.equals(o.path);
         }
     }
 
@@ -135,16 +200,34 @@ public final class VaultComponent {
         }
     }
 
-    private final BundleContext context;
     private final byte[] salt = new byte[16];
-    private FileVault vault;
+    private BundleContext context;
+    private Config config;
+    private Map<String, Object> properties;
+    /** The vault in use ({@link FileVault} or {@link KuraKeystoreVault}), or null. */
+    private Vault vault;
+    /** The keystore service {@link #vault} uses (store kura-keystore), else null. */
+    private ServiceReference<?> keystoreInUse;
     private Settings active;
     private ServiceRegistration<Vault> registration;
     private String kuraPid = PID;
 
+    /**
+     * Kura's CryptoService (Kura only): decrypts the Password attribute. Static and greedy: a vault that waited for it
+     * is re-created when it appears.
+     */
+    @Reference(name = "CryptoService", service = CryptoService.class, cardinality = ReferenceCardinality.OPTIONAL,
+            policyOption = ReferencePolicyOption.GREEDY)
+    private ServiceReference<?> crypto;
+
+    /** The Kura keystore matching {@code KeystoreService.target}, when there is one (Kura only). */
+    private ServiceReference<?> keystore;
+
     @Activate
-    public VaultComponent(BundleContext context, Config config, Map<String, Object> properties) {
-        this.context = Objects.requireNonNull(context, "context");
+    void activate(BundleContext context, Config config, Map<String, Object> properties) {
+        synchronized (this) {
+            this.context = Objects.requireNonNull(context, "context");
+        }
         new SecureRandom().nextBytes(salt);
         apply(config, properties, true);
     }
@@ -157,36 +240,91 @@ public final class VaultComponent {
     @Deactivate
     synchronized void deactivate() {
         unregister();
-        if (vault != null) {
-            vault.close();
-            vault = null;
-        }
+        closeVault();
         active = null;
+        context = null;
+    }
+
+    /** Called by SCR when a Kura keystore matching {@code KeystoreService.target} appears (Kura only). */
+    @Reference(name = "KeystoreService", service = KeystoreService.class, cardinality = ReferenceCardinality.OPTIONAL,
+            policy = ReferencePolicy.DYNAMIC, policyOption = ReferencePolicyOption.GREEDY,
+            unbind = "unbindKeystore")
+    void bindKeystore(ServiceReference<?> ref) {
+        Config c;
+        Map<String, Object> p;
+        synchronized (this) {
+            keystore = ref;
+            if (context == null || config == null || !STORE_KURA_KEYSTORE.equals(storeValue(config))) {
+                return; // not active yet (activate applies it), or the file store is in use
+            }
+            c = config;
+            p = properties;
+        }
+        apply(c, p, false);
+    }
+
+    /** Called by SCR when the bound Kura keystore goes away (or no longer matches the target). */
+    void unbindKeystore(ServiceReference<?> ref) {
+        synchronized (this) {
+            if (ref.equals(keystore)) {
+                keystore = null;
+            }
+            if (vault != null && ref.equals(keystoreInUse)) {
+                LOG.error("{}: the Kura keystore {} went away; the vault is unavailable until it is back", PID,
+                        KuraKeystoreVault.keystorePid(ref));
+                unregister();
+                closeVault();
+                active = null;
+            }
+        }
     }
 
     private synchronized void apply(Config config, Map<String, Object> properties, boolean first) {
+        if (context == null) {
+            return;
+        }
+        this.config = config;
+        this.properties = properties;
         Object kp = properties.get("kura.service.pid");
         kuraPid = kp instanceof String s && !s.isBlank() ? s : PID;
         char[] passphrase = null;
+        char[] attribute = null;
         try {
+            String store = storeValue(config);
+            if (!STORE_FILE.equals(store) && !STORE_KURA_KEYSTORE.equals(store)) {
+                throw new FieldException("store", "must be " + STORE_FILE + " or " + STORE_KURA_KEYSTORE + ", was '"
+                        + config.store() + "'");
+            }
+            if (STORE_KURA_KEYSTORE.equals(store)) {
+                applyKeystore(config, first);
+                return;
+            }
             Path path = resolvePath(config.path(), dataFolder(context));
             int kdfMemory = config.kdf_memory_kib();
             if (kdfMemory < 1024 || kdfMemory > FileVault.Options.MAX_MEMORY_KIB) {
                 throw new FieldException("kdf.memory.kib", "must be 1024.." + FileVault.Options.MAX_MEMORY_KIB
                         + " KiB, was " + kdfMemory);
             }
-            String source = passphraseSource(config);
-            Settings next = new Settings(path, source, fingerprint(config, source), kdfMemory);
-            if (vault != null && path.equals(active.path())) {
+            if (!isEmpty(config.passphrase())) {
+                // on Kura an empty Password saved through the UI arrives as the ciphertext of "": decrypt first
+                attribute = attributePassphrase(config);
+                if (isEmpty(attribute)) {
+                    Arrays.fill(attribute, '\0');
+                    attribute = null;
+                }
+            }
+            String source = passphraseSource(config, attribute);
+            Settings next = new Settings(STORE_FILE, path, source, fingerprint(config, source, attribute), kdfMemory);
+            if (vault instanceof FileVault fv && next.sameFile(active)) {
                 if (next.sameSecret(active)) {
                     active = next; // only kdf.memory.kib changed: it applies to new files only
                     updateProperties();
                     return;
                 }
                 // same file, another passphrase: re-encrypt the file under it (keys and identity stay)
-                passphrase = passphrase(config, path, true);
+                passphrase = passphrase(config, attribute, path, true);
                 try {
-                    vault.changePassphrase(passphrase);
+                    fv.changePassphrase(passphrase);
                 } catch (VaultException | IllegalArgumentException e) {
                     throw new FieldException(fieldOf(source), "cannot re-encrypt " + path + ": " + e.getMessage());
                 }
@@ -197,45 +335,137 @@ public final class VaultComponent {
                 LOG.info("{}: {} re-encrypted under the passphrase from {}", PID, path, describe(source));
                 return;
             }
-            passphrase = passphrase(config, path, false);
+            passphrase = passphrase(config, attribute, path, false);
             FileVault opened = open(path, passphrase, kdfMemory, source);
-            FileVault old = vault;
-            unregister();
-            if (old != null) {
-                old.close();
-            }
-            vault = opened;
-            active = next;
-            register();
+            install(opened, null, next);
             LOG.info("{}: {} {} (passphrase from {})", PID, first ? "opened" : "switched to", opened.path(),
                     describe(source));
         } catch (FieldException e) {
             LOG.error("{}: configuration refused, {}; {}", PID, e.getMessage(),
-                    vault == null ? "no vault is available" : "keeping " + vault.path());
+                    vault == null ? "no vault is available" : "keeping " + describeVault());
         } finally {
             if (passphrase != null) {
                 Arrays.fill(passphrase, '\0');
             }
+            if (attribute != null) {
+                Arrays.fill(attribute, '\0');
+            }
         }
     }
 
+    /** Store kura-keystore: opens the vault on the bound keystore service. */
+    private void applyKeystore(Config config, boolean first) throws FieldException {
+        if (!wired(context.getBundle(), KURA_KEYSTORE_PACKAGE)) {
+            throw new FieldException("store", STORE_KURA_KEYSTORE + " needs Eclipse Kura 5.x (package "
+                    + KURA_KEYSTORE_PACKAGE + " is not available here); use store " + STORE_FILE);
+        }
+        ServiceReference<?> ref = keystore;
+        if (ref == null) {
+            throw new FieldException("KeystoreService.target", "no Kura keystore matches "
+                    + config.KeystoreService_target() + ": create one under Security > Keystore Configuration, or "
+                    + "choose an existing one with 'Select available targets'");
+        }
+        Settings next = new Settings(STORE_KURA_KEYSTORE, null, "none", new byte[0], config.kdf_memory_kib());
+        if (vault != null && ref.equals(keystoreInUse)) {
+            active = next;
+            updateProperties();
+            return;
+        }
+        Vault opened;
+        try {
+            opened = KuraKeystoreVault.open(context, ref);
+        } catch (VaultException | IllegalStateException e) {
+            throw new FieldException("KeystoreService.target", "cannot use Kura keystore "
+                    + KuraKeystoreVault.keystorePid(ref) + ": " + e.getMessage());
+        }
+        install(opened, ref, next);
+        LOG.info("{}: {} Kura keystore {} ({} Hopseal keys)", PID, first ? "using" : "switched to",
+                KuraKeystoreVault.keystorePid(ref), opened.keys().size());
+    }
+
+    /** Replaces the vault in use: unregisters and closes the old one, registers the new one. */
+    private void install(Vault opened, ServiceReference<?> keystoreRef, Settings next) {
+        unregister();
+        closeVault();
+        vault = opened;
+        keystoreInUse = keystoreRef;
+        active = next;
+        register();
+    }
+
     /**
-     * A salted digest of what supplies the passphrase (the passphrase itself for the attribute; the file path or the
+     * The Password attribute in clear: decrypted by Kura's CryptoService when Kura's crypto package is wired to this
+     * bundle (on Kura), as given otherwise. The caller wipes the array.
+     */
+    private char[] attributePassphrase(Config c) throws FieldException {
+        char[] raw = c.passphrase().toCharArray();
+        if (!wired(context.getBundle(), KURA_CRYPTO_PACKAGE)) {
+            return raw; // no Kura: used as given
+        }
+        try {
+            if (crypto == null) {
+                throw new FieldException("passphrase", "is encrypted by Kura, but Kura's CryptoService is not "
+                        + "available (yet); the vault opens as soon as it is");
+            }
+            KuraCrypto.Decrypted d;
+            try {
+                d = KuraCrypto.decrypt(context, crypto, raw);
+            } catch (IllegalStateException e) {
+                throw new FieldException("passphrase", "cannot be decrypted: " + e.getMessage());
+            }
+            if (!d.wasEncrypted()) {
+                LOG.warn("{}: the passphrase attribute is not encrypted by Kura's CryptoService ({}); using it as "
+                        + "given. Set it through Kura's web UI or REST API so that Kura keeps it encrypted", PID,
+                        d.problem());
+            }
+            return d.value();
+        } finally {
+            Arrays.fill(raw, '\0');
+        }
+    }
+
+    /** Whether {@code bundle} imports {@code pkg} from a bundle that exports it (an optional import may be unwired). */
+    static boolean wired(Bundle bundle, String pkg) {
+        BundleWiring wiring = bundle.adapt(BundleWiring.class);
+        if (wiring == null) {
+            return false;
+        }
+        for (BundleWire w : wiring.getRequiredWires(PackageNamespace.PACKAGE_NAMESPACE)) {
+            if (pkg.equals(w.getCapability().getAttributes().get(PackageNamespace.PACKAGE_NAMESPACE))) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static String storeValue(Config c) {
+        return c.store() == null ? STORE_FILE : c.store().strip().toLowerCase(java.util.Locale.ROOT);
+    }
+
+    /**
+     * A salted digest of what supplies the passphrase (the clear passphrase for the attribute; the file path or the
      * variable name otherwise), to notice changes without keeping the passphrase.
      */
-    private byte[] fingerprint(Config c, String source) {
-        String value = switch (source) {
-            case "passphrase" -> c.passphrase();
-            case "passphrase.file" -> c.passphrase_file().strip();
-            case "passphrase.env" -> c.passphrase_env().strip();
-            default -> "";
-        };
+    private byte[] fingerprint(Config c, String source, char[] attribute) {
         try {
             java.security.MessageDigest d = java.security.MessageDigest.getInstance("SHA-256");
             d.update(salt);
             d.update(source.getBytes(StandardCharsets.UTF_8));
             d.update((byte) 0);
-            d.update(value.getBytes(StandardCharsets.UTF_8));
+            switch (source) {
+                case "passphrase" -> {
+                    ByteBuffer b = StandardCharsets.UTF_8.encode(CharBuffer.wrap(attribute));
+                    d.update(b.duplicate());
+                    if (b.hasArray()) {
+                        Arrays.fill(b.array(), (byte) 0);
+                    }
+                }
+                case "passphrase.file" -> d.update(c.passphrase_file().strip().getBytes(StandardCharsets.UTF_8));
+                case "passphrase.env" -> d.update(c.passphrase_env().strip().getBytes(StandardCharsets.UTF_8));
+                default -> {
+                    // generated: nothing more
+                }
+            }
             return d.digest();
         } catch (java.security.NoSuchAlgorithmException e) {
             throw new IllegalStateException("SHA-256 missing from the JDK", e);
@@ -255,8 +485,16 @@ public final class VaultComponent {
     }
 
     /** The vault in use (for tests and diagnostics), or null. */
-    synchronized FileVault vault() {
+    synchronized Vault vault() {
         return vault;
+    }
+
+    private String describeVault() {
+        if (vault instanceof FileVault fv) {
+            return fv.path().toString();
+        }
+        return keystoreInUse == null ? String.valueOf(vault)
+                : "Kura keystore " + KuraKeystoreVault.keystorePid(keystoreInUse);
     }
 
     private void register() {
@@ -273,8 +511,17 @@ public final class VaultComponent {
         Hashtable<String, Object> p = new Hashtable<>();
         p.put("service.pid", PID);
         p.put("kura.service.pid", kuraPid);
-        p.put(PATH_PROPERTY, vault.path().toString());
-        p.put("service.description", "Hopseal file vault");
+        if (vault instanceof FileVault fv) {
+            p.put(STORE_PROPERTY, STORE_FILE);
+            p.put(PATH_PROPERTY, fv.path().toString());
+            p.put("service.description", "Hopseal file vault");
+        } else {
+            p.put(STORE_PROPERTY, STORE_KURA_KEYSTORE);
+            if (keystoreInUse != null) {
+                p.put(KEYSTORE_PROPERTY, KuraKeystoreVault.keystorePid(keystoreInUse));
+            }
+            p.put("service.description", "Hopseal vault in a Kura keystore");
+        }
         return p;
     }
 
@@ -286,6 +533,19 @@ public final class VaultComponent {
                 // the bundle is stopping
             }
             registration = null;
+        }
+    }
+
+    private void closeVault() {
+        Vault v = vault;
+        vault = null;
+        keystoreInUse = null;
+        if (v instanceof AutoCloseable c) {
+            try {
+                c.close();
+            } catch (Exception e) {
+                LOG.warn("{}: closing the vault failed: {}", PID, e.toString());
+            }
         }
     }
 
@@ -316,9 +576,13 @@ public final class VaultComponent {
         }
     }
 
-    /** Which field supplies the passphrase: passphrase, passphrase.file, passphrase.env or generated. */
-    static String passphraseSource(Config c) {
-        if (!isEmpty(c.passphrase())) {
+    /**
+     * Which field supplies the passphrase: passphrase, passphrase.file, passphrase.env or generated.
+     *
+     * @param attribute the Password attribute in clear (decrypted on Kura), null when empty
+     */
+    static String passphraseSource(Config c, char[] attribute) {
+        if (attribute != null) {
             return "passphrase";
         }
         if (!isEmpty(c.passphrase_file())) {
@@ -339,12 +603,16 @@ public final class VaultComponent {
         };
     }
 
-    /** Reads the passphrase from its source; the caller wipes it. */
-    static char[] passphrase(Config c, Path vaultPath, boolean vaultMayExist) throws FieldException {
-        String source = passphraseSource(c);
+    /**
+     * Reads the passphrase from its source; the caller wipes it.
+     *
+     * @param attribute the Password attribute in clear (decrypted on Kura), used for source "passphrase"
+     */
+    static char[] passphrase(Config c, char[] attribute, Path vaultPath, boolean vaultMayExist) throws FieldException {
+        String source = passphraseSource(c, attribute);
         switch (source) {
             case "passphrase":
-                return c.passphrase().toCharArray();
+                return attribute.clone();
             case "passphrase.file": {
                 Path f = Paths.get(c.passphrase_file().strip()).toAbsolutePath();
                 try {
@@ -446,5 +714,17 @@ public final class VaultComponent {
 
     private static boolean isEmpty(String s) {
         return s == null || s.isBlank();
+    }
+
+    private static boolean isEmpty(char[] s) {
+        if (s == null) {
+            return true;
+        }
+        for (char c : s) {
+            if (!Character.isWhitespace(c)) {
+                return false;
+            }
+        }
+        return true;
     }
 }

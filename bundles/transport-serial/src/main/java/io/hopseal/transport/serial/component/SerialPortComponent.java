@@ -32,8 +32,8 @@ import io.hopseal.transport.serial.SerialTransport;
  * message naming the property: a new configuration is then not started, and a running one keeps its last good
  * settings. A missing device, or one that disappears, is logged and counted by the transport and retried with backoff.
  *
- * <p>TODO: also provide {@code org.eclipse.kura.configuration.ConfigurableComponent} once the compile-only Kura API
- * module exists (then Kura's Services page can create ports).
+ * <p>On Kura, {@link io.hopseal.transport.serial.kura.KuraSerialPort} registers this configuration as Kura's {@code ConfigurableComponent} (then Kura's
+ * Services pages list it).
  */
 @Component(name = SerialPortComponent.PID, immediate = true, configurationPolicy = ConfigurationPolicy.REQUIRE,
         service = {}, property = "service.pid=" + SerialPortComponent.PID)

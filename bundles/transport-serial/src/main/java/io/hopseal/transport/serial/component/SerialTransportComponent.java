@@ -43,8 +43,8 @@ import io.hopseal.transport.serial.SerialTransportConfig;
  * modified configuration applies live; an invalid value is refused with a log message naming the property and the
  * last good configuration keeps running.
  *
- * <p>TODO: also provide {@code org.eclipse.kura.configuration.ConfigurableComponent} once the compile-only Kura API
- * module exists (then Kura's Services page lists this component).
+ * <p>On Kura, {@link io.hopseal.transport.serial.kura.KuraSerialTransport} registers this configuration as Kura's {@code ConfigurableComponent} (then Kura's
+ * Services pages list it).
  */
 @Component(name = SerialTransportComponent.PID, immediate = true, configurationPolicy = ConfigurationPolicy.OPTIONAL,
         service = Transport.class,

@@ -36,8 +36,8 @@ import io.hopseal.transport.tcp.TcpTransport;
  * and the previous listener keeps running. A port already in use is logged clearly and retried with backoff (0.5 s
  * doubling to 30 s) until it binds or the configuration changes.
  *
- * <p>TODO: also provide {@code org.eclipse.kura.configuration.ConfigurableComponent} once the compile-only Kura API
- * module exists (then Kura's Services page can create listeners).
+ * <p>On Kura, {@link io.hopseal.transport.tcp.kura.KuraTcpListener} registers this configuration as Kura's {@code ConfigurableComponent} (then Kura's
+ * Services pages list it).
  */
 @Component(name = TcpListenerComponent.PID, immediate = true, configurationPolicy = ConfigurationPolicy.REQUIRE,
         service = {}, property = "service.pid=" + TcpListenerComponent.PID)

@@ -34,8 +34,8 @@ import io.hopseal.transport.tcp.TcpTransportConfig;
  * (defaults apply without one). A modified configuration is applied live, links and listeners stay up; an invalid
  * value is refused with a log message naming the property and the last good configuration keeps running.
  *
- * <p>TODO: also provide {@code org.eclipse.kura.configuration.ConfigurableComponent} once the compile-only Kura API
- * module exists (then Kura's Services page lists this component).
+ * <p>On Kura, {@link io.hopseal.transport.tcp.kura.KuraTcpTransport} registers this configuration as Kura's {@code ConfigurableComponent} (then Kura's
+ * Services pages list it).
  */
 @Component(name = TcpTransportComponent.PID, immediate = true, configurationPolicy = ConfigurationPolicy.OPTIONAL,
         service = Transport.class,
