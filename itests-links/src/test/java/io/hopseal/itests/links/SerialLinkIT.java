@@ -342,7 +342,12 @@ public class SerialLinkIT {
         int last = resumedFrom;
         await("100 more results after the last update", 30_000, () -> results(out) >= last + 100, () -> text(out));
         p.destroy();
-        assertTrue(p.waitFor(10, TimeUnit.SECONDS));
+        if (!p.waitFor(10, TimeUnit.SECONDS)) {
+            // the device JVM's own shutdown (closing its serial port) can be slow on a loaded machine; what this
+            // test checks is the gateway, so do not let the device's exit time decide
+            p.destroyForcibly();
+            assertTrue("the device process ends", p.waitFor(10, TimeUnit.SECONDS));
+        }
         TreeMap<Integer, Boolean> o = outcomes(out);
         for (int i = last; i < last + 100; i++) {
             assertTrue("reply to m-" + i + " after the last update\n" + text(out), o.get(i));
