@@ -117,13 +117,13 @@ class NetworkScenariosTest {
                     ch.send(ByteBuffer.allocate(4).putInt(i).array());
                     responder.send(ByteBuffer.allocate(4).putInt(i).array());
                 }
-                Thread.sleep(300);
+                awaitQuiet(atBackend, atDevice);
             } finally {
                 flusher.interrupt();
                 flusher.join();
             }
             link.flush(net);
-            Thread.sleep(300);
+            awaitQuiet(atBackend, atDevice); // the frames held back by the link are delivered too
             atBackend.remove(-1);
             for (Map<Integer, AtomicInteger> got : List.of(atBackend, atDevice)) {
                 assertThat(got.values()).allSatisfy(c -> assertThat(c.get()).isEqualTo(1));
@@ -138,6 +138,31 @@ class NetworkScenariosTest {
             System.out.printf("lossy link: link dropped %d, duplicated %d; delivered %d and %d of %d; replays refused %d%n",
                     link.dropped, link.duplicated, atBackend.size(), atDevice.size(), n, replays);
         }
+    }
+
+    /** Waits until the delivered counts have not changed for 200 ms (all queued frames processed), at most 10 s. */
+    private static void awaitQuiet(Map<Integer, AtomicInteger> a, Map<Integer, AtomicInteger> b) throws InterruptedException {
+        long end = System.nanoTime() + 10_000_000_000L;
+        long last = -1;
+        long stableSince = System.nanoTime();
+        while (System.nanoTime() < end) {
+            long now = a.values().stream().mapToLong(AtomicInteger::get).sum() + b.values().stream().mapToLong(AtomicInteger::get).sum();
+            if (now != last) {
+                last = now;
+                stableSince = System.nanoTime();
+            } else if (System.nanoTime() - stableSince > 200_000_000L) {
+                return;
+            }
+            Thread.sleep(10);
+        }
+    }
+
+    private static void awaitSize(List<Integer> log, int n) throws InterruptedException {
+        long end = System.nanoTime() + 5_000_000_000L;
+        while (log.size() < n && System.nanoTime() < end) {
+            Thread.sleep(2);
+        }
+        assertThat(log).hasSize(n);
     }
 
     @Test
@@ -195,14 +220,14 @@ class NetworkScenariosTest {
                     o = o.withPattern(p).withExpectedPeer(backend.identifier());
                 }
                 SecureChannel ch = device.channels().connect(Route.parse("/mem/backend/service/api"), o).get(5, TimeUnit.SECONDS);
-                Thread.sleep(100);
+                awaitSize(log, p == HandshakePattern.XX ? 3 : 2); // the last handshake message is still on its way
                 sizes.put(p.name(), List.copyOf(log));
                 if (p == HandshakePattern.XX) {
                     // per-message overhead to the bound service: counters 0..255 take 1 byte, up to 65535 2 bytes
                     log.clear();
                     SecureChannel bound = device.channels().connect("/mem/backend/secure/api/service/echo",
                             ChannelOptions.defaults()).get(5, TimeUnit.SECONDS);
-                    Thread.sleep(100);
+                    awaitSize(log, 3);
                     log.clear();
                     for (int i = 0; i < 300; i++) {
                         bound.send(new byte[10]);
