@@ -1,34 +1,20 @@
 package io.hopseal.runtime;
 
+import static io.hopseal.runtime.GatewayProcesses.echoThroughGateway;
+import static io.hopseal.runtime.GatewayProcesses.freePort;
+import static io.hopseal.runtime.GatewayProcesses.identityOf;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.net.URI;
-import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.Paths;
-import java.time.Duration;
-import java.util.ArrayList;
-import java.util.Base64;
-import java.util.List;
 import java.util.concurrent.TimeUnit;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
-
-import io.hopseal.api.channel.ChannelOptions;
-import io.hopseal.api.channel.SecureChannel;
-import io.hopseal.api.routing.Message;
-import io.hopseal.impl.node.HopsealNode;
-import io.hopseal.transport.tcp.TcpTransport;
-import io.hopseal.transport.tcp.TcpTransportConfig;
 
 /**
  * Starts {@code hopseal-gateway.jar} as a separate JVM on free ports, the way a user does, and checks the web console,
@@ -36,24 +22,16 @@ import io.hopseal.transport.tcp.TcpTransportConfig;
  * and that configuration and identity survive a restart.
  */
 class GatewayIT {
-    private static final Path JAR = Paths.get(System.getProperty("gateway.jar", "target/hopseal-gateway.jar"));
-    private static final Path WORK = Paths.get(System.getProperty("gateway.work", "target/it-work"));
-    private static final String ADMIN = "Basic " + Base64.getEncoder().encodeToString("admin:admin".getBytes(StandardCharsets.UTF_8));
-    private static final Pattern IDENTITY = Pattern.compile("\"identity\":\"(I[0-9a-f]{40})\"");
+    private static final Path WORK = GatewayProcesses.WORK;
+    private static final String ADMIN = GatewayProcesses.ADMIN;
     private static final String[] PIDS = {"io.hopseal.router", "io.hopseal.vault", "io.hopseal.channels",
         "io.hopseal.echo", "io.hopseal.transport.tcp.listener"};
 
-    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
-    private final List<Process> processes = new ArrayList<>();
+    private final GatewayProcesses gateways = new GatewayProcesses();
 
     @AfterEach
     void stopAll() throws InterruptedException {
-        for (Process p : processes) {
-            p.destroy();
-            if (!p.waitFor(30, TimeUnit.SECONDS)) {
-                p.destroyForcibly();
-            }
-        }
+        gateways.close();
     }
 
     @Test
@@ -118,8 +96,7 @@ class GatewayIT {
         String status = awaitIdentity(base, g, log1);
         String identifier = identityOf(status);
         assertThat(status).contains("\"listeners\":[{\"address\":\"/service/api\"", "\"type\":\"tcp\"");
-        assertThat(get(base + "/hopseal/status", "Basic " + Base64.getEncoder().encodeToString("admin:nope".getBytes(
-                StandardCharsets.UTF_8))).statusCode()).isEqualTo(401);
+        assertThat(get(base + "/hopseal/status", GatewayProcesses.basic("admin", "nope")).statusCode()).isEqualTo(401);
 
         // the web console lists every Hopseal configuration (rendered from the metatype)
         HttpResponse<String> cfg = awaitConfigMgr(base, g, log1);
@@ -147,14 +124,14 @@ class GatewayIT {
         });
 
         // the status endpoint follows the console's credentials: change the console's password in its configuration
-        HttpResponse<String> changed = http.send(HttpRequest.newBuilder(URI.create(base
+        HttpResponse<String> changed = gateways.http().send(HttpRequest.newBuilder(URI.create(base
                 + "/system/console/configMgr/org.apache.felix.webconsole.internal.servlet.OsgiManager"))
                 .header("Authorization", ADMIN).header("Content-Type", "application/x-www-form-urlencoded")
                 .POST(HttpRequest.BodyPublishers.ofString("apply=true&action=ajaxConfigManager"
                         + "&propertylist=username,password&username=admin&password=s3cret"))
                 .build(), HttpResponse.BodyHandlers.ofString());
         assertThat(changed.statusCode()).as(changed.body()).isLessThan(400);
-        String newAdmin = "Basic " + Base64.getEncoder().encodeToString("admin:s3cret".getBytes(StandardCharsets.UTF_8));
+        String newAdmin = GatewayProcesses.basic("admin", "s3cret");
         awaitStatus(base + "/hopseal/status", ADMIN, 401, g, log1);
         assertThat(get(base + "/hopseal/status", newAdmin).statusCode()).isEqualTo(200);
         awaitStatus(base + "/system/console/bundles", newAdmin, 200, g, log1); // the console applies it asynchronously
@@ -173,53 +150,16 @@ class GatewayIT {
         assertThat(Files.exists(data.resolve("config"))).isTrue();
     }
 
-    interface WhileOpen {
-        void check(String ourIdentifier) throws Exception;
-    }
-
-    /** Opens a channel to /secure/api/service/echo, checks the gateway's identity and two echoes, then {@code whileOpen}. */
-    private static void echoThroughGateway(int tcpPort, String gatewayId, WhileOpen whileOpen) throws Exception {
-        try (HopsealNode node = HopsealNode.builder()
-                .transport(r -> new TcpTransport(r, TcpTransportConfig.DEFAULTS)).build()) {
-            SecureChannel ch = node.channels()
-                    .connect("/tcp/127.0.0.1:" + tcpPort + "/secure/api/service/echo", ChannelOptions.defaults())
-                    .get(30, TimeUnit.SECONDS);
-            assertThat(ch.peer().toString()).isEqualTo(gatewayId);
-            for (String text : new String[] {"hello gateway", "second"}) {
-                ch.send(text.getBytes(StandardCharsets.UTF_8));
-                Message reply = ch.receive(Duration.ofSeconds(10));
-                assertThat(reply).as("echo of " + text).isNotNull();
-                assertThat(new String(reply.payload(), StandardCharsets.UTF_8)).isEqualTo(text);
-            }
-            whileOpen.check(node.identifier().toString());
-            ch.close();
-        }
-    }
-
     private Process start(Path log, String... args) throws IOException {
-        List<String> cmd = new ArrayList<>();
-        cmd.add(Paths.get(System.getProperty("java.home"), "bin", "java").toString());
-        cmd.add("-Xmx256m");
-        cmd.add("-jar");
-        cmd.add(JAR.toAbsolutePath().toString());
-        cmd.addAll(List.of(args));
-        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
-        processes.add(p);
-        return p;
+        return gateways.start(log, args);
     }
 
     private void stop(Process p) throws InterruptedException {
-        p.destroy();
-        assertThat(p.waitFor(30, TimeUnit.SECONDS)).as("gateway stops on SIGTERM").isTrue();
-        processes.remove(p);
+        gateways.stop(p);
     }
 
     private HttpResponse<String> get(String url, String authorization) throws IOException, InterruptedException {
-        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(10)).GET();
-        if (authorization != null) {
-            b.header("Authorization", authorization);
-        }
-        return http.send(b.build(), HttpResponse.BodyHandlers.ofString());
+        return gateways.get(url, authorization);
     }
 
     private void awaitStatus(String url, String auth, int expected, Process p, Path log) throws Exception {
@@ -250,7 +190,7 @@ class GatewayIT {
         while (System.nanoTime() < end) {
             HttpResponse<String> r = get(base + "/hopseal/status", authorization);
             body = r.body();
-            if (r.statusCode() == 200 && IDENTITY.matcher(body).find() && body.contains("\"listeners\":[{")
+            if (r.statusCode() == 200 && GatewayProcesses.hasIdentity(body) && body.contains("\"listeners\":[{")
                     && body.contains("\"name\":\"tcp\"")) {
                 assertThat(r.headers().firstValue("Content-Type").orElse("")).startsWith("application/json");
                 return body;
@@ -274,17 +214,5 @@ class GatewayIT {
         }
         throw new AssertionError("configMgr: " + (r == null ? "no answer" : r.statusCode()) + "\nlog:\n"
                 + Files.readString(log));
-    }
-
-    private static String identityOf(String status) {
-        Matcher m = IDENTITY.matcher(status);
-        assertThat(m.find()).as(status).isTrue();
-        return m.group(1);
-    }
-
-    private static int freePort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0)) {
-            return s.getLocalPort();
-        }
     }
 }
