@@ -9,6 +9,7 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.time.Duration;
@@ -102,6 +103,25 @@ final class GatewayProcesses implements AutoCloseable {
     static int freePort() throws IOException {
         try (ServerSocket s = new ServerSocket(0)) {
             return s.getLocalPort();
+        }
+    }
+
+    interface Condition {
+        boolean met() throws Exception;
+    }
+
+    /**
+     * Polls {@code condition} until it holds, for 60 s at most; fails naming {@code what}, with the gateway's log, when
+     * time runs out or the gateway exits first.
+     */
+    static void await(String what, Process gateway, Path log, Condition condition) throws Exception {
+        long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        while (!condition.met()) {
+            if (!gateway.isAlive() || System.nanoTime() > end) {
+                throw new AssertionError((gateway.isAlive() ? "timed out" : "the gateway exited") + " waiting for "
+                        + what + "; gateway log:\n" + Files.readString(log));
+            }
+            Thread.sleep(100);
         }
     }
 

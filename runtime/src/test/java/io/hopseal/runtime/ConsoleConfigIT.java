@@ -1,0 +1,202 @@
+package io.hopseal.runtime;
+
+import static io.hopseal.runtime.GatewayProcesses.ADMIN;
+import static io.hopseal.runtime.GatewayProcesses.WORK;
+import static io.hopseal.runtime.GatewayProcesses.await;
+import static io.hopseal.runtime.GatewayProcesses.echoThroughGateway;
+import static io.hopseal.runtime.GatewayProcesses.freePort;
+import static io.hopseal.runtime.GatewayProcesses.identityOf;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.openqa.selenium.support.ui.ExpectedConditions.stalenessOf;
+import static org.openqa.selenium.support.ui.ExpectedConditions.visibilityOfElementLocated;
+
+import java.io.IOException;
+import java.net.ConnectException;
+import java.net.Socket;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.time.Duration;
+import java.util.stream.IntStream;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.openqa.selenium.By;
+import org.openqa.selenium.OutputType;
+import org.openqa.selenium.WebElement;
+import org.openqa.selenium.chrome.ChromeDriver;
+import org.openqa.selenium.chrome.ChromeDriverService;
+import org.openqa.selenium.chrome.ChromeOptions;
+import org.openqa.selenium.support.ui.WebDriverWait;
+
+/**
+ * The configuration UI, tested in a real browser: headless Chromium opens the gateway's web console, finds the
+ * Hopseal TCP listener's configuration, changes its port in the form and saves it; the running transport then listens
+ * on the new port (a plain-Java node gets its echo through it) and no longer on the old one. A port out of range typed
+ * in the same form is refused by the listener, which keeps serving on the last good port. Screenshots of the form go
+ * to {@code target/screenshots/}.
+ *
+ * <p>Needs Debian's {@code chromium} and {@code chromium-driver} ({@code /usr/bin/chromium}, {@code /usr/bin/chromedriver});
+ * other paths with {@code -Dhopseal.chromium=...} and {@code -Dhopseal.chromedriver=...}. Selenium Manager is never
+ * used (it would download a browser).
+ */
+class ConsoleConfigIT {
+    private static final Path SCREENSHOTS = GatewayProcesses.JAR.toAbsolutePath().getParent().resolve("screenshots");
+    private static final String LISTENER_ROW = "//table[@id='configTable']//tr[td[contains(., '"
+            + Gateway.LISTENER_FACTORY + ".')]]";
+    private static final By PORT_FIELD = By.cssSelector("#editorForm [name='port']");
+    private static final By SAVE = By.xpath("//div[contains(@class,'ui-dialog-buttonpane')]//button[normalize-space()='Save']");
+
+    private final GatewayProcesses gateways = new GatewayProcesses();
+    private ChromeDriver browser;
+
+    @AfterEach
+    void stopAll() throws InterruptedException {
+        if (browser != null) {
+            browser.quit();
+        }
+        gateways.close();
+    }
+
+    @Test
+    void aPortChangedAndSavedInTheWebConsoleIsAppliedByTheRunningTcpListener() throws Exception {
+        browser = headlessChromium(); // first: without a browser there is nothing to test, say so before anything else
+        Files.createDirectories(SCREENSHOTS);
+        Files.createDirectories(WORK);
+        int httpPort = freePort();
+        int oldPort = freePort();
+        int newPort = freePortOtherThan(httpPort, oldPort);
+        Path log = WORK.resolve("console-gateway.log");
+        Process gateway = gateways.start(log, "--data", WORK.resolve("console-" + System.nanoTime()).toString(),
+                "--http-port", String.valueOf(httpPort), "--tcp-port", String.valueOf(oldPort), "--no-shell");
+        String base = "http://127.0.0.1:" + httpPort;
+        // the browser gives the console's credentials (basic auth) in the address; Chromium reuses them for the
+        // page's own requests
+        String browserBase = "http://admin:admin@127.0.0.1:" + httpPort;
+        await("the TCP listener on port " + oldPort + " in the status", gateway, log,
+                () -> status(base).contains(listening(oldPort)));
+        String identifier = identityOf(status(base));
+
+        try {
+            String console = browserBase + "/system/console";
+            WebElement port = openListenerForm(console);
+            assertThat(port.getDomProperty("value")).as("the form shows the running port").isEqualTo(String.valueOf(oldPort));
+            port.clear();
+            port.sendKeys(String.valueOf(newPort));
+            screenshot("console-1-new-port-typed.png");
+            save(port);
+
+            // the running listener moved: the status says so, a node's channel gets its echo through the new port,
+            // and the old port refuses connections
+            await("the TCP listener on the new port " + newPort + " in the status", gateway, log,
+                    () -> status(base).contains(listening(newPort)));
+            assertThat(status(base)).doesNotContain(listening(oldPort));
+            echoThroughGateway(newPort, identifier, peer -> { });
+            assertThatThrownBy(() -> new Socket("127.0.0.1", oldPort).close()).as("old port " + oldPort + " closed")
+                    .isInstanceOf(ConnectException.class);
+
+            // the status page, in the browser too, shows the listener on the new port
+            browser.get(browserBase + "/hopseal/status");
+            assertThat(browser.findElement(By.tagName("body")).getText()).contains(listening(newPort));
+            screenshot("console-2-status-after-save.png");
+
+            // the console shows the saved value when the form is opened again
+            port = openListenerForm(console);
+            assertThat(port.getDomProperty("value")).isEqualTo(String.valueOf(newPort));
+            screenshot("console-3-form-after-save.png");
+
+            // a port out of range is refused by the listener, which logs why and keeps the last good port
+            port.clear();
+            port.sendKeys("70000");
+            screenshot("console-4-bad-port-typed.png");
+            save(port);
+            await("the listener's refusal of port 70000 in the gateway log", gateway, log,
+                    () -> Files.readString(log).contains("configuration refused: property port must be 1..65535, was "
+                            + "70000; keeping 0.0.0.0:" + newPort));
+            assertThat(status(base)).contains(listening(newPort));
+            echoThroughGateway(newPort, identifier, peer -> { });
+        } catch (Throwable t) {
+            try { // what the browser showed, to see why
+                screenshot("console-failure.png");
+                Files.writeString(SCREENSHOTS.resolve("console-failure.html"), browser.getPageSource());
+            } catch (RuntimeException | IOException e) {
+                t.addSuppressed(e);
+            }
+            throw t;
+        }
+    }
+
+    /** Opens the configuration page, finds the TCP listener's configuration and opens its form; returns its port field. */
+    private WebElement openListenerForm(String console) {
+        browser.get(console + "/configMgr");
+        WebDriverWait wait = new WebDriverWait(browser, Duration.ofSeconds(30));
+        wait.withMessage("a row for the TCP listener's configuration (" + Gateway.LISTENER_FACTORY + ".*) on the "
+                + "configuration page").until(visibilityOfElementLocated(By.xpath(LISTENER_ROW)))
+                .findElement(By.cssSelector("li[title='Edit the configuration values']")).click();
+        WebElement port = wait.withMessage("the TCP listener's form with its port field")
+                .until(visibilityOfElementLocated(PORT_FIELD));
+        assertThat(browser.findElement(By.cssSelector(".ui-dialog-title")).getText()).isEqualTo("Hopseal TCP listener");
+        return port;
+    }
+
+    /** Clicks the form's Save button and waits for the page the console reloads after a successful save. */
+    private void save(WebElement field) {
+        browser.findElement(SAVE).click();
+        new WebDriverWait(browser, Duration.ofSeconds(30))
+                .withMessage("the console to accept the form and reload the configuration page").until(stalenessOf(field));
+        new WebDriverWait(browser, Duration.ofSeconds(30)).withMessage("the reloaded configuration page")
+                .until(visibilityOfElementLocated(By.xpath(LISTENER_ROW)));
+    }
+
+    private void screenshot(String name) throws IOException {
+        Files.write(SCREENSHOTS.resolve(name), browser.getScreenshotAs(OutputType.BYTES));
+    }
+
+    private static int freePortOtherThan(int... taken) throws IOException {
+        while (true) {
+            int p = freePort();
+            if (IntStream.of(taken).noneMatch(t -> t == p)) {
+                return p;
+            }
+        }
+    }
+
+    private static String listening(int port) {
+        return "tcp: listening 0.0.0.0:" + port + ";";
+    }
+
+    /** The status JSON, or "" while the gateway does not answer it yet. */
+    private String status(String base) throws InterruptedException {
+        try {
+            HttpResponse<String> r = gateways.get(base + "/hopseal/status", ADMIN);
+            return r.statusCode() == 200 ? r.body() : "";
+        } catch (IOException notYet) {
+            return "";
+        }
+    }
+
+    /** Debian's chromium through its chromedriver, both named explicitly, so that Selenium Manager never runs. */
+    private static ChromeDriver headlessChromium() throws IOException {
+        Path chromium = executable("hopseal.chromium", "/usr/bin/chromium");
+        Path driver = executable("hopseal.chromedriver", "/usr/bin/chromedriver");
+        Files.createDirectories(WORK); // for the driver's log
+        ChromeDriverService service = new ChromeDriverService.Builder().usingDriverExecutable(driver.toFile())
+                .usingAnyFreePort().withLogFile(WORK.resolve("chromedriver.log").toFile()).build();
+        ChromeOptions options = new ChromeOptions();
+        options.setBinary(chromium.toFile());
+        options.addArguments("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--window-size=1280,1024");
+        return new ChromeDriver(service, options);
+    }
+
+    private static Path executable(String property, String debianPath) {
+        Path p = Paths.get(System.getProperty(property, debianPath));
+        if (!Files.isRegularFile(p) || !Files.isExecutable(p)) {
+            throw new AssertionError("ConsoleConfigIT drives headless Chromium and needs " + p + ", which is missing or not executable: install "
+                    + "Debian's packages chromium and chromium-driver (apt-get install chromium chromium-driver, as "
+                    + ".ci/run does), or name another executable with -D" + property + "=<path>");
+        }
+        return p;
+    }
+}
