@@ -5,12 +5,17 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 
+import org.eclipse.kura.crypto.CryptoService;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.ConfigurationPolicy;
 import org.osgi.service.component.annotations.Deactivate;
 import org.osgi.service.component.annotations.Modified;
+import org.osgi.framework.BundleContext;
+import org.osgi.framework.ServiceReference;
 import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.component.annotations.ReferenceCardinality;
+import org.osgi.service.component.annotations.ReferencePolicyOption;
 import org.osgi.service.metatype.annotations.AttributeDefinition;
 import org.osgi.service.metatype.annotations.AttributeType;
 import org.osgi.service.metatype.annotations.Designate;
@@ -25,6 +30,7 @@ import io.hopseal.api.routing.RouteSyntaxException;
 import io.hopseal.api.routing.Transport;
 import io.hopseal.transport.lora.InvalidFieldException;
 import io.hopseal.transport.lora.LoraDevice;
+import io.hopseal.transport.lora.kura.KuraKeyAttributes;
 import io.hopseal.transport.lora.lorawan.AesKey;
 import io.hopseal.transport.lora.region.Region;
 
@@ -36,9 +42,11 @@ import io.hopseal.transport.lora.region.Region;
  * good settings. Keys are {@code Password} attributes. A change of keys, DevAddr, FPort or route context starts a new
  * session (frame counters from zero).
  *
- * <p>TODO (Kura): Password values arrive encrypted by Kura's CryptoService; decrypt them with
- * {@code CryptoService.decryptAes} once the compile-only Kura API module exists, and provide
- * {@code ConfigurableComponent}.
+ * <p>On Kura the key attributes arrive encrypted by Kura's {@code CryptoService} (Kura's ConfigurationService encrypts
+ * every Password attribute before ConfigurationAdmin sees it): they are decrypted with {@code decryptAes} when that
+ * service is bound; a value it cannot decrypt is clear text and is used as given, with a warning (Kura's own rule).
+ * The reference is static and greedy, so a device configured before the CryptoService appeared is activated again
+ * with its keys decrypted. Without Kura the attributes are used as given.
  */
 @Component(name = LoraDeviceComponent.PID, immediate = true, configurationPolicy = ConfigurationPolicy.REQUIRE,
         service = {}, property = "service.pid=" + LoraDeviceComponent.PID)
@@ -111,9 +119,27 @@ public final class LoraDeviceComponent {
             "nwkSKey", "nwk.skey", "appSKey", "app.skey", "appKey", "app.key", "appEui", "app.eui", "region", "region",
             "fport", "fport", "routeContext", "route.context", "activation", "activation");
 
+    /** Turns a key attribute as configured into the clear hex text. */
+    @FunctionalInterface
+    interface KeyAttributes {
+        /**
+         * @throws InvalidFieldException naming {@code field} if it cannot be turned into clear text
+         */
+        String clear(String field, String value);
+    }
+
+    /** Without Kura: the attributes are the keys. */
+    static final KeyAttributes AS_GIVEN = (field, value) -> value;
+
     @Reference(target = LoraTransportComponent.TARGET)
     private Transport transportService;
 
+    /** Kura's CryptoService (Kura only): decrypts the key attributes. */
+    @Reference(name = "CryptoService", service = CryptoService.class, cardinality = ReferenceCardinality.OPTIONAL,
+            policyOption = ReferencePolicyOption.GREEDY)
+    private ServiceReference<?> crypto;
+
+    private BundleContext context;
     private String pid = PID;
     private LoraDevice active;
 
@@ -126,7 +152,8 @@ public final class LoraDeviceComponent {
     }
 
     @Activate
-    void activate(Config config, Map<String, Object> properties) {
+    void activate(BundleContext context, Config config, Map<String, Object> properties) {
+        this.context = context;
         Object kuraPid = properties.get("kura.service.pid");
         Object servicePid = properties.get("service.pid");
         pid = String.valueOf(Objects.requireNonNullElse(kuraPid, Objects.requireNonNullElse(servicePid, PID)));
@@ -154,10 +181,35 @@ public final class LoraDeviceComponent {
         throw new IllegalStateException("the transport service is not " + LoraTransportComponent.PID);
     }
 
+    /** Decrypts through Kura's CryptoService when it is bound, else {@link #AS_GIVEN}. */
+    private KeyAttributes keyAttributes() {
+        ServiceReference<?> kura = crypto;
+        if (kura == null || context == null) {
+            return AS_GIVEN;
+        }
+        return (field, value) -> {
+            if (value == null || value.isBlank()) {
+                return value;
+            }
+            KuraKeyAttributes.Clear clear;
+            try {
+                clear = KuraKeyAttributes.decrypt(context, kura, value);
+            } catch (IllegalStateException e) {
+                throw new InvalidFieldException(field, "cannot be decrypted: " + e.getMessage());
+            }
+            if (!clear.wasEncrypted()) {
+                LOG.warn("{} {}: property {} is not encrypted by Kura's CryptoService; using it as given. Set it "
+                        + "through Kura's web UI or REST API so that Kura keeps it encrypted", PID, pid,
+                        PROPERTY_OF.getOrDefault(field, field));
+            }
+            return clear.value();
+        };
+    }
+
     private void apply(Config config, boolean first) {
         LoraDevice d;
         try {
-            d = toDevice(config);
+            d = toDevice(config, keyAttributes());
             transport().putDevice(pid, d);
         } catch (IllegalArgumentException e) {
             String what = e instanceof InvalidFieldException f
@@ -177,11 +229,20 @@ public final class LoraDeviceComponent {
     }
 
     /**
-     * Converts a configuration.
+     * Converts a configuration whose key attributes are the keys (no Kura).
      *
      * @throws InvalidFieldException naming the field
      */
     static LoraDevice toDevice(Config c) {
+        return toDevice(c, AS_GIVEN);
+    }
+
+    /**
+     * Converts a configuration, turning key attributes into clear text with {@code keys}.
+     *
+     * @throws InvalidFieldException naming the field
+     */
+    static LoraDevice toDevice(Config c, KeyAttributes keys) {
         long devEui;
         try {
             devEui = LoraDevice.parseEui(c.dev_eui());
@@ -207,10 +268,11 @@ public final class LoraDeviceComponent {
                 if (devAddr == null) {
                     throw new InvalidFieldException("devAddr", "is required for ABP");
                 }
-                b = LoraDevice.abp(devEui, devAddr, key("nwkSKey", c.nwk_skey()), key("appSKey", c.app_skey()));
+                b = LoraDevice.abp(devEui, devAddr, key("nwkSKey", c.nwk_skey(), keys),
+                        key("appSKey", c.app_skey(), keys));
             }
             case "OTAA" -> {
-                b = LoraDevice.otaa(devEui, key("appKey", c.app_key()));
+                b = LoraDevice.otaa(devEui, key("appKey", c.app_key(), keys));
                 if (devAddr != null) {
                     b.devAddr(devAddr);
                 }
@@ -237,7 +299,8 @@ public final class LoraDeviceComponent {
         return b.build();
     }
 
-    private static AesKey key(String field, String hex) {
+    private static AesKey key(String field, String attribute, KeyAttributes keys) {
+        String hex = keys.clear(field, attribute);
         if (hex == null || hex.isBlank()) {
             throw new InvalidFieldException(field, "is required (32 hex digits)");
         }

@@ -103,7 +103,7 @@ class LoraComponentsTest {
         assertThat(transport.transport().localPort()).isEqualTo(p1);
         assertThat(router.transport(Address.LORA)).containsSame(transport);
         LoraDeviceComponent dev = new LoraDeviceComponent(transport);
-        dev.activate(abp("70B3D57ED0000001"), props("sensor-1"));
+        dev.activate(null, abp("70B3D57ED0000001"), props("sensor-1"));
         assertThat(transport.transport().devices()).extracting(LoraDevice::devEui).containsExactly(0x70B3D57ED0000001L);
 
         String logs = logsOf(() -> transport.modified(tcfg("port", p1, "region", "XX999")));
@@ -119,7 +119,7 @@ class LoraComponentsTest {
 
         // a region change takes devices pinned to the old region out of service, with a message
         LoraDeviceComponent eu = new LoraDeviceComponent(transport);
-        eu.activate(abp("70B3D57ED0000002", "region", "EU868"), props("eu-only"));
+        eu.activate(null, abp("70B3D57ED0000002", "region", "EU868"), props("eu-only"));
         String regionLogs = logsOf(() -> transport.modified(tcfg("port", p2, "region", "US915")));
         assertThat(regionLogs).contains("eu-only").contains("out of service");
         assertThat(transport.transport().devices()).extracting(LoraDevice::devEui).containsExactly(0x70B3D57ED0000001L);
@@ -131,7 +131,7 @@ class LoraComponentsTest {
     void deviceValidationNamesTheFieldAndKeepsTheLastGoodDevice() throws Exception {
         transport.activate(tcfg("port", freeUdpPort()));
         LoraDeviceComponent dev = new LoraDeviceComponent(transport);
-        String logs = logsOf(() -> dev.activate(abp("70B3D57ED0000001", "nwk_skey", "1234"), props("sensor-1")));
+        String logs = logsOf(() -> dev.activate(null, abp("70B3D57ED0000001", "nwk_skey", "1234"), props("sensor-1")));
         assertThat(logs).contains("property nwk.skey").contains("32 hex digits").contains("not in service");
         assertThat(logs).doesNotContain(APP); // secrets never logged
         assertThat(transport.transport().devices()).isEmpty();
@@ -148,7 +148,7 @@ class LoraComponentsTest {
 
         // OTAA
         LoraDeviceComponent otaa = new LoraDeviceComponent(transport);
-        otaa.activate(config(LoraDeviceComponent.Config.class, "dev_eui", "0004A30B001C0530", "activation", "OTAA",
+        otaa.activate(null, config(LoraDeviceComponent.Config.class, "dev_eui", "0004A30B001C0530", "activation", "OTAA",
                 "app_key", NWK, "app_eui", "70B3D57ED0000000"), props("otaa-1"));
         assertThat(otaa.active().activation()).isEqualTo(LoraDevice.Activation.OTAA);
         assertThat(otaa.active().appEui()).isEqualTo(0x70B3D57ED0000000L);
@@ -156,11 +156,51 @@ class LoraComponentsTest {
 
         // the same DevEUI from another configuration is refused
         LoraDeviceComponent twin = new LoraDeviceComponent(transport);
-        String twinLogs = logsOf(() -> twin.activate(abp("70B3D57ED0000001"), props("sensor-1-copy")));
+        String twinLogs = logsOf(() -> twin.activate(null, abp("70B3D57ED0000001"), props("sensor-1-copy")));
         assertThat(twinLogs).contains("property dev.eui").contains("already configured by sensor-1");
         assertThat(twin.active()).isNull();
         otaa.deactivate();
         dev.deactivate();
+    }
+
+    /**
+     * On Kura the key attributes arrive encrypted: each is turned into clear text before it is parsed, and a refusal
+     * names the field without echoing the attribute or the key.
+     */
+    @Test
+    void keyAttributesAreDecryptedBeforeUseAndNeverEchoed() {
+        java.util.List<String> asked = new java.util.ArrayList<>();
+        LoraDeviceComponent.KeyAttributes kura = (field, value) -> {
+            asked.add(field);
+            if (!value.startsWith("ENC(") || !value.endsWith(")")) {
+                throw new InvalidFieldException(field, "cannot be decrypted");
+            }
+            return new StringBuilder(value.substring(4, value.length() - 1)).reverse().toString();
+        };
+        String nwkEnc = "ENC(" + new StringBuilder(NWK).reverse() + ")";
+        String appEnc = "ENC(" + new StringBuilder(APP).reverse() + ")";
+        LoraDevice abp = LoraDeviceComponent.toDevice(abp("70B3D57ED0000001", "nwk_skey", nwkEnc, "app_skey", appEnc),
+                kura);
+        assertThat(abp.nwkSKey()).isEqualTo(io.hopseal.transport.lora.lorawan.AesKey.ofHex(NWK));
+        assertThat(abp.appSKey()).isEqualTo(io.hopseal.transport.lora.lorawan.AesKey.ofHex(APP));
+        assertThat(asked).containsExactly("nwkSKey", "appSKey");
+
+        LoraDevice otaa = LoraDeviceComponent.toDevice(config(LoraDeviceComponent.Config.class, "dev_eui",
+                "0004A30B001C0530", "activation", "OTAA", "app_key", nwkEnc), kura);
+        assertThat(otaa.appKey()).isEqualTo(io.hopseal.transport.lora.lorawan.AesKey.ofHex(NWK));
+
+        // the ciphertext itself is not a key: without decryption it is refused by field name, never echoed
+        assertThatThrownBy(() -> LoraDeviceComponent.toDevice(abp("70B3D57ED0000001", "nwk_skey", nwkEnc)))
+                .isInstanceOf(InvalidFieldException.class)
+                .satisfies(e -> assertThat(((InvalidFieldException) e).field()).isEqualTo("nwkSKey"))
+                .message().doesNotContain(nwkEnc).doesNotContain(NWK);
+        // a decrypted value that is not a key: refused by field name, the clear text not echoed
+        String wrong = "ENC(" + new StringBuilder("zz" + NWK.substring(2)).reverse() + ")";
+        assertThatThrownBy(() -> LoraDeviceComponent.toDevice(abp("70B3D57ED0000001", "nwk_skey", nwkEnc,
+                "app_skey", wrong), kura))
+                .isInstanceOf(InvalidFieldException.class).hasMessageContaining("not hex")
+                .satisfies(e -> assertThat(((InvalidFieldException) e).field()).isEqualTo("appSKey"))
+                .message().doesNotContain(NWK.substring(2));
     }
 
     @Test
@@ -174,7 +214,7 @@ class LoraComponentsTest {
         assertThat(transport.status()).contains("not listening");
         // devices configured meanwhile are kept and applied once bound
         LoraDeviceComponent dev = new LoraDeviceComponent(transport);
-        dev.activate(abp("70B3D57ED0000001"), props("early"));
+        dev.activate(null, abp("70B3D57ED0000001"), props("early"));
         squatter.close();
         await(() -> transport.transport() != null, Duration.ofSeconds(10), "bound after the port was freed");
         assertThat(transport.transport().localPort()).isEqualTo(port);
