@@ -65,6 +65,18 @@ final class Gateway {
         return KuraProbe.service(ctx, Router.class, null, 10_000).transport(Address.TCP).isPresent();
     }
 
+    /** Status line of the router's transport for an address type, or null while there is none. */
+    static String transportStatus(BundleContext ctx, int addressType) throws Exception {
+        return KuraProbe.service(ctx, Router.class, null, 10_000).transport(addressType).map(t -> t.status())
+                .orElse(null);
+    }
+
+    /** Counters of the router's transport for an address type (empty while there is none). */
+    static Map<String, Long> transportCounters(BundleContext ctx, int addressType) throws Exception {
+        return KuraProbe.service(ctx, Router.class, null, 10_000).transport(addressType).map(t -> t.counters())
+                .orElse(Map.of());
+    }
+
     /** Key labels of the registered vault. */
     static List<String> vaultLabels(BundleContext ctx) throws Exception {
         List<String> labels = new ArrayList<>();

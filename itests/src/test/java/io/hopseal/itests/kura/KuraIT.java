@@ -80,6 +80,10 @@ public class KuraIT {
     static final String TCP_LISTENER = "io.hopseal.transport.tcp.listener";
     static final String SERIAL_PID = "io.hopseal.transport.serial";
     static final String SERIAL_PORT = "io.hopseal.transport.serial.port";
+    static final String LORA_PID = "io.hopseal.transport.lora";
+    static final String LORA_DEVICE = "io.hopseal.transport.lora.device";
+    static final String ZIGBEE_PID = "io.hopseal.transport.zigbee";
+    static final String ZIGBEE_MODULE = "io.hopseal.transport.zigbee.module";
     static final String PASSPHRASE = "correct horse battery staple";
 
     @Inject
@@ -159,7 +163,7 @@ public class KuraIT {
      */
     @Test
     public void everyConfigurableComponentIsRegisteredForKurasConfigurationService() throws Exception {
-        KuraProbe.installReleases(ctx, CORE, TCP, SERIAL);
+        KuraProbe.installReleases(ctx, CORE, TCP, SERIAL, LORA, ZIGBEE);
         String vaultPath = newVaultPath();
         kuraConfig(VAULT, "path", vaultPath, "kdf.memory.kib", 8192, "passphrase", StubCryptoService.encrypt(PASSPHRASE));
         kuraConfig(ROUTER);
@@ -168,21 +172,34 @@ public class KuraIT {
         kuraConfig(ECHO);
         kuraConfig(TCP_PID);
         kuraConfig(SERIAL_PID);
+        kuraConfig(LORA_PID, "port", freeUdpPort(), "bind.address", "127.0.0.1");
+        kuraConfig(ZIGBEE_PID);
         int port = KuraProbe.freePort();
         String listenerPid = kuraFactoryConfig(TCP_LISTENER, "tcp-uplink", "port", port, "bind.address", "127.0.0.1");
         String portPid = kuraFactoryConfig(SERIAL_PORT, "serial-sensor", "port.name", "/dev/hopseal-it-no-such-port",
                 "driver", "jserialcomm");
+        String devicePid = kuraFactoryConfig(LORA_DEVICE, "lora-sensor", "dev.eui", "70B3D57ED0000001",
+                "activation", "OTAA", "app.key", StubCryptoService.encrypt("44024241ed4ce9a68c6a8bc055233fd3"));
+        String modulePid = kuraFactoryConfig(ZIGBEE_MODULE, "xbee-1", "port.name", "/dev/hopseal-it-no-such-xbee",
+                "driver", "jserialcomm");
 
         // pid -> (kura.service.pid, factory pid or null)
         Map<String, String[]> expected = new TreeMap<>();
-        for (String pid : new String[] {VAULT, ROUTER, ACCESS, CHANNELS, ECHO, TCP_PID, SERIAL_PID}) {
+        for (String pid : new String[] {VAULT, ROUTER, ACCESS, CHANNELS, ECHO, TCP_PID, SERIAL_PID, LORA_PID,
+            ZIGBEE_PID}) {
             expected.put(pid, new String[] {pid, null});
         }
         expected.put(listenerPid, new String[] {"tcp-uplink", TCP_LISTENER});
         expected.put(portPid, new String[] {"serial-sensor", SERIAL_PORT});
+        expected.put(devicePid, new String[] {"lora-sensor", LORA_DEVICE});
+        expected.put(modulePid, new String[] {"xbee-1", ZIGBEE_MODULE});
 
-        await("a ConfigurableComponent for each of " + expected.keySet() + "; have " + describe(configurables()),
-                15_000, () -> configurables().size() >= expected.size());
+        try {
+            await("a ConfigurableComponent for each pid", 15_000, () -> configurables().size() >= expected.size());
+        } catch (AssertionError e) {
+            throw new AssertionError("a ConfigurableComponent for each of " + expected.keySet() + "; have "
+                    + describe(configurables()) + "; components not active: " + notActive() + " (" + e.getMessage() + ")");
+        }
         Bundle kuraApi = bundleNamed(ctx, "io.hopseal.kura.api.stub");
         ServiceComponentRuntime scr = KuraProbe.service(ctx, ServiceComponentRuntime.class, null, 5_000);
         Map<String, ServiceReference<?>> byPid = new HashMap<>();
@@ -268,6 +285,100 @@ public class KuraIT {
         assertEquals(id, Gateway.identity(ctx));
         System.out.println("kura (" + System.getProperty("it.profile") + "): the vault waited for the CryptoService, "
                 + "then opened; an encrypted empty passphrase falls back to the generated one; identity " + id);
+    }
+
+    /**
+     * LoRaWAN device keys are Password attributes: on Kura they arrive encrypted and are decrypted through Kura's
+     * CryptoService. A device configured before the CryptoService is there is not in service (its keys are
+     * ciphertext); when the service appears the device comes into service with the clear keys, which a real uplink
+     * proves: a frame whose MIC is made with the clear NwkSKey is accepted, one made with another key is dropped.
+     */
+    @Test
+    public void loraDeviceKeysArriveEncryptedAndAreDecryptedThroughKurasCryptoService() throws Exception {
+        registrations.remove(0).unregister(); // no CryptoService yet
+        KuraProbe.installReleases(ctx, CORE, LORA);
+        kuraConfig(ROUTER);
+        int udp = freeUdpPort();
+        kuraConfig(LORA_PID, "port", udp, "bind.address", "127.0.0.1", "dedup.window.ms", 50);
+        String nwk = "44024241ed4ce9a68c6a8bc055233fd3";
+        String app = "ec925802ae430ca77fd3dd73cb2cc588";
+        int devAddr = 0x26011BDA;
+        kuraFactoryConfig(LORA_DEVICE, "lora-sensor", "dev.eui", "70B3D57ED0000001", "activation", "ABP",
+                "dev.addr", "26011BDA", "nwk.skey", StubCryptoService.encrypt(nwk),
+                "app.skey", StubCryptoService.encrypt(app));
+        int lora = io.hopseal.api.routing.Address.LORA;
+        KuraProbe.await("the LoRaWAN transport", 10_000, () -> status(lora) != null);
+        Thread.sleep(500);
+        assertTrue("no device in service while its keys are ciphertext: " + status(lora),
+                status(lora).contains(" 0 device(s)"));
+
+        registrations.add(ctx.registerService(CryptoService.class, crypto,
+                dict("kura.service.pid", "org.eclipse.kura.crypto.CryptoService")));
+        KuraProbe.await("the device in service once the CryptoService is there: " + status(lora), 10_000,
+                () -> status(lora).contains(" 1 device(s) (1 with a session)"));
+        assertEquals("both keys went through decryptAes", 2, crypto.decryptions.get());
+
+        try (java.net.DatagramSocket forwarder = new java.net.DatagramSocket(0, java.net.InetAddress.getLoopbackAddress())) {
+            java.net.InetSocketAddress gw = new java.net.InetSocketAddress("127.0.0.1", udp);
+            byte[] wrong = LoraUplink.pushData(0x0102030405060708L, devAddr, 1, app); // MIC with the wrong key
+            forwarder.send(new java.net.DatagramPacket(wrong, wrong.length, gw));
+            KuraProbe.await("the frame signed with another key dropped: " + counters(lora), 10_000,
+                    () -> counters(lora).getOrDefault("drop.mic", 0L) == 1);
+            byte[] right = LoraUplink.pushData(0x0102030405060708L, devAddr, 2, nwk);
+            forwarder.send(new java.net.DatagramPacket(right, right.length, gw));
+            KuraProbe.await("the frame signed with the clear NwkSKey accepted: " + counters(lora), 10_000,
+                    () -> counters(lora).getOrDefault("uplink.frames", 0L) == 1);
+        }
+        System.out.println("kura (" + System.getProperty("it.profile") + "): LoRaWAN keys decrypted through the "
+                + "CryptoService (" + crypto.decryptions.get() + " calls); uplink MIC checks with the clear NwkSKey: "
+                + counters(lora));
+    }
+
+    String status(int addressType) {
+        try {
+            return Gateway.transportStatus(ctx, addressType);
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    Map<String, Long> counters(int addressType) {
+        try {
+            return Gateway.transportCounters(ctx, addressType);
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** Hopseal components that are not active, with their unsatisfied references (for failure messages). */
+    String notActive() {
+        StringBuilder b = new StringBuilder();
+        try {
+            ServiceComponentRuntime scr = KuraProbe.service(ctx, ServiceComponentRuntime.class, null, 5_000);
+            for (ComponentDescriptionDTO d : scr.getComponentDescriptionDTOs()) {
+                if (!d.name.startsWith("io.hopseal")) {
+                    continue;
+                }
+                for (ComponentConfigurationDTO c : scr.getComponentConfigurationDTOs(d)) {
+                    if (c.state != ComponentConfigurationDTO.ACTIVE && c.state != ComponentConfigurationDTO.SATISFIED) {
+                        b.append(d.name).append(" state ").append(c.state).append(" unsatisfied ");
+                        for (var u : c.unsatisfiedReferences) {
+                            b.append(u.name).append(' ');
+                        }
+                        b.append(c.failure == null ? "" : c.failure).append("; ");
+                    }
+                }
+            }
+        } catch (Exception e) {
+            b.append(e);
+        }
+        return b.toString();
+    }
+
+    static int freeUdpPort() throws java.io.IOException {
+        try (java.net.DatagramSocket s = new java.net.DatagramSocket(0, java.net.InetAddress.getLoopbackAddress())) {
+            return s.getLocalPort();
+        }
     }
 
     List<ServiceReference<?>> configurables() {
