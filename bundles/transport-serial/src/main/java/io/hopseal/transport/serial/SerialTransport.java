@@ -187,51 +187,7 @@ public final class SerialTransport implements Transport, AutoCloseable {
     }
 
     SerialPortProvider select(PortDriver driver) throws IOException {
-        List<SerialPortProvider> ps = providers();
-        switch (driver) {
-            case AUTO: {
-                SerialPortProvider p = find(ps, SerialPortProviders.KURA);
-                if (p == null) {
-                    p = find(ps, SerialPortProviders.JSERIALCOMM);
-                }
-                if (p == null && !ps.isEmpty()) {
-                    p = ps.get(0);
-                }
-                if (p == null) {
-                    throw new IOException("no serial port access: jSerialComm (com.fazecast.jSerialComm) is not "
-                            + "installed and Kura's comm service (org.osgi.service.io.ConnectionFactory, io.scheme=comm) "
-                            + "is not present");
-                }
-                return p;
-            }
-            case JSERIALCOMM: {
-                SerialPortProvider p = find(ps, SerialPortProviders.JSERIALCOMM);
-                if (p == null) {
-                    throw new IOException("driver jserialcomm chosen but jSerialComm (com.fazecast.jSerialComm) is not "
-                            + "installed");
-                }
-                return p;
-            }
-            case KURA: {
-                SerialPortProvider p = find(ps, SerialPortProviders.KURA);
-                if (p == null) {
-                    throw new IOException("driver kura chosen but Kura's comm service "
-                            + "(org.osgi.service.io.ConnectionFactory, io.scheme=comm) is not present");
-                }
-                return p;
-            }
-            default:
-                throw new IOException("unknown driver " + driver);
-        }
-    }
-
-    private static SerialPortProvider find(List<SerialPortProvider> ps, String name) {
-        for (SerialPortProvider p : ps) {
-            if (name.equals(p.name())) {
-                return p;
-            }
-        }
-        return null;
+        return SerialPortProviders.select(driver, providers());
     }
 
     // ------------------------------------------------------------------------------------------------ ports

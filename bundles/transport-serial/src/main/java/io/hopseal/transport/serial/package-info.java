@@ -6,5 +6,5 @@
  * reuse {@code SerialLink} with their own framing.
  */
 @org.osgi.annotation.bundle.Export
-@org.osgi.annotation.versioning.Version("1.0.0")
+@org.osgi.annotation.versioning.Version("1.1.0")
 package io.hopseal.transport.serial;

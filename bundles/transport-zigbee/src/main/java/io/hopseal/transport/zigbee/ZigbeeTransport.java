@@ -218,49 +218,8 @@ public final class ZigbeeTransport implements Transport, AutoCloseable {
         return List.copyOf(providers);
     }
 
-    /*
-     * The same choice as the serial transport's (SerialTransport.select, package-private there): see the report asking
-     * for a public SerialPortProviders.select(PortDriver, List) so this copy can go.
-     */
     SerialPortProvider select(PortDriver driver) throws IOException {
-        List<SerialPortProvider> ps = providers();
-        SerialPortProvider kura = find(ps, SerialPortProviders.KURA);
-        SerialPortProvider jsc = find(ps, SerialPortProviders.JSERIALCOMM);
-        switch (driver) {
-            case JSERIALCOMM:
-                if (jsc == null) {
-                    throw new IOException("driver jserialcomm chosen but jSerialComm (com.fazecast.jSerialComm) is not "
-                            + "installed");
-                }
-                return jsc;
-            case KURA:
-                if (kura == null) {
-                    throw new IOException("driver kura chosen but Kura's comm service "
-                            + "(org.osgi.service.io.ConnectionFactory, io.scheme=comm) is not present");
-                }
-                return kura;
-            default:
-                if (kura != null) {
-                    return kura;
-                }
-                if (jsc != null) {
-                    return jsc;
-                }
-                if (!ps.isEmpty()) {
-                    return ps.get(0);
-                }
-                throw new IOException("no serial port access: jSerialComm (com.fazecast.jSerialComm) is not installed "
-                        + "and Kura's comm service (org.osgi.service.io.ConnectionFactory, io.scheme=comm) is not present");
-        }
-    }
-
-    private static SerialPortProvider find(List<SerialPortProvider> ps, String name) {
-        for (SerialPortProvider p : ps) {
-            if (name.equals(p.name())) {
-                return p;
-            }
-        }
-        return null;
+        return SerialPortProviders.select(driver, providers());
     }
 
     // ------------------------------------------------------------------------------------------------ modules
