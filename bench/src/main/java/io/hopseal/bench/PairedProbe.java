@@ -71,6 +71,7 @@ public final class PairedProbe {
             cs.add(new Contender("ChannelBench.tls13" + p, b::tls13, batch));
             cs.add(new Contender("ChannelBench.rawAesGcm" + p, b::rawAesGcm, batch));
             cs.add(new Contender("ChannelBench.rawAesGcmAllocating" + p, b::rawAesGcmAllocating, batch));
+            cs.add(new Contender("ChannelBench.hopsealInPlace" + p, b::hopsealInPlace, batch));
         }
         return cs;
     }

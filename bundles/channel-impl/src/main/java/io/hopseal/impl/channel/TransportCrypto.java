@@ -30,10 +30,19 @@ final class TransportCrypto {
         }
     }
 
-    /** The result of opening: either a kind and plaintext, or a drop reason. */
-    record Opened(int kind, byte[] plaintext, long counter, Drop drop, boolean newest) {
+    /**
+     * The result of opening: either a kind and the plaintext {@code buffer[offset, offset+length)}, or a drop
+     * reason. Opened in place, {@code buffer} is the frame itself.
+     */
+    record Opened(int kind, byte[] buffer, int offset, int length, long counter, Drop drop, boolean newest) {
         boolean ok() {
             return drop == null;
+        }
+
+        /** The plaintext as an array of its own (no copy when the buffer is exactly the plaintext). */
+        byte[] plaintext() {
+            return offset == 0 && length == buffer.length ? buffer
+                    : java.util.Arrays.copyOfRange(buffer, offset, offset + length);
         }
     }
 
@@ -46,13 +55,37 @@ final class TransportCrypto {
         this.receiver = new Receiver(receiveKey, Long.numberOfTrailingZeros(receiveRekeyInterval), window, maxSkipEpochs);
     }
 
-    /** Seals one message, or returns null when the counter is exhausted (the channel must close). */
+    /**
+     * Seals one message into a new array of exactly the frame's size, or returns null when the counter is exhausted
+     * (the channel must close). One allocation: header and counter are written into the frame and authenticated
+     * there.
+     */
     byte[] seal(int kind, byte[] plaintext, int off, int len) {
-        return sender.seal(kind, plaintext, off, len);
+        return sender.seal(kind, plaintext, off, len, null, 0);
     }
 
+    /**
+     * Seals one message into {@code out} at {@code outOff}, which needs {@code len + }{@link #MAX_OVERHEAD} bytes
+     * there; returns the frame length, or -1 when the counter is exhausted.
+     */
+    int seal(int kind, byte[] plaintext, int off, int len, byte[] out, int outOff) {
+        java.util.Objects.checkFromIndexSize(outOff, len + MAX_OVERHEAD, out.length);
+        return sender.seal(kind, plaintext, off, len, out, outOff) == null ? -1 : sender.lastLength;
+    }
+
+    /** Opens a frame into a new plaintext array (the frame is not changed). */
     Opened open(byte[] frame) {
-        return receiver.open(frame);
+        return receiver.open(frame, 0, frame.length, false);
+    }
+
+    /**
+     * Opens {@code frame[off, off+len)} in place: the plaintext is decrypted over the ciphertext and returned as a
+     * view into {@code frame}. A frame that does not authenticate is left unchanged (the JDK checks the tag before
+     * it writes any plaintext), as is the channel's state.
+     */
+    Opened openInPlace(byte[] frame, int off, int len) {
+        java.util.Objects.checkFromIndexSize(off, len, frame.length);
+        return receiver.open(frame, off, len, true);
     }
 
     long rekeys() {
@@ -69,6 +102,9 @@ final class TransportCrypto {
         return 1 + Wire.counterLength(counter) + Wire.TAG;
     }
 
+    /** The most a frame adds to its plaintext: header, an 8-byte counter, tag. */
+    static final int MAX_OVERHEAD = 1 + 8 + Wire.TAG;
+
     private static final class Sender {
         private final int shift;
         private AeadKey key;
@@ -81,7 +117,11 @@ final class TransportCrypto {
             this.shift = shift;
         }
 
-        synchronized byte[] seal(int kind, byte[] pt, int off, int len) {
+        /** Length of the frame written by the last {@link #seal} (read under the same lock). */
+        int lastLength;
+
+        /** Seals into {@code out} at {@code o}, or into a new exact array when {@code out} is null; returns it. */
+        synchronized byte[] seal(int kind, byte[] pt, int off, int len, byte[] out, int o) {
             if (key == null || next > Wire.MAX_COUNTER) {
                 return null;
             }
@@ -95,14 +135,13 @@ final class TransportCrypto {
                 rekeys++;
             }
             int n = Wire.counterLength(c);
-            byte[] header = new byte[1 + n];
-            header[0] = (byte) (kind << 4 | (n - 1));
+            int h = 1 + n;
+            byte[] frame = out != null ? out : new byte[h + len + Wire.TAG];
+            frame[o] = (byte) (kind << 4 | (n - 1));
             for (int i = 0; i < n; i++) {
-                header[1 + i] = (byte) (c >>> (8 * (n - 1 - i)));
+                frame[o + 1 + i] = (byte) (c >>> (8 * (n - 1 - i)));
             }
-            byte[] frame = new byte[header.length + len + Wire.TAG];
-            System.arraycopy(header, 0, frame, 0, header.length);
-            key.encrypt(c, header, pt, off, len, frame, header.length);
+            lastLength = h + key.encrypt(c, frame, o, h, pt, off, len, frame, o + h);
             next = c + 1;
             return frame;
         }
@@ -131,22 +170,22 @@ final class TransportCrypto {
             this.maxSkip = maxSkip;
         }
 
-        synchronized Opened open(byte[] f) {
-            if (current == null || f.length < 2) {
+        synchronized Opened open(byte[] f, int off, int len, boolean inPlace) {
+            if (current == null || len < 2) {
                 return drop(Drop.MALFORMED);
             }
-            int h = f[0] & 0xff;
+            int h = f[off] & 0xff;
             int kind = h >>> 4;
             if ((h & 0x08) != 0 || kind < Wire.DATA_BOUND || kind > Wire.CONTROL) {
                 return drop(Drop.MALFORMED);
             }
             int n = (h & 7) + 1;
-            if (f.length < 1 + n + Wire.TAG) {
+            if (len < 1 + n + Wire.TAG) {
                 return drop(Drop.MALFORMED);
             }
             long c = 0;
             for (int i = 0; i < n; i++) {
-                c = c << 8 | (f[1 + i] & 0xff);
+                c = c << 8 | (f[off + 1 + i] & 0xff);
             }
             if (c > Wire.MAX_COUNTER || (n > 1 && Wire.counterLength(c) != n)) {
                 return drop(Drop.MALFORMED); // non-minimal encodings would give one counter two wire forms
@@ -179,11 +218,13 @@ final class TransportCrypto {
                 }
                 key = k;
             }
-            byte[] header = new byte[1 + n];
-            System.arraycopy(f, 0, header, 0, header.length);
-            byte[] pt;
+            int ctOff = off + 1 + n;
+            int ctLen = len - 1 - n;
+            // every check passed: only now allocate (hostile input costs no plaintext array)
+            byte[] out = inPlace ? f : new byte[ctLen - Wire.TAG];
+            int outOff = inPlace ? ctOff : 0;
             try {
-                pt = key.decrypt(c, header, f, 1 + n, f.length - 1 - n);
+                key.decrypt(c, f, off, 1 + n, f, ctOff, ctLen, out, outOff);
             } catch (NoiseException ex) {
                 if (derived != null) {
                     for (AeadKey k : derived) {
@@ -210,11 +251,11 @@ final class TransportCrypto {
                 rekeys += derived.length;
                 epoch = e;
             }
-            return new Opened(kind, pt, c, null, newest);
+            return new Opened(kind, out, outOff, ctLen - Wire.TAG, c, null, newest);
         }
 
         private static Opened drop(Drop d) {
-            return new Opened(-1, null, -1, d, false);
+            return new Opened(-1, null, 0, 0, -1, d, false);
         }
 
         synchronized void destroy() {

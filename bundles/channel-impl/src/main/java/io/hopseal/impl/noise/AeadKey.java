@@ -84,9 +84,22 @@ public final class AeadKey implements AutoCloseable {
      * @throws IllegalStateException if closed, or if the JDK detects reuse of the previous nonce
      */
     public int encrypt(long nonce, byte[] ad, byte[] in, int off, int len, byte[] out, int outOff) {
+        return encrypt(nonce, ad, 0, ad == null ? 0 : ad.length, in, off, len, out, outOff);
+    }
+
+    /**
+     * As {@link #encrypt(long, byte[], byte[], int, int, byte[], int)} with the associated data
+     * {@code ad[adOff, adOff+adLen)}: a header already written into {@code out} can be authenticated where it is.
+     * The plaintext range must not overlap the output range unless it starts at the same offset of the same array.
+     */
+    public int encrypt(long nonce, byte[] ad, int adOff, int adLen, byte[] in, int off, int len, byte[] out,
+                       int outOff) {
         checkUsable(nonce);
         Objects.checkFromIndexSize(off, len, in.length);
         Objects.checkFromIndexSize(outOff, len + TAG_LENGTH, out.length);
+        if (adLen > 0) {
+            Objects.checkFromIndexSize(adOff, adLen, ad.length);
+        }
         try {
             init(Cipher.ENCRYPT_MODE, nonce);
         } catch (InvalidKeyException | InvalidAlgorithmParameterException e) {
@@ -94,8 +107,8 @@ public final class AeadKey implements AutoCloseable {
             throw new IllegalStateException("refusing to reuse nonce " + Long.toUnsignedString(nonce), e);
         }
         try {
-            if (ad != null && ad.length > 0) {
-                cipher.updateAAD(ad);
+            if (adLen > 0) {
+                cipher.updateAAD(ad, adOff, adLen);
             }
             return cipher.doFinal(in, off, len, out, outOff);
         } catch (GeneralSecurityException e) {
@@ -133,6 +146,21 @@ public final class AeadKey implements AutoCloseable {
      * @throws NoiseException if authentication fails or the input is shorter than a tag
      */
     public int decrypt(long nonce, byte[] ad, byte[] in, int off, int len, byte[] out, int outOff) {
+        return decrypt(nonce, ad, 0, ad == null ? 0 : ad.length, in, off, len, out, outOff);
+    }
+
+    /**
+     * Decrypts {@code in[off, off+len)} (tag included) with associated data {@code ad[adOff, adOff+adLen)} into
+     * {@code out} at {@code outOff}. In place ({@code out == in && outOff == off}) is allowed: the JDK's AEAD
+     * ciphers verify the tag over the whole ciphertext before they write any plaintext, so a forgery leaves the
+     * input untouched (in place it is not zeroed either: it is still the ciphertext). Other overlaps are refused.
+     * When not in place, the output range is zeroed on failure, so unauthenticated plaintext is never left behind.
+     *
+     * @return bytes written ({@code len - 16})
+     * @throws NoiseException if authentication fails or the input is shorter than a tag
+     */
+    public int decrypt(long nonce, byte[] ad, int adOff, int adLen, byte[] in, int off, int len, byte[] out,
+                       int outOff) {
         checkUsable(nonce);
         Objects.checkFromIndexSize(off, len, in.length);
         if (len < TAG_LENGTH) {
@@ -140,17 +168,28 @@ public final class AeadKey implements AutoCloseable {
         }
         int plainLen = len - TAG_LENGTH;
         Objects.checkFromIndexSize(outOff, plainLen, out.length);
+        if (adLen > 0) {
+            Objects.checkFromIndexSize(adOff, adLen, ad.length);
+        }
+        boolean inPlace = out == in && outOff == off;
+        if (out == in && !inPlace && outOff < off + len && off < outOff + plainLen) {
+            throw new IllegalArgumentException("output overlaps the ciphertext (only exact in-place is allowed)");
+        }
         try {
             init(Cipher.DECRYPT_MODE, nonce);
-            if (ad != null && ad.length > 0) {
-                cipher.updateAAD(ad);
+            if (adLen > 0) {
+                cipher.updateAAD(ad, adOff, adLen);
             }
             return cipher.doFinal(in, off, len, out, outOff);
         } catch (AEADBadTagException e) {
-            Arrays.fill(out, outOff, outOff + plainLen, (byte) 0);
+            if (!inPlace) {
+                Arrays.fill(out, outOff, outOff + plainLen, (byte) 0);
+            }
             throw new NoiseException("authentication failed");
         } catch (GeneralSecurityException e) {
-            Arrays.fill(out, outOff, outOff + plainLen, (byte) 0);
+            if (!inPlace) {
+                Arrays.fill(out, outOff, outOff + plainLen, (byte) 0);
+            }
             throw new IllegalStateException("AEAD decryption failed", e);
         }
     }

@@ -138,6 +138,46 @@ class HandshakeAndTransportTest {
         return new TransportCrypto[] {i.transport(1024, 256), r.transport(1024, 256)};
     }
 
+    /**
+     * Opening in place (routed, close and control frames): a forged frame (every bit of it flipped in turn, including
+     * one from a future epoch that needs tentative key derivation) is dropped, leaves the frame bytes exactly as they
+     * were, and changes nothing in the receiver: no replay-window mark, no epoch change, no rekey; the genuine frame
+     * then opens in place, at an offset inside a larger buffer.
+     */
+    @Test
+    void forgedFrameOpenedInPlaceLeavesFrameAndStateUnchanged() {
+        TransportCrypto[] t = pair(64);
+        byte[] pt = new byte[300];
+        new java.util.Random(3).nextBytes(pt);
+        for (int n = 0; n < 130; n++) {
+            t[0].seal(Wire.DATA_ROUTED, pt, 0, pt.length); // advance the sender two epochs past the receiver
+        }
+        byte[] buf = new byte[7 + pt.length + TransportCrypto.MAX_OVERHEAD];
+        int len = t[0].seal(Wire.DATA_ROUTED, pt, 0, pt.length, buf, 7);
+        assertThat(len).isEqualTo(TransportCrypto.overhead(130) + pt.length);
+        for (int bit = 0; bit < len * 8; bit++) {
+            byte[] forged = buf.clone();
+            forged[7 + bit / 8] ^= (byte) (1 << (bit % 8));
+            byte[] before = forged.clone();
+            TransportCrypto.Opened o = t[1].openInPlace(forged, 7, len);
+            assertThat(o.ok()).as("bit %d", bit).isFalse();
+            assertThat(forged).as("bit %d", bit).isEqualTo(before);
+        }
+        assertThat(t[1].rekeys()).isZero();
+        TransportCrypto.Opened o = t[1].openInPlace(buf, 7, len);
+        assertThat(o.ok()).isTrue();
+        assertThat(o.kind()).isEqualTo(Wire.DATA_ROUTED);
+        assertThat(o.counter()).isEqualTo(130);
+        assertThat(o.buffer()).isSameAs(buf);
+        assertThat(java.util.Arrays.copyOfRange(buf, o.offset(), o.offset() + o.length())).isEqualTo(pt);
+        assertThat(o.plaintext()).isEqualTo(pt);
+        assertThat(t[1].rekeys()).isEqualTo(2);
+        // replay of the (now decrypted) frame is refused before any decryption
+        assertThat(t[1].openInPlace(buf, 7, len).drop()).isEqualTo(TransportCrypto.Drop.REPLAY);
+        // a frame too short for the caller's buffer bounds never reaches the cipher
+        assertThat(t[1].openInPlace(new byte[40], 0, 17).drop()).isEqualTo(TransportCrypto.Drop.MALFORMED);
+    }
+
     @Test
     void rekeyAcrossMessageGapsAndRefusalOfFarJumps() {
         TransportCrypto[] t = pair(64);

@@ -54,6 +54,44 @@ class AeadKeyTest {
         }
     }
 
+    /**
+     * In-place decryption with the associated data read from the same array (the transport frame layout: header,
+     * ciphertext, tag): works at every size the channel sends, and a forgery leaves the whole buffer unchanged: no
+     * plaintext, half-decrypted or otherwise, and the ciphertext still there for the genuine retry.
+     */
+    @ParameterizedTest
+    @EnumSource(NoiseCipher.class)
+    void inPlaceDecryptionReleasesNothingOnAForgery(NoiseCipher function) {
+        byte[] k = random(32);
+        try (AeadKey a = AeadKey.of(function, k); AeadKey b = AeadKey.of(function, k)) {
+            for (int size : new int[] {0, 1, 15, 16, 17, 64, 1024, 16384, 65_000}) {
+                byte[] pt = random(Math.max(size, 1));
+                byte[] frame = new byte[3 + size + AeadKey.TAG_LENGTH];
+                frame[0] = 0x40;
+                frame[1] = 7;
+                frame[2] = (byte) size;
+                int n = a.encrypt(size + 1, frame, 0, 3, pt, 0, size, frame, 3);
+                assertThat(n).isEqualTo(size + AeadKey.TAG_LENGTH);
+                for (int flip : new int[] {0, 3, 3 + size / 2, frame.length - 1}) {
+                    byte[] forged = frame.clone();
+                    forged[flip] ^= 0x10;
+                    byte[] before = forged.clone();
+                    assertThatThrownBy(() -> b.decrypt(size + 1, forged, 0, 3, forged, 3, n, forged, 3))
+                            .as("size %d, flipped byte %d", size, flip).isInstanceOf(NoiseException.class);
+                    assertThat(forged).as("size %d, flipped byte %d", size, flip).isEqualTo(before);
+                }
+                assertThat(b.decrypt(size + 1, frame, 0, 3, frame, 3, n, frame, 3)).isEqualTo(size);
+                assertThat(java.util.Arrays.copyOfRange(frame, 3, 3 + size))
+                        .isEqualTo(java.util.Arrays.copyOf(pt, size));
+            }
+            // partial overlaps are refused (only exact in-place is safe with every provider)
+            byte[] buf = new byte[64];
+            int n = a.encrypt(100, null, 0, 0, new byte[32], 0, 32, buf, 0);
+            assertThatThrownBy(() -> b.decrypt(100, null, 0, 0, buf, 0, n, buf, 1))
+                    .isInstanceOf(IllegalArgumentException.class);
+        }
+    }
+
     /** A forged datagram must not block the genuine one with the same nonce (JDK 17 ChaCha20 re-init quirk). */
     @ParameterizedTest
     @EnumSource(NoiseCipher.class)
