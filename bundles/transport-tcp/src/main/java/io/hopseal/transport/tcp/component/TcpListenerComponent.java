@@ -6,11 +6,13 @@ import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 
+import org.osgi.framework.BundleContext;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.ConfigurationPolicy;
@@ -24,6 +26,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import io.hopseal.api.routing.Transport;
+import io.hopseal.impl.config.LastGoodConfigs;
 import io.hopseal.transport.tcp.TcpListener;
 import io.hopseal.transport.tcp.TcpTransport;
 
@@ -33,7 +36,8 @@ import io.hopseal.transport.tcp.TcpTransport;
  *
  * <p>A modified configuration rebinds live (the old port is closed, links already accepted stay up). An invalid
  * value (port outside 1..65535, an empty or unknown bind address) is refused with a log message naming the property,
- * and the previous listener keeps running. A port already in use is logged clearly and retried with backoff (0.5 s
+ * and the previous listener keeps running; the last accepted configuration is kept in the bundle's data area, so
+ * after a restart with an invalid stored configuration the listener runs on the last good one (and says so). A port already in use is logged clearly and retried with backoff (0.5 s
  * doubling to 30 s) until it binds or the configuration changes.
  *
  * <p>On Kura, {@link io.hopseal.transport.tcp.kura.KuraTcpListener} registers this configuration as Kura's {@code ConfigurableComponent} (then Kura's
@@ -86,6 +90,9 @@ public final class TcpListenerComponent {
 
     private final Object lock = new Object();
     private String name = PID;
+    private String configPid;
+    /** Where the last accepted configuration is kept, for a restart with an invalid stored one. */
+    private LastGoodConfigs lastGood = new LastGoodConfigs(null);
     private Settings active; // last good settings
     private TcpListener listener;
     private ScheduledExecutorService retryExecutor;
@@ -103,22 +110,37 @@ public final class TcpListenerComponent {
     }
 
     @Activate
-    void activate(Config config, Map<String, Object> properties) {
+    void activate(BundleContext context, Config config, Map<String, Object> properties) {
+        activate(LastGoodConfigs.inDataArea(context), config, properties);
+    }
+
+    void activate(LastGoodConfigs store, Config config, Map<String, Object> properties) {
         Object kuraPid = properties.get("kura.service.pid");
         Object pid = properties.get("service.pid");
         name = PID + " " + Objects.requireNonNullElse(kuraPid, Objects.requireNonNullElse(pid, "?"));
+        configPid = pid == null ? null : pid.toString();
+        lastGood = store;
         Settings s;
         try {
             s = validate(config);
         } catch (IllegalArgumentException e) {
-            LOG.error("{}: not listening, invalid configuration: {}", name, e.getMessage());
+            Optional<Settings> fallback = lastGood.recall(configPid, Config.class, TcpListenerComponent::validate);
+            if (fallback.isEmpty()) {
+                LOG.error("{}: not listening, invalid configuration: {}", name, e.getMessage());
+                return;
+            }
+            LOG.error("{}: stored configuration refused: {}; using the last good configuration {} until it is "
+                    + "corrected", name, e.getMessage(), fallback.get());
+            s = fallback.get();
+            apply(s);
             return;
         }
         apply(s);
+        lastGood.remember(configPid, properties);
     }
 
     @Modified
-    void modified(Config config) {
+    void modified(Config config, Map<String, Object> properties) {
         Settings s;
         try {
             s = validate(config);
@@ -130,6 +152,7 @@ public final class TcpListenerComponent {
             return;
         }
         apply(s);
+        lastGood.remember(configPid, properties);
     }
 
     @Deactivate

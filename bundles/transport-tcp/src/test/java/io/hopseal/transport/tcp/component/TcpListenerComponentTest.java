@@ -10,6 +10,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.net.InetAddress;
 import java.net.ServerSocket;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
@@ -19,9 +20,12 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 import io.hopseal.api.routing.Address;
 import io.hopseal.api.routing.Message;
+import io.hopseal.impl.config.LastGoodConfigs;
+import io.hopseal.impl.config.PropertyTypes;
 import io.hopseal.transport.tcp.TcpTestSupport.Node;
 import io.hopseal.transport.tcp.TcpTransportConfig;
 import io.hopseal.transport.tcp.TestRouter;
@@ -54,6 +58,19 @@ class TcpListenerComponentTest {
         return config(TcpListenerComponent.Config.class, m);
     }
 
+    /** No last-good store (as outside OSGi). */
+    private static final LastGoodConfigs NO_STORE = new LastGoodConfigs(null);
+
+    /** Properties as ConfigurationAdmin holds them (property names, not method names). */
+    private static Map<String, Object> stored(int port) {
+        return Map.of("service.pid", "io.hopseal.transport.tcp.listener.1234", "kura.service.pid", "uplink",
+                "bind.address", "127.0.0.1", "port", port);
+    }
+
+    private static TcpListenerComponent.Config typed(Map<String, Object> properties) {
+        return PropertyTypes.of(TcpListenerComponent.Config.class, properties);
+    }
+
     private static Map<String, Object> props() {
         return Map.of("service.pid", "io.hopseal.transport.tcp.listener.1234", "kura.service.pid", "uplink");
     }
@@ -74,36 +91,68 @@ class TcpListenerComponentTest {
         }
     }
 
+    /**
+     * A web console stores whatever is typed (port 70000): the running listener refuses it and keeps its port, and
+     * after a restart it runs on the last configuration it accepted instead of not listening at all.
+     */
+    @Test
+    void afterARestartAnInvalidStoredConfigurationFallsBackToTheLastGoodOne(@TempDir Path dir) throws Exception {
+        LastGoodConfigs store = new LastGoodConfigs(dir);
+        int p1 = freePort();
+        listener.activate(store, typed(stored(p1)), stored(p1));
+        assertReachable(p1);
+        String refused = logsOf(() -> listener.modified(typed(stored(70000)), stored(70000)));
+        assertThat(refused).contains("configuration refused: property port must be 1..65535, was 70000");
+        listener.deactivate();
+        await(() -> free(p1), Duration.ofSeconds(5), "port " + p1 + " closed");
+
+        TcpListenerComponent restarted = new TcpListenerComponent(transport);
+        String log = logsOf(() -> restarted.activate(store, typed(stored(70000)), stored(70000)));
+        try {
+            assertThat(log).contains("stored configuration refused: property port must be 1..65535, was 70000")
+                    .contains("using the last good configuration 127.0.0.1:" + p1);
+            assertReachable(p1);
+        } finally {
+            restarted.deactivate();
+        }
+
+        // without a store (outside OSGi, or before this change) the same restart leaves the listener down
+        TcpListenerComponent bare = new TcpListenerComponent(transport);
+        String bareLog = logsOf(() -> bare.activate(NO_STORE, typed(stored(70000)), stored(70000)));
+        bare.deactivate();
+        assertThat(bareLog).contains("not listening, invalid configuration");
+    }
+
     @Test
     void listensAndRebindsLive() throws Exception {
         int p1 = freePort();
-        listener.activate(cfg("port", p1), props());
+        listener.activate(NO_STORE, cfg("port", p1), props());
         assertThat(listener.boundPort()).isEqualTo(p1);
         assertReachable(p1);
 
         int p2 = freePort();
-        listener.modified(cfg("port", p2));
+        listener.modified(cfg("port", p2), props());
         assertThat(listener.boundPort()).isEqualTo(p2);
         assertThat(free(p1)).as("old port released").isTrue();
         assertReachable(p2);
 
-        listener.modified(cfg("port", p2)); // unchanged: nothing happens
+        listener.modified(cfg("port", p2), props()); // unchanged: nothing happens
         assertThat(listener.boundPort()).isEqualTo(p2);
     }
 
     @Test
     void invalidValuesAreRefusedAndTheOldListenerStays() throws Exception {
         int p1 = freePort();
-        listener.activate(cfg("port", p1), props());
-        String log = logsOf(() -> listener.modified(cfg("port", 70000)));
+        listener.activate(NO_STORE, cfg("port", p1), props());
+        String log = logsOf(() -> listener.modified(cfg("port", 70000), props()));
         assertThat(log).contains("uplink").contains("property port").contains("70000").contains("keeping 127.0.0.1:" + p1);
         assertThat(listener.boundPort()).isEqualTo(p1);
 
-        log = logsOf(() -> listener.modified(cfg("port", 0)));
+        log = logsOf(() -> listener.modified(cfg("port", 0), props()));
         assertThat(log).contains("property port");
-        log = logsOf(() -> listener.modified(cfg("port", p1, "bind_address", "  ")));
+        log = logsOf(() -> listener.modified(cfg("port", p1, "bind_address", "  "), props()));
         assertThat(log).contains("property bind.address");
-        log = logsOf(() -> listener.modified(cfg("port", p1, "bind_address", "no-such-host.invalid")));
+        log = logsOf(() -> listener.modified(cfg("port", p1, "bind_address", "no-such-host.invalid"), props()));
         assertThat(log).contains("property bind.address");
         assertThat(listener.boundPort()).isEqualTo(p1);
         assertReachable(p1);
@@ -114,7 +163,7 @@ class TcpListenerComponentTest {
         ServerSocket blocker = new ServerSocket(0, 1, InetAddress.getLoopbackAddress());
         int port = blocker.getLocalPort();
         try {
-            String log = logsOf(() -> listener.activate(cfg("port", port), props()));
+            String log = logsOf(() -> listener.activate(NO_STORE, cfg("port", port), props()));
             assertThat(log).contains("cannot listen on 127.0.0.1:" + port).contains("retrying");
             assertThat(listener.boundPort()).isEqualTo(-1);
         } finally {
@@ -129,11 +178,11 @@ class TcpListenerComponentTest {
     @Test
     void disabledDoesNotListenAndEnablingListens() throws Exception {
         int port = freePort();
-        listener.activate(cfg("port", port, "enabled", false), props());
+        listener.activate(NO_STORE, cfg("port", port, "enabled", false), props());
         assertThat(listener.boundPort()).isEqualTo(-1);
-        listener.modified(cfg("port", port, "enabled", true));
+        listener.modified(cfg("port", port, "enabled", true), props());
         assertThat(listener.boundPort()).isEqualTo(port);
-        listener.modified(cfg("port", port, "enabled", false));
+        listener.modified(cfg("port", port, "enabled", false), props());
         assertThat(listener.boundPort()).isEqualTo(-1);
         assertThat(free(port)).isTrue();
     }
@@ -143,7 +192,7 @@ class TcpListenerComponentTest {
         ServerSocket blocker = new ServerSocket(0, 1, InetAddress.getLoopbackAddress());
         int port = blocker.getLocalPort();
         try {
-            logsOf(() -> listener.activate(cfg("port", port), props()));
+            logsOf(() -> listener.activate(NO_STORE, cfg("port", port), props()));
         } finally {
             listener.deactivate();
             blocker.close();
