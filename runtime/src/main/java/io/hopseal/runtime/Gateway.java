@@ -398,6 +398,8 @@ public final class Gateway {
         out.println("  identity     " + (identifier == null
                 ? "(not available: see the log; is the io.hopseal.channels configuration valid?)" : identifier));
         out.println("  tcp port     " + (tcpPort < 0 ? "(no TCP listener configured)"
+                : tcpPort > 65535 || tcpPort == 0 ? "(the stored port " + tcpPort + " is invalid: the log says which "
+                        + "port the listener uses instead)"
                 : tcpPort + "   route: /tcp/<this host>:" + tcpPort + "/secure/api/service/echo"));
         out.println("  web console  " + http + "/system/console   (admin/admin until changed)");
         out.println("  status       " + http + "/hopseal/status");

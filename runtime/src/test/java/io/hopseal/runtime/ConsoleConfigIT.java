@@ -69,7 +69,8 @@ class ConsoleConfigIT {
         int oldPort = freePort();
         int newPort = freePortOtherThan(httpPort, oldPort);
         Path log = WORK.resolve("console-gateway.log");
-        Process gateway = gateways.start(log, "--data", WORK.resolve("console-" + System.nanoTime()).toString(),
+        String data = WORK.resolve("console-" + System.nanoTime()).toString();
+        Process gateway = gateways.start(log, "--data", data,
                 "--http-port", String.valueOf(httpPort), "--tcp-port", String.valueOf(oldPort), "--no-shell");
         String base = "http://127.0.0.1:" + httpPort;
         // the browser gives the console's credentials (basic auth) in the address; Chromium reuses them for the
@@ -116,6 +117,18 @@ class ConsoleConfigIT {
                     () -> Files.readString(log).contains("configuration refused: property port must be 1..65535, was "
                             + "70000; keeping 0.0.0.0:" + newPort));
             assertThat(status(base)).contains(listening(newPort));
+            echoThroughGateway(newPort, identifier, peer -> { });
+
+            // the console stored 70000 all the same: after a restart the listener runs on the last configuration
+            // it accepted (kept in its bundle's data area) instead of not listening at all, and says why
+            gateways.stop(gateway);
+            Path restartLog = WORK.resolve("console-gateway-restart.log");
+            Process restarted = gateways.start(restartLog, "--data", data, "--http-port", String.valueOf(httpPort),
+                    "--no-shell");
+            await("the restarted gateway's TCP listener on the last good port " + newPort, restarted, restartLog,
+                    () -> status(base).contains(listening(newPort)));
+            assertThat(Files.readString(restartLog)).contains("stored configuration refused: property port must be "
+                    + "1..65535, was 70000; using the last good configuration 0.0.0.0:" + newPort);
             echoThroughGateway(newPort, identifier, peer -> { });
         } catch (Throwable t) {
             try { // what the browser showed, to see why

@@ -63,6 +63,21 @@ public final class LastGoodConfigs {
     }
 
     /**
+     * The pid of the configuration a component was given: {@code service.pid}, which SCR may set to several pids (the
+     * component's and a factory configuration's): the last, most specific one is taken. Null if there is none.
+     */
+    public static String configurationPid(Map<String, ?> properties) {
+        Object pid = properties.get("service.pid");
+        if (pid instanceof Collection<?> c) {
+            pid = c.isEmpty() ? null : c.toArray()[c.size() - 1];
+        } else if (pid != null && pid.getClass().isArray()) {
+            Object[] all = PropertyTypes.boxed(pid);
+            pid = all.length == 0 ? null : all[all.length - 1];
+        }
+        return pid == null ? null : pid.toString();
+    }
+
+    /**
      * Remembers {@code properties} as the last good configuration of {@code pid}, replacing the previous one. A
      * failure to write is logged (the previous file is then unchanged), never thrown: the configuration is in force
      * either way.

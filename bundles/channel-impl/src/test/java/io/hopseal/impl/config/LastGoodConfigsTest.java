@@ -117,6 +117,16 @@ class LastGoodConfigsTest {
     }
 
     @Test
+    void theConfigurationPidIsTheMostSpecificServicePid() {
+        assertThat(LastGoodConfigs.configurationPid(Map.of("service.pid", "a.b"))).isEqualTo("a.b");
+        assertThat(LastGoodConfigs.configurationPid(Map.of("service.pid", new String[] {"a.b", "a.b.123"})))
+                .isEqualTo("a.b.123");
+        assertThat(LastGoodConfigs.configurationPid(Map.of("service.pid", List.of("a.b", "a.b.456"))))
+                .isEqualTo("a.b.456");
+        assertThat(LastGoodConfigs.configurationPid(Map.of())).isNull();
+    }
+
+    @Test
     void withoutADirectoryNothingIsKeptAndNothingFails() throws Exception {
         LastGoodConfigs none = new LastGoodConfigs(null);
         none.remember("pid", Map.of("port", 1));

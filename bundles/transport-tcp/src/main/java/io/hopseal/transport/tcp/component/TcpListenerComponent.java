@@ -118,7 +118,7 @@ public final class TcpListenerComponent {
         Object kuraPid = properties.get("kura.service.pid");
         Object pid = properties.get("service.pid");
         name = PID + " " + Objects.requireNonNullElse(kuraPid, Objects.requireNonNullElse(pid, "?"));
-        configPid = pid == null ? null : pid.toString();
+        configPid = LastGoodConfigs.configurationPid(properties);
         lastGood = store;
         Settings s;
         try {
