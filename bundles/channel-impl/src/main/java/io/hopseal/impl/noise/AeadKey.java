@@ -12,14 +12,21 @@ import javax.crypto.Cipher;
  * A transport key with explicit nonces: {@code ENCRYPT(k, n, ad, plaintext)} / {@code DECRYPT(...)} of Noise
  * §4.2, for datagram channels that carry the counter on the wire and keep their own replay window.
  *
- * <p>The key never changes while in use; {@link #rekeyed()} derives a new key object. One JCA {@link Cipher}
- * is kept and re-initialised per message (JCA requires an init per GCM nonce).
+ * <p>The key never changes while in use; {@link #rekeyed()} derives a new key object. A key holds only its 32 key
+ * bytes: an idle channel must not keep two JCA {@link Cipher}s with their expanded key schedules and GCM state (about
+ * 1.7 KB per channel end). Each operation borrows the calling thread's cached {@code Cipher} for this cipher function
+ * and direction, and initialises it with this key and the message's nonce (JCA requires an init per GCM nonce anyway).
+ * SunJCE re-expands the AES key schedule only when the key bytes differ from the previous init of that
+ * {@code Cipher}, so a thread that serves one busy channel pays nothing for the sharing (encryption and decryption
+ * have separate {@code Cipher}s: a channel's send and receive keys differ), and a thread that alternates between
+ * channels pays one key expansion per message.
  *
  * <p><b>Not thread-safe:</b> use from one thread at a time; callers sharing a key synchronise themselves.
  * Nonce {@code 2^64-1} ({@code -1L}) is reserved by Noise for rekeying and refused here; all other values are
  * treated as unsigned 64-bit counters. The caller must never reuse a nonce for encryption; the JDK also
- * refuses an encryption with the same nonce as the immediately preceding one. Decrypting the same nonce
- * again (a forgery followed by the genuine message) always works: replay protection is the caller's job.
+ * refuses an encryption with the same key and nonce as the immediately preceding one on the same thread.
+ * Decrypting the same nonce again (a forgery followed by the genuine message) always works: replay protection is
+ * the caller's job.
  */
 public final class AeadKey implements AutoCloseable {
     /** Key length in bytes. */
@@ -30,21 +37,33 @@ public final class AeadKey implements AutoCloseable {
     public static final long RESERVED_NONCE = -1L;
 
     private static final byte[] EMPTY = new byte[0];
+    private static final NoiseCipher[] FUNCTIONS = NoiseCipher.values();
+
+    /**
+     * The one piece of static mutable state in the channel code, justified: per thread, one JCA {@code Cipher} per
+     * (cipher function, direction), created on first use. A {@code Cipher} is not thread-safe and costs about 0.9 KB
+     * once initialised, so holding two per key made every idle channel end cost 1.7 KB; borrowing the running
+     * thread's own instance needs no locking and keeps the key schedule cached for the busy case. The value holds
+     * only JDK classes ({@code Object[]} of {@code Cipher}s and a {@code byte[]}), so a thread that outlives this bundle (OSGi update) does not pin its class
+     * loader. Index: {@code ordinal * 2 + (decrypt ? 1 : 0)} for the ciphers, then one 12-byte nonce buffer (the
+     * parameter specs copy it).
+     */
+    private static final ThreadLocal<Object[]> CIPHERS = ThreadLocal.withInitial(() -> {
+        Object[] slots = new Object[FUNCTIONS.length * 2 + 1];
+        slots[FUNCTIONS.length * 2] = new byte[12];
+        return slots;
+    });
 
     private final NoiseCipher function;
     private final byte[] key;
+    /** A JCA view of {@link #key} (shares the array), made once: one allocation less per message. */
     private final RawSecretKey jcaKey;
-    private final Cipher cipher;
-    private final byte[] iv = new byte[12];
-    private boolean initialized;
-    private long lastInitNonce;
     private boolean closed;
 
     private AeadKey(NoiseCipher function, byte[] ownedKey) {
         this.function = function;
         this.key = ownedKey;
         this.jcaKey = new RawSecretKey(ownedKey, function.keyAlgorithm());
-        this.cipher = function.newCipher();
     }
 
     /** A key for {@code function} from 32 key bytes (copied; the caller may wipe its array). */
@@ -100,8 +119,10 @@ public final class AeadKey implements AutoCloseable {
         if (adLen > 0) {
             Objects.checkFromIndexSize(adOff, adLen, ad.length);
         }
+        Object[] slots = CIPHERS.get();
+        Cipher cipher = cipher(slots, false);
         try {
-            init(Cipher.ENCRYPT_MODE, nonce);
+            cipher.init(Cipher.ENCRYPT_MODE, jcaKey, spec(slots, nonce));
         } catch (InvalidKeyException | InvalidAlgorithmParameterException e) {
             // SunJCE refuses to encrypt twice in a row under the same key and nonce.
             throw new IllegalStateException("refusing to reuse nonce " + Long.toUnsignedString(nonce), e);
@@ -175,8 +196,10 @@ public final class AeadKey implements AutoCloseable {
         if (out == in && !inPlace && outOff < off + len && off < outOff + plainLen) {
             throw new IllegalArgumentException("output overlaps the ciphertext (only exact in-place is allowed)");
         }
+        Object[] slots = CIPHERS.get();
+        Cipher cipher = cipher(slots, true);
         try {
-            init(Cipher.DECRYPT_MODE, nonce);
+            initForDecryption(cipher, slots, nonce);
             if (adLen > 0) {
                 cipher.updateAAD(ad, adOff, adLen);
             }
@@ -203,13 +226,12 @@ public final class AeadKey implements AutoCloseable {
             throw new IllegalStateException("key is closed");
         }
         // A separate Cipher: the JDK refuses a second encryption under (k, 2^64-1) on the same instance, and
-        // rekeying the same key twice must give the same result.
+        // rekeying the same key twice must give the same result. Rekeys are rare (one per rekey interval).
         Cipher c = function.newCipher();
-        byte[] rekeyIv = new byte[12];
-        function.encodeNonce(rekeyIv, RESERVED_NONCE);
         byte[] out = new byte[KEY_LENGTH + TAG_LENGTH];
         try {
-            c.init(Cipher.ENCRYPT_MODE, jcaKey, function.parameterSpec(rekeyIv));
+            c.init(Cipher.ENCRYPT_MODE, jcaKey,
+                    spec(CIPHERS.get(), RESERVED_NONCE));
             c.doFinal(new byte[KEY_LENGTH], 0, KEY_LENGTH, out, 0);
             return new AeadKey(function, Arrays.copyOf(out, KEY_LENGTH));
         } catch (GeneralSecurityException e) {
@@ -219,7 +241,7 @@ public final class AeadKey implements AutoCloseable {
         }
     }
 
-    /** An independent copy with its own cipher instance (the handshake's transactional reads use it). */
+    /** An independent copy (the handshake's transactional reads use it). */
     AeadKey copy() {
         if (closed) {
             throw new IllegalStateException("key is closed");
@@ -233,8 +255,10 @@ public final class AeadKey implements AutoCloseable {
     }
 
     /**
-     * Wipes the key bytes and, as far as JCA allows, the cipher's internal key schedule (by re-initialising it
-     * with a zero key). Idempotent.
+     * Wipes the key bytes. Idempotent. The key schedule that a thread's cached {@code Cipher} derived from this key
+     * stays inside the JDK provider until that thread next uses the {@code Cipher} with another key (JCA offers no
+     * way to wipe it short of a full re-initialisation with another key, which this method used to do for every
+     * discarded key at the cost of a key expansion each).
      */
     @Override
     public void close() {
@@ -243,14 +267,6 @@ public final class AeadKey implements AutoCloseable {
         }
         closed = true;
         Arrays.fill(key, (byte) 0);
-        try {
-            byte[] dummyIv = new byte[12];
-            dummyIv[0] = 1; // never a Noise nonce, so never "reuse" of a real one
-            cipher.init(Cipher.ENCRYPT_MODE, new RawSecretKey(new byte[KEY_LENGTH], function.keyAlgorithm()),
-                    function.parameterSpec(dummyIv));
-        } catch (GeneralSecurityException | RuntimeException ignored) {
-            // best effort: the key bytes we own are already gone
-        }
     }
 
     private void checkUsable(long nonce) {
@@ -262,18 +278,33 @@ public final class AeadKey implements AutoCloseable {
         }
     }
 
-    private void init(int mode, long nonce) throws InvalidKeyException, InvalidAlgorithmParameterException {
-        if (mode == Cipher.DECRYPT_MODE && initialized && nonce == lastInitNonce) {
-            // JDK 17's ChaCha20-Poly1305 refuses any re-init with the previous key and nonce, even to decrypt.
-            // A forged datagram must not block the genuine one carrying the same nonce, so step through the
-            // reserved nonce first (only on such retries, never on the normal path).
-            function.encodeNonce(iv, RESERVED_NONCE);
-            cipher.init(Cipher.DECRYPT_MODE, jcaKey, function.parameterSpec(iv));
+    private Cipher cipher(Object[] slots, boolean decrypt) {
+        int i = function.ordinal() * 2 + (decrypt ? 1 : 0);
+        Cipher c = (Cipher) slots[i];
+        if (c == null) {
+            c = function.newCipher();
+            slots[i] = c;
         }
+        return c;
+    }
+
+    private java.security.spec.AlgorithmParameterSpec spec(Object[] slots, long nonce) {
+        byte[] iv = (byte[]) slots[FUNCTIONS.length * 2];
         function.encodeNonce(iv, nonce);
-        cipher.init(mode, jcaKey, function.parameterSpec(iv));
-        initialized = true;
-        lastInitNonce = nonce;
+        return function.parameterSpec(iv); // copies the nonce
+    }
+
+    private void initForDecryption(Cipher cipher, Object[] slots, long nonce) throws GeneralSecurityException {
+        RawSecretKey k = jcaKey;
+        try {
+            cipher.init(Cipher.DECRYPT_MODE, k, spec(slots, nonce));
+        } catch (InvalidKeyException | InvalidAlgorithmParameterException e) {
+            // JDK 17's ChaCha20-Poly1305 refuses any re-init with the previous key and nonce, even to decrypt. A
+            // forged datagram must not block the genuine one carrying the same nonce, so step through the reserved
+            // nonce first (only on such retries, never on the normal path).
+            cipher.init(Cipher.DECRYPT_MODE, k, spec(slots, RESERVED_NONCE));
+            cipher.init(Cipher.DECRYPT_MODE, k, spec(slots, nonce));
+        }
     }
 
     @Override

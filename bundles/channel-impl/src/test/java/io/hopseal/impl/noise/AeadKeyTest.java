@@ -92,6 +92,33 @@ class AeadKeyTest {
         }
     }
 
+    /** Keys share the thread's cached ciphers: interleaving many keys, both directions, never mixes them up. */
+    @ParameterizedTest
+    @EnumSource(NoiseCipher.class)
+    void interleavedKeysOnOneThreadStayIndependent(NoiseCipher function) {
+        AeadKey[] senders = new AeadKey[5];
+        AeadKey[] receivers = new AeadKey[5];
+        for (int i = 0; i < senders.length; i++) {
+            byte[] k = random(32);
+            senders[i] = AeadKey.of(function, k);
+            receivers[i] = AeadKey.of(function, k);
+        }
+        for (int round = 0; round < 20; round++) {
+            for (int i = 0; i < senders.length; i++) {
+                byte[] c = senders[i].encrypt(round, new byte[] {(byte) i}, new byte[] {(byte) round, (byte) i});
+                AeadKey wrong = receivers[(i + 1) % 5];
+                long nonce = round;
+                byte[] ad = {(byte) i};
+                assertThatThrownBy(() -> wrong.decrypt(nonce, ad, c)).isInstanceOf(NoiseException.class);
+                assertThat(receivers[i].decrypt(round, new byte[] {(byte) i}, c)).containsExactly(round, i);
+            }
+        }
+        for (int i = 0; i < senders.length; i++) {
+            senders[i].close();
+            receivers[i].close();
+        }
+    }
+
     /** A forged datagram must not block the genuine one with the same nonce (JDK 17 ChaCha20 re-init quirk). */
     @ParameterizedTest
     @EnumSource(NoiseCipher.class)
