@@ -3,7 +3,9 @@ package io.hopseal.transport.tcp.component;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 
+import org.osgi.framework.BundleContext;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.ConfigurationPolicy;
@@ -21,6 +23,7 @@ import io.hopseal.api.routing.Message;
 import io.hopseal.api.routing.Router;
 import io.hopseal.api.routing.SendResult;
 import io.hopseal.api.routing.Transport;
+import io.hopseal.impl.config.LastGoodConfigs;
 import io.hopseal.transport.tcp.TcpTransport;
 import io.hopseal.transport.tcp.TcpTransportConfig;
 
@@ -32,7 +35,9 @@ import io.hopseal.transport.tcp.TcpTransportConfig;
  *
  * <p>Configuration pid = component name = OCD id = metatype file name = {@value #PID}; the configuration is optional
  * (defaults apply without one). A modified configuration is applied live, links and listeners stay up; an invalid
- * value is refused with a log message naming the property and the last good configuration keeps running.
+ * value is refused with a log message naming the property and the last good configuration keeps running. The last
+ * accepted configuration is kept in the bundle's data area: after a restart with an invalid stored configuration the
+ * transport runs on that one (and says so), else on the defaults.
  *
  * <p>On Kura, {@link io.hopseal.transport.tcp.kura.KuraTcpTransport} registers this configuration as Kura's {@code ConfigurableComponent} (then Kura's
  * Services pages list it).
@@ -119,6 +124,9 @@ public final class TcpTransportComponent implements Transport {
 
     private volatile TcpTransport transport;
     private AutoCloseable routerRegistration;
+    private String configPid;
+    /** Where the last accepted configuration is kept, for a restart with an invalid stored one. */
+    private LastGoodConfigs lastGood = new LastGoodConfigs(null);
 
     public TcpTransportComponent() {
     }
@@ -129,14 +137,30 @@ public final class TcpTransportComponent implements Transport {
     }
 
     @Activate
-    void activate(Config config) {
+    void activate(BundleContext context, Config config, Map<String, Object> properties) {
+        activate(LastGoodConfigs.inDataArea(context), config, properties);
+    }
+
+    void activate(LastGoodConfigs store, Config config, Map<String, Object> properties) {
+        lastGood = store;
+        configPid = LastGoodConfigs.configurationPid(properties);
         TcpTransportConfig c;
+        boolean accepted = true;
         try {
             c = toTransportConfig(config);
         } catch (TcpTransportConfig.InvalidFieldException e) {
-            LOG.error("{}: invalid configuration property {}: {}; starting with the default settings instead", PID,
-                    PROPERTY_OF.getOrDefault(e.field(), e.field()), e.getMessage());
-            c = TcpTransportConfig.DEFAULTS;
+            accepted = false;
+            Optional<TcpTransportConfig> last = lastGood.recall(configPid, Config.class,
+                    TcpTransportComponent::toTransportConfig);
+            if (last.isPresent()) {
+                LOG.error("{}: stored configuration refused, invalid property {}: {}; using the last good "
+                        + "configuration {} until it is corrected", PID, propertyOf(e.field()), e.getMessage(),
+                        last.get());
+            } else {
+                LOG.error("{}: invalid configuration property {}: {}; starting with the default settings instead",
+                        PID, propertyOf(e.field()), e.getMessage());
+            }
+            c = last.orElse(TcpTransportConfig.DEFAULTS);
         }
         TcpTransport t = new TcpTransport(router, c);
         transport = t;
@@ -144,19 +168,23 @@ public final class TcpTransportComponent implements Transport {
         // as channel-impl's RouterComponent also adds: adding the same object twice is harmless)
         routerRegistration = router.addTransport(this);
         LOG.info("{} started: {}", PID, c);
+        if (accepted) {
+            lastGood.remember(configPid, properties);
+        }
     }
 
     @Modified
-    void modified(Config config) {
+    void modified(Config config, Map<String, Object> properties) {
         TcpTransportConfig c;
         try {
             c = toTransportConfig(config);
         } catch (TcpTransportConfig.InvalidFieldException e) {
             LOG.error("{}: configuration refused, invalid property {}: {}; the previous configuration stays in force",
-                    PID, PROPERTY_OF.getOrDefault(e.field(), e.field()), e.getMessage());
+                    PID, propertyOf(e.field()), e.getMessage());
             return;
         }
         transport.reconfigure(c);
+        lastGood.remember(configPid, properties);
     }
 
     @Deactivate

@@ -38,7 +38,7 @@ class TcpListenerComponentTest {
 
     @BeforeEach
     void start() {
-        transport.activate(config(TcpTransportComponent.Config.class, Map.of()));
+        transport.activate(NO_STORE, config(TcpTransportComponent.Config.class, Map.of()), Map.of());
         router.register(Address.local("inbox"), (m, ctx) -> inbox.add(m));
     }
 

@@ -7,18 +7,23 @@ import static io.hopseal.transport.tcp.component.ComponentTestSupport.config;
 import static io.hopseal.transport.tcp.component.ComponentTestSupport.logsOf;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.nio.file.Path;
 import java.time.Duration;
+import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 import io.hopseal.api.routing.Address;
 import io.hopseal.api.routing.Message;
 import io.hopseal.api.routing.Route;
 import io.hopseal.api.routing.SendResult;
+import io.hopseal.impl.config.LastGoodConfigs;
+import io.hopseal.impl.config.PropertyTypes;
 import io.hopseal.transport.tcp.TcpListener;
 import io.hopseal.transport.tcp.TcpTransportConfig;
 import io.hopseal.transport.tcp.TestRouter;
@@ -37,9 +42,25 @@ class TcpTransportComponentTest {
         return config(TcpTransportComponent.Config.class, values);
     }
 
+    /** No last-good store (as outside OSGi). */
+    private static final LastGoodConfigs NO_STORE = new LastGoodConfigs(null);
+    private static final Map<String, Object> PROPS = Map.of("service.pid", TcpTransportComponent.PID);
+
+    /** Properties as ConfigurationAdmin holds them (property names, not method names), with the component's own. */
+    private static Map<String, Object> stored(int maxFrameSize) {
+        Map<String, Object> m = new HashMap<>(PROPS);
+        m.put("max.frame.size", maxFrameSize);
+        m.put("idle.timeout.s", 60);
+        return m;
+    }
+
+    private static TcpTransportComponent.Config typed(Map<String, Object> properties) {
+        return PropertyTypes.of(TcpTransportComponent.Config.class, properties);
+    }
+
     @Test
     void activatesWithDefaultsAndRegistersWithTheRouter() throws Exception {
-        component.activate(cfg(Map.of()));
+        component.activate(NO_STORE, cfg(Map.of()), PROPS);
         assertThat(component.transport().config()).isEqualTo(TcpTransportConfig.DEFAULTS);
         assertThat(router.transport(Address.TCP)).containsSame(component);
         assertThat(component.addressType()).isEqualTo(Address.TCP);
@@ -64,11 +85,11 @@ class TcpTransportComponentTest {
 
     @Test
     void modifiedAppliesLive() {
-        component.activate(cfg(Map.of()));
+        component.activate(NO_STORE, cfg(Map.of()), PROPS);
         var t = component.transport();
         component.modified(cfg(Map.of("idle_timeout_s", 0, "max_frame_size", 1024, "send_queue_capacity", 16,
                 "connect_timeout_ms", 500, "reconnect_backoff_initial_ms", 5, "reconnect_backoff_max_ms", 50,
-                "tcp_nodelay", false, "max_links", 10)));
+                "tcp_nodelay", false, "max_links", 10)), PROPS);
         assertThat(component.transport()).isSameAs(t);
         TcpTransportConfig c = t.config();
         assertThat(c.idleTimeout()).isZero();
@@ -83,7 +104,7 @@ class TcpTransportComponentTest {
 
     @Test
     void anInvalidValueIsRefusedNamingThePropertyAndTheLastGoodConfigurationKeepsRunning() {
-        component.activate(cfg(Map.of("idle_timeout_s", 60)));
+        component.activate(NO_STORE, cfg(Map.of("idle_timeout_s", 60)), PROPS);
         TcpTransportConfig good = component.transport().config();
         String[][] cases = {
             {"send_queue_capacity", "0", "send.queue.capacity"},
@@ -93,21 +114,58 @@ class TcpTransportComponentTest {
             {"max_links", "0", "max.links"},
         };
         for (String[] c : cases) {
-            String log = logsOf(() -> component.modified(cfg(Map.of(c[0], Integer.parseInt(c[1])))));
+            String log = logsOf(() -> component.modified(cfg(Map.of(c[0], Integer.parseInt(c[1]))), PROPS));
             assertThat(log).contains("configuration refused").contains(c[2]);
             assertThat(component.transport().config()).isEqualTo(good);
         }
         String log = logsOf(() -> component.modified(cfg(Map.of("reconnect_backoff_initial_ms", 5000,
-                "reconnect_backoff_max_ms", 1000))));
+                "reconnect_backoff_max_ms", 1000)), PROPS));
         assertThat(log).contains("reconnect.backoff.max.ms");
         assertThat(component.transport().config()).isEqualTo(good);
     }
 
     @Test
     void anInvalidConfigurationAtActivationFallsBackToDefaults() {
-        String log = logsOf(() -> component.activate(cfg(Map.of("max_frame_size", 1))));
+        String log = logsOf(() -> component.activate(NO_STORE, cfg(Map.of("max_frame_size", 1)), PROPS));
         assertThat(log).contains("max.frame.size").contains("default");
         assertThat(component.transport().config()).isEqualTo(TcpTransportConfig.DEFAULTS);
+    }
+
+    /**
+     * A web console stores whatever is typed (max.frame.size 1): the running transport refuses it and keeps its
+     * settings, and after a restart it runs on the last configuration it accepted instead of the defaults.
+     */
+    @Test
+    void afterARestartAnInvalidStoredConfigurationFallsBackToTheLastGoodOne(@TempDir Path dir) {
+        LastGoodConfigs store = new LastGoodConfigs(dir);
+        component.activate(store, typed(stored(2048)), stored(2048));
+        TcpTransportConfig good = component.transport().config();
+        assertThat(good.maxFrameSize()).isEqualTo(2048);
+        assertThat(good.idleTimeout()).isEqualTo(Duration.ofSeconds(60));
+        String refused = logsOf(() -> component.modified(typed(stored(1)), stored(1)));
+        assertThat(refused).contains("configuration refused, invalid property max.frame.size");
+        assertThat(component.transport().config()).isEqualTo(good);
+        component.deactivate();
+
+        TcpTransportComponent restarted = new TcpTransportComponent(router);
+        String log = logsOf(() -> restarted.activate(store, typed(stored(1)), stored(1)));
+        try {
+            assertThat(log).contains("stored configuration refused, invalid property max.frame.size")
+                    .contains("using the last good configuration " + good + " until it is corrected");
+            assertThat(restarted.transport().config()).isEqualTo(good);
+        } finally {
+            restarted.deactivate();
+        }
+
+        // without a store (outside OSGi, or before this change) the same restart starts with the defaults
+        TcpTransportComponent bare = new TcpTransportComponent(router);
+        String bareLog = logsOf(() -> bare.activate(NO_STORE, typed(stored(1)), stored(1)));
+        try {
+            assertThat(bareLog).contains("max.frame.size").contains("starting with the default settings instead");
+            assertThat(bare.transport().config()).isEqualTo(TcpTransportConfig.DEFAULTS);
+        } finally {
+            bare.deactivate();
+        }
     }
 
     @Test
