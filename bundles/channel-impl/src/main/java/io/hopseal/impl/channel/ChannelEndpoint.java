@@ -47,10 +47,15 @@ final class ChannelEndpoint implements SecureChannel {
     private final boolean initiator;
     private final int window;
     private final Duration handshakeTimeout;
-    private final Counters counters = new Counters();
+    /**
+     * Rare events (drops, retransmissions, route changes), created on the first one. The per-message counters live
+     * as plain fields in {@link TransportCrypto}: an idle channel holds no map.
+     */
+    private volatile Counters counters;
     private final CompletableFuture<SecureChannel> opened = new CompletableFuture<>();
     private final CompletableFuture<CloseReason> closed = new CompletableFuture<>();
-    private final LinkedBlockingQueue<Message> queue = new LinkedBlockingQueue<>(QUEUE_CAPACITY);
+    /** Messages waiting for {@link #receive}; created when the first one arrives without a receiver set. */
+    private volatile LinkedBlockingQueue<Message> queue;
 
     private Registration remoteReg;
     private Registration localReg;
@@ -65,13 +70,14 @@ final class ChannelEndpoint implements SecureChannel {
     private String protocolName;
     /** Last handshake frame sent, resent on timer (before completion) or on a peer's retransmission. */
     private byte[] lastHandshakeFrame;
-    private boolean peerConfirmed;
+    private volatile boolean peerConfirmed;
     private ScheduledFuture<?> timeoutTask;
     private ScheduledFuture<?> retransmitTask;
     private long rtoMillis;
-    private Runnable onPeerConfirmed;
-    /** Transport messages that arrived before the handshake finished here (message 3 lost or overtaken). */
-    private final java.util.ArrayDeque<Message> early = new java.util.ArrayDeque<>();
+    /** The listener's hold on this end (its entry for repeated message 1s); run once, then dropped. */
+    private Runnable release;
+    /** Transport messages that arrived before the handshake finished here (message 3 lost or overtaken); lazy. */
+    private java.util.ArrayDeque<Message> early;
     static final int MAX_EARLY = 16;
 
     ChannelEndpoint(DefaultSecureChannelService service, boolean initiator, Handshake handshake, Route peerRoute,
@@ -95,8 +101,48 @@ final class ChannelEndpoint implements SecureChannel {
         localReg = service.registerLongRandom((m, ctx) -> onLocal(m, ctx));
     }
 
-    void onPeerConfirmed(Runnable r) {
-        this.onPeerConfirmed = r;
+    /**
+     * Responder: what releases the listener's entry for this end. Runs once: when the listener decides the handshake
+     * is over for good ({@link #releaseHandshakeState()}), when the peer confirms, or when the channel closes.
+     */
+    synchronized void onRelease(Runnable r) {
+        this.release = r;
+    }
+
+    /**
+     * The peer can no longer need a handshake message again: drop the last one sent and release the listener's
+     * entry (an idle open channel then holds no handshake state at all).
+     */
+    void releaseHandshakeState() {
+        Runnable r;
+        synchronized (this) {
+            if (state == ChannelState.OPEN) {
+                lastHandshakeFrame = null;
+            }
+            r = release;
+            release = null;
+        }
+        if (r != null) {
+            r.run();
+        }
+    }
+
+    private void count(String name) {
+        count(name, 1);
+    }
+
+    private void count(String name, long n) {
+        Counters c = counters;
+        if (c == null) {
+            synchronized (this) {
+                c = counters;
+                if (c == null) {
+                    c = new Counters();
+                    counters = c;
+                }
+            }
+        }
+        c.add(name, n);
     }
 
     CompletableFuture<SecureChannel> opened() {
@@ -163,7 +209,7 @@ final class ChannelEndpoint implements SecureChannel {
             rtoMillis = Math.min(rtoMillis * 2, Math.max(8000, handshakeTimeout.toMillis() / 4));
             scheduleRetransmit();
         }
-        counters.increment("handshake.retransmits");
+        count("handshake.retransmits");
         sendFrame(frame);
     }
 
@@ -175,13 +221,13 @@ final class ChannelEndpoint implements SecureChannel {
                     && (frame[0] & 0xF0) == (lastHandshakeFrame[0] & 0xF0) - 0x10) {
                 byte[] f = lastHandshakeFrame;
                 after.add(() -> sendFrame(f));
-                counters.increment("handshake.retransmits");
+                count("handshake.retransmits");
             }
             return Handshake.Outcome.IGNORED;
         }
         Handshake.Outcome o = handshake.read(frame, service.nowSeconds());
         if (o == Handshake.Outcome.IGNORED) {
-            counters.increment("drop.handshake_invalid");
+            count("drop.handshake_invalid");
             if (!initiator && lastHandshakeFrame != null && frame.length > 0 && (frame[0] & 0xF0) == Wire.HS1) {
                 byte[] f = lastHandshakeFrame; // duplicate message 1: our message 2 was lost
                 after.add(() -> sendFrame(f));
@@ -209,6 +255,10 @@ final class ChannelEndpoint implements SecureChannel {
             after.add(() -> sendFrame(reply));
         }
         if (handshake.isComplete()) {
+            if (reply == null) {
+                // we completed by reading the peer's last message: it has all of ours, none will be sent again
+                lastHandshakeFrame = null;
+            }
             peer = handshake.peer();
             crypto = handshake.transport(window, MAX_SKIP_EPOCHS);
             if (!initiator) {
@@ -232,13 +282,13 @@ final class ChannelEndpoint implements SecureChannel {
                 }
                 state = ChannelState.OPEN; // last: whoever sees OPEN also sees the peer's attributes
                 if (!done.refusedCredentials().isEmpty()) {
-                    counters.add("credentials.refused", done.refusedCredentials().size());
+                    count("credentials.refused", done.refusedCredentials().size());
                     LOG.info("channel peer {} presented credentials that were refused: {}", peer.identifier(),
                             done.refusedCredentials());
                 }
                 Identity p = peer;
-                List<Message> waiting = new ArrayList<>(early);
-                early.clear();
+                List<Message> waiting = early == null ? List.of() : new ArrayList<>(early);
+                early = null;
                 after.add(() -> {
                     service.stats().increment("handshakes.completed");
                     LOG.info("channel {} open with {} ({})", remoteReg.address(), p.identifier(), protocolName);
@@ -257,9 +307,11 @@ final class ChannelEndpoint implements SecureChannel {
     private void cancelTimers() {
         if (timeoutTask != null) {
             timeoutTask.cancel(false);
+            timeoutTask = null;
         }
         if (retransmitTask != null) {
             retransmitTask.cancel(false);
+            retransmitTask = null;
         }
     }
 
@@ -278,7 +330,7 @@ final class ChannelEndpoint implements SecureChannel {
     private void onRemote(Message m) {
         byte[] f = m.payload();
         if (f.length == 0) {
-            counters.increment("drop.malformed");
+            count("drop.malformed");
             return;
         }
         int kind = (f[0] & 0xff) >>> 4;
@@ -305,13 +357,16 @@ final class ChannelEndpoint implements SecureChannel {
         TransportCrypto c = crypto;
         if (c == null || state != ChannelState.OPEN) {
             synchronized (this) {
-                if (state == ChannelState.HANDSHAKING && !initiator && early.size() < MAX_EARLY) {
+                if (state == ChannelState.HANDSHAKING && !initiator && (early == null || early.size() < MAX_EARLY)) {
+                    if (early == null) {
+                        early = new java.util.ArrayDeque<>(4);
+                    }
                     early.add(m); // replayed once the handshake completes; it cannot be read before
-                    counters.increment("early.buffered");
+                    count("early.buffered");
                     return;
                 }
             }
-            counters.increment("drop.not_open");
+            count("drop.not_open");
             return;
         }
         // Bound data is decrypted straight into the array the Message hands over (one allocation, no copy); everything
@@ -319,17 +374,15 @@ final class ChannelEndpoint implements SecureChannel {
         // then costs one array (the payload) instead of two.
         TransportCrypto.Opened o = kind == Wire.DATA_BOUND ? c.open(f) : c.openInPlace(f, 0, f.length);
         if (!o.ok()) {
-            counters.increment(o.drop().counter);
+            count(o.drop().counter);
             return;
         }
-        counters.increment("messages.in");
-        counters.add("bytes.in", f.length);
         confirmPeer();
         if (o.newest() && !m.returnRoute().isEmpty() && !m.returnRoute().equals(peerRoute)) {
             // roaming: the peer's newest authenticated message came another way (a link was re-established
             // through another port, a gateway restarted): answer along the path that works now
             peerRoute = m.returnRoute();
-            counters.increment("route.changes");
+            count("route.changes");
         }
         switch (o.kind()) {
             case Wire.DATA_BOUND -> deliverBound(o.plaintext());
@@ -340,19 +393,19 @@ final class ChannelEndpoint implements SecureChannel {
                         : CloseReason.PEER_CLOSED, false);
             }
             case Wire.CONTROL -> onControl(o.plaintext());
-            default -> counters.increment("drop.malformed");
+            default -> count("drop.malformed");
         }
     }
 
     /** A control message: currently only a credential refresh. */
     private void onControl(byte[] pt) {
         if (pt.length < 2 || pt[0] != Wire.CONTROL_CREDENTIALS) {
-            counters.increment("drop.malformed_control");
+            count("drop.malformed_control");
             return;
         }
         int n = pt[1] & 0xff;
         if (n < 1 || n > Wire.MAX_CREDENTIALS) {
-            counters.increment("drop.malformed_control");
+            count("drop.malformed_control");
             return;
         }
         Envelope.Reader r = new Envelope.Reader(pt, 2, pt.length);
@@ -365,14 +418,14 @@ final class ChannelEndpoint implements SecureChannel {
                         ? io.hopseal.api.credential.CredentialStatus.UNKNOWN_ISSUER : v.verify(d, peer.identifier()).status();
                 if (st.isValid()) {
                     service.attributeStore().add(d.credential());
-                    counters.increment("credentials.refreshed");
+                    count("credentials.refreshed");
                 } else {
-                    counters.increment("credentials.refused");
+                    count("credentials.refused");
                     LOG.info("credential refresh from {} refused: {}", peer.identifier(), st);
                 }
             }
         } catch (MalformedMessageException | IllegalArgumentException e) {
-            counters.increment("drop.malformed_control");
+            count("drop.malformed_control");
         }
     }
 
@@ -397,16 +450,11 @@ final class ChannelEndpoint implements SecureChannel {
     }
 
     private void confirmPeer() {
-        Runnable r = null;
-        synchronized (this) {
-            if (!peerConfirmed) {
+        if (!peerConfirmed) {
+            synchronized (this) {
                 peerConfirmed = true;
-                lastHandshakeFrame = null;
-                r = onPeerConfirmed;
             }
-        }
-        if (r != null) {
-            r.run();
+            releaseHandshakeState();
         }
     }
 
@@ -416,7 +464,7 @@ final class ChannelEndpoint implements SecureChannel {
         if (!initiator && bound != null) {
             SendResult r = service.router().send(new Message(bound, Route.of(localReg.address()), payload, id));
             if (r.isDropped()) {
-                counters.increment("deliver." + r.counterName());
+                count("deliver." + r.counterName());
             }
         } else {
             Route back = initiator && bound != null ? bound.prepend(localReg.address()) : Route.of(localReg.address());
@@ -432,7 +480,7 @@ final class ChannelEndpoint implements SecureChannel {
             onward = Envelope.readRoute(r, "inner onward");
             back = Envelope.readRoute(r, "inner return");
         } catch (MalformedMessageException | IllegalArgumentException e) {
-            counters.increment("drop.malformed_inner");
+            count("drop.malformed_inner");
             return;
         }
         byte[] payload = r.rest();
@@ -443,7 +491,7 @@ final class ChannelEndpoint implements SecureChannel {
         } else {
             SendResult res = service.router().send(m);
             if (res.isDropped()) {
-                counters.increment("deliver." + res.counterName());
+                count("deliver." + res.counterName());
             }
         }
     }
@@ -454,11 +502,11 @@ final class ChannelEndpoint implements SecureChannel {
             try {
                 r.accept(m);
             } catch (RuntimeException e) {
-                counters.increment("receiver.failed");
+                count("receiver.failed");
                 LOG.warn("receiver of channel {} failed: {}", remoteReg.address(), e.toString());
             }
-        } else if (!queue.offer(m)) {
-            counters.increment("drop.queue_full");
+        } else if (!queue().offer(m)) {
+            count("drop.queue_full");
         }
     }
 
@@ -499,7 +547,7 @@ final class ChannelEndpoint implements SecureChannel {
     private SendResult sendData(int kind, byte[] plaintext) {
         TransportCrypto c = crypto;
         if (c == null || state != ChannelState.OPEN) {
-            counters.increment("drop.channel_not_open");
+            count("drop.channel_not_open");
             return SendResult.DROPPED_CHANNEL_NOT_OPEN;
         }
         byte[] frame = c.seal(kind, plaintext, 0, plaintext.length);
@@ -507,8 +555,6 @@ final class ChannelEndpoint implements SecureChannel {
             finish(CloseReason.COUNTER_EXHAUSTED, true);
             return SendResult.DROPPED_CHANNEL_NOT_OPEN;
         }
-        counters.increment("messages.out");
-        counters.add("bytes.out", frame.length);
         return sendFrame(frame);
     }
 
@@ -516,7 +562,7 @@ final class ChannelEndpoint implements SecureChannel {
         Route to = peerRoute;
         SendResult r = service.router().send(new Message(to, Route.of(remoteReg.address()), frame));
         if (r.isDropped()) {
-            counters.increment("send." + r.counterName());
+            count("send." + r.counterName());
         }
         return r;
     }
@@ -553,14 +599,23 @@ final class ChannelEndpoint implements SecureChannel {
             }
             state = ChannelState.CLOSED;
             closeReason = reason;
-            early.clear();
+            early = null;
             cancelTimers();
             c = crypto;
             crypto = null;
             handshake = null;
             lastHandshakeFrame = null;
         }
+        releaseHandshakeState();
         if (c != null) {
+            // keep the message counters readable after close
+            Map<String, Long> last = new java.util.HashMap<>();
+            c.counters(last);
+            last.forEach((k, v) -> {
+                if (v > 0) {
+                    count(k, v);
+                }
+            });
             c.destroy();
         }
         if (remoteReg != null) {
@@ -630,9 +685,10 @@ final class ChannelEndpoint implements SecureChannel {
     @Override
     public void setReceiver(Consumer<Message> r) {
         this.receiver = r;
-        if (r != null) {
+        LinkedBlockingQueue<Message> q = queue;
+        if (r != null && q != null) {
             Message m;
-            while ((m = queue.poll()) != null) {
+            while ((m = q.poll()) != null) {
                 r.accept(m);
             }
         }
@@ -640,7 +696,21 @@ final class ChannelEndpoint implements SecureChannel {
 
     @Override
     public Message receive(Duration timeout) throws InterruptedException {
-        return queue.poll(timeout.toNanos(), TimeUnit.NANOSECONDS);
+        return queue().poll(timeout.toNanos(), TimeUnit.NANOSECONDS);
+    }
+
+    private LinkedBlockingQueue<Message> queue() {
+        LinkedBlockingQueue<Message> q = queue;
+        if (q == null) {
+            synchronized (this) {
+                q = queue;
+                if (q == null) {
+                    q = new LinkedBlockingQueue<>(QUEUE_CAPACITY);
+                    queue = q;
+                }
+            }
+        }
+        return q;
     }
 
     @Override
@@ -655,10 +725,11 @@ final class ChannelEndpoint implements SecureChannel {
 
     @Override
     public Map<String, Long> counters() {
-        Map<String, Long> m = new java.util.TreeMap<>(counters.snapshot());
+        Counters rare = counters;
+        Map<String, Long> m = rare == null ? new java.util.TreeMap<>() : new java.util.TreeMap<>(rare.snapshot());
         TransportCrypto c = crypto;
         if (c != null) {
-            m.put("rekeys", c.rekeys());
+            c.counters(m);
         }
         return m;
     }

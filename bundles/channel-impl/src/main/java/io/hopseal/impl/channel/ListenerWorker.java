@@ -109,16 +109,17 @@ final class ListenerWorker implements ChannelListener {
             ep.register();
             service.track(ep);
             pending.put(key, ep);
-            ep.onPeerConfirmed(() -> pending.remove(key, ep));
-            ep.whenClosed().whenComplete((r, e) -> pending.remove(key, ep));
+            // the entry (and its copy of message 1) is released once, by whichever comes first: the end of the
+            // handshake for good, the peer's first transport message, or the channel closing
+            ep.onRelease(() -> pending.remove(key, ep));
             // copies of message 1 only matter until the handshake is over: XX is over at message 3; KK/IK
             // responders keep the entry one handshake timeout to resend a lost message 2. Without this, 1,024
             // channels that never sent anything would lock the listener.
             ep.opened().thenRun(() -> {
                 if (p == HandshakePattern.XX) {
-                    pending.remove(key, ep);
+                    ep.releaseHandshakeState();
                 } else {
-                    service.scheduler().schedule(() -> pending.remove(key, ep), options.handshakeTimeout().toMillis(),
+                    service.scheduler().schedule(ep::releaseHandshakeState, options.handshakeTimeout().toMillis(),
                             java.util.concurrent.TimeUnit.MILLISECONDS);
                 }
             });
@@ -133,6 +134,11 @@ final class ListenerWorker implements ChannelListener {
             return;
         }
         counters.increment("drop.handshake_invalid");
+    }
+
+    /** Handshakes this listener still holds an entry for (tests). */
+    int pendingCount() {
+        return pending.size();
     }
 
     @Override

@@ -212,6 +212,78 @@ class ChannelEndToEndTest {
         assertThat(backend.channels().counters().get("channels.open")).isEqualTo((long) n);
     }
 
+    /**
+     * KK (and IK) responders complete by sending message 2, so the listener keeps their entry one handshake timeout
+     * (to answer a repeated message 1 if message 2 was lost), then releases it: a listener accepts more than
+     * {@link ListenerWorker#MAX_PENDING} KK channels that never send anything.
+     */
+    @Test
+    void silentKkChannelsReleaseTheListenerAfterTheHandshakeTimeout() throws Exception {
+        Duration timeout = Duration.ofMillis(1500);
+        ListenerWorker l = (ListenerWorker) backend.channels().listen("api",
+                ListenerOptions.defaults().withHandshakeTimeout(timeout));
+        SecureChannel xx = open(ChannelOptions.defaults());
+        assertThat(echo(xx, "meet")).isEqualTo("meet"); // now the peers know each other
+        assertThat(l.pendingCount()).isZero();
+        ChannelOptions kk = ChannelOptions.defaults().withPattern(HandshakePattern.KK)
+                .withExpectedPeer(backend.identifier()).withHandshakeTimeout(Duration.ofSeconds(30));
+        List<java.util.concurrent.CompletableFuture<SecureChannel>> opening = new java.util.ArrayList<>();
+        for (int i = 0; i < ListenerWorker.MAX_PENDING; i++) {
+            opening.add(device.channels().connect("/mem/backend/secure/api/service/echo", kk));
+            if (opening.size() % 64 == 0) {
+                for (var f : opening.subList(opening.size() - 64, opening.size())) {
+                    f.get(20, TimeUnit.SECONDS);
+                }
+            }
+        }
+        for (var f : opening) {
+            assertThat(f.get(20, TimeUnit.SECONDS).state()).isEqualTo(ChannelState.OPEN);
+        }
+        long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+        while (l.pendingCount() > 0 && System.nanoTime() < end) {
+            Thread.sleep(20);
+        }
+        assertThat(l.pendingCount()).as("entries released one handshake timeout after opening").isZero();
+        for (int i = 0; i < 8; i++) {
+            SecureChannel more = device.channels().connect("/mem/backend/secure/api/service/echo", kk)
+                    .get(10, TimeUnit.SECONDS);
+            assertThat(more.state()).isEqualTo(ChannelState.OPEN);
+        }
+        assertThat(backend.channels().counters().get("channels.open")).isEqualTo(1L + ListenerWorker.MAX_PENDING + 8);
+    }
+
+    /**
+     * The per-message counters are plain fields now, not a map: both ends still report them (and the drop counters)
+     * through {@link SecureChannel#counters()}, which the shell and the status page read, also after close.
+     */
+    @Test
+    void countersAreReportedOnBothEndsAndAfterClose() throws Exception {
+        backend.channels().listen("api", ListenerOptions.defaults());
+        SecureChannel ch = open(ChannelOptions.defaults());
+        for (int i = 0; i < 3; i++) {
+            assertThat(echo(ch, "count " + i)).isEqualTo("count " + i);
+        }
+        SecureChannel responder = backend.channels().channels().iterator().next();
+        java.util.Map<String, Long> c = ch.counters();
+        assertThat(c).containsEntry("messages.out", 3L).containsEntry("messages.in", 3L).containsEntry("rekeys", 0L);
+        // frame = header 1 + counter 1 + payload 7 + tag 16
+        assertThat(c).containsEntry("bytes.out", 3L * (2 + 7 + 16)).containsEntry("bytes.in", 3L * (2 + 7 + 16));
+        assertThat(responder.counters()).containsEntry("messages.in", 3L).containsEntry("messages.out", 3L);
+        // a replayed frame is dropped and counted
+        net.setInterceptor((from, to, f) -> List.of(f, f.clone()));
+        assertThat(echo(ch, "twice")).isEqualTo("twice");
+        long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+        while (responder.counters().getOrDefault("drop.replay", 0L) < 1 && System.nanoTime() < end) {
+            Thread.sleep(10);
+        }
+        assertThat(responder.counters()).containsEntry("drop.replay", 1L).containsEntry("messages.in", 4L);
+        net.setInterceptor(null);
+        ch.close();
+        assertThat(ch.counters()).containsEntry("messages.out", 4L).containsEntry("messages.in", 4L);
+        assertThat(responder.whenClosed().toCompletableFuture().get(5, TimeUnit.SECONDS)).isEqualTo(CloseReason.PEER_CLOSED);
+        assertThat(responder.counters()).containsEntry("messages.in", 5L).containsEntry("drop.replay", 1L);
+    }
+
     @Test
     void closeReachesThePeerAndWipesState() throws Exception {
         backend.channels().listen("api", ListenerOptions.defaults());
