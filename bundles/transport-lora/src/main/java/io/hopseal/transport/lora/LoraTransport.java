@@ -7,6 +7,9 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 import java.net.SocketException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.security.SecureRandom;
 import java.util.ArrayList;
 import java.util.List;
@@ -27,6 +30,7 @@ import io.hopseal.api.routing.Message;
 import io.hopseal.api.routing.Router;
 import io.hopseal.api.routing.SendResult;
 import io.hopseal.api.routing.Transport;
+import io.hopseal.impl.config.PrivateFiles;
 
 /**
  * The LoRaWAN transport of a gateway node: a class A network server for the devices configured with
@@ -43,6 +47,14 @@ public final class LoraTransport implements Transport, AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(LoraTransport.class);
     public static final String THREAD_PREFIX = "hopseal-lora-";
     static final int DELIVERY_QUEUE = 1024;
+    /** Frame counters are written at most this often while they change. */
+    static final long SAVE_INTERVAL_NANOS = 1_000_000_000L;
+    /**
+     * Downlink counters skipped after a restart: downlinks sent after the last save (class A sends at most one per
+     * uplink, and a device's uplinks are seconds apart under the duty cycle; this covers far more than a second).
+     */
+    static final long DOWNLINK_MARGIN = 16;
+    private static final int MAX_COUNTERS_FILE = 1 << 23;
 
     /**
      * A device as the network server sees it.
@@ -67,6 +79,8 @@ public final class LoraTransport implements Transport, AutoCloseable {
     private volatile DatagramSocket socket;
     private volatile boolean closed;
     private volatile long timerDeadline = Long.MAX_VALUE;
+    private final Path countersFile;
+    private long lastSaveNanos = System.nanoTime();
 
     /**
      * Binds the UDP socket and starts the threads.
@@ -74,8 +88,24 @@ public final class LoraTransport implements Transport, AutoCloseable {
      * @throws IOException if the socket cannot be bound
      */
     public LoraTransport(Router router, LoraConfig config) throws IOException {
+        this(router, config, null);
+    }
+
+    /**
+     * Binds the UDP socket and starts the threads; keeps the devices' frame counters and DevNonces in
+     * {@code countersFile} (read now, written at most once a second while they change, and at close), so that a
+     * restart neither accepts replayed frames nor sends downlink counters a device has seen.
+     *
+     * @param countersFile null: counters live in memory only
+     * @throws IOException if the socket cannot be bound
+     */
+    public LoraTransport(Router router, LoraConfig config, Path countersFile) throws IOException {
         this.router = Objects.requireNonNull(router, "router");
         this.core = new NetworkCore(Objects.requireNonNull(config, "config"), counters, new SecureRandom());
+        this.countersFile = countersFile;
+        if (countersFile != null) {
+            core.restoreCounters(loadCounters(countersFile), DOWNLINK_MARGIN);
+        }
         this.socket = bind(config);
         this.delivery = new ThreadPoolExecutor(1, 1, 0, TimeUnit.SECONDS, new LinkedBlockingQueue<>(DELIVERY_QUEUE),
                 r -> daemon(r, THREAD_PREFIX + "deliver"));
@@ -279,6 +309,7 @@ public final class LoraTransport implements Transport, AutoCloseable {
                 next = core.nextDeadline(now);
             }
             b.flush();
+            next = Math.min(next, saveCountersIfDue(now));
             synchronized (timerSignal) {
                 timerDeadline = next;
                 long wait = next - System.nanoTime();
@@ -293,11 +324,69 @@ public final class LoraTransport implements Transport, AutoCloseable {
         }
     }
 
+    /**
+     * Writes the counters if they changed and the last write is {@link #SAVE_INTERVAL_NANOS} old; returns when to
+     * look again. Called by the timer thread only (and at close, after it stopped).
+     */
+    private long saveCountersIfDue(long now) {
+        if (countersFile == null) {
+            return Long.MAX_VALUE;
+        }
+        List<SavedCounters> snapshot;
+        synchronized (lock) {
+            if (!core.countersChanged()) {
+                return Long.MAX_VALUE;
+            }
+            if (now - lastSaveNanos < SAVE_INTERVAL_NANOS) {
+                return lastSaveNanos + SAVE_INTERVAL_NANOS;
+            }
+            snapshot = core.countersToSave();
+        }
+        lastSaveNanos = now;
+        try {
+            PrivateFiles.write(countersFile, SavedCounters.encode(snapshot));
+        } catch (IOException | RuntimeException e) {
+            synchronized (lock) {
+                core.markCountersChanged(); // try again at the next interval
+            }
+            counters.increment("counters.save_failed");
+            LOG.warn("lora: cannot save frame counters to {}: {}", countersFile, e.toString());
+        }
+        return now + SAVE_INTERVAL_NANOS;
+    }
+
+    private static List<SavedCounters> loadCounters(Path file) {
+        try {
+            if (!Files.exists(file)) {
+                return List.of();
+            }
+            if (Files.size(file) > MAX_COUNTERS_FILE) {
+                throw new IllegalArgumentException("larger than " + MAX_COUNTERS_FILE + " bytes");
+            }
+            List<SavedCounters> l = SavedCounters.decode(Files.readAllBytes(file));
+            LOG.info("lora: frame counters of {} device(s) restored from {}", l.size(), file);
+            return l;
+        } catch (IOException | IllegalArgumentException e) {
+            Path aside = file.resolveSibling(file.getFileName() + ".damaged");
+            try {
+                Files.move(file, aside, StandardCopyOption.REPLACE_EXISTING);
+            } catch (IOException moveFailed) {
+                e.addSuppressed(moveFailed);
+            }
+            LOG.error("lora: cannot read the frame counters in {} ({}); kept as {}; counters start over, so "
+                    + "ABP devices may see their first downlinks dropped", file, e.getMessage(), aside);
+            return List.of();
+        }
+    }
+
     /** Makes the timer run soon if its next deadline may have moved earlier. */
     private void wakeTimer(long now) {
         long next;
         synchronized (lock) {
             next = core.nextDeadline(now);
+            if (countersFile != null && core.countersChanged()) {
+                next = Math.min(next, lastSaveNanos + SAVE_INTERVAL_NANOS);
+            }
         }
         synchronized (timerSignal) {
             if (next < timerDeadline) {
@@ -385,6 +474,7 @@ public final class LoraTransport implements Transport, AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+        saveCountersIfDue(System.nanoTime() + SAVE_INTERVAL_NANOS); // the last state, whatever the interval
         LOG.info("lora: closed");
     }
 

@@ -209,6 +209,10 @@ final class NetworkCore {
     private final LinkedHashMap<ByteBuffer, PendingUplink> pending = new LinkedHashMap<>();
     private final LinkedHashMap<ByteBuffer, Long> recent = new LinkedHashMap<>();
     private final Map<Integer, PendingTx> pendingTx = new HashMap<>();
+    /** Counters from before a restart, waiting for their device to be configured. */
+    private final Map<Long, SavedCounters> saved = new HashMap<>();
+    private long downlinkMargin;
+    private boolean countersChanged;
 
     NetworkCore(LoraConfig config, Counters counters, Random random) {
         this.config = config;
@@ -271,8 +275,65 @@ final class NetworkCore {
             removeDevice(d.devEui());
         }
         DeviceState s = new DeviceState(d);
+        SavedCounters c = saved.remove(d.devEui());
+        if (c != null && c.sessionTag() == SavedCounters.tag(d)) {
+            if (d.activation() == LoraDevice.Activation.ABP) {
+                s.fcntUp = c.fcntUp();
+                // downlinks sent after the last save are unknown: skip ahead so the device never sees a counter twice
+                s.fcntDown = Math.min(c.fcntDown() + downlinkMargin, FrameCounter.MAX + 1);
+            }
+            for (int n : c.devNonces()) {
+                s.devNonces.add(n);
+            }
+            counters.increment("counters.restored");
+        }
         devices.put(d.devEui(), s);
         index(s);
+        countersChanged = true;
+    }
+
+    /**
+     * Counters saved before a restart ({@link #countersToSave}): applied to each device when it is configured with the
+     * same keys; the downlink counter skips {@code margin} frames that may have gone out after the last save.
+     */
+    void restoreCounters(List<SavedCounters> list, long margin) {
+        saved.clear();
+        for (SavedCounters c : list) {
+            saved.put(c.devEui(), c);
+        }
+        downlinkMargin = margin;
+    }
+
+    private static SavedCounters toSave(DeviceState d) {
+        boolean abp = d.cfg.activation() == LoraDevice.Activation.ABP;
+        int[] nonces = d.devNonces.stream().mapToInt(Integer::intValue).toArray();
+        return new SavedCounters(d.cfg.devEui(), SavedCounters.tag(d.cfg), abp ? d.fcntUp : -1, abp ? d.fcntDown : 0,
+                nonces);
+    }
+
+    /** Marks the counters as changed (a save failed: they are written again). */
+    void markCountersChanged() {
+        countersChanged = true;
+    }
+
+    /** Whether counters changed since the last {@link #countersToSave}. */
+    boolean countersChanged() {
+        return countersChanged;
+    }
+
+    /** The counters to keep across a restart: every configured device, and saved ones not configured yet. */
+    List<SavedCounters> countersToSave() {
+        countersChanged = false;
+        List<SavedCounters> out = new ArrayList<>(devices.size() + saved.size());
+        for (DeviceState d : devices.values()) {
+            out.add(toSave(d));
+        }
+        for (SavedCounters c : saved.values()) {
+            if (!devices.containsKey(c.devEui())) {
+                out.add(c);
+            }
+        }
+        return out;
     }
 
     boolean removeDevice(long devEui) {
@@ -282,6 +343,8 @@ final class NetworkCore {
         }
         unindex(s);
         s.dropQueue("drop.device_removed");
+        saved.put(devEui, toSave(s)); // configured again with the same keys (e.g. a bundle update), it continues
+        countersChanged = true;
         return true;
     }
 
@@ -482,6 +545,7 @@ final class NetworkCore {
             return;
         }
         d.fcntUp = f.fcnt();
+        countersChanged = true;
         d.uplinks++;
         d.lastUplinkNanos = now;
         d.lastRssi = r.rxpk().rssi();
@@ -560,6 +624,7 @@ final class NetworkCore {
             return;
         }
         d.devNonces.add(jr.devNonce());
+        countersChanged = true;
         if (d.devNonces.size() > MAX_DEV_NONCES) {
             Iterator<Integer> it = d.devNonces.iterator();
             it.next();
@@ -786,10 +851,12 @@ final class NetworkCore {
                     d.queuedBytes -= head.envelope().length;
                 }
                 sent = new Retry(d.fcntDown++, frame.fport(), payload);
+                countersChanged = true;
                 counters.increment(payload.length > 0 && (payload[0] & 0x80) != 0 ? "downlink.fragments"
                         : "downlink.unfragmented");
             } else {
                 sent = new Retry(d.fcntDown++, -1, new byte[0]);
+                countersChanged = true;
                 counters.increment("downlink.ack_only");
             }
             boolean pendingMore = d.retry != null || !d.queue.isEmpty();
