@@ -2,7 +2,9 @@ package io.hopseal.transport.serial.component;
 
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 
+import org.osgi.framework.BundleContext;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.ConfigurationPolicy;
@@ -17,6 +19,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import io.hopseal.api.routing.Transport;
+import io.hopseal.impl.config.LastGoodConfigs;
 import io.hopseal.transport.serial.InvalidSettingException;
 import io.hopseal.transport.serial.PortDriver;
 import io.hopseal.transport.serial.SerialPortConfig;
@@ -29,8 +32,10 @@ import io.hopseal.transport.serial.SerialTransport;
  *
  * <p>A modified configuration applies live: new line settings, port name or driver reopen the port at once; frame size
  * and queue capacity apply to the next frame; a new link address at once. An invalid value is refused with a log
- * message naming the property: a new configuration is then not started, and a running one keeps its last good
- * settings. A missing device, or one that disappears, is logged and counted by the transport and retried with backoff.
+ * message naming the property: a running port keeps its last good settings. The last accepted configuration is kept
+ * in the bundle's data area: after a restart with an invalid stored configuration the port runs on that one (and says
+ * so); a configuration never accepted is not started. A missing device, or one that disappears, is logged and counted
+ * by the transport and retried with backoff.
  *
  * <p>On Kura, {@link io.hopseal.transport.serial.kura.KuraSerialPort} registers this configuration as Kura's {@code ConfigurableComponent} (then Kura's
  * Services pages list it).
@@ -130,6 +135,9 @@ public final class SerialPortComponent {
 
     private final Object lock = new Object();
     private String name = PID;
+    private String configPid;
+    /** Where the last accepted configuration is kept, for a restart with an invalid stored one. */
+    private LastGoodConfigs lastGood = new LastGoodConfigs(null);
     private SerialTransport.Port port;
 
     public SerialPortComponent() {
@@ -141,32 +149,50 @@ public final class SerialPortComponent {
     }
 
     @Activate
-    void activate(Config config, Map<String, Object> properties) {
+    void activate(BundleContext context, Config config, Map<String, Object> properties) {
+        activate(LastGoodConfigs.inDataArea(context), config, properties);
+    }
+
+    void activate(LastGoodConfigs store, Config config, Map<String, Object> properties) {
         name = PID + " " + instanceName(properties);
+        configPid = LastGoodConfigs.configurationPid(properties);
+        lastGood = store;
         SerialPortConfig c;
         try {
             c = toPortConfig(config);
         } catch (InvalidSettingException e) {
-            LOG.error("{}: port not started, invalid configuration property {}: {}", name, propertyOf(e.field()),
-                    e.getMessage());
+            Optional<SerialPortConfig> last = lastGood.recall(configPid, Config.class, SerialPortComponent::toPortConfig);
+            if (last.isEmpty()) {
+                LOG.error("{}: port not started, invalid configuration property {}: {}", name, propertyOf(e.field()),
+                        e.getMessage());
+                return;
+            }
+            LOG.error("{}: stored configuration refused, invalid property {}: {}; using the last good configuration "
+                    + "{} until it is corrected", name, propertyOf(e.field()), e.getMessage(), last.get());
+            start(last.get());
             return;
         }
-        start(c);
+        if (start(c)) {
+            lastGood.remember(configPid, properties);
+        }
     }
 
-    private void start(SerialPortConfig c) {
+    /** Adds the port; false (logged) if the transport refuses it. */
+    private boolean start(SerialPortConfig c) {
         synchronized (lock) {
             try {
                 port = transport().addPort(c);
                 LOG.info("{}: {}", name, c);
+                return true;
             } catch (IllegalStateException e) {
                 LOG.error("{}: port not started: {}", name, e.getMessage());
+                return false;
             }
         }
     }
 
     @Modified
-    void modified(Config config) {
+    void modified(Config config, Map<String, Object> properties) {
         SerialPortConfig c;
         try {
             c = toPortConfig(config);
@@ -177,14 +203,18 @@ public final class SerialPortComponent {
         }
         synchronized (lock) {
             if (port == null) {
-                start(c);
+                if (start(c)) {
+                    lastGood.remember(configPid, properties);
+                }
                 return;
             }
             try {
                 port.update(c);
             } catch (IllegalStateException e) {
                 LOG.error("{}: configuration refused: {}; the previous settings stay in force", name, e.getMessage());
+                return;
             }
+            lastGood.remember(configPid, properties);
         }
     }
 

@@ -4,8 +4,10 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
 
+import org.osgi.framework.BundleContext;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.ConfigurationPolicy;
@@ -25,6 +27,7 @@ import io.hopseal.api.routing.Message;
 import io.hopseal.api.routing.Router;
 import io.hopseal.api.routing.SendResult;
 import io.hopseal.api.routing.Transport;
+import io.hopseal.impl.config.LastGoodConfigs;
 import io.hopseal.transport.serial.InvalidSettingException;
 import io.hopseal.transport.serial.SerialPortProvider;
 import io.hopseal.transport.serial.SerialPortProviders;
@@ -41,7 +44,8 @@ import io.hopseal.transport.serial.SerialTransportConfig;
  *
  * <p>Configuration pid = component name = OCD id = metatype file name = {@value #PID}; optional (defaults apply). A
  * modified configuration applies live; an invalid value is refused with a log message naming the property and the
- * last good configuration keeps running.
+ * last good configuration keeps running. The last accepted configuration is kept in the bundle's data area: after a
+ * restart with an invalid stored configuration the transport runs on that one (and says so), else on the defaults.
  *
  * <p>On Kura, {@link io.hopseal.transport.serial.kura.KuraSerialTransport} registers this configuration as Kura's {@code ConfigurableComponent} (then Kura's
  * Services pages list it).
@@ -90,6 +94,9 @@ public final class SerialTransportComponent implements Transport {
     private final List<SerialPortProvider> extraProviders = new CopyOnWriteArrayList<>();
     private volatile SerialTransport transport;
     private AutoCloseable routerRegistration;
+    private String configPid;
+    /** Where the last accepted configuration is kept, for a restart with an invalid stored one. */
+    private LastGoodConfigs lastGood = new LastGoodConfigs(null);
 
     public SerialTransportComponent() {
     }
@@ -119,14 +126,30 @@ public final class SerialTransportComponent implements Transport {
     }
 
     @Activate
-    void activate(Config config) {
+    void activate(BundleContext context, Config config, Map<String, Object> properties) {
+        activate(LastGoodConfigs.inDataArea(context), config, properties);
+    }
+
+    void activate(LastGoodConfigs store, Config config, Map<String, Object> properties) {
+        lastGood = store;
+        configPid = LastGoodConfigs.configurationPid(properties);
         SerialTransportConfig c;
+        boolean accepted = true;
         try {
             c = toTransportConfig(config);
         } catch (InvalidSettingException e) {
-            LOG.error("{}: invalid configuration property {}: {}; starting with the default settings instead", PID,
-                    propertyOf(e.field()), e.getMessage());
-            c = SerialTransportConfig.DEFAULTS;
+            accepted = false;
+            Optional<SerialTransportConfig> last = lastGood.recall(configPid, Config.class,
+                    SerialTransportComponent::toTransportConfig);
+            if (last.isPresent()) {
+                LOG.error("{}: stored configuration refused, invalid property {}: {}; using the last good "
+                        + "configuration ({}) until it is corrected", PID, propertyOf(e.field()), e.getMessage(),
+                        summary(last.get()));
+            } else {
+                LOG.error("{}: invalid configuration property {}: {}; starting with the default settings instead",
+                        PID, propertyOf(e.field()), e.getMessage());
+            }
+            c = last.orElse(SerialTransportConfig.DEFAULTS);
         }
         SerialTransport t = new SerialTransport(router, c);
         for (SerialPortProvider p : extraProviders) {
@@ -138,12 +161,14 @@ public final class SerialTransportComponent implements Transport {
         }
         transport = t;
         routerRegistration = router.addTransport(t);
-        LOG.info("{} started: backoff {}..{} ms", PID, c.reconnectBackoffInitial().toMillis(),
-                c.reconnectBackoffMax().toMillis());
+        LOG.info("{} started: {}", PID, summary(c));
+        if (accepted) {
+            lastGood.remember(configPid, properties);
+        }
     }
 
     @Modified
-    void modified(Config config) {
+    void modified(Config config, Map<String, Object> properties) {
         SerialTransportConfig c;
         try {
             c = toTransportConfig(config);
@@ -153,8 +178,8 @@ public final class SerialTransportComponent implements Transport {
             return;
         }
         transport.reconfigure(c);
-        LOG.info("{} reconfigured: backoff {}..{} ms", PID, c.reconnectBackoffInitial().toMillis(),
-                c.reconnectBackoffMax().toMillis());
+        lastGood.remember(configPid, properties);
+        LOG.info("{} reconfigured: {}", PID, summary(c));
     }
 
     @Deactivate
@@ -178,6 +203,11 @@ public final class SerialTransportComponent implements Transport {
     static SerialTransportConfig toTransportConfig(Config c) {
         return new SerialTransportConfig(Duration.ofMillis(c.reconnect_backoff_initial_ms()),
                 Duration.ofMillis(c.reconnect_backoff_max_ms()));
+    }
+
+    /** The settings as logged. */
+    private static String summary(SerialTransportConfig c) {
+        return "backoff " + c.reconnectBackoffInitial().toMillis() + ".." + c.reconnectBackoffMax().toMillis() + " ms";
     }
 
     static String propertyOf(String field) {

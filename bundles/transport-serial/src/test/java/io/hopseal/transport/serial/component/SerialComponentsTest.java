@@ -35,10 +35,12 @@ import io.hopseal.api.routing.Address;
 import io.hopseal.api.routing.Message;
 import io.hopseal.api.routing.Route;
 import io.hopseal.api.routing.SendResult;
+import io.hopseal.impl.config.LastGoodConfigs;
 import io.hopseal.impl.routing.DefaultRouter;
 import io.hopseal.transport.serial.SerialLink;
 import io.hopseal.transport.serial.SerialPortSettings;
 import io.hopseal.transport.serial.SerialTransport;
+import io.hopseal.transport.serial.SerialTransportConfig;
 import io.hopseal.transport.serial.Socat;
 import io.hopseal.transport.serial.Wait;
 import io.hopseal.transport.serial.framing.FrameDecoder;
@@ -78,6 +80,10 @@ class SerialComponentsTest {
         });
     }
 
+    /** No last-good store (as outside OSGi). */
+    static final LastGoodConfigs NO_STORE = new LastGoodConfigs(null);
+    static final Map<String, Object> TRANSPORT_PROPS = Map.of("service.pid", SerialTransportComponent.PID);
+
     static Map<String, Object> map(Object... kv) {
         Map<String, Object> m = new HashMap<>();
         for (int i = 0; i < kv.length; i += 2) {
@@ -113,8 +119,8 @@ class SerialComponentsTest {
         sink = new LinkedBlockingQueue<>();
         router.register(Address.local("sink"), (m, ctx) -> sink.add(m));
         transportComponent = new SerialTransportComponent(router);
-        transportComponent.activate(config(SerialTransportComponent.Config.class,
-                map("reconnect.backoff.initial.ms", 20, "reconnect.backoff.max.ms", 200)));
+        transportComponent.activate(NO_STORE, config(SerialTransportComponent.Config.class,
+                map("reconnect.backoff.initial.ms", 20, "reconnect.backoff.max.ms", 200)), TRANSPORT_PROPS);
     }
 
     @AfterEach
@@ -127,10 +133,16 @@ class SerialComponentsTest {
     }
 
     SerialPortComponent port(Map<String, Object> cfg) {
+        return port(NO_STORE, "io.hopseal.transport.serial.port.test" + ports.size(), cfg);
+    }
+
+    /** A port component activated as SCR would for factory configuration {@code pid}, keeping configurations in {@code store}. */
+    SerialPortComponent port(LastGoodConfigs store, String pid, Map<String, Object> cfg) {
         SerialPortComponent p = new SerialPortComponent(transportComponent);
         Map<String, Object> props = new HashMap<>(cfg);
-        props.put("service.pid", "io.hopseal.transport.serial.port.test" + ports.size());
-        p.activate(config(SerialPortComponent.Config.class, cfg), props);
+        // SCR merges the component's own service.pid with the configuration's
+        props.put("service.pid", new String[] { SerialPortComponent.PID, pid });
+        p.activate(store, config(SerialPortComponent.Config.class, cfg), props);
         ports.add(p);
         return p;
     }
@@ -169,7 +181,7 @@ class SerialComponentsTest {
         assertThat(transportComponent.send(Address.of(Address.SERIAL, "dev7"), Message.to(Route.EMPTY, new byte[1])))
                 .isEqualTo(SendResult.DROPPED_STOPPED);
         // set up again for tearDown
-        transportComponent.activate(config(SerialTransportComponent.Config.class, map()));
+        transportComponent.activate(NO_STORE, config(SerialTransportComponent.Config.class, map()), TRANSPORT_PROPS);
     }
 
     @Test
@@ -182,14 +194,14 @@ class SerialComponentsTest {
         // invalid: refused, the port keeps running with its last good settings
         Map<String, Object> bad = new HashMap<>(cfg);
         bad.put("baud.rate", 0);
-        String log = stderrOf(() -> p.modified(config(SerialPortComponent.Config.class, bad)));
+        String log = stderrOf(() -> p.modified(config(SerialPortComponent.Config.class, bad), bad));
         assertThat(log).contains("baud.rate").contains("previous settings stay in force");
         Map<String, Object> bad2 = new HashMap<>(cfg);
         bad2.put("parity", "sometimes");
-        assertThat(stderrOf(() -> p.modified(config(SerialPortComponent.Config.class, bad2)))).contains("parity");
+        assertThat(stderrOf(() -> p.modified(config(SerialPortComponent.Config.class, bad2), bad2))).contains("parity");
         Map<String, Object> bad3 = new HashMap<>(cfg);
         bad3.put("max.frame.size", 10);
-        assertThat(stderrOf(() -> p.modified(config(SerialPortComponent.Config.class, bad3)))).contains("max.frame.size");
+        assertThat(stderrOf(() -> p.modified(config(SerialPortComponent.Config.class, bad3), bad3))).contains("max.frame.size");
         assertThat(port.state()).isEqualTo(SerialLink.State.OPEN);
         assertThat(port.portConfig().settings().baudRate()).isEqualTo(115200);
         assertThat(transportComponent.counters()).containsEntry("port.reconfigured", 0L);
@@ -198,7 +210,7 @@ class SerialComponentsTest {
         Map<String, Object> good = new HashMap<>(cfg);
         good.put("baud.rate", 9600);
         good.put("stop.bits", "2");
-        p.modified(config(SerialPortComponent.Config.class, good));
+        p.modified(config(SerialPortComponent.Config.class, good), good);
         Wait.until("reopened", 3000, () -> transportComponent.counters().get("port.reconfigured") == 1
                 && port.state() == SerialLink.State.OPEN);
         assertThat(port.portConfig().settings()).isEqualTo(SerialPortSettings.parse(socat.a() + "@9600,8N2"));
@@ -211,11 +223,11 @@ class SerialComponentsTest {
         assertThat(transportComponent.transport().ports()).hasSize(1);
 
         // the transport's own configuration: invalid refused naming the property, valid applied
+        Map<String, Object> badBackoff = map("reconnect.backoff.initial.ms", 500, "reconnect.backoff.max.ms", 100);
         assertThat(stderrOf(() -> transportComponent.modified(config(SerialTransportComponent.Config.class,
-                map("reconnect.backoff.initial.ms", 500, "reconnect.backoff.max.ms", 100)))))
-                .contains("reconnect.backoff.max.ms");
-        transportComponent.modified(config(SerialTransportComponent.Config.class,
-                map("reconnect.backoff.initial.ms", 50, "reconnect.backoff.max.ms", 1000)));
+                badBackoff), badBackoff))).contains("reconnect.backoff.max.ms");
+        Map<String, Object> goodBackoff = map("reconnect.backoff.initial.ms", 50, "reconnect.backoff.max.ms", 1000);
+        transportComponent.modified(config(SerialTransportComponent.Config.class, goodBackoff), goodBackoff);
         assertThat(transportComponent.transport().config().reconnectBackoffMax()).isEqualTo(Duration.ofSeconds(1));
     }
 
@@ -226,9 +238,78 @@ class SerialComponentsTest {
         assertThat(stderrOf(() -> p[0] = port(cfg))).contains("flow.control").contains("not started");
         assertThat(p[0].port()).isNull();
         cfg.put("flow.control", "none");
-        p[0].modified(config(SerialPortComponent.Config.class, cfg));
+        p[0].modified(config(SerialPortComponent.Config.class, cfg), cfg);
         assertThat(p[0].port()).isNotNull();
         assertThat(p[0].port().awaitOpen(Duration.ofSeconds(5))).isTrue();
+    }
+
+    /**
+     * A web console stores whatever is typed (baud rate 0): the running port refuses it and keeps its settings, and
+     * after a restart it runs on the last configuration it accepted instead of not starting at all.
+     */
+    @Test
+    void afterARestartAnInvalidStoredPortConfigurationFallsBackToTheLastGoodOne() throws Exception {
+        LastGoodConfigs store = new LastGoodConfigs(dir.resolve("last-good"));
+        String pid = "io.hopseal.transport.serial.port.1a2b";
+        Map<String, Object> good = map("port.name", socat.a().toString(), "baud.rate", 57600, "link.address", "dev");
+        SerialPortComponent p = port(store, pid, good);
+        assertThat(p.port().awaitOpen(Duration.ofSeconds(5))).isTrue();
+        Map<String, Object> bad = new HashMap<>(good);
+        bad.put("baud.rate", 0);
+        assertThat(stderrOf(() -> p.modified(config(SerialPortComponent.Config.class, bad), bad)))
+                .contains("configuration refused, invalid property baud.rate");
+        assertThat(p.port().portConfig().settings().baudRate()).isEqualTo(57600);
+        p.deactivate();
+        ports.remove(p);
+
+        SerialPortComponent[] restarted = new SerialPortComponent[1];
+        String log = stderrOf(() -> restarted[0] = port(store, pid, bad));
+        assertThat(log).contains("stored configuration refused, invalid property baud.rate")
+                .contains("using the last good configuration /serial/dev = " + socat.a() + "@57600")
+                .contains("until it is corrected");
+        assertThat(restarted[0].port().portConfig().settings().baudRate()).isEqualTo(57600);
+        assertThat(restarted[0].port().awaitOpen(Duration.ofSeconds(5))).isTrue();
+        frameArrives(socat.b(), (byte) 6);
+        restarted[0].deactivate();
+        ports.remove(restarted[0]);
+
+        // without a store (outside OSGi, or before this change) the same restart leaves the port stopped
+        SerialPortComponent[] bare = new SerialPortComponent[1];
+        assertThat(stderrOf(() -> bare[0] = port(NO_STORE, pid, bad))).contains("port not started")
+                .contains("baud.rate");
+        assertThat(bare[0].port()).isNull();
+    }
+
+    /** The transport's settings likewise: the last good ones after a restart, else the defaults. */
+    @Test
+    void afterARestartAnInvalidStoredTransportConfigurationFallsBackToTheLastGoodOne() {
+        LastGoodConfigs store = new LastGoodConfigs(dir.resolve("last-good"));
+        transportComponent.deactivate();
+        Map<String, Object> good = new HashMap<>(TRANSPORT_PROPS);
+        good.putAll(map("reconnect.backoff.initial.ms", 20, "reconnect.backoff.max.ms", 300));
+        Map<String, Object> bad = new HashMap<>(TRANSPORT_PROPS);
+        bad.putAll(map("reconnect.backoff.initial.ms", 500, "reconnect.backoff.max.ms", 100));
+        SerialTransportComponent first = new SerialTransportComponent(router);
+        first.activate(store, config(SerialTransportComponent.Config.class, good), good);
+        assertThat(stderrOf(() -> first.modified(config(SerialTransportComponent.Config.class, bad), bad)))
+                .contains("configuration refused, invalid property reconnect.backoff.max.ms");
+        assertThat(first.transport().config().reconnectBackoffMax()).isEqualTo(Duration.ofMillis(300));
+        first.deactivate();
+
+        SerialTransportComponent restarted = new SerialTransportComponent(router);
+        String log = stderrOf(() -> restarted.activate(store, config(SerialTransportComponent.Config.class, bad), bad));
+        assertThat(log).contains("stored configuration refused, invalid property reconnect.backoff.max.ms")
+                .contains("using the last good configuration (backoff 20..300 ms) until it is corrected");
+        assertThat(restarted.transport().config().reconnectBackoffInitial()).isEqualTo(Duration.ofMillis(20));
+        assertThat(restarted.transport().config().reconnectBackoffMax()).isEqualTo(Duration.ofMillis(300));
+        restarted.deactivate();
+
+        // without a store: the defaults, as before
+        transportComponent = new SerialTransportComponent(router); // tearDown deactivates it
+        assertThat(stderrOf(() -> transportComponent.activate(NO_STORE,
+                config(SerialTransportComponent.Config.class, bad), bad)))
+                .contains("starting with the default settings instead");
+        assertThat(transportComponent.transport().config()).isEqualTo(SerialTransportConfig.DEFAULTS);
     }
 
     /** A stand-in for Kura's CommConnectionFactory: opens the device with plain file streams. */
@@ -330,14 +411,14 @@ class SerialComponentsTest {
 
         // driver jserialcomm: reopened with jSerialComm at once
         Map<String, Object> js = map("port.name", socat.a().toString(), "link.address", "dev", "driver", "jserialcomm");
-        p.modified(config(SerialPortComponent.Config.class, js));
+        p.modified(config(SerialPortComponent.Config.class, js), js);
         Wait.until("jSerialComm", 3000, () -> "jserialcomm".equals(p.port().providerName())
                 && p.port().state() == SerialLink.State.OPEN);
         frameArrives(socat.b(), (byte) 5);
 
         // the Kura service goes away while a port needs it: reported, retried
         Map<String, Object> k = map("port.name", socat.a().toString(), "link.address", "dev", "driver", "kura");
-        p.modified(config(SerialPortComponent.Config.class, k));
+        p.modified(config(SerialPortComponent.Config.class, k), k);
         Wait.until("kura again", 3000, () -> "kura".equals(p.port().providerName())
                 && p.port().state() == SerialLink.State.OPEN);
         transportComponent.removeProvider(kura);
