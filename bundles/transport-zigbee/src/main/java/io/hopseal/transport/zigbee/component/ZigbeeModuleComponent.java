@@ -2,7 +2,9 @@ package io.hopseal.transport.zigbee.component;
 
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 
+import org.osgi.framework.BundleContext;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.ConfigurationPolicy;
@@ -17,6 +19,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import io.hopseal.api.routing.Transport;
+import io.hopseal.impl.config.LastGoodConfigs;
 import io.hopseal.transport.serial.InvalidSettingException;
 import io.hopseal.transport.serial.PortDriver;
 import io.hopseal.transport.serial.SerialPortSettings;
@@ -30,8 +33,10 @@ import io.hopseal.transport.zigbee.xbee.ApiMode;
  *
  * <p>A modified configuration applies live: a new port name, baud rate or driver reopens the port at once; a new API
  * mode asks the module again; a new maximum payload applies to the next message. An invalid value is refused with a
- * log message naming the property: a new configuration is then not started, a running one keeps its last good
- * settings. A missing serial device, or a module that does not answer, is logged, counted and retried with backoff.
+ * log message naming the property: a running module keeps its last good settings. The last accepted configuration is
+ * kept in the bundle's data area: after a restart with an invalid stored configuration the module runs on that one
+ * (and says so); a configuration never accepted is not started. A missing serial device, or a module that does not
+ * answer, is logged, counted and retried with backoff.
  *
  * <p>The module's name (logs, counters {@code module.<name>.…}, thread names) is its {@code kura.service.pid} on Kura,
  * else the last part of the port name.
@@ -104,6 +109,9 @@ public final class ZigbeeModuleComponent {
     private final Object lock = new Object();
     private String label = PID;
     private String kuraPid;
+    private String configPid;
+    /** Where the last accepted configuration is kept, for a restart with an invalid stored one. */
+    private LastGoodConfigs lastGood = new LastGoodConfigs(null);
     private ZigbeeTransport.Module module;
 
     public ZigbeeModuleComponent() {
@@ -115,35 +123,53 @@ public final class ZigbeeModuleComponent {
     }
 
     @Activate
-    void activate(Config config, Map<String, Object> properties) {
+    void activate(BundleContext context, Config config, Map<String, Object> properties) {
+        activate(LastGoodConfigs.inDataArea(context), config, properties);
+    }
+
+    void activate(LastGoodConfigs store, Config config, Map<String, Object> properties) {
         Object kp = properties.get("kura.service.pid");
-        Object pid = properties.get("service.pid");
         kuraPid = kp == null ? null : kp.toString();
-        label = PID + " " + Objects.requireNonNullElse(kp, Objects.requireNonNullElse(pid, "?"));
+        configPid = LastGoodConfigs.configurationPid(properties);
+        lastGood = store;
+        label = PID + " " + Objects.requireNonNullElse(kuraPid, Objects.requireNonNullElse(configPid, "?"));
         ZigbeeModuleConfig c;
         try {
             c = toModuleConfig(config, kuraPid);
         } catch (InvalidSettingException e) {
-            LOG.error("{}: module not started, invalid configuration property {}: {}", label, propertyOf(e.field()),
-                    e.getMessage());
+            Optional<ZigbeeModuleConfig> last = lastGood.recall(configPid, Config.class,
+                    stored -> toModuleConfig(stored, kuraPid));
+            if (last.isEmpty()) {
+                LOG.error("{}: module not started, invalid configuration property {}: {}", label,
+                        propertyOf(e.field()), e.getMessage());
+                return;
+            }
+            LOG.error("{}: stored configuration refused, invalid property {}: {}; using the last good configuration "
+                    + "{} until it is corrected", label, propertyOf(e.field()), e.getMessage(), last.get());
+            start(last.get());
             return;
         }
-        start(c);
+        if (start(c)) {
+            lastGood.remember(configPid, properties);
+        }
     }
 
-    private void start(ZigbeeModuleConfig c) {
+    /** Adds the module; false (logged) if the transport refuses it. */
+    private boolean start(ZigbeeModuleConfig c) {
         synchronized (lock) {
             try {
                 module = transport().addModule(c);
                 LOG.info("{}: {}", label, c);
+                return true;
             } catch (IllegalStateException e) {
                 LOG.error("{}: module not started: {}", label, e.getMessage());
+                return false;
             }
         }
     }
 
     @Modified
-    void modified(Config config) {
+    void modified(Config config, Map<String, Object> properties) {
         ZigbeeModuleConfig c;
         try {
             c = toModuleConfig(config, kuraPid);
@@ -154,14 +180,18 @@ public final class ZigbeeModuleComponent {
         }
         synchronized (lock) {
             if (module == null) {
-                start(c);
+                if (start(c)) {
+                    lastGood.remember(configPid, properties);
+                }
                 return;
             }
             try {
                 module.update(c);
             } catch (IllegalStateException e) {
                 LOG.error("{}: configuration refused: {}; the previous settings stay in force", label, e.getMessage());
+                return;
             }
+            lastGood.remember(configPid, properties);
         }
     }
 

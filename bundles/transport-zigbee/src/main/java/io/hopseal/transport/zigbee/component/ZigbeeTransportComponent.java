@@ -4,8 +4,10 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
 
+import org.osgi.framework.BundleContext;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.ConfigurationPolicy;
@@ -25,6 +27,7 @@ import io.hopseal.api.routing.Message;
 import io.hopseal.api.routing.Router;
 import io.hopseal.api.routing.SendResult;
 import io.hopseal.api.routing.Transport;
+import io.hopseal.impl.config.LastGoodConfigs;
 import io.hopseal.transport.serial.InvalidSettingException;
 import io.hopseal.transport.serial.SerialPortProvider;
 import io.hopseal.transport.serial.SerialPortProviders;
@@ -43,7 +46,8 @@ import io.hopseal.transport.zigbee.ZigbeeTransportConfig;
  *
  * <p>Configuration pid = component name = OCD id = metatype file name = {@value #PID}; optional (defaults apply). A
  * modified configuration applies live; an invalid value is refused with a log message naming the property and the
- * last good configuration keeps running.
+ * last good configuration keeps running. The last accepted configuration is kept in the bundle's data area: after a
+ * restart with an invalid stored configuration the transport runs on that one (and says so), else on the defaults.
  *
  * <p>TODO: also provide {@code org.eclipse.kura.configuration.ConfigurableComponent} once the compile-only Kura API
  * module exists (then Kura's Services page lists this component).
@@ -148,6 +152,9 @@ public final class ZigbeeTransportComponent implements Transport {
     private final List<SerialPortProvider> extraProviders = new CopyOnWriteArrayList<>();
     private volatile ZigbeeTransport transport;
     private AutoCloseable routerRegistration;
+    private String configPid;
+    /** Where the last accepted configuration is kept, for a restart with an invalid stored one. */
+    private LastGoodConfigs lastGood = new LastGoodConfigs(null);
 
     public ZigbeeTransportComponent() {
     }
@@ -177,14 +184,30 @@ public final class ZigbeeTransportComponent implements Transport {
     }
 
     @Activate
-    void activate(Config config) {
+    void activate(BundleContext context, Config config, Map<String, Object> properties) {
+        activate(LastGoodConfigs.inDataArea(context), config, properties);
+    }
+
+    void activate(LastGoodConfigs store, Config config, Map<String, Object> properties) {
+        lastGood = store;
+        configPid = LastGoodConfigs.configurationPid(properties);
         ZigbeeTransportConfig c;
+        boolean accepted = true;
         try {
             c = toTransportConfig(config);
         } catch (InvalidSettingException e) {
-            LOG.error("{}: invalid configuration property {}: {}; starting with the default settings instead", PID,
-                    propertyOf(e.field()), e.getMessage());
-            c = ZigbeeTransportConfig.DEFAULTS;
+            accepted = false;
+            Optional<ZigbeeTransportConfig> last = lastGood.recall(configPid, Config.class,
+                    ZigbeeTransportComponent::toTransportConfig);
+            if (last.isPresent()) {
+                LOG.error("{}: stored configuration refused, invalid property {}: {}; using the last good "
+                        + "configuration {} until it is corrected", PID, propertyOf(e.field()), e.getMessage(),
+                        last.get());
+            } else {
+                LOG.error("{}: invalid configuration property {}: {}; starting with the default settings instead",
+                        PID, propertyOf(e.field()), e.getMessage());
+            }
+            c = last.orElse(ZigbeeTransportConfig.DEFAULTS);
         }
         ZigbeeTransport t = new ZigbeeTransport(router, c);
         for (SerialPortProvider p : extraProviders) {
@@ -199,10 +222,13 @@ public final class ZigbeeTransportComponent implements Transport {
         // channel-impl's RouterComponent also adds: adding the same object twice is harmless)
         routerRegistration = router.addTransport(this);
         LOG.info("{} started: {}", PID, c);
+        if (accepted) {
+            lastGood.remember(configPid, properties);
+        }
     }
 
     @Modified
-    void modified(Config config) {
+    void modified(Config config, Map<String, Object> properties) {
         ZigbeeTransportConfig c;
         try {
             c = toTransportConfig(config);
@@ -212,6 +238,7 @@ public final class ZigbeeTransportComponent implements Transport {
             return;
         }
         transport.reconfigure(c);
+        lastGood.remember(configPid, properties);
         LOG.info("{} reconfigured: {}", PID, c);
     }
 

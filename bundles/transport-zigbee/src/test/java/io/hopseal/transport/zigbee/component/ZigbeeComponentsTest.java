@@ -18,8 +18,11 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import io.hopseal.api.routing.Address;
+import io.hopseal.impl.config.LastGoodConfigs;
+import io.hopseal.impl.config.PropertyTypes;
 import io.hopseal.impl.routing.DefaultRouter;
 import io.hopseal.transport.zigbee.ZigbeeTransport;
+import io.hopseal.transport.zigbee.ZigbeeTransportConfig;
 import io.hopseal.transport.zigbee.sim.Poll;
 import io.hopseal.transport.zigbee.sim.SimulatedXBee;
 import io.hopseal.transport.zigbee.sim.SocatPair;
@@ -81,6 +84,22 @@ class ZigbeeComponentsTest {
         });
     }
 
+    /** No last-good store (as outside OSGi). */
+    static final LastGoodConfigs NO_STORE = new LastGoodConfigs(null);
+    static final Map<String, Object> TRANSPORT_PROPS = Map.of("service.pid", ZigbeeTransportComponent.PID);
+    /** As SCR gives them for a factory configuration: the component's pid and the configuration's. */
+    static final Map<String, Object> MODULE_PROPS = Map.of("service.pid", new String[] { ZigbeeModuleComponent.PID,
+        ZigbeeModuleComponent.PID + ".1" }, "kura.service.pid", "xbee coordinator");
+
+    /** {@code base} plus property name/value pairs, as ConfigurationAdmin holds a configuration. */
+    static Map<String, Object> with(Map<String, Object> base, Object... kv) {
+        Map<String, Object> m = new HashMap<>(base);
+        for (int i = 0; i < kv.length; i += 2) {
+            m.put((String) kv[i], kv[i + 1]);
+        }
+        return m;
+    }
+
     static String logsOf(Runnable r) {
         PrintStream old = System.err;
         ByteArrayOutputStream buf = new ByteArrayOutputStream();
@@ -95,21 +114,25 @@ class ZigbeeComponentsTest {
         return s;
     }
 
-    @Test
-    void factoryConfigurationStartsAModuleAndChangesApplyLive() throws Exception {
+    /** A simulated XBee (API mode 2, NP 84) on a pty pair, and the transport with quick AT timeouts and backoff. */
+    void startWithASimulatedXBee() throws Exception {
         pair = new SocatPair(dir, "xbee").plug();
         sim = new SimulatedXBee(pair.moduleSide(), COORD, ApiMode.API_ESCAPED, 84);
         transport = new ZigbeeTransportComponent(router);
-        transport.activate(config(ZigbeeTransportComponent.Config.class, Map.of("at_timeout_ms", 100,
-                "reconnect_backoff_max_ms", 200)));
+        transport.activate(NO_STORE, config(ZigbeeTransportComponent.Config.class, Map.of("at_timeout_ms", 100,
+                "reconnect_backoff_max_ms", 200)), TRANSPORT_PROPS);
+    }
+
+    @Test
+    void factoryConfigurationStartsAModuleAndChangesApplyLive() throws Exception {
+        startWithASimulatedXBee();
         assertThat(router.transport(Address.ZIGBEE)).containsSame(transport);
         assertThat(transport.transport().config().atTimeout()).isEqualTo(Duration.ofMillis(100));
 
         module = new ZigbeeModuleComponent(transport);
         Map<String, Object> v = new HashMap<>(Map.of("port_name", pair.hostSide().toString(), "baud_rate", 115200,
                 "api_mode", 2));
-        module.activate(config(ZigbeeModuleComponent.Config.class, v),
-                Map.of("service.pid", "io.hopseal.transport.zigbee.module.1", "kura.service.pid", "xbee coordinator"));
+        module.activate(NO_STORE, config(ZigbeeModuleComponent.Config.class, v), MODULE_PROPS);
         ZigbeeTransport.Module m = module.module();
         assertThat(m.name()).isEqualTo("xbee-coordinator");
         assertThat(m.awaitReady(Duration.ofSeconds(5))).as(transport.status()).isTrue();
@@ -120,7 +143,7 @@ class ZigbeeComponentsTest {
         sim.setMode(ApiMode.API);
         v.put("api_mode", 1);
         v.put("max_payload", 60);
-        module.modified(config(ZigbeeModuleComponent.Config.class, v));
+        module.modified(config(ZigbeeModuleComponent.Config.class, v), MODULE_PROPS);
         assertThat(module.module()).isSameAs(m);
         Poll.until("ready in API mode 1", 3000, () -> m.state() == ZigbeeTransport.ModuleState.READY
                 && m.apiMode() == ApiMode.API, transport::status);
@@ -128,18 +151,19 @@ class ZigbeeComponentsTest {
 
         // an invalid value is refused, naming the property; the module keeps running
         v.put("api_mode", 3);
-        String log = logsOf(() -> module.modified(config(ZigbeeModuleComponent.Config.class, v)));
+        String log = logsOf(() -> module.modified(config(ZigbeeModuleComponent.Config.class, v), MODULE_PROPS));
         assertThat(log).contains("api.mode").contains("must be 1 or 2").contains("previous settings stay in force");
         assertThat(m.config().apiMode()).isEqualTo(ApiMode.API);
         v.put("api_mode", 1);
         v.put("max_payload", 300);
-        log = logsOf(() -> module.modified(config(ZigbeeModuleComponent.Config.class, v)));
+        log = logsOf(() -> module.modified(config(ZigbeeModuleComponent.Config.class, v), MODULE_PROPS));
         assertThat(log).contains("max.payload").contains("0 (read ATNP) or 3..255");
 
         // transport settings apply live too; an invalid one is refused
-        log = logsOf(() -> transport.modified(config(ZigbeeTransportComponent.Config.class, Map.of("max_attempts", 0))));
+        log = logsOf(() -> transport.modified(config(ZigbeeTransportComponent.Config.class, Map.of("max_attempts", 0)),
+                TRANSPORT_PROPS));
         assertThat(log).contains("max.attempts").contains("previous configuration stays in force");
-        transport.modified(config(ZigbeeTransportComponent.Config.class, Map.of("max_attempts", 7)));
+        transport.modified(config(ZigbeeTransportComponent.Config.class, Map.of("max_attempts", 7)), TRANSPORT_PROPS);
         assertThat(transport.transport().config().maxAttempts()).isEqualTo(7);
 
         module.deactivate();
@@ -153,12 +177,81 @@ class ZigbeeComponentsTest {
                         || t.getName().contains("-zigbee-"))));
     }
 
+    /**
+     * A web console stores whatever is typed (api.mode 3): the running module refuses it and keeps its settings, and
+     * after a restart it runs on the last configuration it accepted instead of not starting at all.
+     */
+    @Test
+    void afterARestartAnInvalidStoredModuleConfigurationFallsBackToTheLastGoodOne() throws Exception {
+        startWithASimulatedXBee();
+        LastGoodConfigs store = new LastGoodConfigs(dir.resolve("last-good"));
+        Map<String, Object> good = with(MODULE_PROPS, "port.name", pair.hostSide().toString(), "baud.rate", 115200,
+                "api.mode", 2, "max.payload", 60);
+        Map<String, Object> bad = with(good, "api.mode", 3);
+        module = new ZigbeeModuleComponent(transport);
+        module.activate(store, PropertyTypes.of(ZigbeeModuleComponent.Config.class, good), good);
+        assertThat(module.module().awaitReady(Duration.ofSeconds(5))).as(transport.status()).isTrue();
+        String refused = logsOf(() -> module.modified(PropertyTypes.of(ZigbeeModuleComponent.Config.class, bad), bad));
+        assertThat(refused).contains("configuration refused, invalid property api.mode");
+        assertThat(module.module().config().apiMode()).isEqualTo(ApiMode.API_ESCAPED);
+        module.deactivate();
+
+        module = new ZigbeeModuleComponent(transport);
+        String log = logsOf(() -> module.activate(store, PropertyTypes.of(ZigbeeModuleComponent.Config.class, bad),
+                bad));
+        assertThat(log).contains("stored configuration refused, invalid property api.mode: apiMode must be 1 or 2, was 3")
+                .contains("using the last good configuration xbee-coordinator = " + pair.hostSide() + "@115200")
+                .contains("API mode 2, max payload 60 B").contains("until it is corrected");
+        ZigbeeTransport.Module m = module.module();
+        assertThat(m.awaitReady(Duration.ofSeconds(5))).as(transport.status()).isTrue();
+        assertThat(m.maxPayload()).isEqualTo(60);
+        module.deactivate();
+
+        // without a store (outside OSGi, or before this change) the same restart leaves the module stopped
+        module = new ZigbeeModuleComponent(transport);
+        String bareLog = logsOf(() -> module.activate(NO_STORE,
+                PropertyTypes.of(ZigbeeModuleComponent.Config.class, bad), bad));
+        assertThat(bareLog).contains("module not started").contains("api.mode");
+        assertThat(module.module()).isNull();
+    }
+
+    /** The transport's settings likewise: the last good ones after a restart, else the defaults. */
+    @Test
+    void afterARestartAnInvalidStoredTransportConfigurationFallsBackToTheLastGoodOne() {
+        LastGoodConfigs store = new LastGoodConfigs(dir.resolve("last-good"));
+        Map<String, Object> good = with(TRANSPORT_PROPS, "max.attempts", 7, "at.timeout.ms", 250);
+        Map<String, Object> bad = with(good, "max.attempts", 0);
+        transport = new ZigbeeTransportComponent(router);
+        transport.activate(store, PropertyTypes.of(ZigbeeTransportComponent.Config.class, good), good);
+        ZigbeeTransportConfig accepted = transport.transport().config();
+        assertThat(accepted.maxAttempts()).isEqualTo(7);
+        assertThat(logsOf(() -> transport.modified(PropertyTypes.of(ZigbeeTransportComponent.Config.class, bad), bad)))
+                .contains("configuration refused, invalid property max.attempts");
+        assertThat(transport.transport().config()).isEqualTo(accepted);
+        transport.deactivate();
+
+        transport = new ZigbeeTransportComponent(router);
+        String log = logsOf(() -> transport.activate(store,
+                PropertyTypes.of(ZigbeeTransportComponent.Config.class, bad), bad));
+        assertThat(log).contains("stored configuration refused, invalid property max.attempts")
+                .contains("using the last good configuration " + accepted + " until it is corrected");
+        assertThat(transport.transport().config()).isEqualTo(accepted);
+        transport.deactivate();
+
+        // without a store: the defaults, as before
+        transport = new ZigbeeTransportComponent(router);
+        assertThat(logsOf(() -> transport.activate(NO_STORE,
+                PropertyTypes.of(ZigbeeTransportComponent.Config.class, bad), bad)))
+                .contains("starting with the default settings instead");
+        assertThat(transport.transport().config()).isEqualTo(ZigbeeTransportConfig.DEFAULTS);
+    }
+
     @Test
     void anInvalidNewConfigurationIsNotStartedAndSaysWhy() {
         transport = new ZigbeeTransportComponent(router);
-        transport.activate(config(ZigbeeTransportComponent.Config.class, Map.of()));
+        transport.activate(NO_STORE, config(ZigbeeTransportComponent.Config.class, Map.of()), TRANSPORT_PROPS);
         module = new ZigbeeModuleComponent(transport);
-        String log = logsOf(() -> module.activate(config(ZigbeeModuleComponent.Config.class,
+        String log = logsOf(() -> module.activate(NO_STORE, config(ZigbeeModuleComponent.Config.class,
                 Map.of("port_name", " ", "baud_rate", 9600)), Map.of("service.pid", "x")));
         assertThat(log).contains("module not started").contains("port.name");
         assertThat(module.module()).isNull();
