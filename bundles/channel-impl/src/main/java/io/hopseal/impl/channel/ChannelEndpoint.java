@@ -25,6 +25,7 @@ import io.hopseal.api.routing.Message;
 import io.hopseal.api.routing.Registration;
 import io.hopseal.api.routing.Route;
 import io.hopseal.api.routing.SendResult;
+import io.hopseal.api.routing.Worker;
 import io.hopseal.api.routing.WorkerContext;
 import io.hopseal.impl.routing.Counters;
 import io.hopseal.wire.Envelope;
@@ -37,7 +38,7 @@ import io.hopseal.wire.MalformedMessageException;
  * never appears on the wire in clear). State changes happen under this object's lock; messages are sent and
  * delivered after the lock is released, so two channels never wait on each other.
  */
-final class ChannelEndpoint implements SecureChannel {
+final class ChannelEndpoint implements SecureChannel, Worker {
     private static final Logger LOG = LoggerFactory.getLogger(ChannelEndpoint.class);
     private static final int QUEUE_CAPACITY = 1024;
     /** How many epochs a receiver derives forward at most for one message. */
@@ -52,8 +53,10 @@ final class ChannelEndpoint implements SecureChannel {
      * as plain fields in {@link TransportCrypto}: an idle channel holds no map.
      */
     private volatile Counters counters;
-    private final CompletableFuture<SecureChannel> opened = new CompletableFuture<>();
-    private final CompletableFuture<CloseReason> closed = new CompletableFuture<>();
+    /** Completes when the channel opens (or fails); dropped once complete: nobody asks again. */
+    private volatile CompletableFuture<SecureChannel> opened = new CompletableFuture<>();
+    /** Created when someone asks ({@link #whenClosed()}), or completed at close; guarded by this. */
+    private CompletableFuture<CloseReason> closed;
     /** Messages waiting for {@link #receive}; created when the first one arrives without a receiver set. */
     private volatile LinkedBlockingQueue<Message> queue;
 
@@ -97,8 +100,8 @@ final class ChannelEndpoint implements SecureChannel {
 
     /** Registers the two addresses; must be called before any frame is sent. */
     void register() {
-        remoteReg = service.router().registerRandom("c", (m, ctx) -> onRemote(m));
-        localReg = service.registerLongRandom((m, ctx) -> onLocal(m, ctx));
+        remoteReg = service.router().registerRandom("c", this);
+        localReg = service.registerLongRandom(this);
     }
 
     /**
@@ -145,6 +148,7 @@ final class ChannelEndpoint implements SecureChannel {
         c.add(name, n);
     }
 
+    /** The future that completes when this end opens; ask before the handshake starts (it is dropped once done). */
     CompletableFuture<SecureChannel> opened() {
         return opened;
     }
@@ -262,8 +266,9 @@ final class ChannelEndpoint implements SecureChannel {
             peer = handshake.peer();
             crypto = handshake.transport(window, MAX_SKIP_EPOCHS);
             if (!initiator) {
-                boundRoute = handshake.peerBoundRoute();
+                boundRoute = service.share(handshake.peerBoundRoute());
             }
+            peerRoute = service.shareRoute(peerRoute);
             byte[] peerStatic = handshake.peerStatic();
             Handshake done = handshake;
             handshake = null;
@@ -276,7 +281,7 @@ final class ChannelEndpoint implements SecureChannel {
                     finish(revoked ? CloseReason.REVOKED : CloseReason.PEER_NOT_TRUSTED, false);
                 });
             } else {
-                service.rememberPeer(peer, peerStatic);
+                peer = service.rememberPeer(peer, peerStatic);
                 for (io.hopseal.api.credential.Credential c : done.peerCredentials()) {
                     service.attributeStore().add(c);
                 }
@@ -292,7 +297,11 @@ final class ChannelEndpoint implements SecureChannel {
                 after.add(() -> {
                     service.stats().increment("handshakes.completed");
                     LOG.info("channel {} open with {} ({})", remoteReg.address(), p.identifier(), protocolName);
-                    opened.complete(this);
+                    CompletableFuture<SecureChannel> f = opened;
+                    opened = null;
+                    if (f != null) {
+                        f.complete(this);
+                    }
                     service.channelOpened(this);
                     waiting.forEach(this::onRemote);
                 });
@@ -327,6 +336,20 @@ final class ChannelEndpoint implements SecureChannel {
 
     // ---- inbound from the peer -------------------------------------------------------------------------------
 
+    /**
+     * The worker at both addresses (the endpoint itself, not a lambda per address): at the remote address frames
+     * from the peer, at the local address plaintext from local workers.
+     */
+    @Override
+    public void handle(Message m, WorkerContext ctx) {
+        Registration remote = remoteReg;
+        if (remote == null || ctx.address().equals(remote.address())) {
+            onRemote(m);
+        } else {
+            onLocal(m, ctx);
+        }
+    }
+
     private void onRemote(Message m) {
         byte[] f = m.payload();
         if (f.length == 0) {
@@ -345,7 +368,7 @@ final class ChannelEndpoint implements SecureChannel {
                     Route candidate = m.returnRoute();
                     Handshake.Outcome o = handleHandshake(f, after);
                     if (o != Handshake.Outcome.IGNORED) {
-                        peerRoute = candidate;
+                        peerRoute = service.shareRoute(candidate);
                     }
                 } else {
                     handleHandshake(f, after);
@@ -381,7 +404,7 @@ final class ChannelEndpoint implements SecureChannel {
         if (o.newest() && !m.returnRoute().isEmpty() && !m.returnRoute().equals(peerRoute)) {
             // roaming: the peer's newest authenticated message came another way (a link was re-established
             // through another port, a gateway restarted): answer along the path that works now
-            peerRoute = m.returnRoute();
+            peerRoute = service.shareRoute(m.returnRoute());
             count("route.changes");
         }
         switch (o.kind()) {
@@ -630,8 +653,19 @@ final class ChannelEndpoint implements SecureChannel {
         } else {
             LOG.debug("channel {} closed before the peer was known: {}", remoteReg == null ? "-" : remoteReg.address(), reason);
         }
-        opened.completeExceptionally(new ChannelException(reason, "channel closed: " + reason));
-        closed.complete(reason);
+        CompletableFuture<SecureChannel> f = opened;
+        opened = null;
+        if (f != null) {
+            f.completeExceptionally(new ChannelException(reason, "channel closed: " + reason));
+        }
+        CompletableFuture<CloseReason> done;
+        synchronized (this) {
+            if (closed == null) {
+                closed = new CompletableFuture<>();
+            }
+            done = closed;
+        }
+        done.complete(reason);
     }
 
     // ---- SecureChannel --------------------------------------------------------------------------------------
@@ -719,7 +753,10 @@ final class ChannelEndpoint implements SecureChannel {
     }
 
     @Override
-    public CompletionStage<CloseReason> whenClosed() {
+    public synchronized CompletionStage<CloseReason> whenClosed() {
+        if (closed == null) {
+            closed = new CompletableFuture<>();
+        }
         return closed;
     }
 

@@ -50,6 +50,8 @@ import io.hopseal.impl.routing.Counters;
 public final class DefaultSecureChannelService implements SecureChannelService, AutoCloseable {
     /** Peers remembered at most (a flood of self-made identities must not exhaust memory). */
     static final int MAX_KNOWN_PEERS = 10_000;
+    /** Shared immutable values at most (see {@link #share}). */
+    static final int MAX_SHARED = 4096;
     private static final char[] ALPHABET = "abcdefghijklmnopqrstuvwxyz234567".toCharArray();
 
     private final Router router;
@@ -62,6 +64,7 @@ public final class DefaultSecureChannelService implements SecureChannelService, 
     private final Map<Identifier, KnownPeer> peers = new ConcurrentHashMap<>();
     private final Map<ByteBuffer, Set<KnownPeer>> peersByHint = new ConcurrentHashMap<>();
     private final SecureRandom random = new SecureRandom();
+    private final Map<Object, Object> shared = new ConcurrentHashMap<>();
     private final AttributeStore attributeStore;
     private volatile CredentialVerifier verifier;
     private volatile List<Credential> credentials = List.of();
@@ -190,8 +193,9 @@ public final class DefaultSecureChannelService implements SecureChannelService, 
                 options.replayWindow(), options.handshakeTimeout());
         ep.register();
         track(ep);
+        CompletableFuture<SecureChannel> opened = ep.opened(); // before start: an in-memory handshake may finish in it
         ep.start();
-        return ep.opened();
+        return opened;
     }
 
     @Override
@@ -317,19 +321,63 @@ public final class DefaultSecureChannelService implements SecureChannelService, 
         channels.add(ep);
     }
 
-    void rememberPeer(Identity peer, byte[] staticKey) {
+    /**
+     * Remembers a peer met in a verified handshake; returns the instance of its identity to keep: the known peer's
+     * own when it is the same identity, so that many channels with one peer share one {@link Identity}.
+     */
+    Identity rememberPeer(Identity peer, byte[] staticKey) {
         if (peer == null || staticKey == null) {
-            return;
+            return peer;
         }
         KnownPeer k = new KnownPeer(peer, staticKey);
-        if (k.equals(peers.get(peer.identifier()))) {
-            return;
+        KnownPeer old = peers.get(peer.identifier());
+        if (k.equals(old)) {
+            return old.identity();
         }
         if (peers.size() >= MAX_KNOWN_PEERS && !peers.containsKey(peer.identifier())) {
             counters.increment("peers.cache_full");
-            return;
+            return peer;
         }
         addKnownPeer(k);
+        return peer;
+    }
+
+    /**
+     * The shared instance of an immutable value many channels hold (a service's bound route, the first hops of
+     * routes to a gateway): each idle channel then keeps a reference instead of its own copy. Bounded: once
+     * {@link #MAX_SHARED} values are held, new ones are simply not shared. Only authenticated values come here.
+     */
+    @SuppressWarnings("unchecked")
+    <T> T share(T value) {
+        if (value == null) {
+            return null;
+        }
+        Object s = shared.get(value);
+        if (s != null) {
+            return (T) s;
+        }
+        if (shared.size() >= MAX_SHARED) {
+            return value;
+        }
+        Object prev = shared.putIfAbsent(value, value);
+        return prev == null ? value : (T) prev;
+    }
+
+    /**
+     * A compact copy of the route to a peer's channel end: an immutable list, every hop but the last (the peer
+     * end's own address) shared through {@link #share}.
+     */
+    Route shareRoute(Route r) {
+        int n = r.size();
+        if (n == 0) {
+            return r;
+        }
+        Address[] hops = new Address[n];
+        for (int i = 0; i < n; i++) {
+            Address a = r.addresses().get(i);
+            hops[i] = i < n - 1 ? share(a) : a;
+        }
+        return Route.of(hops);
     }
 
     KnownPeer[] peersByHint(byte[] hint) {

@@ -41,6 +41,28 @@ import io.hopseal.wire.MalformedMessageException;
  * </pre>
  */
 final class Handshake {
+    /**
+     * Every (suite, pattern) protocol, parsed once at class initialisation: immutable and shared, so a handshake does
+     * not split and parse the protocol name (twice) and every channel of a kind shares one protocol name string.
+     */
+    private static final java.util.Map<CipherSuite, java.util.Map<HandshakePattern, NoiseProtocol>> PROTOCOLS;
+
+    static {
+        java.util.Map<CipherSuite, java.util.Map<HandshakePattern, NoiseProtocol>> all = new java.util.EnumMap<>(CipherSuite.class);
+        for (CipherSuite s : CipherSuite.values()) {
+            java.util.Map<HandshakePattern, NoiseProtocol> bySuite = new java.util.EnumMap<>(HandshakePattern.class);
+            for (HandshakePattern p : HandshakePattern.values()) {
+                bySuite.put(p, NoiseProtocol.parse(s.noiseName(p)));
+            }
+            all.put(s, java.util.Collections.unmodifiableMap(bySuite));
+        }
+        PROTOCOLS = java.util.Collections.unmodifiableMap(all);
+    }
+
+    static NoiseProtocol protocol(CipherSuite suite, HandshakePattern pattern) {
+        return PROTOCOLS.get(suite).get(pattern);
+    }
+
 
     /** What reading a frame did. */
     enum Outcome {
@@ -89,7 +111,7 @@ final class Handshake {
         this.myRekeyInterval = rekeyInterval;
         this.boundRoute = boundRoute;
         this.hs1 = Wire.hs1Byte(pattern, suite);
-        HandshakeState.Builder b = HandshakeState.builder(NoiseProtocol.parse(suite.noiseName(pattern)), initiator)
+        HandshakeState.Builder b = HandshakeState.builder(protocol(suite, pattern), initiator)
                 .prologue(Wire.prologue(hs1, kkHint))
                 .localStatic(me.staticKeyPair());
         if (known != null) {
@@ -369,7 +391,7 @@ final class Handshake {
     }
 
     String protocolName() {
-        return NoiseProtocol.parse(Wire.suiteOf(hs1).noiseName(pattern)).name();
+        return protocol(Wire.suiteOf(hs1), pattern).name();
     }
 
     /** The service route the initiator bound the channel to (responder side), or null. */

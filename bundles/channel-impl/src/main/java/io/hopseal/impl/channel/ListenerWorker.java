@@ -115,7 +115,8 @@ final class ListenerWorker implements ChannelListener {
             // copies of message 1 only matter until the handshake is over: XX is over at message 3; KK/IK
             // responders keep the entry one handshake timeout to resend a lost message 2. Without this, 1,024
             // channels that never sent anything would lock the listener.
-            ep.opened().thenRun(() -> {
+            java.util.concurrent.CompletableFuture<io.hopseal.api.channel.SecureChannel> opened = ep.opened();
+            opened.thenRun(() -> {
                 if (p == HandshakePattern.XX) {
                     ep.releaseHandshakeState();
                 } else {
@@ -123,7 +124,7 @@ final class ListenerWorker implements ChannelListener {
                             java.util.concurrent.TimeUnit.MILLISECONDS);
                 }
             });
-            ep.opened().thenAccept(ch -> {
+            opened.thenAccept(ch -> {
                 if (options.onChannel() != null) {
                     options.onChannel().accept(ch);
                 }

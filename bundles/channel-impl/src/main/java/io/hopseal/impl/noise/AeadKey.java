@@ -7,6 +7,7 @@ import java.util.Arrays;
 import java.util.Objects;
 import javax.crypto.AEADBadTagException;
 import javax.crypto.Cipher;
+import javax.crypto.SecretKey;
 
 /**
  * A transport key with explicit nonces: {@code ENCRYPT(k, n, ad, plaintext)} / {@code DECRYPT(...)} of Noise
@@ -55,15 +56,81 @@ public final class AeadKey implements AutoCloseable {
     });
 
     private final NoiseCipher function;
-    private final byte[] key;
-    /** A JCA view of {@link #key} (shares the array), made once: one allocation less per message. */
-    private final RawSecretKey jcaKey;
+    /**
+     * The 32 key bytes as four big-endian longs: no array and no JCA key object per key (an idle channel end holds
+     * two keys; as an array plus a JCA key view they cost 72 B more per key). Zeroed by {@link #close()}.
+     */
+    private long k0;
+    private long k1;
+    private long k2;
+    private long k3;
     private boolean closed;
 
-    private AeadKey(NoiseCipher function, byte[] ownedKey) {
+    /** Takes the 32 bytes of {@code key} (read, not kept: the caller wipes or keeps its array). */
+    private AeadKey(NoiseCipher function, byte[] key) {
         this.function = function;
-        this.key = ownedKey;
-        this.jcaKey = new RawSecretKey(ownedKey, function.keyAlgorithm());
+        this.k0 = longAt(key, 0);
+        this.k1 = longAt(key, 8);
+        this.k2 = longAt(key, 16);
+        this.k3 = longAt(key, 24);
+    }
+
+    private AeadKey(AeadKey other) {
+        this.function = other.function;
+        this.k0 = other.k0;
+        this.k1 = other.k1;
+        this.k2 = other.k2;
+        this.k3 = other.k3;
+    }
+
+    private static long longAt(byte[] b, int off) {
+        long v = 0;
+        for (int i = 0; i < 8; i++) {
+            v = v << 8 | (b[off + i] & 0xff);
+        }
+        return v;
+    }
+
+    private static void putLong(byte[] b, int off, long v) {
+        for (int i = 7; i >= 0; i--) {
+            b[off + i] = (byte) v;
+            v >>>= 8;
+        }
+    }
+
+    /**
+     * A JCA key for one {@code Cipher.init}: hands the provider a fresh copy of the key bytes each time it asks (as
+     * {@link RawSecretKey} did), so the provider cannot alias anything of ours.
+     */
+    private SecretKey jcaKey() {
+        return new SecretKey() {
+            private static final long serialVersionUID = 1L;
+
+            @Override
+            public String getAlgorithm() {
+                return function.keyAlgorithm();
+            }
+
+            @Override
+            public String getFormat() {
+                return "RAW";
+            }
+
+            @Override
+            public byte[] getEncoded() {
+                byte[] b = new byte[KEY_LENGTH];
+                putLong(b, 0, k0);
+                putLong(b, 8, k1);
+                putLong(b, 16, k2);
+                putLong(b, 24, k3);
+                return b;
+            }
+
+            @Override
+            public String toString() {
+                return "AeadKey.jcaKey[" + function.noiseName() + "]";
+            }
+        };
     }
 
     /** A key for {@code function} from 32 key bytes (copied; the caller may wipe its array). */
@@ -73,7 +140,7 @@ public final class AeadKey implements AutoCloseable {
         if (key.length != KEY_LENGTH) {
             throw new IllegalArgumentException("cipher key must be 32 bytes, got " + key.length);
         }
-        return new AeadKey(function, key.clone());
+        return new AeadKey(function, key);
     }
 
     /** The cipher function of this key. */
@@ -122,7 +189,7 @@ public final class AeadKey implements AutoCloseable {
         Object[] slots = CIPHERS.get();
         Cipher cipher = cipher(slots, false);
         try {
-            cipher.init(Cipher.ENCRYPT_MODE, jcaKey, spec(slots, nonce));
+            cipher.init(Cipher.ENCRYPT_MODE, jcaKey(), spec(slots, nonce));
         } catch (InvalidKeyException | InvalidAlgorithmParameterException e) {
             // SunJCE refuses to encrypt twice in a row under the same key and nonce.
             throw new IllegalStateException("refusing to reuse nonce " + Long.toUnsignedString(nonce), e);
@@ -230,10 +297,10 @@ public final class AeadKey implements AutoCloseable {
         Cipher c = function.newCipher();
         byte[] out = new byte[KEY_LENGTH + TAG_LENGTH];
         try {
-            c.init(Cipher.ENCRYPT_MODE, jcaKey,
+            c.init(Cipher.ENCRYPT_MODE, jcaKey(),
                     spec(CIPHERS.get(), RESERVED_NONCE));
             c.doFinal(new byte[KEY_LENGTH], 0, KEY_LENGTH, out, 0);
-            return new AeadKey(function, Arrays.copyOf(out, KEY_LENGTH));
+            return new AeadKey(function, out); // reads the first 32 bytes; out is wiped below
         } catch (GeneralSecurityException e) {
             throw new IllegalStateException("rekey failed", e);
         } finally {
@@ -246,7 +313,7 @@ public final class AeadKey implements AutoCloseable {
         if (closed) {
             throw new IllegalStateException("key is closed");
         }
-        return new AeadKey(function, key.clone());
+        return new AeadKey(this);
     }
 
     /** True once {@link #close()} was called. */
@@ -255,7 +322,7 @@ public final class AeadKey implements AutoCloseable {
     }
 
     /**
-     * Wipes the key bytes. Idempotent. The key schedule that a thread's cached {@code Cipher} derived from this key
+     * Wipes the key (zeroes the four longs that hold it). Idempotent. The key schedule that a thread's cached {@code Cipher} derived from this key
      * stays inside the JDK provider until that thread next uses the {@code Cipher} with another key (JCA offers no
      * way to wipe it short of a full re-initialisation with another key, which this method used to do for every
      * discarded key at the cost of a key expansion each).
@@ -266,7 +333,10 @@ public final class AeadKey implements AutoCloseable {
             return;
         }
         closed = true;
-        Arrays.fill(key, (byte) 0);
+        k0 = 0;
+        k1 = 0;
+        k2 = 0;
+        k3 = 0;
     }
 
     private void checkUsable(long nonce) {
@@ -295,7 +365,7 @@ public final class AeadKey implements AutoCloseable {
     }
 
     private void initForDecryption(Cipher cipher, Object[] slots, long nonce) throws GeneralSecurityException {
-        RawSecretKey k = jcaKey;
+        SecretKey k = jcaKey();
         try {
             cipher.init(Cipher.DECRYPT_MODE, k, spec(slots, nonce));
         } catch (InvalidKeyException | InvalidAlgorithmParameterException e) {
