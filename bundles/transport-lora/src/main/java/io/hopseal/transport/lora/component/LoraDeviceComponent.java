@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 
 import org.eclipse.kura.crypto.CryptoService;
 import org.osgi.service.component.annotations.Activate;
@@ -28,6 +29,7 @@ import io.hopseal.api.routing.Address;
 import io.hopseal.api.routing.Route;
 import io.hopseal.api.routing.RouteSyntaxException;
 import io.hopseal.api.routing.Transport;
+import io.hopseal.impl.config.LastGoodConfigs;
 import io.hopseal.transport.lora.InvalidFieldException;
 import io.hopseal.transport.lora.LoraDevice;
 import io.hopseal.transport.lora.kura.KuraKeyAttributes;
@@ -39,8 +41,10 @@ import io.hopseal.transport.lora.region.Region;
  * device. Its address on the node is {@code /lora/<DevEUI>}.
  *
  * <p>An invalid value is refused with a log message naming the property; a device that was running keeps its last
- * good settings. Keys are {@code Password} attributes. A change of keys, DevAddr, FPort or route context starts a new
- * session (frame counters from zero).
+ * good settings. The last accepted configuration is kept in the bundle's data area (as ConfigurationAdmin holds it: on
+ * Kura the keys stay encrypted): after a restart with an invalid stored configuration the device is in service with
+ * that one (and says so, without keys); a configuration never accepted is not in service. Keys are {@code Password}
+ * attributes. A change of keys, DevAddr, FPort or route context starts a new session (frame counters from zero).
  *
  * <p>On Kura the key attributes arrive encrypted by Kura's {@code CryptoService} (Kura's ConfigurationService encrypts
  * every Password attribute before ConfigurationAdmin sees it): they are decrypted with {@code decryptAes} when that
@@ -141,6 +145,9 @@ public final class LoraDeviceComponent {
 
     private BundleContext context;
     private String pid = PID;
+    private String configPid;
+    /** Where the last accepted configuration is kept, for a restart with an invalid stored one. */
+    private LastGoodConfigs lastGood = new LastGoodConfigs(null);
     private LoraDevice active;
 
     public LoraDeviceComponent() {
@@ -153,16 +160,21 @@ public final class LoraDeviceComponent {
 
     @Activate
     void activate(BundleContext context, Config config, Map<String, Object> properties) {
+        activate(context, LastGoodConfigs.inDataArea(context), config, properties);
+    }
+
+    void activate(BundleContext context, LastGoodConfigs store, Config config, Map<String, Object> properties) {
         this.context = context;
+        lastGood = store;
+        configPid = LastGoodConfigs.configurationPid(properties);
         Object kuraPid = properties.get("kura.service.pid");
-        Object servicePid = properties.get("service.pid");
-        pid = String.valueOf(Objects.requireNonNullElse(kuraPid, Objects.requireNonNullElse(servicePid, PID)));
-        apply(config, true);
+        pid = String.valueOf(Objects.requireNonNullElse(kuraPid, Objects.requireNonNullElse(configPid, PID)));
+        apply(config, properties, true);
     }
 
     @Modified
-    void modified(Config config) {
-        apply(config, false);
+    void modified(Config config, Map<String, Object> properties) {
+        apply(config, properties, false);
     }
 
     @Deactivate
@@ -206,7 +218,7 @@ public final class LoraDeviceComponent {
         };
     }
 
-    private void apply(Config config, boolean first) {
+    private void apply(Config config, Map<String, Object> properties, boolean first) {
         LoraDevice d;
         try {
             d = toDevice(config, keyAttributes());
@@ -215,12 +227,33 @@ public final class LoraDeviceComponent {
             String what = e instanceof InvalidFieldException f
                     ? "property " + PROPERTY_OF.getOrDefault(f.field(), f.field()) + ": " + f.getMessage()
                     : e.getMessage();
+            if (first && putLastGood()) {
+                LOG.error("{} {}: stored configuration refused, {}; using the last good configuration {} until it is "
+                        + "corrected", PID, pid, what, active);
+                return;
+            }
             LOG.error("{} {}: configuration refused, {}; {}", PID, pid, what,
                     active == null ? "the device is not in service" : "keeping " + active);
             return;
         }
         active = d;
+        lastGood.remember(configPid, properties);
         LOG.info("{} {}: {} {}", PID, pid, first ? "in service:" : "updated:", d);
+    }
+
+    /** Puts the last good device in service (its keys decrypted as the current ones are); false if there is none. */
+    private boolean putLastGood() {
+        Optional<LoraDevice> last = lastGood.recall(configPid, Config.class, c -> toDevice(c, keyAttributes()));
+        if (last.isEmpty()) {
+            return false;
+        }
+        try {
+            transport().putDevice(pid, last.get());
+        } catch (IllegalArgumentException refused) {
+            return false;
+        }
+        active = last.get();
+        return true;
     }
 
     /** The device in service, or null. */

@@ -6,11 +6,13 @@ import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 
+import org.osgi.framework.BundleContext;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.ConfigurationPolicy;
@@ -29,6 +31,7 @@ import io.hopseal.api.routing.Message;
 import io.hopseal.api.routing.Router;
 import io.hopseal.api.routing.SendResult;
 import io.hopseal.api.routing.Transport;
+import io.hopseal.impl.config.LastGoodConfigs;
 import io.hopseal.transport.lora.InvalidFieldException;
 import io.hopseal.transport.lora.LoraConfig;
 import io.hopseal.transport.lora.LoraDevice;
@@ -43,8 +46,9 @@ import io.hopseal.transport.lora.region.Region;
  *
  * <p>Configuration pid = component name = OCD id = metatype file name = {@value #PID}; optional (defaults apply). A
  * modified configuration is applied live (a new port rebinds; sessions stay). An invalid value is refused with a log
- * message naming the property; the last good configuration keeps running (at activation: the defaults). A port in use
- * is retried with backoff (0.5 s doubling to 30 s).
+ * message naming the property; the last good configuration keeps running. The last accepted configuration is kept in
+ * the bundle's data area: at activation an invalid configuration falls back to that one (and says so), else to the
+ * defaults. A port in use is retried with backoff (0.5 s doubling to 30 s).
  *
  * <p>TODO: also provide {@code org.eclipse.kura.configuration.ConfigurableComponent} once the compile-only Kura API
  * module exists.
@@ -172,6 +176,9 @@ public final class LoraTransportComponent implements Transport {
 
     private final Object lock = new Object();
     private final Map<String, LoraDevice> devices = new LinkedHashMap<>();
+    private String configPid;
+    /** Where the last accepted configuration is kept, for a restart with an invalid stored one. */
+    private LastGoodConfigs lastGood = new LastGoodConfigs(null);
     private LoraConfig active;
     private volatile LoraTransport transport;
     private AutoCloseable routerRegistration;
@@ -189,22 +196,40 @@ public final class LoraTransportComponent implements Transport {
     }
 
     @Activate
-    void activate(Config config) {
+    void activate(BundleContext context, Config config, Map<String, Object> properties) {
+        activate(LastGoodConfigs.inDataArea(context), config, properties);
+    }
+
+    void activate(LastGoodConfigs store, Config config, Map<String, Object> properties) {
+        lastGood = store;
+        configPid = LastGoodConfigs.configurationPid(properties);
         LoraConfig c;
+        boolean accepted = true;
         try {
             c = toLoraConfig(config);
         } catch (IllegalArgumentException e) {
-            LOG.error("{}: invalid configuration {}; starting with the default settings instead", PID, describe(e));
-            c = LoraConfig.defaults();
+            accepted = false;
+            Optional<LoraConfig> last = lastGood.recall(configPid, Config.class, LoraTransportComponent::toLoraConfig);
+            if (last.isPresent()) {
+                LOG.error("{}: stored configuration refused, {}; using the last good configuration ({} on {}:{}) until "
+                        + "it is corrected", PID, describe(e), last.get().region(), last.get().bindAddress(),
+                        last.get().port());
+            } else {
+                LOG.error("{}: invalid configuration {}; starting with the default settings instead", PID, describe(e));
+            }
+            c = last.orElseGet(LoraConfig::defaults);
         }
         synchronized (lock) {
             active = c;
             tryStart();
         }
+        if (accepted) {
+            lastGood.remember(configPid, properties);
+        }
     }
 
     @Modified
-    void modified(Config config) {
+    void modified(Config config, Map<String, Object> properties) {
         LoraConfig c;
         try {
             c = toLoraConfig(config);
@@ -220,11 +245,13 @@ public final class LoraTransportComponent implements Transport {
             LoraTransport t = transport;
             if (t == null) {
                 tryStart();
+                lastGood.remember(configPid, properties);
                 return;
             }
             try {
                 t.reconfigure(c);
                 retainDevices(t);
+                lastGood.remember(configPid, properties);
                 LOG.info("{}: reconfigured: {} on {}:{}", PID, c.region(), c.bindAddress(), c.port());
             } catch (IOException e) {
                 active = old;

@@ -1,27 +1,38 @@
 package io.hopseal.transport.lora.component;
 
 import static io.hopseal.transport.lora.LoraTestSupport.await;
+import static io.hopseal.transport.lora.component.ComponentTestSupport.bindFakeKuraCrypto;
 import static io.hopseal.transport.lora.component.ComponentTestSupport.config;
+import static io.hopseal.transport.lora.component.ComponentTestSupport.kuraEncrypted;
 import static io.hopseal.transport.lora.component.ComponentTestSupport.logsOf;
+import static io.hopseal.transport.lora.component.ComponentTestSupport.with;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.net.DatagramSocket;
 import java.net.InetSocketAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.stream.Stream;
 
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.osgi.framework.BundleContext;
 
 import io.hopseal.api.routing.Address;
+import io.hopseal.impl.config.LastGoodConfigs;
+import io.hopseal.impl.config.PropertyTypes;
 import io.hopseal.impl.routing.DefaultRouter;
 import io.hopseal.transport.lora.InvalidFieldException;
 import io.hopseal.transport.lora.LoraConfig;
 import io.hopseal.transport.lora.LoraDevice;
 import io.hopseal.transport.lora.LoraTestSupport;
 import io.hopseal.transport.lora.LoraTransport;
+import io.hopseal.transport.lora.lorawan.AesKey;
 import io.hopseal.transport.lora.region.Region;
 
 class LoraComponentsTest {
@@ -59,6 +70,12 @@ class LoraComponentsTest {
         System.arraycopy(more, 0, all, base.length, more.length);
         return config(LoraDeviceComponent.Config.class, all);
     }
+
+    /** No last-good store (as outside OSGi). */
+    static final LastGoodConfigs NO_STORE = new LastGoodConfigs(null);
+    static final Map<String, Object> TRANSPORT_PROPS = Map.of("service.pid", LoraTransportComponent.PID);
+    /** Properties given with a modified configuration where nothing is kept (no store). */
+    static final Map<String, Object> NOT_KEPT = Map.of();
 
     static Map<String, Object> props(String kuraPid) {
         return Map.of("service.pid", LoraDeviceComponent.PID + ".1", "kura.service.pid", kuraPid);
@@ -99,28 +116,28 @@ class LoraComponentsTest {
     @Test
     void modifiedConfigurationAppliesLiveAndAnInvalidOneKeepsTheLastGood() throws Exception {
         int p1 = freeUdpPort();
-        transport.activate(tcfg("port", p1));
+        transport.activate(NO_STORE, tcfg("port", p1), TRANSPORT_PROPS);
         assertThat(transport.transport().localPort()).isEqualTo(p1);
         assertThat(router.transport(Address.LORA)).containsSame(transport);
         LoraDeviceComponent dev = new LoraDeviceComponent(transport);
-        dev.activate(null, abp("70B3D57ED0000001"), props("sensor-1"));
+        dev.activate(null, NO_STORE, abp("70B3D57ED0000001"), props("sensor-1"));
         assertThat(transport.transport().devices()).extracting(LoraDevice::devEui).containsExactly(0x70B3D57ED0000001L);
 
-        String logs = logsOf(() -> transport.modified(tcfg("port", p1, "region", "XX999")));
+        String logs = logsOf(() -> transport.modified(tcfg("port", p1, "region", "XX999"), TRANSPORT_PROPS));
         assertThat(logs).contains("property region").contains("previous configuration stays");
         assertThat(transport.transport().config().region()).isSameAs(Region.EU868);
         assertThat(transport.transport().localPort()).isEqualTo(p1);
 
         int p2 = freeUdpPort();
-        transport.modified(tcfg("port", p2, "dedup_window_ms", 50));
+        transport.modified(tcfg("port", p2, "dedup_window_ms", 50), TRANSPORT_PROPS);
         assertThat(transport.transport().localPort()).isEqualTo(p2);
         assertThat(transport.transport().config().dedupWindow()).isEqualTo(Duration.ofMillis(50));
         assertThat(transport.transport().devices()).hasSize(1); // the device stayed
 
         // a region change takes devices pinned to the old region out of service, with a message
         LoraDeviceComponent eu = new LoraDeviceComponent(transport);
-        eu.activate(null, abp("70B3D57ED0000002", "region", "EU868"), props("eu-only"));
-        String regionLogs = logsOf(() -> transport.modified(tcfg("port", p2, "region", "US915")));
+        eu.activate(null, NO_STORE, abp("70B3D57ED0000002", "region", "EU868"), props("eu-only"));
+        String regionLogs = logsOf(() -> transport.modified(tcfg("port", p2, "region", "US915"), TRANSPORT_PROPS));
         assertThat(regionLogs).contains("eu-only").contains("out of service");
         assertThat(transport.transport().devices()).extracting(LoraDevice::devEui).containsExactly(0x70B3D57ED0000001L);
         dev.deactivate();
@@ -129,18 +146,19 @@ class LoraComponentsTest {
 
     @Test
     void deviceValidationNamesTheFieldAndKeepsTheLastGoodDevice() throws Exception {
-        transport.activate(tcfg("port", freeUdpPort()));
+        transport.activate(NO_STORE, tcfg("port", freeUdpPort()), TRANSPORT_PROPS);
         LoraDeviceComponent dev = new LoraDeviceComponent(transport);
-        String logs = logsOf(() -> dev.activate(null, abp("70B3D57ED0000001", "nwk_skey", "1234"), props("sensor-1")));
+        String logs = logsOf(() -> dev.activate(null, NO_STORE, abp("70B3D57ED0000001", "nwk_skey", "1234"),
+                props("sensor-1")));
         assertThat(logs).contains("property nwk.skey").contains("32 hex digits").contains("not in service");
         assertThat(logs).doesNotContain(APP); // secrets never logged
         assertThat(transport.transport().devices()).isEmpty();
 
-        dev.modified(abp("70B3D57ED0000001", "route_context", "/tcp/10.0.0.5:4000, /service/api"));
+        dev.modified(abp("70B3D57ED0000001", "route_context", "/tcp/10.0.0.5:4000, /service/api"), NOT_KEPT);
         assertThat(dev.active().routeContext()).containsExactly(Address.tcp("10.0.0.5:4000"), Address.local("api"));
         for (Object[] kv : new Object[][] {{"dev_eui", "70B3D57ED00000"}, {"dev_addr", ""}, {"fport", 0},
             {"activation", "magic"}, {"route_context", "/tcp/a:1/service/b"}, {"region", "US915"}, {"app_skey", ""}}) {
-            String l = logsOf(() -> dev.modified(abp("70B3D57ED0000001", kv)));
+            String l = logsOf(() -> dev.modified(abp("70B3D57ED0000001", kv), NOT_KEPT));
             assertThat(l).as(kv[0].toString()).contains("configuration refused").contains("keeping LoraDevice[70B3D57ED0000001");
         }
         assertThat(dev.active().routeContext()).hasSize(2);
@@ -148,15 +166,15 @@ class LoraComponentsTest {
 
         // OTAA
         LoraDeviceComponent otaa = new LoraDeviceComponent(transport);
-        otaa.activate(null, config(LoraDeviceComponent.Config.class, "dev_eui", "0004A30B001C0530", "activation", "OTAA",
-                "app_key", NWK, "app_eui", "70B3D57ED0000000"), props("otaa-1"));
+        otaa.activate(null, NO_STORE, config(LoraDeviceComponent.Config.class, "dev_eui", "0004A30B001C0530",
+                "activation", "OTAA", "app_key", NWK, "app_eui", "70B3D57ED0000000"), props("otaa-1"));
         assertThat(otaa.active().activation()).isEqualTo(LoraDevice.Activation.OTAA);
         assertThat(otaa.active().appEui()).isEqualTo(0x70B3D57ED0000000L);
         assertThat(transport.transport().device(0x0004A30B001C0530L).orElseThrow().active()).isFalse();
 
         // the same DevEUI from another configuration is refused
         LoraDeviceComponent twin = new LoraDeviceComponent(transport);
-        String twinLogs = logsOf(() -> twin.activate(null, abp("70B3D57ED0000001"), props("sensor-1-copy")));
+        String twinLogs = logsOf(() -> twin.activate(null, NO_STORE, abp("70B3D57ED0000001"), props("sensor-1-copy")));
         assertThat(twinLogs).contains("property dev.eui").contains("already configured by sensor-1");
         assertThat(twin.active()).isNull();
         otaa.deactivate();
@@ -203,18 +221,111 @@ class LoraComponentsTest {
                 .message().doesNotContain(NWK.substring(2));
     }
 
+    /**
+     * A web console stores whatever is typed (region XX999): the running transport refuses it and keeps its settings,
+     * and after a restart it runs on the last configuration it accepted instead of the defaults.
+     */
+    @Test
+    void afterARestartAnInvalidStoredTransportConfigurationFallsBackToTheLastGoodOne(@TempDir Path dir)
+            throws Exception {
+        LastGoodConfigs store = new LastGoodConfigs(dir);
+        int port = freeUdpPort();
+        Map<String, Object> good = with(TRANSPORT_PROPS, "bind.address", "127.0.0.1", "port", port, "region", "US915");
+        Map<String, Object> bad = with(good, "region", "XX999");
+        transport.activate(store, PropertyTypes.of(LoraTransportComponent.Config.class, good), good);
+        assertThat(transport.transport().localPort()).isEqualTo(port);
+        assertThat(logsOf(() -> transport.modified(PropertyTypes.of(LoraTransportComponent.Config.class, bad), bad)))
+                .contains("configuration refused, property region");
+        assertThat(transport.transport().config().region()).isSameAs(Region.US915);
+        transport.deactivate();
+
+        LoraTransportComponent restarted = new LoraTransportComponent(router);
+        try {
+            String log = logsOf(() -> restarted.activate(store,
+                    PropertyTypes.of(LoraTransportComponent.Config.class, bad), bad));
+            assertThat(log).contains("stored configuration refused, property region")
+                    .contains("using the last good configuration (US915 on 127.0.0.1:" + port + ") until it is "
+                            + "corrected");
+            assertThat(restarted.transport().config().region()).isSameAs(Region.US915);
+            assertThat(restarted.transport().localPort()).isEqualTo(port);
+        } finally {
+            restarted.deactivate();
+        }
+
+        // without a store (outside OSGi, or before this change) the same restart starts on the defaults
+        LoraTransportComponent bare = new LoraTransportComponent(router);
+        try {
+            assertThat(logsOf(() -> bare.activate(NO_STORE, PropertyTypes.of(LoraTransportComponent.Config.class, bad),
+                    bad))).contains("property region").contains("starting with the default settings instead");
+        } finally {
+            bare.deactivate();
+        }
+    }
+
+    /**
+     * On Kura, after a restart with an invalid stored device configuration (a DevAddr of 7 digits) the device is in
+     * service with its last good configuration: the kept key attributes are Kura's ciphertext, decrypted again as the
+     * current ones are, and neither they nor the keys appear in the log or in the store.
+     */
+    @Test
+    void afterARestartAnInvalidStoredDeviceConfigurationFallsBackToTheLastGoodOne(@TempDir Path dir) throws Exception {
+        transport.activate(NO_STORE, tcfg("port", freeUdpPort()), TRANSPORT_PROPS);
+        LastGoodConfigs store = new LastGoodConfigs(dir);
+        Map<String, Object> good = Map.of("service.pid", new String[] {LoraDeviceComponent.PID,
+            LoraDeviceComponent.PID + ".7"}, "kura.service.pid", "sensor-1", "dev.eui", "70B3D57ED0000001",
+            "activation", "ABP", "dev.addr", "26011BDA", "nwk.skey", kuraEncrypted(NWK), "app.skey", kuraEncrypted(APP),
+            "fport", 10);
+        Map<String, Object> bad = with(good, "dev.addr", "26011BD");
+        LoraDeviceComponent dev = new LoraDeviceComponent(transport);
+        BundleContext kura = bindFakeKuraCrypto(dev);
+        dev.activate(kura, store, PropertyTypes.of(LoraDeviceComponent.Config.class, good), good);
+        assertThat(dev.active().nwkSKey()).isEqualTo(AesKey.ofHex(NWK));
+        assertThat(logsOf(() -> dev.modified(PropertyTypes.of(LoraDeviceComponent.Config.class, bad), bad)))
+                .contains("configuration refused, property dev.addr").contains("keeping LoraDevice[70B3D57ED0000001");
+        dev.deactivate();
+        assertThat(transport.transport().devices()).isEmpty();
+
+        LoraDeviceComponent restarted = new LoraDeviceComponent(transport);
+        BundleContext kuraAgain = bindFakeKuraCrypto(restarted);
+        String log = logsOf(() -> restarted.activate(kuraAgain, store,
+                PropertyTypes.of(LoraDeviceComponent.Config.class, bad), bad));
+        assertThat(log).contains("sensor-1: stored configuration refused, property dev.addr")
+                .contains("using the last good configuration LoraDevice[70B3D57ED0000001, ABP, DevAddr 26011BDA, "
+                        + "FPort 10] until it is corrected")
+                .doesNotContain(NWK).doesNotContain(APP).doesNotContain(kuraEncrypted(NWK)).doesNotContain("ENC(");
+        assertThat(restarted.active().nwkSKey()).isEqualTo(AesKey.ofHex(NWK));
+        assertThat(restarted.active().appSKey()).isEqualTo(AesKey.ofHex(APP));
+        assertThat(transport.transport().devices()).extracting(LoraDevice::devAddr).containsExactly(0x26011BDA);
+        try (Stream<Path> files = Files.list(dir)) { // the store holds what ConfigurationAdmin holds: ciphertext
+            for (Path f : files.toList()) {
+                assertThat(new String(Files.readAllBytes(f), java.nio.charset.StandardCharsets.ISO_8859_1))
+                        .doesNotContain(NWK).doesNotContain(APP);
+            }
+        }
+        restarted.deactivate();
+
+        // without a store (outside OSGi, or before this change) the same restart leaves the device out of service
+        LoraDeviceComponent bare = new LoraDeviceComponent(transport);
+        BundleContext kuraBare = bindFakeKuraCrypto(bare);
+        String bareLog = logsOf(() -> bare.activate(kuraBare, NO_STORE,
+                PropertyTypes.of(LoraDeviceComponent.Config.class, bad), bad));
+        assertThat(bareLog).contains("property dev.addr").contains("the device is not in service");
+        assertThat(bare.active()).isNull();
+        assertThat(transport.transport().devices()).isEmpty();
+    }
+
     @Test
     void aPortInUseIsRetriedUntilItBinds() throws Exception {
         int port;
         DatagramSocket squatter = new DatagramSocket(new InetSocketAddress("127.0.0.1", 0));
         port = squatter.getLocalPort();
-        String logs = logsOf(() -> transport.activate(tcfg("port", port)));
+        String logs = logsOf(() -> transport.activate(NO_STORE, tcfg("port", port), TRANSPORT_PROPS));
         assertThat(logs).contains("cannot bind UDP").contains("retrying");
         assertThat(transport.transport()).isNull();
         assertThat(transport.status()).contains("not listening");
         // devices configured meanwhile are kept and applied once bound
         LoraDeviceComponent dev = new LoraDeviceComponent(transport);
-        dev.activate(null, abp("70B3D57ED0000001"), props("early"));
+        dev.activate(null, NO_STORE, abp("70B3D57ED0000001"), props("early"));
         squatter.close();
         await(() -> transport.transport() != null, Duration.ofSeconds(10), "bound after the port was freed");
         assertThat(transport.transport().localPort()).isEqualTo(port);
