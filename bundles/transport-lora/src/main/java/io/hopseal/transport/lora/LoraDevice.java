@@ -31,6 +31,7 @@ public final class LoraDevice {
     private final int fport;
     private final List<Address> routeContext;
     private final boolean compactEnvelope;
+    private final int counterReset;
 
     private LoraDevice(Builder b) {
         this.devEui = b.devEui;
@@ -44,6 +45,7 @@ public final class LoraDevice {
         this.fport = b.fport;
         this.routeContext = List.copyOf(b.routeContext);
         this.compactEnvelope = b.compactEnvelope;
+        this.counterReset = b.counterReset;
     }
 
     /** An ABP device. */
@@ -69,6 +71,7 @@ public final class LoraDevice {
     public AesKey nwkSKey() { return nwkSKey; }
     public AesKey appSKey() { return appSKey; }
     public AesKey appKey() { return appKey; }
+    public int counterReset() { return counterReset; }
     /** OTAA: the AppEUI/JoinEUI a join-request must carry, or null for any. */
     public Long appEui() { return appEui; }
     /** The region, or null for the transport's. */
@@ -118,7 +121,8 @@ public final class LoraDevice {
         return o.devEui == devEui && o.activation == activation && o.devAddr == devAddr
                 && Objects.equals(o.nwkSKey, nwkSKey) && Objects.equals(o.appSKey, appSKey)
                 && Objects.equals(o.appKey, appKey) && Objects.equals(o.appEui, appEui)
-                && o.routeContext.equals(routeContext) && o.compactEnvelope == compactEnvelope && o.fport == fport;
+                && o.routeContext.equals(routeContext) && o.compactEnvelope == compactEnvelope && o.fport == fport
+                && o.counterReset == counterReset;
     }
 
     @Override
@@ -140,6 +144,7 @@ public final class LoraDevice {
         private int fport = DEFAULT_FPORT;
         private List<Address> routeContext = List.of();
         private boolean compactEnvelope = true;
+        private int counterReset;
 
         private Builder(long devEui, Activation activation) {
             this.devEui = devEui;
@@ -152,6 +157,11 @@ public final class LoraDevice {
         public Builder fport(int v) { fport = v; return this; }
         public Builder routeContext(List<Address> v) { routeContext = v == null ? List.of() : v; return this; }
         public Builder compactEnvelope(boolean v) { compactEnvelope = v; return this; }
+        /**
+         * The frame counter generation: counters the gateway kept for another generation are not used, so raising it
+         * lets an ABP device whose counters started over (no non-volatile memory, new battery) be heard again.
+         */
+        public Builder counterReset(int v) { counterReset = v; return this; }
 
         /** @throws InvalidFieldException naming the first invalid field */
         public LoraDevice build() {

@@ -41,7 +41,7 @@ public record SavedCounters(long devEui, long sessionTag, long fcntUp, long fcnt
         try {
             MessageDigest md = MessageDigest.getInstance("SHA-256");
             md.update(("hopseal/lora/counters/" + d.activation()).getBytes(StandardCharsets.US_ASCII));
-            md.update(ByteBuffer.allocate(12).putLong(d.devEui()).putInt(d.devAddr()).array());
+            md.update(ByteBuffer.allocate(16).putLong(d.devEui()).putInt(d.devAddr()).putInt(d.counterReset()).array());
             for (AesKey k : new AesKey[] {d.nwkSKey(), d.appSKey(), d.appKey()}) {
                 if (k != null) {
                     byte[] b = k.bytes();

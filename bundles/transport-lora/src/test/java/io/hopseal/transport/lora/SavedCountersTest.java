@@ -92,6 +92,34 @@ class SavedCountersTest {
     }
 
     @Test
+    void raisingTheCounterResetLetsADeviceWhoseCountersStartedOverBeHeardAgain() {
+        CoreHarness h = new CoreHarness(CoreHarness.config().build());
+        h.core.putDevice(CoreHarness.abp());
+        h.pullData(GW);
+        h.rx(GW, up(40, 100, hello()), 1_000_000, 868_100_000, DR5, -80, 7);
+        h.advance(Duration.ofMillis(300));
+        List<SavedCounters> saved = h.core.countersToSave();
+
+        CoreHarness after = restarted(saved); // the device lost its counters meanwhile and starts from 0
+        after.rx(GW, up(0, 100, hello()), 2_000_000, 868_100_000, DR5, -80, 7);
+        after.advance(Duration.ofMillis(300));
+        assertThat(after.counter("drop.replay")).isEqualTo(1);
+        LoraDevice raised = LoraDevice.abp(DEV_EUI, CoreHarness.DEV_ADDR, CoreHarness.NWK, CoreHarness.APP)
+                .counterReset(1).build();
+        after.core.putDevice(raised); // the operator raises "Frame counter reset"
+        after.advance(Duration.ofSeconds(11)); // past the duplicate-suppression memory of the refused frame
+        after.rx(GW, up(0, 100, hello()), 30_000_000, 868_100_000, DR5, -80, 7);
+        after.advance(Duration.ofMillis(300));
+        assertThat(after.delivered).hasSize(1);
+
+        // and a gateway restarted with the old saved counters does not apply them to the raised generation
+        CoreHarness again = new CoreHarness(CoreHarness.config().build());
+        again.core.restoreCounters(saved, LoraTransport.DOWNLINK_MARGIN);
+        again.core.putDevice(raised);
+        assertThat(again.core.deviceInfo(DEV_EUI).fcntUp()).isEqualTo(-1);
+    }
+
+    @Test
     void aRemovedDeviceConfiguredAgainContinuesAndUnconfiguredOnesAreKept() {
         CoreHarness h = new CoreHarness(CoreHarness.config().build());
         h.core.putDevice(CoreHarness.abp());

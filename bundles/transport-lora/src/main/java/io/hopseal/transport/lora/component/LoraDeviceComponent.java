@@ -117,11 +117,20 @@ public final class LoraDeviceComponent {
                 description = "Send downlinks in the compact radio envelope (recommended). Off: the plain Hopseal "
                         + "envelope, for device firmware that does not implement the compact form.")
         boolean compact_envelope() default true;
+
+        @AttributeDefinition(name = "Frame counter reset",
+                description = "The gateway keeps each device's LoRaWAN frame counters across restarts, so replayed "
+                        + "frames are refused. An ABP device whose counters started over (no non-volatile memory, "
+                        + "new battery) is then refused too: raise this number by one to start its counters from "
+                        + "zero. 0 to 1000000.", min = "0", max = "1000000")
+        int counter_reset() default 0;
     }
 
-    private static final Map<String, String> PROPERTY_OF = Map.of("devEui", "dev.eui", "devAddr", "dev.addr",
-            "nwkSKey", "nwk.skey", "appSKey", "app.skey", "appKey", "app.key", "appEui", "app.eui", "region", "region",
-            "fport", "fport", "routeContext", "route.context", "activation", "activation");
+    private static final Map<String, String> PROPERTY_OF = Map.ofEntries(Map.entry("devEui", "dev.eui"),
+            Map.entry("devAddr", "dev.addr"), Map.entry("nwkSKey", "nwk.skey"), Map.entry("appSKey", "app.skey"),
+            Map.entry("appKey", "app.key"), Map.entry("appEui", "app.eui"), Map.entry("region", "region"),
+            Map.entry("fport", "fport"), Map.entry("routeContext", "route.context"),
+            Map.entry("activation", "activation"), Map.entry("counterReset", "counter.reset"));
 
     /** Turns a key attribute as configured into the clear hex text. */
     @FunctionalInterface
@@ -329,6 +338,10 @@ public final class LoraDeviceComponent {
         b.fport(c.fport());
         b.routeContext(routeContext(c.route_context()));
         b.compactEnvelope(c.compact_envelope());
+        if (c.counter_reset() < 0 || c.counter_reset() > 1_000_000) {
+            throw new InvalidFieldException("counterReset", "must be 0..1000000, was " + c.counter_reset());
+        }
+        b.counterReset(c.counter_reset());
         return b.build();
     }
 

@@ -1,6 +1,7 @@
 package io.hopseal.transport.lora.component;
 
 import java.io.IOException;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -61,6 +62,8 @@ public final class LoraTransportComponent implements Transport {
     private static final Logger LOG = LoggerFactory.getLogger(LoraTransportComponent.class);
 
     public static final String PID = "io.hopseal.transport.lora";
+    /** File in the bundle data area with the devices' frame counters. */
+    static final String COUNTERS_FILE = "lora-counters.bin";
     public static final String TRANSPORT_PROPERTY = "hopseal.transport";
     /** Target filter for this component's service. */
     public static final String TARGET = "(&(" + TRANSPORT_PROPERTY + "=lora)(component.name=" + PID + "))";
@@ -179,6 +182,8 @@ public final class LoraTransportComponent implements Transport {
     private String configPid;
     /** Where the last accepted configuration is kept, for a restart with an invalid stored one. */
     private LastGoodConfigs lastGood = new LastGoodConfigs(null);
+    /** Frame counters and DevNonces across restarts and bundle updates: see {@link LoraTransport}. */
+    private Path countersFile;
     private LoraConfig active;
     private volatile LoraTransport transport;
     private AutoCloseable routerRegistration;
@@ -197,7 +202,14 @@ public final class LoraTransportComponent implements Transport {
 
     @Activate
     void activate(BundleContext context, Config config, Map<String, Object> properties) {
+        java.io.File counters = context == null ? null : context.getDataFile(COUNTERS_FILE);
+        countersFile = counters == null ? null : counters.toPath();
         activate(LastGoodConfigs.inDataArea(context), config, properties);
+    }
+
+    /** Where the transport keeps the devices' frame counters (the bundle data area in OSGi); null: memory only. */
+    void countersFile(Path file) {
+        countersFile = file;
     }
 
     void activate(LastGoodConfigs store, Config config, Map<String, Object> properties) {
@@ -300,7 +312,7 @@ public final class LoraTransportComponent implements Transport {
         retry = null;
         LoraConfig c = active;
         try {
-            LoraTransport t = new LoraTransport(router, c);
+            LoraTransport t = new LoraTransport(router, c, countersFile);
             for (Map.Entry<String, LoraDevice> e : devices.entrySet()) {
                 try {
                     t.addDevice(e.getValue());

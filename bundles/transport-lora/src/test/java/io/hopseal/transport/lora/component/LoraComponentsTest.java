@@ -314,6 +314,28 @@ class LoraComponentsTest {
         assertThat(transport.transport().devices()).isEmpty();
     }
 
+    /** The component gives its transport the counters file: a device's counters outlive the transport. */
+    @Test
+    void theTransportKeepsFrameCountersInTheComponentsFile(@TempDir Path dir) throws Exception {
+        Path file = dir.resolve(LoraTransportComponent.COUNTERS_FILE);
+        transport.countersFile(file);
+        transport.activate(NO_STORE, tcfg("port", freeUdpPort()), TRANSPORT_PROPS);
+        LoraDeviceComponent dev = new LoraDeviceComponent(transport);
+        dev.activate(null, NO_STORE, abp("70B3D57ED0000001"), props("sensor-1"));
+        transport.deactivate(); // closes the transport, which writes the file
+        assertThat(file).exists();
+        LoraTransportComponent again = new LoraTransportComponent(new DefaultRouter());
+        again.countersFile(file);
+        again.activate(NO_STORE, tcfg("port", freeUdpPort()), TRANSPORT_PROPS);
+        try {
+            LoraDeviceComponent same = new LoraDeviceComponent(again);
+            same.activate(null, NO_STORE, abp("70B3D57ED0000001"), props("sensor-1"));
+            assertThat(again.transport().counters()).containsEntry("counters.restored", 1L);
+        } finally {
+            again.deactivate();
+        }
+    }
+
     @Test
     void aPortInUseIsRetriedUntilItBinds() throws Exception {
         int port;
