@@ -46,8 +46,6 @@ final class ChannelEndpoint implements SecureChannel, Worker {
 
     private final DefaultSecureChannelService service;
     private final boolean initiator;
-    private final int window;
-    private final Duration handshakeTimeout;
     /**
      * Rare events (drops, retransmissions, route changes), created on the first one. The per-message counters live
      * as plain fields in {@link TransportCrypto}: an idle channel holds no map.
@@ -62,7 +60,8 @@ final class ChannelEndpoint implements SecureChannel, Worker {
 
     private Registration remoteReg;
     private Registration localReg;
-    private Handshake handshake;
+    /** Handshake-phase state; null once nothing of it is needed any more (an idle open end holds none of it). */
+    private Setup setup;
     private volatile TransportCrypto crypto;
     private volatile ChannelState state = ChannelState.HANDSHAKING;
     private volatile CloseReason closeReason;
@@ -71,31 +70,47 @@ final class ChannelEndpoint implements SecureChannel, Worker {
     private volatile Route boundRoute;
     private volatile Consumer<Message> receiver;
     private String protocolName;
-    /** Last handshake frame sent, resent on timer (before completion) or on a peer's retransmission. */
-    private byte[] lastHandshakeFrame;
     private volatile boolean peerConfirmed;
-    private ScheduledFuture<?> timeoutTask;
-    private ScheduledFuture<?> retransmitTask;
-    private long rtoMillis;
-    /** The listener's hold on this end (its entry for repeated message 1s); run once, then dropped. */
-    private Runnable release;
-    /** Transport messages that arrived before the handshake finished here (message 3 lost or overtaken); lazy. */
-    private java.util.ArrayDeque<Message> early;
     static final int MAX_EARLY = 16;
+
+    /** What an end needs only while its handshake runs or may have to be repeated; guarded by the endpoint. */
+    private static final class Setup {
+        final int window;
+        final Duration handshakeTimeout;
+        Handshake handshake;
+        /** Last handshake frame sent, resent on timer (before completion) or on a peer's retransmission. */
+        byte[] lastHandshakeFrame;
+        ScheduledFuture<?> timeoutTask;
+        ScheduledFuture<?> retransmitTask;
+        long rtoMillis;
+        /** The listener's hold on this end (its entry for repeated message 1s); run once, then dropped. */
+        Runnable release;
+        /** Transport messages that arrived before the handshake finished here (message 3 lost or overtaken); lazy. */
+        java.util.ArrayDeque<Message> early;
+
+        Setup(Handshake handshake, int window, Duration handshakeTimeout) {
+            this.handshake = handshake;
+            this.window = window;
+            this.handshakeTimeout = handshakeTimeout;
+            // first retransmission after 1/16 of the handshake timeout: slow radio links set a long timeout and so
+            // get patient retransmissions (LoRa at DR0 needs seconds per frame); fast links keep the 30 s default
+            this.rtoMillis = Math.max(50, Math.min(30_000, handshakeTimeout.toMillis() / 16));
+        }
+
+        boolean done() {
+            return handshake == null && lastHandshakeFrame == null && release == null && timeoutTask == null
+                    && retransmitTask == null && early == null;
+        }
+    }
 
     ChannelEndpoint(DefaultSecureChannelService service, boolean initiator, Handshake handshake, Route peerRoute,
                     Route boundRoute, int window, Duration handshakeTimeout) {
         this.service = service;
         this.initiator = initiator;
-        this.handshake = handshake;
+        this.setup = new Setup(handshake, window, handshakeTimeout);
         this.peerRoute = peerRoute;
         this.boundRoute = boundRoute;
-        this.window = window;
-        this.handshakeTimeout = handshakeTimeout;
         this.protocolName = handshake.protocolName();
-        // first retransmission after 1/16 of the handshake timeout: slow radio links set a long timeout and so get
-        // patient retransmissions (LoRa at DR0 needs seconds per frame); fast links keep the 30 s default (1.9 s)
-        this.rtoMillis = Math.max(50, Math.min(30_000, handshakeTimeout.toMillis() / 16));
     }
 
     /** Registers the two addresses; must be called before any frame is sent. */
@@ -109,7 +124,11 @@ final class ChannelEndpoint implements SecureChannel, Worker {
      * is over for good ({@link #releaseHandshakeState()}), when the peer confirms, or when the channel closes.
      */
     synchronized void onRelease(Runnable r) {
-        this.release = r;
+        if (setup != null) {
+            setup.release = r;
+        } else {
+            r.run(); // closed already
+        }
     }
 
     /**
@@ -117,13 +136,17 @@ final class ChannelEndpoint implements SecureChannel, Worker {
      * entry (an idle open channel then holds no handshake state at all).
      */
     void releaseHandshakeState() {
-        Runnable r;
+        Runnable r = null;
         synchronized (this) {
-            if (state == ChannelState.OPEN) {
-                lastHandshakeFrame = null;
+            Setup s = setup;
+            if (s != null) {
+                if (state == ChannelState.OPEN) {
+                    s.lastHandshakeFrame = null;
+                }
+                r = s.release;
+                s.release = null;
+                dropSetupIfDone();
             }
-            r = release;
-            release = null;
         }
         if (r != null) {
             r.run();
@@ -163,8 +186,8 @@ final class ChannelEndpoint implements SecureChannel, Worker {
     void start() {
         byte[] frame;
         synchronized (this) {
-            frame = handshake.start();
-            lastHandshakeFrame = frame;
+            frame = setup.handshake.start();
+            setup.lastHandshakeFrame = frame;
             armTimers();
         }
         service.stats().increment("handshakes.started");
@@ -194,23 +217,24 @@ final class ChannelEndpoint implements SecureChannel, Worker {
     }
 
     private void armTimers() {
-        timeoutTask = service.scheduler().schedule(() -> failHandshake(CloseReason.HANDSHAKE_TIMEOUT),
-                handshakeTimeout.toMillis(), TimeUnit.MILLISECONDS);
+        setup.timeoutTask = service.scheduler().schedule(() -> failHandshake(CloseReason.HANDSHAKE_TIMEOUT),
+                setup.handshakeTimeout.toMillis(), TimeUnit.MILLISECONDS);
         scheduleRetransmit();
     }
 
     private void scheduleRetransmit() {
-        retransmitTask = service.scheduler().schedule(this::retransmit, rtoMillis, TimeUnit.MILLISECONDS);
+        setup.retransmitTask = service.scheduler().schedule(this::retransmit, setup.rtoMillis, TimeUnit.MILLISECONDS);
     }
 
     private void retransmit() {
         byte[] frame;
         synchronized (this) {
-            if (state != ChannelState.HANDSHAKING || lastHandshakeFrame == null) {
+            Setup s = setup;
+            if (state != ChannelState.HANDSHAKING || s == null || s.lastHandshakeFrame == null) {
                 return;
             }
-            frame = lastHandshakeFrame;
-            rtoMillis = Math.min(rtoMillis * 2, Math.max(8000, handshakeTimeout.toMillis() / 4));
+            frame = s.lastHandshakeFrame;
+            s.rtoMillis = Math.min(s.rtoMillis * 2, Math.max(8000, s.handshakeTimeout.toMillis() / 4));
             scheduleRetransmit();
         }
         count("handshake.retransmits");
@@ -219,21 +243,22 @@ final class ChannelEndpoint implements SecureChannel, Worker {
 
     /** Handles a handshake frame under the lock; actions to run after unlocking go to {@code after}. */
     private Handshake.Outcome handleHandshake(byte[] frame, List<Runnable> after) {
-        if (handshake == null) {
+        Setup s = setup;
+        if (s == null || s.handshake == null) {
             // complete: a copy of the peer's message just before our last one means our last one was lost
-            if (!peerConfirmed && lastHandshakeFrame != null && frame.length > 0
-                    && (frame[0] & 0xF0) == (lastHandshakeFrame[0] & 0xF0) - 0x10) {
-                byte[] f = lastHandshakeFrame;
+            byte[] last = s == null ? null : s.lastHandshakeFrame;
+            if (!peerConfirmed && last != null && frame.length > 0 && (frame[0] & 0xF0) == (last[0] & 0xF0) - 0x10) {
+                byte[] f = last;
                 after.add(() -> sendFrame(f));
                 count("handshake.retransmits");
             }
             return Handshake.Outcome.IGNORED;
         }
-        Handshake.Outcome o = handshake.read(frame, service.nowSeconds());
+        Handshake.Outcome o = s.handshake.read(frame, service.nowSeconds());
         if (o == Handshake.Outcome.IGNORED) {
             count("drop.handshake_invalid");
-            if (!initiator && lastHandshakeFrame != null && frame.length > 0 && (frame[0] & 0xF0) == Wire.HS1) {
-                byte[] f = lastHandshakeFrame; // duplicate message 1: our message 2 was lost
+            if (!initiator && s.lastHandshakeFrame != null && frame.length > 0 && (frame[0] & 0xF0) == Wire.HS1) {
+                byte[] f = s.lastHandshakeFrame; // duplicate message 1: our message 2 was lost
                 after.add(() -> sendFrame(f));
             }
             return o;
@@ -253,25 +278,27 @@ final class ChannelEndpoint implements SecureChannel, Worker {
             }
             default -> { }
         }
+        Setup s = setup;
+        Handshake handshake = s.handshake;
         byte[] reply = handshake.reply();
         if (reply != null) {
-            lastHandshakeFrame = reply;
+            s.lastHandshakeFrame = reply;
             after.add(() -> sendFrame(reply));
         }
         if (handshake.isComplete()) {
             if (reply == null) {
                 // we completed by reading the peer's last message: it has all of ours, none will be sent again
-                lastHandshakeFrame = null;
+                s.lastHandshakeFrame = null;
             }
             peer = handshake.peer();
-            crypto = handshake.transport(window, MAX_SKIP_EPOCHS);
+            crypto = handshake.transport(s.window, MAX_SKIP_EPOCHS);
             if (!initiator) {
                 boundRoute = service.share(handshake.peerBoundRoute());
             }
             peerRoute = service.shareRoute(peerRoute);
             byte[] peerStatic = handshake.peerStatic();
             Handshake done = handshake;
-            handshake = null;
+            s.handshake = null;
             cancelTimers();
             if (o == Handshake.Outcome.NOT_TRUSTED || o == Handshake.Outcome.REVOKED) {
                 boolean revoked = o == Handshake.Outcome.REVOKED;
@@ -292,8 +319,9 @@ final class ChannelEndpoint implements SecureChannel, Worker {
                             done.refusedCredentials());
                 }
                 Identity p = peer;
-                List<Message> waiting = early == null ? List.of() : new ArrayList<>(early);
-                early = null;
+                List<Message> waiting = s.early == null ? List.of() : new ArrayList<>(s.early);
+                s.early = null;
+                dropSetupIfDone();
                 after.add(() -> {
                     service.stats().increment("handshakes.completed");
                     LOG.info("channel {} open with {} ({})", remoteReg.address(), p.identifier(), protocolName);
@@ -314,13 +342,24 @@ final class ChannelEndpoint implements SecureChannel, Worker {
     }
 
     private void cancelTimers() {
-        if (timeoutTask != null) {
-            timeoutTask.cancel(false);
-            timeoutTask = null;
+        Setup s = setup;
+        if (s == null) {
+            return;
         }
-        if (retransmitTask != null) {
-            retransmitTask.cancel(false);
-            retransmitTask = null;
+        if (s.timeoutTask != null) {
+            s.timeoutTask.cancel(false);
+            s.timeoutTask = null;
+        }
+        if (s.retransmitTask != null) {
+            s.retransmitTask.cancel(false);
+            s.retransmitTask = null;
+        }
+    }
+
+    /** Under the lock: forgets the handshake-phase state once none of it is needed. */
+    private void dropSetupIfDone() {
+        if (setup != null && setup.done()) {
+            setup = null;
         }
     }
 
@@ -363,7 +402,8 @@ final class ChannelEndpoint implements SecureChannel, Worker {
                 if (state == ChannelState.CLOSED) {
                     return;
                 }
-                if (initiator && handshake != null && (f[0] & 0xF0) == Wire.HS2 && !m.returnRoute().isEmpty()) {
+                if (initiator && setup != null && setup.handshake != null && (f[0] & 0xF0) == Wire.HS2
+                        && !m.returnRoute().isEmpty()) {
                     // the responder's end lives at a new address: take the route message 2 came back on
                     Route candidate = m.returnRoute();
                     Handshake.Outcome o = handleHandshake(f, after);
@@ -380,11 +420,13 @@ final class ChannelEndpoint implements SecureChannel, Worker {
         TransportCrypto c = crypto;
         if (c == null || state != ChannelState.OPEN) {
             synchronized (this) {
-                if (state == ChannelState.HANDSHAKING && !initiator && (early == null || early.size() < MAX_EARLY)) {
-                    if (early == null) {
-                        early = new java.util.ArrayDeque<>(4);
+                Setup s = setup;
+                if (state == ChannelState.HANDSHAKING && !initiator && s != null
+                        && (s.early == null || s.early.size() < MAX_EARLY)) {
+                    if (s.early == null) {
+                        s.early = new java.util.ArrayDeque<>(4);
                     }
-                    early.add(m); // replayed once the handshake completes; it cannot be read before
+                    s.early.add(m); // replayed once the handshake completes; it cannot be read before
                     count("early.buffered");
                     return;
                 }
@@ -622,12 +664,14 @@ final class ChannelEndpoint implements SecureChannel, Worker {
             }
             state = ChannelState.CLOSED;
             closeReason = reason;
-            early = null;
             cancelTimers();
             c = crypto;
             crypto = null;
-            handshake = null;
-            lastHandshakeFrame = null;
+            if (setup != null) {
+                setup.early = null;
+                setup.handshake = null;
+                setup.lastHandshakeFrame = null;
+            }
         }
         releaseHandshakeState();
         if (c != null) {
