@@ -1,6 +1,6 @@
 /**
- * The router and shared counters.
+ * The router, shared counters and the base of transport services ({@link io.hopseal.impl.routing.TransportService}).
  */
 @org.osgi.annotation.bundle.Export
-@org.osgi.annotation.versioning.Version("1.0.0")
+@org.osgi.annotation.versioning.Version("1.1.0")
 package io.hopseal.impl.routing;

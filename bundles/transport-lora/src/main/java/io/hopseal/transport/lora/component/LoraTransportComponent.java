@@ -32,6 +32,7 @@ import io.hopseal.api.routing.Message;
 import io.hopseal.api.routing.Router;
 import io.hopseal.api.routing.SendResult;
 import io.hopseal.api.routing.Transport;
+import io.hopseal.impl.routing.TransportService;
 import io.hopseal.impl.config.LastGoodConfigs;
 import io.hopseal.transport.lora.InvalidFieldException;
 import io.hopseal.transport.lora.LoraConfig;
@@ -58,7 +59,7 @@ import io.hopseal.transport.lora.region.Region;
         service = Transport.class,
         property = {"service.pid=" + LoraTransportComponent.PID, LoraTransportComponent.TRANSPORT_PROPERTY + "=lora"})
 @Designate(ocd = LoraTransportComponent.Config.class)
-public final class LoraTransportComponent implements Transport {
+public final class LoraTransportComponent extends TransportService<LoraTransport> {
     private static final Logger LOG = LoggerFactory.getLogger(LoraTransportComponent.class);
 
     public static final String PID = "io.hopseal.transport.lora";
@@ -185,7 +186,6 @@ public final class LoraTransportComponent implements Transport {
     /** Frame counters and DevNonces across restarts and bundle updates: see {@link LoraTransport}. */
     private Path countersFile;
     private LoraConfig active;
-    private volatile LoraTransport transport;
     private AutoCloseable routerRegistration;
     private ScheduledThreadPoolExecutor retryExecutor;
     private ScheduledFuture<?> retry;
@@ -254,7 +254,7 @@ public final class LoraTransportComponent implements Transport {
         synchronized (lock) {
             LoraConfig old = active;
             active = c;
-            LoraTransport t = transport;
+            LoraTransport t = running();
             if (t == null) {
                 tryStart();
                 lastGood.remember(configPid, properties);
@@ -284,8 +284,8 @@ public final class LoraTransportComponent implements Transport {
             }
             ex = retryExecutor;
             retryExecutor = null;
-            t = transport;
-            transport = null;
+            t = running();
+            running(null);
         }
         if (ex != null) {
             ex.shutdownNow();
@@ -306,7 +306,7 @@ public final class LoraTransportComponent implements Transport {
 
     /** Starts the transport with the active settings; on a bind failure schedules another attempt. Lock held. */
     private void tryStart() {
-        if (deactivated || transport != null) {
+        if (deactivated || running() != null) {
             return;
         }
         retry = null;
@@ -320,7 +320,7 @@ public final class LoraTransportComponent implements Transport {
                     LOG.error("{}: device {} not added: {}", PID, e.getKey(), ex.getMessage());
                 }
             }
-            transport = t;
+            running(t);
             routerRegistration = router.addTransport(this);
             retryDelay = RETRY_INITIAL_MILLIS;
             if (retryExecutor != null) {
@@ -436,7 +436,7 @@ public final class LoraTransportComponent implements Transport {
                             + " is already configured by " + e.getKey());
                 }
             }
-            LoraTransport t = transport;
+            LoraTransport t = running();
             if (t != null) {
                 t.addDevice(d); // may refuse: then the previous device of this pid stays
                 LoraDevice old = devices.get(pid);
@@ -454,7 +454,7 @@ public final class LoraTransportComponent implements Transport {
     void removeDevice(String pid) {
         synchronized (lock) {
             LoraDevice d = devices.remove(pid);
-            LoraTransport t = transport;
+            LoraTransport t = running();
             if (d != null && t != null) {
                 t.removeDevice(d.devEui());
             }
@@ -463,7 +463,7 @@ public final class LoraTransportComponent implements Transport {
 
     /** The running transport, or null while the port could not be bound. */
     public LoraTransport transport() {
-        return transport;
+        return running();
     }
 
     // ------------------------------------------------------------------------------------------------ Transport
@@ -479,20 +479,7 @@ public final class LoraTransportComponent implements Transport {
     }
 
     @Override
-    public SendResult send(Address nextHop, Message message) {
-        LoraTransport t = transport;
-        return t == null ? SendResult.DROPPED_STOPPED : t.send(nextHop, message);
-    }
-
-    @Override
-    public Map<String, Long> counters() {
-        LoraTransport t = transport;
-        return t == null ? Map.of() : t.counters();
-    }
-
-    @Override
-    public String status() {
-        LoraTransport t = transport;
-        return t == null ? "lora: not listening (UDP port not bound)" : t.status();
+    protected String notRunningStatus() {
+        return "lora: not listening (UDP port not bound)";
     }
 }

@@ -27,6 +27,7 @@ import io.hopseal.api.routing.Message;
 import io.hopseal.api.routing.Router;
 import io.hopseal.api.routing.SendResult;
 import io.hopseal.api.routing.Transport;
+import io.hopseal.impl.routing.TransportService;
 import io.hopseal.impl.config.LastGoodConfigs;
 import io.hopseal.transport.serial.InvalidSettingException;
 import io.hopseal.transport.serial.SerialPortProvider;
@@ -55,7 +56,7 @@ import io.hopseal.transport.serial.SerialTransportConfig;
         property = { "service.pid=" + SerialTransportComponent.PID,
             SerialTransportComponent.TRANSPORT_PROPERTY + "=" + SerialTransport.NAME })
 @Designate(ocd = SerialTransportComponent.Config.class)
-public final class SerialTransportComponent implements Transport {
+public final class SerialTransportComponent extends TransportService<SerialTransport> {
     private static final Logger LOG = LoggerFactory.getLogger(SerialTransportComponent.class);
 
     /** Component name and configuration pid. */
@@ -92,7 +93,6 @@ public final class SerialTransportComponent implements Transport {
     private Router router;
 
     private final List<SerialPortProvider> extraProviders = new CopyOnWriteArrayList<>();
-    private volatile SerialTransport transport;
     private AutoCloseable routerRegistration;
     private String configPid;
     /** Where the last accepted configuration is kept, for a restart with an invalid stored one. */
@@ -109,7 +109,7 @@ public final class SerialTransportComponent implements Transport {
     @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC)
     void addProvider(SerialPortProvider p) {
         extraProviders.add(p);
-        SerialTransport t = transport;
+        SerialTransport t = running();
         if (t != null) {
             t.addProvider(p);
         }
@@ -118,7 +118,7 @@ public final class SerialTransportComponent implements Transport {
 
     void removeProvider(SerialPortProvider p) {
         extraProviders.remove(p);
-        SerialTransport t = transport;
+        SerialTransport t = running();
         if (t != null) {
             t.removeProvider(p);
         }
@@ -159,8 +159,8 @@ public final class SerialTransportComponent implements Transport {
             LOG.warn("{}: no serial port access yet: install jSerialComm (com.fazecast.jSerialComm) or run on Kura "
                     + "(comm service); ports are retried until one appears", PID);
         }
-        transport = t;
-        routerRegistration = router.addTransport(t);
+        running(t);
+        routerRegistration = router.addTransport(this); // the service object, as the whiteboard router adds it
         LOG.info("{} started: {}", PID, summary(c));
         if (accepted) {
             lastGood.remember(configPid, properties);
@@ -177,14 +177,14 @@ public final class SerialTransportComponent implements Transport {
                     PID, propertyOf(e.field()), e.getMessage());
             return;
         }
-        transport.reconfigure(c);
+        running().reconfigure(c);
         lastGood.remember(configPid, properties);
         LOG.info("{} reconfigured: {}", PID, summary(c));
     }
 
     @Deactivate
     void deactivate() {
-        SerialTransport t = transport;
+        SerialTransport t = running();
         try {
             if (routerRegistration != null) {
                 routerRegistration.close();
@@ -196,7 +196,7 @@ public final class SerialTransportComponent implements Transport {
         if (t != null) {
             t.close();
         }
-        transport = null;
+        running(null);
         LOG.info("{} stopped", PID);
     }
 
@@ -216,7 +216,7 @@ public final class SerialTransportComponent implements Transport {
 
     /** The running transport (for port components and the shell). */
     public SerialTransport transport() {
-        SerialTransport t = transport;
+        SerialTransport t = running();
         if (t == null) {
             throw new IllegalStateException(PID + " is not active");
         }
@@ -235,21 +235,4 @@ public final class SerialTransportComponent implements Transport {
         return SerialTransport.NAME;
     }
 
-    @Override
-    public SendResult send(Address nextHop, Message message) {
-        SerialTransport t = transport;
-        return t == null ? SendResult.DROPPED_STOPPED : t.send(nextHop, message);
-    }
-
-    @Override
-    public Map<String, Long> counters() {
-        SerialTransport t = transport;
-        return t == null ? Map.of() : t.counters();
-    }
-
-    @Override
-    public String status() {
-        SerialTransport t = transport;
-        return t == null ? "serial: not active" : t.status();
-    }
 }

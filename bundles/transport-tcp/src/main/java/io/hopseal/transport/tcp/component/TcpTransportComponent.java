@@ -23,6 +23,7 @@ import io.hopseal.api.routing.Message;
 import io.hopseal.api.routing.Router;
 import io.hopseal.api.routing.SendResult;
 import io.hopseal.api.routing.Transport;
+import io.hopseal.impl.routing.TransportService;
 import io.hopseal.impl.config.LastGoodConfigs;
 import io.hopseal.transport.tcp.TcpTransport;
 import io.hopseal.transport.tcp.TcpTransportConfig;
@@ -46,7 +47,7 @@ import io.hopseal.transport.tcp.TcpTransportConfig;
         service = Transport.class,
         property = { "service.pid=" + TcpTransportComponent.PID, TcpTransportComponent.TRANSPORT_PROPERTY + "=tcp" })
 @Designate(ocd = TcpTransportComponent.Config.class)
-public final class TcpTransportComponent implements Transport {
+public final class TcpTransportComponent extends TransportService<TcpTransport> {
     private static final Logger LOG = LoggerFactory.getLogger(TcpTransportComponent.class);
 
     /** Component name and configuration pid. */
@@ -122,7 +123,6 @@ public final class TcpTransportComponent implements Transport {
     @Reference
     private Router router;
 
-    private volatile TcpTransport transport;
     private AutoCloseable routerRegistration;
     private String configPid;
     /** Where the last accepted configuration is kept, for a restart with an invalid stored one. */
@@ -163,7 +163,7 @@ public final class TcpTransportComponent implements Transport {
             c = last.orElse(TcpTransportConfig.DEFAULTS);
         }
         TcpTransport t = new TcpTransport(router, c);
-        transport = t;
+        running(t);
         // the router gets this component (the same object as the Transport service, which a whiteboard router such
         // as channel-impl's RouterComponent also adds: adding the same object twice is harmless)
         routerRegistration = router.addTransport(this);
@@ -183,13 +183,13 @@ public final class TcpTransportComponent implements Transport {
                     PID, propertyOf(e.field()), e.getMessage());
             return;
         }
-        transport.reconfigure(c);
+        running().reconfigure(c);
         lastGood.remember(configPid, properties);
     }
 
     @Deactivate
     void deactivate() {
-        TcpTransport t = transport;
+        TcpTransport t = running();
         try {
             if (routerRegistration != null) {
                 routerRegistration.close();
@@ -223,7 +223,7 @@ public final class TcpTransportComponent implements Transport {
 
     /** The running transport (for listener components and the shell). */
     public TcpTransport transport() {
-        TcpTransport t = transport;
+        TcpTransport t = running();
         if (t == null) {
             throw new IllegalStateException(PID + " is not active");
         }
@@ -242,21 +242,4 @@ public final class TcpTransportComponent implements Transport {
         return "tcp";
     }
 
-    @Override
-    public SendResult send(Address nextHop, Message message) {
-        TcpTransport t = transport;
-        return t == null ? SendResult.DROPPED_STOPPED : t.send(nextHop, message);
-    }
-
-    @Override
-    public Map<String, Long> counters() {
-        TcpTransport t = transport;
-        return t == null ? Map.of() : t.counters();
-    }
-
-    @Override
-    public String status() {
-        TcpTransport t = transport;
-        return t == null ? "tcp: not active" : t.status();
-    }
 }

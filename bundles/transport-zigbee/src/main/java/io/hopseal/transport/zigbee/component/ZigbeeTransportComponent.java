@@ -27,6 +27,7 @@ import io.hopseal.api.routing.Message;
 import io.hopseal.api.routing.Router;
 import io.hopseal.api.routing.SendResult;
 import io.hopseal.api.routing.Transport;
+import io.hopseal.impl.routing.TransportService;
 import io.hopseal.impl.config.LastGoodConfigs;
 import io.hopseal.transport.serial.InvalidSettingException;
 import io.hopseal.transport.serial.SerialPortProvider;
@@ -57,7 +58,7 @@ import io.hopseal.transport.zigbee.ZigbeeTransportConfig;
         property = { "service.pid=" + ZigbeeTransportComponent.PID,
             ZigbeeTransportComponent.TRANSPORT_PROPERTY + "=" + ZigbeeTransport.NAME })
 @Designate(ocd = ZigbeeTransportComponent.Config.class)
-public final class ZigbeeTransportComponent implements Transport {
+public final class ZigbeeTransportComponent extends TransportService<ZigbeeTransport> {
     private static final Logger LOG = LoggerFactory.getLogger(ZigbeeTransportComponent.class);
 
     /** Component name and configuration pid. */
@@ -150,7 +151,6 @@ public final class ZigbeeTransportComponent implements Transport {
     private Router router;
 
     private final List<SerialPortProvider> extraProviders = new CopyOnWriteArrayList<>();
-    private volatile ZigbeeTransport transport;
     private AutoCloseable routerRegistration;
     private String configPid;
     /** Where the last accepted configuration is kept, for a restart with an invalid stored one. */
@@ -167,7 +167,7 @@ public final class ZigbeeTransportComponent implements Transport {
     @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC)
     void addProvider(SerialPortProvider p) {
         extraProviders.add(p);
-        ZigbeeTransport t = transport;
+        ZigbeeTransport t = running();
         if (t != null) {
             t.addProvider(p);
         }
@@ -176,7 +176,7 @@ public final class ZigbeeTransportComponent implements Transport {
 
     void removeProvider(SerialPortProvider p) {
         extraProviders.remove(p);
-        ZigbeeTransport t = transport;
+        ZigbeeTransport t = running();
         if (t != null) {
             t.removeProvider(p);
         }
@@ -217,7 +217,7 @@ public final class ZigbeeTransportComponent implements Transport {
             LOG.warn("{}: no serial port access yet: install jSerialComm (com.fazecast.jSerialComm) or run on Kura "
                     + "(comm service); modules are retried until one appears", PID);
         }
-        transport = t;
+        running(t);
         // the router gets this component (the Transport service object, which a whiteboard router such as
         // channel-impl's RouterComponent also adds: adding the same object twice is harmless)
         routerRegistration = router.addTransport(this);
@@ -237,14 +237,14 @@ public final class ZigbeeTransportComponent implements Transport {
                     PID, propertyOf(e.field()), e.getMessage());
             return;
         }
-        transport.reconfigure(c);
+        running().reconfigure(c);
         lastGood.remember(configPid, properties);
         LOG.info("{} reconfigured: {}", PID, c);
     }
 
     @Deactivate
     void deactivate() {
-        ZigbeeTransport t = transport;
+        ZigbeeTransport t = running();
         try {
             if (routerRegistration != null) {
                 routerRegistration.close();
@@ -256,7 +256,7 @@ public final class ZigbeeTransportComponent implements Transport {
         if (t != null) {
             t.close();
         }
-        transport = null;
+        running(null);
         LOG.info("{} stopped", PID);
     }
 
@@ -274,7 +274,7 @@ public final class ZigbeeTransportComponent implements Transport {
 
     /** The running transport (for module components and the shell). */
     public ZigbeeTransport transport() {
-        ZigbeeTransport t = transport;
+        ZigbeeTransport t = running();
         if (t == null) {
             throw new IllegalStateException(PID + " is not active");
         }
@@ -293,21 +293,4 @@ public final class ZigbeeTransportComponent implements Transport {
         return ZigbeeTransport.NAME;
     }
 
-    @Override
-    public SendResult send(Address nextHop, Message message) {
-        ZigbeeTransport t = transport;
-        return t == null ? SendResult.DROPPED_STOPPED : t.send(nextHop, message);
-    }
-
-    @Override
-    public Map<String, Long> counters() {
-        ZigbeeTransport t = transport;
-        return t == null ? Map.of() : t.counters();
-    }
-
-    @Override
-    public String status() {
-        ZigbeeTransport t = transport;
-        return t == null ? "zigbee: not active" : t.status();
-    }
 }
