@@ -54,6 +54,14 @@ final class GatewayProcesses implements AutoCloseable {
         return p;
     }
 
+    /** Starts {@code command} in {@code directory}, its output going to {@code log}; stopped by {@link #close}. */
+    Process start(Path directory, List<String> command, Path log) throws IOException {
+        Process p = new ProcessBuilder(command).directory(directory.toFile()).redirectErrorStream(true)
+                .redirectOutput(log.toFile()).start();
+        processes.add(p);
+        return p;
+    }
+
     /** Stops a gateway the way a service manager does (SIGTERM) and checks that it exits. */
     void stop(Process p) throws InterruptedException {
         p.destroy();

@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.IOException;
 import java.io.OutputStream;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -13,7 +12,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
@@ -30,19 +28,14 @@ import org.junit.jupiter.api.Test;
  * the ports swapped for free ones and the gateway's data in a scratch folder.
  */
 class WalkthroughIT {
-    private static final Path JAR = Paths.get(System.getProperty("gateway.jar", "target/hopseal-gateway.jar"));
-    private static final Path WORK = Paths.get(System.getProperty("gateway.work", "target/it-work"));
-    private final List<Process> processes = new ArrayList<>();
-    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+    private static final Path JAR = GatewayProcesses.JAR;
+    private static final Path WORK = GatewayProcesses.WORK;
+    private final GatewayProcesses processes = new GatewayProcesses();
+    private final HttpClient http = processes.http();
 
     @AfterEach
     void stopAll() throws InterruptedException {
-        for (Process p : processes) {
-            p.destroy();
-            if (!p.waitFor(30, TimeUnit.SECONDS)) {
-                p.destroyForcibly();
-            }
-        }
+        processes.close();
     }
 
     @Test
@@ -54,8 +47,8 @@ class WalkthroughIT {
         List<String> shell = block.lines().map(String::strip).filter(l -> l.startsWith("hopseal:")).toList();
         assertThat(commands).hasSize(4);
         assertThat(shell).containsExactly("hopseal:tap 8 30", "hopseal:channels");
-        Map<String, String> ports = Map.of("4000", String.valueOf(freePort()), "4001", String.valueOf(freePort()),
-                "5000", String.valueOf(freePort()), "8080", String.valueOf(freePort()));
+        Map<String, String> ports = Map.of("4000", String.valueOf(GatewayProcesses.freePort()), "4001", String.valueOf(GatewayProcesses.freePort()),
+                "5000", String.valueOf(GatewayProcesses.freePort()), "8080", String.valueOf(GatewayProcesses.freePort()));
         Files.createDirectories(WORK);
         Path data = WORK.resolve("walkthrough-" + System.nanoTime());
 
@@ -134,10 +127,7 @@ class WalkthroughIT {
             throws IOException {
         List<String> cmd = argv(substitute(command, ports));
         cmd.addAll(extra);
-        Process p = new ProcessBuilder(cmd).directory(repo.toFile()).redirectErrorStream(true)
-                .redirectOutput(log.toFile()).start();
-        processes.add(p);
-        return p;
+        return processes.start(repo, cmd, log);
     }
 
     private static String run(Path repo, String command, Map<String, String> ports) throws Exception {
@@ -160,11 +150,5 @@ class WalkthroughIT {
             Thread.sleep(100);
         }
         throw new AssertionError("'" + pattern + "' not seen in " + log + ":\n" + Files.readString(log));
-    }
-
-    private static int freePort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0)) {
-            return s.getLocalPort();
-        }
     }
 }
