@@ -234,7 +234,7 @@ public final class MemoryProbe {
         try {
             while (System.nanoTime() < deadline) {
                 SecureChannel[] batch = open(device, 500);
-                // one message each way confirms the peer and releases the listener's pending entry (see idleLimit)
+                // one message each way, so every channel is an idle *used* channel (as in measure)
                 echoAll(batch);
                 keep.add(batch);
                 total += batch.length;

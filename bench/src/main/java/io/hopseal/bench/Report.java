@@ -483,11 +483,11 @@ final class Report {
             md.append("\n\n**Idle channels that never sent a message.** Opening channels that send nothing, 128 at a "
                     + "time (5 s handshake timeout): ").append(idleLimit.getOrDefault("idleOpened", "?"))
                     .append(" opened, then: ").append(idleLimit.getOrDefault("idleFailure", idleLimit.get("error")))
-                    .append(". The listener keeps each responder end in its pending map (with a copy of message 1) until "
-                            + "the initiator's first transport message arrives, and refuses new handshakes once 1,024 "
-                            + "are pending (`ListenerWorker.MAX_PENDING`): see `PROFILE.md`. The measurements above "
-                            + "therefore open at most 1,000 channels at a time, and the capacity run sends one message "
-                            + "on each channel right after opening it.");
+                    .append(". A listener holds an entry (with a copy of message 1) per handshake in progress, 1,024 at "
+                            + "most (`ListenerWorker.MAX_PENDING`), and releases it when the handshake is over for good: "
+                            + "for XX when message 3 is accepted, for KK/IK one handshake timeout after the channel opened "
+                            + "(the responder may have to resend message 2), or at the peer's first message; so channels "
+                            + "that never send anything do not lock the listener (see `PROFILE.md` §2a).");
         }
         md.append("\n\nLargest classes per responder end (class histogram difference; full list in `profile-data.md`):\n\n");
         md.append("| class | instances per end | bytes per end |\n|---|---:|---:|\n");
