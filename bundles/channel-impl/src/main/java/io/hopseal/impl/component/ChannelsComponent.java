@@ -12,6 +12,7 @@ import java.util.Optional;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 
+import org.osgi.framework.BundleContext;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.ConfigurationPolicy;
@@ -37,6 +38,7 @@ import io.hopseal.api.routing.Route;
 import io.hopseal.api.routing.Router;
 import io.hopseal.api.vault.Vault;
 import io.hopseal.impl.channel.DefaultSecureChannelService;
+import io.hopseal.impl.config.LastGoodConfigs;
 import io.hopseal.impl.identity.LocalIdentity;
 
 /**
@@ -46,8 +48,9 @@ import io.hopseal.impl.identity.LocalIdentity;
  * <p>Configuration pid = component name = OCD id = metatype file name = {@value #PID}; required (Kura and the Hopseal
  * gateway seed it with the defaults). A modified configuration applies live: the listener is re-created with the new
  * options while open channels stay open (they keep the options they were accepted with). An invalid value is refused
- * with a log message naming the field and the last good configuration keeps running; at activation an invalid value
- * falls back to that field's default (there is no earlier good value).
+ * with a log message naming the field and the last good configuration keeps running. The last accepted configuration
+ * is kept in the bundle's data area: at activation an invalid value makes the component run on that last good
+ * configuration (and say so), else that field falls back to its default.
  *
  * <p>The vault is chosen by the {@code Vault.target} filter (Kura's "select available targets" convention); a vault
  * service change restarts this component with the vault's identity.
@@ -140,27 +143,53 @@ public final class ChannelsComponent implements SecureChannelService {
     private final Object lock = new Object();
     private volatile Settings active;
     private volatile ChannelListener listener;
+    private final String configPid;
+    /** Where the last accepted configuration is kept, for a restart with an invalid stored one. */
+    private final LastGoodConfigs lastGood;
 
     @Activate
     public ChannelsComponent(@Reference(name = "Router") Router router, @Reference(name = "Vault") Vault vault,
-            Config config) {
-        Settings s = settingsOrDefaults(config);
+            BundleContext context, Config config, Map<String, Object> properties) {
+        this(router, vault, LastGoodConfigs.inDataArea(context), config, properties);
+    }
+
+    ChannelsComponent(Router router, Vault vault, LastGoodConfigs store, Config config,
+            Map<String, Object> properties) {
+        this.lastGood = store;
+        this.configPid = Objects.requireNonNullElse(LastGoodConfigs.configurationPid(properties), PID);
+        Settings s;
+        boolean accepted = true;
+        try {
+            s = settings(config);
+        } catch (FieldException e) {
+            accepted = false;
+            Optional<Settings> last = lastGood.recall(configPid, Config.class, ChannelsComponent::settings);
+            if (last.isPresent()) {
+                LOG.error("{}: stored configuration refused, invalid {}; using the last good configuration {} until "
+                        + "it is corrected", PID, e.getMessage(), last.get());
+            }
+            s = last.orElseGet(() -> settingsOrDefaults(config));
+        }
         LocalIdentity identity = LocalIdentity.loadOrCreate(vault, Clock.systemUTC());
         this.service = new DefaultSecureChannelService(router, identity, Clock.systemUTC());
         synchronized (lock) {
             try {
                 listener = service.listen(s.listenerName(), s.listenerOptions());
             } catch (RuntimeException e) {
+                accepted = false;
                 LOG.error("{}: cannot listen at /secure/{} ({}): change listener.name", PID, s.listenerName(),
                         e.getMessage());
             }
             active = s;
         }
         LOG.info("{}: identity {}, {}", PID, identity.identity().identifier(), s);
+        if (accepted) {
+            lastGood.remember(configPid, properties);
+        }
     }
 
     @Modified
-    void modified(Config config) {
+    void modified(Config config, Map<String, Object> properties) {
         Settings s;
         try {
             s = settings(config);
@@ -171,6 +200,7 @@ public final class ChannelsComponent implements SecureChannelService {
         synchronized (lock) {
             Settings old = active;
             if (s.sameListener(old) && listener != null) {
+                lastGood.remember(configPid, properties);
                 return;
             }
             ChannelListener previous = listener;
@@ -201,6 +231,7 @@ public final class ChannelsComponent implements SecureChannelService {
                 previous.close();
             }
             LOG.info("{}: listener re-created: {}", PID, s);
+            lastGood.remember(configPid, properties);
         }
     }
 
