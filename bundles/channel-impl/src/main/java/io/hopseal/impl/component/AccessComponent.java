@@ -7,8 +7,11 @@ import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
 import java.util.TreeMap;
 
+import org.osgi.framework.BundleContext;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.ConfigurationPolicy;
@@ -29,6 +32,7 @@ import io.hopseal.api.routing.Router;
 import io.hopseal.impl.access.AccessControl;
 import io.hopseal.impl.access.Policy;
 import io.hopseal.impl.channel.DefaultSecureChannelService;
+import io.hopseal.impl.config.LastGoodConfigs;
 import io.hopseal.impl.credential.CredentialVerifier;
 import io.hopseal.impl.identity.IdentityException;
 import io.hopseal.impl.identity.IdentityHistory;
@@ -38,7 +42,9 @@ import io.hopseal.impl.routing.DefaultRouter;
  * Zero-trust settings of the gateway: which authorities' credentials count, the access policy of each service, and
  * where accepted revocation lists are kept. Thin wiring over {@link CredentialVerifier} and {@link AccessControl};
  * a new configuration is validated completely before anything changes, and a refused one leaves the last good one
- * running. Also serves {@code /service/revocations}: signed revocation lists sent over secure channels are applied
+ * running. The last accepted configuration is kept in the bundle's data area: after a restart with an invalid stored
+ * configuration the component runs on that last good one (and says so), else with no authorities and no policies.
+ * Also serves {@code /service/revocations}: signed revocation lists sent over secure channels are applied
  * (only a newer list from a trusted authority takes effect: the list authenticates itself).
  */
 @Component(name = AccessComponent.PID, immediate = true, configurationPolicy = ConfigurationPolicy.OPTIONAL,
@@ -81,21 +87,59 @@ public final class AccessComponent {
     private final AccessControl accessControl = new AccessControl();
     private volatile CredentialVerifier verifier;
     private Registration revocations;
+    private final String configPid;
+    /** Where the last accepted configuration is kept, for a restart with an invalid stored one. */
+    private final LastGoodConfigs lastGood;
 
-    @Activate
-    public AccessComponent(@Reference(name = "Channels") SecureChannelService channels,
-                           @Reference(name = "Router") Router router, Config config) {
-        this.channels = channels instanceof ChannelsComponent c ? c.delegate() : (DefaultSecureChannelService) channels;
-        this.router = router instanceof RouterComponent r ? r.delegate() : (DefaultRouter) router;
-        this.router.setAccessControl(accessControl, id -> this.channels.attributeStore().attributes(id));
-        if (!apply(config)) {
-            LOG.warn("{}: starting with no authorities and no policies", PID);
+    /** A checked configuration: what {@link #apply(Settings)} needs. */
+    record Settings(List<Identity> authorities, Map<String, Policy> policies, int clockSkewSeconds,
+            String revocationFolder, boolean revocationsService) {
+
+        /** What is logged: counts and service names, never identities or policy contents. */
+        @Override
+        public String toString() {
+            return authorities.size() + " trusted authorities, policies for " + policies.keySet();
         }
     }
 
+    @Activate
+    public AccessComponent(@Reference(name = "Channels") SecureChannelService channels,
+                           @Reference(name = "Router") Router router, BundleContext context, Config config,
+                           Map<String, Object> properties) {
+        this(channels, router, LastGoodConfigs.inDataArea(context), config, properties);
+    }
+
+    AccessComponent(SecureChannelService channels, Router router, LastGoodConfigs store, Config config,
+                    Map<String, Object> properties) {
+        this.channels = channels instanceof ChannelsComponent c ? c.delegate() : (DefaultSecureChannelService) channels;
+        this.router = router instanceof RouterComponent r ? r.delegate() : (DefaultRouter) router;
+        this.lastGood = store;
+        this.configPid = Objects.requireNonNullElse(LastGoodConfigs.configurationPid(properties), PID);
+        this.router.setAccessControl(accessControl, id -> this.channels.attributeStore().attributes(id));
+        Settings s;
+        try {
+            s = settings(config);
+        } catch (IllegalArgumentException e) {
+            Optional<Settings> last = lastGood.recall(configPid, Config.class, AccessComponent::settings);
+            if (last.isEmpty()) {
+                refused(e);
+                LOG.warn("{}: starting with no authorities and no policies", PID);
+                return;
+            }
+            LOG.error("{}: stored configuration refused, {}; using the last good configuration ({}) until it is "
+                    + "corrected", PID, e.getMessage(), last.get());
+            apply(last.get());
+            return;
+        }
+        apply(s);
+        lastGood.remember(configPid, properties);
+    }
+
     @Modified
-    void modified(Config config) {
-        apply(config);
+    void modified(Config config, Map<String, Object> properties) {
+        if (apply(config)) {
+            lastGood.remember(configPid, properties);
+        }
     }
 
     @Deactivate
@@ -109,50 +153,69 @@ public final class AccessComponent {
 
     /** Validates everything first; applies only a complete, valid configuration. */
     synchronized boolean apply(Config c) {
-        List<Identity> authorities = new ArrayList<>();
-        Map<String, Policy> policies = new TreeMap<>();
+        Settings s;
         try {
-            for (String hex : nonBlank(c.authorities())) {
-                try {
-                    authorities.add(IdentityHistory.decode(HexFormat.of().parseHex(hex.strip())));
-                } catch (IllegalArgumentException | IdentityException e) {
-                    throw new IllegalArgumentException("authorities: '" + abbreviate(hex) + "' is not a valid public identity: "
-                            + e.getMessage());
-                }
-            }
-            for (String entry : nonBlank(c.policies())) {
-                int eq = entry.indexOf('=');
-                if (eq <= 0) {
-                    throw new IllegalArgumentException("policies: '" + entry + "' must be <service>=<policy>");
-                }
-                String service = entry.substring(0, eq).strip();
-                try {
-                    Address.local(service);
-                    policies.put(service, Policy.parse(entry.substring(eq + 1).strip()));
-                } catch (IllegalArgumentException e) {
-                    throw new IllegalArgumentException("policies: service " + service + ": " + e.getMessage());
-                }
-            }
-            if (c.clock_skew_s() < 0 || c.clock_skew_s() > 86_400) {
-                throw new IllegalArgumentException("clock.skew.s must be 0..86400, was " + c.clock_skew_s());
-            }
+            s = settings(c);
         } catch (IllegalArgumentException e) {
-            LOG.error("{}: configuration refused, {}; the previous configuration stays in force", PID, e.getMessage());
+            refused(e);
             return false;
         }
-        Path folder = c.revocation_folder().isBlank()
+        apply(s);
+        return true;
+    }
+
+    private static void refused(IllegalArgumentException e) {
+        LOG.error("{}: configuration refused, {}; the previous configuration stays in force", PID, e.getMessage());
+    }
+
+    /** Checks every value. @throws IllegalArgumentException naming the first bad one */
+    static Settings settings(Config c) {
+        List<Identity> authorities = new ArrayList<>();
+        Map<String, Policy> policies = new TreeMap<>();
+        for (String hex : nonBlank(c.authorities())) {
+            try {
+                authorities.add(IdentityHistory.decode(HexFormat.of().parseHex(hex.strip())));
+            } catch (IllegalArgumentException | IdentityException e) {
+                throw new IllegalArgumentException("authorities: '" + abbreviate(hex) + "' is not a valid public identity: "
+                        + e.getMessage());
+            }
+        }
+        for (String entry : nonBlank(c.policies())) {
+            int eq = entry.indexOf('=');
+            if (eq <= 0) {
+                throw new IllegalArgumentException("policies: '" + entry + "' must be <service>=<policy>");
+            }
+            String service = entry.substring(0, eq).strip();
+            try {
+                Address.local(service);
+                policies.put(service, Policy.parse(entry.substring(eq + 1).strip()));
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("policies: service " + service + ": " + e.getMessage());
+            }
+        }
+        if (c.clock_skew_s() < 0 || c.clock_skew_s() > 86_400) {
+            throw new IllegalArgumentException("clock.skew.s must be 0..86400, was " + c.clock_skew_s());
+        }
+        return new Settings(List.copyOf(authorities), policies, c.clock_skew_s(), c.revocation_folder(),
+                c.revocations_service());
+    }
+
+    /** Puts a checked configuration in force. */
+    private synchronized void apply(Settings s) {
+        Path folder = s.revocationFolder().isBlank()
                 ? Path.of(System.getProperty("hopseal.data", "hopseal-data"), "revocations")
-                : Path.of(c.revocation_folder());
-        CredentialVerifier v = authorities.isEmpty() ? null
-                : new CredentialVerifier(authorities, Duration.ofSeconds(c.clock_skew_s()), Clock.systemUTC(), folder);
+                : Path.of(s.revocationFolder());
+        CredentialVerifier v = s.authorities().isEmpty() ? null
+                : new CredentialVerifier(s.authorities(), Duration.ofSeconds(s.clockSkewSeconds()), Clock.systemUTC(),
+                        folder);
         verifier = v;
         channels.setCredentialVerifier(v);
-        accessControl.replaceAll(policies);
+        accessControl.replaceAll(s.policies());
         if (revocations != null) {
             revocations.close();
             revocations = null;
         }
-        if (c.revocations_service()) {
+        if (s.revocationsService()) {
             revocations = router.register(Address.local("revocations"), (m, ctx) -> {
                 CredentialVerifier cv = verifier;
                 CredentialVerifier.RevocationOutcome o = cv == null ? CredentialVerifier.RevocationOutcome.UNKNOWN_ISSUER
@@ -162,8 +225,7 @@ public final class AccessComponent {
                 ctx.reply(m, new byte[] {(byte) o.ordinal()});
             });
         }
-        LOG.info("{}: {} trusted authorities, policies for {}", PID, authorities.size(), policies.keySet());
-        return true;
+        LOG.info("{}: {}", PID, s);
     }
 
     public AccessControl accessControl() {

@@ -1,5 +1,8 @@
 package io.hopseal.impl.component;
 
+import static io.hopseal.impl.component.ComponentTestSupport.NO_STORE;
+import static io.hopseal.impl.component.ComponentTestSupport.logsOf;
+import static io.hopseal.impl.component.ComponentTestSupport.typed;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.lang.reflect.Proxy;
@@ -18,10 +21,12 @@ import org.junit.jupiter.api.io.TempDir;
 import io.hopseal.api.channel.ChannelOptions;
 import io.hopseal.api.channel.ListenerOptions;
 import io.hopseal.api.channel.SecureChannel;
+import io.hopseal.api.routing.Address;
 import io.hopseal.api.routing.Message;
 import io.hopseal.api.routing.Route;
 import io.hopseal.api.routing.SendResult;
 import io.hopseal.impl.channel.DefaultSecureChannelService;
+import io.hopseal.impl.config.LastGoodConfigs;
 import io.hopseal.impl.credential.Authority;
 import io.hopseal.impl.credential.CredentialVerifier;
 import io.hopseal.impl.identity.LocalIdentity;
@@ -59,8 +64,8 @@ class AccessComponentTest {
         Authority authority = new Authority(LocalIdentity.loadOrCreate(new MemoryVault(), Clock.systemUTC()));
         String authorityHex = HexFormat.of().formatHex(authority.identity().encodedHistory());
 
-        AccessComponent c = new AccessComponent(channels, router, config(new String[] {authorityHex},
-                new String[] {"telemetry=subject.role = \"sensor\""}, 60, dir.toString()));
+        AccessComponent c = new AccessComponent(channels, router, NO_STORE, config(new String[] {authorityHex},
+                new String[] {"telemetry=subject.role = \"sensor\""}, 60, dir.toString()), Map.of());
         assertThat(router.send(Message.to(Route.parse("/service/telemetry"), new byte[1])))
                 .isEqualTo(SendResult.DROPPED_ACCESS_DENIED);
 
@@ -95,5 +100,67 @@ class AccessComponentTest {
         c.deactivate();
         channels.close();
         net.close();
+    }
+
+    /** Properties as ConfigurationAdmin holds them, with the component's own. */
+    private Map<String, Object> stored(String authorityHex, String policy) {
+        return Map.of("service.pid", AccessComponent.PID, "authorities", new String[] {authorityHex},
+                "policies", new String[] {policy}, "clock.skew.s", 60, "revocation.folder", dir.toString());
+    }
+
+    /**
+     * A web console stores whatever is typed (a policy value without its quotes): the running component refuses it
+     * and keeps its authorities and policies, and after a restart it runs on the last configuration it accepted
+     * instead of starting with none (every service open to anyone).
+     */
+    @Test
+    void afterARestartAnInvalidStoredConfigurationFallsBackToTheLastGoodOne() throws Exception {
+        DefaultRouter router = new DefaultRouter();
+        DefaultSecureChannelService channels = new DefaultSecureChannelService(router,
+                LocalIdentity.loadOrCreate(new MemoryVault(), Clock.systemUTC()), Clock.systemUTC());
+        router.register(Address.local("telemetry"), (m, ctx) -> { });
+        Authority authority = new Authority(LocalIdentity.loadOrCreate(new MemoryVault(), Clock.systemUTC()));
+        String authorityHex = HexFormat.of().formatHex(authority.identity().encodedHistory());
+        Map<String, Object> good = stored(authorityHex, "telemetry=subject.role = \"sensor\"");
+        Map<String, Object> bad = stored(authorityHex, "telemetry=subject.role = sensor");
+        Message plaintext = Message.to(Route.parse("/service/telemetry"), new byte[1]);
+        LastGoodConfigs store = new LastGoodConfigs(dir.resolve("last-good"));
+
+        AccessComponent c = new AccessComponent(channels, router, store, typed(AccessComponent.Config.class, good),
+                good);
+        String refused = logsOf(() -> c.modified(typed(AccessComponent.Config.class, bad), bad));
+        assertThat(refused).contains("configuration refused, policies: service telemetry");
+        assertThat(c.accessControl().policyFor("telemetry")).isPresent();
+        c.deactivate();
+
+        AccessComponent[] restarted = new AccessComponent[1];
+        String log = logsOf(() -> restarted[0] = new AccessComponent(channels, router, store,
+                typed(AccessComponent.Config.class, bad), bad));
+        try {
+            assertThat(log).contains("stored configuration refused, policies: service telemetry")
+                    .contains("using the last good configuration (1 trusted authorities, policies for [telemetry]) "
+                            + "until it is corrected")
+                    .doesNotContain(authorityHex.substring(0, 24)).doesNotContain("\"sensor\"");
+            assertThat(restarted[0].verifier()).isNotNull();
+            assertThat(restarted[0].accessControl().policyFor("telemetry")).isPresent();
+            assertThat(router.send(plaintext)).isEqualTo(SendResult.DROPPED_ACCESS_DENIED);
+        } finally {
+            restarted[0].deactivate();
+        }
+
+        // without a store (outside OSGi, or before this change) the same restart starts with none
+        AccessComponent[] bare = new AccessComponent[1];
+        String bareLog = logsOf(() -> bare[0] = new AccessComponent(channels, router, NO_STORE,
+                typed(AccessComponent.Config.class, bad), bad));
+        try {
+            assertThat(bareLog).contains("configuration refused, policies: service telemetry")
+                    .contains("starting with no authorities and no policies");
+            assertThat(bare[0].verifier()).isNull();
+            assertThat(bare[0].accessControl().policyFor("telemetry")).isEmpty();
+            assertThat(router.send(plaintext)).isEqualTo(SendResult.DELIVERED);
+        } finally {
+            bare[0].deactivate();
+            channels.close();
+        }
     }
 }
