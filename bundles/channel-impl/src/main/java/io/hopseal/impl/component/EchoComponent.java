@@ -1,7 +1,11 @@
 package io.hopseal.impl.component;
 
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
 import java.util.concurrent.atomic.LongAdder;
 
+import org.osgi.framework.BundleContext;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.ConfigurationPolicy;
@@ -19,6 +23,7 @@ import io.hopseal.api.routing.Message;
 import io.hopseal.api.routing.Registration;
 import io.hopseal.api.routing.Router;
 import io.hopseal.api.routing.WorkerContext;
+import io.hopseal.impl.config.LastGoodConfigs;
 
 /**
  * Demo service: a worker at {@code /service/<name>} (default {@code echo}) that sends every payload back along the
@@ -27,7 +32,9 @@ import io.hopseal.api.routing.WorkerContext;
  *
  * <p>Configuration pid = component name = OCD id = metatype file name = {@value #PID}; required (the gateway seeds
  * it). A modified configuration applies live (the worker moves to the new name); an invalid name is refused with a
- * log message and the worker stays where it is.
+ * log message and the worker stays where it is. The last accepted configuration is kept in the bundle's data area:
+ * after a restart with an invalid stored name the worker runs on that last good configuration (and says so), else at
+ * the default {@code echo}.
  */
 @Component(name = EchoComponent.PID, immediate = true, configurationPolicy = ConfigurationPolicy.REQUIRE,
         service = EchoComponent.class, property = "service.pid=" + EchoComponent.PID)
@@ -58,25 +65,49 @@ public final class EchoComponent {
     private final LongAdder refused = new LongAdder();
     private volatile boolean secureOnly;
     private Registration registration;
+    private final String configPid;
+    /** Where the last accepted configuration is kept, for a restart with an invalid stored one. */
+    private final LastGoodConfigs lastGood;
 
     @Activate
-    public EchoComponent(@Reference(name = "Router") Router router, Config config) {
+    public EchoComponent(@Reference(name = "Router") Router router, BundleContext context, Config config,
+            Map<String, Object> properties) {
+        this(router, LastGoodConfigs.inDataArea(context), config, properties);
+    }
+
+    EchoComponent(Router router, LastGoodConfigs store, Config config, Map<String, Object> properties) {
         this.router = router;
+        this.lastGood = store;
+        this.configPid = Objects.requireNonNullElse(LastGoodConfigs.configurationPid(properties), PID);
         String name = validName(config.name());
-        if (name == null) {
-            LOG.error("{}: invalid name '{}'; using the default 'echo'", PID, config.name());
-            name = "echo";
+        boolean secure = config.secure_only();
+        boolean accepted = name != null;
+        if (!accepted) {
+            Optional<Config> last = lastGood.recall(configPid, Config.class, EchoComponent::checked);
+            if (last.isPresent()) {
+                name = validName(last.get().name());
+                secure = last.get().secure_only();
+                LOG.error("{}: stored configuration refused, invalid name '{}'; using the last good configuration "
+                        + "(name {}, secure.only {}) until it is corrected", PID, config.name(), name, secure);
+            } else {
+                LOG.error("{}: invalid name '{}'; using the default 'echo'", PID, config.name());
+                name = "echo";
+            }
         }
-        secureOnly = config.secure_only();
+        secureOnly = secure;
         try {
             registration = router.register(Address.local(name), this::handle);
         } catch (IllegalStateException e) {
             LOG.error("{}: cannot register at /service/{}: {}; change the name", PID, name, e.getMessage());
+            return;
+        }
+        if (accepted) {
+            lastGood.remember(configPid, properties);
         }
     }
 
     @Modified
-    synchronized void modified(Config config) {
+    synchronized void modified(Config config, Map<String, Object> properties) {
         String name = validName(config.name());
         if (name == null) {
             LOG.error("{}: configuration refused, invalid name '{}' (1 to 64 letters, digits, '.', '_' or '-'); "
@@ -86,6 +117,7 @@ public final class EchoComponent {
         secureOnly = config.secure_only();
         Address next = Address.local(name);
         if (registration != null && registration.address().equals(next)) {
+            lastGood.remember(configPid, properties);
             return;
         }
         try {
@@ -94,6 +126,7 @@ public final class EchoComponent {
                 registration.close();
             }
             registration = r;
+            lastGood.remember(configPid, properties);
         } catch (IllegalStateException e) {
             LOG.error("{}: configuration refused, name {}: {}; keeping {}", PID, name, e.getMessage(),
                     registration == null ? "none" : registration.address());
@@ -130,6 +163,14 @@ public final class EchoComponent {
     /** The address, or null when not registered. */
     public synchronized Address address() {
         return registration == null ? null : registration.address();
+    }
+
+    /** The configuration if its name is valid. @throws IllegalArgumentException if not */
+    private static Config checked(Config c) {
+        if (validName(c.name()) == null) {
+            throw new IllegalArgumentException("invalid name '" + c.name() + "'");
+        }
+        return c;
     }
 
     private static String validName(String n) {
