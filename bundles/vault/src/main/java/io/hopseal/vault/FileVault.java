@@ -25,10 +25,8 @@ import java.security.SecureRandom;
 import java.util.Arrays;
 import java.util.Collections;
 import java.util.EnumSet;
-import java.util.List;
 import java.util.NavigableMap;
 import java.util.Objects;
-import java.util.Optional;
 import java.util.TreeMap;
 
 import javax.crypto.AEADBadTagException;
@@ -110,7 +108,7 @@ import io.hopseal.api.vault.VaultException;
  * the derived key; a deleted key is overwritten. Exception messages hold paths, labels and sizes, never passphrases
  * or key bytes. (Copies the JDK makes inside {@code Cipher} and the garbage collector are beyond reach.)
  */
-public final class FileVault implements Vault, AutoCloseable {
+public final class FileVault extends KeyRingVault {
 
     /**
      * Argon2id parameters for a new file (or a passphrase change). Opening a file uses the parameters stored in it.
@@ -193,7 +191,6 @@ public final class FileVault implements Vault, AutoCloseable {
     private final Path file;
     private final String where;
     private final SecureRandom random;
-    private final KeyRing ring;
     // Replaced only under the ring's write lock (changePassphrase); read there too (persist). Volatile for options().
     private volatile Options kdf;
     private byte[] salt;
@@ -201,13 +198,13 @@ public final class FileVault implements Vault, AutoCloseable {
 
     private FileVault(Path file, SecureRandom random, Options kdf, byte[] salt, byte[] fileKey,
             NavigableMap<String, KeyEntry> entries) {
+        super(new KeyRing(describe(file), random, entries));
         this.file = file;
         this.where = describe(file);
         this.random = random;
         this.kdf = kdf;
         this.salt = salt;
         this.fileKey = fileKey;
-        this.ring = new KeyRing(where, random, entries);
     }
 
     // ------------------------------------------------------------------------------------------------------------
@@ -331,55 +328,6 @@ public final class FileVault implements Vault, AutoCloseable {
     // Vault
     // ------------------------------------------------------------------------------------------------------------
 
-    /**
-     * {@inheritDoc} The key is in the file before this returns.
-     *
-     * @throws VaultException           if the label is taken, or the file cannot be written (then the key does not
-     *                                  exist, in memory or on disk)
-     * @throws IllegalArgumentException if the label is not a valid {@link KeyHandle} label
-     */
-    @Override
-    public KeyHandle generate(KeyType type, String label) {
-        return ring.generate(type, label, this::persist);
-    }
-
-    @Override
-    public Optional<KeyHandle> find(String label) {
-        return ring.find(label);
-    }
-
-    @Override
-    public List<KeyHandle> keys() {
-        return ring.keys();
-    }
-
-    /** {@inheritDoc} Returns a new array on each call. */
-    @Override
-    public byte[] publicKey(KeyHandle key) {
-        return ring.publicKey(key);
-    }
-
-    @Override
-    public byte[] sign(KeyHandle key, byte[] data) {
-        return ring.sign(key, data);
-    }
-
-    @Override
-    public byte[] agree(KeyHandle key, byte[] peerPublicKey) {
-        return ring.agree(key, peerPublicKey);
-    }
-
-    /**
-     * {@inheritDoc} The key is gone from the file before this returns, and its bytes are overwritten in memory.
-     *
-     * @throws VaultException if the file cannot be written (then the key stays, in memory and on disk), or the label
-     *                        names a key of another type than the handle
-     */
-    @Override
-    public boolean delete(KeyHandle key) {
-        return ring.delete(key, this::persist);
-    }
-
     /** Re-encrypts the file under a new passphrase, keeping the current KDF parameters. */
     public void changePassphrase(char[] newPassphrase) {
         changePassphrase(newPassphrase, kdf);
@@ -452,7 +400,8 @@ public final class FileVault implements Vault, AutoCloseable {
     // ------------------------------------------------------------------------------------------------------------
 
     /** Called by the key ring under its write lock with the complete next key table. */
-    private void persist(NavigableMap<String, KeyEntry> next) {
+    @Override
+    void persist(NavigableMap<String, KeyEntry> next) {
         write(next, kdf, salt, fileKey);
     }
 

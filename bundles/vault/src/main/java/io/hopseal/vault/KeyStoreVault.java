@@ -47,7 +47,7 @@ import io.hopseal.api.vault.VaultException;
  * {@link MemoryVault} and {@link FileVault} (BouncyCastle X25519/Ed25519; the public key is always derived from the
  * private key).
  */
-public final class KeyStoreVault implements Vault, AutoCloseable {
+public final class KeyStoreVault extends KeyRingVault {
 
     /** Alias prefix of every entry this vault owns. */
     public static final String ALIAS_PREFIX = "hopseal-";
@@ -134,14 +134,13 @@ public final class KeyStoreVault implements Vault, AutoCloseable {
     }
 
     private final EntryStore store;
-    private final KeyRing ring;
     /** Label to type of the keys currently in the store (changed under the ring's write lock only). */
     private final Map<String, KeyType> stored = new HashMap<>();
 
     private KeyStoreVault(EntryStore store, NavigableMap<String, KeyEntry> keys, SecureRandom random) {
+        super(new KeyRing(store.describe(), random, keys));
         this.store = store;
         keys.forEach((label, k) -> stored.put(label, k.type()));
-        this.ring = new KeyRing(store.describe(), random, keys);
     }
 
     /**
@@ -260,7 +259,8 @@ public final class KeyStoreVault implements Vault, AutoCloseable {
 
     // ---- persistence: called by the ring under its write lock -------------------------------------------------
 
-    private void persist(NavigableMap<String, KeyEntry> next) {
+    @Override
+    void persist(NavigableMap<String, KeyEntry> next) {
         for (Map.Entry<String, KeyEntry> e : next.entrySet()) {
             if (!stored.containsKey(e.getKey())) {
                 KeyEntry k = e.getValue();
@@ -284,43 +284,6 @@ public final class KeyStoreVault implements Vault, AutoCloseable {
     }
 
     // ---- Vault ------------------------------------------------------------------------------------------------
-
-    /** {@inheritDoc} The key is in the store before this returns. */
-    @Override
-    public KeyHandle generate(KeyType type, String label) {
-        return ring.generate(type, label, this::persist);
-    }
-
-    @Override
-    public Optional<KeyHandle> find(String label) {
-        return ring.find(label);
-    }
-
-    @Override
-    public List<KeyHandle> keys() {
-        return ring.keys();
-    }
-
-    @Override
-    public byte[] publicKey(KeyHandle key) {
-        return ring.publicKey(key);
-    }
-
-    @Override
-    public byte[] sign(KeyHandle key, byte[] data) {
-        return ring.sign(key, data);
-    }
-
-    @Override
-    public byte[] agree(KeyHandle key, byte[] peerPublicKey) {
-        return ring.agree(key, peerPublicKey);
-    }
-
-    /** {@inheritDoc} The entry is gone from the store before this returns. */
-    @Override
-    public boolean delete(KeyHandle key) {
-        return ring.delete(key, this::persist);
-    }
 
     /** Overwrites the keys held in memory (the store keeps its entries); afterwards every operation throws. */
     @Override

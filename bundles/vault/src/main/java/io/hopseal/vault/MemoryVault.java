@@ -1,14 +1,10 @@
 package io.hopseal.vault;
 
 import java.security.SecureRandom;
-import java.util.List;
+import java.util.NavigableMap;
 import java.util.Objects;
-import java.util.Optional;
 import java.util.TreeMap;
 
-import io.hopseal.api.vault.KeyHandle;
-import io.hopseal.api.vault.KeyType;
-import io.hopseal.api.vault.Vault;
 import io.hopseal.api.vault.VaultException;
 
 /**
@@ -18,9 +14,7 @@ import io.hopseal.api.vault.VaultException;
  * <p>Keys are generated and used with BouncyCastle's lightweight X25519 (RFC 7748) and Ed25519 (RFC 8032) code.
  * Private keys are never returned; {@link #delete} and {@link #close} overwrite them.
  */
-public final class MemoryVault implements Vault, AutoCloseable {
-
-    private final KeyRing ring;
+public final class MemoryVault extends KeyRingVault {
 
     /** An empty vault using a new {@link SecureRandom}. */
     public MemoryVault() {
@@ -29,53 +23,13 @@ public final class MemoryVault implements Vault, AutoCloseable {
 
     /** An empty vault drawing keys from {@code random}. */
     public MemoryVault(SecureRandom random) {
-        this.ring = new KeyRing("memory vault", Objects.requireNonNull(random, "random"), new TreeMap<>());
+        super(new KeyRing("memory vault", Objects.requireNonNull(random, "random"), new TreeMap<>()));
     }
 
-    /**
-     * {@inheritDoc}
-     *
-     * @throws IllegalArgumentException if the label is not a valid {@link KeyHandle} label
-     */
+    /** Nothing to store: the keys live in memory only. */
     @Override
-    public KeyHandle generate(KeyType type, String label) {
-        return ring.generate(type, label, KeyRing.IN_MEMORY);
-    }
-
-    @Override
-    public Optional<KeyHandle> find(String label) {
-        return ring.find(label);
-    }
-
-    @Override
-    public List<KeyHandle> keys() {
-        return ring.keys();
-    }
-
-    /** {@inheritDoc} Returns a new array on each call. */
-    @Override
-    public byte[] publicKey(KeyHandle key) {
-        return ring.publicKey(key);
-    }
-
-    @Override
-    public byte[] sign(KeyHandle key, byte[] data) {
-        return ring.sign(key, data);
-    }
-
-    @Override
-    public byte[] agree(KeyHandle key, byte[] peerPublicKey) {
-        return ring.agree(key, peerPublicKey);
-    }
-
-    /**
-     * {@inheritDoc}
-     *
-     * @throws VaultException if a key with this label exists but has another type than the handle names
-     */
-    @Override
-    public boolean delete(KeyHandle key) {
-        return ring.delete(key, KeyRing.IN_MEMORY);
+    void persist(NavigableMap<String, KeyEntry> next) {
+        // in memory only
     }
 
     /** Wipes every key; afterwards every operation throws {@link VaultException}. Idempotent. */
