@@ -400,7 +400,7 @@ final class Commands {
             creds.add(readCredential(f));
         }
         Vault vault = openVault(a, false);
-        try (HopsealNode node = buildNode(a, vault, new TcpTransport[1])) {
+        try (HopsealNode node = buildNode(a, vault, new TcpTransport[1]); StopOnSignal stop = new StopOnSignal(node)) {
             node.channels().setCredentials(creds);
             SecureChannel ch = open(node, to, o, timeout);
             out.println("channel open: peer " + ch.peer() + " (" + ch.protocolName() + ") from " + node.identifier());
@@ -798,6 +798,35 @@ final class Commands {
         static void wipe(char[] c) {
             if (c != null) {
                 java.util.Arrays.fill(c, '\0');
+            }
+        }
+    }
+
+    /**
+     * Closes a node when the process is told to stop (SIGTERM, Ctrl-C) before the command ends by itself: its channels
+     * send their close messages and its serial ports are closed by their owner, instead of being pulled away by the
+     * JVM's exit while their reader threads are still using them (seen as a "port lost" warning and a slow exit).
+     */
+    private static final class StopOnSignal implements AutoCloseable {
+        private final Thread hook;
+
+        StopOnSignal(AutoCloseable node) {
+            this.hook = new Thread(() -> {
+                try {
+                    node.close();
+                } catch (Exception e) {
+                    // exiting anyway
+                }
+            }, "hopseal-stop");
+            Runtime.getRuntime().addShutdownHook(hook);
+        }
+
+        @Override
+        public void close() {
+            try {
+                Runtime.getRuntime().removeShutdownHook(hook);
+            } catch (IllegalStateException exiting) {
+                // the hook runs or has run
             }
         }
     }

@@ -401,6 +401,12 @@ public final class SerialLink implements AutoCloseable {
                 if (closing) {
                     break;
                 }
+                if (lost != null && jvmExiting()) {
+                    // the JVM is exiting and its hooks (jSerialComm's closes every port) pulled the port away: not a
+                    // lost port, and reopening now would only slow the exit down
+                    LOG.debug("serial link {}: port {} closed by the JVM's exit ({})", name, s.portName(), lost);
+                    break;
+                }
                 if (lost == null) {
                     counters.inc("port.reconfigured");
                     afterLoss = false;
@@ -422,6 +428,20 @@ public final class SerialLink implements AutoCloseable {
         } finally {
             setState(State.CLOSED);
             discardQueued();
+        }
+    }
+
+    /** Whether the JVM has begun to exit (shutdown hooks can no longer be added then). */
+    static boolean jvmExiting() {
+        Thread probe = new Thread(() -> { });
+        try {
+            Runtime.getRuntime().addShutdownHook(probe);
+            Runtime.getRuntime().removeShutdownHook(probe);
+            return false;
+        } catch (IllegalStateException exiting) {
+            return true;
+        } catch (SecurityException notAllowed) {
+            return false;
         }
     }
 
