@@ -405,10 +405,13 @@ final class Commands {
             SecureChannel ch = open(node, to, o, timeout);
             out.println("channel open: peer " + ch.peer() + " (" + ch.protocolName() + ") from " + node.identifier());
             int missing = 0;
-            for (int i = 0; i < count; i++) {
+            for (int i = 0; i < count && !stop.stopping(); i++) {
                 for (String m : messages) {
                     SendResult r = ch.send(m.getBytes(UTF_8));
                     Message reply = r.isDropped() ? null : ch.receive(timeout);
+                    if (stop.stopping()) {
+                        break; // stopped by a signal: what is left is not a failure of the route
+                    }
                     if (reply == null) {
                         missing++;
                         out.println("no reply to '" + m + "'" + (r.isDropped() ? " (" + r + ")" : ""));
@@ -809,9 +812,11 @@ final class Commands {
      */
     private static final class StopOnSignal implements AutoCloseable {
         private final Thread hook;
+        private volatile boolean stopping;
 
         StopOnSignal(AutoCloseable node) {
             this.hook = new Thread(() -> {
+                stopping = true;
                 try {
                     node.close();
                 } catch (Exception e) {
@@ -819,6 +824,11 @@ final class Commands {
                 }
             }, "hopseal-stop");
             Runtime.getRuntime().addShutdownHook(hook);
+        }
+
+        /** Whether the process was told to stop. */
+        boolean stopping() {
+            return stopping;
         }
 
         @Override

@@ -13,11 +13,15 @@ import com.fazecast.jSerialComm.SerialPortInvalidPortException;
  * flow control) or at once when the device is gone.
  *
  * <p>Cable pull on Linux (checked on pseudo-terminals): {@code readBytes} returns -1 with errno 5 (EIO) while
- * {@code isOpen()} stays true, and {@code writeBytes} returns 0; both are reported here as a lost port.
+ * {@code isOpen()} stays true, and {@code writeBytes} returns 0; both are reported here as a lost port. A read that
+ * fails with EAGAIN or EINTR read nothing: the port stays up.
  */
 final class JSerialCommProvider implements SerialPortProvider {
     static final int WRITE_STEP_MILLIS = 1_000;
     static final int WRITE_STALL_MILLIS = 10_000;
+    static final int NOTHING_READ_PAUSE_MILLIS = 20;
+    private static final int EINTR = 4;
+    private static final int EAGAIN = 11;
 
     @Override
     public String name() {
@@ -100,7 +104,19 @@ final class JSerialCommProvider implements SerialPortProvider {
         public int read(byte[] buf, int off, int len) throws IOException {
             int n = port.readBytes(buf, len, off);
             if (n < 0) {
-                throw new IOException("read from " + name + " failed: " + describeErrno(port.getLastErrorCode()));
+                int errno = port.getLastErrorCode();
+                if (errno == EAGAIN || errno == EINTR) {
+                    // nothing to read after all (seen on a pty whose other end was closed and reopened, e.g. the
+                    // peer's serial bundle being updated): the port is fine; wait a little so this cannot spin
+                    try {
+                        Thread.sleep(NOTHING_READ_PAUSE_MILLIS);
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                        throw new java.io.InterruptedIOException("read from " + name + " interrupted");
+                    }
+                    return 0;
+                }
+                throw new IOException("read from " + name + " failed: " + describeErrno(errno));
             }
             return n;
         }
