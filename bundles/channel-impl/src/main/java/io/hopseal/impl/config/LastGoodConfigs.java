@@ -126,6 +126,24 @@ public final class LastGoodConfigs {
         }
     }
 
+    /** The DS deactivation reason for a deleted configuration ({@code ComponentConstants}, DS 1.1 and later). */
+    public static final int CONFIGURATION_DELETED = 4;
+
+    /**
+     * Called when a component is deactivated with DS's {@code reason}: forgets {@code pid}'s file when its
+     * configuration was deleted (a factory instance removed in the UI), so no stale copy outlives it. Never throws.
+     */
+    public void deactivated(String pid, int reason) {
+        if (reason != CONFIGURATION_DELETED) {
+            return;
+        }
+        try {
+            forget(pid);
+        } catch (IOException | RuntimeException e) {
+            LOG.warn("cannot remove the last good configuration of deleted {} in {}: {}", pid, directory, e.toString());
+        }
+    }
+
     /** Forgets {@code pid} (its configuration was deleted). */
     public void forget(String pid) throws IOException {
         if (directory != null && pid != null) {

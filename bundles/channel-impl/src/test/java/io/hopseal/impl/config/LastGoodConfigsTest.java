@@ -127,6 +127,19 @@ class LastGoodConfigsTest {
     }
 
     @Test
+    void aDeletedConfigurationTakesItsFileAlongOtherDeactivationsKeepIt(@TempDir Path dir) {
+        LastGoodConfigs store = new LastGoodConfigs(dir);
+        store.remember("pid", Map.of("port", 4100));
+        store.deactivated("pid", 6); // bundle stopped, e.g. an update: kept for the next start
+        store.deactivated("pid", 3); // configuration modified beyond what the component accepts live
+        assertThat(store.recall("pid")).isPresent();
+        store.deactivated("pid", LastGoodConfigs.CONFIGURATION_DELETED);
+        assertThat(store.recall("pid")).isEmpty();
+        assertThat(store.file("pid")).doesNotExist();
+        new LastGoodConfigs(null).deactivated("pid", LastGoodConfigs.CONFIGURATION_DELETED); // nothing to do, no error
+    }
+
+    @Test
     void withoutADirectoryNothingIsKeptAndNothingFails() throws Exception {
         LastGoodConfigs none = new LastGoodConfigs(null);
         none.remember("pid", Map.of("port", 1));

@@ -186,7 +186,13 @@ public final class LoraDeviceComponent {
         apply(config, properties, false);
     }
 
+    /** DS: stops; a deleted configuration also takes its last good copy with it. */
     @Deactivate
+    void deactivate(int reason) {
+        deactivate();
+        lastGood.deactivated(configPid, reason);
+    }
+
     void deactivate() {
         if (active != null) {
             transport().removeDevice(pid);

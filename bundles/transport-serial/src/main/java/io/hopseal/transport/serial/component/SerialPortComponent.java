@@ -218,7 +218,13 @@ public final class SerialPortComponent {
         }
     }
 
+    /** DS: stops; a deleted configuration also takes its last good copy with it. */
     @Deactivate
+    void deactivate(int reason) {
+        deactivate();
+        lastGood.deactivated(configPid, reason);
+    }
+
     void deactivate() {
         synchronized (lock) {
             if (port != null) {

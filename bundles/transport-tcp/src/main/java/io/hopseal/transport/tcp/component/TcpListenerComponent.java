@@ -155,7 +155,13 @@ public final class TcpListenerComponent {
         lastGood.remember(configPid, properties);
     }
 
+    /** DS: stops; a deleted configuration also takes its last good copy with it. */
     @Deactivate
+    void deactivate(int reason) {
+        deactivate();
+        lastGood.deactivated(configPid, reason);
+    }
+
     void deactivate() {
         ScheduledExecutorService ex;
         synchronized (lock) {

@@ -123,6 +123,23 @@ class TcpListenerComponentTest {
         assertThat(bareLog).contains("not listening, invalid configuration");
     }
 
+    /** Deleting the listener's configuration (its factory instance) also deletes its last good copy. */
+    @Test
+    void aDeletedListenerLeavesNoLastGoodConfigurationBehind(@TempDir Path dir) throws Exception {
+        LastGoodConfigs store = new LastGoodConfigs(dir);
+        int port = freePort();
+        listener.activate(store, typed(stored(port)), stored(port));
+        String pid = LastGoodConfigs.configurationPid(stored(port));
+        assertThat(store.recall(pid)).isPresent();
+        listener.deactivate(6); // the bundle stops (an update): the copy stays for the next start
+        assertThat(store.recall(pid)).isPresent();
+        TcpListenerComponent again = new TcpListenerComponent(transport);
+        again.activate(store, typed(stored(port)), stored(port));
+        again.deactivate(LastGoodConfigs.CONFIGURATION_DELETED);
+        assertThat(store.recall(pid)).isEmpty();
+        await(() -> free(port), Duration.ofSeconds(5), "port " + port + " closed");
+    }
+
     @Test
     void listensAndRebindsLive() throws Exception {
         int p1 = freePort();
