@@ -346,6 +346,21 @@ public class HopsealIT {
         Probe.echo(open, "the link accepted on the old port is still up");
         cm.getConfiguration(CHANNELS, "?").update(dict("trust", "everyone"));
         Probe.echo(awaitAccepted(node(), newPort), "everyone again");
+
+        // the listener keeps its last good configuration in the TCP bundle's data area (for a restart with an invalid
+        // stored one); deleting its factory configuration, as a UI's delete does, closes the port and removes that copy
+        File lastGood = bundleNamed("io.hopseal.transport.tcp").getDataFile("last-good-config");
+        java.util.function.IntSupplier copies = () -> {
+            String[] names = lastGood.list((dir, name) -> name.endsWith(".cfg"));
+            return names == null ? 0 : names.length;
+        };
+        int before = copies.getAsInt();
+        assertTrue("the transport's and the listener's copies: " + before, before >= 2);
+        listenerConfig.delete();
+        await("port " + newPort + " closed after its configuration was deleted", 10_000, () -> Probe.closed(newPort));
+        await("the deleted listener's copy removed", 10_000, () -> copies.getAsInt() == before - 1);
+        System.out.println("last good configurations in " + lastGood + ": " + before + " -> " + copies.getAsInt()
+                + " after deleting the listener's configuration");
     }
 
     /**
