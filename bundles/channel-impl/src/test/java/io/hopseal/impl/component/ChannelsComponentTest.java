@@ -1,7 +1,7 @@
 package io.hopseal.impl.component;
 
 import static io.hopseal.impl.component.ComponentTestSupport.NO_STORE;
-import static io.hopseal.impl.component.ComponentTestSupport.logsOf;
+import static io.hopseal.testsupport.Logs.logsOf;
 import static io.hopseal.impl.component.ComponentTestSupport.typed;
 import static org.assertj.core.api.Assertions.assertThat;
 

@@ -2,10 +2,10 @@ package io.hopseal.transport.lora.component;
 
 import static io.hopseal.transport.lora.LoraTestSupport.await;
 import static io.hopseal.transport.lora.component.ComponentTestSupport.bindFakeKuraCrypto;
-import static io.hopseal.transport.lora.component.ComponentTestSupport.config;
+import static io.hopseal.testsupport.Configs.config;
 import static io.hopseal.transport.lora.component.ComponentTestSupport.kuraEncrypted;
-import static io.hopseal.transport.lora.component.ComponentTestSupport.logsOf;
-import static io.hopseal.transport.lora.component.ComponentTestSupport.with;
+import static io.hopseal.testsupport.Logs.logsOf;
+import static io.hopseal.testsupport.Configs.with;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 

@@ -1,8 +1,9 @@
 package io.hopseal.transport.serial.component;
 
+import static io.hopseal.testsupport.Configs.map;
+import static io.hopseal.testsupport.Logs.logsOf;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.FileInputStream;
@@ -10,9 +11,6 @@ import java.io.FileOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.io.PrintStream;
-import java.lang.reflect.Proxy;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashMap;
@@ -36,6 +34,7 @@ import io.hopseal.api.routing.Message;
 import io.hopseal.api.routing.Route;
 import io.hopseal.api.routing.SendResult;
 import io.hopseal.impl.config.LastGoodConfigs;
+import io.hopseal.impl.config.PropertyTypes;
 import io.hopseal.impl.routing.DefaultRouter;
 import io.hopseal.transport.serial.SerialLink;
 import io.hopseal.transport.serial.SerialPortSettings;
@@ -60,52 +59,9 @@ class SerialComponentsTest {
     SerialTransportComponent transportComponent;
     final List<SerialPortComponent> ports = new CopyOnWriteArrayList<>();
 
-    /** A component property type instance as SCR makes it (DS 1.4 name mapping: {@code _} → {@code .}). */
-    @SuppressWarnings("unchecked")
-    static <T> T config(Class<T> type, Map<String, Object> values) {
-        return (T) Proxy.newProxyInstance(type.getClassLoader(), new Class<?>[] { type }, (proxy, method, args) -> {
-            switch (method.getName()) {
-                case "toString":
-                    return type.getSimpleName() + values;
-                case "hashCode":
-                    return values.hashCode();
-                case "equals":
-                    return proxy == args[0];
-                case "annotationType":
-                    return type;
-                default:
-                    String prop = method.getName().replace('_', '.');
-                    return values.containsKey(prop) ? values.get(prop) : method.getDefaultValue();
-            }
-        });
-    }
-
     /** No last-good store (as outside OSGi). */
     static final LastGoodConfigs NO_STORE = new LastGoodConfigs(null);
     static final Map<String, Object> TRANSPORT_PROPS = Map.of("service.pid", SerialTransportComponent.PID);
-
-    static Map<String, Object> map(Object... kv) {
-        Map<String, Object> m = new HashMap<>();
-        for (int i = 0; i < kv.length; i += 2) {
-            m.put((String) kv[i], kv[i + 1]);
-        }
-        return m;
-    }
-
-    /** Runs {@code r} and returns what was logged to System.err meanwhile (slf4j-simple writes there). */
-    static String stderrOf(Runnable r) {
-        PrintStream old = System.err;
-        ByteArrayOutputStream buf = new ByteArrayOutputStream();
-        System.setErr(new PrintStream(buf, true, StandardCharsets.UTF_8));
-        try {
-            r.run();
-        } finally {
-            System.setErr(old);
-        }
-        String s = buf.toString(StandardCharsets.UTF_8);
-        old.print(s);
-        return s;
-    }
 
     @BeforeAll
     static void socatInstalled() {
@@ -119,7 +75,7 @@ class SerialComponentsTest {
         sink = new LinkedBlockingQueue<>();
         router.register(Address.local("sink"), (m, ctx) -> sink.add(m));
         transportComponent = new SerialTransportComponent(router);
-        transportComponent.activate(NO_STORE, config(SerialTransportComponent.Config.class,
+        transportComponent.activate(NO_STORE, PropertyTypes.of(SerialTransportComponent.Config.class,
                 map("reconnect.backoff.initial.ms", 20, "reconnect.backoff.max.ms", 200)), TRANSPORT_PROPS);
     }
 
@@ -142,7 +98,7 @@ class SerialComponentsTest {
         Map<String, Object> props = new HashMap<>(cfg);
         // SCR merges the component's own service.pid with the configuration's
         props.put("service.pid", new String[] { SerialPortComponent.PID, pid });
-        p.activate(store, config(SerialPortComponent.Config.class, cfg), props);
+        p.activate(store, PropertyTypes.of(SerialPortComponent.Config.class, cfg), props);
         ports.add(p);
         return p;
     }
@@ -181,7 +137,7 @@ class SerialComponentsTest {
         assertThat(transportComponent.send(Address.of(Address.SERIAL, "dev7"), Message.to(Route.EMPTY, new byte[1])))
                 .isEqualTo(SendResult.DROPPED_STOPPED);
         // set up again for tearDown
-        transportComponent.activate(NO_STORE, config(SerialTransportComponent.Config.class, map()), TRANSPORT_PROPS);
+        transportComponent.activate(NO_STORE, PropertyTypes.of(SerialTransportComponent.Config.class, map()), TRANSPORT_PROPS);
     }
 
     @Test
@@ -194,14 +150,14 @@ class SerialComponentsTest {
         // invalid: refused, the port keeps running with its last good settings
         Map<String, Object> bad = new HashMap<>(cfg);
         bad.put("baud.rate", 0);
-        String log = stderrOf(() -> p.modified(config(SerialPortComponent.Config.class, bad), bad));
+        String log = logsOf(() -> p.modified(PropertyTypes.of(SerialPortComponent.Config.class, bad), bad));
         assertThat(log).contains("baud.rate").contains("previous settings stay in force");
         Map<String, Object> bad2 = new HashMap<>(cfg);
         bad2.put("parity", "sometimes");
-        assertThat(stderrOf(() -> p.modified(config(SerialPortComponent.Config.class, bad2), bad2))).contains("parity");
+        assertThat(logsOf(() -> p.modified(PropertyTypes.of(SerialPortComponent.Config.class, bad2), bad2))).contains("parity");
         Map<String, Object> bad3 = new HashMap<>(cfg);
         bad3.put("max.frame.size", 10);
-        assertThat(stderrOf(() -> p.modified(config(SerialPortComponent.Config.class, bad3), bad3))).contains("max.frame.size");
+        assertThat(logsOf(() -> p.modified(PropertyTypes.of(SerialPortComponent.Config.class, bad3), bad3))).contains("max.frame.size");
         assertThat(port.state()).isEqualTo(SerialLink.State.OPEN);
         assertThat(port.portConfig().settings().baudRate()).isEqualTo(115200);
         assertThat(transportComponent.counters()).containsEntry("port.reconfigured", 0L);
@@ -210,7 +166,7 @@ class SerialComponentsTest {
         Map<String, Object> good = new HashMap<>(cfg);
         good.put("baud.rate", 9600);
         good.put("stop.bits", "2");
-        p.modified(config(SerialPortComponent.Config.class, good), good);
+        p.modified(PropertyTypes.of(SerialPortComponent.Config.class, good), good);
         Wait.until("reopened", 3000, () -> transportComponent.counters().get("port.reconfigured") == 1
                 && port.state() == SerialLink.State.OPEN);
         assertThat(port.portConfig().settings()).isEqualTo(SerialPortSettings.parse(socat.a() + "@9600,8N2"));
@@ -218,16 +174,16 @@ class SerialComponentsTest {
 
         // a second configuration with the same link address is refused; the first is untouched
         Map<String, Object> dup = map("port.name", socat.b().toString(), "link.address", "dev");
-        String dupLog = stderrOf(() -> port(dup));
+        String dupLog = logsOf(() -> port(dup));
         assertThat(dupLog).contains("link address dev is already used");
         assertThat(transportComponent.transport().ports()).hasSize(1);
 
         // the transport's own configuration: invalid refused naming the property, valid applied
         Map<String, Object> badBackoff = map("reconnect.backoff.initial.ms", 500, "reconnect.backoff.max.ms", 100);
-        assertThat(stderrOf(() -> transportComponent.modified(config(SerialTransportComponent.Config.class,
+        assertThat(logsOf(() -> transportComponent.modified(PropertyTypes.of(SerialTransportComponent.Config.class,
                 badBackoff), badBackoff))).contains("reconnect.backoff.max.ms");
         Map<String, Object> goodBackoff = map("reconnect.backoff.initial.ms", 50, "reconnect.backoff.max.ms", 1000);
-        transportComponent.modified(config(SerialTransportComponent.Config.class, goodBackoff), goodBackoff);
+        transportComponent.modified(PropertyTypes.of(SerialTransportComponent.Config.class, goodBackoff), goodBackoff);
         assertThat(transportComponent.transport().config().reconnectBackoffMax()).isEqualTo(Duration.ofSeconds(1));
     }
 
@@ -235,10 +191,10 @@ class SerialComponentsTest {
     void anInvalidFirstConfigurationStartsNothingUntilFixed() throws Exception {
         Map<String, Object> cfg = map("port.name", socat.a().toString(), "flow.control", "dtrdsr");
         SerialPortComponent[] p = new SerialPortComponent[1];
-        assertThat(stderrOf(() -> p[0] = port(cfg))).contains("flow.control").contains("not started");
+        assertThat(logsOf(() -> p[0] = port(cfg))).contains("flow.control").contains("not started");
         assertThat(p[0].port()).isNull();
         cfg.put("flow.control", "none");
-        p[0].modified(config(SerialPortComponent.Config.class, cfg), cfg);
+        p[0].modified(PropertyTypes.of(SerialPortComponent.Config.class, cfg), cfg);
         assertThat(p[0].port()).isNotNull();
         assertThat(p[0].port().awaitOpen(Duration.ofSeconds(5))).isTrue();
     }
@@ -256,14 +212,14 @@ class SerialComponentsTest {
         assertThat(p.port().awaitOpen(Duration.ofSeconds(5))).isTrue();
         Map<String, Object> bad = new HashMap<>(good);
         bad.put("baud.rate", 0);
-        assertThat(stderrOf(() -> p.modified(config(SerialPortComponent.Config.class, bad), bad)))
+        assertThat(logsOf(() -> p.modified(PropertyTypes.of(SerialPortComponent.Config.class, bad), bad)))
                 .contains("configuration refused, invalid property baud.rate");
         assertThat(p.port().portConfig().settings().baudRate()).isEqualTo(57600);
         p.deactivate();
         ports.remove(p);
 
         SerialPortComponent[] restarted = new SerialPortComponent[1];
-        String log = stderrOf(() -> restarted[0] = port(store, pid, bad));
+        String log = logsOf(() -> restarted[0] = port(store, pid, bad));
         assertThat(log).contains("stored configuration refused, invalid property baud.rate")
                 .contains("using the last good configuration /serial/dev = " + socat.a() + "@57600")
                 .contains("until it is corrected");
@@ -275,7 +231,7 @@ class SerialComponentsTest {
 
         // without a store (outside OSGi, or before this change) the same restart leaves the port stopped
         SerialPortComponent[] bare = new SerialPortComponent[1];
-        assertThat(stderrOf(() -> bare[0] = port(NO_STORE, pid, bad))).contains("port not started")
+        assertThat(logsOf(() -> bare[0] = port(NO_STORE, pid, bad))).contains("port not started")
                 .contains("baud.rate");
         assertThat(bare[0].port()).isNull();
     }
@@ -290,14 +246,14 @@ class SerialComponentsTest {
         Map<String, Object> bad = new HashMap<>(TRANSPORT_PROPS);
         bad.putAll(map("reconnect.backoff.initial.ms", 500, "reconnect.backoff.max.ms", 100));
         SerialTransportComponent first = new SerialTransportComponent(router);
-        first.activate(store, config(SerialTransportComponent.Config.class, good), good);
-        assertThat(stderrOf(() -> first.modified(config(SerialTransportComponent.Config.class, bad), bad)))
+        first.activate(store, PropertyTypes.of(SerialTransportComponent.Config.class, good), good);
+        assertThat(logsOf(() -> first.modified(PropertyTypes.of(SerialTransportComponent.Config.class, bad), bad)))
                 .contains("configuration refused, invalid property reconnect.backoff.max.ms");
         assertThat(first.transport().config().reconnectBackoffMax()).isEqualTo(Duration.ofMillis(300));
         first.deactivate();
 
         SerialTransportComponent restarted = new SerialTransportComponent(router);
-        String log = stderrOf(() -> restarted.activate(store, config(SerialTransportComponent.Config.class, bad), bad));
+        String log = logsOf(() -> restarted.activate(store, PropertyTypes.of(SerialTransportComponent.Config.class, bad), bad));
         assertThat(log).contains("stored configuration refused, invalid property reconnect.backoff.max.ms")
                 .contains("using the last good configuration (backoff 20..300 ms) until it is corrected");
         assertThat(restarted.transport().config().reconnectBackoffInitial()).isEqualTo(Duration.ofMillis(20));
@@ -306,8 +262,8 @@ class SerialComponentsTest {
 
         // without a store: the defaults, as before
         transportComponent = new SerialTransportComponent(router); // tearDown deactivates it
-        assertThat(stderrOf(() -> transportComponent.activate(NO_STORE,
-                config(SerialTransportComponent.Config.class, bad), bad)))
+        assertThat(logsOf(() -> transportComponent.activate(NO_STORE,
+                PropertyTypes.of(SerialTransportComponent.Config.class, bad), bad)))
                 .contains("starting with the default settings instead");
         assertThat(transportComponent.transport().config()).isEqualTo(SerialTransportConfig.DEFAULTS);
     }
@@ -411,14 +367,14 @@ class SerialComponentsTest {
 
         // driver jserialcomm: reopened with jSerialComm at once
         Map<String, Object> js = map("port.name", socat.a().toString(), "link.address", "dev", "driver", "jserialcomm");
-        p.modified(config(SerialPortComponent.Config.class, js), js);
+        p.modified(PropertyTypes.of(SerialPortComponent.Config.class, js), js);
         Wait.until("jSerialComm", 3000, () -> "jserialcomm".equals(p.port().providerName())
                 && p.port().state() == SerialLink.State.OPEN);
         frameArrives(socat.b(), (byte) 5);
 
         // the Kura service goes away while a port needs it: reported, retried
         Map<String, Object> k = map("port.name", socat.a().toString(), "link.address", "dev", "driver", "kura");
-        p.modified(config(SerialPortComponent.Config.class, k), k);
+        p.modified(PropertyTypes.of(SerialPortComponent.Config.class, k), k);
         Wait.until("kura again", 3000, () -> "kura".equals(p.port().providerName())
                 && p.port().state() == SerialLink.State.OPEN);
         transportComponent.removeProvider(kura);

@@ -4,8 +4,8 @@ import static io.hopseal.transport.tcp.TcpTestSupport.await;
 import static io.hopseal.transport.tcp.TcpTestSupport.freePort;
 import static io.hopseal.transport.tcp.TcpTestSupport.tcpThreads;
 import static io.hopseal.transport.tcp.TcpTestSupport.utf8;
-import static io.hopseal.transport.tcp.component.ComponentTestSupport.config;
-import static io.hopseal.transport.tcp.component.ComponentTestSupport.logsOf;
+import static io.hopseal.testsupport.Configs.config;
+import static io.hopseal.testsupport.Logs.logsOf;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.net.InetAddress;

@@ -1,12 +1,10 @@
 package io.hopseal.transport.zigbee.component;
 
+import static io.hopseal.testsupport.Configs.config;
+import static io.hopseal.testsupport.Configs.with;
+import static io.hopseal.testsupport.Logs.logsOf;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.lang.annotation.Annotation;
-import java.lang.reflect.Proxy;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashMap;
@@ -65,54 +63,12 @@ class ZigbeeComponentsTest {
         }
     }
 
-    @SuppressWarnings("unchecked")
-    static <A extends Annotation> A config(Class<A> type, Map<String, Object> values) {
-        return (A) Proxy.newProxyInstance(type.getClassLoader(), new Class<?>[] { type }, (proxy, m, args) -> {
-            if (values.containsKey(m.getName())) {
-                return values.get(m.getName());
-            }
-            if (m.getDefaultValue() != null) {
-                return m.getDefaultValue();
-            }
-            return switch (m.getName()) {
-                case "annotationType" -> type;
-                case "toString" -> type.getSimpleName() + values;
-                case "hashCode" -> values.hashCode();
-                case "equals" -> proxy == args[0];
-                default -> throw new UnsupportedOperationException(m.getName());
-            };
-        });
-    }
-
     /** No last-good store (as outside OSGi). */
     static final LastGoodConfigs NO_STORE = new LastGoodConfigs(null);
     static final Map<String, Object> TRANSPORT_PROPS = Map.of("service.pid", ZigbeeTransportComponent.PID);
     /** As SCR gives them for a factory configuration: the component's pid and the configuration's. */
     static final Map<String, Object> MODULE_PROPS = Map.of("service.pid", new String[] { ZigbeeModuleComponent.PID,
         ZigbeeModuleComponent.PID + ".1" }, "kura.service.pid", "xbee coordinator");
-
-    /** {@code base} plus property name/value pairs, as ConfigurationAdmin holds a configuration. */
-    static Map<String, Object> with(Map<String, Object> base, Object... kv) {
-        Map<String, Object> m = new HashMap<>(base);
-        for (int i = 0; i < kv.length; i += 2) {
-            m.put((String) kv[i], kv[i + 1]);
-        }
-        return m;
-    }
-
-    static String logsOf(Runnable r) {
-        PrintStream old = System.err;
-        ByteArrayOutputStream buf = new ByteArrayOutputStream();
-        System.setErr(new PrintStream(buf, true, StandardCharsets.UTF_8));
-        try {
-            r.run();
-        } finally {
-            System.setErr(old);
-        }
-        String s = buf.toString(StandardCharsets.UTF_8);
-        old.print(s);
-        return s;
-    }
 
     /** A simulated XBee (API mode 2, NP 84) on a pty pair, and the transport with quick AT timeouts and backoff. */
     void startWithASimulatedXBee() throws Exception {
