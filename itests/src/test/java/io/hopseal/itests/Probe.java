@@ -2,23 +2,17 @@ package io.hopseal.itests;
 
 import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertNotNull;
-import static org.junit.Assert.fail;
 
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
-import java.net.InetSocketAddress;
-import java.net.ServerSocket;
-import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Dictionary;
-import java.util.Hashtable;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
 
 import org.osgi.framework.BundleContext;
-import org.osgi.util.tracker.ServiceTracker;
 
 import io.hopseal.api.channel.ChannelOptions;
 import io.hopseal.api.channel.SecureChannel;
@@ -36,79 +30,31 @@ final class Probe {
     }
 
     static Dictionary<String, Object> dict(Object... kv) {
-        Hashtable<String, Object> d = new Hashtable<>();
-        for (int i = 0; i < kv.length; i += 2) {
-            d.put((String) kv[i], kv[i + 1]);
-        }
-        return d;
+        return FrameworkWaits.dict(kv);
     }
 
     static int freePort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0)) {
-            return s.getLocalPort();
-        }
+        return FrameworkWaits.freePort();
     }
 
-    /** Waits until {@code condition} holds, failing with {@code what} after {@code millis}. */
     static void await(String what, long millis, BooleanSupplier condition) throws InterruptedException {
-        long end = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(millis);
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() > end) {
-                fail("not within " + millis + " ms: " + what);
-            }
-            Thread.sleep(20);
-        }
+        FrameworkWaits.await(what, millis, condition);
     }
 
-    /** Waits for a non-null value. */
     static <T> T awaitValue(String what, long millis, Supplier<T> supplier) throws InterruptedException {
-        long end = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(millis);
-        while (true) {
-            T v = supplier.get();
-            if (v != null) {
-                return v;
-            }
-            if (System.nanoTime() > end) {
-                fail("not within " + millis + " ms: " + what);
-            }
-            Thread.sleep(20);
-        }
+        return FrameworkWaits.awaitValue(what, millis, supplier);
     }
 
     static <T> T service(BundleContext ctx, Class<T> type, String filter, long millis) throws Exception {
-        String f = filter == null ? "(objectClass=" + type.getName() + ")"
-                : "(&(objectClass=" + type.getName() + ")" + filter + ")";
-        ServiceTracker<T, T> t = new ServiceTracker<>(ctx, ctx.createFilter(f), null);
-        t.open();
-        try {
-            T s = t.waitForService(millis);
-            assertNotNull("service " + f + " within " + millis + " ms", s);
-            return s;
-        } finally {
-            t.close();
-        }
+        return FrameworkWaits.service(ctx, type, filter, millis);
     }
 
-    /** Waits until something accepts TCP connections on 127.0.0.1:port. */
     static void awaitListening(int port, long millis) throws InterruptedException {
-        await("listening on 127.0.0.1:" + port, millis, () -> {
-            try (Socket s = new Socket()) {
-                s.connect(new InetSocketAddress("127.0.0.1", port), 200);
-                return true;
-            } catch (IOException e) {
-                return false;
-            }
-        });
+        FrameworkWaits.awaitListening(port, millis);
     }
 
-    /** Whether nothing accepts connections on 127.0.0.1:port. */
     static boolean closed(int port) {
-        try (Socket s = new Socket()) {
-            s.connect(new InetSocketAddress("127.0.0.1", port), 200);
-            return false;
-        } catch (IOException e) {
-            return true;
-        }
+        return FrameworkWaits.closed(port);
     }
 
     /** The probe's own node ("device/backend" side): in-memory vault, its own TcpTransport with quick reconnects. */

@@ -2,7 +2,6 @@ package io.hopseal.itests.kura;
 
 import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertNotNull;
-import static org.junit.Assert.fail;
 import static org.ops4j.pax.exam.CoreOptions.bundle;
 import static org.ops4j.pax.exam.CoreOptions.cleanCaches;
 import static org.ops4j.pax.exam.CoreOptions.frameworkProperty;
@@ -13,13 +12,9 @@ import java.io.File;
 import java.io.FileInputStream;
 import java.io.IOException;
 import java.io.InputStream;
-import java.net.InetSocketAddress;
-import java.net.ServerSocket;
-import java.net.Socket;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Dictionary;
-import java.util.Hashtable;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
@@ -31,7 +26,8 @@ import org.osgi.framework.BundleContext;
 import org.osgi.framework.ServiceReference;
 import org.osgi.service.deploymentadmin.DeploymentAdmin;
 import org.osgi.service.deploymentadmin.DeploymentPackage;
-import org.osgi.util.tracker.ServiceTracker;
+
+import io.hopseal.itests.FrameworkWaits;
 
 /**
  * Test helpers for the Kura packaging tests, using JDK and OSGi types only: the test classes load before any Hopseal
@@ -160,25 +156,11 @@ final class KuraProbe {
     // ---- services, configuration, waiting -----------------------------------------------------------------------
 
     static Dictionary<String, Object> dict(Object... kv) {
-        Hashtable<String, Object> d = new Hashtable<>();
-        for (int i = 0; i < kv.length; i += 2) {
-            d.put((String) kv[i], kv[i + 1]);
-        }
-        return d;
+        return FrameworkWaits.dict(kv);
     }
 
     static <T> T service(BundleContext ctx, Class<T> type, String filter, long millis) throws Exception {
-        String f = filter == null ? "(objectClass=" + type.getName() + ")"
-                : "(&(objectClass=" + type.getName() + ")" + filter + ")";
-        ServiceTracker<T, T> t = new ServiceTracker<>(ctx, ctx.createFilter(f), null);
-        t.open();
-        try {
-            T s = t.waitForService(millis);
-            assertNotNull("service " + f + " within " + millis + " ms", s);
-            return s;
-        } finally {
-            t.close();
-        }
+        return FrameworkWaits.service(ctx, type, filter, millis);
     }
 
     /** The references registered under a class name (which the probe may not be able to load), never null. */
@@ -188,44 +170,19 @@ final class KuraProbe {
     }
 
     static void await(String what, long millis, BooleanSupplier condition) throws InterruptedException {
-        long end = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(millis);
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() > end) {
-                fail("not within " + millis + " ms: " + what);
-            }
-            Thread.sleep(20);
-        }
+        FrameworkWaits.await(what, millis, condition);
     }
 
     static <T> T awaitValue(String what, long millis, Supplier<T> supplier) throws InterruptedException {
-        long end = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(millis);
-        while (true) {
-            T v = supplier.get();
-            if (v != null) {
-                return v;
-            }
-            if (System.nanoTime() > end) {
-                fail("not within " + millis + " ms: " + what);
-            }
-            Thread.sleep(20);
-        }
+        return FrameworkWaits.awaitValue(what, millis, supplier);
     }
 
     static int freePort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0)) {
-            return s.getLocalPort();
-        }
+        return FrameworkWaits.freePort();
     }
 
     static void awaitListening(int port, long millis) throws InterruptedException {
-        await("listening on 127.0.0.1:" + port, millis, () -> {
-            try (Socket s = new Socket()) {
-                s.connect(new InetSocketAddress("127.0.0.1", port), 200);
-                return true;
-            } catch (IOException e) {
-                return false;
-            }
-        });
+        FrameworkWaits.awaitListening(port, millis);
     }
 
     static Bundle bundleNamed(BundleContext ctx, String bsn) {

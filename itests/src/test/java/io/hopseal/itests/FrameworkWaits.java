@@ -1,0 +1,97 @@
+package io.hopseal.itests;
+
+import static org.junit.Assert.assertNotNull;
+import static org.junit.Assert.fail;
+
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.util.Dictionary;
+import java.util.Hashtable;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
+import java.util.function.Supplier;
+
+import org.osgi.framework.BundleContext;
+import org.osgi.util.tracker.ServiceTracker;
+
+/**
+ * Waiting, services, ports and configuration dictionaries for the tests that run inside a framework. Only JDK, OSGi
+ * and JUnit types: the Kura tests load it before any Hopseal bundle is installed.
+ */
+public final class FrameworkWaits {
+    private FrameworkWaits() {
+    }
+
+    /** Name/value pairs as a configuration dictionary. */
+    public static Dictionary<String, Object> dict(Object... kv) {
+        Hashtable<String, Object> d = new Hashtable<>();
+        for (int i = 0; i < kv.length; i += 2) {
+            d.put((String) kv[i], kv[i + 1]);
+        }
+        return d;
+    }
+
+    public static int freePort() throws IOException {
+        try (ServerSocket s = new ServerSocket(0)) {
+            return s.getLocalPort();
+        }
+    }
+
+    /** Waits until {@code condition} holds, failing with {@code what} after {@code millis}. */
+    public static void await(String what, long millis, BooleanSupplier condition) throws InterruptedException {
+        long end = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(millis);
+        while (!condition.getAsBoolean()) {
+            if (System.nanoTime() > end) {
+                fail("not within " + millis + " ms: " + what);
+            }
+            Thread.sleep(20);
+        }
+    }
+
+    /** Waits for a non-null value. */
+    public static <T> T awaitValue(String what, long millis, Supplier<T> supplier) throws InterruptedException {
+        long end = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(millis);
+        while (true) {
+            T v = supplier.get();
+            if (v != null) {
+                return v;
+            }
+            if (System.nanoTime() > end) {
+                fail("not within " + millis + " ms: " + what);
+            }
+            Thread.sleep(20);
+        }
+    }
+
+    /** Waits for a service of {@code type} (matching {@code filter}, may be null). */
+    public static <T> T service(BundleContext ctx, Class<T> type, String filter, long millis) throws Exception {
+        String f = filter == null ? "(objectClass=" + type.getName() + ")"
+                : "(&(objectClass=" + type.getName() + ")" + filter + ")";
+        ServiceTracker<T, T> t = new ServiceTracker<>(ctx, ctx.createFilter(f), null);
+        t.open();
+        try {
+            T s = t.waitForService(millis);
+            assertNotNull("service " + f + " within " + millis + " ms", s);
+            return s;
+        } finally {
+            t.close();
+        }
+    }
+
+    /** Waits until something accepts TCP connections on 127.0.0.1:port. */
+    public static void awaitListening(int port, long millis) throws InterruptedException {
+        await("listening on 127.0.0.1:" + port, millis, () -> !closed(port));
+    }
+
+    /** Whether nothing accepts connections on 127.0.0.1:port. */
+    public static boolean closed(int port) {
+        try (Socket s = new Socket()) {
+            s.connect(new InetSocketAddress("127.0.0.1", port), 200);
+            return false;
+        } catch (IOException e) {
+            return true;
+        }
+    }
+}
