@@ -135,6 +135,8 @@ final class NetworkCore {
 
     final class DeviceState {
         LoraDevice cfg;
+        /** Which keys this state's counters belong to: fixed for the state (a new session is a new state). */
+        final long countersTag;
         boolean active;
         int devAddr;
         AesKey nwk;
@@ -157,6 +159,7 @@ final class NetworkCore {
 
         DeviceState(LoraDevice cfg) {
             this.cfg = cfg;
+            this.countersTag = SavedCounters.tag(cfg);
             this.reasm = new Reassembler(config.maxMessageSize(), config.reassemblyTimeout().toNanos(),
                     counters::increment);
             this.ctx = new RouteContext(cfg.routeContext(), true);
@@ -276,7 +279,7 @@ final class NetworkCore {
         }
         DeviceState s = new DeviceState(d);
         SavedCounters c = saved.remove(d.devEui());
-        if (c != null && c.sessionTag() == SavedCounters.tag(d)) {
+        if (c != null && c.sessionTag() == s.countersTag) {
             if (d.activation() == LoraDevice.Activation.ABP) {
                 s.fcntUp = c.fcntUp();
                 // downlinks sent after the last save are unknown: skip ahead so the device never sees a counter twice
@@ -307,7 +310,7 @@ final class NetworkCore {
     private static SavedCounters toSave(DeviceState d) {
         boolean abp = d.cfg.activation() == LoraDevice.Activation.ABP;
         int[] nonces = d.devNonces.stream().mapToInt(Integer::intValue).toArray();
-        return new SavedCounters(d.cfg.devEui(), SavedCounters.tag(d.cfg), abp ? d.fcntUp : -1, abp ? d.fcntDown : 0,
+        return new SavedCounters(d.cfg.devEui(), d.countersTag, abp ? d.fcntUp : -1, abp ? d.fcntDown : 0,
                 nonces);
     }
 
