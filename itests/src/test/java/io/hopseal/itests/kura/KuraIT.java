@@ -265,7 +265,7 @@ public class KuraIT {
         String vaultPath = newVaultPath();
         kuraConfig(VAULT, "path", vaultPath, "kdf.memory.kib", 8192, "passphrase", StubCryptoService.encrypt(PASSPHRASE));
         kuraConfig(CHANNELS);
-        Thread.sleep(1000);
+        awaitActivated(VAULT); // its configuration has been applied (and refused: no CryptoService to decrypt it)
         assertNull("no vault without the CryptoService", ctx.getServiceReference("io.hopseal.api.vault.Vault"));
         assertFalse("no vault file made with the ciphertext as passphrase", new File(vaultPath).exists());
 
@@ -308,7 +308,7 @@ public class KuraIT {
                 "app.skey", StubCryptoService.encrypt(app));
         int lora = io.hopseal.api.routing.Address.LORA;
         KuraProbe.await("the LoRaWAN transport", 10_000, () -> status(lora) != null);
-        Thread.sleep(500);
+        awaitActivated(LORA_DEVICE); // its configuration has been applied (and refused: the keys are ciphertext)
         assertTrue("no device in service while its keys are ciphertext: " + status(lora),
                 status(lora).contains(" 0 device(s)"));
 
@@ -348,6 +348,26 @@ public class KuraIT {
         } catch (Exception e) {
             throw new IllegalStateException(e);
         }
+    }
+
+    /**
+     * Waits until SCR reports a configuration of component {@code name} ACTIVE: its activate method, which applies
+     * (or refuses) the configuration, has returned. What must not have happened can be checked after that.
+     */
+    void awaitActivated(String name) throws Exception {
+        ServiceComponentRuntime scr = KuraProbe.service(ctx, ServiceComponentRuntime.class, null, 5_000);
+        await(name + " activated", 15_000, () -> {
+            for (ComponentDescriptionDTO d : scr.getComponentDescriptionDTOs()) {
+                if (d.name.equals(name)) {
+                    for (ComponentConfigurationDTO c : scr.getComponentConfigurationDTOs(d)) {
+                        if (c.state == ComponentConfigurationDTO.ACTIVE) {
+                            return true;
+                        }
+                    }
+                }
+            }
+            return false;
+        });
     }
 
     /** Hopseal components that are not active, with their unsatisfied references (for failure messages). */
