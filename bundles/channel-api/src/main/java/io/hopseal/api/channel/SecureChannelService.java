@@ -40,6 +40,25 @@ public interface SecureChannelService {
      */
     ChannelListener listen(String name, ListenerOptions options);
 
+    /**
+     * A sans-I/O initiator end for a caller that moves the bytes itself (see {@link ChannelEngine}), with this node's
+     * identity, known peers and credentials. Uses the options' pattern, suite, trust, expected peer, replay window and
+     * rekey interval; the engine keeps no time, so the handshake timeout is the caller's.
+     *
+     * @throws ChannelException         with {@link CloseReason#UNKNOWN_PEER} for KK/IK without a known expected peer
+     * @throws IllegalArgumentException when the options bind a service (engines carry no routes)
+     * @since 1.2
+     */
+    ChannelEngine initiatorEngine(ChannelOptions options);
+
+    /**
+     * A sans-I/O responder end: it accepts the patterns, trust, access policy, replay window and rekey interval of
+     * {@code options} (its callback is not used).
+     *
+     * @since 1.2
+     */
+    ChannelEngine responderEngine(ListenerOptions options);
+
     /** Open and handshaking channels. */
     Collection<SecureChannel> channels();
 

@@ -17,6 +17,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.atomic.AtomicInteger;
 
+import io.hopseal.api.channel.ChannelEngine;
 import io.hopseal.api.channel.ChannelException;
 import io.hopseal.api.channel.ChannelListener;
 import io.hopseal.api.channel.ChannelOptions;
@@ -173,19 +174,11 @@ public final class DefaultSecureChannelService implements SecureChannelService, 
         if (listenerRoute.isEmpty()) {
             return CompletableFuture.failedFuture(new ChannelException(CloseReason.UNREACHABLE, "empty route to the listener"));
         }
-        KnownPeer known = null;
-        if (options.pattern() != HandshakePattern.XX) {
-            Identifier expected = options.expectedPeer();
-            known = expected == null ? null : peers.get(expected);
-            if (known == null) {
-                return CompletableFuture.failedFuture(new ChannelException(CloseReason.UNKNOWN_PEER, options.pattern()
-                        + " needs a known peer: set ChannelOptions.withExpectedPeer to an identifier met before or pinned"
-                        + (expected == null ? "" : " (" + expected + " is not known)")));
-            }
-            if (!options.trust().trusts(known.identity())) {
-                return CompletableFuture.failedFuture(new ChannelException(CloseReason.PEER_NOT_TRUSTED,
-                        known.identity().identifier() + " is not trusted by the channel options"));
-            }
+        KnownPeer known;
+        try {
+            known = knownPeerFor(options);
+        } catch (ChannelException e) {
+            return CompletableFuture.failedFuture(e);
         }
         Handshake hs = Handshake.initiator(options.pattern(), options.suite(), identity, known, options.trust(),
                 options.rekeyInterval(), options.boundService()).withContext(context(h -> true));
@@ -196,6 +189,48 @@ public final class DefaultSecureChannelService implements SecureChannelService, 
         CompletableFuture<SecureChannel> opened = ep.opened(); // before start: an in-memory handshake may finish in it
         ep.start();
         return opened;
+    }
+
+    /** The known peer a KK/IK initiator needs (null for XX). */
+    private KnownPeer knownPeerFor(ChannelOptions options) {
+        if (options.pattern() == HandshakePattern.XX) {
+            return null;
+        }
+        Identifier expected = options.expectedPeer();
+        KnownPeer known = expected == null ? null : peers.get(expected);
+        if (known == null) {
+            throw new ChannelException(CloseReason.UNKNOWN_PEER, options.pattern()
+                    + " needs a known peer: set ChannelOptions.withExpectedPeer to an identifier met before or pinned"
+                    + (expected == null ? "" : " (" + expected + " is not known)"));
+        }
+        if (!options.trust().trusts(known.identity())) {
+            throw new ChannelException(CloseReason.PEER_NOT_TRUSTED,
+                    known.identity().identifier() + " is not trusted by the channel options");
+        }
+        return known;
+    }
+
+    @Override
+    public ChannelEngine initiatorEngine(ChannelOptions options) {
+        Objects.requireNonNull(options, "options");
+        if (options.boundService() != null) {
+            throw new IllegalArgumentException("a channel engine carries no routes: options must not bind a service");
+        }
+        if (stopped) {
+            throw new ChannelException(CloseReason.SERVICE_STOPPED, "channel service stopped");
+        }
+        Handshake hs = Handshake.initiator(options.pattern(), options.suite(), identity, knownPeerFor(options),
+                options.trust(), options.rekeyInterval(), null).withContext(context(h -> true));
+        return EngineEnd.initiator(this, hs, options.replayWindow());
+    }
+
+    @Override
+    public ChannelEngine responderEngine(ListenerOptions options) {
+        Objects.requireNonNull(options, "options");
+        if (stopped) {
+            throw new ChannelException(CloseReason.SERVICE_STOPPED, "channel service stopped");
+        }
+        return EngineEnd.responder(this, options);
     }
 
     @Override

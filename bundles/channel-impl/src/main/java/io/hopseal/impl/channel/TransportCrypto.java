@@ -21,7 +21,7 @@ final class TransportCrypto {
     /** Why an inbound message was refused. */
     enum Drop {
         MALFORMED("drop.malformed"), REPLAY("drop.replay"), TOO_OLD("drop.too_old"), TOO_FAR("drop.too_far"),
-        FORGED("drop.forged");
+        FORGED("drop.forged"), TOO_LARGE("drop.too_large");
 
         final String counter;
 
@@ -75,7 +75,7 @@ final class TransportCrypto {
 
     /** Opens a frame into a new plaintext array (the frame is not changed). */
     Opened open(byte[] frame) {
-        return receiver.open(frame, 0, frame.length, false);
+        return receiver.open(frame, 0, frame.length, null, 0);
     }
 
     /**
@@ -85,7 +85,18 @@ final class TransportCrypto {
      */
     Opened openInPlace(byte[] frame, int off, int len) {
         java.util.Objects.checkFromIndexSize(off, len, frame.length);
-        return receiver.open(frame, off, len, true);
+        return receiver.open(frame, off, len, frame, -1);
+    }
+
+    /**
+     * Opens {@code frame[off, off+len)} into {@code out} from {@code outOff}, which needs room for the plaintext
+     * ({@code len - 18} bytes at most); {@code out} may be {@code frame} with {@code outOff = off}. A frame that does not
+     * authenticate leaves {@code out} and the channel's state unchanged.
+     */
+    Opened openInto(byte[] frame, int off, int len, byte[] out, int outOff) {
+        java.util.Objects.checkFromIndexSize(off, len, frame.length);
+        java.util.Objects.checkIndex(outOff, out.length + 1);
+        return receiver.open(frame, off, len, out, outOff);
     }
 
     long rekeys() {
@@ -203,7 +214,8 @@ final class TransportCrypto {
             this.maxSkip = maxSkip;
         }
 
-        synchronized Opened open(byte[] f, int off, int len, boolean inPlace) {
+        /** Into {@code dst} at {@code dstOff}; a new array when {@code dst} is null; over the ciphertext when -1. */
+        synchronized Opened open(byte[] f, int off, int len, byte[] dst, int dstOff) {
             if (current == null || len < 2) {
                 return drop(Drop.MALFORMED);
             }
@@ -253,9 +265,12 @@ final class TransportCrypto {
             }
             int ctOff = off + 1 + n;
             int ctLen = len - 1 - n;
+            if (dst != null && dstOff >= 0 && dst.length - dstOff < ctLen - Wire.TAG) {
+                return drop(Drop.TOO_LARGE); // more than the caller made room for
+            }
             // every check passed: only now allocate (hostile input costs no plaintext array)
-            byte[] out = inPlace ? f : new byte[ctLen - Wire.TAG];
-            int outOff = inPlace ? ctOff : 0;
+            byte[] out = dst != null ? dst : new byte[ctLen - Wire.TAG];
+            int outOff = dst == null ? 0 : dstOff < 0 ? ctOff : dstOff;
             try {
                 key.decrypt(c, f, off, 1 + n, f, ctOff, ctLen, out, outOff);
             } catch (NoiseException ex) {

@@ -434,6 +434,16 @@ public final class ChannelsComponent implements SecureChannelService {
     }
 
     @Override
+    public io.hopseal.api.channel.ChannelEngine initiatorEngine(ChannelOptions options) {
+        return service.initiatorEngine(options);
+    }
+
+    @Override
+    public io.hopseal.api.channel.ChannelEngine responderEngine(io.hopseal.api.channel.ListenerOptions options) {
+        return service.responderEngine(options);
+    }
+
+    @Override
     public Collection<SecureChannel> channels() {
         return service.channels();
     }

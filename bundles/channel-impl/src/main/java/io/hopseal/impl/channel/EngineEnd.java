@@ -1,0 +1,365 @@
+package io.hopseal.impl.channel;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.TreeMap;
+
+import io.hopseal.api.channel.ChannelEngine;
+import io.hopseal.api.channel.ChannelException;
+import io.hopseal.api.channel.ChannelState;
+import io.hopseal.api.channel.CloseReason;
+import io.hopseal.api.channel.HandshakePattern;
+import io.hopseal.api.channel.ListenerOptions;
+import io.hopseal.api.identity.Identifier;
+import io.hopseal.api.identity.Identity;
+import io.hopseal.impl.routing.Counters;
+
+/**
+ * The public sans-I/O channel end: the same {@link Handshake} and {@link TransportCrypto} cores a routed
+ * {@link ChannelEndpoint} runs, with the caller moving the frames. Handshake calls hold this object's lock; transport
+ * calls take only {@link TransportCrypto}'s per-direction locks, so one thread can seal while another opens.
+ */
+final class EngineEnd implements ChannelEngine {
+    private final DefaultSecureChannelService service;
+    private final boolean initiator;
+    private final ListenerOptions accepts;
+    private final java.util.function.Predicate<Handshake> accessCheck;
+    private final int window;
+    private final Counters counters = new Counters();
+
+    /** Guarded by this. Null before a responder reads message 1, and after the handshake. */
+    private Handshake handshake;
+    private boolean started;
+    private byte[] lastFrame;
+    /** The peer's frame that {@link #lastFrame} answered: only an exact copy of it makes us resend (no reflection). */
+    private byte[] answered;
+    private volatile String protocolName;
+    private Identity peer;
+
+    /** Set once an authenticated transport frame from the peer shows it has completed its handshake too. */
+    private volatile boolean peerConfirmed;
+    private volatile TransportCrypto crypto;
+    private volatile ChannelState state = ChannelState.HANDSHAKING;
+    private volatile CloseReason closeReason;
+
+    private EngineEnd(DefaultSecureChannelService service, boolean initiator, Handshake handshake,
+                      ListenerOptions accepts, int window) {
+        this.service = service;
+        this.initiator = initiator;
+        this.handshake = handshake;
+        this.accepts = accepts;
+        this.window = window;
+        this.accessCheck = accepts == null ? h -> true : ListenerWorker.accessCheck(accepts.accessPolicy(), counters);
+        if (handshake != null) {
+            this.protocolName = handshake.protocolName();
+        }
+    }
+
+    static EngineEnd initiator(DefaultSecureChannelService service, Handshake handshake, int window) {
+        return new EngineEnd(service, true, handshake, null, window);
+    }
+
+    static EngineEnd responder(DefaultSecureChannelService service, ListenerOptions options) {
+        return new EngineEnd(service, false, null, options, options.replayWindow());
+    }
+
+    @Override
+    public boolean isInitiator() {
+        return initiator;
+    }
+
+    @Override
+    public ChannelState state() {
+        return state;
+    }
+
+    @Override
+    public CloseReason closeReason() {
+        return closeReason;
+    }
+
+    @Override
+    public synchronized byte[] start() {
+        if (!initiator || started) {
+            throw new IllegalStateException(initiator ? "start() was already called" : "a responder does not start");
+        }
+        if (state != ChannelState.HANDSHAKING) {
+            throw new IllegalStateException("channel engine is " + state);
+        }
+        started = true;
+        service.stats().increment("handshakes.started");
+        lastFrame = handshake.start();
+        return lastFrame;
+    }
+
+    @Override
+    public synchronized List<byte[]> readHandshake(byte[] frame) {
+        Objects.requireNonNull(frame, "frame");
+        if (state == ChannelState.CLOSED) {
+            counters.increment("drop.closed");
+            return List.of();
+        }
+        if (frame.length < 1 || (frame[0] & 0xff) >>> 4 > 3) {
+            counters.increment("drop.malformed");
+            return List.of();
+        }
+        Handshake hs = handshake;
+        if (lastFrame != null && java.util.Arrays.equals(frame, answered)) {
+            // the peer sent its frame again: our answer to it was lost
+            counters.increment("handshake.retransmits");
+            return List.of(lastFrame);
+        }
+        if (hs == null && state == ChannelState.OPEN) {
+            counters.increment("drop.handshake_invalid");
+            return List.of();
+        }
+        if (hs == null) {
+            return initiator ? dropNotStarted() : readFirst(frame);
+        }
+        if (initiator && !started) {
+            return dropNotStarted();
+        }
+        Handshake.Outcome o = hs.read(frame, service.nowSeconds());
+        if (o == Handshake.Outcome.IGNORED) {
+            counters.increment("drop.handshake_invalid");
+            return List.of();
+        }
+        return apply(o, frame);
+    }
+
+    private List<byte[]> dropNotStarted() {
+        counters.increment("drop.not_started");
+        return List.of();
+    }
+
+    /** A responder's message 1: which pattern, which known initiator (KK), then the first read. */
+    private List<byte[]> readFirst(byte[] f) {
+        HandshakePattern p = Wire.patternOf(f[0] & 0xff);
+        if (p == null) {
+            counters.increment("drop.handshake_invalid");
+            return List.of();
+        }
+        if (!accepts.patterns().contains(p)) {
+            counters.increment("drop.pattern_not_allowed");
+            return List.of();
+        }
+        ListenerWorker.FirstMessage first = ListenerWorker.readFirst(service, f, p, accepts, accessCheck, counters);
+        if (first == null) {
+            return List.of();
+        }
+        if (first.outcome() == Handshake.Outcome.BAD_PROOF) {
+            // a message 1 that does not parse binds nothing: anyone can send one, so it must not end this engine
+            counters.increment("drop.handshake_invalid");
+            return List.of();
+        }
+        handshake = first.handshake();
+        protocolName = handshake.protocolName();
+        service.stats().increment("handshakes.started");
+        return apply(first.outcome(), f);
+    }
+
+    /** Under the lock: what an accepted handshake frame did. */
+    private List<byte[]> apply(Handshake.Outcome o, byte[] frame) {
+        Handshake hs = handshake;
+        if (o == Handshake.Outcome.BAD_PROOF) {
+            fail(CloseReason.HANDSHAKE_FAILED, "handshakes.failed.bad_proof");
+            return List.of();
+        }
+        List<byte[]> out = new ArrayList<>(2);
+        byte[] reply = hs.reply();
+        if (reply != null) {
+            lastFrame = reply;
+            answered = frame.clone();
+            out.add(reply);
+        }
+        if (hs.isComplete()) {
+            if (reply == null) {
+                lastFrame = null; // the peer has all of ours: none will be asked for again
+                answered = null;
+            }
+            handshake = null;
+            TransportCrypto c = hs.transport(window, ChannelEndpoint.MAX_SKIP_EPOCHS);
+            if (o == Handshake.Outcome.NOT_TRUSTED || o == Handshake.Outcome.REVOKED) {
+                boolean revoked = o == Handshake.Outcome.REVOKED;
+                byte[] close = c.seal(Wire.CLOSE, new byte[] {(byte) (revoked ? Wire.CLOSE_REVOKED : Wire.CLOSE_REFUSED)},
+                        0, 1);
+                c.destroy();
+                if (close != null) {
+                    out.add(close);
+                }
+                peer = hs.peer(); // who was refused, for the caller's log
+                fail(revoked ? CloseReason.REVOKED : CloseReason.PEER_NOT_TRUSTED,
+                        revoked ? "handshakes.failed.revoked" : "handshakes.failed.peer_not_trusted");
+                return out;
+            }
+            peer = service.rememberPeer(hs.peer(), hs.peerStatic());
+            for (io.hopseal.api.credential.Credential cr : hs.peerCredentials()) {
+                service.attributeStore().add(cr);
+            }
+            if (!hs.refusedCredentials().isEmpty()) {
+                counters.add("credentials.refused", hs.refusedCredentials().size());
+            }
+            crypto = c;
+            state = ChannelState.OPEN; // last: whoever sees OPEN also sees the peer and its keys
+            service.stats().increment("handshakes.completed");
+        } else if (o == Handshake.Outcome.NOT_TRUSTED) {
+            fail(CloseReason.PEER_NOT_TRUSTED, "handshakes.failed.peer_not_trusted");
+        } else if (o == Handshake.Outcome.REVOKED) {
+            fail(CloseReason.REVOKED, "handshakes.failed.revoked");
+        }
+        return out;
+    }
+
+    /** Under the lock: the handshake failed for good. */
+    private void fail(CloseReason reason, String stat) {
+        handshake = null;
+        service.stats().increment(stat);
+        finish(reason);
+    }
+
+    /** The peer is open: it will never ask for a handshake frame again. */
+    private synchronized void confirmPeer() {
+        peerConfirmed = true;
+        lastFrame = null;
+        answered = null;
+    }
+
+    @Override
+    public synchronized byte[] lastHandshakeFrame() {
+        return state == ChannelState.CLOSED ? null : lastFrame;
+    }
+
+    @Override
+    public int seal(byte[] plaintext, int off, int len, byte[] out, int outOff) {
+        Objects.checkFromIndexSize(off, len, plaintext.length);
+        TransportCrypto c = crypto;
+        if (c == null || state != ChannelState.OPEN) {
+            throw new IllegalStateException("channel engine is " + state + ", not OPEN");
+        }
+        int n = c.seal(Wire.DATA_BOUND, plaintext, off, len, out, outOff);
+        if (n < 0) {
+            if (state != ChannelState.OPEN) {
+                throw new IllegalStateException("channel engine is " + state + ", not OPEN"); // closed meanwhile
+            }
+            finish(CloseReason.COUNTER_EXHAUSTED);
+            throw new ChannelException(CloseReason.COUNTER_EXHAUSTED,
+                    "this channel end sent its last message counter; open a new channel");
+        }
+        return n;
+    }
+
+    @Override
+    public int open(byte[] frame, int off, int len, byte[] out, int outOff) {
+        Objects.checkFromIndexSize(off, len, frame.length);
+        Objects.checkIndex(outOff, out.length + 1);
+        return receive(frame, off, len, out, outOff);
+    }
+
+    @Override
+    public int openInPlace(byte[] frame, int off, int len) {
+        Objects.checkFromIndexSize(off, len, frame.length);
+        return receive(frame, off, len, null, 0);
+    }
+
+    /** Opens into {@code out}, or in place when it is null. */
+    private int receive(byte[] frame, int off, int len, byte[] out, int outOff) {
+        TransportCrypto c = crypto;
+        if (c == null || state != ChannelState.OPEN) {
+            counters.increment("drop.not_open");
+            return DROPPED;
+        }
+        int kind = len < 1 ? -1 : (frame[off] & 0xff) >>> 4;
+        if (kind != Wire.DATA_BOUND && kind != Wire.CLOSE) {
+            // routed data and control need a router and a node: not an engine's; refused before decrypting
+            counters.increment(kind == Wire.DATA_ROUTED || kind == Wire.CONTROL ? "drop.unsupported_kind" : "drop.malformed");
+            return DROPPED;
+        }
+        TransportCrypto.Opened o = out == null ? c.openInPlace(frame, off, len) : c.openInto(frame, off, len, out, outOff);
+        if (!o.ok()) {
+            counters.increment(o.drop().counter);
+            return DROPPED;
+        }
+        if (!peerConfirmed) {
+            confirmPeer();
+        }
+        if (o.kind() == Wire.CLOSE) {
+            int reason = o.length() > 0 ? o.buffer()[o.offset()] : Wire.CLOSE_NORMAL;
+            finish(reason == Wire.CLOSE_REFUSED || reason == Wire.CLOSE_REVOKED ? CloseReason.REFUSED_BY_PEER
+                    : CloseReason.PEER_CLOSED);
+            return CLOSED;
+        }
+        return o.length();
+    }
+
+    @Override
+    public synchronized Identifier peer() {
+        return state == ChannelState.HANDSHAKING || peer == null ? null : peer.identifier();
+    }
+
+    @Override
+    public synchronized Identity peerIdentity() {
+        return state == ChannelState.HANDSHAKING ? null : peer;
+    }
+
+    @Override
+    public Map<String, String> peerAttributes() {
+        Identifier p = peer();
+        return p == null ? Map.of() : service.attributeStore().attributes(p);
+    }
+
+    @Override
+    public String protocolName() {
+        return protocolName;
+    }
+
+    @Override
+    public byte[] closeFrame() {
+        TransportCrypto c = crypto;
+        byte[] frame = null;
+        if (c != null && state == ChannelState.OPEN) {
+            frame = c.seal(Wire.CLOSE, new byte[] {(byte) Wire.CLOSE_NORMAL}, 0, 1);
+        }
+        finish(CloseReason.LOCAL_CLOSE);
+        return frame;
+    }
+
+    @Override
+    public void close() {
+        finish(CloseReason.LOCAL_CLOSE);
+    }
+
+    /** Closed for good (the first reason wins); keys wiped. */
+    private synchronized void finish(CloseReason reason) {
+        if (state == ChannelState.CLOSED) {
+            return;
+        }
+        closeReason = reason;
+        state = ChannelState.CLOSED;
+        handshake = null;
+        lastFrame = null;
+        answered = null;
+        TransportCrypto c = crypto;
+        if (c != null) {
+            c.destroy();
+        }
+    }
+
+    @Override
+    public Map<String, Long> counters() {
+        Map<String, Long> m = new TreeMap<>(counters.snapshot());
+        TransportCrypto c = crypto;
+        if (c != null) {
+            c.counters(m);
+        }
+        return m;
+    }
+
+    @Override
+    public String toString() {
+        // never keys or frames
+        return "ChannelEngine[" + (initiator ? "initiator" : "responder") + ", " + state
+                + (protocolName != null ? ", " + protocolName : "") + "]";
+    }
+}
