@@ -273,9 +273,10 @@ public final class BenchMain {
         String[][] targets = {
             {"Hopseal XX handshake (both sides)", HandshakeBench.class.getName() + ".hopsealXX$", null, "worker"},
             {"Hopseal KK handshake (both sides)", HandshakeBench.class.getName() + ".hopsealKK$", null, "worker"},
-            {"Hopseal channel, 64 B (seal + open)", ChannelBench.class.getName() + ".hopseal$", "64", "worker"},
+            {"Hopseal ChannelEngine, 64 B (seal + open)", ChannelBench.class.getName() + ".hopsealEngine$", "64", "worker"},
             {"Raw AES-256-GCM, 64 B (encrypt + decrypt)", ChannelBench.class.getName() + ".rawAesGcm$", "64", "worker"},
-            {"Hopseal channel, 16 KiB (seal + open)", ChannelBench.class.getName() + ".hopseal$", "16384", "worker"},
+            {"Hopseal ChannelEngine, 16 KiB (seal + open)", ChannelBench.class.getName() + ".hopsealEngine$", "16384", "worker"},
+            {"Hopseal SecureChannel messages, 16 KiB (seal + open, new arrays)", ChannelBench.class.getName() + ".hopsealMessages$", "16384", "worker"},
             {"TCP path with channel, 64 B pipelined (all threads)", TcpPathBench.class.getName() + ".pipelined$", "64", null},
         };
         List<Profiled> out = new ArrayList<>();

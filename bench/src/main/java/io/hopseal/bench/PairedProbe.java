@@ -67,11 +67,11 @@ public final class PairedProbe {
             b.setup();
             int batch = size == 64 ? 64 : size == 1024 ? 32 : 4;
             String p = "[size=" + size + "]";
-            cs.add(new Contender("ChannelBench.hopseal" + p, b::hopseal, batch));
+            cs.add(new Contender("ChannelBench.hopsealEngine" + p, b::hopsealEngine, batch));
+            cs.add(new Contender("ChannelBench.hopsealMessages" + p, b::hopsealMessages, batch));
             cs.add(new Contender("ChannelBench.tls13" + p, b::tls13, batch));
             cs.add(new Contender("ChannelBench.rawAesGcm" + p, b::rawAesGcm, batch));
             cs.add(new Contender("ChannelBench.rawAesGcmAllocating" + p, b::rawAesGcmAllocating, batch));
-            cs.add(new Contender("ChannelBench.hopsealInPlace" + p, b::hopsealInPlace, batch));
         }
         return cs;
     }

@@ -25,9 +25,6 @@ public final class BenchChannels {
     /** The transport kind of data for the channel's bound service (docs/protocol.md §5). */
     public static final int DATA_BOUND = Wire.DATA_BOUND;
 
-    /** The most a transport frame adds to its plaintext (header, 8-byte counter, tag). */
-    public static final int MAX_OVERHEAD = TransportCrypto.MAX_OVERHEAD;
-
     /** Both ends of a completed handshake, and the channel-layer size of every handshake frame in order. */
     public static final class Pair {
         private final TransportCrypto initiator;
@@ -57,20 +54,6 @@ public final class BenchChannels {
         public byte[] openAtResponder(byte[] frame) {
             TransportCrypto.Opened o = responder.open(frame);
             return o.ok() ? o.plaintext() : null;
-        }
-
-        /**
-         * Diagnostic, not a path the channel takes for bound data: seals into {@code buf} (reused) and returns the
-         * frame length. Needs {@code pt.length + }{@link #MAX_OVERHEAD} bytes.
-         */
-        public int sealAtInitiatorInto(byte[] pt, byte[] buf) {
-            return initiator.seal(Wire.DATA_BOUND, pt, 0, pt.length, buf, 0);
-        }
-
-        /** Diagnostic: opens {@code buf[0, len)} in place at the responder; the plaintext length, or -1 if dropped. */
-        public int openAtResponderInPlace(byte[] buf, int len) {
-            TransportCrypto.Opened o = responder.openInPlace(buf, 0, len);
-            return o.ok() ? o.length() : -1;
         }
 
         /** Channel-layer bytes of each handshake frame, in order. */
