@@ -50,6 +50,7 @@ import org.osgi.service.metatype.MetaTypeInformation;
 import org.osgi.service.metatype.MetaTypeService;
 import org.osgi.service.metatype.ObjectClassDefinition;
 
+import io.hopseal.api.channel.ChannelEngine;
 import io.hopseal.api.channel.ChannelException;
 import io.hopseal.api.channel.ChannelState;
 import io.hopseal.api.channel.CloseReason;
@@ -57,6 +58,7 @@ import io.hopseal.api.channel.SecureChannel;
 import io.hopseal.api.channel.SecureChannelService;
 import io.hopseal.api.identity.Identifier;
 import io.hopseal.api.channel.ChannelOptions;
+import io.hopseal.api.channel.ListenerOptions;
 import io.hopseal.api.routing.Address;
 import io.hopseal.api.routing.Message;
 import io.hopseal.api.routing.Registration;
@@ -284,6 +286,40 @@ public class HopsealIT {
         assertTrue(transports, transports.startsWith("tcp (type 1)") && transports.contains("messages"));
     }
 
+    /**
+     * The sans-I/O engine through the registered service (api.channel 1.2): a device node's initiator engine and the
+     * framework node's responder engine handshake with each other and carry a message both ways in the callers'
+     * buffers; a forged frame is dropped and counted.
+     */
+    @Test
+    public void channelEnginesFromTheRegisteredService() throws Exception {
+        HopsealNode device = node();
+        ChannelEngine dev = device.channels().initiatorEngine(ChannelOptions.defaults()
+                .withExpectedPeer(gateway.identity().identifier()));
+        ChannelEngine gw = gateway.responderEngine(ListenerOptions.defaults());
+        byte[] m2 = gw.readHandshake(dev.start()).get(0);
+        assertTrue(gw.readHandshake(dev.readHandshake(m2).get(0)).isEmpty());
+        assertEquals(ChannelState.OPEN, dev.state());
+        assertEquals(ChannelState.OPEN, gw.state());
+        assertEquals(device.identifier(), gw.peer());
+        assertEquals(gateway.identity().identifier(), dev.peer());
+
+        byte[] hello = "hello, engine".getBytes(StandardCharsets.UTF_8);
+        byte[] frame = new byte[hello.length + ChannelEngine.MAX_OVERHEAD];
+        byte[] out = new byte[hello.length];
+        int n = dev.seal(hello, 0, hello.length, frame, 0);
+        assertEquals(hello.length, gw.open(frame, 0, n, out, 0));
+        assertTrue(Arrays.equals(hello, out));
+        n = gw.seal(out, 0, out.length, frame, 0);
+        frame[n - 1] ^= 1;
+        assertEquals(ChannelEngine.DROPPED, dev.open(frame, 0, n, new byte[n], 0));
+        assertEquals(Long.valueOf(1), dev.counters().get("drop.forged"));
+        frame[n - 1] ^= 1;
+        assertEquals(hello.length, dev.openInPlace(frame, 0, n));
+        gw.close();
+        dev.close();
+    }
+
     SecureChannel responderFor(Identifier peer) throws InterruptedException {
         return Probe.awaitValue("the framework node's channel with " + peer, 10_000, () -> {
             for (SecureChannel c : gateway.channels()) {
@@ -437,8 +473,11 @@ public class HopsealIT {
 
         // a directory is not a vault file: refused, nothing changes
         String work = new File(path).getParent();
+        long refusals = vaultRefusals();
         cm.getConfiguration(VAULT, "?").update(dict("path", work, "kdf.memory.kib", 8192));
-        Thread.sleep(500);
+        await("the vault refuses a directory", 10_000, () -> vaultRefusals() > refusals);
+        String why = (String) ctx.getServiceReference(Vault.class).getProperty("hopseal.config.refused");
+        assertTrue(why, why.startsWith("path: ") && why.contains("is a directory"));
         assertEquals(serviceId, (long) (Long) ctx.getServiceReference(Vault.class).getProperty("service.id"));
         assertEquals(identity, Probe.service(ctx, SecureChannelService.class, null, 5_000).identity().identifier());
 
@@ -446,6 +485,8 @@ public class HopsealIT {
         cm.getConfiguration(VAULT, "?").update(dict("path", path, "passphrase", "correct horse battery staple",
                 "kdf.memory.kib", 8192));
         await("the generated passphrase file is removed", 10_000, () -> !generated.exists());
+        await("an accepted configuration clears the refusal", 10_000,
+                () -> ctx.getServiceReference(Vault.class).getProperty("hopseal.config.refused") == null);
         assertEquals(serviceId, (long) (Long) ctx.getServiceReference(Vault.class).getProperty("service.id"));
         assertEquals(identity, Probe.service(ctx, SecureChannelService.class, null, 5_000).identity().identifier());
         try (io.hopseal.vault.FileVault check = io.hopseal.vault.FileVault.open(new File(path).toPath(),
@@ -465,10 +506,19 @@ public class HopsealIT {
 
         // back to the first file with a wrong passphrase: refused, the second vault stays
         long secondId = (Long) ctx.getServiceReference(Vault.class).getProperty("service.id");
-        cm.getConfiguration(VAULT, "?").update(dict("path", path, "passphrase", "wrong", "kdf.memory.kib", 8192));
-        Thread.sleep(1000);
+        long refusedBefore = vaultRefusals();
+        cm.getConfiguration(VAULT, "?").update(dict("path", path, "passphrase", "not-it-9f3b", "kdf.memory.kib", 8192));
+        await("the vault refuses a wrong passphrase", 20_000, () -> vaultRefusals() > refusedBefore);
+        String wrong = (String) ctx.getServiceReference(Vault.class).getProperty("hopseal.config.refused");
+        assertTrue(wrong, wrong.startsWith("passphrase: ") && wrong.contains("wrong passphrase") && !wrong.contains("9f3b"));
         assertEquals(secondId, (long) (Long) ctx.getServiceReference(Vault.class).getProperty("service.id"));
         assertEquals(other, ctx.getServiceReference(Vault.class).getProperty("hopseal.vault.path"));
+    }
+
+    long vaultRefusals() {
+        ServiceReference<Vault> r = ctx.getServiceReference(Vault.class);
+        Object n = r == null ? null : r.getProperty("hopseal.config.refusals");
+        return n instanceof Long l ? l : -1;
     }
 
     /**

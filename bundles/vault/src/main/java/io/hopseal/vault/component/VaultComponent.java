@@ -113,6 +113,13 @@ public final class VaultComponent {
     public static final String STORE_PROPERTY = "hopseal.vault.store";
     /** Service property with the Kura keystore's kura.service.pid (informational; store kura-keystore). */
     public static final String KEYSTORE_PROPERTY = "hopseal.vault.keystore";
+    /**
+     * Service property: why the last configuration was refused (the field and the reason, never a secret) while the
+     * vault registered keeps running; absent once a configuration is accepted. Monitoring and tests wait on it.
+     */
+    public static final String REFUSED_PROPERTY = "hopseal.config.refused";
+    /** Service property: configurations refused since activation (a Long). */
+    public static final String REFUSALS_PROPERTY = "hopseal.config.refusals";
     public static final String STORE_FILE = "file";
     public static final String STORE_KURA_KEYSTORE = "kura-keystore";
     public static final String DEFAULT_KEYSTORE_TARGET = "(kura.service.pid=changeme)";
@@ -210,6 +217,9 @@ public final class VaultComponent {
     private ServiceReference<?> keystoreInUse;
     private Settings active;
     private ServiceRegistration<Vault> registration;
+    /** Why the latest configuration was refused, or null when it was accepted; guarded by this. */
+    private String refused;
+    private long refusals;
     private String kuraPid = PID;
 
     /**
@@ -289,6 +299,8 @@ public final class VaultComponent {
         kuraPid = kp instanceof String s && !s.isBlank() ? s : PID;
         char[] passphrase = null;
         char[] attribute = null;
+        String refusedBefore = refused;
+        refused = null;
         try {
             String store = storeValue(config);
             if (!STORE_FILE.equals(store) && !STORE_KURA_KEYSTORE.equals(store)) {
@@ -341,9 +353,14 @@ public final class VaultComponent {
             LOG.info("{}: {} {} (passphrase from {})", PID, first ? "opened" : "switched to", opened.path(),
                     describe(source));
         } catch (FieldException e) {
+            refused = e.getMessage();
+            refusals++;
             LOG.error("{}: configuration refused, {}; {}", PID, e.getMessage(),
                     vault == null ? "no vault is available" : "keeping " + describeVault());
         } finally {
+            if (refused != null || refusedBefore != null) {
+                updateProperties();
+            }
             if (passphrase != null) {
                 Arrays.fill(passphrase, '\0');
             }
@@ -511,6 +528,10 @@ public final class VaultComponent {
         Hashtable<String, Object> p = new Hashtable<>();
         p.put("service.pid", PID);
         p.put("kura.service.pid", kuraPid);
+        p.put(REFUSALS_PROPERTY, refusals);
+        if (refused != null) {
+            p.put(REFUSED_PROPERTY, refused);
+        }
         if (vault instanceof FileVault fv) {
             p.put(STORE_PROPERTY, STORE_FILE);
             p.put(PATH_PROPERTY, fv.path().toString());
