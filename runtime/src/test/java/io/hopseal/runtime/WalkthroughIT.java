@@ -62,7 +62,8 @@ class WalkthroughIT {
         Process gateway = start(repo, commands.get(1), ports, List.of("--data", data.toString(), "--http-port",
                 ports.get("8080"), "--tcp-port", ports.get("4000")), gwLog);
         await(gwLog, Pattern.compile("shell +try"), gateway);
-        Thread.sleep(1000); // the shell starts right after the banner
+        GatewayProcesses.await("the gateway's TCP listener", gateway, gwLog,
+                () -> accepts(Integer.parseInt(ports.get("4000"))));
 
         // 3. device: an end-to-end channel through the gateway
         String device = run(repo, commands.get(2), ports);
@@ -73,7 +74,7 @@ class WalkthroughIT {
         OutputStream stdin = gateway.getOutputStream();
         stdin.write((shell.get(0) + "\n").getBytes(StandardCharsets.UTF_8));
         stdin.flush();
-        Thread.sleep(1500);
+        await(gwLog, Pattern.compile("tap: printing the next (\\d+) forwarded messages"), gateway);
         assertThat(run(repo, commands.get(2), ports)).contains("reply: 21.5 C");
         String tapped = await(gwLog, Pattern.compile("(\\d+) messages forwarded"), gateway);
         assertThat(Integer.parseInt(tapped)).isEqualTo(8);
@@ -135,6 +136,15 @@ class WalkthroughIT {
         byte[] out = p.getInputStream().readAllBytes();
         p.waitFor(60, TimeUnit.SECONDS);
         return new String(out, StandardCharsets.UTF_8);
+    }
+
+    private static boolean accepts(int port) {
+        try (java.net.Socket s = new java.net.Socket()) {
+            s.connect(new java.net.InetSocketAddress(java.net.InetAddress.getLoopbackAddress(), port), 1000);
+            return true;
+        } catch (java.io.IOException e) {
+            return false;
+        }
     }
 
     private static String await(Path log, Pattern pattern, Process p) throws Exception {

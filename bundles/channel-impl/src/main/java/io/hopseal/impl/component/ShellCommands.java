@@ -60,6 +60,10 @@ public final class ShellCommands {
         java.util.concurrent.BlockingQueue<String> lines = new java.util.concurrent.LinkedBlockingQueue<>();
         StringBuilder b = new StringBuilder();
         try (AutoCloseable h = rc.addForwardTap((next, m) -> lines.offer(describe(next, m)))) {
+            // said at once (Gogo routes System.out to the calling session): the lines come only when traffic does
+            System.out.println("tap: printing the next " + n + " forwarded messages (at most " + Math.max(1, seconds)
+                    + " s)");
+            System.out.flush();
             long end = System.nanoTime() + Math.max(1, seconds) * 1_000_000_000L;
             int got = 0;
             while (got < n) {
