@@ -31,6 +31,7 @@ final class EngineEnd implements ChannelEngine {
 
     /** Guarded by this. Null before a responder reads message 1, and after the handshake. */
     private Handshake handshake;
+    /** The handshake began: the initiator sent message 1, or a message 1 bound the responder. */
     private boolean started;
     private byte[] lastFrame;
     /** The peer's frame that {@link #lastFrame} answered: only an exact copy of it makes us resend (no reflection). */
@@ -155,6 +156,7 @@ final class EngineEnd implements ChannelEngine {
             return List.of();
         }
         handshake = first.handshake();
+        started = true;
         protocolName = handshake.protocolName();
         service.stats().increment("handshakes.started");
         return apply(first.outcome(), f);
@@ -164,7 +166,7 @@ final class EngineEnd implements ChannelEngine {
     private List<byte[]> apply(Handshake.Outcome o, byte[] frame) {
         Handshake hs = handshake;
         if (o == Handshake.Outcome.BAD_PROOF) {
-            fail(CloseReason.HANDSHAKE_FAILED, "handshakes.failed.bad_proof");
+            finish(CloseReason.HANDSHAKE_FAILED);
             return List.of();
         }
         List<byte[]> out = new ArrayList<>(2);
@@ -190,8 +192,7 @@ final class EngineEnd implements ChannelEngine {
                     out.add(close);
                 }
                 peer = hs.peer(); // who was refused, for the caller's log
-                fail(revoked ? CloseReason.REVOKED : CloseReason.PEER_NOT_TRUSTED,
-                        revoked ? "handshakes.failed.revoked" : "handshakes.failed.peer_not_trusted");
+                finish(revoked ? CloseReason.REVOKED : CloseReason.PEER_NOT_TRUSTED);
                 return out;
             }
             peer = service.rememberPeer(hs.peer(), hs.peerStatic());
@@ -205,18 +206,11 @@ final class EngineEnd implements ChannelEngine {
             state = ChannelState.OPEN; // last: whoever sees OPEN also sees the peer and its keys
             service.stats().increment("handshakes.completed");
         } else if (o == Handshake.Outcome.NOT_TRUSTED) {
-            fail(CloseReason.PEER_NOT_TRUSTED, "handshakes.failed.peer_not_trusted");
+            finish(CloseReason.PEER_NOT_TRUSTED);
         } else if (o == Handshake.Outcome.REVOKED) {
-            fail(CloseReason.REVOKED, "handshakes.failed.revoked");
+            finish(CloseReason.REVOKED);
         }
         return out;
-    }
-
-    /** Under the lock: the handshake failed for good. */
-    private void fail(CloseReason reason, String stat) {
-        handshake = null;
-        service.stats().increment(stat);
-        finish(reason);
     }
 
     /** The peer is open: it will never ask for a handshake frame again. */
@@ -334,6 +328,10 @@ final class EngineEnd implements ChannelEngine {
     private synchronized void finish(CloseReason reason) {
         if (state == ChannelState.CLOSED) {
             return;
+        }
+        if (state == ChannelState.HANDSHAKING && started) {
+            // started and never completed: every started handshake ends in completed or failed.<reason>
+            service.stats().increment("handshakes.failed." + reason.name().toLowerCase(java.util.Locale.ROOT));
         }
         closeReason = reason;
         state = ChannelState.CLOSED;

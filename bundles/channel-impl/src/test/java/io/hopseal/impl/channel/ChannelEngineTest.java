@@ -251,7 +251,8 @@ class ChannelEngineTest {
         byte[] close = refusal.get(0);
         assertThat(i.open(close, 0, close.length, new byte[close.length], 0)).isEqualTo(ChannelEngine.CLOSED);
         assertThat(i.closeReason()).isEqualTo(CloseReason.REFUSED_BY_PEER);
-        assertThat(b.channels().counters()).containsEntry("handshakes.failed.peer_not_trusted", 1L);
+        assertThat(b.channels().counters()).containsEntry("handshakes.failed.peer_not_trusted", 1L)
+                .containsEntry("handshakes.started", 1L);
     }
 
     @Test
@@ -265,6 +266,28 @@ class ChannelEngineTest {
         assertThat(i.state()).isEqualTo(ChannelState.CLOSED);
         assertThat(i.closeReason()).isEqualTo(CloseReason.PEER_NOT_TRUSTED);
         assertThat(i.peer()).as("no peer for a handshake that failed before the end").isNull();
+    }
+
+    @Test
+    void everyStartedHandshakeIsCountedAsCompletedOrFailed() {
+        HopsealNode a = node();
+        HopsealNode b = node();
+        ChannelEngine abandoned = a.channels().initiatorEngine(ChannelOptions.defaults());
+        ChannelEngine r = b.channels().responderEngine(ListenerOptions.defaults());
+        r.readHandshake(abandoned.start());
+        abandoned.close();
+        r.close();
+        ChannelEngine notStarted = a.channels().initiatorEngine(ChannelOptions.defaults());
+        notStarted.close();
+        assertThat(a.channels().counters()).containsEntry("handshakes.started", 1L)
+                .containsEntry("handshakes.failed.local_close", 1L);
+        assertThat(b.channels().counters()).containsEntry("handshakes.started", 1L)
+                .containsEntry("handshakes.failed.local_close", 1L);
+        ChannelEngine ok = a.channels().initiatorEngine(ChannelOptions.defaults());
+        handshake(ok, b.channels().responderEngine(ListenerOptions.defaults()));
+        ok.close();
+        assertThat(a.channels().counters()).containsEntry("handshakes.started", 2L)
+                .containsEntry("handshakes.completed", 1L).containsEntry("handshakes.failed.local_close", 1L);
     }
 
     @Test
