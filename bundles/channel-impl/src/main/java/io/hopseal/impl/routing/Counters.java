@@ -9,6 +9,13 @@ import java.util.concurrent.atomic.LongAdder;
 public final class Counters {
     private final ConcurrentHashMap<String, LongAdder> values = new ConcurrentHashMap<>();
 
+    /** Counters that report 0 from the start (so a snapshot lists what can happen before it has). */
+    public Counters(String... initial) {
+        for (String n : initial) {
+            values.put(n, new LongAdder());
+        }
+    }
+
     public void increment(String name) {
         add(name, 1);
     }
@@ -20,6 +27,11 @@ public final class Counters {
     public long get(String name) {
         LongAdder a = values.get(name);
         return a == null ? 0 : a.sum();
+    }
+
+    /** Adds every counter of this into {@code into} (summing with what is there). */
+    public void addTo(Map<String, Long> into) {
+        values.forEach((k, v) -> into.merge(k, v.sum(), Long::sum));
     }
 
     /** A sorted snapshot. */

@@ -31,6 +31,7 @@ import io.hopseal.api.routing.Router;
 import io.hopseal.api.routing.SendResult;
 import io.hopseal.api.routing.Transport;
 import io.hopseal.impl.config.PrivateFiles;
+import io.hopseal.impl.routing.Counters;
 
 /**
  * The LoRaWAN transport of a gateway node: a class A network server for the devices configured with

@@ -15,6 +15,8 @@ import java.util.concurrent.locks.ReentrantLock;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import io.hopseal.impl.routing.Counters;
+
 /**
  * One serial port kept open: opens it through a {@link SerialPortProvider}, hands every chunk of received bytes to a
  * {@link Listener}, writes queued chunks, and when the port cannot be opened or is lost (cable pulled, USB adapter
@@ -337,7 +339,7 @@ public final class SerialLink implements AutoCloseable {
                         throw new IOException("the provider returned no connection");
                     }
                 } catch (Exception | LinkageError e) {
-                    counters.inc("port.open_failed");
+                    counters.increment("port.open_failed");
                     failures++;
                     String msg = describe(e);
                     lastError = msg;
@@ -367,9 +369,9 @@ public final class SerialLink implements AutoCloseable {
                 }
                 needLeadIn = true;
                 lastError = null;
-                counters.inc("port.opened");
+                counters.increment("port.opened");
                 if (afterLoss) {
-                    counters.inc("port.reopened");
+                    counters.increment("port.reopened");
                 }
                 if (failures > 0) {
                     LOG.info("serial link {}: {} open ({}) after {} failed attempt(s)", name, s, c, failures);
@@ -382,7 +384,7 @@ public final class SerialLink implements AutoCloseable {
                 try {
                     listener.opened();
                 } catch (RuntimeException e) {
-                    counters.inc("listener.failed");
+                    counters.increment("listener.failed");
                     LOG.warn("serial link {}: listener failed on open: {}", name, e.toString());
                 }
                 long openedAt = System.nanoTime();
@@ -395,7 +397,7 @@ public final class SerialLink implements AutoCloseable {
                 try {
                     listener.down(lost != null ? lost : closing ? "closed" : "reconfigured");
                 } catch (RuntimeException e) {
-                    counters.inc("listener.failed");
+                    counters.increment("listener.failed");
                     LOG.warn("serial link {}: listener failed on close: {}", name, e.toString());
                 }
                 if (closing) {
@@ -408,12 +410,12 @@ public final class SerialLink implements AutoCloseable {
                     break;
                 }
                 if (lost == null) {
-                    counters.inc("port.reconfigured");
+                    counters.increment("port.reconfigured");
                     afterLoss = false;
                     backoff = options.backoffInitial().toMillis();
                     continue;
                 }
-                counters.inc("port.lost");
+                counters.increment("port.lost");
                 lastError = lost;
                 afterLoss = true;
                 if (System.nanoTime() - openedAt >= STABLE_OPEN_NANOS) {
@@ -504,7 +506,7 @@ public final class SerialLink implements AutoCloseable {
                 try {
                     listener.received(buf, 0, n);
                 } catch (RuntimeException e) {
-                    counters.inc("listener.failed");
+                    counters.increment("listener.failed");
                     LOG.warn("serial link {}: listener failed: {}", name, e.toString());
                 }
             } else if (path != null) {
@@ -538,7 +540,7 @@ public final class SerialLink implements AutoCloseable {
                 return;
             }
             queued.decrementAndGet();
-            counters.inc("frames.discarded");
+            counters.increment("frames.discarded");
         }
     }
 
@@ -569,7 +571,7 @@ public final class SerialLink implements AutoCloseable {
         try {
             SerialConnection c = connection;
             if (c == null || writeError != null || state != State.OPEN) {
-                counters.inc("frames.discarded");
+                counters.increment("frames.discarded");
                 return;
             }
             byte[] lead = leadIn;
@@ -584,11 +586,11 @@ public final class SerialLink implements AutoCloseable {
             c.write(out, 0, out.length);
             needLeadIn = false;
             lastWriteNanos = System.nanoTime();
-            counters.inc("chunks.out");
+            counters.increment("chunks.out");
             counters.add("bytes.out", out.length);
         } catch (IOException | RuntimeException e) {
-            counters.inc("write.failed");
-            counters.inc("frames.discarded");
+            counters.increment("write.failed");
+            counters.increment("frames.discarded");
             writeError = "write failed: " + describe(e);
             LOG.debug("serial link {}: {}", name, writeError);
         } finally {

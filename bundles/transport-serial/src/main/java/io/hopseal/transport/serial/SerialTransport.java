@@ -21,6 +21,7 @@ import io.hopseal.api.routing.Route;
 import io.hopseal.api.routing.Router;
 import io.hopseal.api.routing.SendResult;
 import io.hopseal.api.routing.Transport;
+import io.hopseal.impl.routing.Counters;
 import io.hopseal.transport.serial.framing.FrameDecoder;
 import io.hopseal.transport.serial.framing.FrameEncoder;
 import io.hopseal.wire.Envelope;
@@ -255,7 +256,7 @@ public final class SerialTransport implements Transport, AutoCloseable {
             }
             Port p = ports.get(nextHop.valueText());
             if (p == null) {
-                counters.inc("drop.unknown_link");
+                counters.increment("drop.unknown_link");
                 LOG.debug("serial: no port with link address {}", nextHop);
                 return SendResult.DROPPED_LINK_DOWN;
             }
@@ -267,7 +268,7 @@ public final class SerialTransport implements Transport, AutoCloseable {
     }
 
     private SendResult drop(SendResult r) {
-        counters.inc(r.counterName());
+        counters.increment(r.counterName());
         return r;
     }
 
@@ -487,7 +488,7 @@ public final class SerialTransport implements Transport, AutoCloseable {
             }
             switch (link.offer(line)) {
                 case QUEUED:
-                    portCounters.inc("messages.out");
+                    portCounters.increment("messages.out");
                     return SendResult.FORWARDED;
                 case FULL:
                     return drop(SendResult.DROPPED_QUEUE_FULL);
@@ -499,7 +500,7 @@ public final class SerialTransport implements Transport, AutoCloseable {
         }
 
         private SendResult drop(SendResult r) {
-            portCounters.inc(r.counterName());
+            portCounters.increment(r.counterName());
             return r;
         }
 
@@ -517,19 +518,19 @@ public final class SerialTransport implements Transport, AutoCloseable {
             try {
                 m = Envelope.decode(envelope);
             } catch (MalformedMessageException | RuntimeException e) {
-                portCounters.inc("drop.malformed");
+                portCounters.increment("drop.malformed");
                 LOG.debug("serial link {}: undecodable envelope: {}", addr, e.getMessage());
                 return;
             }
             if (m.returnRoute().size() >= Route.MAX_HOPS) {
-                portCounters.inc("drop.route_too_long");
+                portCounters.increment("drop.route_too_long");
                 return;
             }
-            portCounters.inc("messages.in");
+            portCounters.increment("messages.in");
             try {
                 router.send(m.withReturnRoute(m.returnRoute().prepend(self)));
             } catch (RuntimeException e) {
-                portCounters.inc("drop.router_exception");
+                portCounters.increment("drop.router_exception");
                 LOG.warn("serial link {}: router failed on an inbound message: {}", addr, e.toString());
             }
         }

@@ -167,7 +167,7 @@ final class TcpLink {
                 }
                 Conn c = connect();
                 if (c == null) {
-                    t.counters.inc("connect.failed");
+                    t.counters.increment("connect.failed");
                     if (backoff.exhausted()) {
                         giveUp();
                         delayMillis = jitter(t.config().reconnectBackoffMax().toMillis());
@@ -189,7 +189,7 @@ final class TcpLink {
                 } finally {
                     lock.unlock();
                 }
-                t.counters.inc("links.connected");
+                t.counters.increment("links.connected");
                 if (wasDown || connectFailureLogged) {
                     LOG.info("TCP link to {} is up again", key);
                 } else {
@@ -385,7 +385,7 @@ final class TcpLink {
                     out.write(f);
                     batch.pollFirst();
                     c.wrote(f.length);
-                    t.counters.inc("messages.out");
+                    t.counters.increment("messages.out");
                 }
                 lock.lock();
                 try {
@@ -501,7 +501,7 @@ final class TcpLink {
     void closeIfIdle(long now, long idleNanos) {
         Conn c = conn;
         if (c != null && !c.dead() && now - c.lastActivity >= idleNanos) {
-            t.counters.inc("links.idle_closed");
+            t.counters.increment("links.idle_closed");
             LOG.info("TCP link {} closed: no traffic for {} ms (idle timeout)", key, TimeUnit.NANOSECONDS.toMillis(idleNanos));
             c.close();
         }
@@ -606,7 +606,7 @@ final class TcpLink {
                 }
                 LOG.debug("TCP link {}: peer closed the connection", key);
             } catch (FramingException e) {
-                t.counters.inc(e.reason().counterName());
+                t.counters.increment(e.reason().counterName());
                 LOG.info("TCP link {} closed: peer broke the protocol: {}", key, e.getMessage());
             } catch (IOException e) {
                 if (!dead && !t.stopping()) {
@@ -624,12 +624,12 @@ final class TcpLink {
             } catch (MalformedMessageException | RuntimeException e) {
                 throw new FramingException(FramingException.Reason.MALFORMED, "undecodable envelope: " + e.getMessage());
             }
-            t.counters.inc("messages.in");
+            t.counters.increment("messages.in");
             Route back;
             try {
                 back = m.returnRoute().prepend(returnAddress);
             } catch (IllegalArgumentException e) {
-                t.counters.inc("drop.route_too_long");
+                t.counters.increment("drop.route_too_long");
                 return;
             }
             try {
@@ -637,7 +637,7 @@ final class TcpLink {
             } catch (VirtualMachineError e) {
                 throw e;
             } catch (Throwable e) { // NOPMD: a router or worker failure must not end the link
-                t.counters.inc("drop.router_exception");
+                t.counters.increment("drop.router_exception");
                 LOG.warn("TCP link {}: the router failed on a received message ({}); continuing", key, e.toString());
                 LOG.debug("router failure", e);
             }

@@ -26,6 +26,7 @@ import io.hopseal.api.routing.Message;
 import io.hopseal.api.routing.Router;
 import io.hopseal.api.routing.SendResult;
 import io.hopseal.api.routing.Transport;
+import io.hopseal.impl.routing.Counters;
 import io.hopseal.wire.Envelope;
 
 /**
@@ -252,7 +253,7 @@ public final class TcpTransport implements Transport, AutoCloseable {
                 return;
             }
             if (allLinks.size() >= config.maxLinks()) {
-                counters.inc("links.refused");
+                counters.increment("links.refused");
                 limitWarning("TCP link from " + key + " refused");
                 closeQuietly(s);
                 return;
@@ -263,7 +264,7 @@ public final class TcpTransport implements Transport, AutoCloseable {
             synchronized (closedInbound) {
                 closedInbound.remove(key);
             }
-            counters.inc("links.accepted");
+            counters.increment("links.accepted");
             LOG.debug("TCP link from {} accepted{}", key, existing != null ? " (shadowed by an existing link)" : "");
             startOrDiscard(link);
         }
@@ -342,7 +343,7 @@ public final class TcpTransport implements Transport, AutoCloseable {
                 return null;
             }
             if (allLinks.size() >= config.maxLinks()) {
-                counters.inc("links.refused");
+                counters.increment("links.refused");
                 limitWarning("TCP link to " + hp.key + " not made");
                 return drop(SendResult.DROPPED_LINK_DOWN);
             }
@@ -364,7 +365,7 @@ public final class TcpTransport implements Transport, AutoCloseable {
             link.discardUnstarted();
             links.remove(link.key, link);
             allLinks.remove(link);
-            counters.inc("links.refused");
+            counters.increment("links.refused");
             return false;
         }
     }
@@ -407,7 +408,7 @@ public final class TcpTransport implements Transport, AutoCloseable {
     }
 
     SendResult drop(SendResult r) {
-        counters.inc(r.counterName());
+        counters.increment(r.counterName());
         return r;
     }
 

@@ -1,5 +1,6 @@
 package io.hopseal.transport.zigbee;
 
+import io.hopseal.impl.routing.Counters;
 import io.hopseal.transport.zigbee.xbee.ApiMode;
 import io.hopseal.transport.zigbee.xbee.XBeeFrame;
 
@@ -143,7 +144,7 @@ final class ModuleSession {
     /** Re-reads NP (the module said a payload was too large). */
     void refreshPayload(long now) {
         if (state == State.READY) {
-            counters.inc("module.np_refresh");
+            counters.increment("module.np_refresh");
             start(now, false);
         }
     }
@@ -151,31 +152,31 @@ final class ModuleSession {
     private void send(long now) {
         int id = ids.allocate(this);
         if (id == 0) {
-            counters.inc("frame_ids.exhausted");
+            counters.increment("frame_ids.exhausted");
             deadline = now + atTimeoutNanos;
             return;
         }
         attempts++;
         frameId = id;
         deadline = now + atTimeoutNanos;
-        counters.inc("at.sent");
+        counters.increment("at.sent");
         if (!out.write(new XBeeFrame.AtCommand(id, QUERIES[query]))) {
-            counters.inc("at.refused");
+            counters.increment("at.refused");
         }
     }
 
     /** An AT Command Response; false if it was not ours. */
     boolean onAtResponse(XBeeFrame.AtCommandResponse r, long now) {
         if (state != State.QUERYING || r.frameId() != frameId || !r.command().equals(QUERIES[query])) {
-            counters.inc("at.unmatched");
+            counters.increment("at.unmatched");
             return false;
         }
         ids.release(frameId);
         frameId = 0;
-        counters.inc("at.answered");
+        counters.increment("at.answered");
         String q = QUERIES[query];
         if (!r.ok() && !q.equals("NP")) {
-            counters.inc("at.error");
+            counters.increment("at.error");
             // AP/SH/SL always exist on Zigbee firmware: treat an error like silence, the start-up is retried
             giveUp("the module answered AT " + q + " with status " + r.status() + " (firmware without API support?)",
                     now);
@@ -227,18 +228,18 @@ final class ModuleSession {
                 out.apiModeMismatch(configured, reported);
             }
         }
-        counters.inc("module.ready");
+        counters.increment("module.ready");
         out.ready(info);
         return true;
     }
 
     /** A Modem Status: a reset means the module may have new settings (NP, address): read them again. */
     void onModemStatus(XBeeFrame.ModemStatus m, long now) {
-        counters.inc("modem_status." + String.format("0x%02x", m.status()));
+        counters.increment("modem_status." + String.format("0x%02x", m.status()));
         out.modemStatus(m);
         if ((m.status() == XBeeFrame.ModemStatus.HARDWARE_RESET || m.status() == XBeeFrame.ModemStatus.WATCHDOG_RESET)
                 && state != State.DOWN) {
-            counters.inc("module.reset");
+            counters.increment("module.reset");
             start(now, true);
         }
     }
@@ -246,7 +247,7 @@ final class ModuleSession {
     void tick(long now) {
         if (state == State.QUERYING && now - deadline >= 0) {
             release();
-            counters.inc("at.timeout");
+            counters.increment("at.timeout");
             if (attempts < atAttempts) {
                 send(now);
             } else {
@@ -263,12 +264,12 @@ final class ModuleSession {
         if (npOnly && info != null) {
             // a ready module that does not answer an NP refresh: keep going with what we know
             state = State.READY;
-            counters.inc("module.np_refresh_failed");
+            counters.increment("module.np_refresh_failed");
             return;
         }
         state = State.MISSING;
         info = null;
-        counters.inc("module.missing");
+        counters.increment("module.missing");
         long wait = retryBackoff;
         deadline = now + wait;
         retryBackoff = Math.min(retryBackoff * 2, retryMaxNanos);

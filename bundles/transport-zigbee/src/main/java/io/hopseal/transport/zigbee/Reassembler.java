@@ -7,6 +7,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 
+import io.hopseal.impl.routing.Counters;
+
 /**
  * Puts fragmented envelopes back together, per source 64-bit address (sans-I/O: the caller passes the time; not
  * thread-safe). Fragments of one message may arrive in any order and more than once; several messages of one source
@@ -96,28 +98,28 @@ public final class Reassembler {
     public byte[] accept(long source, byte[] payload, long nowNanos) {
         expire(nowNanos);
         if (payload.length == 0) {
-            counters.inc("drop.fragment_malformed");
+            counters.increment("drop.fragment_malformed");
             return null;
         }
         if (!Fragments.isFragment(payload)) {
             return payload;
         }
-        counters.inc("fragments.in");
+        counters.increment("fragments.in");
         if (payload.length <= Fragments.HEADER_LENGTH) {
-            counters.inc("drop.fragment_malformed");
+            counters.increment("drop.fragment_malformed");
             return null;
         }
         int tag = Fragments.tag(payload);
         int index = Fragments.index(payload);
         int count = Fragments.count(payload);
         if (index >= count) {
-            counters.inc("drop.fragment_malformed");
+            counters.increment("drop.fragment_malformed");
             return null;
         }
         int partLen = payload.length - Fragments.HEADER_LENGTH;
         Source s = sources.get(source);
         if (s != null && isRecent(s, tag, index, crc(payload), nowNanos)) {
-            counters.inc("fragment.duplicate");
+            counters.increment("fragment.duplicate");
             return null;
         }
         if (count == 1) {
@@ -138,24 +140,24 @@ public final class Reassembler {
             }
         }
         if (p != null && p.parts.length != count) {
-            counters.inc("drop.reassembly_superseded");
+            counters.increment("drop.reassembly_superseded");
             remove(s, p);
             p = null;
         }
         if (p == null) {
             if (s.partials.size() >= maxPartialsPerSource) {
-                counters.inc("drop.reassembly_evicted");
+                counters.increment("drop.reassembly_evicted");
                 remove(s, s.partials.get(0));
             }
             p = new Partial(tag, count, nowNanos);
             s.partials.add(p);
         }
         if (p.parts[index] != null) {
-            counters.inc("fragment.duplicate");
+            counters.increment("fragment.duplicate");
             return null;
         }
         if (p.bytes + partLen > maxMessage) {
-            counters.inc("drop.reassembly_too_large");
+            counters.increment("drop.reassembly_too_large");
             remove(s, p);
             dropSourceIfEmpty(source, s);
             return null;
@@ -194,7 +196,7 @@ public final class Reassembler {
         s.recentAt[s.recentNext] = now;
         s.recentCrcs[s.recentNext] = crcs;
         s.recentNext = (s.recentNext + 1) % RECENT;
-        counters.inc("reassembly.completed");
+        counters.increment("reassembly.completed");
         return envelope;
     }
 
@@ -252,7 +254,7 @@ public final class Reassembler {
         if (it.hasNext()) {
             Source s = it.next().getValue();
             for (Partial p : s.partials) {
-                counters.inc("drop.reassembly_evicted");
+                counters.increment("drop.reassembly_evicted");
                 bytesHeld -= p.bytes;
             }
             it.remove();
@@ -274,7 +276,7 @@ public final class Reassembler {
         if (oldest == null) {
             return false;
         }
-        counters.inc("drop.reassembly_evicted");
+        counters.increment("drop.reassembly_evicted");
         remove(oldestSource, oldest);
         return true;
     }
@@ -298,7 +300,7 @@ public final class Reassembler {
                 if (nowNanos - p.lastNanos >= timeoutNanos) {
                     pi.remove();
                     bytesHeld -= p.bytes;
-                    counters.inc("drop.reassembly_timeout");
+                    counters.increment("drop.reassembly_timeout");
                 }
             }
             boolean recent = false;

@@ -7,6 +7,7 @@ import java.util.Map;
 import java.util.Random;
 
 import io.hopseal.api.routing.SendResult;
+import io.hopseal.impl.routing.Counters;
 import io.hopseal.transport.zigbee.xbee.DeliveryStatus;
 import io.hopseal.transport.zigbee.xbee.XBeeFrame;
 
@@ -109,25 +110,25 @@ final class TransmitScheduler {
      */
     SendResult enqueue(long dest64, byte[] envelope, int maxPayload, long now) {
         if (Fragments.frameCount(envelope.length, maxPayload) == 0) {
-            counters.inc("drop.too_large");
+            counters.increment("drop.too_large");
             return SendResult.DROPPED_TOO_LARGE;
         }
         Peer p = peers.get(dest64);
         if (p == null || !p.busy()) {
             if (active >= maxDestinations) {
-                counters.inc("drop.too_many_destinations");
+                counters.increment("drop.too_many_destinations");
                 return SendResult.DROPPED_QUEUE_FULL;
             }
         }
         if (p == null) {
             p = newPeer(dest64);
             if (p == null) {
-                counters.inc("drop.too_many_destinations");
+                counters.increment("drop.too_many_destinations");
                 return SendResult.DROPPED_QUEUE_FULL;
             }
         }
         if (p.queue.size() >= queueCapacity) {
-            counters.inc("drop.queue_full");
+            counters.increment("drop.queue_full");
             return SendResult.DROPPED_QUEUE_FULL;
         }
         byte[][] fragments = Fragments.split(envelope, maxPayload, p.nextTag);
@@ -138,7 +139,7 @@ final class TransmitScheduler {
             active++;
         }
         p.queue.add(fragments);
-        counters.inc("messages.out");
+        counters.increment("messages.out");
         counters.add("fragments.queued", fragments.length);
         pump(p, now);
         return SendResult.FORWARDED;
@@ -203,7 +204,7 @@ final class TransmitScheduler {
     private void transmit(Peer p, long now) {
         int id = ids.allocate(p);
         if (id == 0) {
-            counters.inc("frame_ids.exhausted");
+            counters.increment("frame_ids.exhausted");
             p.waitingRetry = true;
             p.deadline = now + Math.max(backoffInitialNanos, 1_000_000L);
             return;
@@ -216,9 +217,9 @@ final class TransmitScheduler {
             return;
         }
         if (p.attempts > 1) {
-            counters.inc("retries");
+            counters.increment("retries");
         }
-        counters.inc("frames.out");
+        counters.increment("frames.out");
         p.frameId = id;
         p.deadline = now + statusTimeoutNanos;
     }
@@ -227,12 +228,12 @@ final class TransmitScheduler {
     void onStatus(XBeeFrame.TransmitStatus s, long now) {
         Object owner = ids.owner(s.frameId());
         if (!(owner instanceof Peer p) || p.frameId != s.frameId()) {
-            counters.inc("tx_status.unmatched");
+            counters.increment("tx_status.unmatched");
             return;
         }
         ids.release(s.frameId());
         p.frameId = 0;
-        counters.inc("tx_status." + DeliveryStatus.name(s.deliveryStatus()));
+        counters.increment("tx_status." + DeliveryStatus.name(s.deliveryStatus()));
         if (s.delivered()) {
             if (s.dest16() != XBeeFrame.NWK_UNKNOWN) {
                 p.nwk = s.dest16();
@@ -240,7 +241,7 @@ final class TransmitScheduler {
             p.next++;
             p.attempts = 0;
             if (p.next == p.current.length) {
-                counters.inc("messages.delivered");
+                counters.increment("messages.delivered");
                 int n = p.current.length;
                 finishMessage(p);
                 out.delivered(p.addr, n);
@@ -254,7 +255,7 @@ final class TransmitScheduler {
     private void failure(Peer p, int status, long now) {
         if (DeliveryStatus.invalidatesNetworkAddress(status) && p.nwk != XBeeFrame.NWK_UNKNOWN) {
             p.nwk = XBeeFrame.NWK_UNKNOWN;
-            counters.inc("nwk.invalidated");
+            counters.increment("nwk.invalidated");
         }
         boolean permanent = !DeliveryStatus.isTransient(status);
         if (!permanent && p.attempts < maxAttempts) {
@@ -262,7 +263,7 @@ final class TransmitScheduler {
             p.deadline = now + backoff(p.attempts);
             return;
         }
-        counters.inc(permanent ? "drop.tx_permanent" : "drop.retries_exhausted");
+        counters.increment(permanent ? "drop.tx_permanent" : "drop.retries_exhausted");
         int delivered = p.next;
         int total = p.current.length;
         int attempts = p.attempts;
@@ -297,7 +298,7 @@ final class TransmitScheduler {
             if (p.frameId != 0 && now - p.deadline >= 0) {
                 ids.release(p.frameId);
                 p.frameId = 0;
-                counters.inc("tx_status." + DeliveryStatus.name(DeliveryStatus.TIMEOUT));
+                counters.increment("tx_status." + DeliveryStatus.name(DeliveryStatus.TIMEOUT));
                 failure(p, DeliveryStatus.TIMEOUT, now);
             } else if (p.waitingRetry && now - p.deadline >= 0) {
                 p.waitingRetry = false;

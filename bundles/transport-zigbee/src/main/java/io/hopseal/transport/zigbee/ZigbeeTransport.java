@@ -28,6 +28,7 @@ import io.hopseal.api.routing.Route;
 import io.hopseal.api.routing.Router;
 import io.hopseal.api.routing.SendResult;
 import io.hopseal.api.routing.Transport;
+import io.hopseal.impl.routing.Counters;
 import io.hopseal.transport.serial.PortDriver;
 import io.hopseal.transport.serial.SerialConnection;
 import io.hopseal.transport.serial.SerialLink;
@@ -312,24 +313,24 @@ public final class ZigbeeTransport implements Transport, AutoCloseable {
     public SendResult send(Address nextHop, Message message) {
         try {
             if (closed) {
-                counters.inc("drop.stopped");
+                counters.increment("drop.stopped");
                 return SendResult.DROPPED_STOPPED;
             }
             if (nextHop == null || message == null || nextHop.type() != Address.ZIGBEE || nextHop.valueLength() != 8) {
-                counters.inc("drop.bad_address");
+                counters.increment("drop.bad_address");
                 return SendResult.DROPPED_MALFORMED;
             }
             long dest = ZigbeeAddresses.toLong(nextHop);
             Module m = moduleFor(dest);
             if (m == null) {
-                counters.inc("drop.no_module");
+                counters.increment("drop.no_module");
                 LOG.debug("zigbee: no module ready for {}", nextHop);
                 return SendResult.DROPPED_LINK_DOWN;
             }
             return m.send(dest, message);
         } catch (RuntimeException e) {
             LOG.warn("zigbee send to {} failed: {}", nextHop, e.toString());
-            counters.inc("drop.bad_address");
+            counters.increment("drop.bad_address");
             return SendResult.DROPPED_MALFORMED;
         }
     }
@@ -699,13 +700,13 @@ public final class ZigbeeTransport implements Transport, AutoCloseable {
             List<Runnable> todo;
             synchronized (mlock) {
                 if (removed) {
-                    mc.inc("drop.stopped");
+                    mc.increment("drop.stopped");
                     return SendResult.DROPPED_STOPPED;
                 }
                 // the link goes DOWN before its listener clears info: check both, or a message could be queued
                 // into a port that is already gone and then silently discarded
                 if (info == null || link.state() != SerialLink.State.OPEN) {
-                    mc.inc("drop.link_down");
+                    mc.increment("drop.link_down");
                     return SendResult.DROPPED_LINK_DOWN;
                 }
                 r = scheduler.enqueue(dest, envelope, maxPayload(), System.nanoTime());
@@ -723,7 +724,7 @@ public final class ZigbeeTransport implements Transport, AutoCloseable {
 
         private void onFrame(XBeeFrame f, long now) {
             if (f instanceof XBeeFrame.ReceivePacket r) {
-                mc.inc("frames.received");
+                mc.increment("frames.received");
                 scheduler.learnNetworkAddress(r.src64(), r.src16());
                 learnRoute(r.src64(), this);
                 byte[] env = reassembler.accept(r.src64(), r.data(), now);
@@ -738,7 +739,7 @@ public final class ZigbeeTransport implements Transport, AutoCloseable {
             } else if (f instanceof XBeeFrame.ModemStatus m) {
                 session.onModemStatus(m, now);
             } else {
-                mc.inc("drop.unexpected_frame");
+                mc.increment("drop.unexpected_frame");
             }
         }
 
@@ -755,20 +756,20 @@ public final class ZigbeeTransport implements Transport, AutoCloseable {
             try {
                 m = Envelope.decode(envelope);
             } catch (MalformedMessageException | RuntimeException e) {
-                mc.inc("drop.envelope_malformed");
+                mc.increment("drop.envelope_malformed");
                 LOG.debug("zigbee module {}: undecodable envelope from {}: {}", name(), ZigbeeAddresses.hex(src),
                         e.getMessage());
                 return;
             }
             if (m.returnRoute().size() >= Route.MAX_HOPS) {
-                mc.inc("drop.route_too_long");
+                mc.increment("drop.route_too_long");
                 return;
             }
-            mc.inc("messages.in");
+            mc.increment("messages.in");
             try {
                 router.send(m.withReturnRoute(m.returnRoute().prepend(ZigbeeAddresses.of(src))));
             } catch (RuntimeException e) {
-                mc.inc("drop.router_exception");
+                mc.increment("drop.router_exception");
                 LOG.warn("zigbee module {}: router failed on an inbound message: {}", name(), e.toString());
             }
         }
@@ -1004,7 +1005,7 @@ public final class ZigbeeTransport implements Transport, AutoCloseable {
                 LOG.warn("zigbee module {}: configured for API mode {} but the module reports AP={}; using API mode {} "
                         + "(change the configuration or the module's AP to make them agree)", name(), configured.ap(),
                         actual.ap(), actual.ap());
-                mc.inc("module.api_mode_mismatch");
+                mc.increment("module.api_mode_mismatch");
                 pendingMode = actual; // applied after the decoder returns
             }
 

@@ -15,7 +15,7 @@ import io.hopseal.api.routing.Message;
 import io.hopseal.api.routing.Router;
 import io.hopseal.api.routing.SendResult;
 import io.hopseal.api.routing.Transport;
-import io.hopseal.transport.lora.Counters;
+import io.hopseal.impl.routing.Counters;
 import io.hopseal.transport.lora.LoraDevice;
 import io.hopseal.transport.lora.fragment.FrameFormatException;
 import io.hopseal.transport.lora.fragment.OutboundMessage;

@@ -10,7 +10,8 @@ import java.util.Random;
 
 import org.junit.jupiter.api.Test;
 
-import io.hopseal.transport.lora.Counters;
+import io.hopseal.impl.routing.Counters;
+
 
 class FragmentationTest {
     final Counters counters = new Counters();
