@@ -31,9 +31,17 @@ public final class ChannelOptions {
     private final Duration handshakeTimeout;
     private final int replayWindow;
     private final long rekeyInterval;
+    private final Duration keepAliveInterval;
+    private final int keepAliveUnanswered;
 
     private ChannelOptions(HandshakePattern pattern, CipherSuite suite, TrustPolicy trust, Identifier expectedPeer,
                            Route boundService, Duration handshakeTimeout, int replayWindow, long rekeyInterval) {
+        this(pattern, suite, trust, expectedPeer, boundService, handshakeTimeout, replayWindow, rekeyInterval, null, 0);
+    }
+
+    private ChannelOptions(HandshakePattern pattern, CipherSuite suite, TrustPolicy trust, Identifier expectedPeer,
+                           Route boundService, Duration handshakeTimeout, int replayWindow, long rekeyInterval,
+                           Duration keepAliveInterval, int keepAliveUnanswered) {
         this.pattern = Objects.requireNonNull(pattern, "pattern");
         this.suite = Objects.requireNonNull(suite, "suite");
         this.trust = Objects.requireNonNull(trust, "trust");
@@ -42,6 +50,8 @@ public final class ChannelOptions {
         this.handshakeTimeout = checkTimeout(handshakeTimeout);
         this.replayWindow = checkWindow(replayWindow);
         this.rekeyInterval = checkRekey(rekeyInterval);
+        this.keepAliveInterval = keepAliveInterval;
+        this.keepAliveUnanswered = keepAliveUnanswered;
     }
 
     public static ChannelOptions defaults() {
@@ -74,21 +84,24 @@ public final class ChannelOptions {
     }
 
     public ChannelOptions withPattern(HandshakePattern p) {
-        return new ChannelOptions(p, suite, trust, expectedPeer, boundService, handshakeTimeout, replayWindow, rekeyInterval);
+        return new ChannelOptions(p, suite, trust, expectedPeer, boundService, handshakeTimeout, replayWindow, rekeyInterval,
+                keepAliveInterval, keepAliveUnanswered);
     }
 
     public ChannelOptions withSuite(CipherSuite s) {
-        return new ChannelOptions(pattern, s, trust, expectedPeer, boundService, handshakeTimeout, replayWindow, rekeyInterval);
+        return new ChannelOptions(pattern, s, trust, expectedPeer, boundService, handshakeTimeout, replayWindow, rekeyInterval,
+                keepAliveInterval, keepAliveUnanswered);
     }
 
     public ChannelOptions withTrust(TrustPolicy t) {
-        return new ChannelOptions(pattern, suite, t, expectedPeer, boundService, handshakeTimeout, replayWindow, rekeyInterval);
+        return new ChannelOptions(pattern, suite, t, expectedPeer, boundService, handshakeTimeout, replayWindow, rekeyInterval,
+                keepAliveInterval, keepAliveUnanswered);
     }
 
     /** Accept only this peer (sets the trust policy too); required for KK and IK to find the peer's keys. */
     public ChannelOptions withExpectedPeer(Identifier peer) {
         return new ChannelOptions(pattern, suite, TrustPolicy.only(peer), Objects.requireNonNull(peer, "peer"),
-                boundService, handshakeTimeout, replayWindow, rekeyInterval);
+                boundService, handshakeTimeout, replayWindow, rekeyInterval, keepAliveInterval, keepAliveUnanswered);
     }
 
     /**
@@ -97,19 +110,49 @@ public final class ChannelOptions {
      */
     public ChannelOptions withBoundService(Route service) {
         return new ChannelOptions(pattern, suite, trust, expectedPeer, service == null || service.isEmpty() ? null : service,
-                handshakeTimeout, replayWindow, rekeyInterval);
+                handshakeTimeout, replayWindow, rekeyInterval, keepAliveInterval, keepAliveUnanswered);
     }
 
     public ChannelOptions withHandshakeTimeout(Duration d) {
-        return new ChannelOptions(pattern, suite, trust, expectedPeer, boundService, d, replayWindow, rekeyInterval);
+        return new ChannelOptions(pattern, suite, trust, expectedPeer, boundService, d, replayWindow, rekeyInterval,
+                keepAliveInterval, keepAliveUnanswered);
     }
 
     public ChannelOptions withReplayWindow(int w) {
-        return new ChannelOptions(pattern, suite, trust, expectedPeer, boundService, handshakeTimeout, w, rekeyInterval);
+        return new ChannelOptions(pattern, suite, trust, expectedPeer, boundService, handshakeTimeout, w, rekeyInterval,
+                keepAliveInterval, keepAliveUnanswered);
     }
 
     public ChannelOptions withRekeyInterval(long r) {
-        return new ChannelOptions(pattern, suite, trust, expectedPeer, boundService, handshakeTimeout, replayWindow, r);
+        return new ChannelOptions(pattern, suite, trust, expectedPeer, boundService, handshakeTimeout, replayWindow, r,
+                keepAliveInterval, keepAliveUnanswered);
+    }
+
+    /**
+     * Keeps an eye on the peer (initiator side): when nothing authenticated has come from the peer for
+     * {@code interval}, the channel sends a ping inside the channel (a 5-byte control message, 23 bytes on the
+     * channel layer); after {@code unansweredPings} pings in a row without any answer it closes with
+     * {@link CloseReason#PEER_UNRESPONSIVE}, so the application knows to open a new one (the peer restarted, or its
+     * route is gone). Traffic from the peer counts as an answer, so a busy channel sends no pings. Off by default:
+     * on radio links every ping costs airtime; choose the interval from the link's budget.
+     *
+     * @param interval        silence before a ping, 10 ms to 24 h; {@code null} turns keep-alive off
+     * @param unansweredPings pings without an answer before the channel closes, 1 to 100
+     * @since 1.2
+     */
+    public ChannelOptions withKeepAlive(Duration interval, int unansweredPings) {
+        if (interval == null) {
+            return new ChannelOptions(pattern, suite, trust, expectedPeer, boundService, handshakeTimeout, replayWindow,
+                    rekeyInterval, null, 0);
+        }
+        if (interval.compareTo(Duration.ofMillis(10)) < 0 || interval.compareTo(Duration.ofHours(24)) > 0) {
+            throw new IllegalArgumentException("keep-alive interval must be 10 ms to 24 h, was " + interval);
+        }
+        if (unansweredPings < 1 || unansweredPings > 100) {
+            throw new IllegalArgumentException("unansweredPings must be 1 to 100, was " + unansweredPings);
+        }
+        return new ChannelOptions(pattern, suite, trust, expectedPeer, boundService, handshakeTimeout, replayWindow,
+                rekeyInterval, interval, unansweredPings);
     }
 
     public HandshakePattern pattern() { return pattern; }
@@ -122,10 +165,15 @@ public final class ChannelOptions {
     public Duration handshakeTimeout() { return handshakeTimeout; }
     public int replayWindow() { return replayWindow; }
     public long rekeyInterval() { return rekeyInterval; }
+    /** The keep-alive interval, or null when keep-alive is off. */
+    public Duration keepAliveInterval() { return keepAliveInterval; }
+    /** Unanswered pings before the channel closes (0 when keep-alive is off). */
+    public int keepAliveUnanswered() { return keepAliveUnanswered; }
 
     @Override
     public String toString() {
         return "ChannelOptions[" + suite.noiseName(pattern) + ", trust=" + trust + ", bound=" + boundService
-                + ", timeout=" + handshakeTimeout + ", window=" + replayWindow + ", rekey=" + rekeyInterval + "]";
+                + ", timeout=" + handshakeTimeout + ", window=" + replayWindow + ", rekey=" + rekeyInterval
+                + (keepAliveInterval == null ? "" : ", keepAlive=" + keepAliveInterval + " x" + keepAliveUnanswered) + "]";
     }
 }

@@ -23,5 +23,7 @@ public enum CloseReason {
     /** The channel service stopped. */
     SERVICE_STOPPED,
     /** The peer's identity (or the credential it relied on) was revoked by an authority. */
-    REVOKED
+    REVOKED,
+    /** Keep-alive pings went unanswered ({@link ChannelOptions#withKeepAlive}): the peer restarted or is out of reach. */
+    PEER_UNRESPONSIVE
 }

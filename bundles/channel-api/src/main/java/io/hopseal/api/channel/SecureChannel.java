@@ -67,6 +67,15 @@ public interface SecureChannel extends AutoCloseable {
     /** The next message from the queue, or null after the timeout. */
     Message receive(Duration timeout) throws InterruptedException;
 
+    /**
+     * Sends a ping through the channel; the peer's channel end answers it. Completes with the round-trip time, or
+     * exceptionally with a {@link java.util.concurrent.TimeoutException} when no answer came within {@code timeout},
+     * or a {@link ChannelException} when the channel is not open or closes meanwhile.
+     *
+     * @since 1.2
+     */
+    CompletionStage<Duration> ping(Duration timeout);
+
     /** Sends an authenticated close to the peer and wipes the keys. */
     @Override
     void close();

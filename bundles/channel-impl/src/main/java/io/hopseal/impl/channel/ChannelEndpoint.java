@@ -71,7 +71,33 @@ final class ChannelEndpoint implements SecureChannel, Worker {
     private volatile Consumer<Message> receiver;
     private String protocolName;
     private volatile boolean peerConfirmed;
+    /** Pings waiting for their pong, by id; created on the first ping. */
+    private volatile java.util.concurrent.ConcurrentHashMap<Integer, Ping> pings;
+    /** Guarded by this (pings are rare: no atomic object per channel end). */
+    private int lastPingId;
+    /** Keep-alive state (initiators whose options ask for it); null otherwise, so other ends pay one reference. */
+    private final KeepAlive keepAlive;
     static final int MAX_EARLY = 16;
+    /** Pings outstanding at once, at most: each holds a future and a timer until answered or timed out. */
+    static final int MAX_PINGS = 64;
+
+    /** A ping in flight. */
+    private record Ping(long sentNanos, CompletableFuture<Duration> result, ScheduledFuture<?> timeout) {
+    }
+
+    /** Keep-alive of one initiator end: a periodic check, pings when the peer has been silent. */
+    private static final class KeepAlive {
+        final long intervalNanos;
+        final int unansweredLimit;
+        volatile long heardNanos = System.nanoTime();
+        int unanswered;
+        ScheduledFuture<?> task;
+
+        KeepAlive(Duration interval, int unansweredLimit) {
+            this.intervalNanos = interval.toNanos();
+            this.unansweredLimit = unansweredLimit;
+        }
+    }
 
     /** What an end needs only while its handshake runs or may have to be repeated; guarded by the endpoint. */
     private static final class Setup {
@@ -105,6 +131,13 @@ final class ChannelEndpoint implements SecureChannel, Worker {
 
     ChannelEndpoint(DefaultSecureChannelService service, boolean initiator, Handshake handshake, Route peerRoute,
                     Route boundRoute, int window, Duration handshakeTimeout) {
+        this(service, initiator, handshake, peerRoute, boundRoute, window, handshakeTimeout, null, 0);
+    }
+
+    ChannelEndpoint(DefaultSecureChannelService service, boolean initiator, Handshake handshake, Route peerRoute,
+                    Route boundRoute, int window, Duration handshakeTimeout, Duration keepAliveInterval,
+                    int keepAliveUnanswered) {
+        this.keepAlive = keepAliveInterval == null ? null : new KeepAlive(keepAliveInterval, keepAliveUnanswered);
         this.service = service;
         this.initiator = initiator;
         this.setup = new Setup(handshake, window, handshakeTimeout);
@@ -313,6 +346,7 @@ final class ChannelEndpoint implements SecureChannel, Worker {
                     service.attributeStore().add(c);
                 }
                 state = ChannelState.OPEN; // last: whoever sees OPEN also sees the peer's attributes
+                armKeepAlive();
                 if (!done.refusedCredentials().isEmpty()) {
                     count("credentials.refused", done.refusedCredentials().size());
                     LOG.info("channel peer {} presented credentials that were refused: {}", peer.identifier(),
@@ -443,6 +477,10 @@ final class ChannelEndpoint implements SecureChannel, Worker {
             return;
         }
         confirmPeer();
+        KeepAlive ka = keepAlive;
+        if (ka != null) {
+            ka.heardNanos = System.nanoTime();
+        }
         if (o.newest() && !m.returnRoute().isEmpty() && !m.returnRoute().equals(peerRoute)) {
             // roaming: the peer's newest authenticated message came another way (a link was re-established
             // through another port, a gateway restarted): answer along the path that works now
@@ -462,8 +500,18 @@ final class ChannelEndpoint implements SecureChannel, Worker {
         }
     }
 
-    /** A control message: currently only a credential refresh. */
+    /** A control message: a credential refresh, a ping (answered at once) or a pong. */
     private void onControl(byte[] pt) {
+        if (pt.length == 5 && (pt[0] == Wire.CONTROL_PING || pt[0] == Wire.CONTROL_PONG)) {
+            if (pt[0] == Wire.CONTROL_PING) {
+                pt[0] = Wire.CONTROL_PONG; // the same id back; pt is this message's own plaintext array
+                count("pings.answered");
+                sendData(Wire.CONTROL, pt);
+            } else {
+                onPong(pt);
+            }
+            return;
+        }
         if (pt.length < 2 || pt[0] != Wire.CONTROL_CREDENTIALS) {
             count("drop.malformed_control");
             return;
@@ -492,6 +540,96 @@ final class ChannelEndpoint implements SecureChannel, Worker {
         } catch (MalformedMessageException | IllegalArgumentException e) {
             count("drop.malformed_control");
         }
+    }
+
+    private void onPong(byte[] pt) {
+        int id = (pt[1] & 0xff) << 24 | (pt[2] & 0xff) << 16 | (pt[3] & 0xff) << 8 | (pt[4] & 0xff);
+        java.util.concurrent.ConcurrentHashMap<Integer, Ping> m = pings;
+        Ping p = m == null ? null : m.remove(id);
+        if (p == null) {
+            count("drop.pong_unexpected"); // late (timed out) or never asked for
+            return;
+        }
+        p.timeout().cancel(false);
+        p.result().complete(Duration.ofNanos(System.nanoTime() - p.sentNanos()));
+    }
+
+    @Override
+    public CompletionStage<Duration> ping(Duration timeout) {
+        java.util.Objects.requireNonNull(timeout, "timeout");
+        if (timeout.isNegative() || timeout.isZero()) {
+            throw new IllegalArgumentException("timeout must be positive, was " + timeout);
+        }
+        if (state != ChannelState.OPEN) {
+            return CompletableFuture.failedFuture(new ChannelException(
+                    closeReason != null ? closeReason : CloseReason.LOCAL_CLOSE, "channel is " + state));
+        }
+        java.util.concurrent.ConcurrentHashMap<Integer, Ping> m;
+        int id;
+        synchronized (this) {
+            m = pings;
+            if (m == null) {
+                m = new java.util.concurrent.ConcurrentHashMap<>(4);
+                pings = m;
+            }
+            id = ++lastPingId;
+        }
+        if (m.size() >= MAX_PINGS) {
+            return CompletableFuture.failedFuture(new IllegalStateException(MAX_PINGS + " pings are already waiting"));
+        }
+        CompletableFuture<Duration> result = new CompletableFuture<>();
+        java.util.concurrent.ConcurrentHashMap<Integer, Ping> waiting = m;
+        ScheduledFuture<?> t = service.scheduler().schedule(() -> {
+            if (waiting.remove(id) != null) {
+                count("pings.timed_out");
+                result.completeExceptionally(new java.util.concurrent.TimeoutException(
+                        "no answer to a ping within " + timeout));
+            }
+        }, timeout.toNanos(), TimeUnit.NANOSECONDS);
+        m.put(id, new Ping(System.nanoTime(), result, t));
+        count("pings.sent");
+        SendResult r = sendData(Wire.CONTROL, new byte[] {Wire.CONTROL_PING, (byte) (id >>> 24), (byte) (id >>> 16),
+                (byte) (id >>> 8), (byte) id});
+        if (r.isDropped() && m.remove(id) != null) {
+            t.cancel(false);
+            result.completeExceptionally(new ChannelException(state == ChannelState.OPEN ? CloseReason.UNREACHABLE
+                    : closeReason, "the ping could not be sent: " + r.counterName()));
+        }
+        return result;
+    }
+
+    /** Under the lock, when the channel opens: starts the keep-alive check, if this end has one. */
+    private void armKeepAlive() {
+        KeepAlive ka = keepAlive;
+        if (ka != null) {
+            ka.heardNanos = System.nanoTime();
+            ka.task = service.scheduler().scheduleWithFixedDelay(this::keepAliveTick, ka.intervalNanos,
+                    ka.intervalNanos, TimeUnit.NANOSECONDS);
+        }
+    }
+
+    /**
+     * Every interval: nothing needed when the peer was heard within it; otherwise one more ping, or the end of the
+     * channel once the configured number of pings in a row went unanswered.
+     */
+    private void keepAliveTick() {
+        KeepAlive ka = keepAlive;
+        if (state != ChannelState.OPEN) {
+            return;
+        }
+        if (System.nanoTime() - ka.heardNanos < ka.intervalNanos) {
+            ka.unanswered = 0;
+            return;
+        }
+        if (ka.unanswered >= ka.unansweredLimit) {
+            count("keepalive.closed");
+            LOG.info("channel {} with {}: {} pings unanswered; closing", remoteReg.address(), peer(), ka.unanswered);
+            finish(CloseReason.PEER_UNRESPONSIVE, false);
+            return;
+        }
+        ka.unanswered++;
+        // the answer only needs to come before the next check: any authenticated frame from the peer counts
+        ping(Duration.ofNanos(ka.intervalNanos)).exceptionally(e -> null);
     }
 
     /** Sends this node's credentials (presented form) to the peer, e.g. before the old ones expire. */
@@ -665,6 +803,10 @@ final class ChannelEndpoint implements SecureChannel, Worker {
             state = ChannelState.CLOSED;
             closeReason = reason;
             cancelTimers();
+            if (keepAlive != null && keepAlive.task != null) {
+                keepAlive.task.cancel(false);
+                keepAlive.task = null;
+            }
             c = crypto;
             crypto = null;
             if (setup != null) {
@@ -690,6 +832,16 @@ final class ChannelEndpoint implements SecureChannel, Worker {
         }
         if (localReg != null) {
             localReg.close();
+        }
+        java.util.concurrent.ConcurrentHashMap<Integer, Ping> waiting = pings;
+        if (waiting != null) {
+            for (Integer id : List.copyOf(waiting.keySet())) {
+                Ping p = waiting.remove(id);
+                if (p != null) {
+                    p.timeout().cancel(false);
+                    p.result().completeExceptionally(new ChannelException(reason, "channel closed: " + reason));
+                }
+            }
         }
         service.channelClosed(this, reason);
         if (peer != null) {

@@ -183,7 +183,8 @@ public final class DefaultSecureChannelService implements SecureChannelService, 
         Handshake hs = Handshake.initiator(options.pattern(), options.suite(), identity, known, options.trust(),
                 options.rekeyInterval(), options.boundService()).withContext(context(h -> true));
         ChannelEndpoint ep = new ChannelEndpoint(this, true, hs, listenerRoute, options.boundService(),
-                options.replayWindow(), options.handshakeTimeout());
+                options.replayWindow(), options.handshakeTimeout(), options.keepAliveInterval(),
+                options.keepAliveUnanswered());
         ep.register();
         track(ep);
         CompletableFuture<SecureChannel> opened = ep.opened(); // before start: an in-memory handshake may finish in it

@@ -21,6 +21,9 @@ final class Wire {
     static final int CONTROL = 0x7;
     /** Control message types (first plaintext byte of a CONTROL message). */
     static final int CONTROL_CREDENTIALS = 1;
+    /** Ping: type ‖ id u32; the peer's channel end answers with a pong carrying the same id. */
+    static final int CONTROL_PING = 2;
+    static final int CONTROL_PONG = 3;
 
     static final int TAG = 16;
     static final int KK_HINT = 4;

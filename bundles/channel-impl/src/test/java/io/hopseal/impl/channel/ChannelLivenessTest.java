@@ -1,0 +1,151 @@
+package io.hopseal.impl.channel;
+
+import static java.nio.charset.StandardCharsets.UTF_8;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import io.hopseal.api.channel.ChannelException;
+import io.hopseal.api.channel.ChannelOptions;
+import io.hopseal.api.channel.ChannelState;
+import io.hopseal.api.channel.CloseReason;
+import io.hopseal.api.channel.ListenerOptions;
+import io.hopseal.api.channel.SecureChannel;
+import io.hopseal.impl.memory.MemoryNetwork;
+import io.hopseal.impl.node.HopsealNode;
+
+/** Pings through a channel and keep-alive: a channel notices a peer that restarted or is out of reach. */
+class ChannelLivenessTest {
+    MemoryNetwork net;
+    HopsealNode backend;
+    HopsealNode device;
+
+    @BeforeEach
+    void setUp() {
+        net = new MemoryNetwork();
+        backend = HopsealNode.builder().memory(net, "backend").build();
+        device = HopsealNode.builder().memory(net, "device").build();
+        backend.service("echo", (m, ctx) -> ctx.reply(m, m.payload()));
+        backend.channels().listen("api", ListenerOptions.defaults());
+    }
+
+    @AfterEach
+    void tearDown() {
+        device.close();
+        backend.close();
+        net.close();
+    }
+
+    private SecureChannel open(ChannelOptions o) throws Exception {
+        return device.channels().connect("/mem/backend/secure/api/service/echo", o).get(5, TimeUnit.SECONDS);
+    }
+
+    private SecureChannel responder() {
+        return backend.channels().channels().stream().filter(c -> !c.isInitiator()).findFirst().orElseThrow();
+    }
+
+    private static void await(String what, java.util.function.BooleanSupplier condition) throws InterruptedException {
+        long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (!condition.getAsBoolean()) {
+            if (System.nanoTime() > end) {
+                throw new AssertionError("timed out waiting for " + what);
+            }
+            Thread.sleep(5);
+        }
+    }
+
+    @Test
+    void aPingIsAnsweredByThePeersChannelEndAndMeasuresTheRoundTrip() throws Exception {
+        SecureChannel ch = open(ChannelOptions.defaults());
+        Duration rtt = ch.ping(Duration.ofSeconds(5)).toCompletableFuture().get(5, TimeUnit.SECONDS);
+        assertThat(rtt).isPositive().isLessThan(Duration.ofSeconds(5));
+        // the responder answers too, and its own pings are answered by the initiator
+        assertThat(responder().ping(Duration.ofSeconds(5)).toCompletableFuture().get(5, TimeUnit.SECONDS)).isPositive();
+        assertThat(ch.counters()).containsEntry("pings.sent", 1L).containsEntry("pings.answered", 1L);
+        assertThat(responder().counters()).containsEntry("pings.answered", 1L).containsEntry("pings.sent", 1L);
+        // a ping costs one 5-byte control message each way (23 bytes on the channel layer with a 1-byte counter)
+        assertThat(ch.counters()).containsEntry("bytes.out", 1L + 1 + 5 + 16 + 1 + 1 + 5 + 16);
+    }
+
+    @Test
+    void aPingWithoutAnswerTimesOutAndALateAnswerIsCounted() throws Exception {
+        SecureChannel ch = open(ChannelOptions.defaults());
+        java.util.List<byte[]> held = new java.util.concurrent.CopyOnWriteArrayList<>();
+        net.setInterceptor((from, to, frame) -> {
+            if (from.equals("backend")) {
+                held.add(frame); // the answer is held back
+                return List.of();
+            }
+            return List.of(frame);
+        });
+        assertThatThrownBy(() -> ch.ping(Duration.ofMillis(200)).toCompletableFuture().get(5, TimeUnit.SECONDS))
+                .isInstanceOf(ExecutionException.class).cause().isInstanceOf(TimeoutException.class);
+        assertThat(ch.counters()).containsEntry("pings.timed_out", 1L);
+        await("the pong held back", () -> held.size() == 1);
+        net.setInterceptor(null);
+        assertThat(net.inject("backend", "device", held.get(0))).isTrue();
+        await("the late pong counted", () -> ch.counters().getOrDefault("drop.pong_unexpected", 0L) == 1L);
+        assertThat(ch.state()).isEqualTo(ChannelState.OPEN);
+    }
+
+    @Test
+    void pingsFailWhenTheChannelIsNotOpenOrCloses() throws Exception {
+        SecureChannel ch = open(ChannelOptions.defaults());
+        net.setInterceptor((from, to, frame) -> List.of());
+        var waiting = ch.ping(Duration.ofSeconds(30)).toCompletableFuture();
+        ch.close();
+        assertThatThrownBy(() -> waiting.get(5, TimeUnit.SECONDS)).cause().isInstanceOf(ChannelException.class);
+        assertThatThrownBy(() -> ch.ping(Duration.ofSeconds(1)).toCompletableFuture().get(5, TimeUnit.SECONDS))
+                .cause().isInstanceOf(ChannelException.class);
+        assertThatThrownBy(() -> ch.ping(Duration.ZERO)).isInstanceOf(IllegalArgumentException.class);
+    }
+
+    @Test
+    void keepAliveKeepsAnIdleChannelWithALivePeerOpen() throws Exception {
+        // generous for a loaded machine: it closes only after 4 x 250 ms without a word from a live peer
+        SecureChannel ch = open(ChannelOptions.defaults().withKeepAlive(Duration.ofMillis(250), 3));
+        SecureChannel responder = responder();
+        await("three keep-alive pings answered", () -> responder.counters().getOrDefault("pings.answered", 0L) >= 3);
+        assertThat(ch.state()).isEqualTo(ChannelState.OPEN);
+        ch.send("still here".getBytes(UTF_8));
+        assertThat(new String(ch.receive(Duration.ofSeconds(5)).payload(), UTF_8)).isEqualTo("still here");
+    }
+
+    @Test
+    void keepAliveClosesAChannelWhosePeerRestarted() throws Exception {
+        SecureChannel ch = open(ChannelOptions.defaults().withKeepAlive(Duration.ofMillis(100), 3));
+        SecureChannel responder = responder();
+        await("a keep-alive ping answered", () -> responder.counters().getOrDefault("pings.answered", 0L) >= 1);
+        // a crash: the backend's channel ends vanish without a word (its closes are lost), as after a power cut
+        net.setInterceptor((from, to, frame) -> from.equals("backend") ? List.of() : List.of(frame));
+        backend.close();
+        assertThat(ch.state()).as("nothing told the device").isEqualTo(ChannelState.OPEN);
+        CloseReason r = ch.whenClosed().toCompletableFuture().get(10, TimeUnit.SECONDS);
+        assertThat(r).isEqualTo(CloseReason.PEER_UNRESPONSIVE);
+        assertThat(ch.counters()).containsEntry("keepalive.closed", 1L)
+                .hasEntrySatisfying("pings.sent", n -> assertThat(n).isGreaterThanOrEqualTo(3L));
+        assertThat(device.channels().counters()).containsEntry("channels.closed.peer_unresponsive", 1L);
+    }
+
+    @Test
+    void keepAliveOptionsAreChecked() {
+        ChannelOptions o = ChannelOptions.defaults().withKeepAlive(Duration.ofSeconds(30), 3);
+        assertThat(o.keepAliveInterval()).isEqualTo(Duration.ofSeconds(30));
+        assertThat(o.keepAliveUnanswered()).isEqualTo(3);
+        assertThat(o.withSuite(io.hopseal.api.channel.CipherSuite.CHACHAPOLY_BLAKE2S).keepAliveInterval())
+                .as("kept by other with-methods").isEqualTo(Duration.ofSeconds(30));
+        assertThat(o.withKeepAlive(null, 0).keepAliveInterval()).isNull();
+        assertThat(ChannelOptions.defaults().keepAliveInterval()).as("off by default").isNull();
+        assertThatThrownBy(() -> o.withKeepAlive(Duration.ofMillis(5), 3)).hasMessageContaining("10 ms");
+        assertThatThrownBy(() -> o.withKeepAlive(Duration.ofSeconds(1), 0)).hasMessageContaining("unansweredPings");
+    }
+}
