@@ -41,6 +41,18 @@ public interface SecureChannelService {
     ChannelListener listen(String name, ListenerOptions options);
 
     /**
+     * A session that keeps a channel to {@code route} (text form with a {@code /secure/} segment, as for
+     * {@link #connect(String, ChannelOptions)}) open, handshaking again after a back-off of {@code initialBackoff}
+     * doubling up to {@code maxBackoff} whenever the channel closes for a reason other than a local close.
+     *
+     * @throws io.hopseal.api.routing.RouteSyntaxException if the route is malformed or has no {@code /secure/} segment
+     * @throws IllegalArgumentException if {@code initialBackoff} is not positive or exceeds {@code maxBackoff}
+     * @since 1.2
+     */
+    ChannelSession session(String route, ChannelOptions options, java.time.Duration initialBackoff,
+                           java.time.Duration maxBackoff);
+
+    /**
      * A sans-I/O initiator end for a caller that moves the bytes itself (see {@link ChannelEngine}), with this node's
      * identity, known peers and credentials. Uses the options' pattern, suite, trust, expected peer, replay window and
      * rekey interval; the engine keeps no time, so the handshake timeout is the caller's.

@@ -19,6 +19,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 import io.hopseal.api.channel.ChannelEngine;
 import io.hopseal.api.channel.ChannelException;
+import io.hopseal.api.channel.ChannelSession;
 import io.hopseal.api.channel.ChannelListener;
 import io.hopseal.api.channel.ChannelOptions;
 import io.hopseal.api.channel.ChannelState;
@@ -212,6 +213,19 @@ public final class DefaultSecureChannelService implements SecureChannelService, 
     }
 
     @Override
+    public ChannelSession session(String route, ChannelOptions options, java.time.Duration initialBackoff,
+                                  java.time.Duration maxBackoff) {
+        Objects.requireNonNull(route, "route");
+        Objects.requireNonNull(options, "options");
+        Objects.requireNonNull(initialBackoff, "initialBackoff");
+        Objects.requireNonNull(maxBackoff, "maxBackoff");
+        checkSecureRoute(route); // a typo fails here, with its position, rather than in every retry
+        KeptSession s = new KeptSession(this, route, options, initialBackoff, maxBackoff);
+        s.start();
+        return s;
+    }
+
+    @Override
     public ChannelEngine initiatorEngine(ChannelOptions options) {
         Objects.requireNonNull(options, "options");
         if (options.boundService() != null) {
@@ -234,16 +248,22 @@ public final class DefaultSecureChannelService implements SecureChannelService, 
         return EngineEnd.responder(this, options);
     }
 
-    @Override
-    public CompletableFuture<SecureChannel> connect(String route, ChannelOptions options) {
-        Objects.requireNonNull(route, "route");
-        Route.parse(route); // validates the whole text with positions in the error
+    /** Validates the text of a route with a {@code /secure/} segment (positions in the error); returns it stripped. */
+    private static String checkSecureRoute(String route) {
+        Route.parse(route);
         String s = route.strip();
-        int at = s.indexOf("/secure/");
-        if (at < 0) {
+        if (!s.contains("/secure/")) {
             throw new RouteSyntaxException(route, 0, "no /secure/<listener> segment: say where the channel ends, e.g. "
                     + "/tcp/host:4000/secure/api/service/echo");
         }
+        return s;
+    }
+
+    @Override
+    public CompletableFuture<SecureChannel> connect(String route, ChannelOptions options) {
+        Objects.requireNonNull(route, "route");
+        String s = checkSecureRoute(route);
+        int at = s.indexOf("/secure/");
         int valueEnd = s.indexOf('/', at + "/secure/".length());
         String outer = valueEnd < 0 ? s : s.substring(0, valueEnd);
         String inner = valueEnd < 0 ? "" : s.substring(valueEnd);

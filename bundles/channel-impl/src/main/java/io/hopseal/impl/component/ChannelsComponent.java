@@ -434,6 +434,13 @@ public final class ChannelsComponent implements SecureChannelService {
     }
 
     @Override
+    public io.hopseal.api.channel.ChannelSession session(String route, ChannelOptions options,
+                                                         java.time.Duration initialBackoff,
+                                                         java.time.Duration maxBackoff) {
+        return service.session(route, options, initialBackoff, maxBackoff);
+    }
+
+    @Override
     public io.hopseal.api.channel.ChannelEngine initiatorEngine(ChannelOptions options) {
         return service.initiatorEngine(options);
     }
