@@ -603,8 +603,14 @@ final class ChannelEndpoint implements SecureChannel, Worker {
         KeepAlive ka = keepAlive;
         if (ka != null) {
             ka.heardNanos = System.nanoTime();
-            ka.task = service.scheduler().scheduleWithFixedDelay(this::keepAliveTick, ka.intervalNanos,
-                    ka.intervalNanos, TimeUnit.NANOSECONDS);
+            ka.task = service.scheduler().scheduleWithFixedDelay(() -> {
+                try {
+                    keepAliveTick();
+                } catch (RuntimeException e) {
+                    // a periodic task that throws is never run again: keep-alive must not stop silently
+                    LOG.warn("keep-alive of channel {} failed once: {}", remoteReg.address(), e.toString());
+                }
+            }, ka.intervalNanos, ka.intervalNanos, TimeUnit.NANOSECONDS);
         }
     }
 

@@ -68,7 +68,14 @@ final class KeptSession implements ChannelSession {
                 return;
             }
         }
-        service.connect(route, options).whenComplete((ch, e) -> {
+        CompletableFuture<SecureChannel> attempt;
+        try {
+            attempt = service.connect(route, options);
+        } catch (RuntimeException e) {
+            failed(e); // whatever it is, the next attempt is scheduled: a timer task must not die silently
+            return;
+        }
+        attempt.whenComplete((ch, e) -> {
             if (e == null) {
                 opened(ch);
             } else {
