@@ -25,5 +25,7 @@ public enum CloseReason {
     /** The peer's identity (or the credential it relied on) was revoked by an authority. */
     REVOKED,
     /** Keep-alive pings went unanswered ({@link ChannelOptions#withKeepAlive}): the peer restarted or is out of reach. */
-    PEER_UNRESPONSIVE
+    PEER_UNRESPONSIVE,
+    /** Nothing came from the peer within the listener's idle timeout ({@link ListenerOptions#withIdleTimeout}). */
+    IDLE_TIMEOUT
 }

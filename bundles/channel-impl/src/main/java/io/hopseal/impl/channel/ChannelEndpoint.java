@@ -85,17 +85,52 @@ final class ChannelEndpoint implements SecureChannel, Worker {
     private record Ping(long sentNanos, CompletableFuture<Duration> result, ScheduledFuture<?> timeout) {
     }
 
-    /** Keep-alive of one initiator end: a periodic check, pings when the peer has been silent. */
-    private static final class KeepAlive {
+    /**
+     * Liveness of one end: when the peer was last heard; for an initiator with keep-alive, a periodic check that
+     * pings a silent peer; for a responder whose listener has an idle timeout, how long silence may last (the
+     * service's sweep checks it).
+     */
+    static final class KeepAlive {
+        /** What a keep-alive check decides. */
+        enum Action { NONE, PING, CLOSE }
+
         final long intervalNanos;
         final int unansweredLimit;
+        final long idleNanos;
         volatile long heardNanos = System.nanoTime();
-        int unanswered;
+        /** Pings sent since the peer was last heard, and when the latest went (keep-alive task only). */
+        private int unanswered;
+        private long lastPingNanos;
         ScheduledFuture<?> task;
 
-        KeepAlive(Duration interval, int unansweredLimit) {
-            this.intervalNanos = interval.toNanos();
+        KeepAlive(Duration interval, int unansweredLimit, Duration idle) {
+            this.intervalNanos = interval == null ? 0 : interval.toNanos();
             this.unansweredLimit = unansweredLimit;
+            this.idleNanos = idle == null ? 0 : idle.toNanos();
+        }
+
+        /**
+         * The periodic decision, sans-I/O: at {@code now}, with the peer last heard at {@code heard}, nothing (heard
+         * within the interval), a ping, or the end once {@link #unansweredLimit} pings in a row went unanswered. A
+         * ping counts as answered when the peer was heard at or after it was sent.
+         */
+        Action check(long now, long heard) {
+            if (unanswered > 0 && heard - lastPingNanos >= 0) {
+                unanswered = 0;
+            }
+            if (now - heard < intervalNanos) {
+                return Action.NONE;
+            }
+            if (unanswered >= unansweredLimit) {
+                return Action.CLOSE;
+            }
+            unanswered++;
+            lastPingNanos = now;
+            return Action.PING;
+        }
+
+        int unanswered() {
+            return unanswered;
         }
     }
 
@@ -131,13 +166,14 @@ final class ChannelEndpoint implements SecureChannel, Worker {
 
     ChannelEndpoint(DefaultSecureChannelService service, boolean initiator, Handshake handshake, Route peerRoute,
                     Route boundRoute, int window, Duration handshakeTimeout) {
-        this(service, initiator, handshake, peerRoute, boundRoute, window, handshakeTimeout, null, 0);
+        this(service, initiator, handshake, peerRoute, boundRoute, window, handshakeTimeout, null, 0, null);
     }
 
     ChannelEndpoint(DefaultSecureChannelService service, boolean initiator, Handshake handshake, Route peerRoute,
                     Route boundRoute, int window, Duration handshakeTimeout, Duration keepAliveInterval,
-                    int keepAliveUnanswered) {
-        this.keepAlive = keepAliveInterval == null ? null : new KeepAlive(keepAliveInterval, keepAliveUnanswered);
+                    int keepAliveUnanswered, Duration idleTimeout) {
+        this.keepAlive = keepAliveInterval == null && idleTimeout == null ? null
+                : new KeepAlive(keepAliveInterval, keepAliveUnanswered, idleTimeout);
         this.service = service;
         this.initiator = initiator;
         this.setup = new Setup(handshake, window, handshakeTimeout);
@@ -603,6 +639,8 @@ final class ChannelEndpoint implements SecureChannel, Worker {
         KeepAlive ka = keepAlive;
         if (ka != null) {
             ka.heardNanos = System.nanoTime();
+        }
+        if (ka != null && ka.intervalNanos > 0) {
             ka.task = service.scheduler().scheduleWithFixedDelay(() -> {
                 try {
                     keepAliveTick();
@@ -615,6 +653,19 @@ final class ChannelEndpoint implements SecureChannel, Worker {
     }
 
     /**
+     * Closes this end, telling the peer, when its listener's idle timeout has passed without a word from the peer.
+     * Called by the service's sweep.
+     */
+    void closeIfIdle(long nowNanos) {
+        KeepAlive ka = keepAlive;
+        if (ka == null || ka.idleNanos == 0 || state != ChannelState.OPEN || nowNanos - ka.heardNanos < ka.idleNanos) {
+            return;
+        }
+        count("idle.closed");
+        finish(CloseReason.IDLE_TIMEOUT, true);
+    }
+
+    /**
      * Every interval: nothing needed when the peer was heard within it; otherwise one more ping, or the end of the
      * channel once the configured number of pings in a row went unanswered.
      */
@@ -623,19 +674,17 @@ final class ChannelEndpoint implements SecureChannel, Worker {
         if (state != ChannelState.OPEN) {
             return;
         }
-        if (System.nanoTime() - ka.heardNanos < ka.intervalNanos) {
-            ka.unanswered = 0;
-            return;
+        switch (ka.check(System.nanoTime(), ka.heardNanos)) {
+            case CLOSE -> {
+                count("keepalive.closed");
+                LOG.info("channel {} with {}: {} pings unanswered; closing", remoteReg.address(), peer(),
+                        ka.unanswered());
+                finish(CloseReason.PEER_UNRESPONSIVE, false);
+            }
+            // the answer only needs to come before the next check: any authenticated frame from the peer counts
+            case PING -> ping(Duration.ofNanos(ka.intervalNanos)).exceptionally(e -> null);
+            default -> { }
         }
-        if (ka.unanswered >= ka.unansweredLimit) {
-            count("keepalive.closed");
-            LOG.info("channel {} with {}: {} pings unanswered; closing", remoteReg.address(), peer(), ka.unanswered);
-            finish(CloseReason.PEER_UNRESPONSIVE, false);
-            return;
-        }
-        ka.unanswered++;
-        // the answer only needs to come before the next check: any authenticated frame from the peer counts
-        ping(Duration.ofNanos(ka.intervalNanos)).exceptionally(e -> null);
     }
 
     /** Sends this node's credentials (presented form) to the peer, e.g. before the old ones expire. */

@@ -14,6 +14,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -50,6 +51,7 @@ import io.hopseal.impl.routing.Counters;
  * verified handshakes (for KK/IK). One scheduler thread drives handshake timeouts and retransmissions.
  */
 public final class DefaultSecureChannelService implements SecureChannelService, AutoCloseable {
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(DefaultSecureChannelService.class);
     /** Peers remembered at most (a flood of self-made identities must not exhaust memory). */
     static final int MAX_KNOWN_PEERS = 10_000;
     /** Shared immutable values at most (see {@link #share}). */
@@ -185,7 +187,7 @@ public final class DefaultSecureChannelService implements SecureChannelService, 
                 options.rekeyInterval(), options.boundService()).withContext(context(h -> true));
         ChannelEndpoint ep = new ChannelEndpoint(this, true, hs, listenerRoute, options.boundService(),
                 options.replayWindow(), options.handshakeTimeout(), options.keepAliveInterval(),
-                options.keepAliveUnanswered());
+                options.keepAliveUnanswered(), null);
         ep.register();
         track(ep);
         CompletableFuture<SecureChannel> opened = ep.opened(); // before start: an in-memory handshake may finish in it
@@ -280,8 +282,40 @@ public final class DefaultSecureChannelService implements SecureChannelService, 
         }
         ListenerWorker l = new ListenerWorker(this, options);
         l.register(Address.local(name));
+        if (options.idleTimeout() != null) {
+            sweepIdleChannels(options.idleTimeout());
+        }
         listeners.add(l);
         return l;
+    }
+
+    /** Guarded by this: the idle sweep and its period (the shortest any listener needs). */
+    private ScheduledFuture<?> idleSweep;
+    private long idleSweepNanos;
+
+    /**
+     * One sweep for all channels (not a timer per channel): every quarter of the shortest idle timeout, between 100 ms
+     * and one minute, responder ends silent for longer than their listener allows are closed.
+     */
+    private synchronized void sweepIdleChannels(java.time.Duration idleTimeout) {
+        long period = Math.max(100_000_000L, Math.min(60_000_000_000L, idleTimeout.toNanos() / 4));
+        if (idleSweep != null && idleSweepNanos <= period) {
+            return;
+        }
+        if (idleSweep != null) {
+            idleSweep.cancel(false);
+        }
+        idleSweepNanos = period;
+        idleSweep = scheduler.scheduleWithFixedDelay(() -> {
+            long now = System.nanoTime();
+            for (ChannelEndpoint c : List.copyOf(channels)) {
+                try {
+                    c.closeIfIdle(now);
+                } catch (RuntimeException e) {
+                    LOG.warn("idle check of {} failed: {}", c, e.toString()); // the sweep must go on
+                }
+            }
+        }, period, period, java.util.concurrent.TimeUnit.NANOSECONDS);
     }
 
     @Override

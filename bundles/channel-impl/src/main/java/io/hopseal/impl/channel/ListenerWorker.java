@@ -90,7 +90,7 @@ final class ListenerWorker implements ChannelListener {
         Handshake hs = first.handshake();
         Handshake.Outcome o = first.outcome();
         ChannelEndpoint ep = new ChannelEndpoint(service, false, hs, m.returnRoute(), null,
-                options.replayWindow(), options.handshakeTimeout());
+                options.replayWindow(), options.handshakeTimeout(), null, 0, options.idleTimeout());
         ep.register();
         service.track(ep);
         pending.put(key, ep);

@@ -100,6 +100,14 @@ public final class ChannelsComponent implements SecureChannelService {
                 min = "64", max = "1048576")
         long rekey_interval() default ChannelOptions.DEFAULT_REKEY_INTERVAL;
 
+        @AttributeDefinition(name = "Idle timeout (s)",
+                description = "A channel to this listener is closed (its peer is told) when nothing has come from "
+                        + "the peer for this many seconds, so the memory of devices that were replaced or reset comes "
+                        + "back. 0 keeps silent channels open. Choose it above the devices' reporting interval "
+                        + "(0 to 31622400).",
+                min = "0", max = "31622400")
+        long idle_timeout_s() default 0;
+
         @AttributeDefinition(name = "Vault target",
                 description = "Filter selecting the vault service holding this node's identity, e.g. "
                         + "(kura.service.pid=io.hopseal.vault). Another vault means another identity.")
@@ -108,23 +116,25 @@ public final class ChannelsComponent implements SecureChannelService {
 
     /** A checked configuration: what the listener needs. */
     record Settings(String listenerName, String trustText, TrustPolicy trust, int handshakeTimeoutSeconds,
-            int replayWindow, long rekeyInterval) {
+            int replayWindow, long rekeyInterval, long idleTimeoutSeconds) {
 
         ListenerOptions listenerOptions() {
             return ListenerOptions.trusting(trust).withHandshakeTimeout(Duration.ofSeconds(handshakeTimeoutSeconds))
-                    .withReplayWindow(replayWindow).withRekeyInterval(rekeyInterval);
+                    .withReplayWindow(replayWindow).withRekeyInterval(rekeyInterval)
+                    .withIdleTimeout(idleTimeoutSeconds == 0 ? null : Duration.ofSeconds(idleTimeoutSeconds));
         }
 
         boolean sameListener(Settings o) {
             return o != null && listenerName.equals(o.listenerName) && trustText.equals(o.trustText)
                     && handshakeTimeoutSeconds == o.handshakeTimeoutSeconds && replayWindow == o.replayWindow
-                    && rekeyInterval == o.rekeyInterval;
+                    && rekeyInterval == o.rekeyInterval && idleTimeoutSeconds == o.idleTimeoutSeconds;
         }
 
         @Override
         public String toString() {
             return "listener=/secure/" + listenerName + ", trust=" + trust + ", handshake.timeout.s="
-                    + handshakeTimeoutSeconds + ", replay.window=" + replayWindow + ", rekey.interval=" + rekeyInterval;
+                    + handshakeTimeoutSeconds + ", replay.window=" + replayWindow + ", rekey.interval=" + rekeyInterval
+                    + ", idle.timeout.s=" + idleTimeoutSeconds;
         }
     }
 
@@ -270,8 +280,12 @@ public final class ChannelsComponent implements SecureChannelService {
             throw new FieldException("rekey.interval", "must be a power of two in " + ChannelOptions.MIN_REKEY_INTERVAL
                     + ".." + ChannelOptions.MAX_REKEY_INTERVAL + " messages, was " + rekey);
         }
+        long idle = c.idle_timeout_s();
+        if (idle < 0 || idle > 31_622_400L) {
+            throw new FieldException("idle.timeout.s", "must be 0 (off) or up to 31622400 seconds, was " + idle);
+        }
         return new Settings(name, trustText.toLowerCase(Locale.ROOT).equals("everyone") ? "everyone" : trustText,
-                trust, timeout, window, rekey);
+                trust, timeout, window, rekey, idle);
     }
 
     /** At activation: bad fields fall back to their defaults, one log line per field. */
@@ -352,6 +366,11 @@ public final class ChannelsComponent implements SecureChannelService {
             }
 
             @Override
+            public long idle_timeout_s() {
+                return field.equals("idle.timeout.s") ? Defaults.INSTANCE.idle_timeout_s() : c.idle_timeout_s();
+            }
+
+            @Override
             public String Vault_target() {
                 return c.Vault_target();
             }
@@ -390,6 +409,11 @@ public final class ChannelsComponent implements SecureChannelService {
         @Override
         public long rekey_interval() {
             return ChannelOptions.DEFAULT_REKEY_INTERVAL;
+        }
+
+        @Override
+        public long idle_timeout_s() {
+            return 0;
         }
 
         @Override

@@ -78,4 +78,26 @@ class ChannelsComponentTest {
             bare[0].deactivate();
         }
     }
+
+    /** The idle timeout reaches the listener; a negative one is refused by name and the listener keeps its own. */
+    @Test
+    void theIdleTimeoutIsCheckedAndReachesTheListener() {
+        Map<String, Object> props = new java.util.HashMap<>(stored(1024));
+        props.put("idle.timeout.s", 3600L);
+        ChannelsComponent c = new ChannelsComponent(router, vault, NO_STORE, config(props), props);
+        try {
+            assertThat(c.settingsText()).contains("idle.timeout.s=3600");
+            assertThat(onlyListener(c).options().idleTimeout()).isEqualTo(java.time.Duration.ofHours(1));
+            Map<String, Object> bad = new java.util.HashMap<>(props);
+            bad.put("idle.timeout.s", -5L);
+            assertThat(logsOf(() -> c.modified(config(bad), bad))).contains("invalid idle.timeout.s");
+            assertThat(onlyListener(c).options().idleTimeout()).isEqualTo(java.time.Duration.ofHours(1));
+            Map<String, Object> off = new java.util.HashMap<>(props);
+            off.put("idle.timeout.s", 0L);
+            c.modified(config(off), off);
+            assertThat(onlyListener(c).options().idleTimeout()).as("0 keeps silent channels").isNull();
+        } finally {
+            c.deactivate();
+        }
+    }
 }
