@@ -58,6 +58,7 @@ import io.hopseal.api.channel.SecureChannel;
 import io.hopseal.api.channel.SecureChannelService;
 import io.hopseal.api.identity.Identifier;
 import io.hopseal.api.channel.ChannelOptions;
+import io.hopseal.api.channel.ChannelSession;
 import io.hopseal.api.channel.ListenerOptions;
 import io.hopseal.api.routing.Address;
 import io.hopseal.api.routing.Message;
@@ -318,6 +319,30 @@ public class HopsealIT {
         assertEquals(hello.length, dev.openInPlace(frame, 0, n));
         gw.close();
         dev.close();
+    }
+
+    /**
+     * Sessions, pings and keep-alive through the registered service: the framework node keeps a session to its own
+     * listener over loopback TCP; a message is echoed and a ping answered through it.
+     */
+    @Test
+    public void sessionAndPingThroughTheRegisteredService() throws Exception {
+        ChannelSession session = gateway.session("/tcp/127.0.0.1:" + tcpPort + "/secure/api/service/echo",
+                ChannelOptions.defaults().withKeepAlive(Duration.ofSeconds(5), 3), Duration.ofMillis(50),
+                Duration.ofSeconds(1));
+        try {
+            SecureChannel ch = session.whenOpen().toCompletableFuture().get(15, TimeUnit.SECONDS);
+            assertEquals(gateway.identity().identifier(), ch.peer());
+            assertTrue(ch.ping(Duration.ofSeconds(10)).toCompletableFuture().get(15, TimeUnit.SECONDS).toNanos() > 0);
+            io.hopseal.api.routing.SendResult sent = session.send("through a session".getBytes(StandardCharsets.UTF_8));
+            assertTrue(sent.toString(), !sent.isDropped());
+            Message m = session.receive(Duration.ofSeconds(10));
+            assertNotNull(m);
+            assertEquals("through a session", new String(m.payload(), StandardCharsets.UTF_8));
+            assertEquals(Long.valueOf(1), session.counters().get("channels.opened"));
+        } finally {
+            session.close();
+        }
     }
 
     SecureChannel responderFor(Identifier peer) throws InterruptedException {
