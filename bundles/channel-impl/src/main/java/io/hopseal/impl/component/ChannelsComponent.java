@@ -104,7 +104,7 @@ public final class ChannelsComponent implements SecureChannelService {
                 description = "A channel to this listener is closed (its peer is told) when nothing has come from "
                         + "the peer for this many seconds, so the memory of devices that were replaced or reset comes "
                         + "back. 0 keeps silent channels open. Choose it above the devices' reporting interval "
-                        + "(0 to 31622400).",
+                        + "(0 to 31622400). Applies to channels opened after a change.",
                 min = "0", max = "31622400")
         long idle_timeout_s() default 0;
 
