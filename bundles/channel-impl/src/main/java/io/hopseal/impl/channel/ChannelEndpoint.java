@@ -81,8 +81,18 @@ final class ChannelEndpoint implements SecureChannel, Worker {
     /** Pings outstanding at once, at most: each holds a future and a timer until answered or timed out. */
     static final int MAX_PINGS = 64;
 
-    /** A ping in flight. */
-    private record Ping(long sentNanos, CompletableFuture<Duration> result, ScheduledFuture<?> timeout) {
+    /** A ping in flight; its timer is set just after it is registered (an answer may come first). */
+    private static final class Ping {
+        final long sentNanos = System.nanoTime();
+        final CompletableFuture<Duration> result = new CompletableFuture<>();
+        volatile ScheduledFuture<?> timeout;
+
+        void cancelTimer() {
+            ScheduledFuture<?> t = timeout;
+            if (t != null) {
+                t.cancel(false);
+            }
+        }
     }
 
     /**
@@ -586,8 +596,8 @@ final class ChannelEndpoint implements SecureChannel, Worker {
             count("drop.pong_unexpected"); // late (timed out) or never asked for
             return;
         }
-        p.timeout().cancel(false);
-        p.result().complete(Duration.ofNanos(System.nanoTime() - p.sentNanos()));
+        p.cancelTimer();
+        p.result.complete(Duration.ofNanos(System.nanoTime() - p.sentNanos));
     }
 
     @Override
@@ -613,25 +623,25 @@ final class ChannelEndpoint implements SecureChannel, Worker {
         if (m.size() >= MAX_PINGS) {
             return CompletableFuture.failedFuture(new IllegalStateException(MAX_PINGS + " pings are already waiting"));
         }
-        CompletableFuture<Duration> result = new CompletableFuture<>();
+        Ping ping = new Ping();
+        m.put(id, ping); // registered before its timer: a tiny timeout cannot fire before there is a ping to time out
         java.util.concurrent.ConcurrentHashMap<Integer, Ping> waiting = m;
-        ScheduledFuture<?> t = service.scheduler().schedule(() -> {
+        ping.timeout = service.scheduler().schedule(() -> {
             if (waiting.remove(id) != null) {
                 count("pings.timed_out");
-                result.completeExceptionally(new java.util.concurrent.TimeoutException(
+                ping.result.completeExceptionally(new java.util.concurrent.TimeoutException(
                         "no answer to a ping within " + timeout));
             }
         }, timeout.toNanos(), TimeUnit.NANOSECONDS);
-        m.put(id, new Ping(System.nanoTime(), result, t));
         count("pings.sent");
         SendResult r = sendData(Wire.CONTROL, new byte[] {Wire.CONTROL_PING, (byte) (id >>> 24), (byte) (id >>> 16),
                 (byte) (id >>> 8), (byte) id});
         if (r.isDropped() && m.remove(id) != null) {
-            t.cancel(false);
-            result.completeExceptionally(new ChannelException(state == ChannelState.OPEN ? CloseReason.UNREACHABLE
-                    : closeReason, "the ping could not be sent: " + r.counterName()));
+            ping.cancelTimer();
+            ping.result.completeExceptionally(new ChannelException(state == ChannelState.OPEN
+                    ? CloseReason.UNREACHABLE : closeReason, "the ping could not be sent: " + r.counterName()));
         }
-        return result;
+        return ping.result.minimalCompletionStage(); // callers cannot complete it themselves
     }
 
     /** Under the lock, when the channel opens: starts the keep-alive check, if this end has one. */
@@ -893,8 +903,8 @@ final class ChannelEndpoint implements SecureChannel, Worker {
             for (Integer id : List.copyOf(waiting.keySet())) {
                 Ping p = waiting.remove(id);
                 if (p != null) {
-                    p.timeout().cancel(false);
-                    p.result().completeExceptionally(new ChannelException(reason, "channel closed: " + reason));
+                    p.cancelTimer();
+                    p.result.completeExceptionally(new ChannelException(reason, "channel closed: " + reason));
                 }
             }
         }
