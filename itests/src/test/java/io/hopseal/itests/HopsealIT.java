@@ -213,6 +213,9 @@ public class HopsealIT {
                 assertEquals("passphrase is a Password attribute", AttributeDefinition.PASSWORD, ad.getType());
             }
         }
+        assertOcd("io.hopseal.channel.impl", "io.hopseal.relays", false, "enabled", "ttl.s");
+        assertOcd("io.hopseal.channel.impl", "io.hopseal.relay.registration", true, "relay.route", "name",
+                "refresh.s", "keepalive.s");
         assertOcd("io.hopseal.transport.tcp", TCP, false);
         assertOcd("io.hopseal.transport.tcp", TCP_LISTENER, true, "port", "bind.address");
 
@@ -343,6 +346,29 @@ public class HopsealIT {
         } finally {
             session.close();
         }
+    }
+
+    /**
+     * Relays enabled by configuration: a node that nobody can dial (no listening port) registers a name at the
+     * framework node over a channel, and another node reaches it end to end through the framework node.
+     */
+    @Test
+    public void relaysServeANodeNobodyCanDial() throws Exception {
+        cm.getConfiguration("io.hopseal.relays", "?").update(dict("enabled", true, "ttl.s", 60));
+        Router router = Probe.service(ctx, Router.class, null, 10_000);
+        await("relays served", 10_000, () -> router.localAddresses().contains(Address.local("relays")));
+        HopsealNode hidden = node();
+        hidden.channels().listen("api", ListenerOptions.defaults());
+        hidden.service("echo", (m, c) -> c.reply(m, m.payload()));
+        SecureChannel up = hidden.channels().connect(Route.parse("/tcp/127.0.0.1:" + tcpPort + "/service/api"),
+                ChannelOptions.defaults()).get(15, TimeUnit.SECONDS);
+        assertEquals("/service/forward_to_hidden1", io.hopseal.impl.relay.Relays.register(hidden.router(), up,
+                "hidden1", Duration.ofSeconds(10)).get(15, TimeUnit.SECONDS));
+        SecureChannel ch = node().channels().connect("/tcp/127.0.0.1:" + tcpPort
+                + "/service/forward_to_hidden1/secure/api/service/echo",
+                ChannelOptions.defaults().withExpectedPeer(hidden.identifier())).get(15, TimeUnit.SECONDS);
+        assertEquals(hidden.identifier(), ch.peer());
+        Probe.echo(ch, "through the framework node's relay");
     }
 
     SecureChannel responderFor(Identifier peer) throws InterruptedException {

@@ -74,6 +74,8 @@ public class KuraIT {
     static final String VAULT = "io.hopseal.vault";
     static final String CHANNELS = "io.hopseal.channels";
     static final String ECHO = "io.hopseal.echo";
+    static final String RELAYS = "io.hopseal.relays";
+    static final String RELAY_REGISTRATION = "io.hopseal.relay.registration";
     static final String ROUTER = "io.hopseal.router";
     static final String ACCESS = "io.hopseal.access";
     static final String TCP_PID = "io.hopseal.transport.tcp";
@@ -174,6 +176,7 @@ public class KuraIT {
         kuraConfig(SERIAL_PID);
         kuraConfig(LORA_PID, "port", freeUdpPort(), "bind.address", "127.0.0.1");
         kuraConfig(ZIGBEE_PID);
+        kuraConfig(RELAYS);
         int port = KuraProbe.freePort();
         String listenerPid = kuraFactoryConfig(TCP_LISTENER, "tcp-uplink", "port", port, "bind.address", "127.0.0.1");
         String portPid = kuraFactoryConfig(SERIAL_PORT, "serial-sensor", "port.name", "/dev/hopseal-it-no-such-port",
@@ -182,17 +185,21 @@ public class KuraIT {
                 "activation", "OTAA", "app.key", StubCryptoService.encrypt("44024241ed4ce9a68c6a8bc055233fd3"));
         String modulePid = kuraFactoryConfig(ZIGBEE_MODULE, "xbee-1", "port.name", "/dev/hopseal-it-no-such-xbee",
                 "driver", "jserialcomm");
+        // a registration at a relay that is not there: it keeps retrying, and is listed like any factory instance
+        String registrationPid = kuraFactoryConfig(RELAY_REGISTRATION, "relay-backend", "relay.route",
+                "/tcp/127.0.0.1:" + KuraProbe.freePort() + "/secure/api", "name", "gw1");
 
         // pid -> (kura.service.pid, factory pid or null)
         Map<String, String[]> expected = new TreeMap<>();
         for (String pid : new String[] {VAULT, ROUTER, ACCESS, CHANNELS, ECHO, TCP_PID, SERIAL_PID, LORA_PID,
-            ZIGBEE_PID}) {
+            ZIGBEE_PID, RELAYS}) {
             expected.put(pid, new String[] {pid, null});
         }
         expected.put(listenerPid, new String[] {"tcp-uplink", TCP_LISTENER});
         expected.put(portPid, new String[] {"serial-sensor", SERIAL_PORT});
         expected.put(devicePid, new String[] {"lora-sensor", LORA_DEVICE});
         expected.put(modulePid, new String[] {"xbee-1", ZIGBEE_MODULE});
+        expected.put(registrationPid, new String[] {"relay-backend", RELAY_REGISTRATION});
 
         try {
             await("a ConfigurableComponent for each pid", 15_000, () -> configurables().size() >= expected.size());
