@@ -217,7 +217,7 @@ final class Commands {
     // ---- node -----------------------------------------------------------------------------------------------
 
     private static final Set<String> NODE_OPTS = with(VAULT_OPTS, "listen", "listener", "trust", "policy",
-            "listener-policy", "authority", "credential", "revocations", "port-file");
+            "listener-policy", "authority", "credential", "revocations", "port-file", "register-at", "as");
 
     private static final String NODE_HELP = """
             usage: hopseal node [options]
@@ -233,13 +233,17 @@ final class Commands {
                                        FILE holds the authority's public identity (hex), see 'authority create'
               --credential FILE        present this credential in handshakes (repeatable)
               --revocations DIR        keep accepted revocation lists here (default: next to the vault)
+              --relays                 serve named relays: nodes that cannot be dialled register a name here and are
+                                       reached at /service/forward_to_<name> (names lapse 90 s after their last refresh)
+              --register-at ROUTE      keep this node registered at the relay whose listener ROUTE reaches, e.g.
+                --as NAME              /tcp/backend:4000/secure/api, under NAME (renewed every 30 s, keep-alive 30 s)
             """ + VAULT_HELP;
 
     int node(String[] argv) throws Exception {
         if (help(argv, NODE_HELP)) {
             return 0;
         }
-        Args a = new Args(argv, 0, NODE_OPTS, Set.of("echo"));
+        Args a = new Args(argv, 0, NODE_OPTS, Set.of("echo", "relays"));
         return runNode(a, null);
     }
 
@@ -255,9 +259,29 @@ final class Commands {
         for (String f : a.all("authority")) {
             authorities.add(readIdentity(f));
         }
+        String registerAt = a.get("register-at");
+        String registerAs = a.get("as");
+        if ((registerAt == null) != (registerAs == null)) {
+            throw new UsageException("--register-at and --as go together");
+        }
+        if (registerAt != null) {
+            try {
+                Route.parse(registerAt);
+            } catch (IllegalArgumentException e) {
+                throw new UsageException("--register-at: " + e.getMessage());
+            }
+            if (!registerAt.contains("/secure/")) {
+                throw new UsageException("--register-at needs the relay's listener, e.g. /tcp/backend:4000/secure/api");
+            }
+            if (!registerAs.matches("[A-Za-z0-9._-]{1,64}")) {
+                throw new UsageException("--as must be 1 to 64 letters, digits, '.', '_' or '-'");
+            }
+        }
         Vault vault = openVault(a, false);
         TcpTransport[] tcp = new TcpTransport[1];
         HopsealNode node = buildNode(a, vault, tcp);
+        io.hopseal.impl.relay.RelayService relays = null;
+        io.hopseal.impl.relay.RelayRegistration registration = null;
         try {
             List<Credential> creds = new ArrayList<>();
             for (String f : a.all("credential")) {
@@ -280,6 +304,9 @@ final class Commands {
             if (a.has("echo")) {
                 node.service("echo", (m, ctx) -> ctx.reply(m, m.payload()));
             }
+            if (a.has("relays")) {
+                relays = new io.hopseal.impl.relay.RelayService(node.router(), Duration.ofSeconds(90));
+            }
             if (authorityOut != null) {
                 authorityOut[0] = new Authority(node.localIdentity());
                 node.service("enroll", new EnrollmentService(authorityOut[0]));
@@ -295,12 +322,26 @@ final class Commands {
             out.println("listening on tcp " + listen.host() + ":" + l.port() + ", secure channel listener /service/"
                     + listenerName + ", trust " + trust
                     + (a.has("echo") ? ", echo service /service/echo" : "")
+                    + (relays != null ? ", relays /service/" + io.hopseal.impl.relay.RelayService.SERVICE : "")
                     + (policies.isEmpty() ? "" : ", policies " + policies.keySet()));
             out.flush();
+            if (registerAt != null) {
+                registration = new io.hopseal.impl.relay.RelayRegistration(node.channels(), node.router(), registerAt,
+                        registerAs, Duration.ofSeconds(30), Duration.ofSeconds(30), result -> {
+                            out.println("relay " + registerAt + ": " + result);
+                            out.flush();
+                        });
+            }
             Runtime.getRuntime().addShutdownHook(new Thread(this::stop));
             stop.await();
             return 0;
         } finally {
+            if (registration != null) {
+                registration.close();
+            }
+            if (relays != null) {
+                relays.close();
+            }
             node.close();
             close(vault);
         }

@@ -156,6 +156,19 @@ class CliTest {
     }
 
     @Test
+    void aNodeRegisteredAtARelayIsReachedByName() throws Exception {
+        int backend = start("bport", "node", "--listen", "127.0.0.1:0", "--relays");
+        start("gport", "node", "--listen", "127.0.0.1:0", "--echo",
+                "--register-at", "/tcp/127.0.0.1:" + backend + "/secure/api", "--as", "site-7");
+        // the registration completes in the background: the handshake's retransmissions cover the wait
+        Result r = run("send", "--to", "/tcp/127.0.0.1:" + backend + "/service/forward_to_site-7/secure/api/service/echo",
+                "--message", "by name", "--timeout", "15s");
+        assertThat(r.code()).as(r.err()).isZero();
+        assertThat(r.out()).contains("reply: by name");
+        assertThat(run("node", "--register-at", "/tcp/h:1/secure/api").err()).contains("--register-at and --as go together");
+    }
+
+    @Test
     void deviceOnASerialLineThroughARelayToABackend() throws Exception {
         io.hopseal.transport.serial.Socat.assumeInstalled();
         try (io.hopseal.transport.serial.Socat pty = new io.hopseal.transport.serial.Socat(dir, "ttyDevice", "ttyGateway")) {

@@ -4,8 +4,6 @@ import java.time.Duration;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.concurrent.ScheduledThreadPoolExecutor;
-import java.util.concurrent.TimeUnit;
 
 import org.osgi.framework.BundleContext;
 import org.osgi.service.component.annotations.Activate;
@@ -20,22 +18,17 @@ import org.osgi.service.metatype.annotations.ObjectClassDefinition;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import io.hopseal.api.channel.ChannelOptions;
-import io.hopseal.api.channel.ChannelSession;
-import io.hopseal.api.channel.ChannelState;
-import io.hopseal.api.channel.SecureChannel;
 import io.hopseal.api.channel.SecureChannelService;
 import io.hopseal.api.routing.Route;
 import io.hopseal.api.routing.Router;
 import io.hopseal.impl.config.LastGoodConfigs;
-import io.hopseal.impl.relay.Relays;
+import io.hopseal.impl.relay.RelayRegistration;
 
 /**
  * Keeps this node registered under a name at a relay (one factory configuration per relay): a session with keep-alive
  * to the relay's listener, the name registered on every new channel and refreshed on a timer, so that nodes that
  * cannot dial this one (a gateway behind NAT or on a cellular link) reach it at the relay's
- * {@code /service/forward_to_<name>}. Wiring only: {@link ChannelSession} and {@link Relays} do the work; the timer
- * runs on one daemon thread of its own.
+ * {@code /service/forward_to_<name>}. Wiring only: {@link RelayRegistration} does the work.
  */
 @Component(name = RelayRegistrationComponent.PID, immediate = true, configurationPolicy = ConfigurationPolicy.REQUIRE,
         service = RelayRegistrationComponent.class)
@@ -81,10 +74,8 @@ public final class RelayRegistrationComponent {
     private final Router router;
     private final LastGoodConfigs lastGood;
     private final String configPid;
-    private final ScheduledThreadPoolExecutor timer;
     private Settings active;
-    private ChannelSession session;
-    private volatile String lastResult = "not registered yet";
+    private RelayRegistration registration;
 
     @Activate
     public RelayRegistrationComponent(@Reference(name = "Channels") SecureChannelService channels,
@@ -99,13 +90,6 @@ public final class RelayRegistrationComponent {
         this.router = Objects.requireNonNull(router, "router");
         this.lastGood = store;
         this.configPid = Objects.requireNonNullElse(LastGoodConfigs.configurationPid(properties), PID);
-        ScheduledThreadPoolExecutor t = new ScheduledThreadPoolExecutor(1, r -> {
-            Thread th = new Thread(r, "hopseal-relay-registration");
-            th.setDaemon(true);
-            return th;
-        });
-        t.setRemoveOnCancelPolicy(true);
-        this.timer = t;
         Settings s;
         try {
             s = settings(config);
@@ -140,83 +124,35 @@ public final class RelayRegistrationComponent {
 
     private synchronized void start(Settings s) {
         active = s;
-        ChannelOptions o = ChannelOptions.defaults();
-        if (s.keepAliveSeconds() > 0) {
-            o = o.withKeepAlive(Duration.ofSeconds(s.keepAliveSeconds()), 3);
-        }
-        session = channels.session(s.route(), o, Duration.ofSeconds(1), Duration.ofSeconds(60));
-        ChannelSession mine = session;
-        mine.whenOpen().thenAccept(ch -> onOpen(mine, ch));
-        timer.scheduleWithFixedDelay(() -> register(mine), s.refreshSeconds(), s.refreshSeconds(), TimeUnit.SECONDS);
+        registration = new RelayRegistration(channels, router, s.route(), s.name(),
+                Duration.ofSeconds(s.refreshSeconds()),
+                s.keepAliveSeconds() == 0 ? null : Duration.ofSeconds(s.keepAliveSeconds()),
+                result -> {
+                    if (result.startsWith("registered")) {
+                        LOG.info("{}: '{}' {}", PID, s.name(), result);
+                    } else {
+                        LOG.warn("{}: '{}' at {} {}", PID, s.name(), s.route(), result);
+                    }
+                });
         LOG.info("{}: registering '{}' at {}", PID, s.name(), s.route());
     }
 
-    /** Each new channel registers at once, then waits for the next one. */
-    private void onOpen(ChannelSession mine, SecureChannel ch) {
-        timer.execute(() -> register(mine));
-        ch.whenClosed().thenRun(() -> {
-            synchronized (this) {
-                if (session != mine) {
-                    return; // stopped or replaced
-                }
-            }
-            mine.whenOpen().thenAccept(next -> onOpen(mine, next));
-        });
-    }
-
-    private void register(ChannelSession mine) {
-        Settings s;
-        synchronized (this) {
-            if (session != mine) {
-                return;
-            }
-            s = active;
-        }
-        SecureChannel ch = mine.channel();
-        if (ch == null || ch.state() != ChannelState.OPEN) {
-            return; // the session is reconnecting; the new channel registers when it opens
-        }
-        String result;
-        try {
-            result = "registered as " + Relays.register(router, ch, s.name(), Duration.ofSeconds(10))
-                    .get(15, TimeUnit.SECONDS) + " at " + ch.peer();
-        } catch (java.util.concurrent.ExecutionException e) {
-            result = "failed: " + e.getCause().getMessage();
-        } catch (java.util.concurrent.TimeoutException e) {
-            result = "failed: no answer from the relay";
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return;
-        }
-        if (!result.equals(lastResult)) {
-            if (result.startsWith("registered")) {
-                LOG.info("{}: '{}' {}", PID, s.name(), result);
-            } else {
-                LOG.warn("{}: '{}' at {} {}", PID, s.name(), s.route(), result);
-            }
-        }
-        lastResult = result;
-    }
-
     private synchronized void stop() {
-        if (session != null) {
-            session.close();
-            session = null;
+        if (registration != null) {
+            registration.close();
+            registration = null;
         }
         active = null;
-        // the next start schedules its own refresh; the old task finds its session gone and does nothing
-        timer.getQueue().clear();
     }
 
     @Deactivate
     synchronized void deactivate() {
         stop();
-        timer.shutdownNow();
     }
 
     /** The latest registration outcome, e.g. {@code registered as /service/forward_to_g1 at I...}. */
-    public String lastResult() {
-        return lastResult;
+    public synchronized String lastResult() {
+        return registration == null ? "not registering" : registration.lastResult();
     }
 
     static Settings settings(Config c) {
