@@ -247,7 +247,11 @@ final class Commands {
         return runNode(a, null);
     }
 
-    private int runNode(Args a, Authority[] authorityOut) throws Exception {
+    /**
+     * Runs a node; {@code authorityStarted}, when given, makes it an authority: it gets the authority before the node
+     * listens and returns what to run after each redeemed token.
+     */
+    private int runNode(Args a, java.util.function.Function<Authority, Runnable> authorityStarted) throws Exception {
         HostPort listen = HostPort.parse(a.get("listen", "4000"), "listen");
         TrustPolicy trust = trust(a.get("trust", "everyone"));
         Map<String, Policy> policies = policies(a);
@@ -307,9 +311,9 @@ final class Commands {
             if (a.has("relays")) {
                 relays = new io.hopseal.impl.relay.RelayService(node.router(), Duration.ofSeconds(90));
             }
-            if (authorityOut != null) {
-                authorityOut[0] = new Authority(node.localIdentity());
-                node.service("enroll", new EnrollmentService(authorityOut[0]));
+            if (authorityStarted != null) {
+                Authority authority = new Authority(node.localIdentity());
+                node.service("enroll", new EnrollmentService(authority, authorityStarted.apply(authority)));
             }
             String listenerName = a.get("listener", "api");
             ListenerOptions lo = ListenerOptions.trusting(trust).withAccessPolicy(listenerPolicy);
@@ -684,27 +688,24 @@ final class Commands {
             case "serve" -> {
                 Args a = new Args(argv, 1, with(NODE_OPTS, "tokens"), Set.of("echo"));
                 Path tokens = Path.of(a.get("tokens", a.required("vault") + ".tokens"));
-                Authority[] holder = new Authority[1];
-                Thread loader = new Thread(() -> {
-                    // load tokens once the node (and its authority) is up, then persist redemptions
-                    while (holder[0] == null && stop.getCount() > 0) {
-                        try {
-                            Thread.sleep(20);
-                        } catch (InterruptedException e) {
-                            return;
-                        }
-                    }
+                // the tokens are loaded before the node listens, so no enrollment can come too early, and saved after
+                // every redemption, so a one-time token stays used when the authority restarts
+                return runNode(a, authority -> {
                     try {
-                        if (holder[0] != null && Files.exists(tokens)) {
-                            holder[0].loadTokens(tokens);
+                        if (Files.exists(tokens)) {
+                            authority.loadTokens(tokens);
                         }
                     } catch (IOException e) {
                         err.println("cannot load tokens from " + tokens + ": " + e.getMessage());
                     }
-                }, "hopseal-token-loader");
-                loader.setDaemon(true);
-                loader.start();
-                return runNode(a, holder);
+                    return () -> {
+                        try {
+                            authority.saveTokens(tokens);
+                        } catch (IOException e) {
+                            err.println("cannot save tokens to " + tokens + ": " + e.getMessage());
+                        }
+                    };
+                });
             }
             default -> throw new UsageException("unknown authority subcommand '" + sub + "'");
         }

@@ -196,11 +196,13 @@ class CliTest {
                 "--attr", "site=plant-3").out().trim();
         assertThat(token).matches("hst1[0-9a-f]{32}");
         int auth = start("aport", "authority", "serve", "--vault", av, "--passphrase-file", p, "--listen", "127.0.0.1:0");
-        Thread.sleep(300); // tokens load right after start
         String cred = dir.resolve("device.cred").toString();
         Result e = run("enroll", "--vault", dv, "--passphrase-file", p, "--to", "/tcp/127.0.0.1:" + auth + "/secure/api",
                 "--token", token, "--out", cred);
         assertThat(e.code()).as(e.err()).isZero();
+        // the redemption is on disk at once: the token stays used if the authority restarts
+        assertThat(Files.readAllLines(Path.of(av + ".tokens"))).filteredOn(l -> !l.startsWith("#"))
+                .singleElement().satisfies(l -> assertThat(l.split(" ")[1]).isEqualTo("0"));
         Result again = run("enroll", "--vault", dv, "--passphrase-file", p, "--to", "/tcp/127.0.0.1:" + auth + "/secure/api",
                 "--token", token, "--out", dir.resolve("again.cred").toString());
         assertThat(again.code()).isEqualTo(1);

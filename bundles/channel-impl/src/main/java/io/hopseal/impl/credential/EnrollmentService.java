@@ -39,8 +39,19 @@ public final class EnrollmentService implements Worker {
     private final Authority authority;
     private final Counters counters = new Counters();
 
+    private final Runnable afterRedemption;
+
     public EnrollmentService(Authority authority) {
+        this(authority, () -> { });
+    }
+
+    /**
+     * @param afterRedemption runs after a token was redeemed and before the credential is sent, e.g. to save the
+     *                        tokens: a one-time token must stay used across an authority restart
+     */
+    public EnrollmentService(Authority authority, Runnable afterRedemption) {
         this.authority = authority;
+        this.afterRedemption = java.util.Objects.requireNonNull(afterRedemption, "afterRedemption");
     }
 
     @Override
@@ -62,6 +73,9 @@ public final class EnrollmentService implements Worker {
                 case MALFORMED -> Status.MALFORMED;
             };
             c = r.credential();
+            if (st == Status.OK) {
+                afterRedemption.run();
+            }
         }
         counters.increment("enroll." + st.name().toLowerCase(java.util.Locale.ROOT));
         // never log the token; the subject is public
