@@ -110,6 +110,9 @@ public final class RelayService implements AutoCloseable {
         Entry e = entries.get(name);
         if (e == null || nanoTime.getAsLong() - e.expiresNanos() >= 0) {
             counters.increment("drop.lapsed");
+            if (e != null) {
+                forget(name, e);
+            }
             return;
         }
         // not through the worker context: the forwarder stays out of the return route
@@ -117,7 +120,14 @@ public final class RelayService implements AutoCloseable {
         counters.increment(r.isDropped() ? "drop." + r.counterName() : "forwarded");
     }
 
-    /** The registered names and who holds them (lapsed ones included until they are taken over). */
+    /** Drops a lapsed name and its forwarding address, unless it was registered again meanwhile. */
+    private synchronized void forget(String name, Entry lapsed) {
+        if (entries.remove(name, lapsed)) {
+            lapsed.forwarder().close();
+        }
+    }
+
+    /** The registered names and who holds them (a lapsed one stays listed until it is used or taken over). */
     public Map<String, Identifier> names() {
         Map<String, Identifier> m = new java.util.TreeMap<>();
         entries.forEach((k, v) -> m.put(k, v.owner()));

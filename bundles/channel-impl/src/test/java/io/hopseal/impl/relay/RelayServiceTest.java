@@ -147,5 +147,7 @@ class RelayServiceTest {
             Thread.sleep(5);
         }
         assertThat(relays.counters()).containsEntry("drop.lapsed", 1L);
+        assertThat(relays.names()).as("a lapsed name that was used is gone").doesNotContainKey("g2");
+        assertThat(relay.router().localAddresses()).doesNotContain(io.hopseal.api.routing.Address.local("forward_to_g2"));
     }
 }
