@@ -118,6 +118,13 @@ class ChannelSessionTest {
         List<Message> got = new java.util.concurrent.CopyOnWriteArrayList<>();
         session.setReceiver(got::add);
         SecureChannel first = session.whenOpen().toCompletableFuture().get(5, TimeUnit.SECONDS);
+        // XX: the initiator is open once it sends message 3; the backend's end only when that arrives, and only an
+        // open end can send an authenticated close
+        long open = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (backend.channels().channels().stream().noneMatch(c -> c.state() == ChannelState.OPEN)
+                && System.nanoTime() < open) {
+            Thread.sleep(5);
+        }
         backend.channels().channels().forEach(SecureChannel::close); // an authenticated close
         SecureChannel second = null;
         long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
