@@ -1,5 +1,6 @@
 package io.hopseal.impl.channel;
 
+import static io.hopseal.testsupport.Await.until;
 import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -53,15 +54,6 @@ class ChannelLivenessTest {
         return backend.channels().channels().stream().filter(c -> !c.isInitiator()).findFirst().orElseThrow();
     }
 
-    private static void await(String what, java.util.function.BooleanSupplier condition) throws InterruptedException {
-        long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() > end) {
-                throw new AssertionError("timed out waiting for " + what);
-            }
-            Thread.sleep(5);
-        }
-    }
 
     @Test
     void aPingIsAnsweredByThePeersChannelEndAndMeasuresTheRoundTrip() throws Exception {
@@ -90,10 +82,11 @@ class ChannelLivenessTest {
         assertThatThrownBy(() -> ch.ping(Duration.ofMillis(200)).toCompletableFuture().get(5, TimeUnit.SECONDS))
                 .isInstanceOf(ExecutionException.class).cause().isInstanceOf(TimeoutException.class);
         assertThat(ch.counters()).containsEntry("pings.timed_out", 1L);
-        await("the pong held back", () -> held.size() == 1);
+        until("the pong held back", Duration.ofSeconds(10), () -> held.size() == 1);
         net.setInterceptor(null);
         assertThat(net.inject("backend", "device", held.get(0))).isTrue();
-        await("the late pong counted", () -> ch.counters().getOrDefault("drop.pong_unexpected", 0L) == 1L);
+        until("the late pong counted", Duration.ofSeconds(10),
+                () -> ch.counters().getOrDefault("drop.pong_unexpected", 0L) == 1L);
         assertThat(ch.state()).isEqualTo(ChannelState.OPEN);
     }
 
@@ -115,7 +108,8 @@ class ChannelLivenessTest {
         // back before the ping call returns), or the second ping would close a channel with a live peer
         SecureChannel ch = open(ChannelOptions.defaults().withKeepAlive(Duration.ofMillis(200), 1));
         SecureChannel responder = responder();
-        await("four keep-alive pings answered", () -> responder.counters().getOrDefault("pings.answered", 0L) >= 4);
+        until("four keep-alive pings answered", Duration.ofSeconds(10),
+                () -> responder.counters().getOrDefault("pings.answered", 0L) >= 4);
         assertThat(ch.state()).isEqualTo(ChannelState.OPEN);
         ch.send("still here".getBytes(UTF_8));
         assertThat(new String(ch.receive(Duration.ofSeconds(5)).payload(), UTF_8)).isEqualTo("still here");
@@ -125,7 +119,8 @@ class ChannelLivenessTest {
     void keepAliveClosesAChannelWhosePeerRestarted() throws Exception {
         SecureChannel ch = open(ChannelOptions.defaults().withKeepAlive(Duration.ofMillis(100), 3));
         SecureChannel responder = responder();
-        await("a keep-alive ping answered", () -> responder.counters().getOrDefault("pings.answered", 0L) >= 1);
+        until("a keep-alive ping answered", Duration.ofSeconds(10),
+                () -> responder.counters().getOrDefault("pings.answered", 0L) >= 1);
         // a crash: the backend's channel ends vanish without a word (its closes are lost), as after a power cut
         net.setInterceptor((from, to, frame) -> from.equals("backend") ? List.of() : List.of(frame));
         backend.close();

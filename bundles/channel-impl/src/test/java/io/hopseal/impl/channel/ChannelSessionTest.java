@@ -1,5 +1,6 @@
 package io.hopseal.impl.channel;
 
+import static io.hopseal.testsupport.Await.until;
 import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -101,10 +102,7 @@ class ChannelSessionTest {
     @Test
     void aSessionStartedBeforeItsBackendConnectsOnceTheBackendIsThere() throws Exception {
         session = device.channels().session(ROUTE, options(), SHORT, Duration.ofMillis(100));
-        long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        while (session.counters().get("reconnects.scheduled") < 2 && System.nanoTime() < end) {
-            Thread.sleep(5);
-        }
+        until("two failed attempts", Duration.ofSeconds(10), () -> session.counters().get("reconnects.scheduled") >= 2);
         assertThat(session.channel()).isNull();
         assertThat(session.counters().keySet()).anyMatch(k -> k.startsWith("connects.failed."));
         backend = startBackend();
@@ -120,24 +118,13 @@ class ChannelSessionTest {
         SecureChannel first = session.whenOpen().toCompletableFuture().get(5, TimeUnit.SECONDS);
         // XX: the initiator is open once it sends message 3; the backend's end only when that arrives, and only an
         // open end can send an authenticated close
-        long open = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        while (backend.channels().channels().stream().noneMatch(c -> c.state() == ChannelState.OPEN)
-                && System.nanoTime() < open) {
-            Thread.sleep(5);
-        }
+        until("the backend's end open", Duration.ofSeconds(10),
+                () -> backend.channels().channels().stream().anyMatch(c -> c.state() == ChannelState.OPEN));
         backend.channels().channels().forEach(SecureChannel::close); // an authenticated close
-        SecureChannel second = null;
-        long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        while ((second == null || second == first) && System.nanoTime() < end) {
-            second = session.whenOpen().toCompletableFuture().get(5, TimeUnit.SECONDS);
-            Thread.sleep(5);
-        }
-        assertThat(second).isNotSameAs(first);
+        until("a new channel", Duration.ofSeconds(10), () -> session.channel() != null && session.channel() != first
+                && session.channel().state() == ChannelState.OPEN);
         session.send("to the receiver".getBytes(UTF_8));
-        end = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
-        while (got.isEmpty() && System.nanoTime() < end) {
-            Thread.sleep(5);
-        }
+        until("the echo", Duration.ofSeconds(5), () -> !got.isEmpty());
         assertThat(got).extracting(m -> new String(m.payload(), UTF_8)).containsExactly("to the receiver");
         assertThat(session.counters()).containsEntry("channels.closed.peer_closed", 1L);
 

@@ -1,5 +1,6 @@
 package io.hopseal.impl.component;
 
+import static io.hopseal.testsupport.Await.until;
 import static io.hopseal.impl.component.ComponentTestSupport.NO_STORE;
 import static io.hopseal.impl.component.ComponentTestSupport.typed;
 import static io.hopseal.testsupport.Logs.logsOf;
@@ -11,7 +12,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import java.util.function.BooleanSupplier;
 
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -70,15 +70,6 @@ class RelayComponentsTest {
                 "/mem/relay/secure/api", "name", name, "refresh.s", 5, "keepalive.s", 0));
     }
 
-    private static void await(String what, BooleanSupplier condition) throws InterruptedException {
-        long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(15);
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() > end) {
-                throw new AssertionError("timed out waiting for " + what);
-            }
-            Thread.sleep(10);
-        }
-    }
 
     private String echoThroughRelay(String name, String text) throws Exception {
         SecureChannel ch = backend.channels().connect("/mem/relay/service/forward_to_" + name + "/secure/api/service/echo",
@@ -100,14 +91,14 @@ class RelayComponentsTest {
         Map<String, Object> props = registrationConfig("g1");
         registration = new RelayRegistrationComponent(gateway.channels(), gateway.router(), NO_STORE,
                 typed(RelayRegistrationComponent.Config.class, props), props);
-        await("the gateway registered", () -> registration.lastResult().startsWith("registered"));
+        until("the gateway registered", Duration.ofSeconds(15), () -> registration.lastResult().startsWith("registered"));
         assertThat(registration.lastResult()).contains("/service/forward_to_g1").contains(relay.identifier().toString());
         assertThat(relays.relays().names()).containsEntry("g1", gateway.identifier());
         assertThat(echoThroughRelay("g1", "by name")).isEqualTo("by name");
 
         Map<String, Object> renamed = registrationConfig("g2");
         registration.modified(typed(RelayRegistrationComponent.Config.class, renamed), renamed);
-        await("registered under the new name", () -> relays.relays().names().containsKey("g2"));
+        until("registered under the new name", Duration.ofSeconds(15), () -> relays.relays().names().containsKey("g2"));
         assertThat(echoThroughRelay("g2", "renamed")).isEqualTo("renamed");
 
         Map<String, Object> bad = registrationConfig("no spaces allowed");

@@ -1,5 +1,6 @@
 package io.hopseal.impl.relay;
 
+import static io.hopseal.testsupport.Await.until;
 import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -142,10 +143,7 @@ class RelayServiceTest {
         now.addAndGet(Duration.ofSeconds(61).toNanos());
         backend.router().send(Message.to(Route.parse("/mem/relay/service/forward_to_g2/service/echo"),
                 "x".getBytes(UTF_8)));
-        long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
-        while (relays.counters().get("drop.lapsed") < 1 && System.nanoTime() < end) {
-            Thread.sleep(5);
-        }
+        until("the lapsed name's drop", Duration.ofSeconds(5), () -> relays.counters().get("drop.lapsed") >= 1);
         assertThat(relays.counters()).containsEntry("drop.lapsed", 1L);
         assertThat(relays.names()).as("a lapsed name that was used is gone").doesNotContainKey("g2");
         assertThat(relay.router().localAddresses()).doesNotContain(io.hopseal.api.routing.Address.local("forward_to_g2"));

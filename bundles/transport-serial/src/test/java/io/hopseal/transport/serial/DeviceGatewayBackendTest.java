@@ -215,10 +215,8 @@ class DeviceGatewayBackendTest {
         assertGatewaySawOnlyCiphertext();
         // a message is counted out once queued, which the writer thread may overtake: the device can hold the push
         // before the gateway's counter moves
-        long until = System.nanoTime() + Duration.ofSeconds(5).toNanos();
-        while (gatewaySerial.counters().get("messages.out") < 22 && System.nanoTime() < until) {
-            Thread.sleep(5);
-        }
+        Wait.until("the gateway's count of messages out", 5000, () -> gatewaySerial.counters().get("messages.out") >= 22,
+                () -> gatewaySerial.counters().toString());
         Map<String, Long> gw = gatewaySerial.counters();
         assertThat(gw.get("frames.ok")).isGreaterThanOrEqualTo(21); // handshake + 20 messages
         assertThat(gw.get("messages.out")).isGreaterThanOrEqualTo(22);
@@ -238,8 +236,8 @@ class DeviceGatewayBackendTest {
         Wait.until("both ends notice", 5000, () -> deviceSerial.counters().get("port.lost") == 1
                 && gatewaySerial.counters().get("port.lost") == 1, () -> deviceSerial.status() + " / " + gatewaySerial.status());
         assertThat(ch.send((MARKER + " into the void").getBytes(UTF_8))).isEqualTo(SendResult.DROPPED_LINK_DOWN);
-        Thread.sleep(300); // a few failed reopen attempts
-        assertThat(deviceSerial.counters().get("port.open_failed")).isGreaterThanOrEqualTo(1);
+        Wait.until("a failed reopen attempt", 5000, () -> deviceSerial.counters().get("port.open_failed") >= 1,
+                deviceSerial::status);
 
         socat.start(); // plugged back in: same names, new /dev/pts/N
         assertThat(deviceSerial.awaitOpen("gw", Duration.ofSeconds(5))).isTrue();
