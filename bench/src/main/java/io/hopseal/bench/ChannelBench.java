@@ -27,7 +27,7 @@ import io.hopseal.api.channel.HandshakePattern;
 import io.hopseal.api.channel.ListenerOptions;
 import io.hopseal.impl.channel.BenchChannels;
 import io.hopseal.impl.identity.LocalIdentity;
-import io.hopseal.impl.node.HopsealNode;
+import io.hopseal.node.HopsealNode;
 import io.hopseal.vault.MemoryVault;
 
 /**

@@ -16,7 +16,7 @@ import io.hopseal.api.channel.ChannelState;
 import io.hopseal.api.channel.ListenerOptions;
 import io.hopseal.api.channel.SecureChannel;
 import io.hopseal.impl.memory.MemoryNetwork;
-import io.hopseal.impl.node.HopsealNode;
+import io.hopseal.node.HopsealNode;
 
 /**
  * Heap per idle established channel, run in its own JVM (started by {@link BenchMain} with {@code -Xmx256m}). Two

@@ -13,7 +13,7 @@ import io.hopseal.impl.routing.DefaultRouter;
 import io.hopseal.transport.serial.SerialPortConfig;
 import io.hopseal.transport.serial.SerialTransport;
 import io.hopseal.transport.serial.framing.FrameEncoder;
-import io.hopseal.wire.Envelope;
+import io.hopseal.api.transport.Envelope;
 
 /**
  * Frames and bytes per second through a socat pseudo-terminal pair with the real serial transport on both ends, at

@@ -15,8 +15,8 @@ import io.hopseal.api.channel.ListenerOptions;
 import io.hopseal.api.channel.SecureChannel;
 import io.hopseal.api.routing.Route;
 import io.hopseal.impl.memory.MemoryNetwork;
-import io.hopseal.impl.node.HopsealNode;
-import io.hopseal.wire.Envelope;
+import io.hopseal.node.HopsealNode;
+import io.hopseal.api.transport.Envelope;
 
 /**
  * Bytes on the wire, measured from real frames: Hopseal handshakes and transport messages between two nodes on an

@@ -65,9 +65,9 @@ import io.hopseal.api.routing.Message;
 import io.hopseal.api.routing.Registration;
 import io.hopseal.api.routing.Route;
 import io.hopseal.api.routing.Router;
-import io.hopseal.api.routing.Transport;
+import io.hopseal.api.transport.Transport;
 import io.hopseal.api.vault.Vault;
-import io.hopseal.impl.node.HopsealNode;
+import io.hopseal.node.HopsealNode;
 
 /**
  * The Hopseal bundles wired by DS in a real framework: Felix 7 + SCR 2.2 (failsafe execution {@code felix}) and the

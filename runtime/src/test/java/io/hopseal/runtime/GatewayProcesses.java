@@ -23,7 +23,7 @@ import java.util.regex.Pattern;
 import io.hopseal.api.channel.ChannelOptions;
 import io.hopseal.api.channel.SecureChannel;
 import io.hopseal.api.routing.Message;
-import io.hopseal.impl.node.HopsealNode;
+import io.hopseal.node.HopsealNode;
 import io.hopseal.transport.tcp.TcpTransport;
 import io.hopseal.transport.tcp.TcpTransportConfig;
 

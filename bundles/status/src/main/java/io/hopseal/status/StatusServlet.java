@@ -27,7 +27,7 @@ import io.hopseal.api.channel.SecureChannel;
 import io.hopseal.api.channel.SecureChannelService;
 import io.hopseal.api.routing.Address;
 import io.hopseal.api.routing.Router;
-import io.hopseal.api.routing.Transport;
+import io.hopseal.api.transport.Transport;
 
 import jakarta.servlet.Servlet;
 import jakarta.servlet.http.HttpServlet;

@@ -50,7 +50,7 @@ import io.hopseal.api.routing.Address;
 import io.hopseal.api.routing.Message;
 import io.hopseal.api.routing.Router;
 import io.hopseal.api.routing.Worker;
-import io.hopseal.impl.node.HopsealNode;
+import io.hopseal.node.HopsealNode;
 import io.hopseal.transport.tcp.TcpTransport;
 
 /**

@@ -32,8 +32,8 @@ import io.hopseal.api.channel.ChannelState;
 import io.hopseal.api.channel.SecureChannel;
 import io.hopseal.api.routing.Address;
 import io.hopseal.api.routing.Router;
-import io.hopseal.api.routing.Transport;
-import io.hopseal.impl.node.HopsealNode;
+import io.hopseal.api.transport.Transport;
+import io.hopseal.node.HopsealNode;
 import io.hopseal.itests.links.Links.Backend;
 import io.hopseal.transport.lora.LoraDevice;
 import io.hopseal.transport.lora.lorawan.AesKey;
@@ -42,7 +42,7 @@ import io.hopseal.transport.lora.sim.LoraDeviceTransport;
 import io.hopseal.transport.lora.sim.SimAir;
 import io.hopseal.transport.lora.sim.SimDevice;
 import io.hopseal.transport.lora.sim.SimForwarder;
-import io.hopseal.wire.Envelope;
+import io.hopseal.api.transport.Envelope;
 
 /**
  * Issue 6 in a real gateway framework: device (simulated, real LoRaWAN frames) ── simulated packet forwarder (real

@@ -43,10 +43,10 @@ import org.osgi.service.cm.ConfigurationAdmin;
 import io.hopseal.api.channel.SecureChannel;
 import io.hopseal.api.routing.Address;
 import io.hopseal.api.routing.Router;
-import io.hopseal.api.routing.Transport;
+import io.hopseal.api.transport.Transport;
 import io.hopseal.itests.links.Links.Backend;
 import io.hopseal.itests.links.Links.PtyPair;
-import io.hopseal.wire.Envelope;
+import io.hopseal.api.transport.Envelope;
 
 /**
  * Issue 5 in a real gateway framework (Felix 7 + SCR 2.2, and the Kura 5 profile Equinox 3.16 + SCR 2.1.16):

@@ -43,8 +43,8 @@ import io.hopseal.api.channel.SecureChannel;
 import io.hopseal.api.routing.Message;
 import io.hopseal.api.routing.Router;
 import io.hopseal.api.routing.SendResult;
-import io.hopseal.api.routing.Transport;
-import io.hopseal.impl.node.HopsealNode;
+import io.hopseal.api.transport.Transport;
+import io.hopseal.node.HopsealNode;
 import io.hopseal.itests.links.Links.Backend;
 import io.hopseal.itests.links.Links.PtyPair;
 import io.hopseal.transport.zigbee.ZigbeeAddresses;
@@ -52,7 +52,7 @@ import io.hopseal.transport.zigbee.sim.SimulatedXBee;
 import io.hopseal.transport.zigbee.sim.ZigbeeDevice;
 import io.hopseal.transport.zigbee.xbee.ApiMode;
 import io.hopseal.transport.zigbee.xbee.XBeeFrame;
-import io.hopseal.wire.Envelope;
+import io.hopseal.api.transport.Envelope;
 
 /**
  * Issue 7 in a real gateway framework: device ── simulated ZigBee mesh ── simulated XBee coordinator on a socat pty

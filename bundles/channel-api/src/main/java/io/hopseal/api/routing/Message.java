@@ -7,44 +7,67 @@ import io.hopseal.api.identity.Identifier;
 /**
  * A message in flight: where it goes next, how replies get back, and its payload.
  *
- * <p>The payload array is handed over, not copied (messages are on the hot path): whoever creates a message must not
- * change the array afterwards, and receivers must not change it.
+ * <p>The payload is handed over, not copied (messages are on the hot path): whoever creates a message must not change
+ * its bytes afterwards, and receivers must not change them. {@link #body()} is the payload as a {@link Payload} view
+ * (a received frame's bytes stay in the link's buffer, a sealed frame can carry headroom for the link's headers);
+ * {@link #payload()} gives the same bytes as an array of their own.
  *
  * @param onwardRoute the remaining hops to the destination
  * @param returnRoute the hops back to the sender, built hop by hop as the message travels
- * @param payload     the bytes carried
+ * @param body        the bytes carried
  * @param securePeer  the peer identifier proven by the secure channel this message came out of; {@code null} when it
  *                    did not come out of a secure channel. Node-local: never sent on the wire.
  */
-public record Message(Route onwardRoute, Route returnRoute, byte[] payload, Identifier securePeer) {
+public record Message(Route onwardRoute, Route returnRoute, Payload body, Identifier securePeer) {
 
     public Message {
         Objects.requireNonNull(onwardRoute, "onwardRoute");
         Objects.requireNonNull(returnRoute, "returnRoute");
-        Objects.requireNonNull(payload, "payload");
+        Objects.requireNonNull(body, "body");
+    }
+
+    public Message(Route onwardRoute, Route returnRoute, byte[] payload, Identifier securePeer) {
+        this(onwardRoute, returnRoute, Payload.of(Objects.requireNonNull(payload, "payload")), securePeer);
     }
 
     public Message(Route onwardRoute, Route returnRoute, byte[] payload) {
         this(onwardRoute, returnRoute, payload, null);
     }
 
+    public Message(Route onwardRoute, Route returnRoute, Payload body) {
+        this(onwardRoute, returnRoute, body, null);
+    }
+
     public static Message to(Route onwardRoute, byte[] payload) {
         return new Message(onwardRoute, Route.EMPTY, payload, null);
     }
 
+    /**
+     * The payload as an array of its own length: the backing array itself when the view spans all of it (no copy),
+     * else a copy. Hot paths read {@link #body()} instead.
+     */
+    public byte[] payload() {
+        return body.toArray();
+    }
+
+    /** Number of payload bytes. */
+    public int payloadLength() {
+        return body.length();
+    }
+
     /** The same message with another onward route. */
     public Message withOnwardRoute(Route route) {
-        return new Message(route, returnRoute, payload, securePeer);
+        return new Message(route, returnRoute, body, securePeer);
     }
 
     /** The same message with another return route. */
     public Message withReturnRoute(Route route) {
-        return new Message(onwardRoute, route, payload, securePeer);
+        return new Message(onwardRoute, route, body, securePeer);
     }
 
     /** The same message, marked as authenticated by a secure channel to {@code peer}. */
     public Message withSecurePeer(Identifier peer) {
-        return new Message(onwardRoute, returnRoute, payload, peer);
+        return new Message(onwardRoute, returnRoute, body, peer);
     }
 
     /** A reply: goes back along this message's return route. */
@@ -55,18 +78,7 @@ public record Message(Route onwardRoute, Route returnRoute, byte[] payload, Iden
     @Override
     public String toString() {
         // never the payload: it may be secret plaintext
-        return "Message[onward=" + onwardRoute + ", return=" + returnRoute + ", " + payload.length + " bytes"
+        return "Message[onward=" + onwardRoute + ", return=" + returnRoute + ", " + body.length() + " bytes"
                 + (securePeer != null ? ", from " + securePeer : "") + "]";
-    }
-
-    @Override
-    public boolean equals(Object o) {
-        return o instanceof Message m && m.onwardRoute.equals(onwardRoute) && m.returnRoute.equals(returnRoute)
-                && java.util.Arrays.equals(m.payload, payload) && Objects.equals(m.securePeer, securePeer);
-    }
-
-    @Override
-    public int hashCode() {
-        return Objects.hash(onwardRoute, returnRoute, java.util.Arrays.hashCode(payload), securePeer);
     }
 }

@@ -6,10 +6,15 @@ import java.util.Optional;
 
 import org.osgi.annotation.versioning.ProviderType;
 
+import io.hopseal.api.transport.Transport;
+
 /**
  * Moves messages: local addresses go to registered workers, other addresses to the transport that owns their type.
  * Never throws into the caller for a message it cannot deliver: it drops the message, counts the reason and returns
  * it. Thread-safe.
+ *
+ * <p>Transports are bound by the router itself (in OSGi, every {@link Transport} service, whiteboard style; in plain
+ * Java, by the node that owns the router); the router attaches itself to each as its inbound sink.
  */
 @ProviderType
 public interface Router {
@@ -34,11 +39,14 @@ public interface Router {
     SendResult send(Message message);
 
     /**
-     * Adds a transport; it owns all addresses of its {@link Transport#addressType()}. A transport added later for the
-     * same type replaces the earlier one (field upgrades); closing the earlier registration then does nothing.
+     * Bytes a sender should leave in front of a payload sent along {@code onward} with return route {@code back}, so
+     * that the transport of the first hop can frame it in place ({@link io.hopseal.api.routing.Payload#headroom()}):
+     * that transport's link headroom plus the routing envelope's header. 0 when the first hop is local or has no
+     * transport.
      */
-    AutoCloseable addTransport(Transport transport);
+    int headroom(Route onward, Route back);
 
+    /** The transport bound for an address type. */
     Optional<Transport> transport(int addressType);
 
     Collection<Transport> transports();

@@ -1,6 +1,7 @@
 /**
- * Addresses, routes, messages, workers, the router and the transport SPI.
+ * Addresses, routes, messages (with zero-copy payload views), workers and the router. The transport SPI lives in
+ * {@code io.hopseal.api.transport} (2.0: moved out of this package, which is why this one is 2.0 as well).
  */
 @org.osgi.annotation.bundle.Export
-@org.osgi.annotation.versioning.Version("1.1.0")
+@org.osgi.annotation.versioning.Version("2.0.0")
 package io.hopseal.api.routing;

@@ -27,9 +27,9 @@ import io.hopseal.api.routing.Route;
 import io.hopseal.api.routing.SendResult;
 import io.hopseal.api.routing.Worker;
 import io.hopseal.api.routing.WorkerContext;
-import io.hopseal.impl.routing.Counters;
-import io.hopseal.wire.Envelope;
-import io.hopseal.wire.MalformedMessageException;
+import io.hopseal.api.transport.Counters;
+import io.hopseal.api.transport.Envelope;
+import io.hopseal.api.transport.MalformedMessageException;
 
 /**
  * One end of a channel: the thin adapter between the router and the sans-I/O {@link Handshake} and

@@ -44,7 +44,7 @@ import io.hopseal.impl.credential.CredentialCodec;
 import io.hopseal.impl.credential.CredentialVerifier;
 import io.hopseal.impl.credential.RevocationList;
 import io.hopseal.impl.identity.LocalIdentity;
-import io.hopseal.impl.routing.Counters;
+import io.hopseal.api.transport.Counters;
 
 /**
  * The secure channel service over a router: creates initiator channels, runs listeners, remembers peers met in

@@ -14,7 +14,7 @@ import io.hopseal.api.channel.HandshakePattern;
 import io.hopseal.api.channel.ListenerOptions;
 import io.hopseal.api.identity.Identifier;
 import io.hopseal.api.identity.Identity;
-import io.hopseal.impl.routing.Counters;
+import io.hopseal.api.transport.Counters;
 
 /**
  * The public sans-I/O channel end: the same {@link Handshake} and {@link TransportCrypto} cores a routed

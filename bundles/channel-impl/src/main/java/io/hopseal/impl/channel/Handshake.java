@@ -25,8 +25,8 @@ import io.hopseal.impl.noise.HandshakeState;
 import io.hopseal.impl.noise.NoiseException;
 import io.hopseal.impl.noise.NoiseProtocol;
 import io.hopseal.impl.noise.TransportKeys;
-import io.hopseal.wire.Envelope;
-import io.hopseal.wire.MalformedMessageException;
+import io.hopseal.api.transport.Envelope;
+import io.hopseal.api.transport.MalformedMessageException;
 
 /**
  * Sans-I/O handshake of one channel end: Noise plus identity proofs, trust and the channel parameters carried in the

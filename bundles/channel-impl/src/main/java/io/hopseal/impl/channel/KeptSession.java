@@ -18,7 +18,7 @@ import io.hopseal.api.channel.CloseReason;
 import io.hopseal.api.channel.SecureChannel;
 import io.hopseal.api.routing.Message;
 import io.hopseal.api.routing.SendResult;
-import io.hopseal.impl.routing.Counters;
+import io.hopseal.api.transport.Counters;
 
 /**
  * A {@link ChannelSession}: one channel at a time to one route, a new handshake after a jittered, doubling back-off

@@ -11,7 +11,7 @@ import io.hopseal.api.channel.ListenerOptions;
 import io.hopseal.api.routing.Address;
 import io.hopseal.api.routing.Message;
 import io.hopseal.api.routing.Registration;
-import io.hopseal.impl.routing.Counters;
+import io.hopseal.api.transport.Counters;
 
 /**
  * Accepts handshake message 1 at a local address and starts a responder channel for each new one. A repeated

@@ -23,14 +23,17 @@ import io.hopseal.api.routing.Message;
 import io.hopseal.api.routing.Registration;
 import io.hopseal.api.routing.Router;
 import io.hopseal.api.routing.SendResult;
-import io.hopseal.api.routing.Transport;
+import io.hopseal.api.routing.Route;
 import io.hopseal.api.routing.Worker;
+import io.hopseal.api.transport.Transport;
 import io.hopseal.impl.routing.DefaultRouter;
 
 /**
- * The node's router ({@link DefaultRouter}) as the {@link Router} service. Every {@link Transport} service is added
- * to it while registered: the reference is dynamic, so a transport bundle can be stopped, updated and restarted while
- * the router, its workers and the secure channels keep running.
+ * The node's router ({@link DefaultRouter}) as the {@link Router} service. Every {@link Transport} service is bound
+ * to it while registered (whiteboard: the router attaches itself as the transport's inbound sink; transports hold no
+ * reference to the router). The reference is dynamic, so a transport bundle can be stopped, updated and restarted
+ * while the router, its workers and the secure channels keep running; and since transports import only the API, this
+ * bundle can be updated while the transports keep their links open (they count and drop what arrives meanwhile).
  *
  * <p>Configuration pid = component name = OCD id = metatype file name = {@value #PID}. The router has no settings yet;
  * the configuration is optional (transports and the channel service need a router in every framework).
@@ -58,7 +61,7 @@ public final class RouterComponent implements Router {
     @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC,
             policyOption = ReferencePolicyOption.GREEDY)
     void bindTransport(Transport transport) {
-        AutoCloseable handle = router.addTransport(transport);
+        AutoCloseable handle = router.attach(transport);
         AutoCloseable old = handles.put(transport, handle);
         closeQuietly(old, transport);
         LOG.info("{}: transport {} (address type {}) added", PID, transport.name(), transport.addressType());
@@ -126,8 +129,8 @@ public final class RouterComponent implements Router {
     }
 
     @Override
-    public AutoCloseable addTransport(Transport transport) {
-        return router.addTransport(transport);
+    public int headroom(Route onward, Route back) {
+        return router.headroom(onward, back);
     }
 
     @Override

@@ -19,7 +19,7 @@ import io.hopseal.api.channel.SecureChannel;
 import io.hopseal.api.channel.SecureChannelService;
 import io.hopseal.api.routing.Address;
 import io.hopseal.api.routing.Router;
-import io.hopseal.api.routing.Transport;
+import io.hopseal.api.transport.Transport;
 
 /**
  * Gogo shell commands {@code hopseal:channels}, {@code hopseal:routes}, {@code hopseal:transports},

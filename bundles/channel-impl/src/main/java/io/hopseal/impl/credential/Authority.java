@@ -17,7 +17,7 @@ import io.hopseal.api.vault.KeyHandle;
 import io.hopseal.api.vault.KeyType;
 import io.hopseal.impl.identity.LocalIdentity;
 import io.hopseal.impl.identity.PurposeKeyProof;
-import io.hopseal.wire.MalformedMessageException;
+import io.hopseal.api.transport.MalformedMessageException;
 
 /**
  * An authority: an identity that issues credentials, revocation lists and one-time enrollment tokens. Its

@@ -7,8 +7,8 @@ import java.util.Map;
 
 import io.hopseal.api.credential.Credential;
 import io.hopseal.api.identity.Identifier;
-import io.hopseal.wire.Envelope;
-import io.hopseal.wire.MalformedMessageException;
+import io.hopseal.api.transport.Envelope;
+import io.hopseal.api.transport.MalformedMessageException;
 
 /**
  * Byte layout of credentials (docs/protocol.md, "Credentials").

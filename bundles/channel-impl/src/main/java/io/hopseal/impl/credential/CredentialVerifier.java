@@ -23,7 +23,7 @@ import io.hopseal.api.credential.Credential;
 import io.hopseal.api.credential.CredentialStatus;
 import io.hopseal.api.identity.Identifier;
 import io.hopseal.api.identity.Identity;
-import io.hopseal.wire.MalformedMessageException;
+import io.hopseal.api.transport.MalformedMessageException;
 
 /**
  * Verifies credentials against trusted authorities, with a clock skew, and keeps each authority's newest revocation

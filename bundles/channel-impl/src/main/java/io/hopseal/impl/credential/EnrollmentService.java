@@ -12,8 +12,8 @@ import io.hopseal.api.routing.Message;
 import io.hopseal.api.routing.Route;
 import io.hopseal.api.routing.Worker;
 import io.hopseal.api.routing.WorkerContext;
-import io.hopseal.impl.routing.Counters;
-import io.hopseal.wire.MalformedMessageException;
+import io.hopseal.api.transport.Counters;
+import io.hopseal.api.transport.MalformedMessageException;
 
 /**
  * The authority's enrollment service (a worker, usually at {@code /service/enroll}): a device sends a one-time token

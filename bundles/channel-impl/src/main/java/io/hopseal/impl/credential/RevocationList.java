@@ -6,8 +6,8 @@ import java.util.HexFormat;
 import java.util.Set;
 
 import io.hopseal.api.identity.Identifier;
-import io.hopseal.wire.Envelope;
-import io.hopseal.wire.MalformedMessageException;
+import io.hopseal.api.transport.Envelope;
+import io.hopseal.api.transport.MalformedMessageException;
 
 /**
  * A signed, versioned list of revoked identifiers and credential ids, published by an authority.

@@ -8,8 +8,8 @@ import org.bouncycastle.math.ec.rfc8032.Ed25519;
 
 import io.hopseal.api.identity.Identifier;
 import io.hopseal.api.identity.Identity;
-import io.hopseal.wire.Envelope;
-import io.hopseal.wire.MalformedMessageException;
+import io.hopseal.api.transport.Envelope;
+import io.hopseal.api.transport.MalformedMessageException;
 
 /**
  * The signed chain of an identity's keys (docs/protocol.md, "Identities").

@@ -6,8 +6,8 @@ import java.util.Arrays;
 import org.bouncycastle.math.ec.rfc8032.Ed25519;
 
 import io.hopseal.api.identity.Identity;
-import io.hopseal.wire.Envelope;
-import io.hopseal.wire.MalformedMessageException;
+import io.hopseal.api.transport.Envelope;
+import io.hopseal.api.transport.MalformedMessageException;
 
 /**
  * An identity's attestation of its channel static (X25519 purpose) key, as carried in handshakes.

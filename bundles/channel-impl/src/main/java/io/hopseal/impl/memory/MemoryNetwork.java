@@ -5,7 +5,6 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
 
-import io.hopseal.api.routing.Router;
 
 /**
  * A set of in-memory links between named nodes. Every message is encoded to its wire form and decoded on arrival, on
@@ -23,14 +22,16 @@ public final class MemoryNetwork implements AutoCloseable {
     private final Map<String, MemoryTransport> nodes = new ConcurrentHashMap<>();
     private volatile Interceptor interceptor;
 
-    /** Attaches a node: its router gets a transport for {@code /mem/<name>} addresses. */
-    public MemoryTransport attach(String name, Router router) {
+    /**
+     * Joins a node named {@code name}: returns its transport for {@code /mem/<name>} addresses, for the node's router
+     * to bind.
+     */
+    public MemoryTransport attach(String name) {
         Objects.requireNonNull(name, "name");
-        MemoryTransport t = new MemoryTransport(this, name, router);
+        MemoryTransport t = new MemoryTransport(this, name);
         if (nodes.putIfAbsent(name, t) != null) {
             throw new IllegalStateException("node name " + name + " is taken");
         }
-        router.addTransport(t);
         return t;
     }
 

@@ -10,12 +10,13 @@ import java.util.concurrent.TimeUnit;
 
 import io.hopseal.api.routing.Address;
 import io.hopseal.api.routing.Message;
-import io.hopseal.api.routing.Router;
 import io.hopseal.api.routing.SendResult;
-import io.hopseal.api.routing.Transport;
-import io.hopseal.impl.routing.Counters;
-import io.hopseal.wire.Envelope;
-import io.hopseal.wire.MalformedMessageException;
+import io.hopseal.api.transport.Counters;
+import io.hopseal.api.transport.Envelope;
+import io.hopseal.api.transport.InboundPort;
+import io.hopseal.api.transport.InboundSink;
+import io.hopseal.api.transport.MalformedMessageException;
+import io.hopseal.api.transport.Transport;
 
 /** One node's end of a {@link MemoryNetwork}: owns {@code /mem/<node>} addresses. */
 public final class MemoryTransport implements Transport, AutoCloseable {
@@ -24,15 +25,14 @@ public final class MemoryTransport implements Transport, AutoCloseable {
 
     private final MemoryNetwork network;
     private final String name;
-    private final Router router;
     private final ExecutorService inbound;
     private final Counters counters = new Counters();
+    private final InboundPort port = new InboundPort(counters);
     private volatile boolean closed;
 
-    MemoryTransport(MemoryNetwork network, String name, Router router) {
+    MemoryTransport(MemoryNetwork network, String name) {
         this.network = network;
         this.name = name;
-        this.router = router;
         this.inbound = new ThreadPoolExecutor(1, 1, 0, TimeUnit.SECONDS, new LinkedBlockingQueue<>(QUEUE_CAPACITY), r -> {
             Thread t = new Thread(r, "hopseal-mem-" + name);
             t.setDaemon(true);
@@ -52,6 +52,16 @@ public final class MemoryTransport implements Transport, AutoCloseable {
     @Override
     public String name() {
         return "mem";
+    }
+
+    @Override
+    public void attach(InboundSink sink) {
+        port.attach(sink);
+    }
+
+    @Override
+    public void detach(InboundSink sink) {
+        port.detach(sink);
     }
 
     @Override
@@ -97,11 +107,7 @@ public final class MemoryTransport implements Transport, AutoCloseable {
             counters.increment("drop.malformed");
             return;
         }
-        try {
-            router.send(m.withReturnRoute(m.returnRoute().prepend(Address.of(Address.MEMORY, from))));
-        } catch (RuntimeException e) {
-            counters.increment("drop.router_failed");
-        }
+        port.deliver(m.withReturnRoute(m.returnRoute().prepend(Address.of(Address.MEMORY, from))));
     }
 
     @Override

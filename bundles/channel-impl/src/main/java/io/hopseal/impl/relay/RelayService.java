@@ -15,7 +15,7 @@ import io.hopseal.api.routing.Registration;
 import io.hopseal.api.routing.Router;
 import io.hopseal.api.routing.SendResult;
 import io.hopseal.api.routing.WorkerContext;
-import io.hopseal.impl.routing.Counters;
+import io.hopseal.api.transport.Counters;
 
 /**
  * The relay side of named relays (Ockam's relays). A node that cannot be reached opens a secure channel to this

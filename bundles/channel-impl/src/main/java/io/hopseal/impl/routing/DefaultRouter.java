@@ -17,13 +17,21 @@ import io.hopseal.api.routing.Message;
 import io.hopseal.api.routing.Registration;
 import io.hopseal.api.routing.Router;
 import io.hopseal.api.routing.SendResult;
-import io.hopseal.api.routing.Transport;
+import io.hopseal.api.routing.Route;
 import io.hopseal.api.routing.Worker;
 import io.hopseal.api.routing.WorkerContext;
+import io.hopseal.api.transport.Counters;
+import io.hopseal.api.transport.Envelope;
+import io.hopseal.api.transport.InboundSink;
+import io.hopseal.api.transport.Transport;
 
 /**
  * The router: local delivery to workers, hand-off to transports. Synchronous: a worker runs on the sender's thread, so
  * workers must be quick and must not hold locks while sending (see the channel endpoints).
+ *
+ * <p>Transports are bound with {@link #attach(Transport)}: the router becomes the transport's inbound sink. The sink
+ * is one object for the router's life, so a transport detached and attached again (a bundle refresh) is handed the
+ * same sink.
  */
 public final class DefaultRouter implements Router {
     private static final Logger LOG = LoggerFactory.getLogger(DefaultRouter.class);
@@ -36,6 +44,8 @@ public final class DefaultRouter implements Router {
     private final Counters counters = new Counters();
     private final ThreadLocal<int[]> depth = ThreadLocal.withInitial(() -> new int[1]);
     private final SecureRandom random = new SecureRandom();
+    /** What every bound transport delivers to: received messages are routed like any other. */
+    private final InboundSink sink = this::send;
     private final java.util.List<java.util.function.BiConsumer<Address, Message>> taps =
             new java.util.concurrent.CopyOnWriteArrayList<>();
     private volatile io.hopseal.impl.access.AccessControl accessControl;
@@ -172,14 +182,42 @@ public final class DefaultRouter implements Router {
         return () -> taps.remove(tap);
     }
 
-    @Override
-    public AutoCloseable addTransport(Transport transport) {
+    /**
+     * Binds a transport: it owns all addresses of its {@link Transport#addressType()} and delivers what it receives to
+     * this router. A transport bound later for the same type replaces the earlier one (field upgrades; the earlier one
+     * is detached); closing the earlier binding then does nothing. Closing a binding detaches the transport.
+     */
+    public AutoCloseable attach(Transport transport) {
         Objects.requireNonNull(transport, "transport");
         Transport old = transports.put(transport.addressType(), transport);
         if (old != null && old != transport) {
             LOG.info("transport {} replaces an earlier one for type {}", transport.name(), transport.addressType());
+            old.detach(sink);
         }
-        return () -> transports.remove(transport.addressType(), transport);
+        transport.attach(sink);
+        return () -> {
+            if (transports.remove(transport.addressType(), transport)) {
+                transport.detach(sink);
+            }
+        };
+    }
+
+    @Override
+    public int headroom(Route onward, Route back) {
+        if (onward.isEmpty() || onward.first().isLocal()) {
+            return 0;
+        }
+        Transport t = transports.get(onward.first().type());
+        if (t == null) {
+            return 0;
+        }
+        int link;
+        try {
+            link = t.linkHeadroom();
+        } catch (RuntimeException e) {
+            return 0;
+        }
+        return link + Envelope.headerLength(onward.rest(), back);
     }
 
     @Override

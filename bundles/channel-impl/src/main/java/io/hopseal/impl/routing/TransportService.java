@@ -5,7 +5,7 @@ import java.util.Map;
 import io.hopseal.api.routing.Address;
 import io.hopseal.api.routing.Message;
 import io.hopseal.api.routing.SendResult;
-import io.hopseal.api.routing.Transport;
+import io.hopseal.api.transport.Transport;
 
 /**
  * The {@link Transport} service of a component whose running transport comes and goes (not bound yet, rebinding,

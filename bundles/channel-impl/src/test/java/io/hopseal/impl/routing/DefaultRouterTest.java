@@ -13,7 +13,11 @@ import io.hopseal.api.routing.Address;
 import io.hopseal.api.routing.Message;
 import io.hopseal.api.routing.Route;
 import io.hopseal.api.routing.SendResult;
-import io.hopseal.api.routing.Transport;
+import io.hopseal.api.transport.Counters;
+import io.hopseal.api.transport.Envelope;
+import io.hopseal.api.transport.InboundPort;
+import io.hopseal.api.transport.InboundSink;
+import io.hopseal.api.transport.Transport;
 
 class DefaultRouterTest {
     final DefaultRouter router = new DefaultRouter();
@@ -29,20 +33,87 @@ class DefaultRouterTest {
         assertThat(got.get(0).returnRoute()).isEqualTo(Route.parse("/service/a"));
     }
 
+    /** A transport that records what it is given and what it is attached to. */
+    static final class FakeTransport implements Transport {
+        final List<String> sent = new ArrayList<>();
+        final InboundPort port = new InboundPort(new Counters());
+        final List<String> events = new ArrayList<>();
+        InboundSink sink;
+
+        public int addressType() { return Address.TCP; }
+        public String name() { return "fake"; }
+        public void attach(InboundSink s) { sink = s; port.attach(s); events.add("attach"); }
+        public void detach(InboundSink s) { if (sink == s) { sink = null; } port.detach(s); events.add("detach"); }
+        public int linkHeadroom() { return 4; }
+        public SendResult send(Address nextHop, Message m) {
+            sent.add(nextHop + " then " + m.onwardRoute());
+            return SendResult.FORWARDED;
+        }
+        public Map<String, Long> counters() { return Map.of(); }
+    }
+
     @Test
     void handsNonLocalHopsToTheOwningTransport() {
-        List<String> sent = new ArrayList<>();
-        router.addTransport(new Transport() {
-            public int addressType() { return Address.TCP; }
-            public String name() { return "fake"; }
-            public SendResult send(Address nextHop, Message m) {
-                sent.add(nextHop + " then " + m.onwardRoute());
-                return SendResult.FORWARDED;
-            }
-            public Map<String, Long> counters() { return Map.of(); }
-        });
+        FakeTransport t = new FakeTransport();
+        router.attach(t);
         assertThat(router.send(Message.to(Route.parse("/tcp/h:1/service/x"), new byte[0]))).isEqualTo(SendResult.FORWARDED);
-        assertThat(sent).containsExactly("/tcp/h:1 then /service/x");
+        assertThat(t.sent).containsExactly("/tcp/h:1 then /service/x");
+    }
+
+    @Test
+    void aBoundTransportDeliversInboundThroughTheSinkTheRouterAttached() {
+        List<Message> got = new ArrayList<>();
+        router.register(Address.local("svc"), (m, ctx) -> got.add(m));
+        FakeTransport t = new FakeTransport();
+        AutoCloseable binding = router.attach(t);
+        assertThat(t.events).containsExactly("attach");
+        Message in = new Message(Route.parse("/service/svc"), Route.parse("/tcp/peer:1"), new byte[] {7});
+        assertThat(t.port.deliver(in)).isEqualTo(SendResult.DELIVERED);
+        assertThat(got).hasSize(1);
+        assertThat(got.get(0).returnRoute()).isEqualTo(Route.parse("/tcp/peer:1"));
+    }
+
+    @Test
+    void unbindingDetachesAndTheTransportCountsWhatArrivesMeanwhile() throws Exception {
+        Counters counters = new Counters();
+        InboundPort port = new InboundPort(counters);
+        AutoCloseable binding = router.attach(new Transport() {
+            public int addressType() { return Address.TCP; }
+            public String name() { return "counted"; }
+            public void attach(InboundSink s) { port.attach(s); }
+            public void detach(InboundSink s) { port.detach(s); }
+            public SendResult send(Address nextHop, Message m) { return SendResult.FORWARDED; }
+            public Map<String, Long> counters() { return counters.snapshot(); }
+        });
+        binding.close();
+        assertThat(router.transport(Address.TCP)).isEmpty();
+        assertThat(port.deliver(Message.to(Route.parse("/service/x"), new byte[1]))).isEqualTo(SendResult.DROPPED_STOPPED);
+        assertThat(counters.get(InboundPort.DROP_NO_ROUTER)).isEqualTo(1);
+        binding.close(); // twice is harmless
+    }
+
+    @Test
+    void aLaterTransportOfTheSameTypeReplacesAndDetachesTheEarlierOne() throws Exception {
+        FakeTransport first = new FakeTransport();
+        FakeTransport second = new FakeTransport();
+        AutoCloseable b1 = router.attach(first);
+        router.attach(second);
+        assertThat(first.events).containsExactly("attach", "detach");
+        assertThat(first.sink).isNull();
+        assertThat(router.transport(Address.TCP)).containsSame(second);
+        b1.close(); // the earlier binding no longer owns the type
+        assertThat(router.transport(Address.TCP)).containsSame(second);
+        assertThat(second.events).containsExactly("attach");
+    }
+
+    @Test
+    void headroomIsTheLinkHeaderPlusTheEnvelopeHeaderOfTheFirstHopsTransport() {
+        router.attach(new FakeTransport());
+        Route onward = Route.parse("/tcp/h:1/service/x");
+        Route back = Route.parse("/service/me");
+        assertThat(router.headroom(onward, back)).isEqualTo(4 + Envelope.headerLength(onward.rest(), back));
+        assertThat(router.headroom(Route.parse("/service/x"), back)).isZero();
+        assertThat(router.headroom(Route.parse("/serial/ttyS0"), back)).isZero();
     }
 
     @Test

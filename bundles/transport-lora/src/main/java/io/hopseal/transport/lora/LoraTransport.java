@@ -29,9 +29,9 @@ import io.hopseal.api.routing.Address;
 import io.hopseal.api.routing.Message;
 import io.hopseal.api.routing.Router;
 import io.hopseal.api.routing.SendResult;
-import io.hopseal.api.routing.Transport;
+import io.hopseal.api.transport.Transport;
 import io.hopseal.impl.config.PrivateFiles;
-import io.hopseal.impl.routing.Counters;
+import io.hopseal.api.transport.Counters;
 
 /**
  * The LoRaWAN transport of a gateway node: a class A network server for the devices configured with

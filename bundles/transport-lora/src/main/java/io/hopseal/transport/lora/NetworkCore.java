@@ -17,7 +17,7 @@ import java.util.Random;
 import io.hopseal.api.routing.Address;
 import io.hopseal.api.routing.Message;
 import io.hopseal.api.routing.SendResult;
-import io.hopseal.impl.routing.Counters;
+import io.hopseal.api.transport.Counters;
 import io.hopseal.transport.lora.fragment.FrameFormatException;
 import io.hopseal.transport.lora.fragment.OutboundMessage;
 import io.hopseal.transport.lora.fragment.RadioEnvelope;

@@ -8,7 +8,7 @@ import java.util.List;
 import java.util.Random;
 
 import io.hopseal.api.routing.Message;
-import io.hopseal.impl.routing.Counters;
+import io.hopseal.api.transport.Counters;
 import io.hopseal.transport.lora.lorawan.AesKey;
 import io.hopseal.transport.lora.lorawan.DataFrame;
 import io.hopseal.transport.lora.lorawan.FrameCounter;

@@ -21,7 +21,7 @@ import io.hopseal.api.channel.ChannelState;
 import io.hopseal.api.channel.ListenerOptions;
 import io.hopseal.api.channel.SecureChannel;
 import io.hopseal.api.routing.Address;
-import io.hopseal.impl.node.HopsealNode;
+import io.hopseal.node.HopsealNode;
 import io.hopseal.impl.routing.DefaultRouter;
 import io.hopseal.transport.lora.lorawan.AesKey;
 import io.hopseal.transport.lora.region.Region;

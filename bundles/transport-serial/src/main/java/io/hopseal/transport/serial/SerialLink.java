@@ -15,7 +15,7 @@ import java.util.concurrent.locks.ReentrantLock;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import io.hopseal.impl.routing.Counters;
+import io.hopseal.api.transport.Counters;
 
 /**
  * One serial port kept open: opens it through a {@link SerialPortProvider}, hands every chunk of received bytes to a

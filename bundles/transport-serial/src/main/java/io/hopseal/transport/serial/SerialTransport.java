@@ -20,12 +20,12 @@ import io.hopseal.api.routing.Message;
 import io.hopseal.api.routing.Route;
 import io.hopseal.api.routing.Router;
 import io.hopseal.api.routing.SendResult;
-import io.hopseal.api.routing.Transport;
-import io.hopseal.impl.routing.Counters;
+import io.hopseal.api.transport.Transport;
+import io.hopseal.api.transport.Counters;
 import io.hopseal.transport.serial.framing.FrameDecoder;
 import io.hopseal.transport.serial.framing.FrameEncoder;
-import io.hopseal.wire.Envelope;
-import io.hopseal.wire.MalformedMessageException;
+import io.hopseal.api.transport.Envelope;
+import io.hopseal.api.transport.MalformedMessageException;
 
 /**
  * Serial links of one node: owns the {@link Address#SERIAL} addresses ({@code /serial/<link address>}), one

@@ -28,12 +28,12 @@ import io.hopseal.api.routing.Message;
 import io.hopseal.api.routing.Registration;
 import io.hopseal.api.routing.Router;
 import io.hopseal.api.routing.SendResult;
-import io.hopseal.api.routing.Transport;
+import io.hopseal.api.transport.Transport;
 import io.hopseal.api.routing.Worker;
-import io.hopseal.impl.node.HopsealNode;
+import io.hopseal.node.HopsealNode;
 import io.hopseal.impl.routing.DefaultRouter;
 import io.hopseal.transport.tcp.TcpTransport;
-import io.hopseal.wire.Envelope;
+import io.hopseal.api.transport.Envelope;
 
 /**
  * device ── serial (pty pair) ── gateway ── TCP (loopback) ── backend, with one secure channel end to end. The

@@ -28,7 +28,7 @@ import io.hopseal.api.routing.Route;
 import io.hopseal.api.routing.SendResult;
 import io.hopseal.impl.routing.DefaultRouter;
 import io.hopseal.transport.serial.framing.FrameEncoder;
-import io.hopseal.wire.Envelope;
+import io.hopseal.api.transport.Envelope;
 
 /**
  * The serial transport on real pseudo-terminal pairs (socat). Note: a pty does not enforce the baud rate, so the

@@ -6,7 +6,7 @@ package io.hopseal.transport.tcp;
  * <pre>
  * preamble  'H' 'S' 0x01 0x00       magic, protocol version 1, reserved (must be 0); sent once by each side at connect
  * frame     length u32 big-endian   1..max frame size: the number of envelope bytes that follow
- *           envelope[length]        one routing envelope (io.hopseal.wire.Envelope)
+ *           envelope[length]        one routing envelope (io.hopseal.api.transport.Envelope)
  * </pre>
  *
  * Frames follow the preamble back to back until the connection closes. A receiver disconnects a peer that sends a bad

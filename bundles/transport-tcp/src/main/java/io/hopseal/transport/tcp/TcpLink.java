@@ -20,8 +20,8 @@ import org.slf4j.LoggerFactory;
 import io.hopseal.api.routing.Address;
 import io.hopseal.api.routing.Message;
 import io.hopseal.api.routing.Route;
-import io.hopseal.wire.Envelope;
-import io.hopseal.wire.MalformedMessageException;
+import io.hopseal.api.transport.Envelope;
+import io.hopseal.api.transport.MalformedMessageException;
 
 /**
  * One link to a neighbour: a bounded send queue, a writer thread (which for outbound links also dials, backs off and

@@ -25,9 +25,9 @@ import io.hopseal.api.routing.Address;
 import io.hopseal.api.routing.Message;
 import io.hopseal.api.routing.Router;
 import io.hopseal.api.routing.SendResult;
-import io.hopseal.api.routing.Transport;
-import io.hopseal.impl.routing.Counters;
-import io.hopseal.wire.Envelope;
+import io.hopseal.api.transport.Transport;
+import io.hopseal.api.transport.Counters;
+import io.hopseal.api.transport.Envelope;
 
 /**
  * TCP links between Hopseal nodes: a gateway's uplink to a backend, backends to each other. Frames are described in

@@ -13,7 +13,7 @@ import io.hopseal.api.channel.ChannelState;
 import io.hopseal.api.channel.ListenerOptions;
 import io.hopseal.api.channel.SecureChannel;
 import io.hopseal.api.routing.Message;
-import io.hopseal.impl.node.HopsealNode;
+import io.hopseal.node.HopsealNode;
 import io.hopseal.impl.routing.DefaultRouter;
 
 /**

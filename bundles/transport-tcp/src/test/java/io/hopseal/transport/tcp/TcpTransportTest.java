@@ -35,7 +35,7 @@ import io.hopseal.api.routing.Message;
 import io.hopseal.api.routing.Route;
 import io.hopseal.api.routing.SendResult;
 import io.hopseal.transport.tcp.TcpTestSupport.Node;
-import io.hopseal.wire.Envelope;
+import io.hopseal.api.transport.Envelope;
 
 @Timeout(value = 30, unit = TimeUnit.SECONDS)
 class TcpTransportTest {

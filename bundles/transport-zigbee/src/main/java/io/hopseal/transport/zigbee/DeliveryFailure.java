@@ -5,7 +5,7 @@ import io.hopseal.transport.zigbee.xbee.DeliveryStatus;
 
 /**
  * A message the ZigBee transport accepted ({@code FORWARDED}) but could not deliver, told to the
- * {@link ZigbeeTransport#setDeliveryListener delivery listener}: {@link io.hopseal.api.routing.Transport#send} returns before the radio
+ * {@link ZigbeeTransport#setDeliveryListener delivery listener}: {@link io.hopseal.api.transport.Transport#send} returns before the radio
  * answers, so this is how a sender learns the outcome (besides the counters and the log).
  *
  * @param destination        {@code /zigbee/<64-bit address>}

@@ -7,7 +7,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 
-import io.hopseal.impl.routing.Counters;
+import io.hopseal.api.transport.Counters;
 
 /**
  * Puts fragmented envelopes back together, per source 64-bit address (sans-I/O: the caller passes the time; not

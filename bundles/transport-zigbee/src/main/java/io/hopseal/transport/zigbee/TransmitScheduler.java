@@ -7,7 +7,7 @@ import java.util.Map;
 import java.util.Random;
 
 import io.hopseal.api.routing.SendResult;
-import io.hopseal.impl.routing.Counters;
+import io.hopseal.api.transport.Counters;
 import io.hopseal.transport.zigbee.xbee.DeliveryStatus;
 import io.hopseal.transport.zigbee.xbee.XBeeFrame;
 

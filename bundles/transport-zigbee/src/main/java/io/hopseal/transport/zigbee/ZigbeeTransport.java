@@ -27,8 +27,8 @@ import io.hopseal.api.routing.Message;
 import io.hopseal.api.routing.Route;
 import io.hopseal.api.routing.Router;
 import io.hopseal.api.routing.SendResult;
-import io.hopseal.api.routing.Transport;
-import io.hopseal.impl.routing.Counters;
+import io.hopseal.api.transport.Transport;
+import io.hopseal.api.transport.Counters;
 import io.hopseal.transport.serial.PortDriver;
 import io.hopseal.transport.serial.SerialConnection;
 import io.hopseal.transport.serial.SerialLink;
@@ -40,8 +40,8 @@ import io.hopseal.transport.zigbee.xbee.DeliveryStatus;
 import io.hopseal.transport.zigbee.xbee.XBeeCodec;
 import io.hopseal.transport.zigbee.xbee.XBeeDecoder;
 import io.hopseal.transport.zigbee.xbee.XBeeFrame;
-import io.hopseal.wire.Envelope;
-import io.hopseal.wire.MalformedMessageException;
+import io.hopseal.api.transport.Envelope;
+import io.hopseal.api.transport.MalformedMessageException;
 
 /**
  * ZigBee meshes through Digi XBee modules (Zigbee firmware, API mode 1 or 2) on serial ports: owns the

@@ -30,9 +30,9 @@ import io.hopseal.api.routing.Message;
 import io.hopseal.api.routing.Registration;
 import io.hopseal.api.routing.Router;
 import io.hopseal.api.routing.SendResult;
-import io.hopseal.api.routing.Transport;
+import io.hopseal.api.transport.Transport;
 import io.hopseal.api.routing.Worker;
-import io.hopseal.impl.node.HopsealNode;
+import io.hopseal.node.HopsealNode;
 import io.hopseal.impl.routing.DefaultRouter;
 import io.hopseal.transport.tcp.TcpTransport;
 import io.hopseal.transport.zigbee.sim.Poll;
@@ -42,7 +42,7 @@ import io.hopseal.transport.zigbee.sim.ZigbeeDevice;
 import io.hopseal.transport.zigbee.xbee.ApiMode;
 import io.hopseal.transport.zigbee.xbee.DeliveryStatus;
 import io.hopseal.transport.zigbee.xbee.XBeeFrame;
-import io.hopseal.wire.Envelope;
+import io.hopseal.api.transport.Envelope;
 
 /**
  * device ── ZigBee (simulated mesh + simulated XBee on a pty pair) ── gateway ── TCP (loopback) ── backend, with one

@@ -10,7 +10,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 import io.hopseal.api.routing.SendResult;
-import io.hopseal.impl.routing.Counters;
+import io.hopseal.api.transport.Counters;
 import io.hopseal.transport.zigbee.xbee.DeliveryStatus;
 import io.hopseal.transport.zigbee.xbee.XBeeFrame;
 

@@ -33,7 +33,7 @@ import io.hopseal.transport.zigbee.xbee.ApiMode;
 import io.hopseal.transport.zigbee.xbee.DeliveryStatus;
 import io.hopseal.transport.zigbee.xbee.XBeeCodec;
 import io.hopseal.transport.zigbee.xbee.XBeeFrame;
-import io.hopseal.wire.Envelope;
+import io.hopseal.api.transport.Envelope;
 
 /**
  * The transport against a simulated XBee on the far end of a pty pair: start-up, both directions with fragments,

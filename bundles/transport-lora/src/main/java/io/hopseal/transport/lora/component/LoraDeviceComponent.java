@@ -28,7 +28,7 @@ import org.slf4j.LoggerFactory;
 import io.hopseal.api.routing.Address;
 import io.hopseal.api.routing.Route;
 import io.hopseal.api.routing.RouteSyntaxException;
-import io.hopseal.api.routing.Transport;
+import io.hopseal.api.transport.Transport;
 import io.hopseal.impl.config.LastGoodConfigs;
 import io.hopseal.transport.lora.InvalidFieldException;
 import io.hopseal.transport.lora.LoraDevice;

@@ -31,7 +31,7 @@ import io.hopseal.api.routing.Address;
 import io.hopseal.api.routing.Message;
 import io.hopseal.api.routing.Router;
 import io.hopseal.api.routing.SendResult;
-import io.hopseal.api.routing.Transport;
+import io.hopseal.api.transport.Transport;
 import io.hopseal.impl.routing.TransportService;
 import io.hopseal.impl.config.LastGoodConfigs;
 import io.hopseal.transport.lora.InvalidFieldException;

@@ -8,8 +8,8 @@ import java.util.List;
 import io.hopseal.api.routing.Address;
 import io.hopseal.api.routing.Message;
 import io.hopseal.api.routing.Route;
-import io.hopseal.wire.Envelope;
-import io.hopseal.wire.MalformedMessageException;
+import io.hopseal.api.transport.Envelope;
+import io.hopseal.api.transport.MalformedMessageException;
 
 /**
  * The routing envelope as it crosses a LoRaWAN link (docs/lora.md, "Radio envelope"). Two forms, told apart by the

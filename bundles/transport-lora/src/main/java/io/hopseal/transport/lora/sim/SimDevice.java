@@ -6,7 +6,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 
-import io.hopseal.impl.routing.Counters;
+import io.hopseal.api.transport.Counters;
 import io.hopseal.transport.lora.LoraDevice;
 import io.hopseal.transport.lora.lorawan.AesKey;
 import io.hopseal.transport.lora.lorawan.DataFrame;

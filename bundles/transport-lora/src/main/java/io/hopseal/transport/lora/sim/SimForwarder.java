@@ -14,7 +14,7 @@ import java.util.Random;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 
-import io.hopseal.impl.routing.Counters;
+import io.hopseal.api.transport.Counters;
 import io.hopseal.transport.lora.LoraDevice;
 import io.hopseal.transport.lora.region.DataRate;
 import io.hopseal.transport.lora.region.Region;

@@ -10,7 +10,7 @@ import java.util.Random;
 
 import org.junit.jupiter.api.Test;
 
-import io.hopseal.impl.routing.Counters;
+import io.hopseal.api.transport.Counters;
 
 
 class FragmentationTest {

@@ -12,7 +12,7 @@ import org.junit.jupiter.api.Test;
 import io.hopseal.api.routing.Address;
 import io.hopseal.api.routing.Message;
 import io.hopseal.api.routing.Route;
-import io.hopseal.wire.Envelope;
+import io.hopseal.api.transport.Envelope;
 
 class RadioEnvelopeTest {
     static final Route TO_API = Route.parse("/tcp/10.0.0.5:4000/service/api");

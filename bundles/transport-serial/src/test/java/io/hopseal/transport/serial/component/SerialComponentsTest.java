@@ -44,7 +44,7 @@ import io.hopseal.transport.serial.Socat;
 import io.hopseal.transport.serial.Wait;
 import io.hopseal.transport.serial.framing.FrameDecoder;
 import io.hopseal.transport.serial.framing.FrameEncoder;
-import io.hopseal.wire.Envelope;
+import io.hopseal.api.transport.Envelope;
 
 /**
  * The DS components driven as SCR would (activate / modified / deactivate with configuration maps), outside OSGi; and

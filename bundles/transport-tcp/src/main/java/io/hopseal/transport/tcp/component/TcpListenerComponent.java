@@ -25,7 +25,7 @@ import org.osgi.service.metatype.annotations.ObjectClassDefinition;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import io.hopseal.api.routing.Transport;
+import io.hopseal.api.transport.Transport;
 import io.hopseal.impl.config.LastGoodConfigs;
 import io.hopseal.transport.tcp.TcpListener;
 import io.hopseal.transport.tcp.TcpTransport;

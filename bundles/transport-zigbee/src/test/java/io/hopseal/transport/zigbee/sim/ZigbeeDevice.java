@@ -9,12 +9,12 @@ import io.hopseal.api.routing.Message;
 import io.hopseal.api.routing.Route;
 import io.hopseal.api.routing.Router;
 import io.hopseal.api.routing.SendResult;
-import io.hopseal.api.routing.Transport;
+import io.hopseal.api.transport.Transport;
 import io.hopseal.transport.zigbee.Fragments;
 import io.hopseal.transport.zigbee.Reassembler;
 import io.hopseal.transport.zigbee.ZigbeeAddresses;
-import io.hopseal.wire.Envelope;
-import io.hopseal.wire.MalformedMessageException;
+import io.hopseal.api.transport.Envelope;
+import io.hopseal.api.transport.MalformedMessageException;
 
 /**
  * The ZigBee side of a device node: a {@link Transport} for {@code /zigbee/...} addresses whose radio is the simulated

@@ -32,7 +32,7 @@ import io.hopseal.api.routing.Address;
 import io.hopseal.api.routing.Message;
 import io.hopseal.api.routing.Route;
 import io.hopseal.impl.memory.MemoryNetwork;
-import io.hopseal.impl.node.HopsealNode;
+import io.hopseal.node.HopsealNode;
 
 /** The public sans-I/O channel engine: handshakes, caller-buffer transport, hostile frames, and the routed wire. */
 class ChannelEngineTest {

@@ -1,4 +1,4 @@
-package io.hopseal.wire;
+package io.hopseal.api.transport;
 
 /** Bytes from a link or peer did not decode; the message says what was wrong (never the bytes themselves). */
 public class MalformedMessageException extends Exception {

@@ -22,7 +22,7 @@ import io.hopseal.api.routing.Message;
 import io.hopseal.api.routing.RouteSyntaxException;
 import io.hopseal.api.routing.SendResult;
 import io.hopseal.impl.memory.MemoryNetwork;
-import io.hopseal.impl.node.HopsealNode;
+import io.hopseal.node.HopsealNode;
 import io.hopseal.vault.MemoryVault;
 
 /** Sessions: a channel that is opened again after the backend restarts, or once the backend first appears. */

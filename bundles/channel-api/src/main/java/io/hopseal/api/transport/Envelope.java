@@ -1,7 +1,8 @@
-package io.hopseal.wire;
+package io.hopseal.api.transport;
 
 import io.hopseal.api.routing.Address;
 import io.hopseal.api.routing.Message;
+import io.hopseal.api.routing.Payload;
 import io.hopseal.api.routing.Route;
 
 /**
@@ -18,6 +19,10 @@ import io.hopseal.api.routing.Route;
  *
  * The link frame around it (TCP length prefix, serial COBS, radio fragments) delimits it, so the payload carries no
  * length of its own.
+ *
+ * <p>Zero copy both ways: {@link #decode(byte[], int, int)} returns a message whose payload is a view into the frame
+ * (the frame array is handed over with it), and {@link #encodeHeaderInPlace} writes the header into a payload's
+ * headroom so that {@code [start, payload end)} is the whole envelope.
  */
 public final class Envelope {
     public static final int VERSION = 1;
@@ -27,7 +32,12 @@ public final class Envelope {
 
     /** Encoded size of a message. */
     public static int encodedLength(Message m) {
-        return 1 + routeLength(m.onwardRoute()) + routeLength(m.returnRoute()) + m.payload().length;
+        return headerLength(m.onwardRoute(), m.returnRoute()) + m.body().length();
+    }
+
+    /** Bytes of the envelope before its payload. */
+    public static int headerLength(Route onward, Route back) {
+        return 1 + routeLength(onward) + routeLength(back);
     }
 
     public static int routeLength(Route r) {
@@ -46,13 +56,32 @@ public final class Envelope {
 
     /** Encodes into {@code out} at {@code off}; returns the bytes written. */
     public static int encode(Message m, byte[] out, int off) {
+        int p = writeHeader(m.onwardRoute(), m.returnRoute(), out, off);
+        return p + m.body().copyTo(out, p) - off;
+    }
+
+    /**
+     * Writes the envelope header into the headroom of {@code m}'s payload, right before it, when at least
+     * {@code reserve} bytes of headroom would remain in front of the header (for a link header). Returns the offset in
+     * {@code m.body().array()} where the envelope starts, or -1 when the headroom is too small (encode into a new
+     * frame then).
+     */
+    public static int encodeHeaderInPlace(Message m, int reserve) {
+        Payload body = m.body();
+        int header = headerLength(m.onwardRoute(), m.returnRoute());
+        if (body.headroom() < header + reserve) {
+            return -1;
+        }
+        int start = body.offset() - header;
+        writeHeader(m.onwardRoute(), m.returnRoute(), body.array(), start);
+        return start;
+    }
+
+    private static int writeHeader(Route onward, Route back, byte[] out, int off) {
         int p = off;
         out[p++] = VERSION;
-        p = writeRoute(m.onwardRoute(), out, p);
-        p = writeRoute(m.returnRoute(), out, p);
-        byte[] payload = m.payload();
-        System.arraycopy(payload, 0, out, p, payload.length);
-        return p + payload.length - off;
+        p = writeRoute(onward, out, p);
+        return writeRoute(back, out, p);
     }
 
     public static int writeRoute(Route r, byte[] out, int p) {
@@ -66,7 +95,8 @@ public final class Envelope {
     }
 
     /**
-     * Decodes one envelope that fills {@code buf[off, off+len)} exactly.
+     * Decodes one envelope that fills {@code buf[off, off+len)} exactly. The message's payload is a view into
+     * {@code buf} (not copied): the caller hands {@code buf} over and must not reuse it.
      *
      * @throws MalformedMessageException for any bad version, count, length or truncation
      */
@@ -81,8 +111,7 @@ public final class Envelope {
         }
         Route onward = readRoute(r, "onward");
         Route back = readRoute(r, "return");
-        byte[] payload = r.rest();
-        return new Message(onward, back, payload);
+        return new Message(onward, back, Payload.of(buf, r.position(), r.remaining()));
     }
 
     public static Message decode(byte[] frame) throws MalformedMessageException {

@@ -25,9 +25,9 @@ import io.hopseal.api.channel.SecureChannel;
 import io.hopseal.api.routing.Message;
 import io.hopseal.api.routing.Route;
 import io.hopseal.impl.memory.MemoryNetwork;
-import io.hopseal.impl.node.HopsealNode;
+import io.hopseal.node.HopsealNode;
 import io.hopseal.impl.routing.DefaultRouter;
-import io.hopseal.wire.Envelope;
+import io.hopseal.api.transport.Envelope;
 
 class NetworkScenariosTest {
 
@@ -171,8 +171,8 @@ class NetworkScenariosTest {
         try (MemoryNetwork net = new MemoryNetwork();
              HopsealNode backend = HopsealNode.builder().memory(net, "backend").build();
              HopsealNode device = HopsealNode.builder().memory(net, "device").build()) {
-            net.attach("gw1", new DefaultRouter());
-            net.attach("gw2", new DefaultRouter());
+            new DefaultRouter().attach(net.attach("gw1"));
+            new DefaultRouter().attach(net.attach("gw2"));
             net.setInterceptor((from, to, f) -> {
                 frames.add(f);
                 return List.of(f);

@@ -19,7 +19,7 @@ import io.hopseal.api.channel.SecureChannel;
 import io.hopseal.api.identity.TrustPolicy;
 import io.hopseal.api.routing.Message;
 import io.hopseal.impl.memory.MemoryNetwork;
-import io.hopseal.impl.node.HopsealNode;
+import io.hopseal.node.HopsealNode;
 
 /** The README's example: compiled and run here, and the README must show exactly these lines. */
 class ReadmeExampleTest {
@@ -86,9 +86,9 @@ class ReadmeExampleTest {
     void readmeShowsExactlyTheTestedExamples() throws Exception {
         Path repo = Path.of("").toAbsolutePath();
         while (!Files.exists(repo.resolve("README.md")) || !Files.isDirectory(repo.resolve("bundles"))) {
-            repo = repo.getParent(); // the module runs in bundles/channel-impl; the README is at the root
+            repo = repo.getParent(); // the module runs in node/; the README is at the root
         }
-        String source = Files.readString(repo.resolve("bundles/channel-impl/src/test/java/io/hopseal/example/ReadmeExampleTest.java"));
+        String source = Files.readString(repo.resolve("node/src/test/java/io/hopseal/example/ReadmeExampleTest.java"));
         String readme = Files.readString(repo.resolve("README.md"));
         for (String name : new String[] {"EXAMPLE", "ENGINE"}) {
             String start = "// README-" + name + "-START";

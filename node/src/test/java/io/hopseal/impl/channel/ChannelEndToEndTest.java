@@ -27,7 +27,7 @@ import io.hopseal.api.identity.TrustPolicy;
 import io.hopseal.api.routing.Message;
 import io.hopseal.api.routing.Route;
 import io.hopseal.impl.memory.MemoryNetwork;
-import io.hopseal.impl.node.HopsealNode;
+import io.hopseal.node.HopsealNode;
 
 class ChannelEndToEndTest {
     MemoryNetwork net;
@@ -168,11 +168,11 @@ class ChannelEndToEndTest {
         java.util.concurrent.atomic.AtomicBoolean dropped = new java.util.concurrent.atomic.AtomicBoolean();
         net.setInterceptor((from, to, frame) -> {
             try {
-                byte[] p = io.hopseal.wire.Envelope.decode(frame).payload();
+                byte[] p = io.hopseal.api.transport.Envelope.decode(frame).payload();
                 if (p.length > 0 && (p[0] & 0xF0) == 0x30 && dropped.compareAndSet(false, true)) {
                     return List.of(); // the first message 3 is lost on the link
                 }
-            } catch (io.hopseal.wire.MalformedMessageException e) {
+            } catch (io.hopseal.api.transport.MalformedMessageException e) {
                 throw new AssertionError(e);
             }
             return List.of(frame);

@@ -1,18 +1,18 @@
-package io.hopseal.impl.node;
+package io.hopseal.node;
 
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
-import java.util.function.Function;
+import java.util.function.Supplier;
 
 import io.hopseal.api.identity.Identifier;
 import io.hopseal.api.identity.Identity;
 import io.hopseal.api.routing.Address;
 import io.hopseal.api.routing.Registration;
 import io.hopseal.api.routing.Router;
-import io.hopseal.api.routing.Transport;
 import io.hopseal.api.routing.Worker;
+import io.hopseal.api.transport.Transport;
 import io.hopseal.api.vault.Vault;
 import io.hopseal.impl.channel.DefaultSecureChannelService;
 import io.hopseal.impl.identity.LocalIdentity;
@@ -38,15 +38,20 @@ public final class HopsealNode implements AutoCloseable {
                 b.historyFile);
         this.channels = new DefaultSecureChannelService(router, identity, b.clock);
         router.setAccessControl(accessControl, id -> channels.attributeStore().attributes(id));
-        for (Function<Router, ? extends Transport> f : b.transports) {
-            Transport t = f.apply(router);
-            router.addTransport(t);
+        List<Transport> all = new ArrayList<>();
+        for (Supplier<? extends Transport> f : b.transports) {
+            all.add(Objects.requireNonNull(f.get(), "transport factory returned null"));
+        }
+        if (b.network != null) {
+            all.add(b.network.attach(b.networkName));
+        }
+        for (Transport t : all) {
+            AutoCloseable binding = router.attach(t);
+            // closed in reverse: the transport first, then its binding
+            closeables.add(binding);
             if (t instanceof AutoCloseable c) {
                 closeables.add(c);
             }
-        }
-        if (b.network != null) {
-            closeables.add(b.network.attach(b.networkName, router));
         }
     }
 
@@ -56,6 +61,16 @@ public final class HopsealNode implements AutoCloseable {
 
     public Router router() {
         return router;
+    }
+
+    /** The transport bound for an address type, as its own class (e.g. to make a TCP transport listen). */
+    public <T extends Transport> java.util.Optional<T> transport(Class<T> type) {
+        for (Transport t : router.transports()) {
+            if (type.isInstance(t)) {
+                return java.util.Optional.of(type.cast(t));
+            }
+        }
+        return java.util.Optional.empty();
     }
 
     public DefaultSecureChannelService channels() {
@@ -109,7 +124,7 @@ public final class HopsealNode implements AutoCloseable {
         private Clock clock = Clock.systemUTC();
         private MemoryNetwork network;
         private String networkName;
-        private final List<Function<Router, ? extends Transport>> transports = new ArrayList<>();
+        private final List<Supplier<? extends Transport>> transports = new ArrayList<>();
 
         public Builder vault(Vault v) {
             this.vault = Objects.requireNonNull(v, "vault");
@@ -134,8 +149,11 @@ public final class HopsealNode implements AutoCloseable {
             return this;
         }
 
-        /** Adds a transport made from this node's router (e.g. {@code r -> new TcpTransport(r, config)}). */
-        public Builder transport(Function<Router, ? extends Transport> factory) {
+        /**
+         * Adds a transport, made when the node is built (e.g. {@code TcpTransport::new} or
+         * {@code () -> new TcpTransport(config)}); the node's router binds it and the node closes it.
+         */
+        public Builder transport(Supplier<? extends Transport> factory) {
             transports.add(Objects.requireNonNull(factory, "factory"));
             return this;
         }

@@ -1,8 +1,6 @@
 package io.hopseal.impl.component;
 
-import static io.hopseal.impl.component.ComponentTestSupport.NO_STORE;
 import static io.hopseal.testsupport.Logs.logsOf;
-import static io.hopseal.impl.component.ComponentTestSupport.typed;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.lang.reflect.Proxy;
@@ -31,7 +29,7 @@ import io.hopseal.impl.credential.Authority;
 import io.hopseal.impl.credential.CredentialVerifier;
 import io.hopseal.impl.identity.LocalIdentity;
 import io.hopseal.impl.memory.MemoryNetwork;
-import io.hopseal.impl.node.HopsealNode;
+import io.hopseal.node.HopsealNode;
 import io.hopseal.impl.routing.DefaultRouter;
 import io.hopseal.vault.MemoryVault;
 
@@ -58,13 +56,13 @@ class AccessComponentTest {
         DefaultRouter router = new DefaultRouter();
         DefaultSecureChannelService channels = new DefaultSecureChannelService(router,
                 LocalIdentity.loadOrCreate(new MemoryVault(), Clock.systemUTC()), Clock.systemUTC());
-        net.attach("gateway", router);
+        router.attach(net.attach("gateway"));
         router.register(io.hopseal.api.routing.Address.local("telemetry"), (m, ctx) -> ctx.reply(m, "ok".getBytes()));
         channels.listen("api", ListenerOptions.defaults());
         Authority authority = new Authority(LocalIdentity.loadOrCreate(new MemoryVault(), Clock.systemUTC()));
         String authorityHex = HexFormat.of().formatHex(authority.identity().encodedHistory());
 
-        AccessComponent c = new AccessComponent(channels, router, NO_STORE, config(new String[] {authorityHex},
+        AccessComponent c = new AccessComponent(channels, router, new io.hopseal.impl.config.LastGoodConfigs(null), config(new String[] {authorityHex},
                 new String[] {"telemetry=subject.role = \"sensor\""}, 60, dir.toString()), Map.of());
         assertThat(router.send(Message.to(Route.parse("/service/telemetry"), new byte[1])))
                 .isEqualTo(SendResult.DROPPED_ACCESS_DENIED);
@@ -126,16 +124,16 @@ class AccessComponentTest {
         Message plaintext = Message.to(Route.parse("/service/telemetry"), new byte[1]);
         LastGoodConfigs store = new LastGoodConfigs(dir.resolve("last-good"));
 
-        AccessComponent c = new AccessComponent(channels, router, store, typed(AccessComponent.Config.class, good),
+        AccessComponent c = new AccessComponent(channels, router, store, io.hopseal.impl.config.PropertyTypes.of(AccessComponent.Config.class, good),
                 good);
-        String refused = logsOf(() -> c.modified(typed(AccessComponent.Config.class, bad), bad));
+        String refused = logsOf(() -> c.modified(io.hopseal.impl.config.PropertyTypes.of(AccessComponent.Config.class, bad), bad));
         assertThat(refused).contains("configuration refused, policies: service telemetry");
         assertThat(c.accessControl().policyFor("telemetry")).isPresent();
         c.deactivate();
 
         AccessComponent[] restarted = new AccessComponent[1];
         String log = logsOf(() -> restarted[0] = new AccessComponent(channels, router, store,
-                typed(AccessComponent.Config.class, bad), bad));
+                io.hopseal.impl.config.PropertyTypes.of(AccessComponent.Config.class, bad), bad));
         try {
             assertThat(log).contains("stored configuration refused, policies: service telemetry")
                     .contains("using the last good configuration (1 trusted authorities, policies for [telemetry]) "
@@ -150,8 +148,8 @@ class AccessComponentTest {
 
         // without a store (outside OSGi, or before this change) the same restart starts with none
         AccessComponent[] bare = new AccessComponent[1];
-        String bareLog = logsOf(() -> bare[0] = new AccessComponent(channels, router, NO_STORE,
-                typed(AccessComponent.Config.class, bad), bad));
+        String bareLog = logsOf(() -> bare[0] = new AccessComponent(channels, router, new io.hopseal.impl.config.LastGoodConfigs(null),
+                io.hopseal.impl.config.PropertyTypes.of(AccessComponent.Config.class, bad), bad));
         try {
             assertThat(bareLog).contains("configuration refused, policies: service telemetry")
                     .contains("starting with no authorities and no policies");

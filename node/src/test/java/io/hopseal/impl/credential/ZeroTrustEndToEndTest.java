@@ -27,9 +27,9 @@ import io.hopseal.api.routing.Route;
 import io.hopseal.impl.access.Policy;
 import io.hopseal.impl.access.PolicySyntaxException;
 import io.hopseal.impl.memory.MemoryNetwork;
-import io.hopseal.impl.node.HopsealNode;
+import io.hopseal.node.HopsealNode;
 import io.hopseal.impl.routing.DefaultRouter;
-import io.hopseal.wire.Envelope;
+import io.hopseal.api.transport.Envelope;
 
 /** Identities, credentials, revocation, enrollment and access control across real (in-memory) links. */
 class ZeroTrustEndToEndTest {
@@ -42,7 +42,7 @@ class ZeroTrustEndToEndTest {
             Clock.systemUTC(), null);
 
     ZeroTrustEndToEndTest() {
-        net.attach("gw", new DefaultRouter()); // a gateway that only forwards
+        new DefaultRouter().attach(net.attach("gw")); // a gateway that only forwards
         backend.channels().setCredentialVerifier(verifier);
         backend.service("telemetry", (m, ctx) -> ctx.reply(m, ("ok " + new String(m.payload(), UTF_8)).getBytes(UTF_8)));
         backend.service("admin", (m, ctx) -> ctx.reply(m, "admin ok".getBytes(UTF_8)));

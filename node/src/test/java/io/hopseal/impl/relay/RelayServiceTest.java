@@ -22,7 +22,7 @@ import io.hopseal.api.channel.SecureChannel;
 import io.hopseal.api.routing.Message;
 import io.hopseal.api.routing.Route;
 import io.hopseal.impl.memory.MemoryNetwork;
-import io.hopseal.impl.node.HopsealNode;
+import io.hopseal.node.HopsealNode;
 
 /**
  * A backend reaches a gateway it cannot dial (a NAT in between) through a relay the gateway registered a name

@@ -1,11 +1,11 @@
-package io.hopseal.impl.routing;
+package io.hopseal.api.transport;
 
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.LongAdder;
 
-/** Named monotonic counters, cheap to bump from many threads. */
+/** Named monotonic counters, cheap to bump from many threads (a transport's, a router's, a channel service's). */
 public final class Counters {
     private final ConcurrentHashMap<String, LongAdder> values = new ConcurrentHashMap<>();
 

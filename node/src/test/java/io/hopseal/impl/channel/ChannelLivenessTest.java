@@ -22,7 +22,7 @@ import io.hopseal.api.channel.CloseReason;
 import io.hopseal.api.channel.ListenerOptions;
 import io.hopseal.api.channel.SecureChannel;
 import io.hopseal.impl.memory.MemoryNetwork;
-import io.hopseal.impl.node.HopsealNode;
+import io.hopseal.node.HopsealNode;
 
 /** Pings through a channel and keep-alive: a channel notices a peer that restarted or is out of reach. */
 class ChannelLivenessTest {

@@ -1,0 +1,57 @@
+package io.hopseal.api.transport;
+
+import io.hopseal.api.routing.Message;
+import io.hopseal.api.routing.SendResult;
+
+/**
+ * A transport's side of {@link Transport#attach}/{@link Transport#detach}: holds the attached {@link InboundSink} and
+ * delivers to it. While none is attached (no router yet, or the router's bundle is being updated) a delivery is
+ * dropped and counted as {@code drop.no_router}; a sink that throws is counted as {@code drop.router_exception} and
+ * never reaches the transport's reader. Thread-safe; one per transport, shared by its links and kept across
+ * reconfigurations so an attached router stays attached.
+ */
+public final class InboundPort {
+    /** Counted when a message arrives while no sink is attached. */
+    public static final String DROP_NO_ROUTER = "drop.no_router";
+    /** Counted when the attached sink threw. */
+    public static final String DROP_ROUTER_EXCEPTION = "drop.router_exception";
+
+    private final Counters counters;
+    private volatile InboundSink sink;
+
+    /** @param counters where drops are counted (the transport's own) */
+    public InboundPort(Counters counters) {
+        this.counters = java.util.Objects.requireNonNull(counters, "counters");
+        counters.add(DROP_NO_ROUTER, 0);
+    }
+
+    public synchronized void attach(InboundSink s) {
+        this.sink = java.util.Objects.requireNonNull(s, "sink");
+    }
+
+    public synchronized void detach(InboundSink s) {
+        if (sink == s) {
+            sink = null;
+        }
+    }
+
+    public boolean attached() {
+        return sink != null;
+    }
+
+    /** Delivers to the attached sink; never throws. */
+    public SendResult deliver(Message message) {
+        InboundSink s = sink;
+        if (s == null) {
+            counters.increment(DROP_NO_ROUTER);
+            return SendResult.DROPPED_STOPPED;
+        }
+        try {
+            SendResult r = s.deliver(message);
+            return r == null ? SendResult.DROPPED_STOPPED : r;
+        } catch (RuntimeException | LinkageError e) { // NOPMD: a router being swapped out must not end a link
+            counters.increment(DROP_ROUTER_EXCEPTION);
+            return SendResult.DROPPED_WORKER_FAILED;
+        }
+    }
+}

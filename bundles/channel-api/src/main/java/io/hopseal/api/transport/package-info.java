@@ -1,0 +1,10 @@
+/**
+ * The transport SPI, version 2: what a transport bundle needs and all it may import from Hopseal. The
+ * {@link io.hopseal.api.transport.Transport} service, the {@link io.hopseal.api.transport.InboundSink} a router
+ * attaches, the routing {@link io.hopseal.api.transport.Envelope} codec, {@link io.hopseal.api.transport.Counters}
+ * and {@link io.hopseal.api.transport.InboundPort}. Version 1 was {@code io.hopseal.api.transport.Transport} (routing
+ * 1.x), where each transport also held the router.
+ */
+@org.osgi.annotation.bundle.Export
+@org.osgi.annotation.versioning.Version("2.0.0")
+package io.hopseal.api.transport;
