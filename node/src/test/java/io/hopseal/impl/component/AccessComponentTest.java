@@ -24,7 +24,7 @@ import io.hopseal.api.routing.Message;
 import io.hopseal.api.routing.Route;
 import io.hopseal.api.routing.SendResult;
 import io.hopseal.impl.channel.DefaultSecureChannelService;
-import io.hopseal.impl.config.LastGoodConfigs;
+import io.hopseal.support.LastGoodConfigs;
 import io.hopseal.impl.credential.Authority;
 import io.hopseal.impl.credential.CredentialVerifier;
 import io.hopseal.impl.identity.LocalIdentity;
@@ -62,7 +62,7 @@ class AccessComponentTest {
         Authority authority = new Authority(LocalIdentity.loadOrCreate(new MemoryVault(), Clock.systemUTC()));
         String authorityHex = HexFormat.of().formatHex(authority.identity().encodedHistory());
 
-        AccessComponent c = new AccessComponent(channels, router, new io.hopseal.impl.config.LastGoodConfigs(null), config(new String[] {authorityHex},
+        AccessComponent c = new AccessComponent(channels, router, new io.hopseal.support.LastGoodConfigs(null), config(new String[] {authorityHex},
                 new String[] {"telemetry=subject.role = \"sensor\""}, 60, dir.toString()), Map.of());
         assertThat(router.send(Message.to(Route.parse("/service/telemetry"), new byte[1])))
                 .isEqualTo(SendResult.DROPPED_ACCESS_DENIED);
@@ -124,16 +124,16 @@ class AccessComponentTest {
         Message plaintext = Message.to(Route.parse("/service/telemetry"), new byte[1]);
         LastGoodConfigs store = new LastGoodConfigs(dir.resolve("last-good"));
 
-        AccessComponent c = new AccessComponent(channels, router, store, io.hopseal.impl.config.PropertyTypes.of(AccessComponent.Config.class, good),
+        AccessComponent c = new AccessComponent(channels, router, store, io.hopseal.support.PropertyTypes.of(AccessComponent.Config.class, good),
                 good);
-        String refused = logsOf(() -> c.modified(io.hopseal.impl.config.PropertyTypes.of(AccessComponent.Config.class, bad), bad));
+        String refused = logsOf(() -> c.modified(io.hopseal.support.PropertyTypes.of(AccessComponent.Config.class, bad), bad));
         assertThat(refused).contains("configuration refused, policies: service telemetry");
         assertThat(c.accessControl().policyFor("telemetry")).isPresent();
         c.deactivate();
 
         AccessComponent[] restarted = new AccessComponent[1];
         String log = logsOf(() -> restarted[0] = new AccessComponent(channels, router, store,
-                io.hopseal.impl.config.PropertyTypes.of(AccessComponent.Config.class, bad), bad));
+                io.hopseal.support.PropertyTypes.of(AccessComponent.Config.class, bad), bad));
         try {
             assertThat(log).contains("stored configuration refused, policies: service telemetry")
                     .contains("using the last good configuration (1 trusted authorities, policies for [telemetry]) "
@@ -148,8 +148,8 @@ class AccessComponentTest {
 
         // without a store (outside OSGi, or before this change) the same restart starts with none
         AccessComponent[] bare = new AccessComponent[1];
-        String bareLog = logsOf(() -> bare[0] = new AccessComponent(channels, router, new io.hopseal.impl.config.LastGoodConfigs(null),
-                io.hopseal.impl.config.PropertyTypes.of(AccessComponent.Config.class, bad), bad));
+        String bareLog = logsOf(() -> bare[0] = new AccessComponent(channels, router, new io.hopseal.support.LastGoodConfigs(null),
+                io.hopseal.support.PropertyTypes.of(AccessComponent.Config.class, bad), bad));
         try {
             assertThat(bareLog).contains("configuration refused, policies: service telemetry")
                     .contains("starting with no authorities and no policies");

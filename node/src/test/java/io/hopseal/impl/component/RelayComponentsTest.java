@@ -84,39 +84,39 @@ class RelayComponentsTest {
 
     @Test
     void aGatewayRegisteredByConfigurationIsReachedByNameAndFollowsRenames() throws Exception {
-        relays = new RelaysComponent(relay.router(), new io.hopseal.impl.config.LastGoodConfigs(null), io.hopseal.impl.config.PropertyTypes.of(RelaysComponent.Config.class,
+        relays = new RelaysComponent(relay.router(), new io.hopseal.support.LastGoodConfigs(null), io.hopseal.support.PropertyTypes.of(RelaysComponent.Config.class,
                 relaysConfig(true, 60)), relaysConfig(true, 60));
         Map<String, Object> props = registrationConfig("g1");
-        registration = new RelayRegistrationComponent(gateway.channels(), gateway.router(), new io.hopseal.impl.config.LastGoodConfigs(null),
-                io.hopseal.impl.config.PropertyTypes.of(RelayRegistrationComponent.Config.class, props), props);
+        registration = new RelayRegistrationComponent(gateway.channels(), gateway.router(), new io.hopseal.support.LastGoodConfigs(null),
+                io.hopseal.support.PropertyTypes.of(RelayRegistrationComponent.Config.class, props), props);
         until("the gateway registered", Duration.ofSeconds(15), () -> registration.lastResult().startsWith("registered"));
         assertThat(registration.lastResult()).contains("/service/forward_to_g1").contains(relay.identifier().toString());
         assertThat(relays.relays().names()).containsEntry("g1", gateway.identifier());
         assertThat(echoThroughRelay("g1", "by name")).isEqualTo("by name");
 
         Map<String, Object> renamed = registrationConfig("g2");
-        registration.modified(io.hopseal.impl.config.PropertyTypes.of(RelayRegistrationComponent.Config.class, renamed), renamed);
+        registration.modified(io.hopseal.support.PropertyTypes.of(RelayRegistrationComponent.Config.class, renamed), renamed);
         until("registered under the new name", Duration.ofSeconds(15), () -> relays.relays().names().containsKey("g2"));
         assertThat(echoThroughRelay("g2", "renamed")).isEqualTo("renamed");
 
         Map<String, Object> bad = registrationConfig("no spaces allowed");
-        assertThat(logsOf(() -> registration.modified(io.hopseal.impl.config.PropertyTypes.of(RelayRegistrationComponent.Config.class, bad), bad)))
+        assertThat(logsOf(() -> registration.modified(io.hopseal.support.PropertyTypes.of(RelayRegistrationComponent.Config.class, bad), bad)))
                 .contains("configuration refused, invalid name");
         assertThat(echoThroughRelay("g2", "still g2")).isEqualTo("still g2");
     }
 
     @Test
     void relaysAreOffUntilEnabledAndABadLifetimeIsRefusedByName() throws Exception {
-        relays = new RelaysComponent(relay.router(), new io.hopseal.impl.config.LastGoodConfigs(null), io.hopseal.impl.config.PropertyTypes.of(RelaysComponent.Config.class,
+        relays = new RelaysComponent(relay.router(), new io.hopseal.support.LastGoodConfigs(null), io.hopseal.support.PropertyTypes.of(RelaysComponent.Config.class,
                 relaysConfig(false, 90)), relaysConfig(false, 90));
         assertThat(relays.relays()).isNull();
         assertThat(relay.router().localAddresses()).doesNotContain(Address.local("relays"));
-        relays.modified(io.hopseal.impl.config.PropertyTypes.of(RelaysComponent.Config.class, relaysConfig(true, 90)), relaysConfig(true, 90));
+        relays.modified(io.hopseal.support.PropertyTypes.of(RelaysComponent.Config.class, relaysConfig(true, 90)), relaysConfig(true, 90));
         assertThat(relay.router().localAddresses()).contains(Address.local("relays"));
-        assertThat(logsOf(() -> relays.modified(io.hopseal.impl.config.PropertyTypes.of(RelaysComponent.Config.class, relaysConfig(true, 5)),
+        assertThat(logsOf(() -> relays.modified(io.hopseal.support.PropertyTypes.of(RelaysComponent.Config.class, relaysConfig(true, 5)),
                 relaysConfig(true, 5)))).contains("configuration refused, invalid ttl.s");
         assertThat(relays.relays()).isNotNull();
-        relays.modified(io.hopseal.impl.config.PropertyTypes.of(RelaysComponent.Config.class, relaysConfig(false, 90)), relaysConfig(false, 90));
+        relays.modified(io.hopseal.support.PropertyTypes.of(RelaysComponent.Config.class, relaysConfig(false, 90)), relaysConfig(false, 90));
         assertThat(relay.router().localAddresses()).doesNotContain(Address.local("relays"));
     }
 }

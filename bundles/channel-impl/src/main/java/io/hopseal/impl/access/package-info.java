@@ -4,6 +4,4 @@
  * {@link io.hopseal.impl.access.Policy#parse}, and a per-service registry, {@link io.hopseal.impl.access.AccessControl},
  * that decides (default deny for a service with a policy) and counts.
  */
-@org.osgi.annotation.bundle.Export
-@org.osgi.annotation.versioning.Version("1.0.0")
 package io.hopseal.impl.access;

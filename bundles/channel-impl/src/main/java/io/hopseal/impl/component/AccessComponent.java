@@ -32,7 +32,7 @@ import io.hopseal.api.routing.Router;
 import io.hopseal.impl.access.AccessControl;
 import io.hopseal.impl.access.Policy;
 import io.hopseal.impl.channel.DefaultSecureChannelService;
-import io.hopseal.impl.config.LastGoodConfigs;
+import io.hopseal.support.LastGoodConfigs;
 import io.hopseal.impl.credential.CredentialVerifier;
 import io.hopseal.impl.identity.IdentityException;
 import io.hopseal.impl.identity.IdentityHistory;

@@ -38,7 +38,7 @@ import io.hopseal.api.routing.Route;
 import io.hopseal.api.routing.Router;
 import io.hopseal.api.vault.Vault;
 import io.hopseal.impl.channel.DefaultSecureChannelService;
-import io.hopseal.impl.config.LastGoodConfigs;
+import io.hopseal.support.LastGoodConfigs;
 import io.hopseal.impl.identity.LocalIdentity;
 
 /**

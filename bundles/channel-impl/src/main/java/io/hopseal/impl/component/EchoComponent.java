@@ -23,7 +23,7 @@ import io.hopseal.api.routing.Message;
 import io.hopseal.api.routing.Registration;
 import io.hopseal.api.routing.Router;
 import io.hopseal.api.routing.WorkerContext;
-import io.hopseal.impl.config.LastGoodConfigs;
+import io.hopseal.support.LastGoodConfigs;
 
 /**
  * Demo service: a worker at {@code /service/<name>} (default {@code echo}) that sends every payload back along the

@@ -21,7 +21,7 @@ import org.slf4j.LoggerFactory;
 import io.hopseal.api.channel.SecureChannelService;
 import io.hopseal.api.routing.Route;
 import io.hopseal.api.routing.Router;
-import io.hopseal.impl.config.LastGoodConfigs;
+import io.hopseal.support.LastGoodConfigs;
 import io.hopseal.impl.relay.RelayRegistration;
 
 /**

@@ -19,7 +19,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import io.hopseal.api.routing.Router;
-import io.hopseal.impl.config.LastGoodConfigs;
+import io.hopseal.support.LastGoodConfigs;
 import io.hopseal.impl.relay.RelayService;
 
 /**

@@ -2,6 +2,4 @@
  * Noise Protocol Framework (revision 34), sans-I/O: handshake patterns from the pattern language, DH 25519,
  * AESGCM and ChaChaPoly, SHA256 and BLAKE2s.
  */
-@org.osgi.annotation.bundle.Export
-@org.osgi.annotation.versioning.Version("1.0.0")
 package io.hopseal.impl.noise;

@@ -13,7 +13,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 import io.hopseal.api.channel.ChannelListener;
 import io.hopseal.api.channel.ChannelOptions;
-import io.hopseal.impl.config.LastGoodConfigs;
+import io.hopseal.support.LastGoodConfigs;
 import io.hopseal.impl.routing.DefaultRouter;
 import io.hopseal.vault.MemoryVault;
 

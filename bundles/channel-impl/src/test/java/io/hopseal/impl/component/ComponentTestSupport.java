@@ -3,8 +3,8 @@ package io.hopseal.impl.component;
 import java.lang.annotation.Annotation;
 import java.util.Map;
 
-import io.hopseal.impl.config.LastGoodConfigs;
-import io.hopseal.impl.config.PropertyTypes;
+import io.hopseal.support.LastGoodConfigs;
+import io.hopseal.support.PropertyTypes;
 
 /** Configurations as DS hands them over, for the component tests. */
 final class ComponentTestSupport {

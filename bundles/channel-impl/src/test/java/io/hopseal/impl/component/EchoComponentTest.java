@@ -14,7 +14,7 @@ import org.junit.jupiter.api.io.TempDir;
 import io.hopseal.api.routing.Address;
 import io.hopseal.api.routing.Message;
 import io.hopseal.api.routing.Route;
-import io.hopseal.impl.config.LastGoodConfigs;
+import io.hopseal.support.LastGoodConfigs;
 import io.hopseal.impl.routing.DefaultRouter;
 
 /** The echo service's configuration, as DS would drive it (plain objects, no framework). */

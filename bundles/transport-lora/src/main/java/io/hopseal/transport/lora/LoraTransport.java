@@ -30,7 +30,7 @@ import io.hopseal.api.routing.Message;
 import io.hopseal.api.routing.Router;
 import io.hopseal.api.routing.SendResult;
 import io.hopseal.api.transport.Transport;
-import io.hopseal.impl.config.PrivateFiles;
+import io.hopseal.support.PrivateFiles;
 import io.hopseal.api.transport.Counters;
 
 /**

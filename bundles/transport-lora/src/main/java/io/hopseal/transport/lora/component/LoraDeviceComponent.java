@@ -29,7 +29,7 @@ import io.hopseal.api.routing.Address;
 import io.hopseal.api.routing.Route;
 import io.hopseal.api.routing.RouteSyntaxException;
 import io.hopseal.api.transport.Transport;
-import io.hopseal.impl.config.LastGoodConfigs;
+import io.hopseal.support.LastGoodConfigs;
 import io.hopseal.transport.lora.InvalidFieldException;
 import io.hopseal.transport.lora.LoraDevice;
 import io.hopseal.transport.lora.kura.KuraKeyAttributes;

@@ -33,7 +33,7 @@ import io.hopseal.api.routing.Router;
 import io.hopseal.api.routing.SendResult;
 import io.hopseal.api.transport.Transport;
 import io.hopseal.impl.routing.TransportService;
-import io.hopseal.impl.config.LastGoodConfigs;
+import io.hopseal.support.LastGoodConfigs;
 import io.hopseal.transport.lora.InvalidFieldException;
 import io.hopseal.transport.lora.LoraConfig;
 import io.hopseal.transport.lora.LoraDevice;

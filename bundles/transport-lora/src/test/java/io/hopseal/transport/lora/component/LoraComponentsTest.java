@@ -24,8 +24,8 @@ import org.junit.jupiter.api.io.TempDir;
 import org.osgi.framework.BundleContext;
 
 import io.hopseal.api.routing.Address;
-import io.hopseal.impl.config.LastGoodConfigs;
-import io.hopseal.impl.config.PropertyTypes;
+import io.hopseal.support.LastGoodConfigs;
+import io.hopseal.support.PropertyTypes;
 import io.hopseal.impl.routing.DefaultRouter;
 import io.hopseal.transport.lora.InvalidFieldException;
 import io.hopseal.transport.lora.LoraConfig;

@@ -19,7 +19,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import io.hopseal.api.transport.Transport;
-import io.hopseal.impl.config.LastGoodConfigs;
+import io.hopseal.support.LastGoodConfigs;
 import io.hopseal.transport.serial.InvalidSettingException;
 import io.hopseal.transport.serial.PortDriver;
 import io.hopseal.transport.serial.SerialPortConfig;

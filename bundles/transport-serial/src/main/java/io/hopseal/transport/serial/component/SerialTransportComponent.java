@@ -28,7 +28,7 @@ import io.hopseal.api.routing.Router;
 import io.hopseal.api.routing.SendResult;
 import io.hopseal.api.transport.Transport;
 import io.hopseal.impl.routing.TransportService;
-import io.hopseal.impl.config.LastGoodConfigs;
+import io.hopseal.support.LastGoodConfigs;
 import io.hopseal.transport.serial.InvalidSettingException;
 import io.hopseal.transport.serial.SerialPortProvider;
 import io.hopseal.transport.serial.SerialPortProviders;

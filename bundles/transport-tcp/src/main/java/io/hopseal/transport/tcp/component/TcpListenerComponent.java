@@ -26,7 +26,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import io.hopseal.api.transport.Transport;
-import io.hopseal.impl.config.LastGoodConfigs;
+import io.hopseal.support.LastGoodConfigs;
 import io.hopseal.transport.tcp.TcpListener;
 import io.hopseal.transport.tcp.TcpTransport;
 

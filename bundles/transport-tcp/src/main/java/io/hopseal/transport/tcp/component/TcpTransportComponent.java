@@ -24,7 +24,7 @@ import io.hopseal.api.routing.Router;
 import io.hopseal.api.routing.SendResult;
 import io.hopseal.api.transport.Transport;
 import io.hopseal.impl.routing.TransportService;
-import io.hopseal.impl.config.LastGoodConfigs;
+import io.hopseal.support.LastGoodConfigs;
 import io.hopseal.transport.tcp.TcpTransport;
 import io.hopseal.transport.tcp.TcpTransportConfig;
 

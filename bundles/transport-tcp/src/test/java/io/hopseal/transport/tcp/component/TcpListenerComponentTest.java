@@ -24,8 +24,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 import io.hopseal.api.routing.Address;
 import io.hopseal.api.routing.Message;
-import io.hopseal.impl.config.LastGoodConfigs;
-import io.hopseal.impl.config.PropertyTypes;
+import io.hopseal.support.LastGoodConfigs;
+import io.hopseal.support.PropertyTypes;
 import io.hopseal.transport.tcp.TcpTestSupport.Node;
 import io.hopseal.transport.tcp.TcpTransportConfig;
 import io.hopseal.transport.tcp.TestRouter;

@@ -16,8 +16,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import io.hopseal.api.routing.Address;
-import io.hopseal.impl.config.LastGoodConfigs;
-import io.hopseal.impl.config.PropertyTypes;
+import io.hopseal.support.LastGoodConfigs;
+import io.hopseal.support.PropertyTypes;
 import io.hopseal.impl.routing.DefaultRouter;
 import io.hopseal.transport.zigbee.ZigbeeTransport;
 import io.hopseal.transport.zigbee.ZigbeeTransportConfig;

@@ -1,4 +1,4 @@
-package io.hopseal.impl.config;
+package io.hopseal.support;
 
 import static org.assertj.core.api.Assertions.assertThat;
 

@@ -1,4 +1,4 @@
-package io.hopseal.impl.config;
+package io.hopseal.support;
 
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
