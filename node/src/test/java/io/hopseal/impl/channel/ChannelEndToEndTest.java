@@ -60,6 +60,24 @@ class ChannelEndToEndTest {
         return new String(m.payload(), UTF_8);
     }
 
+    @Test
+    void sealedFramesLeaveHeadroomSoTheLinkFramesThemInPlace() throws Exception {
+        backend.channels().listen("api", ListenerOptions.defaults());
+        SecureChannel ch = open(ChannelOptions.defaults());
+        long before = device.transport(io.hopseal.impl.memory.MemoryTransport.class).orElseThrow().counters()
+                .getOrDefault("frames.in_place", 0L);
+        for (int i = 0; i < 20; i++) {
+            assertThat(echo(ch, "msg " + i)).isEqualTo("msg " + i);
+        }
+        // every data frame the device sealed was framed in its own buffer's headroom, none copied into a new frame
+        long inPlace = device.transport(io.hopseal.impl.memory.MemoryTransport.class).orElseThrow().counters()
+                .getOrDefault("frames.in_place", 0L) - before;
+        assertThat(inPlace).isEqualTo(20);
+        // and the backend's replies likewise (its listener end seals the same way)
+        assertThat(backend.transport(io.hopseal.impl.memory.MemoryTransport.class).orElseThrow().counters())
+                .containsKey("frames.in_place");
+    }
+
     @ParameterizedTest
     @EnumSource(CipherSuite.class)
     void xxOpensBothWaysWithIdentitiesAndEchoes(CipherSuite suite) throws Exception {

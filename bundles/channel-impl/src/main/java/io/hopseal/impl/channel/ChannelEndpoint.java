@@ -23,6 +23,7 @@ import io.hopseal.api.identity.Identity;
 import io.hopseal.api.routing.Address;
 import io.hopseal.api.routing.Message;
 import io.hopseal.api.routing.Registration;
+import io.hopseal.api.routing.Payload;
 import io.hopseal.api.routing.Route;
 import io.hopseal.api.routing.SendResult;
 import io.hopseal.api.routing.Worker;
@@ -470,13 +471,18 @@ final class ChannelEndpoint implements SecureChannel, Worker {
     }
 
     private void onRemote(Message m) {
-        byte[] f = m.payload();
-        if (f.length == 0) {
+        // the frame is a view into the link's buffer, handed over with the message (no copy on the way in)
+        Payload body = m.body();
+        byte[] fb = body.array();
+        int fo = body.offset();
+        int fl = body.length();
+        if (fl == 0) {
             count("drop.malformed");
             return;
         }
-        int kind = (f[0] & 0xff) >>> 4;
+        int kind = (fb[fo] & 0xff) >>> 4;
         if (kind <= 3) {
+            byte[] f = body.toArray(); // handshake frames: rare and small
             List<Runnable> after = new ArrayList<>();
             synchronized (this) {
                 if (state == ChannelState.CLOSED) {
@@ -517,7 +523,7 @@ final class ChannelEndpoint implements SecureChannel, Worker {
         // Bound data is decrypted straight into the array the Message hands over (one allocation, no copy); everything
         // else is decrypted in place: the frame was made for this channel by the transport's decoder, and routed data
         // then costs one array (the payload) instead of two.
-        TransportCrypto.Opened o = kind == Wire.DATA_BOUND ? c.open(f) : c.openInPlace(f, 0, f.length);
+        TransportCrypto.Opened o = kind == Wire.DATA_BOUND ? c.open(fb, fo, fl) : c.openInPlace(fb, fo, fl);
         if (!o.ok()) {
             count(o.drop().counter);
             return;
@@ -818,17 +824,26 @@ final class ChannelEndpoint implements SecureChannel, Worker {
             count("drop.channel_not_open");
             return SendResult.DROPPED_CHANNEL_NOT_OPEN;
         }
-        byte[] frame = c.seal(kind, plaintext, 0, plaintext.length);
-        if (frame == null) {
+        // Seal straight into an array with room in front for the first hop's link header and routing envelope, so
+        // the transport frames it in place: one array from plaintext to socket (Payload.headroom).
+        Route to = peerRoute;
+        Route back = Route.of(remoteReg.address());
+        int room = service.router().headroom(to, back);
+        byte[] buf = new byte[room + plaintext.length + TransportCrypto.MAX_OVERHEAD];
+        int n = c.seal(kind, plaintext, 0, plaintext.length, buf, room);
+        if (n < 0) {
             finish(CloseReason.COUNTER_EXHAUSTED, true);
             return SendResult.DROPPED_CHANNEL_NOT_OPEN;
         }
-        return sendFrame(frame);
+        return sendFrame(to, back, new Payload(buf, room, n, room));
     }
 
     private SendResult sendFrame(byte[] frame) {
-        Route to = peerRoute;
-        SendResult r = service.router().send(new Message(to, Route.of(remoteReg.address()), frame));
+        return sendFrame(peerRoute, Route.of(remoteReg.address()), Payload.of(frame));
+    }
+
+    private SendResult sendFrame(Route to, Route back, Payload frame) {
+        SendResult r = service.router().send(new Message(to, back, frame));
         if (r.isDropped()) {
             count("send." + r.counterName());
         }

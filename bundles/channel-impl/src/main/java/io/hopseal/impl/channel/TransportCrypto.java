@@ -78,6 +78,12 @@ final class TransportCrypto {
         return receiver.open(frame, 0, frame.length, null, 0);
     }
 
+    /** Opens {@code frame[off, off+len)} into a new plaintext array (the frame is not changed). */
+    Opened open(byte[] frame, int off, int len) {
+        java.util.Objects.checkFromIndexSize(off, len, frame.length);
+        return receiver.open(frame, off, len, null, 0);
+    }
+
     /**
      * Opens {@code frame[off, off+len)} in place: the plaintext is decrypted over the ciphertext and returned as a
      * view into {@code frame}. A frame that does not authenticate is left unchanged (the JDK checks the tag before

@@ -75,7 +75,17 @@ public final class MemoryTransport implements Transport, AutoCloseable {
             counters.increment("drop.link_down");
             return SendResult.DROPPED_LINK_DOWN;
         }
-        byte[] frame = Envelope.encode(message);
+        // framed in place when the sender left headroom (a sealed channel frame does), as a zero-copy link would;
+        // the copy that follows is this simulated wire's
+        int start = Envelope.encodeHeaderInPlace(message, 0);
+        byte[] frame;
+        if (start >= 0) {
+            frame = java.util.Arrays.copyOfRange(message.body().array(), start,
+                    message.body().offset() + message.body().length());
+            counters.increment("frames.in_place");
+        } else {
+            frame = Envelope.encode(message);
+        }
         counters.increment("messages.out");
         counters.add("bytes.out", frame.length);
         MemoryNetwork.Interceptor i = network.interceptor();
@@ -90,8 +100,11 @@ public final class MemoryTransport implements Transport, AutoCloseable {
         if (closed) {
             return;
         }
+        // a wire delivers bytes, not objects: each arrival gets its own buffer (an interceptor may hand the same
+        // array over twice, and the receiver owns and may decrypt in place what it is given)
+        byte[] own = frame.clone();
         try {
-            inbound.execute(() -> deliver(from, frame));
+            inbound.execute(() -> deliver(from, own));
         } catch (RejectedExecutionException e) {
             counters.increment("drop.queue_full");
         }

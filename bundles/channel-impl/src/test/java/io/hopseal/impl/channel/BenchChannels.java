@@ -11,8 +11,9 @@ import io.hopseal.api.identity.TrustPolicy;
 import io.hopseal.impl.identity.LocalIdentity;
 
 /**
- * Benchmark access to the package-private sans-I/O cores ({@link Handshake}, {@link TransportCrypto}). Lives in the
- * bench module only (same package name on the plain class path; the bench jar is not an OSGi bundle).
+ * Benchmark access to the package-private sans-I/O cores ({@link Handshake}, {@link TransportCrypto}). Test code of
+ * channel-impl, published in its test jar for the bench module: never in the shipped bundle, and the bench module holds
+ * no class of this package (no split package; checked by build-check).
  */
 public final class BenchChannels {
     private static final TrustPolicy ALL = TrustPolicy.everyone();
