@@ -50,6 +50,20 @@ public final class FrameworkWaits {
         }
     }
 
+    /**
+     * As {@link #await} but looks every 200 µs: for measuring how soon something happens (a hot swap's first
+     * forwarded message), where a 20 ms step would be the measurement.
+     */
+    public static void awaitFine(String what, long millis, BooleanSupplier condition) {
+        long end = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(millis);
+        while (!condition.getAsBoolean()) {
+            if (System.nanoTime() > end) {
+                fail("not within " + millis + " ms: " + what);
+            }
+            java.util.concurrent.locks.LockSupport.parkNanos(200_000);
+        }
+    }
+
     /** Waits for a non-null value. */
     public static <T> T awaitValue(String what, long millis, Supplier<T> supplier) throws InterruptedException {
         long end = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(millis);

@@ -41,6 +41,10 @@ final class Probe {
         FrameworkWaits.await(what, millis, condition);
     }
 
+    static void awaitFine(String what, long millis, BooleanSupplier condition) {
+        FrameworkWaits.awaitFine(what, millis, condition);
+    }
+
     static <T> T awaitValue(String what, long millis, Supplier<T> supplier) throws InterruptedException {
         return FrameworkWaits.awaitValue(what, millis, supplier);
     }
@@ -61,7 +65,7 @@ final class Probe {
     static HopsealNode tcpNode() {
         TcpTransportConfig c = TcpTransportConfig.DEFAULTS.withReconnectBackoff(Duration.ofMillis(10), Duration.ofMillis(250))
                 .withConnectTimeout(Duration.ofSeconds(2));
-        return HopsealNode.builder().transport(r -> new TcpTransport(r, c)).build();
+        return HopsealNode.builder().transport(() -> new TcpTransport(c)).build();
     }
 
     static SecureChannel connectEcho(HopsealNode node, int port, long timeoutSeconds) throws Exception {

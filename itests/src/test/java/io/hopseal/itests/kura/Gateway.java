@@ -100,7 +100,7 @@ final class Gateway {
         TcpTransportConfig c = TcpTransportConfig.DEFAULTS
                 .withReconnectBackoff(Duration.ofMillis(10), Duration.ofMillis(250))
                 .withConnectTimeout(Duration.ofSeconds(2));
-        HopsealNode device = HopsealNode.builder().transport(r -> new TcpTransport(r, c)).build();
+        HopsealNode device = HopsealNode.builder().transport(() -> new TcpTransport(c)).build();
         try {
             SecureChannel ch = device.channels().connect("/tcp/127.0.0.1:" + port + "/secure/api/service/echo",
                     ChannelOptions.defaults().withHandshakeTimeout(Duration.ofSeconds(15))).get(20, TimeUnit.SECONDS);
