@@ -1,27 +1,41 @@
 package io.hopseal.support;
 
 import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermissions;
 
-/** Small state files that components keep (configurations, counters): replaced atomically, owner-only. */
+/**
+ * The one way Hopseal writes a file it keeps (configurations, counters, tokens, credentials): owner-only, replaced
+ * atomically and durably (write a temporary file, fsync it, rename it over the target, fsync the folder), so a crash
+ * or power loss leaves the old content or the new, never a mix or an empty file, and nobody else can read it.
+ */
 public final class PrivateFiles {
     private PrivateFiles() {
     }
 
     /**
      * Replaces {@code file} with {@code content}: written to a temporary file created owner-only (where the file system
-     * has POSIX permissions) next to it, then moved over it, so a reader sees the old or the new content, never a mix.
+     * has POSIX permissions) next to it, forced to disk, then moved over it and the folder forced, so a reader sees the
+     * old or the new content, never a mix, also after a crash.
      *
      * @throws IOException if writing fails; {@code file} is then unchanged
      */
     public static void write(Path file, byte[] content) throws IOException {
         Path dir = file.toAbsolutePath().getParent();
-        Files.createDirectories(dir);
+        if (!Files.isDirectory(dir)) {
+            try {
+                Files.createDirectories(dir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+            } catch (UnsupportedOperationException notPosix) {
+                Files.createDirectories(dir);
+            }
+        }
         Path tmp = dir.resolve(file.getFileName() + ".tmp");
         Files.deleteIfExists(tmp);
         try {
@@ -32,14 +46,35 @@ public final class PrivateFiles {
             throw new IOException("another writer is saving " + file, raced);
         }
         try {
-            Files.write(tmp, content);
+            try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE)) {
+                ByteBuffer b = ByteBuffer.wrap(content);
+                while (b.hasRemaining()) {
+                    ch.write(b);
+                }
+                ch.force(true);
+            }
             try {
                 Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
             } catch (AtomicMoveNotSupportedException e) {
                 Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING);
             }
+            forceDirectory(dir);
         } finally {
             Files.deleteIfExists(tmp);
+        }
+    }
+
+    /** Text as UTF-8, the same way. */
+    public static void writeString(Path file, String content) throws IOException {
+        write(file, content.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    }
+
+    /** Makes a rename in {@code dir} durable (where the platform can open a folder; elsewhere it is a no-op). */
+    private static void forceDirectory(Path dir) {
+        try (FileChannel ch = FileChannel.open(dir, StandardOpenOption.READ)) {
+            ch.force(true);
+        } catch (IOException | UnsupportedOperationException e) {
+            // not every platform can open a folder (Windows): the rename is still atomic there
         }
     }
 }

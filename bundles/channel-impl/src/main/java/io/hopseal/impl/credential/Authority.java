@@ -145,7 +145,8 @@ public final class Authority {
 
     /**
      * Writes the outstanding tokens (hashes only, never secrets) to a text file, one per line:
-     * {@code <sha256 hex> <uses left> <expires epoch s> <credential ttl s> <name=value;...>}. Written atomically.
+     * {@code <sha256 hex> <uses left> <expires epoch s> <credential ttl s> <name=value;...>}. Written owner-only,
+     * atomically and durably ({@link io.hopseal.support.PrivateFiles}).
      */
     public synchronized void saveTokens(java.nio.file.Path file) throws java.io.IOException {
         StringBuilder sb = new StringBuilder("# hopseal enrollment tokens: sha256 uses-left expires ttl attributes\n");
@@ -157,10 +158,7 @@ public final class Authority {
                     .append(' ').append(t.credentialTtl().getSeconds()).append(' ').append(attrs.length() == 0 ? "-" : attrs)
                     .append('\n');
         });
-        java.nio.file.Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
-        java.nio.file.Files.writeString(tmp, sb.toString());
-        java.nio.file.Files.move(tmp, file, java.nio.file.StandardCopyOption.ATOMIC_MOVE,
-                java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        io.hopseal.support.PrivateFiles.writeString(file, sb.toString());
     }
 
     /** Loads tokens written by {@link #saveTokens}; malformed lines are skipped and counted in the result. */
