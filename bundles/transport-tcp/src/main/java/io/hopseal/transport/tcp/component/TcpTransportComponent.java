@@ -24,6 +24,7 @@ import io.hopseal.api.routing.Router;
 import io.hopseal.api.routing.SendResult;
 import io.hopseal.api.transport.Transport;
 import io.hopseal.impl.routing.TransportService;
+import io.hopseal.support.InvalidFieldException;
 import io.hopseal.support.LastGoodConfigs;
 import io.hopseal.transport.tcp.TcpTransport;
 import io.hopseal.transport.tcp.TcpTransportConfig;
@@ -148,7 +149,7 @@ public final class TcpTransportComponent extends TransportService<TcpTransport> 
         boolean accepted = true;
         try {
             c = toTransportConfig(config);
-        } catch (TcpTransportConfig.InvalidFieldException e) {
+        } catch (InvalidFieldException e) {
             accepted = false;
             Optional<TcpTransportConfig> last = lastGood.recall(configPid, Config.class,
                     TcpTransportComponent::toTransportConfig);
@@ -178,7 +179,7 @@ public final class TcpTransportComponent extends TransportService<TcpTransport> 
         TcpTransportConfig c;
         try {
             c = toTransportConfig(config);
-        } catch (TcpTransportConfig.InvalidFieldException e) {
+        } catch (InvalidFieldException e) {
             LOG.error("{}: configuration refused, invalid property {}: {}; the previous configuration stays in force",
                     PID, propertyOf(e.field()), e.getMessage());
             return;
@@ -207,7 +208,7 @@ public final class TcpTransportComponent extends TransportService<TcpTransport> 
     /** Converts a configuration; throws naming the record field (see {@link #propertyOf(String)}). */
     static TcpTransportConfig toTransportConfig(Config c) {
         if (c.idle_timeout_s() < 0 || c.idle_timeout_s() > 604_800) { // checked here to report it in seconds
-            throw new TcpTransportConfig.InvalidFieldException("idleTimeout",
+            throw new InvalidFieldException("idleTimeout",
                     "must be 0 (off) to 604800 s, was " + c.idle_timeout_s() + " s");
         }
         return new TcpTransportConfig(c.max_frame_size(), Duration.ofMillis(c.connect_timeout_ms()),
