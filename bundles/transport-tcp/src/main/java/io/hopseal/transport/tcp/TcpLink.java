@@ -21,6 +21,7 @@ import io.hopseal.api.routing.Address;
 import io.hopseal.api.routing.Message;
 import io.hopseal.api.routing.Route;
 import io.hopseal.api.transport.Envelope;
+import io.hopseal.api.transport.InboundPort;
 import io.hopseal.api.transport.MalformedMessageException;
 
 /**
@@ -617,10 +618,11 @@ final class TcpLink {
             }
         }
 
+        /** Decodes a frame (an array of its own, handed over with the message: never reused) and delivers it. */
         private void deliver(byte[] frame) throws FramingException {
             Message m;
             try {
-                m = Envelope.decode(frame);
+                m = Envelope.decode(frame, 0, frame.length); // the payload is a view into frame, not a copy
             } catch (MalformedMessageException | RuntimeException e) {
                 throw new FramingException(FramingException.Reason.MALFORMED, "undecodable envelope: " + e.getMessage());
             }
@@ -632,12 +634,14 @@ final class TcpLink {
                 t.counters.increment("drop.route_too_long");
                 return;
             }
+            // the port counts drop.no_router while no router is attached (the link stays open) and catches what the
+            // router or a worker throws (drop.router_exception)
             try {
-                t.router().send(m.withReturnRoute(back));
+                t.port().deliver(m.withReturnRoute(back));
             } catch (VirtualMachineError e) {
                 throw e;
-            } catch (Throwable e) { // NOPMD: a router or worker failure must not end the link
-                t.counters.increment("drop.router_exception");
+            } catch (Throwable e) { // NOPMD: an Error the port lets through must not end the link either
+                t.counters.increment(InboundPort.DROP_ROUTER_EXCEPTION);
                 LOG.warn("TCP link {}: the router failed on a received message ({}); continuing", key, e.toString());
                 LOG.debug("router failure", e);
             }

@@ -23,11 +23,12 @@ import org.slf4j.LoggerFactory;
 
 import io.hopseal.api.routing.Address;
 import io.hopseal.api.routing.Message;
-import io.hopseal.api.routing.Router;
 import io.hopseal.api.routing.SendResult;
-import io.hopseal.api.transport.Transport;
 import io.hopseal.api.transport.Counters;
 import io.hopseal.api.transport.Envelope;
+import io.hopseal.api.transport.InboundPort;
+import io.hopseal.api.transport.InboundSink;
+import io.hopseal.api.transport.Transport;
 
 /**
  * TCP links between Hopseal nodes: a gateway's uplink to a backend, backends to each other. Frames are described in
@@ -70,16 +71,19 @@ import io.hopseal.api.transport.Envelope;
  * <h2>Receiving</h2>
  * Each side sends the preamble once, then frames. A peer that sends a bad preamble, a zero or oversized length or an
  * envelope that does not decode is disconnected and counted ({@code drop.bad_preamble}, {@code drop.oversized},
- * {@code drop.malformed}); other links are untouched. Received messages go to {@link Router#send(Message)} on the
- * link's reader thread; an exception from the router or a worker is caught, logged and counted
- * ({@code drop.router_exception}) and the reader carries on. A message whose return route is already
- * {@link io.hopseal.api.routing.Route#MAX_HOPS} long is dropped ({@code drop.route_too_long}).
+ * {@code drop.malformed}); other links are untouched. Each frame is read into an array of its own, which is handed
+ * over with the decoded message (its payload is a view into that array, not a copy). Received messages go to the
+ * {@linkplain #attach(InboundSink) attached} sink (the router) through one {@link InboundPort}, on the link's reader
+ * thread. While no sink is attached (no router yet, or the router's bundle is being updated) the links stay open and
+ * what arrives is dropped and counted ({@code drop.no_router}). An exception from the sink (the router or a worker) is
+ * caught and counted ({@code drop.router_exception}) and the reader carries on. A message whose return route is
+ * already {@link io.hopseal.api.routing.Route#MAX_HOPS} long is dropped ({@code drop.route_too_long}).
  *
  * <h2>Threads</h2>
  * Blocking sockets, all threads daemon and named {@code hopseal-tcp-...}: per listener one acceptor
  * ({@code hopseal-tcp-accept-<host:port>}); per link one writer that also dials, backs off and reconnects
  * ({@code hopseal-tcp-out-<key>} / {@code hopseal-tcp-in-<key>}) and, while connected, one reader
- * ({@code hopseal-tcp-read-<key>}) that decodes frames and hands messages to the router; one timer
+ * ({@code hopseal-tcp-read-<key>}) that decodes frames and hands messages to the attached sink; one timer
  * ({@code hopseal-tcp-timer}) that closes idle links. A slow worker thus stalls only its own link. Two threads per
  * connected link suits gateways and backends with up to a few thousand links ({@link TcpTransportConfig#maxLinks()}).
  *
@@ -108,13 +112,14 @@ public final class TcpTransport implements Transport, AutoCloseable {
     static final long CLOSED_INBOUND_MEMORY_MILLIS = 5 * 60_000;
     static final int CLOSED_INBOUND_MEMORY_SIZE = 4096;
 
-    private final Router router;
     private volatile TcpTransportConfig config;
     private volatile boolean stopping;
     private final Object lifecycle = new Object();
 
     final Counters counters = new Counters("links.accepted", "links.connected", "connect.failed", "messages.in",
             "messages.out", "bytes.in", "bytes.out");
+    /** Where every received message goes: the attached sink, or nowhere (counted) while none is attached. */
+    private final InboundPort port = new InboundPort(counters);
     final AtomicLong openConnections = new AtomicLong();
     final AtomicLong queuedMessages = new AtomicLong();
 
@@ -136,11 +141,12 @@ public final class TcpTransport implements Transport, AutoCloseable {
     private final AtomicLong lastLimitWarning = new AtomicLong();
 
     /**
-     * @param router receives every inbound message
+     * A transport with no sink attached: received messages are counted and dropped until a router
+     * {@linkplain #attach(InboundSink) attaches}.
+     *
      * @param config the settings (see {@link TcpTransportConfig#DEFAULTS})
      */
-    public TcpTransport(Router router, TcpTransportConfig config) {
-        this.router = Objects.requireNonNull(router, "router");
+    public TcpTransport(TcpTransportConfig config) {
         this.config = Objects.requireNonNull(config, "config");
         this.timer = new ScheduledThreadPoolExecutor(1, r -> newThread("timer", r));
         timer.setRemoveOnCancelPolicy(true);
@@ -149,8 +155,8 @@ public final class TcpTransport implements Transport, AutoCloseable {
     }
 
     /** A transport with the default settings. */
-    public TcpTransport(Router router) {
-        this(router, TcpTransportConfig.DEFAULTS);
+    public TcpTransport() {
+        this(TcpTransportConfig.DEFAULTS);
     }
 
     @Override
@@ -161,6 +167,23 @@ public final class TcpTransport implements Transport, AutoCloseable {
     @Override
     public String name() {
         return "tcp";
+    }
+
+    /** Makes {@code sink} (the router) the receiver of every message from now on; links are not touched. */
+    @Override
+    public void attach(InboundSink sink) {
+        port.attach(sink);
+    }
+
+    /** Stops delivering to {@code sink} if it is the attached one; links stay open, arrivals are counted and dropped. */
+    @Override
+    public void detach(InboundSink sink) {
+        port.detach(sink);
+    }
+
+    /** Whether a sink is attached. */
+    public boolean attached() {
+        return port.attached();
     }
 
     public TcpTransportConfig config() {
@@ -181,8 +204,8 @@ public final class TcpTransport implements Transport, AutoCloseable {
         return stopping;
     }
 
-    Router router() {
-        return router;
+    InboundPort port() {
+        return port;
     }
 
     boolean stopping() {
