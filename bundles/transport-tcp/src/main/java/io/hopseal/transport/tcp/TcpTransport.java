@@ -44,13 +44,19 @@ import io.hopseal.api.transport.Transport;
  * transport never dials a peer's ephemeral source port.
  *
  * <h2>Sending never blocks</h2>
- * A send encodes the envelope on the caller's thread and queues the frame on the link's bounded queue
+ * A send frames the message on the caller's thread and queues the frame on the link's bounded queue
  * ({@link TcpTransportConfig#sendQueueCapacity()} messages, so at most capacity × max frame size bytes per link and
  * at most {@link TcpTransportConfig#maxLinks()} links); it returns {@code FORWARDED} when queued,
  * {@code DROPPED_QUEUE_FULL} when the queue is full, {@code DROPPED_TOO_LARGE} for an envelope above the max frame
  * size, {@code DROPPED_MALFORMED} for a next hop that is not {@code host:port}, {@code DROPPED_LINK_DOWN} for a link
  * that gave up (below) or when the link limit is reached, {@code DROPPED_STOPPED} after {@link #close()}. Each
  * dropped outcome is counted ({@code drop.<reason>}).
+ *
+ * <p>Zero copy: {@link #linkHeadroom()} is the frame header ({@value TcpFraming#HEADER_LENGTH} bytes). When a message's
+ * payload has that much {@linkplain io.hopseal.api.routing.Payload#headroom() headroom} in front of its routing
+ * envelope header, the envelope header and the frame header are written into that headroom and the payload's own array
+ * is queued and written (counted as {@code frames.in_place}); otherwise the envelope is encoded into a new frame. The
+ * bytes on the wire are the same either way.
  *
  * <h2>Connecting, reconnecting and giving up</h2>
  * An outbound link connects asynchronously (each attempt bounded by the connect timeout) and keeps its queue while
@@ -96,7 +102,8 @@ import io.hopseal.api.transport.Transport;
  * {@code links.open} (connections open now), {@code links.accepted}, {@code links.connected}, {@code links.refused}
  * (over the link limit), {@code links.idle_closed}, {@code connect.failed}, {@code messages.in},
  * {@code messages.out}, {@code bytes.in}, {@code bytes.out} (all bytes on the wire, preambles and headers included),
- * {@code queue.messages} (queued now), {@code drop.<reason>}. Payload bytes are never logged.
+ * {@code frames.in_place} (frames sent from the payload's own array), {@code queue.messages} (queued now),
+ * {@code drop.<reason>}. Payload bytes are never logged.
  *
  * <p>Configuration can be changed while running ({@link #reconfigure(TcpTransportConfig)}): limits, timeouts and
  * backoff apply to the next frame, connect attempt, wait or idle check; TCP_NODELAY to links made afterwards.
@@ -117,7 +124,7 @@ public final class TcpTransport implements Transport, AutoCloseable {
     private final Object lifecycle = new Object();
 
     final Counters counters = new Counters("links.accepted", "links.connected", "connect.failed", "messages.in",
-            "messages.out", "bytes.in", "bytes.out");
+            "messages.out", "bytes.in", "bytes.out", "frames.in_place");
     /** Where every received message goes: the attached sink, or nowhere (counted) while none is attached. */
     private final InboundPort port = new InboundPort(counters);
     final AtomicLong openConnections = new AtomicLong();
@@ -184,6 +191,12 @@ public final class TcpTransport implements Transport, AutoCloseable {
     /** Whether a sink is attached. */
     public boolean attached() {
         return port.attached();
+    }
+
+    /** The frame header ({@value TcpFraming#HEADER_LENGTH} bytes): a payload with this much room is framed in place. */
+    @Override
+    public int linkHeadroom() {
+        return TcpFraming.HEADER_LENGTH;
     }
 
     public TcpTransportConfig config() {
@@ -322,9 +335,7 @@ public final class TcpTransport implements Transport, AutoCloseable {
         if (length > config.maxFrameSize()) {
             return drop(SendResult.DROPPED_TOO_LARGE);
         }
-        byte[] frame = new byte[TcpFraming.HEADER_LENGTH + length];
-        TcpFraming.writeHeader(length, frame, 0);
-        Envelope.encode(message, frame, TcpFraming.HEADER_LENGTH);
+        Frame frame = TcpFraming.frame(message, length);
 
         for (int attempt = 0; attempt < 4; attempt++) {
             TcpLink link = links.get(hp.key);
@@ -340,7 +351,7 @@ public final class TcpTransport implements Transport, AutoCloseable {
             }
             switch (link.offer(frame)) {
                 case QUEUED:
-                    return SendResult.FORWARDED;
+                    return forwarded(frame);
                 case FULL:
                     return drop(SendResult.DROPPED_QUEUE_FULL);
                 case DOWN:
@@ -357,7 +368,7 @@ public final class TcpTransport implements Transport, AutoCloseable {
     }
 
     /** Makes an outbound link with {@code frame} queued; {@code null} if a link with that key exists already. */
-    private SendResult createOutbound(HostPort hp, byte[] frame) {
+    private SendResult createOutbound(HostPort hp, Frame frame) {
         synchronized (lifecycle) {
             if (stopping) {
                 return drop(SendResult.DROPPED_STOPPED);
@@ -373,8 +384,15 @@ public final class TcpTransport implements Transport, AutoCloseable {
             TcpLink link = TcpLink.outbound(this, hp, frame);
             allLinks.add(link);
             links.put(hp.key, link);
-            return startOrDiscard(link) ? SendResult.FORWARDED : drop(SendResult.DROPPED_LINK_DOWN);
+            return startOrDiscard(link) ? forwarded(frame) : drop(SendResult.DROPPED_LINK_DOWN);
         }
+    }
+
+    private SendResult forwarded(Frame frame) {
+        if (frame.inPlace()) {
+            counters.increment("frames.in_place");
+        }
+        return SendResult.FORWARDED;
     }
 
     /** Starts a new link's threads; if the JVM cannot make them, undoes the link (called under the lifecycle lock). */

@@ -24,6 +24,7 @@ import io.hopseal.api.transport.InboundSink;
 import io.hopseal.api.transport.Transport;
 import io.hopseal.support.InvalidFieldException;
 import io.hopseal.support.LastGoodConfigs;
+import io.hopseal.transport.tcp.TcpFraming;
 import io.hopseal.transport.tcp.TcpTransport;
 import io.hopseal.transport.tcp.TcpTransportConfig;
 
@@ -292,6 +293,12 @@ public final class TcpTransportComponent implements Transport {
     public SendResult send(Address nextHop, Message message) {
         TcpTransport t = running;
         return t == null ? SendResult.DROPPED_STOPPED : t.send(nextHop, message);
+    }
+
+    /** The TCP frame header, whether or not a transport runs (a constant of the framing). */
+    @Override
+    public int linkHeadroom() {
+        return TcpFraming.HEADER_LENGTH;
     }
 
     @Override

@@ -25,6 +25,7 @@ import io.hopseal.api.routing.SendResult;
 import io.hopseal.support.LastGoodConfigs;
 import io.hopseal.support.PropertyTypes;
 import io.hopseal.testsupport.Await;
+import io.hopseal.transport.tcp.TcpFraming;
 import io.hopseal.transport.tcp.TcpListener;
 import io.hopseal.transport.tcp.TcpTestSupport;
 import io.hopseal.transport.tcp.TcpTestSupport.Node;
@@ -71,6 +72,7 @@ class TcpTransportComponentTest {
         assertThat(component.transport().attached()).isTrue();
         assertThat(component.addressType()).isEqualTo(Address.TCP);
         assertThat(component.name()).isEqualTo("tcp");
+        assertThat(component.linkHeadroom()).isEqualTo(TcpFraming.HEADER_LENGTH);
 
         // the service delegates to the transport
         LinkedBlockingQueue<Message> inbox = new LinkedBlockingQueue<>();
