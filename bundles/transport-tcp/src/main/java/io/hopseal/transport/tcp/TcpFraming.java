@@ -1,5 +1,8 @@
 package io.hopseal.transport.tcp;
 
+import io.hopseal.api.routing.Message;
+import io.hopseal.api.transport.Envelope;
+
 /**
  * The TCP link framing (sans I/O). Layout:
  *
@@ -11,6 +14,11 @@ package io.hopseal.transport.tcp;
  *
  * Frames follow the preamble back to back until the connection closes. A receiver disconnects a peer that sends a bad
  * preamble, a zero length or a length above its max frame size (see {@link FrameDecoder}).
+ *
+ * <p>The frame header is {@value #HEADER_LENGTH} bytes: the transport's {@link TcpTransport#linkHeadroom() link
+ * headroom}. A message whose payload leaves that much room in front of its routing envelope header is framed in place
+ * (the header and the length prefix are written into the payload's headroom and the payload array itself is sent);
+ * any other message is encoded into a new frame. The bytes on the wire are the same either way.
  */
 public final class TcpFraming {
     /** Protocol version carried in the preamble. */
@@ -45,6 +53,23 @@ public final class TcpFraming {
         out[off + 1] = (byte) (length >>> 16);
         out[off + 2] = (byte) (length >>> 8);
         out[off + 3] = (byte) length;
+    }
+
+    /**
+     * Frames {@code m}, whose envelope is {@code envelopeLength} bytes ({@link Envelope#encodedLength(Message)}): in
+     * place when the payload's headroom holds the envelope header and the frame header, else into a new array.
+     */
+    static Frame frame(Message m, int envelopeLength) {
+        int start = Envelope.encodeHeaderInPlace(m, HEADER_LENGTH);
+        if (start >= 0) {
+            byte[] a = m.body().array();
+            writeHeader(envelopeLength, a, start - HEADER_LENGTH);
+            return new Frame(a, start - HEADER_LENGTH, HEADER_LENGTH + envelopeLength, true);
+        }
+        byte[] f = new byte[HEADER_LENGTH + envelopeLength];
+        writeHeader(envelopeLength, f, 0);
+        Envelope.encode(m, f, HEADER_LENGTH);
+        return new Frame(f, 0, f.length, false);
     }
 
     /** A complete frame (header and body) carrying {@code envelope}. */

@@ -21,6 +21,7 @@ import io.hopseal.api.routing.Address;
 import io.hopseal.api.routing.Message;
 import io.hopseal.api.routing.Route;
 import io.hopseal.api.transport.Envelope;
+import io.hopseal.api.transport.InboundPort;
 import io.hopseal.api.transport.MalformedMessageException;
 
 /**
@@ -59,7 +60,8 @@ final class TcpLink {
 
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition changed = lock.newCondition();
-    private final ArrayDeque<byte[]> queue = new ArrayDeque<>(); // guarded by lock
+    /** Frames waiting for the writer; a frame may be a message's own payload array (never copied, never changed). */
+    private final ArrayDeque<Frame> queue = new ArrayDeque<>(); // guarded by lock
     private volatile State state; // written under lock
     private boolean wantedWhileDown; // guarded by lock
     private volatile Conn conn; // written under lock
@@ -84,7 +86,7 @@ final class TcpLink {
     }
 
     /** An outbound link with its first frame queued; call {@link #start()}. */
-    static TcpLink outbound(TcpTransport t, HostPort target, byte[] firstFrame) {
+    static TcpLink outbound(TcpTransport t, HostPort target, Frame firstFrame) {
         TcpLink l = new TcpLink(t, target.key, true, target, State.CONNECTING);
         l.queue.add(firstFrame);
         t.queuedMessages.incrementAndGet();
@@ -107,7 +109,7 @@ final class TcpLink {
 
     // ------------------------------------------------------------------------------------------------ queue
 
-    Offer offer(byte[] frame) {
+    Offer offer(Frame frame) {
         lock.lock();
         try {
             switch (state) {
@@ -351,7 +353,7 @@ final class TcpLink {
 
     /** Writes queued frames to {@code c} until it dies, or (when stopping) until the queue is flushed. */
     private void writeLoop(Conn c) {
-        ArrayDeque<byte[]> batch = new ArrayDeque<>();
+        ArrayDeque<Frame> batch = new ArrayDeque<>();
         try {
             OutputStream out = new BufferedOutputStream(c.socket.getOutputStream(), WRITE_BUFFER);
             out.write(TcpFraming.preamble());
@@ -372,19 +374,21 @@ final class TcpLink {
                     }
                     int bytes = 0;
                     while (!queue.isEmpty() && batch.size() < MAX_BATCH_MESSAGES && bytes < MAX_BATCH_BYTES) {
-                        byte[] f = queue.pollFirst();
+                        Frame f = queue.pollFirst();
                         batch.addLast(f);
-                        bytes += f.length;
+                        bytes += f.length();
                     }
                     t.queuedMessages.addAndGet(-batch.size());
                 } finally {
                     lock.unlock();
                 }
                 while (!batch.isEmpty()) {
-                    byte[] f = batch.peekFirst();
-                    out.write(f);
+                    Frame f = batch.peekFirst();
+                    // straight from the frame's array (a payload framed in place is not copied here; a frame larger
+                    // than the buffer bypasses it)
+                    out.write(f.array(), f.offset(), f.length());
                     batch.pollFirst();
-                    c.wrote(f.length);
+                    c.wrote(f.length());
                     t.counters.increment("messages.out");
                 }
                 lock.lock();
@@ -617,10 +621,11 @@ final class TcpLink {
             }
         }
 
+        /** Decodes a frame (an array of its own, handed over with the message: never reused) and delivers it. */
         private void deliver(byte[] frame) throws FramingException {
             Message m;
             try {
-                m = Envelope.decode(frame);
+                m = Envelope.decode(frame, 0, frame.length); // the payload is a view into frame, not a copy
             } catch (MalformedMessageException | RuntimeException e) {
                 throw new FramingException(FramingException.Reason.MALFORMED, "undecodable envelope: " + e.getMessage());
             }
@@ -632,12 +637,14 @@ final class TcpLink {
                 t.counters.increment("drop.route_too_long");
                 return;
             }
+            // the port counts drop.no_router while no router is attached (the link stays open) and catches what the
+            // router or a worker throws (drop.router_exception)
             try {
-                t.router().send(m.withReturnRoute(back));
+                t.port().deliver(m.withReturnRoute(back));
             } catch (VirtualMachineError e) {
                 throw e;
-            } catch (Throwable e) { // NOPMD: a router or worker failure must not end the link
-                t.counters.increment("drop.router_exception");
+            } catch (Throwable e) { // NOPMD: an Error the port lets through must not end the link either
+                t.counters.increment(InboundPort.DROP_ROUTER_EXCEPTION);
                 LOG.warn("TCP link {}: the router failed on a received message ({}); continuing", key, e.toString());
                 LOG.debug("router failure", e);
             }

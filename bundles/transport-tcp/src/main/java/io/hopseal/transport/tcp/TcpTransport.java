@@ -23,11 +23,12 @@ import org.slf4j.LoggerFactory;
 
 import io.hopseal.api.routing.Address;
 import io.hopseal.api.routing.Message;
-import io.hopseal.api.routing.Router;
 import io.hopseal.api.routing.SendResult;
-import io.hopseal.api.transport.Transport;
 import io.hopseal.api.transport.Counters;
 import io.hopseal.api.transport.Envelope;
+import io.hopseal.api.transport.InboundPort;
+import io.hopseal.api.transport.InboundSink;
+import io.hopseal.api.transport.Transport;
 
 /**
  * TCP links between Hopseal nodes: a gateway's uplink to a backend, backends to each other. Frames are described in
@@ -43,13 +44,19 @@ import io.hopseal.api.transport.Envelope;
  * transport never dials a peer's ephemeral source port.
  *
  * <h2>Sending never blocks</h2>
- * A send encodes the envelope on the caller's thread and queues the frame on the link's bounded queue
+ * A send frames the message on the caller's thread and queues the frame on the link's bounded queue
  * ({@link TcpTransportConfig#sendQueueCapacity()} messages, so at most capacity × max frame size bytes per link and
  * at most {@link TcpTransportConfig#maxLinks()} links); it returns {@code FORWARDED} when queued,
  * {@code DROPPED_QUEUE_FULL} when the queue is full, {@code DROPPED_TOO_LARGE} for an envelope above the max frame
  * size, {@code DROPPED_MALFORMED} for a next hop that is not {@code host:port}, {@code DROPPED_LINK_DOWN} for a link
  * that gave up (below) or when the link limit is reached, {@code DROPPED_STOPPED} after {@link #close()}. Each
  * dropped outcome is counted ({@code drop.<reason>}).
+ *
+ * <p>Zero copy: {@link #linkHeadroom()} is the frame header ({@value TcpFraming#HEADER_LENGTH} bytes). When a message's
+ * payload has that much {@linkplain io.hopseal.api.routing.Payload#headroom() headroom} in front of its routing
+ * envelope header, the envelope header and the frame header are written into that headroom and the payload's own array
+ * is queued and written (counted as {@code frames.in_place}); otherwise the envelope is encoded into a new frame. The
+ * bytes on the wire are the same either way.
  *
  * <h2>Connecting, reconnecting and giving up</h2>
  * An outbound link connects asynchronously (each attempt bounded by the connect timeout) and keeps its queue while
@@ -70,16 +77,19 @@ import io.hopseal.api.transport.Envelope;
  * <h2>Receiving</h2>
  * Each side sends the preamble once, then frames. A peer that sends a bad preamble, a zero or oversized length or an
  * envelope that does not decode is disconnected and counted ({@code drop.bad_preamble}, {@code drop.oversized},
- * {@code drop.malformed}); other links are untouched. Received messages go to {@link Router#send(Message)} on the
- * link's reader thread; an exception from the router or a worker is caught, logged and counted
- * ({@code drop.router_exception}) and the reader carries on. A message whose return route is already
- * {@link io.hopseal.api.routing.Route#MAX_HOPS} long is dropped ({@code drop.route_too_long}).
+ * {@code drop.malformed}); other links are untouched. Each frame is read into an array of its own, which is handed
+ * over with the decoded message (its payload is a view into that array, not a copy). Received messages go to the
+ * {@linkplain #attach(InboundSink) attached} sink (the router) through one {@link InboundPort}, on the link's reader
+ * thread. While no sink is attached (no router yet, or the router's bundle is being updated) the links stay open and
+ * what arrives is dropped and counted ({@code drop.no_router}). An exception from the sink (the router or a worker) is
+ * caught and counted ({@code drop.router_exception}) and the reader carries on. A message whose return route is
+ * already {@link io.hopseal.api.routing.Route#MAX_HOPS} long is dropped ({@code drop.route_too_long}).
  *
  * <h2>Threads</h2>
  * Blocking sockets, all threads daemon and named {@code hopseal-tcp-...}: per listener one acceptor
  * ({@code hopseal-tcp-accept-<host:port>}); per link one writer that also dials, backs off and reconnects
  * ({@code hopseal-tcp-out-<key>} / {@code hopseal-tcp-in-<key>}) and, while connected, one reader
- * ({@code hopseal-tcp-read-<key>}) that decodes frames and hands messages to the router; one timer
+ * ({@code hopseal-tcp-read-<key>}) that decodes frames and hands messages to the attached sink; one timer
  * ({@code hopseal-tcp-timer}) that closes idle links. A slow worker thus stalls only its own link. Two threads per
  * connected link suits gateways and backends with up to a few thousand links ({@link TcpTransportConfig#maxLinks()}).
  *
@@ -92,7 +102,8 @@ import io.hopseal.api.transport.Envelope;
  * {@code links.open} (connections open now), {@code links.accepted}, {@code links.connected}, {@code links.refused}
  * (over the link limit), {@code links.idle_closed}, {@code connect.failed}, {@code messages.in},
  * {@code messages.out}, {@code bytes.in}, {@code bytes.out} (all bytes on the wire, preambles and headers included),
- * {@code queue.messages} (queued now), {@code drop.<reason>}. Payload bytes are never logged.
+ * {@code frames.in_place} (frames sent from the payload's own array), {@code queue.messages} (queued now),
+ * {@code drop.<reason>}. Payload bytes are never logged.
  *
  * <p>Configuration can be changed while running ({@link #reconfigure(TcpTransportConfig)}): limits, timeouts and
  * backoff apply to the next frame, connect attempt, wait or idle check; TCP_NODELAY to links made afterwards.
@@ -108,13 +119,14 @@ public final class TcpTransport implements Transport, AutoCloseable {
     static final long CLOSED_INBOUND_MEMORY_MILLIS = 5 * 60_000;
     static final int CLOSED_INBOUND_MEMORY_SIZE = 4096;
 
-    private final Router router;
     private volatile TcpTransportConfig config;
     private volatile boolean stopping;
     private final Object lifecycle = new Object();
 
     final Counters counters = new Counters("links.accepted", "links.connected", "connect.failed", "messages.in",
-            "messages.out", "bytes.in", "bytes.out");
+            "messages.out", "bytes.in", "bytes.out", "frames.in_place");
+    /** Where every received message goes: the attached sink, or nowhere (counted) while none is attached. */
+    private final InboundPort port = new InboundPort(counters);
     final AtomicLong openConnections = new AtomicLong();
     final AtomicLong queuedMessages = new AtomicLong();
 
@@ -136,11 +148,12 @@ public final class TcpTransport implements Transport, AutoCloseable {
     private final AtomicLong lastLimitWarning = new AtomicLong();
 
     /**
-     * @param router receives every inbound message
+     * A transport with no sink attached: received messages are counted and dropped until a router
+     * {@linkplain #attach(InboundSink) attaches}.
+     *
      * @param config the settings (see {@link TcpTransportConfig#DEFAULTS})
      */
-    public TcpTransport(Router router, TcpTransportConfig config) {
-        this.router = Objects.requireNonNull(router, "router");
+    public TcpTransport(TcpTransportConfig config) {
         this.config = Objects.requireNonNull(config, "config");
         this.timer = new ScheduledThreadPoolExecutor(1, r -> newThread("timer", r));
         timer.setRemoveOnCancelPolicy(true);
@@ -149,8 +162,8 @@ public final class TcpTransport implements Transport, AutoCloseable {
     }
 
     /** A transport with the default settings. */
-    public TcpTransport(Router router) {
-        this(router, TcpTransportConfig.DEFAULTS);
+    public TcpTransport() {
+        this(TcpTransportConfig.DEFAULTS);
     }
 
     @Override
@@ -161,6 +174,29 @@ public final class TcpTransport implements Transport, AutoCloseable {
     @Override
     public String name() {
         return "tcp";
+    }
+
+    /** Makes {@code sink} (the router) the receiver of every message from now on; links are not touched. */
+    @Override
+    public void attach(InboundSink sink) {
+        port.attach(sink);
+    }
+
+    /** Stops delivering to {@code sink} if it is the attached one; links stay open, arrivals are counted and dropped. */
+    @Override
+    public void detach(InboundSink sink) {
+        port.detach(sink);
+    }
+
+    /** Whether a sink is attached. */
+    public boolean attached() {
+        return port.attached();
+    }
+
+    /** The frame header ({@value TcpFraming#HEADER_LENGTH} bytes): a payload with this much room is framed in place. */
+    @Override
+    public int linkHeadroom() {
+        return TcpFraming.HEADER_LENGTH;
     }
 
     public TcpTransportConfig config() {
@@ -181,8 +217,8 @@ public final class TcpTransport implements Transport, AutoCloseable {
         return stopping;
     }
 
-    Router router() {
-        return router;
+    InboundPort port() {
+        return port;
     }
 
     boolean stopping() {
@@ -299,9 +335,7 @@ public final class TcpTransport implements Transport, AutoCloseable {
         if (length > config.maxFrameSize()) {
             return drop(SendResult.DROPPED_TOO_LARGE);
         }
-        byte[] frame = new byte[TcpFraming.HEADER_LENGTH + length];
-        TcpFraming.writeHeader(length, frame, 0);
-        Envelope.encode(message, frame, TcpFraming.HEADER_LENGTH);
+        Frame frame = TcpFraming.frame(message, length);
 
         for (int attempt = 0; attempt < 4; attempt++) {
             TcpLink link = links.get(hp.key);
@@ -317,7 +351,7 @@ public final class TcpTransport implements Transport, AutoCloseable {
             }
             switch (link.offer(frame)) {
                 case QUEUED:
-                    return SendResult.FORWARDED;
+                    return forwarded(frame);
                 case FULL:
                     return drop(SendResult.DROPPED_QUEUE_FULL);
                 case DOWN:
@@ -334,7 +368,7 @@ public final class TcpTransport implements Transport, AutoCloseable {
     }
 
     /** Makes an outbound link with {@code frame} queued; {@code null} if a link with that key exists already. */
-    private SendResult createOutbound(HostPort hp, byte[] frame) {
+    private SendResult createOutbound(HostPort hp, Frame frame) {
         synchronized (lifecycle) {
             if (stopping) {
                 return drop(SendResult.DROPPED_STOPPED);
@@ -350,8 +384,15 @@ public final class TcpTransport implements Transport, AutoCloseable {
             TcpLink link = TcpLink.outbound(this, hp, frame);
             allLinks.add(link);
             links.put(hp.key, link);
-            return startOrDiscard(link) ? SendResult.FORWARDED : drop(SendResult.DROPPED_LINK_DOWN);
+            return startOrDiscard(link) ? forwarded(frame) : drop(SendResult.DROPPED_LINK_DOWN);
         }
+    }
+
+    private SendResult forwarded(Frame frame) {
+        if (frame.inPlace()) {
+            counters.increment("frames.in_place");
+        }
+        return SendResult.FORWARDED;
     }
 
     /** Starts a new link's threads; if the JVM cannot make them, undoes the link (called under the lifecycle lock). */

@@ -3,9 +3,11 @@ package io.hopseal.transport.tcp;
 import java.time.Duration;
 import java.util.Objects;
 
+import io.hopseal.support.InvalidFieldException;
+
 /**
- * Settings of a {@link TcpTransport}. Immutable; every field is validated by the constructor, which throws an
- * {@link InvalidFieldException} (an {@link IllegalArgumentException}) naming the field.
+ * Settings of a {@link TcpTransport}. Immutable; every field is validated by the constructor, which throws the
+ * project's one {@link InvalidFieldException} (an {@link IllegalArgumentException}) naming the record field.
  *
  * @param maxFrameSize            largest envelope in bytes, sent or received (default 65,536; 64..16 MiB). Larger
  *                                sends return {@code DROPPED_TOO_LARGE}; a peer announcing a larger frame is
@@ -38,22 +40,6 @@ public record TcpTransportConfig(int maxFrameSize, Duration connectTimeout, Dura
     public static final TcpTransportConfig DEFAULTS = new TcpTransportConfig(DEFAULT_MAX_FRAME_SIZE,
             DEFAULT_CONNECT_TIMEOUT, DEFAULT_IDLE_TIMEOUT, DEFAULT_SEND_QUEUE_CAPACITY, DEFAULT_BACKOFF_INITIAL,
             DEFAULT_BACKOFF_MAX, true, DEFAULT_MAX_LINKS);
-
-    /** A field of the configuration has a value outside its range. */
-    public static final class InvalidFieldException extends IllegalArgumentException {
-        private static final long serialVersionUID = 1L;
-        private final String field;
-
-        public InvalidFieldException(String field, String problem) {
-            super(field + " " + problem);
-            this.field = field;
-        }
-
-        /** The record component's name, e.g. {@code idleTimeout}. */
-        public String field() {
-            return field;
-        }
-    }
 
     public TcpTransportConfig {
         if (maxFrameSize < MIN_MAX_FRAME_SIZE || maxFrameSize > TcpFraming.MAX_FRAME_SIZE_LIMIT) {

@@ -24,16 +24,15 @@ class ChannelOverRestartedGatewayTest {
 
     @Test
     void channelCarriesOnAfterTheGatewayTransportIsReplaced() throws Exception {
-        TcpTransport[] backendTcp = new TcpTransport[1];
-        try (HopsealNode backend = HopsealNode.builder().transport(r -> backendTcp[0] = new TcpTransport(r)).build();
+        try (HopsealNode backend = HopsealNode.builder().transport(TcpTransport::new).build();
              HopsealNode device = HopsealNode.builder().transport(TcpTransport::new).build()) {
             backend.service("echo", (m, ctx) -> ctx.reply(m, m.payload()));
             backend.channels().listen("api", ListenerOptions.defaults());
-            int backendPort = backendTcp[0].listen("127.0.0.1", 0).port();
+            int backendPort = backend.transport(TcpTransport.class).orElseThrow().listen("127.0.0.1", 0).port();
 
             DefaultRouter gateway = new DefaultRouter();
-            TcpTransport gwTcp = new TcpTransport(gateway);
-            gateway.addTransport(gwTcp);
+            TcpTransport gwTcp = new TcpTransport();
+            gateway.attach(gwTcp);
             int gwPort = gwTcp.listen("127.0.0.1", 0).port();
 
             SecureChannel ch = device.channels().connect("/tcp/127.0.0.1:" + gwPort + "/tcp/127.0.0.1:" + backendPort
@@ -42,8 +41,8 @@ class ChannelOverRestartedGatewayTest {
             long handshakes = backend.channels().counters().get("handshakes.completed");
 
             gwTcp.close(); // the transport bundle stops...
-            TcpTransport replacement = new TcpTransport(gateway);
-            gateway.addTransport(replacement); // ...and its new version starts on the same port
+            TcpTransport replacement = new TcpTransport();
+            gateway.attach(replacement); // ...and its new version starts on the same port; the router attaches to it
             replacement.listen("127.0.0.1", gwPort);
             String after = null;
             for (int i = 0; i < 50 && after == null; i++) {

@@ -6,11 +6,9 @@ import java.lang.management.OperatingSystemMXBean;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
-import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
-import java.util.function.BooleanSupplier;
 
 import io.hopseal.api.routing.Address;
 import io.hopseal.api.routing.Message;
@@ -36,21 +34,6 @@ public final class TcpTestSupport {
         return -1;
     }
 
-    public static void await(BooleanSupplier condition, Duration timeout, String what) {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("timed out after " + timeout.toMillis() + " ms waiting for: " + what);
-            }
-            try {
-                Thread.sleep(5);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new AssertionError(e);
-            }
-        }
-    }
-
     /** A port that was free a moment ago on 127.0.0.1. */
     public static int freePort() throws IOException {
         try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
@@ -66,7 +49,7 @@ public final class TcpTestSupport {
         return new String(b, StandardCharsets.UTF_8);
     }
 
-    /** A node: a test router, a TCP transport on it, an echo worker and an inbox worker. */
+    /** A node: a test router, a TCP transport attached to it, an echo worker and an inbox worker. */
     public static final class Node implements AutoCloseable {
         public final TestRouter router = new TestRouter();
         public final TcpTransport transport;
@@ -75,8 +58,8 @@ public final class TcpTestSupport {
         public TcpListener listener;
 
         public Node(TcpTransportConfig config) {
-            transport = new TcpTransport(router, config);
-            router.addTransport(transport);
+            transport = new TcpTransport(config);
+            router.attach(transport);
             router.register(Address.local("echo"), (m, ctx) -> {
                 echoed.add(m);
                 ctx.reply(m, m.payload());

@@ -7,6 +7,8 @@ import java.time.Duration;
 
 import org.junit.jupiter.api.Test;
 
+import io.hopseal.support.InvalidFieldException;
+
 class TcpTransportConfigTest {
     private static final TcpTransportConfig D = TcpTransportConfig.DEFAULTS;
 
@@ -23,7 +25,7 @@ class TcpTransportConfigTest {
 
     private static void invalid(Runnable r, String field) {
         assertThatThrownBy(r::run).isInstanceOf(IllegalArgumentException.class)
-                .isInstanceOfSatisfying(TcpTransportConfig.InvalidFieldException.class,
+                .isInstanceOfSatisfying(InvalidFieldException.class,
                         e -> assertThat(e.field()).isEqualTo(field))
                 .hasMessageStartingWith(field + " ");
     }

@@ -1,6 +1,5 @@
 package io.hopseal.transport.tcp;
 
-import static io.hopseal.transport.tcp.TcpTestSupport.await;
 import static io.hopseal.transport.tcp.TcpTestSupport.freePort;
 import static io.hopseal.transport.tcp.TcpTestSupport.openFds;
 import static io.hopseal.transport.tcp.TcpTestSupport.tcpThreads;
@@ -23,6 +22,8 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 
 import org.junit.jupiter.api.AfterEach;
@@ -34,8 +35,9 @@ import io.hopseal.api.routing.Address;
 import io.hopseal.api.routing.Message;
 import io.hopseal.api.routing.Route;
 import io.hopseal.api.routing.SendResult;
-import io.hopseal.transport.tcp.TcpTestSupport.Node;
 import io.hopseal.api.transport.Envelope;
+import io.hopseal.testsupport.Await;
+import io.hopseal.transport.tcp.TcpTestSupport.Node;
 
 @Timeout(value = 30, unit = TimeUnit.SECONDS)
 class TcpTransportTest {
@@ -61,8 +63,8 @@ class TcpTransportTest {
     }
 
     @BeforeEach
-    void noThreadsBefore() {
-        await(() -> tcpThreads().isEmpty(), Duration.ofSeconds(5), "no hopseal-tcp threads before the test");
+    void noThreadsBefore() throws InterruptedException {
+        Await.until("no hopseal-tcp threads before the test", Duration.ofSeconds(5), () -> tcpThreads().isEmpty());
     }
 
     @AfterEach
@@ -136,7 +138,9 @@ class TcpTransportTest {
         assertThat(a.counter("messages.out")).isEqualTo(2 * n);
         assertThat(a.counter("messages.in")).isEqualTo(2 * n);
         assertThat(a.counter("bytes.out")).isEqualTo(b.counter("bytes.in"));
-        assertThat(a.transport.counters().keySet().stream().filter(k -> k.startsWith("drop."))).isEmpty();
+        assertThat(a.transport.counters()).containsEntry("drop.no_router", 0L); // listed from the start
+        assertThat(a.transport.counters().keySet().stream().filter(k -> k.startsWith("drop.") && a.counter(k) > 0))
+                .isEmpty();
         assertThat(a.transport.status()).contains("listening 127.0.0.1:" + a.port()).contains("links 2 open (1 in, 1 out)");
         assertThat(a.transport.openLinks()).contains(b.hostPort());
     }
@@ -169,6 +173,61 @@ class TcpTransportTest {
         assertThat(a.transport.send(Address.tcp(b.hostPort()), m)).isEqualTo(SendResult.DROPPED_STOPPED);
         assertThat(a.counter("drop.stopped")).isEqualTo(1);
         assertThat(a.transport.status()).startsWith("tcp: closed");
+    }
+
+    // ------------------------------------------------------------------------------------------------ no router
+
+    /**
+     * A transport no router is attached to (none bound yet, or the router's bundle is being updated) keeps an accepted
+     * link open, counts what arrives as {@code drop.no_router}, and delivers again once a router attaches, over the
+     * same connection.
+     */
+    @Test
+    void withNoSinkAttachedLinksStayOpenArrivalsAreCountedAndDeliveryResumesOnAttach() throws Exception {
+        TcpTransport bare = closeLater(new TcpTransport(fast()));
+        String hp = "127.0.0.1:" + bare.listen("127.0.0.1", 0).port();
+        assertThat(bare.attached()).isFalse();
+        Node a = node(fast());
+        for (int i = 0; i < 3; i++) {
+            assertThat(a.sendTo(hp, "inbox", utf8("unrouted " + i))).isEqualTo(SendResult.FORWARDED);
+        }
+        Await.until("3 arrivals counted as drop.no_router", WAIT, () -> bare.counters().get("drop.no_router") == 3);
+        assertThat(bare.counters()).containsEntry("messages.in", 3L).containsEntry("links.open", 1L);
+        assertThat(a.counter("links.open")).isEqualTo(1);
+
+        // a router attaches: messages on the open link reach it, and replies go back over that link
+        TestRouter router = new TestRouter();
+        BlockingQueue<Message> inbox = new LinkedBlockingQueue<>();
+        router.register(Address.local("inbox"), (m, ctx) -> inbox.add(m));
+        router.register(Address.local("echo"), (m, ctx) -> ctx.reply(m, m.payload()));
+        AutoCloseable binding = router.attach(bare);
+        assertThat(bare.attached()).isTrue();
+        assertThat(a.sendTo(hp, "inbox", utf8("routed"))).isEqualTo(SendResult.FORWARDED);
+        Message routed = inbox.poll(WAIT.toMillis(), TimeUnit.MILLISECONDS);
+        assertThat(routed).as("delivered once attached").isNotNull();
+        assertThat(text(routed.payload())).isEqualTo("routed");
+        assertThat(routed.returnRoute().first().valueText()).startsWith("127.0.0.1:");
+        a.sendTo(hp, "echo", utf8("echo"));
+        assertThat(text(take(a, "reply over the same link").payload())).isEqualTo("echo");
+
+        // the router goes away again (its bundle is updated) and comes back
+        binding.close();
+        assertThat(bare.attached()).isFalse();
+        assertThat(a.sendTo(hp, "inbox", utf8("gap"))).isEqualTo(SendResult.FORWARDED);
+        Await.until("the arrival in the gap counted", WAIT, () -> bare.counters().get("drop.no_router") == 4);
+        router.attach(bare);
+        assertThat(a.sendTo(hp, "inbox", utf8("back"))).isEqualTo(SendResult.FORWARDED);
+        Message back = inbox.poll(WAIT.toMillis(), TimeUnit.MILLISECONDS);
+        assertThat(back).as("delivered after attaching again").isNotNull();
+        assertThat(text(back.payload())).isEqualTo("back");
+        assertThat(inbox).isEmpty();
+
+        // one connection all along, nothing dropped on the sending side
+        assertThat(a.counter("links.connected")).isEqualTo(1);
+        assertThat(bare.counters()).containsEntry("links.accepted", 1L).containsEntry("links.open", 1L)
+                .containsEntry("drop.no_router", 4L);
+        assertThat(a.transport.counters().keySet().stream().filter(k -> k.startsWith("drop.") && a.counter(k) > 0))
+                .isEmpty();
     }
 
     // ------------------------------------------------------------------------------------------------ hostile peers
@@ -209,7 +268,7 @@ class TcpTransportTest {
         expectDisconnect(b.port(), new byte[] {'H', 'S', 1, 0, 0, 0, 0, 0}); // zero length
         expectDisconnect(b.port(), new byte[] {'H', 'S', 1, 0, 0, 0, 0, 4, 1, 5, 1, 0}); // truncated route
 
-        await(() -> b.counter("drop.malformed") == 3, WAIT, "3 malformed counted");
+        Await.until("3 malformed counted", WAIT, () -> b.counter("drop.malformed") == 3);
         assertThat(b.counter("drop.bad_preamble")).isEqualTo(1);
         assertThat(b.counter("drop.oversized")).isEqualTo(2);
         assertThat(b.inbox).isEmpty();
@@ -223,7 +282,7 @@ class TcpTransportTest {
         }
         assertThat(a.counter("links.connected")).isEqualTo(1);
         assertThat(b.counter("links.accepted")).isEqualTo(7);
-        await(() -> b.counter("links.open") == 1, WAIT, "only the good link open at b");
+        Await.until("only the good link open at b", WAIT, () -> b.counter("links.open") == 1);
     }
 
     @Test
@@ -263,7 +322,7 @@ class TcpTransportTest {
         Node b = node(fast().withMaxLinks(1)).listen();
         try (Socket first = new Socket(InetAddress.getLoopbackAddress(), b.port())) {
             first.getOutputStream().write(TcpFraming.preamble());
-            await(() -> b.counter("links.accepted") == 1, WAIT, "first accepted");
+            Await.until("first accepted", WAIT, () -> b.counter("links.accepted") == 1);
             expectDisconnect(b.port(), TcpFraming.preamble());
             assertThat(b.counter("links.refused")).isEqualTo(1);
             // outbound links count too
@@ -324,12 +383,12 @@ class TcpTransportTest {
         assertThat(text(take(a, "first reply").payload())).isEqualTo("first");
 
         b1.close();
-        await(() -> a.counter("links.open") == 0, WAIT, "a noticed that b went away");
+        Await.until("a noticed that b went away", WAIT, () -> a.counter("links.open") == 0);
 
         for (int i = 0; i < 10; i++) {
             assertThat(a.sendTo("127.0.0.1:" + port, "inbox", utf8("queued " + i))).isEqualTo(SendResult.FORWARDED);
         }
-        await(() -> a.counter("connect.failed") >= 2, WAIT, "a retried");
+        Await.until("a retried", WAIT, () -> a.counter("connect.failed") >= 2);
         assertThat(a.transport.status()).contains("1 connecting").contains("10 queued");
 
         Node b2 = node(fast()).listen(port);
@@ -349,19 +408,14 @@ class TcpTransportTest {
         for (int i = 0; i < 5; i++) {
             assertThat(a.sendTo("127.0.0.1:" + port, "inbox", utf8("lost " + i))).isEqualTo(SendResult.FORWARDED);
         }
-        await(() -> a.counter("drop.link_down") == 5, WAIT, "queued messages dropped after giving up");
+        Await.until("queued messages dropped after giving up", WAIT, () -> a.counter("drop.link_down") == 5);
         assertThat(a.sendTo("127.0.0.1:" + port, "inbox", utf8("refused"))).isEqualTo(SendResult.DROPPED_LINK_DOWN);
         assertThat(a.transport.status()).contains("1 down");
 
         Node b = node(fast()).listen(port);
         // keep using the link so the down link probes; it comes back within a probe interval or so
-        long deadline = System.nanoTime() + WAIT.toNanos();
-        SendResult r;
-        do {
-            r = a.sendTo("127.0.0.1:" + port, "inbox", utf8("back"));
-            Thread.sleep(10);
-        } while (r != SendResult.FORWARDED && System.nanoTime() < deadline);
-        assertThat(r).isEqualTo(SendResult.FORWARDED);
+        Await.until("a send forwarded over the recovered link", WAIT,
+                () -> a.sendTo("127.0.0.1:" + port, "inbox", utf8("back")) == SendResult.FORWARDED);
         assertThat(text(b.inbox.poll(WAIT.toMillis(), TimeUnit.MILLISECONDS).payload())).isEqualTo("back");
     }
 
@@ -370,8 +424,8 @@ class TcpTransportTest {
         Node a = node(fast().withReconnectBackoff(Duration.ofMillis(10), Duration.ofMillis(40)));
         int port = freePort();
         a.sendTo("127.0.0.1:" + port, "inbox", utf8("x"));
-        await(() -> a.counter("drop.link_down") == 1, WAIT, "gave up");
-        await(() -> tcpThreads().size() == 1, WAIT, "only the timer thread left"); // the link thread ended
+        Await.until("gave up", WAIT, () -> a.counter("drop.link_down") == 1);
+        Await.until("only the timer thread left", WAIT, () -> tcpThreads().size() == 1); // the link thread ended
         assertThat(a.transport.status()).contains("0 connecting, 0 down");
     }
 
@@ -383,8 +437,8 @@ class TcpTransportTest {
         take(a, "reply");
         Message seen = b.echoed.poll();
         a.close();
-        await(() -> b.counter("links.open") == 0, WAIT, "b saw a leave");
-        await(() -> !b.transport.openLinks().contains(seen.returnRoute().first().valueText()), WAIT, "link ended");
+        Await.until("b saw a leave", WAIT, () -> b.counter("links.open") == 0);
+        Await.until("link ended", WAIT, () -> !b.transport.openLinks().contains(seen.returnRoute().first().valueText()));
         assertThat(b.transport.send(seen.returnRoute().first(), seen.reply(utf8("late"))))
                 .isEqualTo(SendResult.DROPPED_LINK_DOWN);
         assertThat(b.counter("connect.failed")).isZero();
@@ -400,9 +454,9 @@ class TcpTransportTest {
         take(a, "reply 1");
         assertThat(a.counter("links.open")).isEqualTo(1);
         long t0 = System.nanoTime();
-        await(() -> a.counter("links.open") == 0, Duration.ofSeconds(5), "idle link closed at a");
+        Await.until("idle link closed at a", Duration.ofSeconds(5), () -> a.counter("links.open") == 0);
         assertThat(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0)).isGreaterThanOrEqualTo(150);
-        await(() -> b.counter("links.open") == 0, Duration.ofSeconds(5), "b saw the close");
+        Await.until("b saw the close", Duration.ofSeconds(5), () -> b.counter("links.open") == 0);
         assertThat(a.counter("links.idle_closed")).isEqualTo(1);
 
         a.sendTo(b.hostPort(), "echo", utf8("2"));

@@ -13,19 +13,26 @@ import java.util.concurrent.atomic.AtomicLong;
 import io.hopseal.api.routing.Address;
 import io.hopseal.api.routing.Message;
 import io.hopseal.api.routing.Registration;
+import io.hopseal.api.routing.Route;
 import io.hopseal.api.routing.Router;
 import io.hopseal.api.routing.SendResult;
-import io.hopseal.api.transport.Transport;
-import io.hopseal.api.routing.WorkerContext;
 import io.hopseal.api.routing.Worker;
+import io.hopseal.api.routing.WorkerContext;
+import io.hopseal.api.transport.Envelope;
+import io.hopseal.api.transport.InboundSink;
+import io.hopseal.api.transport.Transport;
 
 /**
  * A tiny router for tests: local workers and transports in maps; routes by the first address of the onward route.
+ * Transports are bound as channel-impl's router binds them: {@link #attach(Transport)} makes this router the
+ * transport's inbound sink. Worker exceptions propagate to the transport (which must survive them).
  */
 public final class TestRouter implements Router {
     private final Map<Address, Worker> workers = new ConcurrentHashMap<>();
     private final Map<Integer, Transport> transports = new ConcurrentHashMap<>();
     private final Map<String, AtomicLong> counters = new ConcurrentHashMap<>();
+    /** What every bound transport delivers to (one object, as in DefaultRouter). */
+    private final InboundSink sink = this::send;
 
     @Override
     public Registration register(Address address, Worker worker) {
@@ -97,10 +104,32 @@ public final class TestRouter implements Router {
         counters.computeIfAbsent(name, k -> new AtomicLong()).incrementAndGet();
     }
 
+    /** The sink this router attaches to transports. */
+    public InboundSink sink() {
+        return sink;
+    }
+
+    /** Binds a transport (replacing and detaching an earlier one of its type); closing the binding detaches it. */
+    public AutoCloseable attach(Transport transport) {
+        Transport old = transports.put(transport.addressType(), transport);
+        if (old != null && old != transport) {
+            old.detach(sink);
+        }
+        transport.attach(sink);
+        return () -> {
+            if (transports.remove(transport.addressType(), transport)) {
+                transport.detach(sink);
+            }
+        };
+    }
+
     @Override
-    public AutoCloseable addTransport(Transport transport) {
-        transports.put(transport.addressType(), transport);
-        return () -> transports.remove(transport.addressType(), transport);
+    public int headroom(Route onward, Route back) {
+        if (onward.isEmpty() || onward.first().isLocal()) {
+            return 0;
+        }
+        Transport t = transports.get(onward.first().type());
+        return t == null ? 0 : t.linkHeadroom() + Envelope.headerLength(onward.rest(), back);
     }
 
     @Override

@@ -11,7 +11,6 @@ import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.ConfigurationPolicy;
 import org.osgi.service.component.annotations.Deactivate;
 import org.osgi.service.component.annotations.Modified;
-import org.osgi.service.component.annotations.Reference;
 import org.osgi.service.metatype.annotations.AttributeDefinition;
 import org.osgi.service.metatype.annotations.Designate;
 import org.osgi.service.metatype.annotations.ObjectClassDefinition;
@@ -20,19 +19,24 @@ import org.slf4j.LoggerFactory;
 
 import io.hopseal.api.routing.Address;
 import io.hopseal.api.routing.Message;
-import io.hopseal.api.routing.Router;
 import io.hopseal.api.routing.SendResult;
+import io.hopseal.api.transport.InboundSink;
 import io.hopseal.api.transport.Transport;
-import io.hopseal.impl.routing.TransportService;
+import io.hopseal.support.InvalidFieldException;
 import io.hopseal.support.LastGoodConfigs;
+import io.hopseal.transport.tcp.TcpFraming;
 import io.hopseal.transport.tcp.TcpTransport;
 import io.hopseal.transport.tcp.TcpTransportConfig;
 
 /**
- * The node's TCP transport (one per framework): makes a {@link TcpTransport} from its configuration, adds itself to
- * the {@link Router} and is registered as the {@link Transport} service with {@code hopseal.transport=tcp}; every
- * {@link Transport} call is delegated to the {@link TcpTransport} it owns ({@link #transport()}). Listening ports are separate factory configurations
- * ({@link TcpListenerComponent}).
+ * The node's TCP transport (one per framework): makes a {@link TcpTransport} from its configuration and is registered
+ * as the {@link Transport} service with {@code hopseal.transport=tcp}; the router finds it on the whiteboard and
+ * {@linkplain #attach(InboundSink) attaches} itself (this component holds no reference to a router, so a router update
+ * neither stops it nor closes a link). Sends, counters and status are delegated to the {@link TcpTransport} it owns
+ * ({@link #transport()}); while none runs (before activation, after deactivation) a send returns
+ * {@link SendResult#DROPPED_STOPPED}. The attached sink is held here for the component's whole life and handed to
+ * every {@link TcpTransport} it starts, so an attached router stays attached whatever the order of attachment and
+ * activation. Listening ports are separate factory configurations ({@link TcpListenerComponent}).
  *
  * <p>Configuration pid = component name = OCD id = metatype file name = {@value #PID}; the configuration is optional
  * (defaults apply without one). A modified configuration is applied live, links and listeners stay up; an invalid
@@ -47,7 +51,7 @@ import io.hopseal.transport.tcp.TcpTransportConfig;
         service = Transport.class,
         property = { "service.pid=" + TcpTransportComponent.PID, TcpTransportComponent.TRANSPORT_PROPERTY + "=tcp" })
 @Designate(ocd = TcpTransportComponent.Config.class)
-public final class TcpTransportComponent extends TransportService<TcpTransport> {
+public final class TcpTransportComponent implements Transport {
     private static final Logger LOG = LoggerFactory.getLogger(TcpTransportComponent.class);
 
     /** Component name and configuration pid. */
@@ -120,20 +124,17 @@ public final class TcpTransportComponent extends TransportService<TcpTransport> 
             "reconnectBackoffInitial", "reconnect.backoff.initial.ms", "reconnectBackoffMax",
             "reconnect.backoff.max.ms", "tcpNoDelay", "tcp.nodelay", "maxLinks", "max.links");
 
-    @Reference
-    private Router router;
-
-    private AutoCloseable routerRegistration;
+    /** Guards {@link #sink} and changes of {@link #running}, so a new transport never misses an attachment. */
+    private final Object lock = new Object();
+    /** The attached sink (the router), kept across transports; null while none is attached. */
+    private InboundSink sink;
+    private volatile TcpTransport running;
     private String configPid;
     /** Where the last accepted configuration is kept, for a restart with an invalid stored one. */
     private LastGoodConfigs lastGood = new LastGoodConfigs(null);
 
+    /** For DS, and for use outside OSGi (tests, embedding): attach a router with {@link #attach(InboundSink)}. */
     public TcpTransportComponent() {
-    }
-
-    /** For use outside OSGi (tests, embedding): a component bound to {@code router}. */
-    TcpTransportComponent(Router router) {
-        this.router = Objects.requireNonNull(router, "router");
     }
 
     @Activate
@@ -148,7 +149,7 @@ public final class TcpTransportComponent extends TransportService<TcpTransport> 
         boolean accepted = true;
         try {
             c = toTransportConfig(config);
-        } catch (TcpTransportConfig.InvalidFieldException e) {
+        } catch (InvalidFieldException e) {
             accepted = false;
             Optional<TcpTransportConfig> last = lastGood.recall(configPid, Config.class,
                     TcpTransportComponent::toTransportConfig);
@@ -162,11 +163,7 @@ public final class TcpTransportComponent extends TransportService<TcpTransport> 
             }
             c = last.orElse(TcpTransportConfig.DEFAULTS);
         }
-        TcpTransport t = new TcpTransport(router, c);
-        running(t);
-        // the router gets this component (the same object as the Transport service, which a whiteboard router such
-        // as channel-impl's RouterComponent also adds: adding the same object twice is harmless)
-        routerRegistration = router.addTransport(this);
+        start(new TcpTransport(c));
         LOG.info("{} started: {}", PID, c);
         if (accepted) {
             lastGood.remember(configPid, properties);
@@ -178,36 +175,52 @@ public final class TcpTransportComponent extends TransportService<TcpTransport> 
         TcpTransportConfig c;
         try {
             c = toTransportConfig(config);
-        } catch (TcpTransportConfig.InvalidFieldException e) {
+        } catch (InvalidFieldException e) {
             LOG.error("{}: configuration refused, invalid property {}: {}; the previous configuration stays in force",
                     PID, propertyOf(e.field()), e.getMessage());
             return;
         }
-        running().reconfigure(c);
+        TcpTransport t = running;
+        if (t == null) {
+            LOG.warn("{}: configuration not applied, the transport is not running", PID);
+            return;
+        }
+        t.reconfigure(c); // live: links, listeners and the attached sink stay
         lastGood.remember(configPid, properties);
     }
 
     @Deactivate
     void deactivate() {
-        TcpTransport t = running();
-        try {
-            if (routerRegistration != null) {
-                routerRegistration.close();
-            }
-        } catch (Exception e) {
-            LOG.warn("{}: removing the transport from the router failed: {}", PID, e.toString());
+        TcpTransport t;
+        synchronized (lock) {
+            t = running;
+            running = null;
         }
-        routerRegistration = null;
         if (t != null) {
             t.close();
         }
         LOG.info("{} stopped", PID);
     }
 
+    /** Makes {@code t} the running transport, attached to the sink held here (if any); closes the one it replaces. */
+    private void start(TcpTransport t) {
+        TcpTransport old;
+        synchronized (lock) {
+            if (sink != null) {
+                t.attach(sink);
+            }
+            old = running;
+            running = t;
+        }
+        if (old != null) {
+            old.close();
+        }
+    }
+
     /** Converts a configuration; throws naming the record field (see {@link #propertyOf(String)}). */
     static TcpTransportConfig toTransportConfig(Config c) {
         if (c.idle_timeout_s() < 0 || c.idle_timeout_s() > 604_800) { // checked here to report it in seconds
-            throw new TcpTransportConfig.InvalidFieldException("idleTimeout",
+            throw new InvalidFieldException("idleTimeout",
                     "must be 0 (off) to 604800 s, was " + c.idle_timeout_s() + " s");
         }
         return new TcpTransportConfig(c.max_frame_size(), Duration.ofMillis(c.connect_timeout_ms()),
@@ -223,7 +236,7 @@ public final class TcpTransportComponent extends TransportService<TcpTransport> 
 
     /** The running transport (for listener components and the shell). */
     public TcpTransport transport() {
-        TcpTransport t = running();
+        TcpTransport t = running;
         if (t == null) {
             throw new IllegalStateException(PID + " is not active");
         }
@@ -242,4 +255,61 @@ public final class TcpTransportComponent extends TransportService<TcpTransport> 
         return "tcp";
     }
 
+    /** Attaches {@code s} (the router) to the running transport and to every transport this component starts later. */
+    @Override
+    public void attach(InboundSink s) {
+        Objects.requireNonNull(s, "sink");
+        synchronized (lock) {
+            sink = s;
+            TcpTransport t = running;
+            if (t != null) {
+                t.attach(s);
+            }
+        }
+    }
+
+    @Override
+    public void detach(InboundSink s) {
+        synchronized (lock) {
+            if (sink != s) {
+                return;
+            }
+            sink = null;
+            TcpTransport t = running;
+            if (t != null) {
+                t.detach(s);
+            }
+        }
+    }
+
+    /** Whether a sink (a router) is attached. */
+    public boolean attached() {
+        synchronized (lock) {
+            return sink != null;
+        }
+    }
+
+    @Override
+    public SendResult send(Address nextHop, Message message) {
+        TcpTransport t = running;
+        return t == null ? SendResult.DROPPED_STOPPED : t.send(nextHop, message);
+    }
+
+    /** The TCP frame header, whether or not a transport runs (a constant of the framing). */
+    @Override
+    public int linkHeadroom() {
+        return TcpFraming.HEADER_LENGTH;
+    }
+
+    @Override
+    public Map<String, Long> counters() {
+        TcpTransport t = running;
+        return t == null ? Map.of() : t.counters();
+    }
+
+    @Override
+    public String status() {
+        TcpTransport t = running;
+        return t == null ? "tcp: not active" : t.status();
+    }
 }

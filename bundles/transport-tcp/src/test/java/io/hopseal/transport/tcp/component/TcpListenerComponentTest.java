@@ -1,6 +1,5 @@
 package io.hopseal.transport.tcp.component;
 
-import static io.hopseal.transport.tcp.TcpTestSupport.await;
 import static io.hopseal.transport.tcp.TcpTestSupport.freePort;
 import static io.hopseal.transport.tcp.TcpTestSupport.tcpThreads;
 import static io.hopseal.transport.tcp.TcpTestSupport.utf8;
@@ -26,27 +25,29 @@ import io.hopseal.api.routing.Address;
 import io.hopseal.api.routing.Message;
 import io.hopseal.support.LastGoodConfigs;
 import io.hopseal.support.PropertyTypes;
+import io.hopseal.testsupport.Await;
 import io.hopseal.transport.tcp.TcpTestSupport.Node;
 import io.hopseal.transport.tcp.TcpTransportConfig;
 import io.hopseal.transport.tcp.TestRouter;
 
 class TcpListenerComponentTest {
     private final TestRouter router = new TestRouter();
-    private final TcpTransportComponent transport = new TcpTransportComponent(router);
+    private final TcpTransportComponent transport = new TcpTransportComponent();
     private final TcpListenerComponent listener = new TcpListenerComponent(transport);
     private final LinkedBlockingQueue<Message> inbox = new LinkedBlockingQueue<>();
 
     @BeforeEach
     void start() {
         transport.activate(NO_STORE, config(TcpTransportComponent.Config.class, Map.of()), Map.of());
+        router.attach(transport); // what the router's whiteboard does once the Transport service is registered
         router.register(Address.local("inbox"), (m, ctx) -> inbox.add(m));
     }
 
     @AfterEach
-    void stop() {
+    void stop() throws InterruptedException {
         listener.deactivate();
         transport.deactivate();
-        await(() -> tcpThreads().isEmpty(), Duration.ofSeconds(5), "no hopseal-tcp threads");
+        Await.until("no hopseal-tcp threads", Duration.ofSeconds(5), () -> tcpThreads().isEmpty());
     }
 
     private static TcpListenerComponent.Config cfg(Object... kv) {
@@ -104,7 +105,7 @@ class TcpListenerComponentTest {
         String refused = logsOf(() -> listener.modified(typed(stored(70000)), stored(70000)));
         assertThat(refused).contains("configuration refused: property port must be 1..65535, was 70000");
         listener.deactivate();
-        await(() -> free(p1), Duration.ofSeconds(5), "port " + p1 + " closed");
+        Await.until("port " + p1 + " closed", Duration.ofSeconds(5), () -> free(p1));
 
         TcpListenerComponent restarted = new TcpListenerComponent(transport);
         String log = logsOf(() -> restarted.activate(store, typed(stored(70000)), stored(70000)));
@@ -137,7 +138,7 @@ class TcpListenerComponentTest {
         again.activate(store, typed(stored(port)), stored(port));
         again.deactivate(LastGoodConfigs.CONFIGURATION_DELETED);
         assertThat(store.recall(pid)).isEmpty();
-        await(() -> free(port), Duration.ofSeconds(5), "port " + port + " closed");
+        Await.until("port " + port + " closed", Duration.ofSeconds(5), () -> free(port));
     }
 
     @Test
@@ -186,10 +187,10 @@ class TcpListenerComponentTest {
         } finally {
             blocker.close();
         }
-        await(() -> listener.boundPort() == port, Duration.ofSeconds(5), "listener bound after the port was freed");
+        Await.until("listener bound after the port was freed", Duration.ofSeconds(5), () -> listener.boundPort() == port);
         assertReachable(port);
-        await(() -> tcpThreads().stream().noneMatch(t -> t.getName().startsWith("hopseal-tcp-bind-")),
-                Duration.ofSeconds(5), "retry thread ended");
+        Await.until("retry thread ended", Duration.ofSeconds(5),
+                () -> tcpThreads().stream().noneMatch(t -> t.getName().startsWith("hopseal-tcp-bind-")));
     }
 
     @Test
@@ -214,7 +215,9 @@ class TcpListenerComponentTest {
             listener.deactivate();
             blocker.close();
         }
-        Thread.sleep(700); // longer than the first retry delay
+        // instead of sleeping past the first retry delay: once the retry thread is gone, no attempt can bind later
+        Await.until("retry thread ended", Duration.ofSeconds(5),
+                () -> tcpThreads().stream().noneMatch(t -> t.getName().startsWith("hopseal-tcp-bind-")));
         assertThat(listener.boundPort()).isEqualTo(-1);
         assertThat(free(port)).isTrue();
     }

@@ -1,7 +1,7 @@
 package io.hopseal.transport.tcp.component;
 
-import static io.hopseal.transport.tcp.TcpTestSupport.await;
 import static io.hopseal.transport.tcp.TcpTestSupport.tcpThreads;
+import static io.hopseal.transport.tcp.TcpTestSupport.text;
 import static io.hopseal.transport.tcp.TcpTestSupport.utf8;
 import static io.hopseal.testsupport.Configs.config;
 import static io.hopseal.testsupport.Logs.logsOf;
@@ -24,18 +24,22 @@ import io.hopseal.api.routing.Route;
 import io.hopseal.api.routing.SendResult;
 import io.hopseal.support.LastGoodConfigs;
 import io.hopseal.support.PropertyTypes;
+import io.hopseal.testsupport.Await;
+import io.hopseal.transport.tcp.TcpFraming;
 import io.hopseal.transport.tcp.TcpListener;
+import io.hopseal.transport.tcp.TcpTestSupport;
+import io.hopseal.transport.tcp.TcpTestSupport.Node;
 import io.hopseal.transport.tcp.TcpTransportConfig;
 import io.hopseal.transport.tcp.TestRouter;
 
 class TcpTransportComponentTest {
     private final TestRouter router = new TestRouter();
-    private final TcpTransportComponent component = new TcpTransportComponent(router);
+    private final TcpTransportComponent component = new TcpTransportComponent();
 
     @AfterEach
-    void stop() {
+    void stop() throws InterruptedException {
         component.deactivate();
-        await(() -> tcpThreads().isEmpty(), Duration.ofSeconds(5), "no hopseal-tcp threads");
+        Await.until("no hopseal-tcp threads", Duration.ofSeconds(5), () -> tcpThreads().isEmpty());
     }
 
     private static TcpTransportComponent.Config cfg(Map<String, Object> values) {
@@ -59,12 +63,16 @@ class TcpTransportComponentTest {
     }
 
     @Test
-    void activatesWithDefaultsAndRegistersWithTheRouter() throws Exception {
+    void activatesWithDefaultsAndDelegatesToTheTransportTheRouterAttachedTo() throws Exception {
         component.activate(NO_STORE, cfg(Map.of()), PROPS);
         assertThat(component.transport().config()).isEqualTo(TcpTransportConfig.DEFAULTS);
+        assertThat(component.transport().attached()).as("nothing attached before the router binds").isFalse();
+        AutoCloseable binding = router.attach(component); // the router's whiteboard, once the service is registered
         assertThat(router.transport(Address.TCP)).containsSame(component);
+        assertThat(component.transport().attached()).isTrue();
         assertThat(component.addressType()).isEqualTo(Address.TCP);
         assertThat(component.name()).isEqualTo("tcp");
+        assertThat(component.linkHeadroom()).isEqualTo(TcpFraming.HEADER_LENGTH);
 
         // the service delegates to the transport
         LinkedBlockingQueue<Message> inbox = new LinkedBlockingQueue<>();
@@ -76,11 +84,72 @@ class TcpTransportComponentTest {
         assertThat(component.counters()).containsEntry("messages.in", 1L);
         assertThat(component.status()).contains("listening 127.0.0.1:" + l.port());
 
+        binding.close(); // the service is unregistered first: the router detaches
+        assertThat(component.attached()).isFalse();
+        assertThat(component.transport().attached()).isFalse();
         component.deactivate();
-        assertThat(router.transport(Address.TCP)).isEmpty();
         assertThat(component.send(Address.tcp("127.0.0.1:1"), Message.to(Route.EMPTY, new byte[1])))
                 .isEqualTo(SendResult.DROPPED_STOPPED);
+        assertThat(component.status()).isEqualTo("tcp: not active");
+        assertThat(component.counters()).isEmpty();
         assertThat(tcpThreads()).isEmpty();
+    }
+
+    /**
+     * The sink the router attached stays attached while the component is reconfigured (its settings, and the port of
+     * its listener) and is handed to a transport the component starts later, with no new attach from the router; a
+     * sink attached before activation (SCR may register the service first) is not lost either.
+     */
+    @Test
+    void theAttachedSinkStaysAttachedAcrossReconfigurationAndNewTransports() throws Exception {
+        LinkedBlockingQueue<Message> inbox = new LinkedBlockingQueue<>();
+        router.register(Address.local("inbox"), (m, ctx) -> inbox.add(m));
+        router.attach(component); // before activation
+        component.activate(NO_STORE, cfg(Map.of()), PROPS);
+        TcpListenerComponent listener = new TcpListenerComponent(component);
+        try (Node client = new Node(TcpTransportConfig.DEFAULTS)) {
+            int p1 = TcpTestSupport.freePort();
+            listener.activate(NO_STORE, listenerCfg(p1), LISTENER_PROPS);
+            assertThat(client.sendTo("127.0.0.1:" + p1, "inbox", utf8("one"))).isEqualTo(SendResult.FORWARDED);
+            assertThat(inbox.poll(10, TimeUnit.SECONDS)).as("delivered on the first port").isNotNull();
+
+            // reconfigure the transport and move the listener to another port
+            component.modified(cfg(Map.of("max_frame_size", 4096, "idle_timeout_s", 60)), PROPS);
+            int p2 = TcpTestSupport.freePort();
+            listener.modified(listenerCfg(p2), LISTENER_PROPS);
+            assertThat(listener.boundPort()).isEqualTo(p2);
+            assertThat(client.sendTo("127.0.0.1:" + p2, "inbox", utf8("two"))).isEqualTo(SendResult.FORWARDED);
+            Message two = inbox.poll(10, TimeUnit.SECONDS);
+            assertThat(two).as("delivered on the new port").isNotNull();
+            assertThat(text(two.payload())).isEqualTo("two");
+            assertThat(component.transport().config().maxFrameSize()).isEqualTo(4096);
+            assertThat(component.counters()).containsEntry("drop.no_router", 0L);
+
+            // the component starts another transport (a restart of its component instance): still attached
+            listener.deactivate();
+            component.deactivate();
+            assertThat(component.send(Address.tcp("127.0.0.1:" + p2), Message.to(Route.of(Address.local("inbox")),
+                    utf8("stopped")))).isEqualTo(SendResult.DROPPED_STOPPED);
+            component.activate(NO_STORE, cfg(Map.of()), PROPS);
+            assertThat(component.transport().attached()).isTrue();
+            listener = new TcpListenerComponent(component);
+            int p3 = TcpTestSupport.freePort();
+            listener.activate(NO_STORE, listenerCfg(p3), LISTENER_PROPS);
+            assertThat(client.sendTo("127.0.0.1:" + p3, "inbox", utf8("three"))).isEqualTo(SendResult.FORWARDED);
+            Message three = inbox.poll(10, TimeUnit.SECONDS);
+            assertThat(three).as("delivered by the next transport").isNotNull();
+            assertThat(text(three.payload())).isEqualTo("three");
+            assertThat(component.counters()).containsEntry("drop.no_router", 0L);
+        } finally {
+            listener.deactivate();
+        }
+    }
+
+    private static final Map<String, Object> LISTENER_PROPS = Map.of("service.pid",
+            TcpListenerComponent.PID + ".1", "kura.service.pid", "uplink");
+
+    private static TcpListenerComponent.Config listenerCfg(int port) {
+        return config(TcpListenerComponent.Config.class, Map.of("bind_address", "127.0.0.1", "port", port));
     }
 
     @Test
@@ -147,7 +216,7 @@ class TcpTransportComponentTest {
         assertThat(component.transport().config()).isEqualTo(good);
         component.deactivate();
 
-        TcpTransportComponent restarted = new TcpTransportComponent(router);
+        TcpTransportComponent restarted = new TcpTransportComponent();
         String log = logsOf(() -> restarted.activate(store, typed(stored(1)), stored(1)));
         try {
             assertThat(log).contains("stored configuration refused, invalid property max.frame.size")
@@ -158,7 +227,7 @@ class TcpTransportComponentTest {
         }
 
         // without a store (outside OSGi, or before this change) the same restart starts with the defaults
-        TcpTransportComponent bare = new TcpTransportComponent(router);
+        TcpTransportComponent bare = new TcpTransportComponent();
         String bareLog = logsOf(() -> bare.activate(NO_STORE, typed(stored(1)), stored(1)));
         try {
             assertThat(bareLog).contains("max.frame.size").contains("starting with the default settings instead");
