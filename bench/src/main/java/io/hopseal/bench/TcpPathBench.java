@@ -56,11 +56,9 @@ public class TcpPathBench {
     byte[] payload;
 
     static HopsealNode tcpNode(AtomicReference<TcpTransport> out) {
-        return HopsealNode.builder().transport(r -> {
-            TcpTransport t = new TcpTransport(r, TcpTransportConfig.DEFAULTS);
-            out.set(t);
-            return t;
-        }).build();
+        HopsealNode n = HopsealNode.builder().transport(() -> new TcpTransport(TcpTransportConfig.DEFAULTS)).build();
+        out.set(n.transport(TcpTransport.class).orElseThrow());
+        return n;
     }
 
     @Setup(Level.Trial)

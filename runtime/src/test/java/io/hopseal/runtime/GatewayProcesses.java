@@ -140,7 +140,7 @@ final class GatewayProcesses implements AutoCloseable {
     /** Opens a channel to /secure/api/service/echo, checks the gateway's identity and two echoes, then {@code whileOpen}. */
     static void echoThroughGateway(int tcpPort, String gatewayId, WhileOpen whileOpen) throws Exception {
         try (HopsealNode node = HopsealNode.builder()
-                .transport(r -> new TcpTransport(r, TcpTransportConfig.DEFAULTS)).build()) {
+                .transport(() -> new TcpTransport(TcpTransportConfig.DEFAULTS)).build()) {
             SecureChannel ch = node.channels()
                     .connect("/tcp/127.0.0.1:" + tcpPort + "/secure/api/service/echo", ChannelOptions.defaults())
                     .get(30, TimeUnit.SECONDS);

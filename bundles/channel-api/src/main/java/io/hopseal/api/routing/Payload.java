@@ -10,8 +10,9 @@ import java.util.Objects;
  * <p>The array is handed over with the view: nobody changes {@code [offset, offset+length)} once a payload exists.
  * The {@code headroom} bytes just before {@code offset} are scratch space the payload's creator gives away: a
  * transport may write its link header and routing envelope there and send {@code [offset-n, offset+length)} in one
- * piece instead of copying the payload into a new frame. A view into a received frame has no headroom (the bytes
- * before it are that frame's header).
+ * piece instead of copying the payload into a new frame. Headroom is good for one send: a message sent again (a
+ * retransmission) must use a view without headroom, or the second framing would overwrite the first while it may still
+ * be queued. A view into a received frame has no headroom (the bytes before it are that frame's header).
  *
  * @param array    the backing array
  * @param offset   first byte of the payload
