@@ -18,6 +18,7 @@ import io.hopseal.api.routing.Address;
 import io.hopseal.api.routing.Message;
 import io.hopseal.api.routing.SendResult;
 import io.hopseal.api.transport.Counters;
+import io.hopseal.support.InvalidFieldException;
 import io.hopseal.transport.lora.fragment.FrameFormatException;
 import io.hopseal.transport.lora.fragment.OutboundMessage;
 import io.hopseal.transport.lora.fragment.RadioEnvelope;

@@ -1,6 +1,5 @@
 package io.hopseal.transport.lora.component;
 
-import static io.hopseal.transport.lora.LoraTestSupport.await;
 import static io.hopseal.transport.lora.component.ComponentTestSupport.bindFakeKuraCrypto;
 import static io.hopseal.testsupport.Configs.config;
 import static io.hopseal.transport.lora.component.ComponentTestSupport.kuraEncrypted;
@@ -19,15 +18,17 @@ import java.util.Map;
 import java.util.stream.Stream;
 
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.osgi.framework.BundleContext;
 
 import io.hopseal.api.routing.Address;
+import io.hopseal.impl.routing.DefaultRouter;
+import io.hopseal.support.InvalidFieldException;
 import io.hopseal.support.LastGoodConfigs;
 import io.hopseal.support.PropertyTypes;
-import io.hopseal.impl.routing.DefaultRouter;
-import io.hopseal.transport.lora.InvalidFieldException;
+import io.hopseal.testsupport.Await;
 import io.hopseal.transport.lora.LoraConfig;
 import io.hopseal.transport.lora.LoraDevice;
 import io.hopseal.transport.lora.LoraTestSupport;
@@ -40,13 +41,21 @@ class LoraComponentsTest {
     static final String APP = "ec925802ae430ca77fd3dd73cb2cc588";
 
     final DefaultRouter router = new DefaultRouter();
-    final LoraTransportComponent transport = new LoraTransportComponent(router);
+    final LoraTransportComponent transport = new LoraTransportComponent();
+    /** The router's binding of the component's Transport service (the RouterComponent makes it in OSGi). */
+    AutoCloseable binding;
+
+    @BeforeEach
+    void bind() {
+        binding = router.attach(transport);
+    }
 
     @AfterEach
-    void stop() {
+    void stop() throws Exception {
+        binding.close();
         transport.deactivate();
-        await(() -> LoraTestSupport.threads(LoraTransport.THREAD_PREFIX).isEmpty(), Duration.ofSeconds(5),
-                "no hopseal-lora threads");
+        Await.until("no hopseal-lora threads", Duration.ofSeconds(5),
+                () -> LoraTestSupport.threads(LoraTransport.THREAD_PREFIX).isEmpty());
     }
 
     static int freeUdpPort() throws Exception {
@@ -239,7 +248,7 @@ class LoraComponentsTest {
         assertThat(transport.transport().config().region()).isSameAs(Region.US915);
         transport.deactivate();
 
-        LoraTransportComponent restarted = new LoraTransportComponent(router);
+        LoraTransportComponent restarted = new LoraTransportComponent();
         try {
             String log = logsOf(() -> restarted.activate(store,
                     PropertyTypes.of(LoraTransportComponent.Config.class, bad), bad));
@@ -253,7 +262,7 @@ class LoraComponentsTest {
         }
 
         // without a store (outside OSGi, or before this change) the same restart starts on the defaults
-        LoraTransportComponent bare = new LoraTransportComponent(router);
+        LoraTransportComponent bare = new LoraTransportComponent();
         try {
             assertThat(logsOf(() -> bare.activate(NO_STORE, PropertyTypes.of(LoraTransportComponent.Config.class, bad),
                     bad))).contains("property region").contains("starting with the default settings instead");
@@ -324,7 +333,7 @@ class LoraComponentsTest {
         dev.activate(null, NO_STORE, abp("70B3D57ED0000001"), props("sensor-1"));
         transport.deactivate(); // closes the transport, which writes the file
         assertThat(file).exists();
-        LoraTransportComponent again = new LoraTransportComponent(new DefaultRouter());
+        LoraTransportComponent again = new LoraTransportComponent();
         again.countersFile(file);
         again.activate(NO_STORE, tcfg("port", freeUdpPort()), TRANSPORT_PROPS);
         try {
@@ -349,7 +358,7 @@ class LoraComponentsTest {
         LoraDeviceComponent dev = new LoraDeviceComponent(transport);
         dev.activate(null, NO_STORE, abp("70B3D57ED0000001"), props("early"));
         squatter.close();
-        await(() -> transport.transport() != null, Duration.ofSeconds(10), "bound after the port was freed");
+        Await.until("bound after the port was freed", Duration.ofSeconds(10), () -> transport.transport() != null);
         assertThat(transport.transport().localPort()).isEqualTo(port);
         assertThat(transport.transport().devices()).hasSize(1);
     }
