@@ -21,6 +21,7 @@ import io.hopseal.api.routing.Address;
 import io.hopseal.api.routing.Message;
 import io.hopseal.api.routing.Route;
 import io.hopseal.api.routing.SendResult;
+import io.hopseal.api.transport.InboundPort;
 import io.hopseal.impl.routing.DefaultRouter;
 import io.hopseal.testsupport.Await;
 import io.hopseal.transport.lora.fragment.RadioEnvelope;
@@ -197,6 +198,52 @@ class LoraTransportUdpTest {
         d.send(42, RadioEnvelope.encode(new Message(Route.parse("/service/sink"), Route.EMPTY, new byte[] {7}),
                 new RouteContext()), false);
         Await.until("delivery in the new session", Duration.ofSeconds(5), () -> sink.size() == 2);
+    }
+
+    /**
+     * The router goes away (its bundle is updated): the transport keeps its socket, gateways and device sessions,
+     * counts and drops what arrives meanwhile, still sends downlinks, and delivers again once a router attaches.
+     */
+    @Test
+    void withoutASinkTheSocketAndSessionsStayAndUplinksAreCountedAsDroppedUntilOneIsAttached() throws Exception {
+        device.send(100, envelope("attached"), false);
+        Await.until("delivery", Duration.ofSeconds(5), () -> sink.size() == 1);
+        Route toDevice = sink.get(0).returnRoute();
+        int port = lora.localPort();
+        LoraTransport.DeviceInfo before = lora.device(CoreHarness.DEV_EUI).orElseThrow();
+        assertThat(lora.attached()).isTrue();
+        assertThat(lora.counters()).containsEntry(InboundPort.DROP_NO_ROUTER, 0L);
+
+        binding.close(); // the router detaches its sink, as when its bundle is stopped for an update
+        assertThat(lora.attached()).isFalse();
+        assertThat(lora.status()).contains("no router attached");
+        assertThat(device.send(100, envelope("while detached"), false)).isNull();
+        Await.until("the uplink counted as dropped", Duration.ofSeconds(5),
+                () -> lora.counters().getOrDefault(InboundPort.DROP_NO_ROUTER, 0L) == 1);
+        assertThat(sink).hasSize(1);
+        // the same socket, both gateways, and the session went on: its frame counter was accepted
+        assertThat(lora.localPort()).isEqualTo(port);
+        assertThat(lora.gateways()).containsExactlyInAnyOrder(GW1, GW2);
+        LoraTransport.DeviceInfo during = lora.device(CoreHarness.DEV_EUI).orElseThrow();
+        assertThat(during.active()).isTrue();
+        assertThat(during.devAddr()).isEqualTo(before.devAddr());
+        assertThat(during.fcntUp()).isEqualTo(before.fcntUp() + 1);
+        assertThat(lora.counters()).containsEntry("messages.in", 2L);
+        // downlinks do not need the sink: one sent now reaches the device in its next receive window
+        assertThat(lora.send(toDevice.first(), new Message(toDevice.rest(), Route.EMPTY,
+                "down while detached".getBytes(StandardCharsets.UTF_8)))).isEqualTo(SendResult.FORWARDED);
+        SimDevice.Downlink dl = device.send(-1, null, false);
+        assertThat(dl).isNotNull();
+        assertThat(new String(RadioEnvelope.decode(dl.payload(), deviceCtx).payload(), StandardCharsets.UTF_8))
+                .isEqualTo("down while detached");
+
+        binding = router.attach(lora); // a router again (the updated bundle)
+        assertThat(lora.attached()).isTrue();
+        device.send(100, envelope("attached again"), false);
+        Await.until("delivery after a router attached again", Duration.ofSeconds(5), () -> sink.size() == 2);
+        assertThat(new String(sink.get(1).payload(), StandardCharsets.UTF_8)).isEqualTo("attached again");
+        assertThat(sink.get(1).returnRoute().first()).isEqualTo(LoraDevice.address(CoreHarness.DEV_EUI));
+        assertThat(lora.counters()).containsEntry(InboundPort.DROP_NO_ROUTER, 1L).containsEntry("messages.in", 3L);
     }
 
     @Test
