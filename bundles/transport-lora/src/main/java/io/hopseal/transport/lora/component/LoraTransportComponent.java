@@ -201,8 +201,8 @@ public final class LoraTransportComponent implements Transport {
 
     @Activate
     void activate(BundleContext context, Config config, Map<String, Object> properties) {
-        java.io.File counters = context == null ? null : context.getDataFile(COUNTERS_FILE);
-        countersFile = counters == null ? null : counters.toPath();
+        java.io.File file = context == null ? null : context.getDataFile(COUNTERS_FILE);
+        countersFile = file == null ? null : file.toPath();
         activate(LastGoodConfigs.inDataArea(context), config, properties);
     }
 
