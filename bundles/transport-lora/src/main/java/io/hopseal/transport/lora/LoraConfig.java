@@ -4,6 +4,7 @@ import java.time.Duration;
 import java.util.Objects;
 import java.util.Set;
 
+import io.hopseal.support.InvalidFieldException;
 import io.hopseal.transport.lora.fragment.OutboundMessage;
 import io.hopseal.transport.lora.region.DataRate;
 import io.hopseal.transport.lora.region.Region;

@@ -5,6 +5,7 @@ import java.util.List;
 import java.util.Objects;
 
 import io.hopseal.api.routing.Address;
+import io.hopseal.support.InvalidFieldException;
 import io.hopseal.transport.lora.fragment.RouteContext;
 import io.hopseal.transport.lora.lorawan.AesKey;
 import io.hopseal.transport.lora.region.Region;

@@ -27,19 +27,24 @@ import org.slf4j.LoggerFactory;
 
 import io.hopseal.api.routing.Address;
 import io.hopseal.api.routing.Message;
-import io.hopseal.api.routing.Router;
 import io.hopseal.api.routing.SendResult;
-import io.hopseal.api.transport.Transport;
-import io.hopseal.support.PrivateFiles;
 import io.hopseal.api.transport.Counters;
+import io.hopseal.api.transport.InboundPort;
+import io.hopseal.api.transport.InboundSink;
+import io.hopseal.api.transport.Transport;
+import io.hopseal.support.InvalidFieldException;
+import io.hopseal.support.PrivateFiles;
 
 /**
  * The LoRaWAN transport of a gateway node: a class A network server for the devices configured with
  * {@link #addDevice}, speaking the Semtech UDP protocol to one or more packet forwarders (default port 1680). Owns
- * {@code /lora/<DevEUI>} addresses ({@link Address#LORA}).
+ * {@code /lora/<DevEUI>} addresses ({@link Address#LORA}). Holds no router: a router {@linkplain #attach attaches}
+ * its {@link InboundSink}.
  *
  * <p>Inbound: uplink → MIC, frame counter, decryption → reassembly → radio envelope → {@code /lora/<DevEUI>}
- * prepended to the return route → {@link Router#send}. Outbound: {@link #send} queues the message (bounded per
+ * prepended to the return route → the {@link InboundPort} (the attached sink). While no sink is attached the socket,
+ * the gateways and the device sessions stay up; what arrives is counted ({@code drop.no_router}) and dropped.
+ * Outbound: {@link #send} queues the message (bounded per
  * device) and releases it in the device's next class A receive windows. Everything protocol-related happens in the
  * sans-I/O {@link NetworkCore}; this class adds a UDP socket and three threads ({@code hopseal-lora-udp-<port>},
  * {@code hopseal-lora-timer}, {@code hopseal-lora-deliver}). Thread-safe; {@link #close()} stops everything.
@@ -69,7 +74,7 @@ public final class LoraTransport implements Transport, AutoCloseable {
                              int lastRssi, double lastSnr, long lastGateway) {
     }
 
-    private final Router router;
+    private final InboundPort inbound;
     private final NetworkCore core;
     private final Counters counters = new Counters();
     private final Object lock = new Object();
@@ -84,24 +89,39 @@ public final class LoraTransport implements Transport, AutoCloseable {
     private long lastSaveNanos = System.nanoTime();
 
     /**
-     * Binds the UDP socket and starts the threads.
+     * Binds the UDP socket and starts the threads; frame counters live in memory only. Nothing is delivered until a
+     * sink is {@linkplain #attach attached}.
      *
      * @throws IOException if the socket cannot be bound
      */
-    public LoraTransport(Router router, LoraConfig config) throws IOException {
-        this(router, config, null);
+    public LoraTransport(LoraConfig config) throws IOException {
+        this(config, null);
     }
 
     /**
      * Binds the UDP socket and starts the threads; keeps the devices' frame counters and DevNonces in
      * {@code countersFile} (read now, written at most once a second while they change, and at close), so that a
-     * restart neither accepts replayed frames nor sends downlink counters a device has seen.
+     * restart neither accepts replayed frames nor sends downlink counters a device has seen. Inbound messages go to a
+     * port of this transport's own (its drops are in {@link #counters()}).
      *
      * @param countersFile null: counters live in memory only
      * @throws IOException if the socket cannot be bound
      */
-    public LoraTransport(Router router, LoraConfig config, Path countersFile) throws IOException {
-        this.router = Objects.requireNonNull(router, "router");
+    public LoraTransport(LoraConfig config, Path countersFile) throws IOException {
+        this(config, countersFile, null);
+    }
+
+    /**
+     * As {@link #LoraTransport(LoraConfig, Path)}, delivering through {@code inbound}: a port that outlives this
+     * transport (a component's, handed to each transport it starts), so a sink attached to it stays attached when the
+     * transport is replaced. {@link #attach}/{@link #detach} act on that port, and its drops are counted where its
+     * owner counts them.
+     *
+     * @param inbound null: a port of this transport's own
+     * @throws IOException if the socket cannot be bound
+     */
+    public LoraTransport(LoraConfig config, Path countersFile, InboundPort inbound) throws IOException {
+        this.inbound = inbound != null ? inbound : new InboundPort(counters);
         this.core = new NetworkCore(Objects.requireNonNull(config, "config"), counters, new SecureRandom());
         this.countersFile = countersFile;
         if (countersFile != null) {
@@ -254,14 +274,7 @@ public final class LoraTransport implements Transport, AutoCloseable {
             }
             for (Message m : messages) {
                 try {
-                    delivery.execute(() -> {
-                        try {
-                            router.send(m);
-                        } catch (RuntimeException e) {
-                            counters.increment("drop.router_failed");
-                            LOG.warn("lora: router failed on an inbound message: {}", e.toString());
-                        }
-                    });
+                    delivery.execute(() -> inbound.deliver(m)); // counts and drops while no sink is attached
                 } catch (RejectedExecutionException e) {
                     counters.increment(closed ? "drop.stopped" : "drop.delivery_queue_full");
                 }
@@ -418,6 +431,21 @@ public final class LoraTransport implements Transport, AutoCloseable {
     }
 
     @Override
+    public void attach(InboundSink sink) {
+        inbound.attach(sink);
+    }
+
+    @Override
+    public void detach(InboundSink sink) {
+        inbound.detach(sink);
+    }
+
+    /** Whether a sink is attached (else inbound messages are counted as {@code drop.no_router} and dropped). */
+    public boolean attached() {
+        return inbound.attached();
+    }
+
+    @Override
     public SendResult send(Address nextHop, Message message) {
         if (closed) {
             counters.increment("drop.stopped");
@@ -448,7 +476,7 @@ public final class LoraTransport implements Transport, AutoCloseable {
             }).count();
             return "lora: Semtech UDP " + socket.getLocalSocketAddress() + ", " + c.region() + ", "
                     + core.gatewayCount() + " gateway(s), " + core.devices().size() + " device(s) (" + active
-                    + " with a session)" + (closed ? " (closed)" : "");
+                    + " with a session)" + (closed ? " (closed)" : inbound.attached() ? "" : " (no router attached)");
         }
     }
 

@@ -1,6 +1,5 @@
 package io.hopseal.transport.lora;
 
-import static io.hopseal.transport.lora.LoraTestSupport.await;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.charset.StandardCharsets;
@@ -19,6 +18,7 @@ import io.hopseal.api.routing.Address;
 import io.hopseal.api.routing.Message;
 import io.hopseal.api.routing.Route;
 import io.hopseal.impl.routing.DefaultRouter;
+import io.hopseal.testsupport.Await;
 import io.hopseal.transport.lora.fragment.RadioEnvelope;
 import io.hopseal.transport.lora.fragment.RouteContext;
 import io.hopseal.transport.lora.region.Region;
@@ -33,8 +33,8 @@ class CountersFileTest {
     final List<Message> sink = new CopyOnWriteArrayList<>();
 
     LoraTransport start(DefaultRouter router, Path file) throws Exception {
-        LoraTransport lora = new LoraTransport(router, LoraTestSupport.fastConfig().build(), file);
-        router.addTransport(lora);
+        LoraTransport lora = new LoraTransport(LoraTestSupport.fastConfig().build(), file);
+        router.attach(lora);
         lora.addDevice(CoreHarness.abp());
         return lora;
     }
@@ -55,13 +55,13 @@ class CountersFileTest {
         SimDevice device = new SimDevice(LoraTestSupport.fastDevice(CoreHarness.abp(), 5), air);
         air.link(device, fwd, new SimAir.Link(-70, 9));
         try {
-            await(() -> lora.gateways().size() == 1, Duration.ofSeconds(5), "forwarder seen");
+            Await.until("forwarder seen", Duration.ofSeconds(5), () -> lora.gateways().size() == 1);
             for (int i = 0; i < 3; i++) {
                 device.send(100, envelope("m" + i), false);
             }
-            await(() -> sink.size() == 3, Duration.ofSeconds(5), "three uplinks delivered");
+            Await.until("three uplinks delivered", Duration.ofSeconds(5), () -> sink.size() == 3);
             // written within about a second while the transport runs, not only at close
-            await(() -> Files.exists(file), Duration.ofSeconds(5), "the counters file");
+            Await.until("the counters file", Duration.ofSeconds(5), () -> Files.exists(file));
         } finally {
             fwd.close();
             lora.close();

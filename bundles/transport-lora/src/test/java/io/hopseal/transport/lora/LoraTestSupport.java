@@ -2,26 +2,10 @@ package io.hopseal.transport.lora;
 
 import java.time.Duration;
 import java.util.List;
-import java.util.function.BooleanSupplier;
 
-/** Helpers for tests on real sockets and threads. */
+/** Helpers for tests on real sockets and threads (waiting: {@link io.hopseal.testsupport.Await}). */
 public final class LoraTestSupport {
     private LoraTestSupport() {
-    }
-
-    public static void await(BooleanSupplier condition, Duration timeout, String what) {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("timed out after " + timeout.toMillis() + " ms waiting for: " + what);
-            }
-            try {
-                Thread.sleep(5);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new AssertionError(e);
-            }
-        }
     }
 
     /** Live threads whose name starts with {@code prefix}. */

@@ -1,6 +1,5 @@
 package io.hopseal.transport.lora;
 
-import static io.hopseal.transport.lora.LoraTestSupport.await;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.net.DatagramPacket;
@@ -21,7 +20,10 @@ import org.junit.jupiter.api.Test;
 import io.hopseal.api.routing.Address;
 import io.hopseal.api.routing.Message;
 import io.hopseal.api.routing.Route;
+import io.hopseal.api.routing.SendResult;
+import io.hopseal.api.transport.InboundPort;
 import io.hopseal.impl.routing.DefaultRouter;
+import io.hopseal.testsupport.Await;
 import io.hopseal.transport.lora.fragment.RadioEnvelope;
 import io.hopseal.transport.lora.fragment.RouteContext;
 import io.hopseal.transport.lora.lorawan.AesKey;
@@ -40,6 +42,7 @@ class LoraTransportUdpTest {
 
     DefaultRouter router;
     LoraTransport lora;
+    AutoCloseable binding;
     SimAir air;
     SimForwarder fwd1;
     SimForwarder fwd2;
@@ -51,8 +54,8 @@ class LoraTransportUdpTest {
     void start() throws Exception {
         router = new DefaultRouter();
         router.register(Address.local("sink"), (m, ctx) -> sink.add(m));
-        lora = new LoraTransport(router, LoraTestSupport.fastConfig().build());
-        router.addTransport(lora);
+        lora = new LoraTransport(LoraTestSupport.fastConfig().build());
+        binding = router.attach(lora);
         LoraDevice d = CoreHarness.abp();
         lora.addDevice(d);
         air = new SimAir(1);
@@ -61,7 +64,7 @@ class LoraTransportUdpTest {
         device = new SimDevice(LoraTestSupport.fastDevice(d, 5), air);
         air.link(device, fwd1, new SimAir.Link(-115, -7.5));
         air.link(device, fwd2, new SimAir.Link(-70, 9));
-        await(() -> lora.gateways().size() == 2, Duration.ofSeconds(5), "both forwarders seen");
+        Await.until("both forwarders seen", Duration.ofSeconds(5), () -> lora.gateways().size() == 2);
     }
 
     @AfterEach
@@ -79,7 +82,7 @@ class LoraTransportUdpTest {
     @Test
     void uplinksFromTwoGatewaysAreDeliveredOnceAndTheReplyGoesThroughTheBetterOne() throws Exception {
         assertThat(device.send(100, envelope("hello"), false)).isNull();
-        await(() -> sink.size() == 1, Duration.ofSeconds(5), "delivery");
+        Await.until("delivery", Duration.ofSeconds(5), () -> sink.size() == 1);
         Message m = sink.get(0);
         assertThat(new String(m.payload(), StandardCharsets.UTF_8)).isEqualTo("hello");
         assertThat(m.returnRoute()).isEqualTo(Route.of(LoraDevice.address(CoreHarness.DEV_EUI), Address.local("cdev01")));
@@ -94,16 +97,17 @@ class LoraTransportUdpTest {
         assertThat(new String(reply.payload(), StandardCharsets.UTF_8)).isEqualTo("re:hello");
         assertThat(fwd2.counters()).containsEntry("tx", 1L);
         assertThat(fwd1.counters()).doesNotContainKey("tx");
-        await(() -> lora.counters().getOrDefault("downlink.tx_ok", 0L) == 1, Duration.ofSeconds(2), "TX_ACK");
+        Await.until("TX_ACK", Duration.ofSeconds(2), () -> lora.counters().getOrDefault("downlink.tx_ok", 0L) == 1);
         // every PUSH_DATA and PULL_DATA was acknowledged
-        await(() -> fwd1.counters().getOrDefault("push_ack", 0L) == fwd1.counters().get("push_data"), Duration.ofSeconds(2), "acks");
+        Await.until("acks", Duration.ofSeconds(2),
+                () -> fwd1.counters().getOrDefault("push_ack", 0L) == fwd1.counters().get("push_data"));
         assertThat(fwd1.counters().get("pull_ack")).isPositive();
     }
 
     @Test
     void aTooLateTxAckIsRetriedInRx2() throws Exception {
         device.send(100, envelope("one"), false);
-        await(() -> sink.size() == 1, Duration.ofSeconds(5), "delivery");
+        Await.until("delivery", Duration.ofSeconds(5), () -> sink.size() == 1);
         router.send(new Message(sink.get(0).returnRoute(), Route.EMPTY, new byte[] {1, 2, 3}));
         fwd2.failNextTx("TOO_LATE");
         SimDevice.Downlink dl = device.send(-1, null, false);
@@ -115,7 +119,7 @@ class LoraTransportUdpTest {
     @Test
     void garbageOversizedJsonAndUnknownDevAddrAreCountedDropsAndChangeNothing() throws Exception {
         device.send(100, envelope("before"), false);
-        await(() -> sink.size() == 1, Duration.ofSeconds(5), "delivery");
+        Await.until("delivery", Duration.ofSeconds(5), () -> sink.size() == 1);
         LoraTransport.DeviceInfo before = lora.device(CoreHarness.DEV_EUI).orElseThrow();
         Map<String, Long> c0 = lora.counters();
         InetSocketAddress to = lora.localAddress();
@@ -146,10 +150,11 @@ class LoraTransportUdpTest {
             RxPk rx = new RxPk(1, null, 868_100_000, 0, 0, 1, "LORA", "SF7BW125", "4/5", -80, 5, stranger);
             byte[] unknown = new SemtechPacket.PushData(7, GW1, List.of(rx), 0, null).encode();
             s.send(new DatagramPacket(unknown, unknown.length, to));
-            await(() -> lora.counters().getOrDefault("datagrams.in", 0L) >= c0.get("datagrams.in") + garbage + 3,
-                    Duration.ofSeconds(5), "all datagrams read");
+            Await.until("all datagrams read", Duration.ofSeconds(5),
+                    () -> lora.counters().getOrDefault("datagrams.in", 0L) >= c0.get("datagrams.in") + garbage + 3);
         }
-        await(() -> lora.counters().getOrDefault("drop.unknown_devaddr", 0L) == 1, Duration.ofSeconds(2), "unknown DevAddr");
+        Await.until("unknown DevAddr", Duration.ofSeconds(2),
+                () -> lora.counters().getOrDefault("drop.unknown_devaddr", 0L) == 1);
         Map<String, Long> c = lora.counters();
         assertThat(count(c, c0, "drop.json_too_large")).isEqualTo(1);
         assertThat(count(c, c0, "drop.json_malformed")).isGreaterThanOrEqualTo(1);
@@ -164,7 +169,7 @@ class LoraTransportUdpTest {
         assertThat(lora.gateways()).containsExactlyInAnyOrder(GW1, GW2);
         assertThat(c.getOrDefault("messages.in", 0L)).isEqualTo(c0.get("messages.in"));
         device.send(100, envelope("after"), false);
-        await(() -> sink.size() == 2, Duration.ofSeconds(5), "delivery after the garbage");
+        Await.until("delivery after the garbage", Duration.ofSeconds(5), () -> sink.size() == 2);
     }
 
     static long count(Map<String, Long> c, Map<String, Long> c0, String k) {
@@ -184,7 +189,7 @@ class LoraTransportUdpTest {
         byte[] env = RadioEnvelope.encode(new Message(Route.parse("/service/sink"), Route.of(Address.local("cotaa1")),
                 "joined".getBytes(StandardCharsets.UTF_8)), ctx);
         d.send(42, env, false);
-        await(() -> sink.size() == 1, Duration.ofSeconds(5), "delivery from the OTAA device");
+        Await.until("delivery from the OTAA device", Duration.ofSeconds(5), () -> sink.size() == 1);
         assertThat(sink.get(0).returnRoute().first()).isEqualTo(LoraDevice.address(otaa.devEui()));
         assertThat(lora.counters()).containsEntry("join.accepted", 1L);
         // joining again starts a new session: new keys, counters from zero
@@ -192,7 +197,53 @@ class LoraTransportUdpTest {
         assertThat(lora.device(otaa.devEui()).orElseThrow().fcntUp()).isEqualTo(-1);
         d.send(42, RadioEnvelope.encode(new Message(Route.parse("/service/sink"), Route.EMPTY, new byte[] {7}),
                 new RouteContext()), false);
-        await(() -> sink.size() == 2, Duration.ofSeconds(5), "delivery in the new session");
+        Await.until("delivery in the new session", Duration.ofSeconds(5), () -> sink.size() == 2);
+    }
+
+    /**
+     * The router goes away (its bundle is updated): the transport keeps its socket, gateways and device sessions,
+     * counts and drops what arrives meanwhile, still sends downlinks, and delivers again once a router attaches.
+     */
+    @Test
+    void withoutASinkTheSocketAndSessionsStayAndUplinksAreCountedAsDroppedUntilOneIsAttached() throws Exception {
+        device.send(100, envelope("attached"), false);
+        Await.until("delivery", Duration.ofSeconds(5), () -> sink.size() == 1);
+        Route toDevice = sink.get(0).returnRoute();
+        int port = lora.localPort();
+        LoraTransport.DeviceInfo before = lora.device(CoreHarness.DEV_EUI).orElseThrow();
+        assertThat(lora.attached()).isTrue();
+        assertThat(lora.counters()).containsEntry(InboundPort.DROP_NO_ROUTER, 0L);
+
+        binding.close(); // the router detaches its sink, as when its bundle is stopped for an update
+        assertThat(lora.attached()).isFalse();
+        assertThat(lora.status()).contains("no router attached");
+        assertThat(device.send(100, envelope("while detached"), false)).isNull();
+        Await.until("the uplink counted as dropped", Duration.ofSeconds(5),
+                () -> lora.counters().getOrDefault(InboundPort.DROP_NO_ROUTER, 0L) == 1);
+        assertThat(sink).hasSize(1);
+        // the same socket, both gateways, and the session went on: its frame counter was accepted
+        assertThat(lora.localPort()).isEqualTo(port);
+        assertThat(lora.gateways()).containsExactlyInAnyOrder(GW1, GW2);
+        LoraTransport.DeviceInfo during = lora.device(CoreHarness.DEV_EUI).orElseThrow();
+        assertThat(during.active()).isTrue();
+        assertThat(during.devAddr()).isEqualTo(before.devAddr());
+        assertThat(during.fcntUp()).isEqualTo(before.fcntUp() + 1);
+        assertThat(lora.counters()).containsEntry("messages.in", 2L);
+        // downlinks do not need the sink: one sent now reaches the device in its next receive window
+        assertThat(lora.send(toDevice.first(), new Message(toDevice.rest(), Route.EMPTY,
+                "down while detached".getBytes(StandardCharsets.UTF_8)))).isEqualTo(SendResult.FORWARDED);
+        SimDevice.Downlink dl = device.send(-1, null, false);
+        assertThat(dl).isNotNull();
+        assertThat(new String(RadioEnvelope.decode(dl.payload(), deviceCtx).payload(), StandardCharsets.UTF_8))
+                .isEqualTo("down while detached");
+
+        binding = router.attach(lora); // a router again (the updated bundle)
+        assertThat(lora.attached()).isTrue();
+        device.send(100, envelope("attached again"), false);
+        Await.until("delivery after a router attached again", Duration.ofSeconds(5), () -> sink.size() == 2);
+        assertThat(new String(sink.get(1).payload(), StandardCharsets.UTF_8)).isEqualTo("attached again");
+        assertThat(sink.get(1).returnRoute().first()).isEqualTo(LoraDevice.address(CoreHarness.DEV_EUI));
+        assertThat(lora.counters()).containsEntry(InboundPort.DROP_NO_ROUTER, 1L).containsEntry("messages.in", 3L);
     }
 
     @Test
@@ -201,9 +252,9 @@ class LoraTransportUdpTest {
         fwd1.close();
         fwd2.close();
         lora.close();
-        await(() -> LoraTestSupport.threads(LoraTransport.THREAD_PREFIX).isEmpty(), Duration.ofSeconds(3),
-                "no hopseal-lora- threads");
+        Await.until("no hopseal-lora- threads", Duration.ofSeconds(3),
+                () -> LoraTestSupport.threads(LoraTransport.THREAD_PREFIX).isEmpty());
         assertThat(lora.send(LoraDevice.address(CoreHarness.DEV_EUI), Message.to(Route.EMPTY, new byte[1])))
-                .isEqualTo(io.hopseal.api.routing.SendResult.DROPPED_STOPPED);
+                .isEqualTo(SendResult.DROPPED_STOPPED);
     }
 }

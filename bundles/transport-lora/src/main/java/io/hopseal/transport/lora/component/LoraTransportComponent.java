@@ -6,9 +6,9 @@ import java.time.Duration;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
@@ -19,7 +19,6 @@ import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.ConfigurationPolicy;
 import org.osgi.service.component.annotations.Deactivate;
 import org.osgi.service.component.annotations.Modified;
-import org.osgi.service.component.annotations.Reference;
 import org.osgi.service.metatype.annotations.AttributeDefinition;
 import org.osgi.service.metatype.annotations.Designate;
 import org.osgi.service.metatype.annotations.ObjectClassDefinition;
@@ -29,12 +28,13 @@ import org.slf4j.LoggerFactory;
 
 import io.hopseal.api.routing.Address;
 import io.hopseal.api.routing.Message;
-import io.hopseal.api.routing.Router;
 import io.hopseal.api.routing.SendResult;
+import io.hopseal.api.transport.Counters;
+import io.hopseal.api.transport.InboundPort;
+import io.hopseal.api.transport.InboundSink;
 import io.hopseal.api.transport.Transport;
-import io.hopseal.impl.routing.TransportService;
+import io.hopseal.support.InvalidFieldException;
 import io.hopseal.support.LastGoodConfigs;
-import io.hopseal.transport.lora.InvalidFieldException;
 import io.hopseal.transport.lora.LoraConfig;
 import io.hopseal.transport.lora.LoraDevice;
 import io.hopseal.transport.lora.LoraTransport;
@@ -42,24 +42,25 @@ import io.hopseal.transport.lora.region.Region;
 
 /**
  * The node's LoRaWAN transport (one per framework): a class A network server listening for Semtech UDP packet
- * forwarders. Makes a {@link LoraTransport} from its configuration, adds it to the {@link Router} and registers itself
- * as the {@link Transport} service with {@code hopseal.transport=lora}. Devices are separate factory configurations
- * ({@link LoraDeviceComponent}).
+ * forwarders. Makes a {@link LoraTransport} from its configuration and is itself the {@link Transport} service (with
+ * {@code hopseal.transport=lora}) that the router binds, whiteboard style: it holds no reference to the router. The
+ * router attaches its sink to this component's one {@link InboundPort}, which every transport the component starts
+ * delivers through, so the router stays attached while the transport behind the service is replaced (a port retried
+ * after a bind failure); while none runs, {@link #send} refuses with {@link SendResult#DROPPED_STOPPED}. Devices are
+ * separate factory configurations ({@link LoraDeviceComponent}).
  *
  * <p>Configuration pid = component name = OCD id = metatype file name = {@value #PID}; optional (defaults apply). A
  * modified configuration is applied live (a new port rebinds; sessions stay). An invalid value is refused with a log
  * message naming the property; the last good configuration keeps running. The last accepted configuration is kept in
  * the bundle's data area: at activation an invalid configuration falls back to that one (and says so), else to the
- * defaults. A port in use is retried with backoff (0.5 s doubling to 30 s).
- *
- * <p>TODO: also provide {@code org.eclipse.kura.configuration.ConfigurableComponent} once the compile-only Kura API
- * module exists.
+ * defaults. A port in use is retried with backoff (0.5 s doubling to 30 s). Kura lists the configuration through
+ * {@link io.hopseal.transport.lora.kura.KuraLoraTransport}.
  */
 @Component(name = LoraTransportComponent.PID, immediate = true, configurationPolicy = ConfigurationPolicy.OPTIONAL,
         service = Transport.class,
         property = {"service.pid=" + LoraTransportComponent.PID, LoraTransportComponent.TRANSPORT_PROPERTY + "=lora"})
 @Designate(ocd = LoraTransportComponent.Config.class)
-public final class LoraTransportComponent extends TransportService<LoraTransport> {
+public final class LoraTransportComponent implements Transport {
     private static final Logger LOG = LoggerFactory.getLogger(LoraTransportComponent.class);
 
     public static final String PID = "io.hopseal.transport.lora";
@@ -175,8 +176,11 @@ public final class LoraTransportComponent extends TransportService<LoraTransport
             Map.entry("maxJsonBytes", "max.json.bytes"), Map.entry("netId", "net.id"),
             Map.entry("allowedGateways", "allowed.gateways"));
 
-    @Reference
-    private Router router;
+    /** Drops while nothing runs or no router is attached, for the component's whole life. */
+    private final Counters counters = new Counters();
+    /** The one port the router attaches to; handed to every transport this component starts. */
+    private final InboundPort inbound = new InboundPort(counters);
+    private volatile LoraTransport running;
 
     private final Object lock = new Object();
     private final Map<String, LoraDevice> devices = new LinkedHashMap<>();
@@ -186,24 +190,19 @@ public final class LoraTransportComponent extends TransportService<LoraTransport
     /** Frame counters and DevNonces across restarts and bundle updates: see {@link LoraTransport}. */
     private Path countersFile;
     private LoraConfig active;
-    private AutoCloseable routerRegistration;
     private ScheduledThreadPoolExecutor retryExecutor;
     private ScheduledFuture<?> retry;
     private long retryDelay = RETRY_INITIAL_MILLIS;
     private boolean deactivated;
 
+    /** For DS, and outside OSGi (tests, embedding): then call an {@code activate} and attach a router. */
     public LoraTransportComponent() {
-    }
-
-    /** For use outside OSGi (tests, embedding). */
-    LoraTransportComponent(Router router) {
-        this.router = Objects.requireNonNull(router, "router");
     }
 
     @Activate
     void activate(BundleContext context, Config config, Map<String, Object> properties) {
-        java.io.File counters = context == null ? null : context.getDataFile(COUNTERS_FILE);
-        countersFile = counters == null ? null : counters.toPath();
+        java.io.File file = context == null ? null : context.getDataFile(COUNTERS_FILE);
+        countersFile = file == null ? null : file.toPath();
         activate(LastGoodConfigs.inDataArea(context), config, properties);
     }
 
@@ -254,7 +253,7 @@ public final class LoraTransportComponent extends TransportService<LoraTransport
         synchronized (lock) {
             LoraConfig old = active;
             active = c;
-            LoraTransport t = running();
+            LoraTransport t = running;
             if (t == null) {
                 tryStart();
                 lastGood.remember(configPid, properties);
@@ -284,20 +283,12 @@ public final class LoraTransportComponent extends TransportService<LoraTransport
             }
             ex = retryExecutor;
             retryExecutor = null;
-            t = running();
-            running(null);
+            t = running;
+            running = null;
         }
         if (ex != null) {
             ex.shutdownNow();
         }
-        try {
-            if (routerRegistration != null) {
-                routerRegistration.close();
-            }
-        } catch (Exception e) {
-            LOG.warn("{}: removing the transport from the router failed: {}", PID, e.toString());
-        }
-        routerRegistration = null;
         if (t != null) {
             t.close();
         }
@@ -306,13 +297,13 @@ public final class LoraTransportComponent extends TransportService<LoraTransport
 
     /** Starts the transport with the active settings; on a bind failure schedules another attempt. Lock held. */
     private void tryStart() {
-        if (deactivated || running() != null) {
+        if (deactivated || running != null) {
             return;
         }
         retry = null;
         LoraConfig c = active;
         try {
-            LoraTransport t = new LoraTransport(router, c, countersFile);
+            LoraTransport t = new LoraTransport(c, countersFile, inbound);
             for (Map.Entry<String, LoraDevice> e : devices.entrySet()) {
                 try {
                     t.addDevice(e.getValue());
@@ -320,8 +311,7 @@ public final class LoraTransportComponent extends TransportService<LoraTransport
                     LOG.error("{}: device {} not added: {}", PID, e.getKey(), ex.getMessage());
                 }
             }
-            running(t);
-            routerRegistration = router.addTransport(this);
+            running = t;
             retryDelay = RETRY_INITIAL_MILLIS;
             if (retryExecutor != null) {
                 retryExecutor.shutdown();
@@ -436,7 +426,7 @@ public final class LoraTransportComponent extends TransportService<LoraTransport
                             + " is already configured by " + e.getKey());
                 }
             }
-            LoraTransport t = running();
+            LoraTransport t = running;
             if (t != null) {
                 t.addDevice(d); // may refuse: then the previous device of this pid stays
                 LoraDevice old = devices.get(pid);
@@ -454,16 +444,16 @@ public final class LoraTransportComponent extends TransportService<LoraTransport
     void removeDevice(String pid) {
         synchronized (lock) {
             LoraDevice d = devices.remove(pid);
-            LoraTransport t = running();
+            LoraTransport t = running;
             if (d != null && t != null) {
                 t.removeDevice(d.devEui());
             }
         }
     }
 
-    /** The running transport, or null while the port could not be bound. */
+    /** The running transport, or null while the port could not be bound (or after deactivation). */
     public LoraTransport transport() {
-        return running();
+        return running;
     }
 
     // ------------------------------------------------------------------------------------------------ Transport
@@ -479,7 +469,47 @@ public final class LoraTransportComponent extends TransportService<LoraTransport
     }
 
     @Override
-    protected String notRunningStatus() {
-        return "lora: not listening (UDP port not bound)";
+    public void attach(InboundSink sink) {
+        inbound.attach(sink);
+    }
+
+    @Override
+    public void detach(InboundSink sink) {
+        inbound.detach(sink);
+    }
+
+    /** Whether a router's sink is attached. */
+    public boolean attached() {
+        return inbound.attached();
+    }
+
+    @Override
+    public SendResult send(Address nextHop, Message message) {
+        LoraTransport t = running;
+        if (t == null) {
+            counters.increment("drop.stopped");
+            return SendResult.DROPPED_STOPPED;
+        }
+        return t.send(nextHop, message);
+    }
+
+    /** The running transport's counters plus the component's own ({@code drop.no_router}, {@code drop.stopped}). */
+    @Override
+    public Map<String, Long> counters() {
+        LoraTransport t = running;
+        Map<String, Long> all = new TreeMap<>(t == null ? Map.of() : t.counters());
+        counters.addTo(all);
+        return all;
+    }
+
+    @Override
+    public String status() {
+        LoraTransport t = running;
+        return t == null ? "lora: not listening (UDP port not bound)" : t.status();
+    }
+
+    @Override
+    public String toString() {
+        return status();
     }
 }

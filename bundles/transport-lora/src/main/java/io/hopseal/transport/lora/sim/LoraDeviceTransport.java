@@ -12,10 +12,11 @@ import org.slf4j.LoggerFactory;
 
 import io.hopseal.api.routing.Address;
 import io.hopseal.api.routing.Message;
-import io.hopseal.api.routing.Router;
 import io.hopseal.api.routing.SendResult;
-import io.hopseal.api.transport.Transport;
 import io.hopseal.api.transport.Counters;
+import io.hopseal.api.transport.InboundPort;
+import io.hopseal.api.transport.InboundSink;
+import io.hopseal.api.transport.Transport;
 import io.hopseal.transport.lora.LoraDevice;
 import io.hopseal.transport.lora.fragment.FrameFormatException;
 import io.hopseal.transport.lora.fragment.OutboundMessage;
@@ -26,7 +27,9 @@ import io.hopseal.transport.lora.fragment.RouteContext;
 /**
  * The device side of the LoRaWAN transport, for a Java-capable end device (and for simulations): owns {@code /lora/...}
  * addresses on the device's node; every message goes to "the network" whatever the address value (by convention
- * {@code /lora/00}), and inbound messages get {@link Options#network()} prepended to their return route.
+ * {@code /lora/00}), and inbound messages get {@link Options#network()} prepended to their return route and go to the
+ * {@linkplain #attach attached} sink (the node's router; while none is attached they are counted as
+ * {@code drop.no_router} and dropped, and the radio keeps running).
  *
  * <p>Fragments and reassembles exactly as the gateway does (same radio envelope, same fragment headers, same route
  * context rules). One thread, {@code hopseal-lora-dev-<DevEUI>}, sends the queued messages frame by frame through the
@@ -91,10 +94,10 @@ public final class LoraDeviceTransport implements Transport, AutoCloseable {
         }
     }
 
-    private final Router router;
     private final SimDevice device;
     private final Options options;
     private final Counters counters = new Counters();
+    private final InboundPort inbound = new InboundPort(counters);
     private final Object lock = new Object();
     private final ArrayDeque<OutboundMessage> queue = new ArrayDeque<>();
     private final RouteContext ctx;
@@ -104,8 +107,8 @@ public final class LoraDeviceTransport implements Transport, AutoCloseable {
     private boolean pollNow;
     private volatile boolean closed;
 
-    public LoraDeviceTransport(Router router, SimDevice device, Options options) {
-        this.router = Objects.requireNonNull(router, "router");
+    /** Starts the device's thread (it joins first if the device uses OTAA). */
+    public LoraDeviceTransport(SimDevice device, Options options) {
         this.device = Objects.requireNonNull(device, "device");
         this.options = Objects.requireNonNull(options, "options");
         this.ctx = new RouteContext(options.routeContext(), true);
@@ -128,6 +131,16 @@ public final class LoraDeviceTransport implements Transport, AutoCloseable {
     @Override
     public String name() {
         return "lora";
+    }
+
+    @Override
+    public void attach(InboundSink sink) {
+        inbound.attach(sink);
+    }
+
+    @Override
+    public void detach(InboundSink sink) {
+        inbound.detach(sink);
     }
 
     @Override
@@ -255,11 +268,14 @@ public final class LoraDeviceTransport implements Transport, AutoCloseable {
         }
         counters.increment("messages.in");
         counters.add("bytes.in", env.length);
+        Message back;
         try {
-            router.send(m.withReturnRoute(m.returnRoute().prepend(options.network())));
-        } catch (RuntimeException e) {
-            counters.increment("drop.router_failed");
+            back = m.withReturnRoute(m.returnRoute().prepend(options.network()));
+        } catch (IllegalArgumentException e) {
+            counters.increment("drop.malformed"); // return route already 32 hops
+            return;
         }
+        inbound.deliver(back); // never throws; counts drop.no_router while nothing is attached
     }
 
     /** Bytes held by a partial downlink message. */

@@ -1,6 +1,5 @@
 package io.hopseal.transport.lora.component;
 
-import static io.hopseal.transport.lora.LoraTestSupport.await;
 import static io.hopseal.transport.lora.component.ComponentTestSupport.bindFakeKuraCrypto;
 import static io.hopseal.testsupport.Configs.config;
 import static io.hopseal.transport.lora.component.ComponentTestSupport.kuraEncrypted;
@@ -9,44 +8,66 @@ import static io.hopseal.testsupport.Configs.with;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.net.DatagramPacket;
 import java.net.DatagramSocket;
 import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.stream.Stream;
 
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.osgi.framework.BundleContext;
 
 import io.hopseal.api.routing.Address;
+import io.hopseal.api.routing.Message;
+import io.hopseal.api.routing.Route;
+import io.hopseal.api.routing.SendResult;
+import io.hopseal.api.transport.InboundPort;
+import io.hopseal.impl.routing.DefaultRouter;
+import io.hopseal.support.InvalidFieldException;
 import io.hopseal.support.LastGoodConfigs;
 import io.hopseal.support.PropertyTypes;
-import io.hopseal.impl.routing.DefaultRouter;
-import io.hopseal.transport.lora.InvalidFieldException;
+import io.hopseal.testsupport.Await;
 import io.hopseal.transport.lora.LoraConfig;
 import io.hopseal.transport.lora.LoraDevice;
 import io.hopseal.transport.lora.LoraTestSupport;
 import io.hopseal.transport.lora.LoraTransport;
+import io.hopseal.transport.lora.fragment.RadioEnvelope;
+import io.hopseal.transport.lora.fragment.RouteContext;
 import io.hopseal.transport.lora.lorawan.AesKey;
+import io.hopseal.transport.lora.lorawan.DataFrame;
 import io.hopseal.transport.lora.region.Region;
+import io.hopseal.transport.lora.semtech.RxPk;
+import io.hopseal.transport.lora.semtech.SemtechPacket;
 
 class LoraComponentsTest {
     static final String NWK = "44024241ed4ce9a68c6a8bc055233fd3";
     static final String APP = "ec925802ae430ca77fd3dd73cb2cc588";
 
     final DefaultRouter router = new DefaultRouter();
-    final LoraTransportComponent transport = new LoraTransportComponent(router);
+    final LoraTransportComponent transport = new LoraTransportComponent();
+    /** The router's binding of the component's Transport service (the RouterComponent makes it in OSGi). */
+    AutoCloseable binding;
+
+    @BeforeEach
+    void bind() {
+        binding = router.attach(transport);
+    }
 
     @AfterEach
-    void stop() {
+    void stop() throws Exception {
+        binding.close();
         transport.deactivate();
-        await(() -> LoraTestSupport.threads(LoraTransport.THREAD_PREFIX).isEmpty(), Duration.ofSeconds(5),
-                "no hopseal-lora threads");
+        Await.until("no hopseal-lora threads", Duration.ofSeconds(5),
+                () -> LoraTestSupport.threads(LoraTransport.THREAD_PREFIX).isEmpty());
     }
 
     static int freeUdpPort() throws Exception {
@@ -239,7 +260,7 @@ class LoraComponentsTest {
         assertThat(transport.transport().config().region()).isSameAs(Region.US915);
         transport.deactivate();
 
-        LoraTransportComponent restarted = new LoraTransportComponent(router);
+        LoraTransportComponent restarted = new LoraTransportComponent();
         try {
             String log = logsOf(() -> restarted.activate(store,
                     PropertyTypes.of(LoraTransportComponent.Config.class, bad), bad));
@@ -253,7 +274,7 @@ class LoraComponentsTest {
         }
 
         // without a store (outside OSGi, or before this change) the same restart starts on the defaults
-        LoraTransportComponent bare = new LoraTransportComponent(router);
+        LoraTransportComponent bare = new LoraTransportComponent();
         try {
             assertThat(logsOf(() -> bare.activate(NO_STORE, PropertyTypes.of(LoraTransportComponent.Config.class, bad),
                     bad))).contains("property region").contains("starting with the default settings instead");
@@ -324,7 +345,7 @@ class LoraComponentsTest {
         dev.activate(null, NO_STORE, abp("70B3D57ED0000001"), props("sensor-1"));
         transport.deactivate(); // closes the transport, which writes the file
         assertThat(file).exists();
-        LoraTransportComponent again = new LoraTransportComponent(new DefaultRouter());
+        LoraTransportComponent again = new LoraTransportComponent();
         again.countersFile(file);
         again.activate(NO_STORE, tcfg("port", freeUdpPort()), TRANSPORT_PROPS);
         try {
@@ -334,6 +355,74 @@ class LoraComponentsTest {
         } finally {
             again.deactivate();
         }
+    }
+
+    static final long GW = 0xAA555A0000000001L;
+
+    /** An uplink of the ABP device of {@link #abp} through a gateway, as a packet forwarder's PUSH_DATA. */
+    static void uplink(DatagramSocket s, int port, long fcnt, String text) throws Exception {
+        byte[] env = RadioEnvelope.encode(new Message(Route.parse("/service/sink"), Route.EMPTY,
+                text.getBytes(StandardCharsets.UTF_8)), new RouteContext());
+        byte[] phy = DataFrame.uplink(0x26011BDA, fcnt, LoraDevice.DEFAULT_FPORT, env)
+                .encode(AesKey.ofHex(NWK), AesKey.ofHex(APP));
+        RxPk rx = new RxPk(1, null, 868_100_000, 0, 0, 1, "LORA", "SF7BW125", "4/5", -80, 5, phy);
+        byte[] pd = new SemtechPacket.PushData(7, GW, List.of(rx), 0, null).encode();
+        s.send(new DatagramPacket(pd, pd.length, new InetSocketAddress("127.0.0.1", port)));
+    }
+
+    /**
+     * The router attaches once, to the component (the Transport service), and stays attached whatever runs behind it:
+     * while the port is taken nothing runs and sends are refused; the transport started once the port is free
+     * delivers to the router; so does the transport after a reconfiguration that rebinds it to another port. While
+     * the router is detached, uplinks are counted and dropped and the device's session goes on.
+     */
+    @Test
+    void theRouterStaysAttachedAcrossARetriedStartAndAReconfiguration() throws Exception {
+        List<Message> sink = new CopyOnWriteArrayList<>();
+        router.register(Address.local("sink"), (m, ctx) -> sink.add(m));
+        Address device = LoraDevice.address(0x70B3D57ED0000001L);
+        DatagramSocket squatter = new DatagramSocket(new InetSocketAddress("127.0.0.1", 0));
+        int p1 = squatter.getLocalPort();
+        logsOf(() -> transport.activate(NO_STORE, tcfg("port", p1, "dedup_window_ms", 0), TRANSPORT_PROPS));
+        assertThat(transport.transport()).isNull();
+        assertThat(transport.attached()).isTrue();
+        assertThat(router.transport(Address.LORA)).containsSame(transport);
+        assertThat(transport.send(device, Message.to(Route.EMPTY, new byte[1]))).isEqualTo(SendResult.DROPPED_STOPPED);
+        assertThat(transport.counters()).containsEntry("drop.stopped", 1L);
+        LoraDeviceComponent dev = new LoraDeviceComponent(transport);
+        dev.activate(null, NO_STORE, abp("70B3D57ED0000001"), props("sensor-1"));
+
+        squatter.close();
+        Await.until("bound after the port was freed", Duration.ofSeconds(10), () -> transport.transport() != null);
+        LoraTransport first = transport.transport();
+        assertThat(first.attached()).as("the new transport delivers through the component's port").isTrue();
+        try (DatagramSocket gw = new DatagramSocket(new InetSocketAddress("127.0.0.1", 0))) {
+            uplink(gw, p1, 0, "first");
+            Await.until("delivery through the transport started late", Duration.ofSeconds(5), () -> sink.size() == 1);
+            assertThat(sink.get(0).returnRoute().first()).isEqualTo(device);
+
+            int p2 = freeUdpPort();
+            transport.modified(tcfg("port", p2, "dedup_window_ms", 0), TRANSPORT_PROPS);
+            assertThat(transport.transport().localPort()).isEqualTo(p2);
+            uplink(gw, p2, 1, "after the reconfiguration");
+            Await.until("delivery after the reconfiguration", Duration.ofSeconds(5), () -> sink.size() == 2);
+            assertThat(new String(sink.get(1).payload(), StandardCharsets.UTF_8)).isEqualTo("after the reconfiguration");
+
+            binding.close(); // the router's bundle stops: the transport runs on, counting what it cannot deliver
+            assertThat(transport.attached()).isFalse();
+            uplink(gw, p2, 2, "nobody listens");
+            Await.until("the uplink counted as dropped", Duration.ofSeconds(5),
+                    () -> transport.counters().getOrDefault(InboundPort.DROP_NO_ROUTER, 0L) == 1);
+            assertThat(transport.transport().device(0x70B3D57ED0000001L).orElseThrow().fcntUp()).isEqualTo(2);
+
+            binding = router.attach(transport); // and comes back
+            uplink(gw, p2, 3, "back");
+            Await.until("delivery to the router that came back", Duration.ofSeconds(5), () -> sink.size() == 3);
+            assertThat(new String(sink.get(2).payload(), StandardCharsets.UTF_8)).isEqualTo("back");
+        }
+        assertThat(transport.transport()).isSameAs(first);
+        assertThat(transport.counters()).containsEntry("messages.in", 4L).containsEntry(InboundPort.DROP_NO_ROUTER, 1L);
+        dev.deactivate();
     }
 
     @Test
@@ -349,7 +438,7 @@ class LoraComponentsTest {
         LoraDeviceComponent dev = new LoraDeviceComponent(transport);
         dev.activate(null, NO_STORE, abp("70B3D57ED0000001"), props("early"));
         squatter.close();
-        await(() -> transport.transport() != null, Duration.ofSeconds(10), "bound after the port was freed");
+        Await.until("bound after the port was freed", Duration.ofSeconds(10), () -> transport.transport() != null);
         assertThat(transport.transport().localPort()).isEqualTo(port);
         assertThat(transport.transport().devices()).hasSize(1);
     }

@@ -15,6 +15,24 @@ class LorawanCodecTest {
     static final AesKey APP = AesKey.ofHex("ec925802ae430ca77fd3dd73cb2cc588");
     static final String VECTOR = "40F17DBE4900020001954378762B11FF0D";
 
+    /** LoRaWAN 1.0.x §4.2.1: MHDR bits 7..5, whatever the order of the enum's constants. */
+    @Test
+    void messageTypesHaveTheirSpecifiedWireCodes() {
+        assertThat(MType.JOIN_REQUEST.mhdr()).isEqualTo(0x00);
+        assertThat(MType.JOIN_ACCEPT.mhdr()).isEqualTo(0x20);
+        assertThat(MType.UNCONFIRMED_DATA_UP.mhdr()).isEqualTo(0x40);
+        assertThat(MType.UNCONFIRMED_DATA_DOWN.mhdr()).isEqualTo(0x60);
+        assertThat(MType.CONFIRMED_DATA_UP.mhdr()).isEqualTo(0x80);
+        assertThat(MType.CONFIRMED_DATA_DOWN.mhdr()).isEqualTo(0xA0);
+        assertThat(MType.RFU.mhdr()).isEqualTo(0xC0);
+        assertThat(MType.PROPRIETARY.mhdr()).isEqualTo(0xE0);
+        for (int mhdr = 0; mhdr < 256; mhdr++) {
+            MType t = MType.of(mhdr);
+            assertThat(t.code()).isEqualTo(mhdr >>> 5);
+            assertThat(MType.of(t.mhdr())).isSameAs(t);
+        }
+    }
+
     @Test
     void decodesTheReferenceVector() throws Exception {
         byte[] phy = HEX.parseHex(VECTOR);
