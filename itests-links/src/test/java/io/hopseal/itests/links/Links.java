@@ -312,13 +312,8 @@ final class Links {
         final AtomicReference<SecureChannel> responder = new AtomicReference<>();
 
         Backend(Worker echo) throws IOException {
-            AtomicReference<TcpTransport> tcp = new AtomicReference<>();
-            node = HopsealNode.builder().transport(r -> {
-                TcpTransport t = new TcpTransport(r);
-                tcp.set(t);
-                return t;
-            }).build();
-            port = tcp.get().listen("127.0.0.1", 0).port();
+            node = HopsealNode.builder().transport(TcpTransport::new).build();
+            port = node.transport(TcpTransport.class).orElseThrow().listen("127.0.0.1", 0).port();
             node.channels().listen("api", ListenerOptions.defaults().onChannel(responder::set));
             node.service("echo", echo == null ? (m, ctx) -> ctx.reply(m, m.payload()) : echo);
         }

@@ -153,8 +153,8 @@ public abstract class LoraScenario {
             // and then on a loaded two-core build machine; the window times themselves are still checked to 1 ms
             SimDevice radio = new SimDevice(new SimDevice.Settings(dev).dataRate(dr).grace(Duration.ofMillis(250)), air);
             AtomicReference<LoraDeviceTransport> devLora = new AtomicReference<>();
-            try (HopsealNode device = HopsealNode.builder().transport(r -> {
-                LoraDeviceTransport t = new LoraDeviceTransport(r, radio, LoraDeviceTransport.Options.of(dev)
+            try (HopsealNode device = HopsealNode.builder().transport(() -> {
+                LoraDeviceTransport t = new LoraDeviceTransport(radio, LoraDeviceTransport.Options.of(dev)
                         .withPollInterval(Duration.ofMillis(150)).withReassemblyTimeout(Duration.ofSeconds(REASSEMBLY_S)));
                 devLora.set(t);
                 return t;
