@@ -6,44 +6,11 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import org.junit.jupiter.api.Test;
 
 import io.hopseal.api.routing.Address;
-import io.hopseal.transport.serial.SerialPortSettings.FlowControl;
-import io.hopseal.transport.serial.SerialPortSettings.Parity;
-import io.hopseal.transport.serial.SerialPortSettings.StopBits;
+import io.hopseal.link.serial.PortDriver;
+import io.hopseal.link.serial.SerialPortSettings;
+import io.hopseal.support.InvalidFieldException;
 
-class SerialPortSettingsTest {
-    @Test
-    void textFormRoundTrips() {
-        SerialPortSettings s = SerialPortSettings.parse("/dev/ttyUSB0@9600,7E2,rtscts");
-        assertThat(s).isEqualTo(new SerialPortSettings("/dev/ttyUSB0", 9600, 7, Parity.EVEN, StopBits.TWO,
-                FlowControl.RTS_CTS));
-        assertThat(s.toString()).isEqualTo("/dev/ttyUSB0@9600,7E2,rtscts");
-        assertThat(SerialPortSettings.parse(s.toString())).isEqualTo(s);
-        assertThat(SerialPortSettings.parse("COM3")).isEqualTo(SerialPortSettings.of("COM3", 115200));
-        assertThat(SerialPortSettings.parse("/dev/ttyS1@57600").toString()).isEqualTo("/dev/ttyS1@57600,8N1");
-        assertThat(SerialPortSettings.parse("/dev/ttyS1@57600,8N1.5,xonxoff").stopBits()).isEqualTo(StopBits.ONE_POINT_FIVE);
-    }
-
-    @Test
-    void invalidValuesNameTheField() {
-        assertThatThrownBy(() -> SerialPortSettings.of("", 9600)).isInstanceOf(InvalidSettingException.class)
-                .satisfies(e -> assertThat(((InvalidSettingException) e).field()).isEqualTo("portName"));
-        assertThatThrownBy(() -> SerialPortSettings.of("/dev/x;baudrate=1", 9600))
-                .satisfies(e -> assertThat(((InvalidSettingException) e).field()).isEqualTo("portName"));
-        assertThatThrownBy(() -> SerialPortSettings.of("/dev/x", 0))
-                .satisfies(e -> assertThat(((InvalidSettingException) e).field()).isEqualTo("baudRate"))
-                .hasMessageContaining("was 0");
-        assertThatThrownBy(() -> SerialPortSettings.parse("/dev/x@fast"))
-                .satisfies(e -> assertThat(((InvalidSettingException) e).field()).isEqualTo("baudRate"));
-        assertThatThrownBy(() -> SerialPortSettings.parse("/dev/x@9600,9N1"))
-                .satisfies(e -> assertThat(((InvalidSettingException) e).field()).isEqualTo("dataBits"));
-        assertThatThrownBy(() -> SerialPortSettings.parse("/dev/x@9600,8X1"))
-                .satisfies(e -> assertThat(((InvalidSettingException) e).field()).isEqualTo("parity"));
-        assertThatThrownBy(() -> SerialPortSettings.parse("/dev/x@9600,8N3"))
-                .satisfies(e -> assertThat(((InvalidSettingException) e).field()).isEqualTo("stopBits"));
-        assertThatThrownBy(() -> SerialPortSettings.parse("/dev/x@9600,8N1,dtr"))
-                .satisfies(e -> assertThat(((InvalidSettingException) e).field()).isEqualTo("flowControl"));
-    }
-
+class SerialPortConfigTest {
     @Test
     void portConfigDefaultsAndChecks() {
         SerialPortConfig c = new SerialPortConfig(null, SerialPortSettings.of("/dev/serial/by-id/usb-FTDI-if00-port0"));
@@ -57,17 +24,15 @@ class SerialPortSettingsTest {
         assertThat(SerialPortConfig.parse("device-7=COM4@115200,8N1").linkAddress()).isEqualTo("device-7");
 
         assertThatThrownBy(() -> c.withMaxFrameSize(10))
-                .satisfies(e -> assertThat(((InvalidSettingException) e).field()).isEqualTo("maxFrameSize"));
+                .satisfies(e -> assertThat(((InvalidFieldException) e).field()).isEqualTo("maxFrameSize"));
         assertThatThrownBy(() -> c.withSendQueueCapacity(0))
-                .satisfies(e -> assertThat(((InvalidSettingException) e).field()).isEqualTo("sendQueueCapacity"));
+                .satisfies(e -> assertThat(((InvalidFieldException) e).field()).isEqualTo("sendQueueCapacity"));
         assertThatThrownBy(() -> c.withLinkAddress("x".repeat(256)))
-                .satisfies(e -> assertThat(((InvalidSettingException) e).field()).isEqualTo("linkAddress"));
+                .satisfies(e -> assertThat(((InvalidFieldException) e).field()).isEqualTo("linkAddress"));
         assertThatThrownBy(() -> c.withSettings(c.settings().withDataBits(7)))
-                .satisfies(e -> assertThat(((InvalidSettingException) e).field()).isEqualTo("dataBits"))
+                .satisfies(e -> assertThat(((InvalidFieldException) e).field()).isEqualTo("dataBits"))
                 .hasMessageContaining("binary");
-        assertThatThrownBy(() -> PortDriver.fromValue("rxtx"))
-                .satisfies(e -> assertThat(((InvalidSettingException) e).field()).isEqualTo("driver"));
         assertThatThrownBy(() -> new SerialTransportConfig(java.time.Duration.ofSeconds(5), java.time.Duration.ofSeconds(1)))
-                .satisfies(e -> assertThat(((InvalidSettingException) e).field()).isEqualTo("reconnectBackoffMax"));
+                .satisfies(e -> assertThat(((InvalidFieldException) e).field()).isEqualTo("reconnectBackoffMax"));
     }
 }
