@@ -1,6 +1,5 @@
 package io.hopseal.transport.zigbee;
 
-import java.io.IOException;
 import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -15,7 +14,6 @@ import java.util.OptionalLong;
 import java.util.Random;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 
@@ -25,23 +23,21 @@ import org.slf4j.LoggerFactory;
 import io.hopseal.api.routing.Address;
 import io.hopseal.api.routing.Message;
 import io.hopseal.api.routing.Route;
-import io.hopseal.api.routing.Router;
 import io.hopseal.api.routing.SendResult;
-import io.hopseal.api.transport.Transport;
 import io.hopseal.api.transport.Counters;
-import io.hopseal.transport.serial.PortDriver;
-import io.hopseal.transport.serial.SerialConnection;
-import io.hopseal.transport.serial.SerialLink;
-import io.hopseal.transport.serial.SerialPortProvider;
-import io.hopseal.transport.serial.SerialPortProviders;
-import io.hopseal.transport.serial.SerialPortSettings;
+import io.hopseal.api.transport.Envelope;
+import io.hopseal.api.transport.InboundPort;
+import io.hopseal.api.transport.InboundSink;
+import io.hopseal.api.transport.MalformedMessageException;
+import io.hopseal.api.transport.Transport;
+import io.hopseal.link.serial.SerialLink;
+import io.hopseal.link.serial.SerialPortAccess;
+import io.hopseal.link.serial.SerialPortProvider;
 import io.hopseal.transport.zigbee.xbee.ApiMode;
 import io.hopseal.transport.zigbee.xbee.DeliveryStatus;
 import io.hopseal.transport.zigbee.xbee.XBeeCodec;
 import io.hopseal.transport.zigbee.xbee.XBeeDecoder;
 import io.hopseal.transport.zigbee.xbee.XBeeFrame;
-import io.hopseal.api.transport.Envelope;
-import io.hopseal.api.transport.MalformedMessageException;
 
 /**
  * ZigBee meshes through Digi XBee modules (Zigbee firmware, API mode 1 or 2) on serial ports: owns the
@@ -64,11 +60,13 @@ import io.hopseal.api.transport.MalformedMessageException;
  * <h2>Receiving</h2>
  * Each module's reader thread decodes API frames ({@link XBeeDecoder}), reassembles 0x90 Receive Packets per source
  * ({@link Reassembler}), decodes the envelope, prepends {@code /zigbee/<source 64-bit address>} to its return route and
- * hands it to {@link Router#send(Message)}. The 16-bit network address of every source is cached for replies.
+ * hands it to the {@link InboundSink} a router {@linkplain #attach attached}. While no sink is attached (no router yet,
+ * or the router's bundle is being updated) the modules stay up and what arrives is counted ({@code drop.no_router})
+ * and dropped. The 16-bit network address of every source is cached for replies.
  *
  * <h2>Modules</h2>
- * A module's port is opened and kept open by a {@link SerialLink} from the serial transport bundle (reopened with
- * backoff when it cannot be opened or is lost). After it opens, the module is asked for {@code AP}, {@code SH},
+ * A module's port is opened and kept open by a {@link SerialLink} from the serial port layer
+ * ({@code io.hopseal.link.serial}, embedded privately; reopened with backoff when it cannot be opened or is lost). After it opens, the module is asked for {@code AP}, {@code SH},
  * {@code SL} and {@code NP} ({@link ModuleSession}); a module that does not answer is reported (log, counter
  * {@code module.missing}, {@link Module#status()}) and asked again with backoff. {@link Module#update} applies new
  * settings live.
@@ -86,9 +84,9 @@ import io.hopseal.api.transport.MalformedMessageException;
  * ({@code messages.out}, {@code messages.delivered}, {@code frames.out}, {@code retries},
  * {@code tx_status.<status>}, {@code drop.tx_permanent}, {@code drop.retries_exhausted}, {@code drop.queue_full},
  * {@code drop.too_large}, {@code drop.link_down}, {@code nwk.invalidated}), reception ({@code frames.received},
- * {@code messages.in}, reassembly counters, {@code drop.envelope_malformed}, {@code drop.route_too_long},
- * {@code drop.router_exception}); transport-wide {@code modules}, {@code modules.ready}, {@code drop.no_module},
- * {@code drop.bad_address}, {@code drop.stopped}. Payload bytes are never logged.
+ * {@code messages.in}, reassembly counters, {@code drop.envelope_malformed}, {@code drop.route_too_long});
+ * transport-wide {@code modules}, {@code modules.ready}, {@code drop.no_module}, {@code drop.bad_address},
+ * {@code drop.stopped}, {@code drop.no_router}, {@code drop.router_exception}. Payload bytes are never logged.
  */
 public final class ZigbeeTransport implements Transport, AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(ZigbeeTransport.class);
@@ -107,13 +105,14 @@ public final class ZigbeeTransport implements Transport, AutoCloseable {
     /** Longest envelope ever put together (16 fragments of 253 bytes). */
     static final int MAX_REASSEMBLED = Fragments.maxMessage(ZigbeeModuleConfig.MAX_PAYLOAD_OVERRIDE);
 
-    private final Router router;
+    private final InboundPort inbound;
     private volatile ZigbeeTransportConfig config;
-    private final CopyOnWriteArrayList<SerialPortProvider> providers = new CopyOnWriteArrayList<>();
+    private final SerialPortAccess access;
     private final ConcurrentHashMap<String, Module> modules = new ConcurrentHashMap<>();
     private final LinkedHashMap<Long, Module> routes = new LinkedHashMap<>(64, 0.75f, true);
     private final Object lock = new Object();
-    private final Counters counters = new Counters("drop.no_module", "drop.bad_address", "drop.stopped");
+    private final Counters counters = new Counters("drop.no_module", "drop.bad_address", "drop.stopped",
+            InboundPort.DROP_ROUTER_EXCEPTION);
     private final Map<String, Long> retired = new TreeMap<>();
     private final Random random;
     private volatile ZigbeeFrameTap tap;
@@ -124,32 +123,40 @@ public final class ZigbeeTransport implements Transport, AutoCloseable {
     private Thread timer;
 
     /** A transport with default settings, opening ports with jSerialComm when it is available. */
-    public ZigbeeTransport(Router router) {
-        this(router, ZigbeeTransportConfig.DEFAULTS);
+    public ZigbeeTransport() {
+        this(ZigbeeTransportConfig.DEFAULTS);
     }
 
     /** A transport opening ports with jSerialComm when it is available. */
-    public ZigbeeTransport(Router router, ZigbeeTransportConfig config) {
-        this(router, config, SerialPortProviders.jSerialComm().map(List::of).orElse(List.of()));
+    public ZigbeeTransport(ZigbeeTransportConfig config) {
+        this(config, SerialPortAccess.withJSerialComm().providers());
     }
 
     /** A transport with the given serial providers (more can be added: {@link #addProvider}). */
-    public ZigbeeTransport(Router router, ZigbeeTransportConfig config, List<SerialPortProvider> providers) {
-        this.router = Objects.requireNonNull(router, "router");
+    public ZigbeeTransport(ZigbeeTransportConfig config, List<SerialPortProvider> providers) {
+        this(config, providers, null);
+    }
+
+    /**
+     * A transport that delivers through {@code inbound}: a component that replaces its running transport hands each
+     * new one the same port, so the router it attached stays attached. Null = a port of this transport's own, counting
+     * into its counters.
+     */
+    public ZigbeeTransport(ZigbeeTransportConfig config, List<SerialPortProvider> providers, InboundPort inbound) {
         this.config = Objects.requireNonNull(config, "config");
-        for (SerialPortProvider p : providers) {
-            this.providers.add(Objects.requireNonNull(p, "provider"));
-        }
+        this.access = new SerialPortAccess(providers);
+        this.inbound = inbound != null ? inbound : new InboundPort(counters);
         this.random = new Random(new SecureRandom().nextLong());
     }
 
-    /** A transport with one module, in one call: {@code builder.transport(r -> ZigbeeTransport.withModule(r, cfg))}. */
-    public static ZigbeeTransport withModule(Router router, ZigbeeModuleConfig module) {
-        return withModule(router, module, ZigbeeTransportConfig.DEFAULTS);
+    /** A transport with one module, in one call: {@code builder.transport(() -> ZigbeeTransport.withModule(cfg))}. */
+    public static ZigbeeTransport withModule(ZigbeeModuleConfig module) {
+        return withModule(module, ZigbeeTransportConfig.DEFAULTS);
     }
 
-    public static ZigbeeTransport withModule(Router router, ZigbeeModuleConfig module, ZigbeeTransportConfig config) {
-        ZigbeeTransport t = new ZigbeeTransport(router, config);
+    /** As {@link #withModule(ZigbeeModuleConfig)} with transport settings. */
+    public static ZigbeeTransport withModule(ZigbeeModuleConfig module, ZigbeeTransportConfig config) {
+        ZigbeeTransport t = new ZigbeeTransport(config);
         t.addModule(module);
         return t;
     }
@@ -162,6 +169,22 @@ public final class ZigbeeTransport implements Transport, AutoCloseable {
     @Override
     public String name() {
         return NAME;
+    }
+
+    /** Makes {@code sink} the receiver of every message from any module (see the class doc). */
+    @Override
+    public void attach(InboundSink sink) {
+        inbound.attach(sink);
+    }
+
+    @Override
+    public void detach(InboundSink sink) {
+        inbound.detach(sink);
+    }
+
+    /** Whether a sink (a router) is attached. */
+    public boolean attached() {
+        return inbound.attached();
     }
 
     public ZigbeeTransportConfig config() {
@@ -195,8 +218,7 @@ public final class ZigbeeTransport implements Transport, AutoCloseable {
 
     /** Adds a serial provider (e.g. Kura's comm service as it appears); modules whose port is down retry at once. */
     public void addProvider(SerialPortProvider p) {
-        Objects.requireNonNull(p, "provider");
-        providers.addIfAbsent(p);
+        access.add(p);
         for (Module m : modules.values()) {
             if (m.link.state() == SerialLink.State.DOWN) {
                 m.link.reopen();
@@ -206,9 +228,9 @@ public final class ZigbeeTransport implements Transport, AutoCloseable {
 
     /** Removes a provider; modules it opened are reopened (with another provider if their driver allows). */
     public void removeProvider(SerialPortProvider p) {
-        if (providers.remove(p)) {
+        if (access.remove(p)) {
             for (Module m : modules.values()) {
-                if (m.provider == p) {
+                if (m.opener.lastUsed() == p) {
                     m.link.reopen();
                 }
             }
@@ -216,11 +238,7 @@ public final class ZigbeeTransport implements Transport, AutoCloseable {
     }
 
     public List<SerialPortProvider> providers() {
-        return List.copyOf(providers);
-    }
-
-    SerialPortProvider select(PortDriver driver) throws IOException {
-        return SerialPortProviders.select(driver, providers());
+        return access.providers();
     }
 
     // ------------------------------------------------------------------------------------------------ modules
@@ -493,12 +511,12 @@ public final class ZigbeeTransport implements Transport, AutoCloseable {
         private final Counters mc = new Counters("messages.in", "messages.out", "messages.delivered", "frames.out",
                 "frames.received", "retries", "drop.tx_permanent", "drop.retries_exhausted", "drop.queue_full",
                 "drop.too_large", "drop.link_down", "drop.envelope_malformed", "drop.route_too_long",
-                "drop.router_exception", "drop.unexpected_frame", "module.ready", "module.missing");
+                "drop.unexpected_frame", "module.ready", "module.missing");
         private final List<Runnable> after = new ArrayList<>(); // guarded by mlock: run after unlocking
         private volatile ModuleSession.Info info;
         private volatile ApiMode lineMode;
         private ApiMode pendingMode; // guarded by mlock
-        private volatile SerialPortProvider provider;
+        private final SerialPortAccess.Opener opener;
         private volatile String problem;
         private boolean missingLogged; // guarded by mlock
         private volatile boolean removed;
@@ -512,20 +530,8 @@ public final class ZigbeeTransport implements Transport, AutoCloseable {
                     MAX_PARTIALS_PER_SOURCE, MAX_REASSEMBLY_SOURCES, MAX_REASSEMBLY_BYTES);
             this.scheduler = new TransmitScheduler(ids, new SchedulerOutput(), mc, random);
             this.session = new ModuleSession(ids, new SessionOutput(), mc, c.apiMode());
-            SerialPortProvider selecting = new SerialPortProvider() {
-                @Override
-                public String name() {
-                    return "driver " + config.driver().value();
-                }
-
-                @Override
-                public SerialConnection open(SerialPortSettings settings) throws IOException {
-                    SerialPortProvider p = select(config.driver());
-                    provider = p;
-                    return p.open(settings);
-                }
-            };
-            this.link = new SerialLink(LINK_PREFIX + c.name(), c.settings(), selecting, linkOptions(tc),
+            this.opener = access.opener(() -> config.driver());
+            this.link = new SerialLink(LINK_PREFIX + c.name(), c.settings(), opener, linkOptions(tc),
                     new LinkListener());
             applyTransportConfig(tc);
         }
@@ -614,8 +620,7 @@ public final class ZigbeeTransport implements Transport, AutoCloseable {
 
         /** The provider that opened the port last (null before the first open). */
         public String providerName() {
-            SerialPortProvider p = provider;
-            return p == null ? null : p.name();
+            return opener.lastUsedName();
         }
 
         /** The cached 16-bit network address of a device, or 0xFFFE. */
@@ -766,12 +771,7 @@ public final class ZigbeeTransport implements Transport, AutoCloseable {
                 return;
             }
             mc.increment("messages.in");
-            try {
-                router.send(m.withReturnRoute(m.returnRoute().prepend(ZigbeeAddresses.of(src))));
-            } catch (RuntimeException e) {
-                mc.increment("drop.router_exception");
-                LOG.warn("zigbee module {}: router failed on an inbound message: {}", name(), e.toString());
-            }
+            inbound.deliver(m.withReturnRoute(m.returnRoute().prepend(ZigbeeAddresses.of(src))));
         }
 
         void tick(long now) {
