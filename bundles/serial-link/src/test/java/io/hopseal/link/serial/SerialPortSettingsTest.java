@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import org.junit.jupiter.api.Test;
 
-import io.hopseal.support.InvalidFieldException;
 import io.hopseal.link.serial.SerialPortSettings.FlowControl;
 import io.hopseal.link.serial.SerialPortSettings.Parity;
 import io.hopseal.link.serial.SerialPortSettings.StopBits;

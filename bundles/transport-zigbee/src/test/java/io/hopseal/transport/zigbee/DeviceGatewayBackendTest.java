@@ -275,8 +275,8 @@ class DeviceGatewayBackendTest {
         long handshakes = device.channels().counters().getOrDefault("handshakes.completed", 0L);
 
         pair.unplug(); // the XBee's USB adapter pulled
-        ZigbeeTransport.Module m = gatewayZigbee.module("coordinator").orElseThrow();
-        Await.until("port down", Duration.ofSeconds(3), () -> m.state() == ZigbeeTransport.ModuleState.PORT_DOWN);
+        ZigbeeModule m = gatewayZigbee.module("coordinator").orElseThrow();
+        Await.until("port down", Duration.ofSeconds(3), () -> m.state() == ZigbeeModule.State.PORT_DOWN);
         sim.close();
         pair.plug(); // plugged back: same name, new /dev/pts/N
         sim = new SimulatedXBee(pair.moduleSide(), COORD, ApiMode.API_ESCAPED, 84);

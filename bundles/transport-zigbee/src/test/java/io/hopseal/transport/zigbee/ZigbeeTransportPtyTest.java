@@ -95,7 +95,7 @@ class ZigbeeTransportPtyTest {
         }
     }
 
-    ZigbeeTransport.Module module() {
+    ZigbeeModule module() {
         return transport.module("xb0").orElseThrow();
     }
 
@@ -117,12 +117,12 @@ class ZigbeeTransportPtyTest {
     @EnumSource(ApiMode.class)
     void startUpReadsTheModuleThenMessagesFlowBothWaysInFragments(ApiMode mode) throws Exception {
         start(mode, 84);
-        ZigbeeTransport.Module m = module();
+        ZigbeeModule m = module();
         assertThat(m.ieeeAddress().getAsLong()).isEqualTo(COORD);
         assertThat(m.address().orElseThrow().toString()).isEqualTo("/zigbee/0013A20040C0FFEE");
         assertThat(m.maxPayload()).isEqualTo(84);
         assertThat(m.apiMode()).isEqualTo(mode);
-        assertThat(m.state()).isEqualTo(ZigbeeTransport.ModuleState.READY);
+        assertThat(m.state()).isEqualTo(ZigbeeModule.State.READY);
         assertThat(sim.atCommands()).extracting(XBeeFrame.AtCommand::command).containsExactly("AP", "SH", "SL", "NP");
         assertThat(transport.status()).contains("xb0").contains("ready").contains("0013A20040C0FFEE").contains("NP 84");
 
@@ -227,7 +227,7 @@ class ZigbeeTransportPtyTest {
         device = new ZigbeeDevice(DEV, DEV_NWK, sim, 84);
         gatewayRouter.register(Address.local("sink"), (m, ctx) -> gatewaySink.add(m));
         transport = new ZigbeeTransport(FAST); // no router attached
-        ZigbeeTransport.Module m = transport.addModule(ZigbeeModuleConfig.of(pair.hostSide().toString(), 115200,
+        ZigbeeModule m = transport.addModule(ZigbeeModuleConfig.of(pair.hostSide().toString(), 115200,
                 ApiMode.API_ESCAPED).withName("xb0"));
         assertThat(m.awaitReady(Duration.ofSeconds(5))).as(transport.status()).isTrue();
         assertThat(transport.attached()).isFalse();
@@ -242,7 +242,7 @@ class ZigbeeTransportPtyTest {
                 () -> transport.counters().get(InboundPort.DROP_NO_ROUTER) == 2);
         assertThat(transport.counters()).containsEntry("messages.in", 2L).containsEntry("port.lost", 0L)
                 .containsEntry("port.opened", 1L);
-        assertThat(m.state()).isEqualTo(ZigbeeTransport.ModuleState.READY);
+        assertThat(m.state()).isEqualTo(ZigbeeModule.State.READY);
 
         // a router attaches: the same module delivers to it, and sends through it
         AutoCloseable binding = gatewayRouter.attach(transport);
@@ -261,7 +261,7 @@ class ZigbeeTransportPtyTest {
         Await.until("dropped again", Duration.ofSeconds(5),
                 () -> transport.counters().get(InboundPort.DROP_NO_ROUTER) == 3);
         assertThat(gatewaySink).isEmpty();
-        assertThat(m.state()).isEqualTo(ZigbeeTransport.ModuleState.READY);
+        assertThat(m.state()).isEqualTo(ZigbeeModule.State.READY);
         assertThat(transport.counters()).containsEntry("port.opened", 1L);
     }
 
@@ -272,9 +272,9 @@ class ZigbeeTransportPtyTest {
         sim.setSilent(true);
         transport = new ZigbeeTransport(FAST);
         gatewayRouter.attach(transport);
-        ZigbeeTransport.Module m = transport.addModule(ZigbeeModuleConfig.of(pair.hostSide().toString(), 9600,
+        ZigbeeModule m = transport.addModule(ZigbeeModuleConfig.of(pair.hostSide().toString(), 9600,
                 ApiMode.API_ESCAPED));
-        Await.until("reported missing", Duration.ofSeconds(3), () -> m.state() == ZigbeeTransport.ModuleState.MISSING);
+        Await.until("reported missing", Duration.ofSeconds(3), () -> m.state() == ZigbeeModule.State.MISSING);
         assertThat(m.name()).isEqualTo("xbee-host");
         assertThat(m.problem()).contains("no XBee module answering").contains("no answer to AT AP after 3 attempt(s)")
                 .contains("baud rate (BD)").contains("API mode (AP=1 or 2)");
@@ -291,10 +291,10 @@ class ZigbeeTransportPtyTest {
     void aMissingPortIsRetriedAndAnAdapterPluggedInLaterIsFound() throws Exception {
         pair = new SocatPair(dir, "late");
         transport = new ZigbeeTransport(FAST);
-        ZigbeeTransport.Module m = transport.addModule(ZigbeeModuleConfig.of(pair.hostSide().toString(), 9600,
+        ZigbeeModule m = transport.addModule(ZigbeeModuleConfig.of(pair.hostSide().toString(), 9600,
                 ApiMode.API));
         Await.until("open failures", Duration.ofSeconds(2), () -> transport.counters().get("port.open_failed") >= 2);
-        assertThat(m.state()).isEqualTo(ZigbeeTransport.ModuleState.PORT_DOWN);
+        assertThat(m.state()).isEqualTo(ZigbeeModule.State.PORT_DOWN);
         assertThat(m.problem()).contains("no such device");
         pair.plug();
         sim = new SimulatedXBee(pair.moduleSide(), COORD, ApiMode.API, 84);
@@ -304,9 +304,9 @@ class ZigbeeTransportPtyTest {
     @Test
     void unplugAndReplugTheModule() throws Exception {
         start(ApiMode.API_ESCAPED, 84);
-        ZigbeeTransport.Module m = module();
+        ZigbeeModule m = module();
         pair.unplug();
-        Await.until("port lost", Duration.ofSeconds(3), () -> m.state() == ZigbeeTransport.ModuleState.PORT_DOWN);
+        Await.until("port lost", Duration.ofSeconds(3), () -> m.state() == ZigbeeModule.State.PORT_DOWN);
         assertThat(gatewayRouter.send(new Message(Route.of(ZigbeeAddresses.of(DEV), Address.local("sink")), Route.EMPTY,
                 text(5)))).isEqualTo(SendResult.DROPPED_LINK_DOWN);
         sim.close();
@@ -325,11 +325,11 @@ class ZigbeeTransportPtyTest {
     @Test
     void liveReconfigurationApiModePortAndName() throws Exception {
         start(ApiMode.API, 84);
-        ZigbeeTransport.Module m = module();
+        ZigbeeModule m = module();
         // the module's AP is changed to 2 (e.g. with XCTU), then the configuration follows
         sim.setMode(ApiMode.API_ESCAPED);
         m.update(m.config().withApiMode(ApiMode.API_ESCAPED));
-        Await.until("asked again", Duration.ofSeconds(2), () -> sim.atCommands().size() >= 8 && m.state() == ZigbeeTransport.ModuleState.READY);
+        Await.until("asked again", Duration.ofSeconds(2), () -> sim.atCommands().size() >= 8 && m.state() == ZigbeeModule.State.READY);
         assertThat(m.apiMode()).isEqualTo(ApiMode.API_ESCAPED);
         device.send(ZigbeeAddresses.of(COORD), new Message(Route.of(Address.local("sink")), Route.EMPTY, text(100)));
         assertThat(take(gatewaySink).payload()).isEqualTo(text(100));

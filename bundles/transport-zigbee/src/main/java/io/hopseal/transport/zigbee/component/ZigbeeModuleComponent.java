@@ -23,6 +23,7 @@ import io.hopseal.link.serial.PortDriver;
 import io.hopseal.link.serial.SerialPortSettings;
 import io.hopseal.support.InvalidFieldException;
 import io.hopseal.support.LastGoodConfigs;
+import io.hopseal.transport.zigbee.ZigbeeModule;
 import io.hopseal.transport.zigbee.ZigbeeModuleConfig;
 import io.hopseal.transport.zigbee.ZigbeeTransport;
 import io.hopseal.transport.zigbee.xbee.ApiMode;
@@ -112,7 +113,7 @@ public final class ZigbeeModuleComponent {
     private String configPid;
     /** Where the last accepted configuration is kept, for a restart with an invalid stored one. */
     private LastGoodConfigs lastGood = new LastGoodConfigs(null);
-    private ZigbeeTransport.Module module;
+    private ZigbeeModule module;
 
     public ZigbeeModuleComponent() {
     }
@@ -219,7 +220,7 @@ public final class ZigbeeModuleComponent {
     }
 
     /** The running module, or null when the configuration was invalid. */
-    ZigbeeTransport.Module module() {
+    ZigbeeModule module() {
         synchronized (lock) {
             return module;
         }

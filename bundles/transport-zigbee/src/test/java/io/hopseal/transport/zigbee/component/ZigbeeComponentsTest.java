@@ -27,6 +27,7 @@ import io.hopseal.support.LastGoodConfigs;
 import io.hopseal.support.PropertyTypes;
 import io.hopseal.testsupport.Await;
 import io.hopseal.transport.zigbee.ZigbeeAddresses;
+import io.hopseal.transport.zigbee.ZigbeeModule;
 import io.hopseal.transport.zigbee.ZigbeeTransport;
 import io.hopseal.transport.zigbee.ZigbeeTransportConfig;
 import io.hopseal.transport.zigbee.sim.SimulatedXBee;
@@ -105,7 +106,7 @@ class ZigbeeComponentsTest {
         Map<String, Object> v = new HashMap<>(Map.of("port_name", pair.hostSide().toString(), "baud_rate", 115200,
                 "api_mode", 2));
         module.activate(NO_STORE, config(ZigbeeModuleComponent.Config.class, v), MODULE_PROPS);
-        ZigbeeTransport.Module m = module.module();
+        ZigbeeModule m = module.module();
         assertThat(m.name()).isEqualTo("xbee-coordinator");
         assertThat(m.awaitReady(Duration.ofSeconds(5))).as(transport.status()).isTrue();
         assertThat(transport.status()).contains("xbee-coordinator").contains("ready").contains("NP 84");
@@ -117,7 +118,7 @@ class ZigbeeComponentsTest {
         v.put("max_payload", 60);
         module.modified(config(ZigbeeModuleComponent.Config.class, v), MODULE_PROPS);
         assertThat(module.module()).isSameAs(m);
-        Await.until("ready in API mode 1", Duration.ofSeconds(3), () -> m.state() == ZigbeeTransport.ModuleState.READY
+        Await.until("ready in API mode 1", Duration.ofSeconds(3), () -> m.state() == ZigbeeModule.State.READY
                 && m.apiMode() == ApiMode.API);
         assertThat(m.maxPayload()).isEqualTo(60);
 
@@ -221,7 +222,7 @@ class ZigbeeComponentsTest {
         assertThat(log).contains("stored configuration refused, invalid property api.mode: apiMode must be 1 or 2, was 3")
                 .contains("using the last good configuration xbee-coordinator = " + pair.hostSide() + "@115200")
                 .contains("API mode 2, max payload 60 B").contains("until it is corrected");
-        ZigbeeTransport.Module m = module.module();
+        ZigbeeModule m = module.module();
         assertThat(m.awaitReady(Duration.ofSeconds(5))).as(transport.status()).isTrue();
         assertThat(m.maxPayload()).isEqualTo(60);
         module.deactivate();
