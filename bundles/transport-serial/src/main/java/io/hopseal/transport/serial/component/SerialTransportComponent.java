@@ -164,10 +164,11 @@ public final class SerialTransportComponent implements Transport {
                     + "(comm service); ports are retried until one appears", PID);
         }
         SerialTransport t = new SerialTransport(c, providers, inbound);
+        running = t;
+        // after publishing it: a provider bound meanwhile is added by addProvider as well (adding twice is harmless)
         for (SerialPortProvider p : extraProviders) {
             t.addProvider(p);
         }
-        running = t;
         LOG.info("{} started: {}{}", PID, summary(c), inbound.attached() ? "" : " (no router attached yet)");
         if (accepted) {
             lastGood.remember(configPid, properties);

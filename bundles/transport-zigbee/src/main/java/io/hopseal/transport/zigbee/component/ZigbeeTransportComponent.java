@@ -220,10 +220,11 @@ public final class ZigbeeTransportComponent implements Transport {
                     + "(comm service); modules are retried until one appears", PID);
         }
         ZigbeeTransport t = new ZigbeeTransport(c, providers, inbound);
+        running = t;
+        // after publishing it: a provider bound meanwhile is added by addProvider as well (adding twice is harmless)
         for (SerialPortProvider p : extraProviders) {
             t.addProvider(p);
         }
-        running = t;
         LOG.info("{} started: {}{}", PID, c, inbound.attached() ? "" : " (no router attached yet)");
         if (accepted) {
             lastGood.remember(configPid, properties);
