@@ -3,9 +3,12 @@ package io.hopseal.transport.serial;
 import java.nio.charset.StandardCharsets;
 
 import io.hopseal.api.routing.Address;
+import io.hopseal.link.serial.PortDriver;
+import io.hopseal.link.serial.SerialPortSettings;
+import io.hopseal.support.InvalidFieldException;
 
 /**
- * One port of a {@link SerialTransport}. Immutable and validated (an {@link InvalidSettingException} names the field).
+ * One port of a {@link SerialTransport}. Immutable and validated (an {@link InvalidFieldException} names the field).
  *
  * @param linkAddress       the address this link is known by: routes name the neighbour on this port as
  *                          {@code /serial/<linkAddress>}, and messages received on it get {@code /serial/<linkAddress>}
@@ -29,7 +32,7 @@ public record SerialPortConfig(String linkAddress, SerialPortSettings settings, 
 
     public SerialPortConfig {
         if (settings == null) {
-            throw new InvalidSettingException("settings", "must not be null");
+            throw new InvalidFieldException("settings", "must not be null");
         }
         if (linkAddress == null || linkAddress.isBlank()) {
             linkAddress = defaultLinkAddress(settings.portName());
@@ -37,23 +40,23 @@ public record SerialPortConfig(String linkAddress, SerialPortSettings settings, 
             linkAddress = linkAddress.strip();
         }
         if (settings.dataBits() != 8) {
-            throw new InvalidSettingException("dataBits", "must be 8 for the serial transport: its frames are binary "
+            throw new InvalidFieldException("dataBits", "must be 8 for the serial transport: its frames are binary "
                     + "(COBS uses all 256 byte values), was " + settings.dataBits());
         }
         int bytes = linkAddress.getBytes(StandardCharsets.UTF_8).length;
         if (bytes > Address.MAX_VALUE_LENGTH) {
-            throw new InvalidSettingException("linkAddress", "must be at most " + Address.MAX_VALUE_LENGTH
+            throw new InvalidFieldException("linkAddress", "must be at most " + Address.MAX_VALUE_LENGTH
                     + " bytes of UTF-8, was " + bytes);
         }
         if (maxFrameSize < MIN_MAX_FRAME_SIZE || maxFrameSize > MAX_MAX_FRAME_SIZE) {
-            throw new InvalidSettingException("maxFrameSize", "must be " + MIN_MAX_FRAME_SIZE + ".."
+            throw new InvalidFieldException("maxFrameSize", "must be " + MIN_MAX_FRAME_SIZE + ".."
                     + MAX_MAX_FRAME_SIZE + " bytes, was " + maxFrameSize);
         }
         if (sendQueueCapacity < 1 || sendQueueCapacity > 100_000) {
-            throw new InvalidSettingException("sendQueueCapacity", "must be 1..100000 frames, was " + sendQueueCapacity);
+            throw new InvalidFieldException("sendQueueCapacity", "must be 1..100000 frames, was " + sendQueueCapacity);
         }
         if (driver == null) {
-            throw new InvalidSettingException("driver", "must not be null");
+            throw new InvalidFieldException("driver", "must not be null");
         }
     }
 
@@ -84,10 +87,7 @@ public record SerialPortConfig(String linkAddress, SerialPortSettings settings, 
 
     /** The last path segment of a port name: {@code /dev/ttyUSB0} → {@code ttyUSB0}, {@code COM3} → {@code COM3}. */
     public static String defaultLinkAddress(String portName) {
-        String p = portName.strip();
-        int slash = Math.max(p.lastIndexOf('/'), p.lastIndexOf('\\'));
-        String last = slash >= 0 && slash < p.length() - 1 ? p.substring(slash + 1) : p;
-        return last.isEmpty() ? "serial" : last;
+        return SerialPortSettings.shortName(portName);
     }
 
     /** The address of the neighbour on this port: {@code /serial/<linkAddress>}. */

@@ -1,6 +1,5 @@
 package io.hopseal.transport.serial;
 
-import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -10,7 +9,6 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.CopyOnWriteArrayList;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -18,14 +16,19 @@ import org.slf4j.LoggerFactory;
 import io.hopseal.api.routing.Address;
 import io.hopseal.api.routing.Message;
 import io.hopseal.api.routing.Route;
-import io.hopseal.api.routing.Router;
 import io.hopseal.api.routing.SendResult;
-import io.hopseal.api.transport.Transport;
 import io.hopseal.api.transport.Counters;
+import io.hopseal.api.transport.Envelope;
+import io.hopseal.api.transport.InboundPort;
+import io.hopseal.api.transport.InboundSink;
+import io.hopseal.api.transport.MalformedMessageException;
+import io.hopseal.api.transport.Transport;
+import io.hopseal.link.serial.PortDriver;
+import io.hopseal.link.serial.SerialLink;
+import io.hopseal.link.serial.SerialPortAccess;
+import io.hopseal.link.serial.SerialPortProvider;
 import io.hopseal.transport.serial.framing.FrameDecoder;
 import io.hopseal.transport.serial.framing.FrameEncoder;
-import io.hopseal.api.transport.Envelope;
-import io.hopseal.api.transport.MalformedMessageException;
 
 /**
  * Serial links of one node: owns the {@link Address#SERIAL} addresses ({@code /serial/<link address>}), one
@@ -49,10 +52,12 @@ import io.hopseal.api.transport.MalformedMessageException;
  *
  * <h2>Receiving</h2>
  * Each port's reader thread decodes frames ({@link FrameDecoder}: resynchronises on 0x00, drops and counts damaged,
- * oversized and truncated frames), decodes the envelope, prepends {@code /serial/<link address>} to its return route and
- * hands it to {@link Router#send(Message)}. An envelope that does not decode ({@code drop.malformed}), a return route
- * already {@link Route#MAX_HOPS} long ({@code drop.route_too_long}) or an exception from the router
- * ({@code drop.router_exception}) is counted and the reader carries on.
+ * oversized and truncated frames), decodes the envelope (its payload stays a view into the frame), prepends
+ * {@code /serial/<link address>} to its return route and hands it to the {@link InboundSink} a router
+ * {@linkplain #attach attached}. An envelope that does not decode ({@code drop.malformed}) or a return route already
+ * {@link Route#MAX_HOPS} long ({@code drop.route_too_long}) is counted and the reader carries on. While no sink is
+ * attached (no router yet, or the router's bundle is being updated) the ports stay open and what arrives is counted
+ * ({@code drop.no_router}) and dropped; a sink that throws is counted ({@code drop.router_exception}).
  *
  * <h2>Ports</h2>
  * A port that cannot be opened or is lost is retried with exponential backoff ({@link SerialTransportConfig}), forever;
@@ -62,18 +67,19 @@ import io.hopseal.api.transport.MalformedMessageException;
  *
  * <h2>Threads</h2>
  * Two daemon threads per port, {@code hopseal-serial-read-<link>} and {@code hopseal-serial-write-<link>} (see
- * {@link SerialLink}). {@link #close()} stops and joins them all and closes every port.
+ * {@link SerialLink}, from the serial port layer {@code io.hopseal.link.serial} this bundle embeds). {@link #close()} stops and joins them all and closes every port.
  *
  * <h2>Counters</h2>
  * Totals over all ports, and the same per port as {@code link.<link address>.<name>}: {@code port.opened},
  * {@code port.open_failed}, {@code port.lost}, {@code port.reopened}, {@code port.reconfigured}, {@code frames.ok},
  * {@code drop.crc}, {@code drop.cobs}, {@code drop.oversized}, {@code drop.runt}, {@code drop.truncated},
  * {@code messages.in}, {@code messages.out}, {@code bytes.in}, {@code bytes.out}, {@code frames.discarded},
- * {@code drop.<send result>}, {@code drop.malformed}, {@code drop.route_too_long}, {@code drop.router_exception};
- * transport-wide {@code ports}, {@code ports.open}, {@code drop.unknown_link}. Payload bytes are never logged.
+ * {@code drop.<send result>}, {@code drop.malformed}, {@code drop.route_too_long}; transport-wide {@code ports},
+ * {@code ports.open}, {@code drop.unknown_link}, {@code drop.no_router}, {@code drop.router_exception}. Payload bytes
+ * are never logged.
  *
- * <p>For a command line or a device node, one call: {@code HopsealNode.builder().transport(r ->
- * SerialTransport.withPort(r, SerialPortConfig.parse("gw=/dev/ttyUSB0@115200")))}, then optionally
+ * <p>For a command line or a device node, one call: {@code HopsealNode.builder().transport(() ->
+ * SerialTransport.withPort(SerialPortConfig.parse("gw=/dev/ttyUSB0@115200")))}, then optionally
  * {@link #awaitOpen(String, Duration)}; the device then opens channels along {@code /serial/gw/...}.
  */
 public final class SerialTransport implements Transport, AutoCloseable {
@@ -87,46 +93,54 @@ public final class SerialTransport implements Transport, AutoCloseable {
     public static final long LEAD_IN_IDLE_MILLIS = 1_000;
     private static final byte[] LEAD_IN = { FrameEncoder.DELIMITER };
 
-    private final Router router;
+    private final InboundPort inbound;
     private volatile SerialTransportConfig config;
-    private final CopyOnWriteArrayList<SerialPortProvider> providers = new CopyOnWriteArrayList<>();
+    private final SerialPortAccess access;
     private final ConcurrentHashMap<String, Port> ports = new ConcurrentHashMap<>();
     private final Object lock = new Object();
-    private final Counters counters = new Counters("drop.unknown_link", "drop.stopped");
+    private final Counters counters = new Counters("drop.unknown_link", "drop.stopped",
+            InboundPort.DROP_ROUTER_EXCEPTION);
     private final Map<String, Long> retired = new TreeMap<>(); // counters of removed ports, guarded by itself
     private volatile FrameTap tap;
     private volatile boolean closed;
 
     /** A transport with the default settings, opening ports with jSerialComm when it is available. */
-    public SerialTransport(Router router) {
-        this(router, SerialTransportConfig.DEFAULTS);
+    public SerialTransport() {
+        this(SerialTransportConfig.DEFAULTS);
     }
 
     /** A transport opening ports with jSerialComm when it is available. */
-    public SerialTransport(Router router, SerialTransportConfig config) {
-        this(router, config, SerialPortProviders.jSerialComm().map(List::of).orElse(List.of()));
+    public SerialTransport(SerialTransportConfig config) {
+        this(config, SerialPortAccess.withJSerialComm().providers());
     }
 
     /** A transport with the given providers (more can be added: {@link #addProvider}). */
-    public SerialTransport(Router router, SerialTransportConfig config, List<SerialPortProvider> providers) {
-        this.router = Objects.requireNonNull(router, "router");
+    public SerialTransport(SerialTransportConfig config, List<SerialPortProvider> providers) {
+        this(config, providers, null);
+    }
+
+    /**
+     * A transport that delivers through {@code inbound}: a component that replaces its running transport hands each
+     * new one the same port, so the router it attached stays attached. Null = a port of this transport's own, counting
+     * into its counters.
+     */
+    public SerialTransport(SerialTransportConfig config, List<SerialPortProvider> providers, InboundPort inbound) {
         this.config = Objects.requireNonNull(config, "config");
-        for (SerialPortProvider p : providers) {
-            this.providers.add(Objects.requireNonNull(p, "provider"));
-        }
+        this.access = new SerialPortAccess(providers);
+        this.inbound = inbound != null ? inbound : new InboundPort(counters);
     }
 
     /**
      * A transport with one port, in one call (command line, device nodes):
-     * {@code builder.transport(r -> SerialTransport.withPort(r, SerialPortConfig.parse("gw=/dev/ttyUSB0@115200")))}.
+     * {@code builder.transport(() -> SerialTransport.withPort(SerialPortConfig.parse("gw=/dev/ttyUSB0@115200")))}.
      */
-    public static SerialTransport withPort(Router router, SerialPortConfig port) {
-        return withPort(router, port, SerialTransportConfig.DEFAULTS);
+    public static SerialTransport withPort(SerialPortConfig port) {
+        return withPort(port, SerialTransportConfig.DEFAULTS);
     }
 
-    /** As {@link #withPort(Router, SerialPortConfig)} with transport settings (backoff). */
-    public static SerialTransport withPort(Router router, SerialPortConfig port, SerialTransportConfig config) {
-        SerialTransport t = new SerialTransport(router, config);
+    /** As {@link #withPort(SerialPortConfig)} with transport settings (backoff). */
+    public static SerialTransport withPort(SerialPortConfig port, SerialTransportConfig config) {
+        SerialTransport t = new SerialTransport(config);
         t.addPort(port);
         return t;
     }
@@ -139,6 +153,22 @@ public final class SerialTransport implements Transport, AutoCloseable {
     @Override
     public String name() {
         return NAME;
+    }
+
+    /** Makes {@code sink} the receiver of every message read from any port (see the class doc). */
+    @Override
+    public void attach(InboundSink sink) {
+        inbound.attach(sink);
+    }
+
+    @Override
+    public void detach(InboundSink sink) {
+        inbound.detach(sink);
+    }
+
+    /** Whether a sink (a router) is attached. */
+    public boolean attached() {
+        return inbound.attached();
     }
 
     public SerialTransportConfig config() {
@@ -163,8 +193,7 @@ public final class SerialTransport implements Transport, AutoCloseable {
 
     /** Adds a provider (e.g. Kura's comm service as it appears); ports that are down retry at once. */
     public void addProvider(SerialPortProvider p) {
-        Objects.requireNonNull(p, "provider");
-        providers.addIfAbsent(p);
+        access.add(p);
         for (Port port : ports.values()) {
             if (port.link.state() == SerialLink.State.DOWN) {
                 port.link.reopen();
@@ -174,9 +203,9 @@ public final class SerialTransport implements Transport, AutoCloseable {
 
     /** Removes a provider; ports it opened are reopened (with another provider if their driver allows). */
     public void removeProvider(SerialPortProvider p) {
-        if (providers.remove(p)) {
+        if (access.remove(p)) {
             for (Port port : ports.values()) {
-                if (port.provider == p) {
+                if (port.opener.lastUsed() == p) {
                     port.link.reopen();
                 }
             }
@@ -184,11 +213,7 @@ public final class SerialTransport implements Transport, AutoCloseable {
     }
 
     public List<SerialPortProvider> providers() {
-        return List.copyOf(providers);
-    }
-
-    SerialPortProvider select(PortDriver driver) throws IOException {
-        return SerialPortProviders.select(driver, providers());
+        return access.providers();
     }
 
     // ------------------------------------------------------------------------------------------------ ports
@@ -351,28 +376,16 @@ public final class SerialTransport implements Transport, AutoCloseable {
         private final SerialLink link;
         private final FrameDecoder decoder;
         private final Counters portCounters = new Counters("messages.in", "messages.out", "drop.link_down",
-                "drop.queue_full", "drop.too_large", "drop.malformed", "drop.route_too_long", "drop.router_exception");
-        private volatile SerialPortProvider provider;
+                "drop.queue_full", "drop.too_large", "drop.malformed", "drop.route_too_long");
+        private final SerialPortAccess.Opener opener;
         private boolean removed; // guarded by lock
 
         Port(SerialPortConfig c) {
             this.config = c;
             this.self = c.address();
             this.decoder = new FrameDecoder(c.maxFrameSize());
-            SerialPortProvider selecting = new SerialPortProvider() {
-                @Override
-                public String name() {
-                    return "driver " + config.driver().value();
-                }
-
-                @Override
-                public SerialConnection open(SerialPortSettings settings) throws IOException {
-                    SerialPortProvider p = select(config.driver());
-                    provider = p;
-                    return p.open(settings);
-                }
-            };
-            this.link = new SerialLink(c.linkAddress(), c.settings(), selecting, linkOptions(c), new SerialLink.Listener() {
+            this.opener = access.opener(this::driver);
+            this.link = new SerialLink(c.linkAddress(), c.settings(), opener, linkOptions(c), new SerialLink.Listener() {
                 @Override
                 public void received(byte[] buf, int off, int len) {
                     decoder.push(buf, off, len, Port.this::deliver);
@@ -400,6 +413,10 @@ public final class SerialTransport implements Transport, AutoCloseable {
             return SerialTransport.this.config;
         }
 
+        private PortDriver driver() {
+            return config.driver();
+        }
+
         public String linkAddress() {
             return config.linkAddress();
         }
@@ -424,8 +441,7 @@ public final class SerialTransport implements Transport, AutoCloseable {
 
         /** The provider that opened the port last (null before the first open). */
         public String providerName() {
-            SerialPortProvider p = provider;
-            return p == null ? null : p.name();
+            return opener.lastUsedName();
         }
 
         public boolean awaitOpen(Duration timeout) throws InterruptedException {
@@ -527,12 +543,7 @@ public final class SerialTransport implements Transport, AutoCloseable {
                 return;
             }
             portCounters.increment("messages.in");
-            try {
-                router.send(m.withReturnRoute(m.returnRoute().prepend(self)));
-            } catch (RuntimeException e) {
-                portCounters.increment("drop.router_exception");
-                LOG.warn("serial link {}: router failed on an inbound message: {}", addr, e.toString());
-            }
+            inbound.deliver(m.withReturnRoute(m.returnRoute().prepend(self)));
         }
 
         /** This port's counters (see the transport's class doc). */

@@ -2,9 +2,12 @@ package io.hopseal.transport.serial;
 
 import java.time.Duration;
 
+import io.hopseal.link.serial.SerialLink;
+import io.hopseal.support.InvalidFieldException;
+
 /**
  * Settings shared by every port of a {@link SerialTransport}. Immutable and validated (an
- * {@link InvalidSettingException} names the field).
+ * {@link InvalidFieldException} names the field).
  *
  * @param reconnectBackoffInitial first wait after a failed open or a lost port (default 100 ms; 1 ms..1 h)
  * @param reconnectBackoffMax     longest wait between attempts; the wait doubles up to it (default 5 s;
@@ -18,20 +21,11 @@ public record SerialTransportConfig(Duration reconnectBackoffInitial, Duration r
             DEFAULT_BACKOFF_MAX);
 
     public SerialTransportConfig {
-        checkDuration("reconnectBackoffInitial", reconnectBackoffInitial);
-        checkDuration("reconnectBackoffMax", reconnectBackoffMax);
+        SerialLink.Options.checkBackoff("reconnectBackoffInitial", reconnectBackoffInitial);
+        SerialLink.Options.checkBackoff("reconnectBackoffMax", reconnectBackoffMax);
         if (reconnectBackoffMax.compareTo(reconnectBackoffInitial) < 0) {
-            throw new InvalidSettingException("reconnectBackoffMax", "must be >= reconnectBackoffInitial ("
+            throw new InvalidFieldException("reconnectBackoffMax", "must be >= reconnectBackoffInitial ("
                     + reconnectBackoffInitial.toMillis() + " ms), was " + reconnectBackoffMax.toMillis() + " ms");
-        }
-    }
-
-    static void checkDuration(String field, Duration d) {
-        if (d == null) {
-            throw new InvalidSettingException(field, "must not be null");
-        }
-        if (d.compareTo(Duration.ofMillis(1)) < 0 || d.compareTo(Duration.ofHours(1)) > 0) {
-            throw new InvalidSettingException(field, "must be 1..3600000 ms, was " + d.toMillis() + " ms");
         }
     }
 }

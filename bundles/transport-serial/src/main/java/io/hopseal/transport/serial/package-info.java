@@ -1,10 +1,6 @@
 /**
- * The serial transport ({@link io.hopseal.transport.serial.SerialTransport}) and the reusable port layer under it:
- * {@link io.hopseal.transport.serial.SerialPortSettings}, the {@link io.hopseal.transport.serial.SerialPortProvider}
- * SPI (jSerialComm standalone, Kura's comm API on Kura) and {@link io.hopseal.transport.serial.SerialLink}, which owns
- * one port with its reader and writer threads and reopens it with backoff. Other line protocols (e.g. XBee API frames)
- * reuse {@code SerialLink} with their own framing.
+ * The serial transport ({@link io.hopseal.transport.serial.SerialTransport}): COBS + CRC-32C framed routing envelopes
+ * over serial ports, on the serial port layer {@code io.hopseal.link.serial} (embedded privately). Private to the
+ * bundle: other bundles reach it only as a {@link io.hopseal.api.transport.Transport} service.
  */
-@org.osgi.annotation.bundle.Export
-@org.osgi.annotation.versioning.Version("1.1.0")
 package io.hopseal.transport.serial;

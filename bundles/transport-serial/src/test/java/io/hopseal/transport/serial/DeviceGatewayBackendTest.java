@@ -5,13 +5,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.Collection;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicReference;
 
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -23,23 +20,21 @@ import io.hopseal.api.channel.ChannelOptions;
 import io.hopseal.api.channel.ChannelState;
 import io.hopseal.api.channel.ListenerOptions;
 import io.hopseal.api.channel.SecureChannel;
-import io.hopseal.api.routing.Address;
 import io.hopseal.api.routing.Message;
-import io.hopseal.api.routing.Registration;
-import io.hopseal.api.routing.Router;
 import io.hopseal.api.routing.SendResult;
-import io.hopseal.api.transport.Transport;
-import io.hopseal.api.routing.Worker;
-import io.hopseal.node.HopsealNode;
-import io.hopseal.impl.routing.DefaultRouter;
-import io.hopseal.transport.tcp.TcpTransport;
 import io.hopseal.api.transport.Envelope;
+import io.hopseal.impl.memory.MemoryNetwork;
+import io.hopseal.impl.memory.MemoryTransport;
+import io.hopseal.impl.routing.DefaultRouter;
+import io.hopseal.link.serial.SerialPortSettings;
+import io.hopseal.node.HopsealNode;
+import io.hopseal.testsupport.Await;
 
 /**
- * device ── serial (pty pair) ── gateway ── TCP (loopback) ── backend, with one secure channel end to end. The
- * gateway is a bare router with a serial and a TCP transport; a tap on its router and its serial frames proves it
- * only ever handled ciphertext. Then the cable is pulled (socat killed) and plugged back: the ports reopen by
- * themselves and the same channel carries on.
+ * device ── serial (pty pair) ── gateway ── in-memory link ── backend, with one secure channel end to end. The gateway
+ * is a bare router with a serial and an in-memory transport; a tap on what its router forwards and on its serial
+ * frames proves it only ever handled ciphertext. Then the cable is pulled (socat killed) and plugged back: the ports
+ * reopen by themselves and the same channel carries on.
  */
 class DeviceGatewayBackendTest {
     static final SerialTransportConfig FAST = new SerialTransportConfig(Duration.ofMillis(20), Duration.ofMillis(250));
@@ -48,66 +43,14 @@ class DeviceGatewayBackendTest {
     @TempDir
     Path dir;
     Socat socat;
+    MemoryNetwork net;
     HopsealNode backend;
     HopsealNode device;
-    TapRouter gatewayRouter;
+    DefaultRouter gatewayRouter;
     SerialTransport gatewaySerial;
     SerialTransport deviceSerial;
-    TcpTransport gatewayTcp;
-    int backendPort;
+    MemoryTransport gatewayMem;
     final List<byte[]> gatewaySaw = new CopyOnWriteArrayList<>();
-
-    /** The gateway's router: every message it routes, in either direction, passes {@link #send}. */
-    static final class TapRouter implements Router {
-        final DefaultRouter inner = new DefaultRouter();
-        final List<byte[]> seen;
-
-        TapRouter(List<byte[]> seen) {
-            this.seen = seen;
-        }
-
-        @Override
-        public SendResult send(Message message) {
-            seen.add(message.payload());
-            seen.add(Envelope.encode(message));
-            return inner.send(message);
-        }
-
-        @Override
-        public Registration register(Address address, Worker worker) {
-            return inner.register(address, worker);
-        }
-
-        @Override
-        public Registration registerRandom(String prefix, Worker worker) {
-            return inner.registerRandom(prefix, worker);
-        }
-
-        @Override
-        public AutoCloseable addTransport(Transport transport) {
-            return inner.addTransport(transport);
-        }
-
-        @Override
-        public Optional<Transport> transport(int addressType) {
-            return inner.transport(addressType);
-        }
-
-        @Override
-        public Collection<Transport> transports() {
-            return inner.transports();
-        }
-
-        @Override
-        public Collection<Address> localAddresses() {
-            return inner.localAddresses();
-        }
-
-        @Override
-        public Map<String, Long> counters() {
-            return inner.counters();
-        }
-    }
 
     @BeforeAll
     static void socatInstalled() {
@@ -118,27 +61,27 @@ class DeviceGatewayBackendTest {
     void setUp() throws Exception {
         socat = new Socat(dir, "ttyDevice", "ttyGateway").start();
 
-        AtomicReference<TcpTransport> backendTcp = new AtomicReference<>();
-        backend = HopsealNode.builder().transport(r -> {
-            TcpTransport t = new TcpTransport(r);
-            backendTcp.set(t);
-            return t;
-        }).build();
-        backendPort = backendTcp.get().listen("127.0.0.1", 0).port();
+        net = new MemoryNetwork();
+        backend = HopsealNode.builder().memory(net, "backend").build();
         backend.channels().listen("api", ListenerOptions.defaults());
         backend.service("echo", (m, ctx) -> ctx.reply(m, m.payload()));
 
-        gatewayRouter = new TapRouter(gatewaySaw);
-        gatewayTcp = new TcpTransport(gatewayRouter);
-        gatewayRouter.addTransport(gatewayTcp);
-        gatewaySerial = new SerialTransport(gatewayRouter, FAST);
+        // the gateway: a bare router; every message it forwards, in either direction, passes the tap
+        gatewayRouter = new DefaultRouter();
+        gatewayRouter.addForwardTap((hop, m) -> {
+            gatewaySaw.add(m.payload());
+            gatewaySaw.add(Envelope.encode(m));
+        });
+        gatewayMem = net.attach("gateway");
+        gatewayRouter.attach(gatewayMem);
+        gatewaySerial = new SerialTransport(FAST);
         gatewaySerial.setFrameTap((link, inbound, envelope) -> gatewaySaw.add(envelope.clone()));
-        gatewayRouter.addTransport(gatewaySerial);
+        gatewayRouter.attach(gatewaySerial);
         gatewaySerial.addPort(new SerialPortConfig("dev1", SerialPortSettings.of(socat.b().toString(), 115200)));
 
         // the device: what a CLI device node does, in one call
-        device = HopsealNode.builder().transport(r -> {
-            deviceSerial = SerialTransport.withPort(r, SerialPortConfig.parse("gw=" + socat.a() + "@115200,8N1"), FAST);
+        device = HopsealNode.builder().transport(() -> {
+            deviceSerial = SerialTransport.withPort(SerialPortConfig.parse("gw=" + socat.a() + "@115200,8N1"), FAST);
             return deviceSerial;
         }).build();
         assertThat(deviceSerial.awaitOpen("gw", Duration.ofSeconds(5))).isTrue();
@@ -153,18 +96,21 @@ class DeviceGatewayBackendTest {
         if (gatewaySerial != null) {
             gatewaySerial.close();
         }
-        if (gatewayTcp != null) {
-            gatewayTcp.close();
+        if (gatewayMem != null) {
+            gatewayMem.close();
         }
         if (backend != null) {
             backend.close();
+        }
+        if (net != null) {
+            net.close();
         }
         socat.close();
     }
 
     SecureChannel openChannel() throws Exception {
         // from the device's point of view the first hop is its serial link to the gateway
-        String route = "/serial/gw/tcp/127.0.0.1:" + backendPort + "/secure/api/service/echo";
+        String route = "/serial/gw/mem/backend/secure/api/service/echo";
         return device.channels().connect(route, ChannelOptions.defaults()).get(10, TimeUnit.SECONDS);
     }
 
@@ -202,11 +148,11 @@ class DeviceGatewayBackendTest {
             assertThat(new String(m.payload(), UTF_8)).isEqualTo(text);
         }
 
-        // the backend reaches the device through the return routes (TCP back to the gateway, then serial)
+        // the backend reaches the device through the return routes (the in-memory link back to the gateway, then serial)
         SecureChannel responder = backend.channels().channels().stream().filter(c -> !c.isInitiator()).findFirst()
                 .orElseThrow();
         assertThat(responder.peer()).isEqualTo(device.identifier());
-        assertThat(responder.peerRoute().toString()).startsWith("/tcp/127.0.0.1:").contains("/serial/dev1/");
+        assertThat(responder.peerRoute().toString()).startsWith("/mem/gateway/serial/dev1");
         responder.send((MARKER + " backend->device").getBytes(UTF_8));
         Message push = ch.receive(Duration.ofSeconds(5));
         assertThat(push).isNotNull();
@@ -215,8 +161,7 @@ class DeviceGatewayBackendTest {
         assertGatewaySawOnlyCiphertext();
         // a message is counted out once queued, which the writer thread may overtake: the device can hold the push
         // before the gateway's counter moves
-        Wait.until("the gateway's count of messages out", 5000, () -> gatewaySerial.counters().get("messages.out") >= 22,
-                () -> gatewaySerial.counters().toString());
+        Await.until("the gateway's count of messages out", Duration.ofSeconds(5), () -> gatewaySerial.counters().get("messages.out") >= 22);
         Map<String, Long> gw = gatewaySerial.counters();
         assertThat(gw.get("frames.ok")).isGreaterThanOrEqualTo(21); // handshake + 20 messages
         assertThat(gw.get("messages.out")).isGreaterThanOrEqualTo(22);
@@ -233,11 +178,10 @@ class DeviceGatewayBackendTest {
         }
 
         socat.kill(); // cable pulled
-        Wait.until("both ends notice", 5000, () -> deviceSerial.counters().get("port.lost") == 1
-                && gatewaySerial.counters().get("port.lost") == 1, () -> deviceSerial.status() + " / " + gatewaySerial.status());
+        Await.until("both ends notice", Duration.ofSeconds(5), () -> deviceSerial.counters().get("port.lost") == 1
+                && gatewaySerial.counters().get("port.lost") == 1);
         assertThat(ch.send((MARKER + " into the void").getBytes(UTF_8))).isEqualTo(SendResult.DROPPED_LINK_DOWN);
-        Wait.until("a failed reopen attempt", 5000, () -> deviceSerial.counters().get("port.open_failed") >= 1,
-                deviceSerial::status);
+        Await.until("a failed reopen attempt", Duration.ofSeconds(5), () -> deviceSerial.counters().get("port.open_failed") >= 1);
 
         socat.start(); // plugged back in: same names, new /dev/pts/N
         assertThat(deviceSerial.awaitOpen("gw", Duration.ofSeconds(5))).isTrue();

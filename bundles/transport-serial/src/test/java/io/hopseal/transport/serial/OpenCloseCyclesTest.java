@@ -17,6 +17,7 @@ import io.hopseal.api.routing.Message;
 import io.hopseal.api.routing.Route;
 import io.hopseal.api.routing.SendResult;
 import io.hopseal.impl.routing.DefaultRouter;
+import io.hopseal.link.serial.SerialPortSettings;
 
 /** 20 open/close cycles of a pair of transports on a pty pair leave no thread behind. */
 class OpenCloseCyclesTest {
@@ -44,10 +45,10 @@ class OpenCloseCyclesTest {
                 DefaultRouter rb = new DefaultRouter();
                 LinkedBlockingQueue<Message> got = new LinkedBlockingQueue<>();
                 rb.register(Address.local("sink"), (m, ctx) -> got.add(m));
-                SerialTransport ta = new SerialTransport(ra, fast);
-                SerialTransport tb = new SerialTransport(rb, fast);
-                ra.addTransport(ta);
-                rb.addTransport(tb);
+                SerialTransport ta = new SerialTransport(fast);
+                SerialTransport tb = new SerialTransport(fast);
+                ra.attach(ta);
+                rb.attach(tb);
                 ta.addPort(new SerialPortConfig("b", SerialPortSettings.of(socat.a().toString())));
                 tb.addPort(new SerialPortConfig("a", SerialPortSettings.of(socat.b().toString())));
                 // a third port that never opens (missing device): its retry loop must stop too

@@ -26,9 +26,14 @@ import io.hopseal.api.routing.Address;
 import io.hopseal.api.routing.Message;
 import io.hopseal.api.routing.Route;
 import io.hopseal.api.routing.SendResult;
-import io.hopseal.impl.routing.DefaultRouter;
-import io.hopseal.transport.serial.framing.FrameEncoder;
 import io.hopseal.api.transport.Envelope;
+import io.hopseal.api.transport.InboundPort;
+import io.hopseal.impl.routing.DefaultRouter;
+import io.hopseal.link.serial.PortDriver;
+import io.hopseal.link.serial.SerialLink;
+import io.hopseal.link.serial.SerialPortSettings;
+import io.hopseal.testsupport.Await;
+import io.hopseal.transport.serial.framing.FrameEncoder;
 
 /**
  * The serial transport on real pseudo-terminal pairs (socat). Note: a pty does not enforce the baud rate, so the
@@ -81,8 +86,14 @@ class SerialTransportPtyTest {
         return c;
     }
 
+    /** Attaches {@code sink}'s router to {@code t}, as a node's router does when it binds a transport. */
+    static SerialTransport attached(Sink sink, SerialTransport t) {
+        sink.router.attach(t);
+        return t;
+    }
+
     SerialTransport transport(Sink sink) {
-        return closeLater(new SerialTransport(sink.router, FAST));
+        return closeLater(attached(sink, new SerialTransport(FAST)));
     }
 
     static byte[] randomPayload(Random r, int n) {
@@ -106,8 +117,8 @@ class SerialTransportPtyTest {
         Sink right = new Sink();
         SerialTransport ta = transport(left);
         SerialTransport tb = transport(right);
-        left.router.addTransport(ta);
-        right.router.addTransport(tb);
+        left.router.attach(ta);
+        right.router.attach(tb);
         ta.addPort(new SerialPortConfig("right", SerialPortSettings.of(socat.a().toString(), baud)));
         tb.addPort(new SerialPortConfig("left", SerialPortSettings.of(socat.b().toString(), baud)));
         assertThat(ta.awaitOpen("right", Duration.ofSeconds(5))).isTrue();
@@ -125,8 +136,9 @@ class SerialTransportPtyTest {
                     .isEqualTo(SendResult.FORWARDED);
             assertThat(right.router.send(Message.to(Route.parse("/serial/left/service/sink"), pb)))
                     .isEqualTo(SendResult.FORWARDED);
-            if (i % 8 == 7) {
-                Thread.sleep(2); // let the queues drain (capacity 64)
+            if (i % 8 == 7) { // let the queues drain (capacity 64)
+                Await.until("the send queues drain", Duration.ofSeconds(5),
+                        () -> ta.counters().get("queue.frames") < 32 && tb.counters().get("queue.frames") < 32);
             }
         }
         for (int i = 0; i < 40; i++) {
@@ -152,7 +164,7 @@ class SerialTransportPtyTest {
     void damagedStreamLosesOnlyTheDamagedFramesEachCountedOnce() throws Exception {
         Sink sink = new Sink();
         SerialTransport t = transport(sink);
-        sink.router.addTransport(t);
+        sink.router.attach(t);
         t.addPort(new SerialPortConfig("dev", SerialPortSettings.of(socat.a().toString(), 115200), 600, 64,
                 PortDriver.AUTO));
         assertThat(t.awaitOpen("dev", Duration.ofSeconds(5))).isTrue();
@@ -231,7 +243,8 @@ class SerialTransportPtyTest {
                 device.write(stream, i, n);
                 i += n;
                 if (r.nextInt(5) == 0) {
-                    Thread.sleep(1);
+                    long written = i;
+                    Await.until("the reader caught up", Duration.ofSeconds(3), () -> t.counters().get("bytes.in") >= written);
                 }
             }
             for (int k = 0; k < expected.size(); k++) {
@@ -242,8 +255,7 @@ class SerialTransportPtyTest {
                 got.add(s.substring(0, s.indexOf(' ', 6) + 1));
                 assertThat(m.returnRoute()).isEqualTo(Route.parse("/serial/dev"));
             }
-            Wait.until("all bytes read", 3000, () -> t.counters().get("bytes.in") == stream.length,
-                    () -> t.counters().toString());
+            Await.until("all bytes read", Duration.ofSeconds(3), () -> t.counters().get("bytes.in") == stream.length);
         }
         assertThat(got).containsExactlyElementsOf(expected);
         assertThat(sink.got).isEmpty();
@@ -263,7 +275,7 @@ class SerialTransportPtyTest {
     void bytesOnTheLineAreTheDocumentedFramingWithALeadingDelimiter() throws Exception {
         Sink sink = new Sink();
         SerialTransport t = transport(sink);
-        sink.router.addTransport(t);
+        sink.router.attach(t);
         t.addPort(new SerialPortConfig("dev", SerialPortSettings.of(socat.a().toString())));
         assertThat(t.awaitOpen("dev", Duration.ofSeconds(5))).isTrue();
         try (RawPty device = new RawPty(socat.b())) {
@@ -284,7 +296,7 @@ class SerialTransportPtyTest {
     void sendResultsAndCounters() throws Exception {
         Sink sink = new Sink();
         SerialTransport t = transport(sink);
-        sink.router.addTransport(t);
+        sink.router.attach(t);
         SerialTransport.Port p = t.addPort(new SerialPortConfig("dev", SerialPortSettings.of(socat.a().toString()), 100,
                 64, PortDriver.AUTO));
         SerialTransport.Port missing = t.addPort(new SerialPortConfig("ghost",
@@ -298,7 +310,7 @@ class SerialTransportPtyTest {
         assertThat(t.send(p.address(), Message.to(Route.EMPTY, new byte[200]))).isEqualTo(SendResult.DROPPED_TOO_LARGE);
         assertThat(t.send(missing.address(), Message.to(Route.EMPTY, new byte[1]))).isEqualTo(SendResult.DROPPED_LINK_DOWN);
         assertThat(t.send(p.address(), Message.to(Route.EMPTY, new byte[10]))).isEqualTo(SendResult.FORWARDED);
-        Wait.until("open failures counted", 3000, () -> t.counters().get("link.ghost.port.open_failed") >= 2);
+        Await.until("open failures counted", Duration.ofSeconds(3), () -> t.counters().get("link.ghost.port.open_failed") >= 2);
         assertThat(missing.state()).isEqualTo(SerialLink.State.DOWN);
         assertThat(missing.lastError()).contains("no such device");
         assertThat(t.status()).contains("ghost").contains("down: no such device");
@@ -332,8 +344,8 @@ class SerialTransportPtyTest {
         Sink right = new Sink();
         SerialTransport ta = transport(left);
         SerialTransport tb = transport(right);
-        left.router.addTransport(ta);
-        right.router.addTransport(tb);
+        left.router.attach(ta);
+        right.router.attach(tb);
         SerialTransport.Port pa = ta.addPort(new SerialPortConfig("right", SerialPortSettings.of(socat.a().toString(), 115200)));
         tb.addPort(new SerialPortConfig("left", SerialPortSettings.of(socat.b().toString(), 115200)));
         assertThat(pa.awaitOpen(Duration.ofSeconds(5))).isTrue();
@@ -342,7 +354,7 @@ class SerialTransportPtyTest {
         // new line settings: the port is reopened at once
         pa.update(pa.portConfig().withSettings(pa.portConfig().settings().withBaudRate(9600)
                 .withParity(SerialPortSettings.Parity.EVEN).withStopBits(SerialPortSettings.StopBits.TWO)));
-        Wait.until("reopened", 3000, () -> ta.counters().get("port.reconfigured") == 1
+        Await.until("reopened", Duration.ofSeconds(3), () -> ta.counters().get("port.reconfigured") == 1
                 && pa.state() == SerialLink.State.OPEN);
         assertThat(ta.counters()).containsEntry("port.opened", 2L).containsEntry("port.lost", 0L);
         // ptys ignore parity: frames still cross (a real line would need both ends changed)
@@ -360,7 +372,7 @@ class SerialTransportPtyTest {
         // the bigger max frame size applies at once on this end; the far end (2048) drops and counts it
         assertThat(left.router.send(Message.to(Route.parse("/serial/peer/service/sink"), new byte[3000])))
                 .isEqualTo(SendResult.FORWARDED);
-        Wait.until("oversized at the far end", 3000, () -> tb.counters().get("drop.oversized") == 1);
+        Await.until("oversized at the far end", Duration.ofSeconds(3), () -> tb.counters().get("drop.oversized") == 1);
         assertThat(left.router.send(Message.to(Route.parse("/serial/peer/service/sink"), new byte[1000])))
                 .isEqualTo(SendResult.FORWARDED);
         assertThat(right.take().payload()).hasSize(1000).containsOnly(0);
@@ -368,26 +380,25 @@ class SerialTransportPtyTest {
                 .contains("hopseal-serial-read-peer", "hopseal-serial-write-peer");
     }
 
+    static byte[] frameTo(String route, int b) {
+        return FrameEncoder.encode(Envelope.encode(Message.to(Route.parse(route), new byte[] { (byte) b })));
+    }
+
     @Test
-    void aRouterThatThrowsIsCountedAndTheReaderCarriesOn() throws Exception {
+    void aSinkThatThrowsIsCountedAndTheReaderCarriesOn() throws Exception {
         Sink sink = new Sink();
-        io.hopseal.api.routing.Router throwing = (io.hopseal.api.routing.Router) java.lang.reflect.Proxy.newProxyInstance(
-                getClass().getClassLoader(), new Class<?>[] { io.hopseal.api.routing.Router.class }, (proxy, method, args) -> {
-                    if (method.getName().equals("send") && ((Message) args[0]).payload()[0] == 66) {
-                        throw new IllegalStateException("router bug");
-                    }
-                    try {
-                        return method.invoke(sink.router, args);
-                    } catch (java.lang.reflect.InvocationTargetException e) {
-                        throw e.getCause();
-                    }
-                });
-        SerialTransport t = closeLater(new SerialTransport(throwing, FAST));
+        SerialTransport t = closeLater(new SerialTransport(FAST));
+        t.attach(m -> {
+            if (m.body().get(0) == 66) {
+                throw new IllegalStateException("router bug");
+            }
+            return sink.router.send(m);
+        });
         t.addPort(new SerialPortConfig("dev", SerialPortSettings.of(socat.a().toString())));
         assertThat(t.awaitOpen("dev", Duration.ofSeconds(5))).isTrue();
         try (RawPty device = new RawPty(socat.b())) {
             for (byte b : new byte[] { 1, 66, 2 }) {
-                device.write(FrameEncoder.encode(Envelope.encode(Message.to(Route.parse("/service/sink"), new byte[] { b }))));
+                device.write(frameTo("/service/sink", b));
             }
             assertThat(sink.take().payload()).containsExactly(1);
             assertThat(sink.take().payload()).containsExactly(2);
@@ -397,13 +408,59 @@ class SerialTransportPtyTest {
     }
 
     @Test
+    void withoutARouterThePortStaysOpenCountsWhatArrivesAndDeliversOnceOneIsAttached() throws Exception {
+        SerialTransport t = closeLater(new SerialTransport(FAST));
+        t.addPort(new SerialPortConfig("dev", SerialPortSettings.of(socat.a().toString())));
+        assertThat(t.awaitOpen("dev", Duration.ofSeconds(5))).isTrue();
+        assertThat(t.attached()).isFalse();
+        assertThat(t.counters()).containsEntry(InboundPort.DROP_NO_ROUTER, 0L);
+        Sink sink = new Sink();
+        try (RawPty device = new RawPty(socat.b())) {
+            for (int b = 1; b <= 3; b++) {
+                device.write(frameTo("/service/sink", b));
+            }
+            Await.until("three messages dropped for want of a router", Duration.ofSeconds(5),
+                    () -> t.counters().get(InboundPort.DROP_NO_ROUTER) == 3);
+            assertThat(t.port("dev").orElseThrow().state()).isEqualTo(SerialLink.State.OPEN);
+            assertThat(t.counters()).containsEntry("messages.in", 3L).containsEntry("frames.ok", 3L)
+                    .containsEntry("port.opened", 1L).containsEntry("port.lost", 0L);
+
+            // a router attaches (as a node's or the OSGi whiteboard's does): the same open port delivers to it
+            AutoCloseable binding = sink.router.attach(t);
+            assertThat(t.attached()).isTrue();
+            device.write(frameTo("/service/sink", 4));
+            Message m = sink.take();
+            assertThat(m.payload()).containsExactly(4);
+            assertThat(m.returnRoute()).isEqualTo(Route.parse("/serial/dev"));
+            // and sends through it
+            assertThat(sink.router.send(Message.to(Route.parse("/serial/dev/service/x"), new byte[] { 9 })))
+                    .isEqualTo(SendResult.FORWARDED);
+
+            // the router goes (its bundle is updated): counted and dropped again, the port stays open
+            binding.close();
+            assertThat(t.attached()).isFalse();
+            device.write(frameTo("/service/sink", 5));
+            Await.until("dropped again", Duration.ofSeconds(5), () -> t.counters().get(InboundPort.DROP_NO_ROUTER) == 4);
+            assertThat(sink.got).isEmpty();
+
+            // a new router attaches; a stale detach of another sink leaves it attached
+            sink.router.attach(t);
+            t.detach(x -> SendResult.DELIVERED);
+            device.write(frameTo("/service/sink", 6));
+            assertThat(sink.take().payload()).containsExactly(6);
+        }
+        assertThat(t.counters()).containsEntry("port.opened", 1L).containsEntry("port.lost", 0L)
+                .containsEntry(InboundPort.DROP_NO_ROUTER, 4L);
+    }
+
+    @Test
     void aPortThatIsMissingIsRetriedAndOpensByItselfWhenItAppears() throws Exception {
         socat.kill();
         Sink sink = new Sink();
         SerialTransport t = transport(sink);
-        sink.router.addTransport(t);
+        sink.router.attach(t);
         SerialTransport.Port p = t.addPort(new SerialPortConfig("dev", SerialPortSettings.of(socat.a().toString())));
-        Wait.until("failures", 3000, () -> t.counters().get("port.open_failed") >= 3);
+        Await.until("failures", Duration.ofSeconds(3), () -> t.counters().get("port.open_failed") >= 3);
         assertThat(p.state()).isEqualTo(SerialLink.State.DOWN);
         socat.start();
         assertThat(p.awaitOpen(Duration.ofSeconds(3))).isTrue();

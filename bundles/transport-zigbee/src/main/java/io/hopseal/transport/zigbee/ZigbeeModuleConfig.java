@@ -1,13 +1,12 @@
 package io.hopseal.transport.zigbee;
 
-import io.hopseal.transport.serial.InvalidSettingException;
-import io.hopseal.transport.serial.PortDriver;
-import io.hopseal.transport.serial.SerialPortConfig;
-import io.hopseal.transport.serial.SerialPortSettings;
+import io.hopseal.link.serial.PortDriver;
+import io.hopseal.link.serial.SerialPortSettings;
+import io.hopseal.support.InvalidFieldException;
 import io.hopseal.transport.zigbee.xbee.ApiMode;
 
 /**
- * One XBee module of a {@link ZigbeeTransport}. Immutable and validated (an {@link InvalidSettingException} names the
+ * One XBee module of a {@link ZigbeeTransport}. Immutable and validated (an {@link InvalidFieldException} names the
  * field).
  *
  * @param name               for logs, counters ({@code module.<name>.…}) and thread names; null or blank = the last
@@ -29,30 +28,30 @@ public record ZigbeeModuleConfig(String name, SerialPortSettings settings, ApiMo
 
     public ZigbeeModuleConfig {
         if (settings == null) {
-            throw new InvalidSettingException("settings", "must not be null");
+            throw new InvalidFieldException("settings", "must not be null");
         }
         if (name == null || name.isBlank()) {
-            name = SerialPortConfig.defaultLinkAddress(settings.portName());
+            name = SerialPortSettings.shortName(settings.portName());
         }
         name = name.strip();
         if (name.length() > 64 || !name.chars().allMatch(c -> Character.isLetterOrDigit(c) || c == '.' || c == '_'
                 || c == '-')) {
-            throw new InvalidSettingException("name", "must be 1..64 letters, digits, '.', '_' or '-', was '" + name
+            throw new InvalidFieldException("name", "must be 1..64 letters, digits, '.', '_' or '-', was '" + name
                     + "'");
         }
         if (settings.dataBits() != 8) {
-            throw new InvalidSettingException("dataBits", "must be 8 for an XBee in API mode, was " + settings.dataBits());
+            throw new InvalidFieldException("dataBits", "must be 8 for an XBee in API mode, was " + settings.dataBits());
         }
         if (apiMode == null) {
-            throw new InvalidSettingException("apiMode", "must be 1 or 2");
+            throw new InvalidFieldException("apiMode", "must be 1 or 2");
         }
         if (maxPayloadOverride != 0
                 && (maxPayloadOverride < Fragments.MIN_PAYLOAD || maxPayloadOverride > MAX_PAYLOAD_OVERRIDE)) {
-            throw new InvalidSettingException("maxPayloadOverride", "must be 0 (read ATNP) or " + Fragments.MIN_PAYLOAD
+            throw new InvalidFieldException("maxPayloadOverride", "must be 0 (read ATNP) or " + Fragments.MIN_PAYLOAD
                     + ".." + MAX_PAYLOAD_OVERRIDE + " bytes, was " + maxPayloadOverride);
         }
         if (driver == null) {
-            throw new InvalidSettingException("driver", "must not be null");
+            throw new InvalidFieldException("driver", "must not be null");
         }
     }
 

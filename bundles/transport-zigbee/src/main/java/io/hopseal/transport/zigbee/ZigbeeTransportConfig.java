@@ -2,11 +2,11 @@ package io.hopseal.transport.zigbee;
 
 import java.time.Duration;
 
-import io.hopseal.transport.serial.InvalidSettingException;
+import io.hopseal.support.InvalidFieldException;
 
 /**
  * Settings shared by every XBee module of a {@link ZigbeeTransport}. Immutable and validated (an
- * {@link InvalidSettingException} names the field).
+ * {@link InvalidFieldException} names the field).
  *
  * @param sendQueueCapacity       messages waiting per destination, besides the one being sent (default 16;
  *                                1..10,000)
@@ -54,16 +54,16 @@ public record ZigbeeTransportConfig(int sendQueueCapacity, int maxDestinations, 
 
     private static void range(String field, int v, int min, int max, String unit) {
         if (v < min || v > max) {
-            throw new InvalidSettingException(field, "must be " + min + ".." + max + " " + unit + ", was " + v);
+            throw new InvalidFieldException(field, "must be " + min + ".." + max + " " + unit + ", was " + v);
         }
     }
 
     private static void duration(String field, Duration d, Duration min, Duration max) {
         if (d == null) {
-            throw new InvalidSettingException(field, "must not be null");
+            throw new InvalidFieldException(field, "must not be null");
         }
         if (d.compareTo(min) < 0 || d.compareTo(max) > 0) {
-            throw new InvalidSettingException(field, "must be " + min.toMillis() + ".." + max.toMillis() + " ms, was "
+            throw new InvalidFieldException(field, "must be " + min.toMillis() + ".." + max.toMillis() + " ms, was "
                     + d.toMillis() + " ms");
         }
     }

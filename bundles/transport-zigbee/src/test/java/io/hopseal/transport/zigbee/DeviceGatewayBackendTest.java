@@ -6,13 +6,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Collection;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicReference;
 
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -27,27 +24,24 @@ import io.hopseal.api.channel.ListenerOptions;
 import io.hopseal.api.channel.SecureChannel;
 import io.hopseal.api.routing.Address;
 import io.hopseal.api.routing.Message;
-import io.hopseal.api.routing.Registration;
-import io.hopseal.api.routing.Router;
 import io.hopseal.api.routing.SendResult;
-import io.hopseal.api.transport.Transport;
-import io.hopseal.api.routing.Worker;
-import io.hopseal.node.HopsealNode;
+import io.hopseal.api.transport.Envelope;
+import io.hopseal.impl.memory.MemoryNetwork;
+import io.hopseal.impl.memory.MemoryTransport;
 import io.hopseal.impl.routing.DefaultRouter;
-import io.hopseal.transport.tcp.TcpTransport;
-import io.hopseal.transport.zigbee.sim.Poll;
+import io.hopseal.node.HopsealNode;
+import io.hopseal.testsupport.Await;
 import io.hopseal.transport.zigbee.sim.SimulatedXBee;
 import io.hopseal.transport.zigbee.sim.SocatPair;
 import io.hopseal.transport.zigbee.sim.ZigbeeDevice;
 import io.hopseal.transport.zigbee.xbee.ApiMode;
 import io.hopseal.transport.zigbee.xbee.DeliveryStatus;
 import io.hopseal.transport.zigbee.xbee.XBeeFrame;
-import io.hopseal.api.transport.Envelope;
 
 /**
- * device ── ZigBee (simulated mesh + simulated XBee on a pty pair) ── gateway ── TCP (loopback) ── backend, with one
- * secure channel end to end. The gateway is a bare router with a {@link ZigbeeTransport} and a {@link TcpTransport};
- * taps on its router, on its ZigBee envelopes and on every RF payload that crossed the simulated radio show it only
+ * device ── ZigBee (simulated mesh + simulated XBee on a pty pair) ── gateway ── in-memory link ── backend, with one
+ * secure channel end to end. The gateway is a bare router with a {@link ZigbeeTransport} and a {@link MemoryTransport};
+ * taps on what its router forwards, on its ZigBee envelopes and on every RF payload that crossed the simulated radio show it only
  * ever handled ciphertext. Also: how many radio frames a channel set-up takes at NP 84 and 66, loss and transient
  * failures during the handshake, unplug/replug and a transport replaced (as by a bundle update) under an open channel.
  */
@@ -55,6 +49,8 @@ class DeviceGatewayBackendTest {
     static final long COORD = 0x0013A20040C0FFEEL;
     static final long DEV = 0x0013A20041DE71CEL;
     static final String MARKER = "PLAINTEXT-MARKER";
+    /** The backend's name on the in-memory link: 15 characters, as {@code 127.0.0.1:NNNNN}. */
+    static final String BACKEND = "backend.example";
     static final ZigbeeTransportConfig FAST = ZigbeeTransportConfig.DEFAULTS.withRetryBackoff(Duration.ofMillis(5),
             Duration.ofMillis(50)).withReconnectBackoff(Duration.ofMillis(20), Duration.ofMillis(200))
             .withAtTimeout(Duration.ofMillis(200)).withReassemblyTimeout(Duration.ofSeconds(1));
@@ -66,67 +62,15 @@ class DeviceGatewayBackendTest {
     HopsealNode backend;
     HopsealNode device;
     ZigbeeDevice deviceRadio;
-    TapRouter gatewayRouter;
+    MemoryNetwork net;
+    DefaultRouter gatewayRouter;
     ZigbeeTransport gatewayZigbee;
-    TcpTransport gatewayTcp;
-    int backendPort;
+    MemoryTransport gatewayMem;
     int np;
     ApiMode mode;
     final List<byte[]> gatewaySaw = new CopyOnWriteArrayList<>();
     /** Envelopes through the gateway's ZigBee transport: {inbound ? 1 : 0, length}. */
     final List<int[]> radioEnvelopes = new CopyOnWriteArrayList<>();
-
-    /** The gateway's router: every message it routes, either way, passes {@link #send}. */
-    static final class TapRouter implements Router {
-        final DefaultRouter inner = new DefaultRouter();
-        final List<byte[]> seen;
-
-        TapRouter(List<byte[]> seen) {
-            this.seen = seen;
-        }
-
-        @Override
-        public SendResult send(Message message) {
-            seen.add(message.payload());
-            seen.add(Envelope.encode(message));
-            return inner.send(message);
-        }
-
-        @Override
-        public Registration register(Address address, Worker worker) {
-            return inner.register(address, worker);
-        }
-
-        @Override
-        public Registration registerRandom(String prefix, Worker worker) {
-            return inner.registerRandom(prefix, worker);
-        }
-
-        @Override
-        public AutoCloseable addTransport(Transport transport) {
-            return inner.addTransport(transport);
-        }
-
-        @Override
-        public Optional<Transport> transport(int addressType) {
-            return inner.transport(addressType);
-        }
-
-        @Override
-        public Collection<Transport> transports() {
-            return inner.transports();
-        }
-
-        @Override
-        public Collection<Address> localAddresses() {
-            return inner.localAddresses();
-        }
-
-        @Override
-        public Map<String, Long> counters() {
-            return inner.counters();
-        }
-    }
 
     @BeforeAll
     static void socat() {
@@ -139,34 +83,35 @@ class DeviceGatewayBackendTest {
         pair = new SocatPair(dir, "xbee").plug();
         sim = new SimulatedXBee(pair.moduleSide(), COORD, mode, np);
 
-        AtomicReference<TcpTransport> backendTcp = new AtomicReference<>();
-        backend = HopsealNode.builder().transport(r -> {
-            TcpTransport t = new TcpTransport(r);
-            backendTcp.set(t);
-            return t;
-        }).build();
-        backendPort = backendTcp.get().listen("127.0.0.1", 0).port();
+        net = new MemoryNetwork();
+        // /mem/backend.example is as long as /tcp/127.0.0.1:NNNNN was, so every size counted here is a TCP uplink's
+        backend = HopsealNode.builder().memory(net, BACKEND).build();
         backend.channels().listen("api", ListenerOptions.defaults());
         backend.service("echo", (m, ctx) -> ctx.reply(m, m.payload()));
 
-        gatewayRouter = new TapRouter(gatewaySaw);
-        gatewayTcp = new TcpTransport(gatewayRouter);
-        gatewayRouter.addTransport(gatewayTcp);
+        // the gateway: a bare router; every message it forwards, either way, passes the tap
+        gatewayRouter = new DefaultRouter();
+        gatewayRouter.addForwardTap((hop, m) -> {
+            gatewaySaw.add(m.payload());
+            gatewaySaw.add(Envelope.encode(m));
+        });
+        gatewayMem = net.attach("gateway");
+        gatewayRouter.attach(gatewayMem);
         startGatewayZigbee();
 
-        device = HopsealNode.builder().transport(r -> {
-            deviceRadio = new ZigbeeDevice(r, DEV, 0x1234, sim, np);
+        device = HopsealNode.builder().transport(() -> {
+            deviceRadio = new ZigbeeDevice(DEV, 0x1234, sim, np);
             return deviceRadio;
         }).build();
     }
 
     void startGatewayZigbee() throws InterruptedException {
-        gatewayZigbee = new ZigbeeTransport(gatewayRouter, FAST);
+        gatewayZigbee = new ZigbeeTransport(FAST);
         gatewayZigbee.setFrameTap((module, peer, inbound, envelope) -> {
             gatewaySaw.add(envelope.clone());
             radioEnvelopes.add(new int[] { inbound ? 1 : 0, envelope.length });
         });
-        gatewayRouter.addTransport(gatewayZigbee);
+        gatewayRouter.attach(gatewayZigbee);
         gatewayZigbee.addModule(ZigbeeModuleConfig.of(pair.hostSide().toString(), 115200, mode).withName("coordinator"));
         assertThat(gatewayZigbee.awaitReady("coordinator", Duration.ofSeconds(5))).as(gatewayZigbee.status()).isTrue();
     }
@@ -179,11 +124,14 @@ class DeviceGatewayBackendTest {
         if (gatewayZigbee != null) {
             gatewayZigbee.close();
         }
-        if (gatewayTcp != null) {
-            gatewayTcp.close();
+        if (gatewayMem != null) {
+            gatewayMem.close();
         }
         if (backend != null) {
             backend.close();
+        }
+        if (net != null) {
+            net.close();
         }
         if (sim != null) {
             sim.close();
@@ -195,11 +143,10 @@ class DeviceGatewayBackendTest {
 
     SecureChannel openChannel(ChannelOptions options) throws Exception {
         // from the device's point of view the first hop is the coordinator's 64-bit address
-        String route = "/zigbee/" + ZigbeeAddresses.hex(COORD) + "/tcp/127.0.0.1:" + backendPort
-                + "/secure/api/service/echo";
+        String route = "/zigbee/" + ZigbeeAddresses.hex(COORD) + "/mem/" + BACKEND + "/secure/api/service/echo";
         SecureChannel ch = device.channels().connect(route, options).get(20, TimeUnit.SECONDS);
         // the initiator is open once it sent message 3; data sent before the responder has it would be dropped there
-        Poll.until("the backend's end open", 20_000, () -> backend.channels().channels().stream()
+        Await.until("the backend's end open", Duration.ofSeconds(20), () -> backend.channels().channels().stream()
                 .anyMatch(c -> !c.isInitiator() && c.state() == ChannelState.OPEN));
         return ch;
     }
@@ -246,7 +193,7 @@ class DeviceGatewayBackendTest {
         SecureChannel ch = openChannel(ChannelOptions.defaults());
         assertThat(ch.state()).isEqualTo(ChannelState.OPEN);
         assertThat(ch.peer()).isEqualTo(backend.identifier());
-        Poll.until("message 3 acknowledged", 2000, () -> gatewayZigbee.counters().get("messages.delivered") == 1);
+        Await.until("message 3 acknowledged", Duration.ofSeconds(2), () -> gatewayZigbee.counters().get("messages.delivered") == 1);
         long upFrames = deviceRadio.framesUp() - upBefore;
         int downFrames = sim.transmitRequests().size() - downBefore;
         List<int[]> hs = List.copyOf(radioEnvelopes);
@@ -279,7 +226,7 @@ class DeviceGatewayBackendTest {
         SecureChannel responder = backend.channels().channels().stream().filter(c -> !c.isInitiator()).findFirst()
                 .orElseThrow();
         assertThat(responder.peer()).isEqualTo(device.identifier());
-        assertThat(responder.peerRoute().toString()).startsWith("/tcp/127.0.0.1:")
+        assertThat(responder.peerRoute().toString()).startsWith("/mem/gateway/")
                 .contains("/zigbee/" + ZigbeeAddresses.hex(DEV) + "/");
         responder.send((MARKER + " backend->device").getBytes(UTF_8));
         Message push = ch.receive(Duration.ofSeconds(5));
@@ -288,8 +235,7 @@ class DeviceGatewayBackendTest {
 
         assertGatewaySawOnlyCiphertext();
         // down: message 2, 10 echoes, 1 push; up: messages 1 and 3, 10 messages
-        Poll.until("every downlink message acknowledged", 2000,
-                () -> gatewayZigbee.counters().get("messages.delivered") == 12);
+        Await.until("every downlink message acknowledged", Duration.ofSeconds(2), () -> gatewayZigbee.counters().get("messages.delivered") == 12);
         Map<String, Long> c = gatewayZigbee.counters();
         assertThat(c.get("messages.in")).isEqualTo(12L);
         assertThat(c.get("reassembly.completed")).isPositive();
@@ -313,8 +259,7 @@ class DeviceGatewayBackendTest {
         String text = MARKER + " after a rough start " + "y".repeat(150);
         assertThat(echo(ch, text)).isEqualTo(text);
         assertThat(deviceRadio.framesLost()).isEqualTo(2);
-        Poll.until("the partial message 3 dropped", 3000,
-                () -> gatewayZigbee.counters().get("drop.reassembly_timeout") == 1);
+        Await.until("the partial message 3 dropped", Duration.ofSeconds(3), () -> gatewayZigbee.counters().get("drop.reassembly_timeout") == 1);
         Map<String, Long> c = gatewayZigbee.counters();
         assertThat(c.get("retries")).isGreaterThanOrEqualTo(3L);
         assertThat(c.get("tx_status.network_ack_failure")).isEqualTo(1L);
@@ -330,8 +275,8 @@ class DeviceGatewayBackendTest {
         long handshakes = device.channels().counters().getOrDefault("handshakes.completed", 0L);
 
         pair.unplug(); // the XBee's USB adapter pulled
-        ZigbeeTransport.Module m = gatewayZigbee.module("coordinator").orElseThrow();
-        Poll.until("port down", 3000, () -> m.state() == ZigbeeTransport.ModuleState.PORT_DOWN, gatewayZigbee::status);
+        ZigbeeModule m = gatewayZigbee.module("coordinator").orElseThrow();
+        Await.until("port down", Duration.ofSeconds(3), () -> m.state() == ZigbeeModule.State.PORT_DOWN);
         sim.close();
         pair.plug(); // plugged back: same name, new /dev/pts/N
         sim = new SimulatedXBee(pair.moduleSide(), COORD, ApiMode.API_ESCAPED, 84);
@@ -355,7 +300,7 @@ class DeviceGatewayBackendTest {
         SecureChannel ch = openChannel(ChannelOptions.defaults());
         assertThat(echo(ch, MARKER + " v1")).isEqualTo(MARKER + " v1");
         long handshakes = device.channels().counters().getOrDefault("handshakes.completed", 0L);
-        // what DS does when the bundle is updated: the old transport is closed, a new one takes the router slot
+        // what DS does when the bundle is updated: the old transport is closed, the router binds the new one
         ZigbeeTransport old = gatewayZigbee;
         old.close();
         assertThat(ZigbeeTransportPtyTest.threads()).isEmpty();

@@ -23,9 +23,11 @@ import io.hopseal.api.routing.Address;
 import io.hopseal.api.routing.Message;
 import io.hopseal.api.routing.Route;
 import io.hopseal.api.routing.SendResult;
+import io.hopseal.api.transport.Envelope;
+import io.hopseal.api.transport.InboundPort;
 import io.hopseal.impl.routing.DefaultRouter;
-import io.hopseal.transport.serial.SerialPortSettings;
-import io.hopseal.transport.zigbee.sim.Poll;
+import io.hopseal.link.serial.SerialPortSettings;
+import io.hopseal.testsupport.Await;
 import io.hopseal.transport.zigbee.sim.SimulatedXBee;
 import io.hopseal.transport.zigbee.sim.SocatPair;
 import io.hopseal.transport.zigbee.sim.ZigbeeDevice;
@@ -33,7 +35,6 @@ import io.hopseal.transport.zigbee.xbee.ApiMode;
 import io.hopseal.transport.zigbee.xbee.DeliveryStatus;
 import io.hopseal.transport.zigbee.xbee.XBeeCodec;
 import io.hopseal.transport.zigbee.xbee.XBeeFrame;
-import io.hopseal.api.transport.Envelope;
 
 /**
  * The transport against a simulated XBee on the far end of a pty pair: start-up, both directions with fragments,
@@ -68,12 +69,12 @@ class ZigbeeTransportPtyTest {
     void start(ApiMode mode, int np) throws Exception {
         pair = new SocatPair(dir, "xbee").plug();
         sim = new SimulatedXBee(pair.moduleSide(), COORD, mode, np);
-        device = new ZigbeeDevice(deviceRouter, DEV, DEV_NWK, sim, np);
-        deviceRouter.addTransport(device);
+        device = new ZigbeeDevice(DEV, DEV_NWK, sim, np);
+        deviceRouter.attach(device);
         deviceRouter.register(Address.local("sink"), (m, ctx) -> deviceSink.add(m));
         gatewayRouter.register(Address.local("sink"), (m, ctx) -> gatewaySink.add(m));
-        transport = new ZigbeeTransport(gatewayRouter, FAST);
-        gatewayRouter.addTransport(transport);
+        transport = new ZigbeeTransport(FAST);
+        gatewayRouter.attach(transport);
         transport.addModule(ZigbeeModuleConfig.of(pair.hostSide().toString(), 115200, mode).withName("xb0"));
         assertThat(transport.awaitReady("xb0", Duration.ofSeconds(5))).as(transport.status()).isTrue();
     }
@@ -94,7 +95,7 @@ class ZigbeeTransportPtyTest {
         }
     }
 
-    ZigbeeTransport.Module module() {
+    ZigbeeModule module() {
         return transport.module("xb0").orElseThrow();
     }
 
@@ -116,12 +117,12 @@ class ZigbeeTransportPtyTest {
     @EnumSource(ApiMode.class)
     void startUpReadsTheModuleThenMessagesFlowBothWaysInFragments(ApiMode mode) throws Exception {
         start(mode, 84);
-        ZigbeeTransport.Module m = module();
+        ZigbeeModule m = module();
         assertThat(m.ieeeAddress().getAsLong()).isEqualTo(COORD);
         assertThat(m.address().orElseThrow().toString()).isEqualTo("/zigbee/0013A20040C0FFEE");
         assertThat(m.maxPayload()).isEqualTo(84);
         assertThat(m.apiMode()).isEqualTo(mode);
-        assertThat(m.state()).isEqualTo(ZigbeeTransport.ModuleState.READY);
+        assertThat(m.state()).isEqualTo(ZigbeeModule.State.READY);
         assertThat(sim.atCommands()).extracting(XBeeFrame.AtCommand::command).containsExactly("AP", "SH", "SL", "NP");
         assertThat(transport.status()).contains("xb0").contains("ready").contains("0013A20040C0FFEE").contains("NP 84");
 
@@ -143,7 +144,7 @@ class ZigbeeTransportPtyTest {
         assertThat(d.returnRoute().toString()).isEqualTo("/zigbee/0013A20040C0FFEE/service/gw");
         int frames = Fragments.frameCount(Envelope.encodedLength(new Message(Route.of(Address.local("sink")),
                 Route.of(Address.local("gw")), down)), 84);
-        Poll.until("statuses counted", 2000, () -> transport.counters().get("messages.delivered") == 1);
+        Await.until("statuses counted", Duration.ofSeconds(2), () -> transport.counters().get("messages.delivered") == 1);
         List<XBeeFrame.TransmitRequest> tx = sim.transmitRequests();
         assertThat(tx.subList(tx.size() - frames, tx.size())).allSatisfy(t -> {
             assertThat(t.dest64()).isEqualTo(DEV);
@@ -168,7 +169,7 @@ class ZigbeeTransportPtyTest {
         assertThat(gatewayRouter.send(new Message(Route.of(ZigbeeAddresses.of(DEV), Address.local("sink")), Route.EMPTY,
                 down))).isEqualTo(SendResult.FORWARDED);
         assertThat(take(deviceSink).payload()).isEqualTo(down);
-        Poll.until("delivered", 2000, () -> transport.counters().get("messages.delivered") == 1);
+        Await.until("delivered", Duration.ofSeconds(2), () -> transport.counters().get("messages.delivered") == 1);
         Map<String, Long> c = transport.counters();
         assertThat(c).containsEntry("retries", 3L).containsEntry("tx_status.network_ack_failure", 1L)
                 .containsEntry("tx_status.route_not_found", 1L).containsEntry("tx_status.mac_ack_failure", 1L)
@@ -190,7 +191,7 @@ class ZigbeeTransportPtyTest {
         module().update(module().config().withMaxPayloadOverride(100));
         assertThat(gatewayRouter.send(new Message(Route.of(ZigbeeAddresses.of(DEV), Address.local("sink")), Route.EMPTY,
                 text(150)))).isEqualTo(SendResult.FORWARDED);
-        Poll.until("a failure told", 3000, () -> !failures.isEmpty());
+        Await.until("a failure told", Duration.ofSeconds(3), () -> !failures.isEmpty());
         DeliveryFailure f = failures.get(0);
         assertThat(f.permanent()).isTrue();
         assertThat(f.status()).isEqualTo(DeliveryStatus.PAYLOAD_TOO_LARGE);
@@ -201,7 +202,7 @@ class ZigbeeTransportPtyTest {
         assertThat(f.module()).isEqualTo("xb0");
         assertThat(transport.counters()).containsEntry("drop.tx_permanent", 1L).containsEntry("retries", 0L)
                 .containsEntry("tx_status.payload_too_large", 1L);
-        Poll.until("NP read again", 2000, () -> sim.atCommands().stream().filter(a -> a.command().equals("NP")).count() == 2);
+        Await.until("NP read again", Duration.ofSeconds(2), () -> sim.atCommands().stream().filter(a -> a.command().equals("NP")).count() == 2);
         assertThat(deviceSink).isEmpty();
 
         // back to what the module says: the same message goes through
@@ -212,7 +213,7 @@ class ZigbeeTransportPtyTest {
         // a device that is not on the mesh: address not found (transient) until the retries run out
         long ghost = 0x0013A200DEADBEEFL;
         gatewayRouter.send(new Message(Route.of(ZigbeeAddresses.of(ghost), Address.local("sink")), Route.EMPTY, text(20)));
-        Poll.until("retries exhausted", 3000, () -> failures.size() == 2);
+        Await.until("retries exhausted", Duration.ofSeconds(3), () -> failures.size() == 2);
         assertThat(failures.get(1).permanent()).isFalse();
         assertThat(failures.get(1).attempts()).isEqualTo(5);
         assertThat(transport.counters()).containsEntry("drop.retries_exhausted", 1L)
@@ -220,15 +221,60 @@ class ZigbeeTransportPtyTest {
     }
 
     @Test
+    void withoutARouterTheModuleStaysUpCountsWhatArrivesAndDeliversOnceOneIsAttached() throws Exception {
+        pair = new SocatPair(dir, "xbee").plug();
+        sim = new SimulatedXBee(pair.moduleSide(), COORD, ApiMode.API_ESCAPED, 84);
+        device = new ZigbeeDevice(DEV, DEV_NWK, sim, 84);
+        gatewayRouter.register(Address.local("sink"), (m, ctx) -> gatewaySink.add(m));
+        transport = new ZigbeeTransport(FAST); // no router attached
+        ZigbeeModule m = transport.addModule(ZigbeeModuleConfig.of(pair.hostSide().toString(), 115200,
+                ApiMode.API_ESCAPED).withName("xb0"));
+        assertThat(m.awaitReady(Duration.ofSeconds(5))).as(transport.status()).isTrue();
+        assertThat(transport.attached()).isFalse();
+        assertThat(transport.counters()).containsEntry(InboundPort.DROP_NO_ROUTER, 0L);
+
+        // two messages (one in fragments) arrive with no router: counted and dropped, the module stays up
+        assertThat(device.send(ZigbeeAddresses.of(COORD), new Message(Route.of(Address.local("sink")), Route.EMPTY,
+                text(20)))).isEqualTo(SendResult.FORWARDED);
+        assertThat(device.send(ZigbeeAddresses.of(COORD), new Message(Route.of(Address.local("sink")), Route.EMPTY,
+                text(300)))).isEqualTo(SendResult.FORWARDED);
+        Await.until("two messages dropped for want of a router", Duration.ofSeconds(5),
+                () -> transport.counters().get(InboundPort.DROP_NO_ROUTER) == 2);
+        assertThat(transport.counters()).containsEntry("messages.in", 2L).containsEntry("port.lost", 0L)
+                .containsEntry("port.opened", 1L);
+        assertThat(m.state()).isEqualTo(ZigbeeModule.State.READY);
+
+        // a router attaches: the same module delivers to it, and sends through it
+        AutoCloseable binding = gatewayRouter.attach(transport);
+        assertThat(transport.attached()).isTrue();
+        byte[] up = text(200);
+        assertThat(device.send(ZigbeeAddresses.of(COORD), new Message(Route.of(Address.local("sink")),
+                Route.of(Address.local("app")), up))).isEqualTo(SendResult.FORWARDED);
+        Message got = take(gatewaySink);
+        assertThat(got.payload()).isEqualTo(up);
+        assertThat(got.returnRoute().toString()).isEqualTo("/zigbee/0013A20041DE71CE/service/app");
+
+        // the router goes again: dropped and counted, the module stays up
+        binding.close();
+        assertThat(device.send(ZigbeeAddresses.of(COORD), new Message(Route.of(Address.local("sink")), Route.EMPTY,
+                text(10)))).isEqualTo(SendResult.FORWARDED);
+        Await.until("dropped again", Duration.ofSeconds(5),
+                () -> transport.counters().get(InboundPort.DROP_NO_ROUTER) == 3);
+        assertThat(gatewaySink).isEmpty();
+        assertThat(m.state()).isEqualTo(ZigbeeModule.State.READY);
+        assertThat(transport.counters()).containsEntry("port.opened", 1L);
+    }
+
+    @Test
     void aSilentModuleIsReportedAndRetriedUntilItAnswers() throws Exception {
         pair = new SocatPair(dir, "xbee").plug();
         sim = new SimulatedXBee(pair.moduleSide(), COORD, ApiMode.API_ESCAPED, 84);
         sim.setSilent(true);
-        transport = new ZigbeeTransport(gatewayRouter, FAST);
-        gatewayRouter.addTransport(transport);
-        ZigbeeTransport.Module m = transport.addModule(ZigbeeModuleConfig.of(pair.hostSide().toString(), 9600,
+        transport = new ZigbeeTransport(FAST);
+        gatewayRouter.attach(transport);
+        ZigbeeModule m = transport.addModule(ZigbeeModuleConfig.of(pair.hostSide().toString(), 9600,
                 ApiMode.API_ESCAPED));
-        Poll.until("reported missing", 3000, () -> m.state() == ZigbeeTransport.ModuleState.MISSING, transport::status);
+        Await.until("reported missing", Duration.ofSeconds(3), () -> m.state() == ZigbeeModule.State.MISSING);
         assertThat(m.name()).isEqualTo("xbee-host");
         assertThat(m.problem()).contains("no XBee module answering").contains("no answer to AT AP after 3 attempt(s)")
                 .contains("baud rate (BD)").contains("API mode (AP=1 or 2)");
@@ -244,11 +290,11 @@ class ZigbeeTransportPtyTest {
     @Test
     void aMissingPortIsRetriedAndAnAdapterPluggedInLaterIsFound() throws Exception {
         pair = new SocatPair(dir, "late");
-        transport = new ZigbeeTransport(gatewayRouter, FAST);
-        ZigbeeTransport.Module m = transport.addModule(ZigbeeModuleConfig.of(pair.hostSide().toString(), 9600,
+        transport = new ZigbeeTransport(FAST);
+        ZigbeeModule m = transport.addModule(ZigbeeModuleConfig.of(pair.hostSide().toString(), 9600,
                 ApiMode.API));
-        Poll.until("open failures", 2000, () -> transport.counters().get("port.open_failed") >= 2);
-        assertThat(m.state()).isEqualTo(ZigbeeTransport.ModuleState.PORT_DOWN);
+        Await.until("open failures", Duration.ofSeconds(2), () -> transport.counters().get("port.open_failed") >= 2);
+        assertThat(m.state()).isEqualTo(ZigbeeModule.State.PORT_DOWN);
         assertThat(m.problem()).contains("no such device");
         pair.plug();
         sim = new SimulatedXBee(pair.moduleSide(), COORD, ApiMode.API, 84);
@@ -258,9 +304,9 @@ class ZigbeeTransportPtyTest {
     @Test
     void unplugAndReplugTheModule() throws Exception {
         start(ApiMode.API_ESCAPED, 84);
-        ZigbeeTransport.Module m = module();
+        ZigbeeModule m = module();
         pair.unplug();
-        Poll.until("port lost", 3000, () -> m.state() == ZigbeeTransport.ModuleState.PORT_DOWN, transport::status);
+        Await.until("port lost", Duration.ofSeconds(3), () -> m.state() == ZigbeeModule.State.PORT_DOWN);
         assertThat(gatewayRouter.send(new Message(Route.of(ZigbeeAddresses.of(DEV), Address.local("sink")), Route.EMPTY,
                 text(5)))).isEqualTo(SendResult.DROPPED_LINK_DOWN);
         sim.close();
@@ -279,11 +325,11 @@ class ZigbeeTransportPtyTest {
     @Test
     void liveReconfigurationApiModePortAndName() throws Exception {
         start(ApiMode.API, 84);
-        ZigbeeTransport.Module m = module();
+        ZigbeeModule m = module();
         // the module's AP is changed to 2 (e.g. with XCTU), then the configuration follows
         sim.setMode(ApiMode.API_ESCAPED);
         m.update(m.config().withApiMode(ApiMode.API_ESCAPED));
-        Poll.until("asked again", 2000, () -> sim.atCommands().size() >= 8 && m.state() == ZigbeeTransport.ModuleState.READY);
+        Await.until("asked again", Duration.ofSeconds(2), () -> sim.atCommands().size() >= 8 && m.state() == ZigbeeModule.State.READY);
         assertThat(m.apiMode()).isEqualTo(ApiMode.API_ESCAPED);
         device.send(ZigbeeAddresses.of(COORD), new Message(Route.of(Address.local("sink")), Route.EMPTY, text(100)));
         assertThat(take(gatewaySink).payload()).isEqualTo(text(100));
@@ -296,7 +342,7 @@ class ZigbeeTransportPtyTest {
         m.update(m.config().withSettings(SerialPortSettings.of(other.hostSide().toString(), 57600)).withName("xb1"));
         assertThat(transport.module("xb1")).containsSame(m);
         assertThat(transport.module("xb0")).isEmpty();
-        Poll.until("ready on the new port", 3000, () -> m.ieeeAddress().orElse(0) == COORD + 1, transport::status);
+        Await.until("ready on the new port", Duration.ofSeconds(3), () -> m.ieeeAddress().orElse(0) == COORD + 1);
         assertThat(m.maxPayload()).isEqualTo(66);
         assertThat(transport.counters()).containsEntry("port.reconfigured", 1L);
     }
@@ -306,7 +352,7 @@ class ZigbeeTransportPtyTest {
         start(ApiMode.API_ESCAPED, 84);
         sim.setNp(66);
         sim.modemStatus(XBeeFrame.ModemStatus.HARDWARE_RESET);
-        Poll.until("NP read again", 2000, () -> module().maxPayload() == 66);
+        Await.until("NP read again", Duration.ofSeconds(2), () -> module().maxPayload() == 66);
         sim.writeRaw(new byte[] { 0x55, 0x7E, 0x00, 0x05, (byte) 0x90, 1, 2 }); // cut short by the next frame
         byte[] bad = XBeeCodec.encode(new XBeeFrame.ModemStatus(0x02), ApiMode.API_ESCAPED);
         bad[bad.length - 1] ^= 0x40;
@@ -325,7 +371,7 @@ class ZigbeeTransportPtyTest {
         start(ApiMode.API_ESCAPED, 84);
         assertThat(threads()).isNotEmpty();
         transport.close();
-        Poll.until("threads gone", 3000, () -> threads().isEmpty(), () -> threads().toString());
+        Await.until("threads gone", Duration.ofSeconds(3), () -> threads().isEmpty());
         assertThat(transport.send(ZigbeeAddresses.of(DEV), new Message(Route.EMPTY, Route.EMPTY, new byte[1])))
                 .isEqualTo(SendResult.DROPPED_STOPPED);
         assertThat(transport.status()).isEqualTo("zigbee: closed");

@@ -8,14 +8,16 @@ import org.osgi.service.component.annotations.ConfigurationPolicy;
 import org.osgi.service.component.annotations.Reference;
 import org.osgi.service.io.ConnectionFactory;
 
-import io.hopseal.transport.serial.SerialConnection;
-import io.hopseal.transport.serial.SerialPortProvider;
-import io.hopseal.transport.serial.SerialPortProviders;
-import io.hopseal.transport.serial.SerialPortSettings;
+import io.hopseal.link.serial.SerialConnection;
+import io.hopseal.link.serial.SerialPortProvider;
+import io.hopseal.link.serial.SerialPortProviders;
+import io.hopseal.link.serial.SerialPortSettings;
+import io.hopseal.link.serial.kura.KuraCommPortProvider;
 
 /**
  * On Kura: offers Kura's comm API as a {@link SerialPortProvider} service, which {@link SerialTransportComponent}
- * picks up. Satisfied only when a {@code org.osgi.service.io.ConnectionFactory} with {@code io.scheme=comm} exists
+ * picks up. {@link SerialPortProvider} is this bundle's private copy of the serial port layer, so no other bundle sees
+ * this service (the ZigBee bundle has its own). Satisfied only when a {@code org.osgi.service.io.ConnectionFactory} with {@code io.scheme=comm} exists
  * (Kura's {@code org.eclipse.kura.core.comm}); elsewhere SCR never loads this class, so the optional imports of
  * {@code org.osgi.service.io} and {@code javax.microedition.io} may stay unresolved.
  */

@@ -19,11 +19,11 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import io.hopseal.api.transport.Transport;
+import io.hopseal.link.serial.PortDriver;
+import io.hopseal.link.serial.SerialPortSettings;
+import io.hopseal.support.InvalidFieldException;
 import io.hopseal.support.LastGoodConfigs;
-import io.hopseal.transport.serial.InvalidSettingException;
-import io.hopseal.transport.serial.PortDriver;
 import io.hopseal.transport.serial.SerialPortConfig;
-import io.hopseal.transport.serial.SerialPortSettings;
 import io.hopseal.transport.serial.SerialTransport;
 
 /**
@@ -160,7 +160,7 @@ public final class SerialPortComponent {
         SerialPortConfig c;
         try {
             c = toPortConfig(config);
-        } catch (InvalidSettingException e) {
+        } catch (InvalidFieldException e) {
             Optional<SerialPortConfig> last = lastGood.recall(configPid, Config.class, SerialPortComponent::toPortConfig);
             if (last.isEmpty()) {
                 LOG.error("{}: port not started, invalid configuration property {}: {}", name, propertyOf(e.field()),
@@ -196,7 +196,7 @@ public final class SerialPortComponent {
         SerialPortConfig c;
         try {
             c = toPortConfig(config);
-        } catch (InvalidSettingException e) {
+        } catch (InvalidFieldException e) {
             LOG.error("{}: configuration refused, invalid property {}: {}; {}", name, propertyOf(e.field()),
                     e.getMessage(), port != null ? "the previous settings stay in force" : "the port stays stopped");
             return;

@@ -1,10 +1,11 @@
 package io.hopseal.transport.serial.component;
 
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Objects;
 import java.util.Optional;
+import java.util.TreeMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 
 import org.osgi.framework.BundleContext;
@@ -24,24 +25,30 @@ import org.slf4j.LoggerFactory;
 
 import io.hopseal.api.routing.Address;
 import io.hopseal.api.routing.Message;
-import io.hopseal.api.routing.Router;
 import io.hopseal.api.routing.SendResult;
+import io.hopseal.api.transport.Counters;
+import io.hopseal.api.transport.InboundPort;
+import io.hopseal.api.transport.InboundSink;
 import io.hopseal.api.transport.Transport;
-import io.hopseal.impl.routing.TransportService;
+import io.hopseal.link.serial.SerialPortProvider;
+import io.hopseal.link.serial.SerialPortProviders;
+import io.hopseal.support.InvalidFieldException;
 import io.hopseal.support.LastGoodConfigs;
-import io.hopseal.transport.serial.InvalidSettingException;
-import io.hopseal.transport.serial.SerialPortProvider;
-import io.hopseal.transport.serial.SerialPortProviders;
 import io.hopseal.transport.serial.SerialTransport;
 import io.hopseal.transport.serial.SerialTransportConfig;
 
 /**
- * The node's serial transport (one per framework): makes a {@link SerialTransport}, adds it to the {@link Router} and
- * registers itself as the {@link Transport} service with {@code hopseal.transport=serial} (every call is delegated to
- * the current {@link SerialTransport}). Ports are separate factory configurations ({@link SerialPortComponent}).
+ * The node's serial transport (one per framework): registered as the {@link Transport} service with
+ * {@code hopseal.transport=serial}, which the router binds (whiteboard) and {@linkplain #attach attaches} to; it holds
+ * no router. Sends, counters and status go to the {@link SerialTransport} it runs; while none runs, a send is refused
+ * as {@code DROPPED_STOPPED}. Ports are separate factory configurations ({@link SerialPortComponent}).
  *
- * <p>Serial access: jSerialComm when its package is wired (an optional import), plus any {@link SerialPortProvider}
- * service, e.g. Kura's comm API from {@link KuraCommProviderComponent}; each port's driver setting chooses.
+ * <p>The component keeps one {@link InboundPort} for its whole life and hands it to every {@link SerialTransport} it
+ * makes, so an attached router stays attached whatever the transport behind it; with none attached, ports stay open
+ * and what arrives is counted ({@code drop.no_router}) and dropped.
+ *
+ * <p>Serial access: jSerialComm when its package is wired (an optional import), plus Kura's comm API from this
+ * bundle's {@link KuraCommProviderComponent} when it runs on Kura; each port's driver setting chooses.
  *
  * <p>Configuration pid = component name = OCD id = metatype file name = {@value #PID}; optional (defaults apply). A
  * modified configuration applies live; an invalid value is refused with a log message naming the property and the
@@ -56,7 +63,7 @@ import io.hopseal.transport.serial.SerialTransportConfig;
         property = { "service.pid=" + SerialTransportComponent.PID,
             SerialTransportComponent.TRANSPORT_PROPERTY + "=" + SerialTransport.NAME })
 @Designate(ocd = SerialTransportComponent.Config.class)
-public final class SerialTransportComponent extends TransportService<SerialTransport> {
+public final class SerialTransportComponent implements Transport {
     private static final Logger LOG = LoggerFactory.getLogger(SerialTransportComponent.class);
 
     /** Component name and configuration pid. */
@@ -89,27 +96,26 @@ public final class SerialTransportComponent extends TransportService<SerialTrans
     private static final Map<String, String> PROPERTY_OF = Map.of("reconnectBackoffInitial",
             "reconnect.backoff.initial.ms", "reconnectBackoffMax", "reconnect.backoff.max.ms");
 
-    @Reference
-    private Router router;
-
+    /** Drops while no transport runs or no router is attached; kept across transports. */
+    private final Counters counters = new Counters("drop.stopped");
+    /** The one inbound port of this component's life: every transport it runs delivers through it. */
+    private final InboundPort inbound = new InboundPort(counters);
     private final List<SerialPortProvider> extraProviders = new CopyOnWriteArrayList<>();
-    private AutoCloseable routerRegistration;
+    private volatile SerialTransport running;
     private String configPid;
     /** Where the last accepted configuration is kept, for a restart with an invalid stored one. */
     private LastGoodConfigs lastGood = new LastGoodConfigs(null);
 
+    /** For SCR, and outside OSGi (tests, embedding): then call activate. */
     public SerialTransportComponent() {
     }
 
-    /** For use outside OSGi (tests, embedding). */
-    SerialTransportComponent(Router router) {
-        this.router = Objects.requireNonNull(router, "router");
-    }
-
-    @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC)
+    /** Kura's comm API from this bundle's own {@link KuraCommProviderComponent} (the type is private to the bundle). */
+    @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC,
+            target = "(component.name=" + KuraCommProviderComponent.NAME + ")")
     void addProvider(SerialPortProvider p) {
         extraProviders.add(p);
-        SerialTransport t = running();
+        SerialTransport t = running;
         if (t != null) {
             t.addProvider(p);
         }
@@ -118,7 +124,7 @@ public final class SerialTransportComponent extends TransportService<SerialTrans
 
     void removeProvider(SerialPortProvider p) {
         extraProviders.remove(p);
-        SerialTransport t = running();
+        SerialTransport t = running;
         if (t != null) {
             t.removeProvider(p);
         }
@@ -137,7 +143,7 @@ public final class SerialTransportComponent extends TransportService<SerialTrans
         boolean accepted = true;
         try {
             c = toTransportConfig(config);
-        } catch (InvalidSettingException e) {
+        } catch (InvalidFieldException e) {
             accepted = false;
             Optional<SerialTransportConfig> last = lastGood.recall(configPid, Config.class,
                     SerialTransportComponent::toTransportConfig);
@@ -151,17 +157,19 @@ public final class SerialTransportComponent extends TransportService<SerialTrans
             }
             c = last.orElse(SerialTransportConfig.DEFAULTS);
         }
-        SerialTransport t = new SerialTransport(router, c);
-        for (SerialPortProvider p : extraProviders) {
-            t.addProvider(p);
-        }
-        if (SerialPortProviders.jSerialComm().isEmpty() && extraProviders.isEmpty()) {
+        List<SerialPortProvider> providers = new ArrayList<>();
+        SerialPortProviders.jSerialComm().ifPresent(providers::add);
+        if (providers.isEmpty() && extraProviders.isEmpty()) {
             LOG.warn("{}: no serial port access yet: install jSerialComm (com.fazecast.jSerialComm) or run on Kura "
                     + "(comm service); ports are retried until one appears", PID);
         }
-        running(t);
-        routerRegistration = router.addTransport(this); // the service object, as the whiteboard router adds it
-        LOG.info("{} started: {}", PID, summary(c));
+        SerialTransport t = new SerialTransport(c, providers, inbound);
+        running = t;
+        // after publishing it: a provider bound meanwhile is added by addProvider as well (adding twice is harmless)
+        for (SerialPortProvider p : extraProviders) {
+            t.addProvider(p);
+        }
+        LOG.info("{} started: {}{}", PID, summary(c), inbound.attached() ? "" : " (no router attached yet)");
         if (accepted) {
             lastGood.remember(configPid, properties);
         }
@@ -172,31 +180,23 @@ public final class SerialTransportComponent extends TransportService<SerialTrans
         SerialTransportConfig c;
         try {
             c = toTransportConfig(config);
-        } catch (InvalidSettingException e) {
+        } catch (InvalidFieldException e) {
             LOG.error("{}: configuration refused, invalid property {}: {}; the previous configuration stays in force",
                     PID, propertyOf(e.field()), e.getMessage());
             return;
         }
-        running().reconfigure(c);
+        transport().reconfigure(c);
         lastGood.remember(configPid, properties);
         LOG.info("{} reconfigured: {}", PID, summary(c));
     }
 
     @Deactivate
     void deactivate() {
-        SerialTransport t = running();
-        try {
-            if (routerRegistration != null) {
-                routerRegistration.close();
-            }
-        } catch (Exception e) {
-            LOG.warn("{}: removing the transport from the router failed: {}", PID, e.toString());
-        }
-        routerRegistration = null;
+        SerialTransport t = running;
+        running = null;
         if (t != null) {
             t.close();
         }
-        running(null);
         LOG.info("{} stopped", PID);
     }
 
@@ -216,7 +216,7 @@ public final class SerialTransportComponent extends TransportService<SerialTrans
 
     /** The running transport (for port components and the shell). */
     public SerialTransport transport() {
-        SerialTransport t = running();
+        SerialTransport t = running;
         if (t == null) {
             throw new IllegalStateException(PID + " is not active");
         }
@@ -235,4 +235,43 @@ public final class SerialTransportComponent extends TransportService<SerialTrans
         return SerialTransport.NAME;
     }
 
+    @Override
+    public void attach(InboundSink sink) {
+        inbound.attach(sink);
+    }
+
+    @Override
+    public void detach(InboundSink sink) {
+        inbound.detach(sink);
+    }
+
+    /** Whether a sink (a router) is attached. */
+    public boolean attached() {
+        return inbound.attached();
+    }
+
+    @Override
+    public SendResult send(Address nextHop, Message message) {
+        SerialTransport t = running;
+        if (t == null) {
+            counters.increment("drop.stopped");
+            return SendResult.DROPPED_STOPPED;
+        }
+        return t.send(nextHop, message);
+    }
+
+    /** The running transport's counters, plus what this component counted itself ({@code drop.no_router}, ...). */
+    @Override
+    public Map<String, Long> counters() {
+        SerialTransport t = running;
+        Map<String, Long> m = t == null ? new TreeMap<>() : new TreeMap<>(t.counters());
+        counters.addTo(m);
+        return m;
+    }
+
+    @Override
+    public String status() {
+        SerialTransport t = running;
+        return t == null ? name() + ": not active" : t.status();
+    }
 }

@@ -19,10 +19,11 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import io.hopseal.api.transport.Transport;
+import io.hopseal.link.serial.PortDriver;
+import io.hopseal.link.serial.SerialPortSettings;
+import io.hopseal.support.InvalidFieldException;
 import io.hopseal.support.LastGoodConfigs;
-import io.hopseal.transport.serial.InvalidSettingException;
-import io.hopseal.transport.serial.PortDriver;
-import io.hopseal.transport.serial.SerialPortSettings;
+import io.hopseal.transport.zigbee.ZigbeeModule;
 import io.hopseal.transport.zigbee.ZigbeeModuleConfig;
 import io.hopseal.transport.zigbee.ZigbeeTransport;
 import io.hopseal.transport.zigbee.xbee.ApiMode;
@@ -41,8 +42,8 @@ import io.hopseal.transport.zigbee.xbee.ApiMode;
  * <p>The module's name (logs, counters {@code module.<name>.…}, thread names) is its {@code kura.service.pid} on Kura,
  * else the last part of the port name.
  *
- * <p>TODO: also provide {@code org.eclipse.kura.configuration.ConfigurableComponent} once the compile-only Kura API
- * module exists (then Kura's Services page can create modules).
+ * <p>On Kura, {@link io.hopseal.transport.zigbee.kura.KuraZigbeeModule} registers this configuration as Kura's
+ * {@code ConfigurableComponent} (then Kura's Services pages list it and its "+" button creates modules).
  */
 @Component(name = ZigbeeModuleComponent.PID, immediate = true, configurationPolicy = ConfigurationPolicy.REQUIRE,
         service = {}, property = "service.pid=" + ZigbeeModuleComponent.PID)
@@ -112,7 +113,7 @@ public final class ZigbeeModuleComponent {
     private String configPid;
     /** Where the last accepted configuration is kept, for a restart with an invalid stored one. */
     private LastGoodConfigs lastGood = new LastGoodConfigs(null);
-    private ZigbeeTransport.Module module;
+    private ZigbeeModule module;
 
     public ZigbeeModuleComponent() {
     }
@@ -136,7 +137,7 @@ public final class ZigbeeModuleComponent {
         ZigbeeModuleConfig c;
         try {
             c = toModuleConfig(config, kuraPid);
-        } catch (InvalidSettingException e) {
+        } catch (InvalidFieldException e) {
             Optional<ZigbeeModuleConfig> last = lastGood.recall(configPid, Config.class,
                     stored -> toModuleConfig(stored, kuraPid));
             if (last.isEmpty()) {
@@ -173,7 +174,7 @@ public final class ZigbeeModuleComponent {
         ZigbeeModuleConfig c;
         try {
             c = toModuleConfig(config, kuraPid);
-        } catch (InvalidSettingException e) {
+        } catch (InvalidFieldException e) {
             LOG.error("{}: configuration refused, invalid property {}: {}; {}", label, propertyOf(e.field()),
                     e.getMessage(), module != null ? "the previous settings stay in force" : "the module stays stopped");
             return;
@@ -219,7 +220,7 @@ public final class ZigbeeModuleComponent {
     }
 
     /** The running module, or null when the configuration was invalid. */
-    ZigbeeTransport.Module module() {
+    ZigbeeModule module() {
         synchronized (lock) {
             return module;
         }
@@ -236,7 +237,7 @@ public final class ZigbeeModuleComponent {
         try {
             mode = ApiMode.ofAp(c.api_mode());
         } catch (IllegalArgumentException e) {
-            throw new InvalidSettingException("apiMode", "must be 1 or 2, was " + c.api_mode());
+            throw new InvalidFieldException("apiMode", "must be 1 or 2, was " + c.api_mode());
         }
         return new ZigbeeModuleConfig(moduleName(kuraPid), s, mode, c.max_payload(), PortDriver.fromValue(c.driver()));
     }

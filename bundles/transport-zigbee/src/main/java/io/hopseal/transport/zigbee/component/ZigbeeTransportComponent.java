@@ -1,10 +1,11 @@
 package io.hopseal.transport.zigbee.component;
 
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Objects;
 import java.util.Optional;
+import java.util.TreeMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 
 import org.osgi.framework.BundleContext;
@@ -24,41 +25,45 @@ import org.slf4j.LoggerFactory;
 
 import io.hopseal.api.routing.Address;
 import io.hopseal.api.routing.Message;
-import io.hopseal.api.routing.Router;
 import io.hopseal.api.routing.SendResult;
+import io.hopseal.api.transport.Counters;
+import io.hopseal.api.transport.InboundPort;
+import io.hopseal.api.transport.InboundSink;
 import io.hopseal.api.transport.Transport;
-import io.hopseal.impl.routing.TransportService;
+import io.hopseal.link.serial.SerialPortProvider;
+import io.hopseal.link.serial.SerialPortProviders;
+import io.hopseal.support.InvalidFieldException;
 import io.hopseal.support.LastGoodConfigs;
-import io.hopseal.transport.serial.InvalidSettingException;
-import io.hopseal.transport.serial.SerialPortProvider;
-import io.hopseal.transport.serial.SerialPortProviders;
 import io.hopseal.transport.zigbee.ZigbeeTransport;
 import io.hopseal.transport.zigbee.ZigbeeTransportConfig;
 
 /**
- * The node's ZigBee transport (one per framework): makes a {@link ZigbeeTransport}, adds itself to the {@link Router}
- * and is registered as the {@link Transport} service with {@code hopseal.transport=zigbee}; every {@link Transport}
- * call is delegated to the {@link ZigbeeTransport} it owns. XBee modules are separate factory configurations
- * ({@link ZigbeeModuleComponent}).
+ * The node's ZigBee transport (one per framework): registered as the {@link Transport} service with
+ * {@code hopseal.transport=zigbee}, which the router binds (whiteboard) and {@linkplain #attach attaches} to; it holds
+ * no router. Sends, counters and status go to the {@link ZigbeeTransport} it runs; while none runs, a send is refused
+ * as {@code DROPPED_STOPPED}. XBee modules are separate factory configurations ({@link ZigbeeModuleComponent}).
  *
- * <p>Serial access: jSerialComm when its package is wired (an optional import of the serial bundle), plus every
- * {@link SerialPortProvider} service (Kura's comm API, registered by the serial bundle's
- * {@code io.hopseal.transport.serial.kura} component); each module's driver setting chooses.
+ * <p>The component keeps one {@link InboundPort} for its whole life and hands it to every {@link ZigbeeTransport} it
+ * makes, so an attached router stays attached whatever the transport behind it; with none attached, modules stay up
+ * and what arrives is counted ({@code drop.no_router}) and dropped.
+ *
+ * <p>Serial access: jSerialComm when its package is wired (an optional import), plus Kura's comm API from this
+ * bundle's {@link KuraCommProviderComponent} when it runs on Kura; each module's driver setting chooses.
  *
  * <p>Configuration pid = component name = OCD id = metatype file name = {@value #PID}; optional (defaults apply). A
  * modified configuration applies live; an invalid value is refused with a log message naming the property and the
  * last good configuration keeps running. The last accepted configuration is kept in the bundle's data area: after a
  * restart with an invalid stored configuration the transport runs on that one (and says so), else on the defaults.
  *
- * <p>TODO: also provide {@code org.eclipse.kura.configuration.ConfigurableComponent} once the compile-only Kura API
- * module exists (then Kura's Services page lists this component).
+ * <p>On Kura, {@link io.hopseal.transport.zigbee.kura.KuraZigbeeTransport} registers this configuration as Kura's
+ * {@code ConfigurableComponent} (then Kura's Services pages list it).
  */
 @Component(name = ZigbeeTransportComponent.PID, immediate = true, configurationPolicy = ConfigurationPolicy.OPTIONAL,
         service = Transport.class,
         property = { "service.pid=" + ZigbeeTransportComponent.PID,
             ZigbeeTransportComponent.TRANSPORT_PROPERTY + "=" + ZigbeeTransport.NAME })
 @Designate(ocd = ZigbeeTransportComponent.Config.class)
-public final class ZigbeeTransportComponent extends TransportService<ZigbeeTransport> {
+public final class ZigbeeTransportComponent implements Transport {
     private static final Logger LOG = LoggerFactory.getLogger(ZigbeeTransportComponent.class);
 
     /** Component name and configuration pid. */
@@ -147,27 +152,26 @@ public final class ZigbeeTransportComponent extends TransportService<ZigbeeTrans
             Map.entry("reconnectBackoffInitial", "reconnect.backoff.initial.ms"),
             Map.entry("reconnectBackoffMax", "reconnect.backoff.max.ms"), Map.entry("atTimeout", "at.timeout.ms"));
 
-    @Reference
-    private Router router;
-
+    /** Drops while no transport runs or no router is attached; kept across transports. */
+    private final Counters counters = new Counters("drop.stopped");
+    /** The one inbound port of this component's life: every transport it runs delivers through it. */
+    private final InboundPort inbound = new InboundPort(counters);
     private final List<SerialPortProvider> extraProviders = new CopyOnWriteArrayList<>();
-    private AutoCloseable routerRegistration;
+    private volatile ZigbeeTransport running;
     private String configPid;
     /** Where the last accepted configuration is kept, for a restart with an invalid stored one. */
     private LastGoodConfigs lastGood = new LastGoodConfigs(null);
 
+    /** For SCR, and outside OSGi (tests, embedding): then call activate. */
     public ZigbeeTransportComponent() {
     }
 
-    /** For use outside OSGi (tests, embedding). */
-    ZigbeeTransportComponent(Router router) {
-        this.router = Objects.requireNonNull(router, "router");
-    }
-
-    @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC)
+    /** Kura's comm API from this bundle's own {@link KuraCommProviderComponent} (the type is private to the bundle). */
+    @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC,
+            target = "(component.name=" + KuraCommProviderComponent.NAME + ")")
     void addProvider(SerialPortProvider p) {
         extraProviders.add(p);
-        ZigbeeTransport t = running();
+        ZigbeeTransport t = running;
         if (t != null) {
             t.addProvider(p);
         }
@@ -176,7 +180,7 @@ public final class ZigbeeTransportComponent extends TransportService<ZigbeeTrans
 
     void removeProvider(SerialPortProvider p) {
         extraProviders.remove(p);
-        ZigbeeTransport t = running();
+        ZigbeeTransport t = running;
         if (t != null) {
             t.removeProvider(p);
         }
@@ -195,7 +199,7 @@ public final class ZigbeeTransportComponent extends TransportService<ZigbeeTrans
         boolean accepted = true;
         try {
             c = toTransportConfig(config);
-        } catch (InvalidSettingException e) {
+        } catch (InvalidFieldException e) {
             accepted = false;
             Optional<ZigbeeTransportConfig> last = lastGood.recall(configPid, Config.class,
                     ZigbeeTransportComponent::toTransportConfig);
@@ -209,19 +213,19 @@ public final class ZigbeeTransportComponent extends TransportService<ZigbeeTrans
             }
             c = last.orElse(ZigbeeTransportConfig.DEFAULTS);
         }
-        ZigbeeTransport t = new ZigbeeTransport(router, c);
-        for (SerialPortProvider p : extraProviders) {
-            t.addProvider(p);
-        }
-        if (SerialPortProviders.jSerialComm().isEmpty() && extraProviders.isEmpty()) {
+        List<SerialPortProvider> providers = new ArrayList<>();
+        SerialPortProviders.jSerialComm().ifPresent(providers::add);
+        if (providers.isEmpty() && extraProviders.isEmpty()) {
             LOG.warn("{}: no serial port access yet: install jSerialComm (com.fazecast.jSerialComm) or run on Kura "
                     + "(comm service); modules are retried until one appears", PID);
         }
-        running(t);
-        // the router gets this component (the Transport service object, which a whiteboard router such as
-        // channel-impl's RouterComponent also adds: adding the same object twice is harmless)
-        routerRegistration = router.addTransport(this);
-        LOG.info("{} started: {}", PID, c);
+        ZigbeeTransport t = new ZigbeeTransport(c, providers, inbound);
+        running = t;
+        // after publishing it: a provider bound meanwhile is added by addProvider as well (adding twice is harmless)
+        for (SerialPortProvider p : extraProviders) {
+            t.addProvider(p);
+        }
+        LOG.info("{} started: {}{}", PID, c, inbound.attached() ? "" : " (no router attached yet)");
         if (accepted) {
             lastGood.remember(configPid, properties);
         }
@@ -232,31 +236,23 @@ public final class ZigbeeTransportComponent extends TransportService<ZigbeeTrans
         ZigbeeTransportConfig c;
         try {
             c = toTransportConfig(config);
-        } catch (InvalidSettingException e) {
+        } catch (InvalidFieldException e) {
             LOG.error("{}: configuration refused, invalid property {}: {}; the previous configuration stays in force",
                     PID, propertyOf(e.field()), e.getMessage());
             return;
         }
-        running().reconfigure(c);
+        transport().reconfigure(c);
         lastGood.remember(configPid, properties);
         LOG.info("{} reconfigured: {}", PID, c);
     }
 
     @Deactivate
     void deactivate() {
-        ZigbeeTransport t = running();
-        try {
-            if (routerRegistration != null) {
-                routerRegistration.close();
-            }
-        } catch (Exception e) {
-            LOG.warn("{}: removing the transport from the router failed: {}", PID, e.toString());
-        }
-        routerRegistration = null;
+        ZigbeeTransport t = running;
+        running = null;
         if (t != null) {
             t.close();
         }
-        running(null);
         LOG.info("{} stopped", PID);
     }
 
@@ -274,7 +270,7 @@ public final class ZigbeeTransportComponent extends TransportService<ZigbeeTrans
 
     /** The running transport (for module components and the shell). */
     public ZigbeeTransport transport() {
-        ZigbeeTransport t = running();
+        ZigbeeTransport t = running;
         if (t == null) {
             throw new IllegalStateException(PID + " is not active");
         }
@@ -293,4 +289,43 @@ public final class ZigbeeTransportComponent extends TransportService<ZigbeeTrans
         return ZigbeeTransport.NAME;
     }
 
+    @Override
+    public void attach(InboundSink sink) {
+        inbound.attach(sink);
+    }
+
+    @Override
+    public void detach(InboundSink sink) {
+        inbound.detach(sink);
+    }
+
+    /** Whether a sink (a router) is attached. */
+    public boolean attached() {
+        return inbound.attached();
+    }
+
+    @Override
+    public SendResult send(Address nextHop, Message message) {
+        ZigbeeTransport t = running;
+        if (t == null) {
+            counters.increment("drop.stopped");
+            return SendResult.DROPPED_STOPPED;
+        }
+        return t.send(nextHop, message);
+    }
+
+    /** The running transport's counters, plus what this component counted itself ({@code drop.no_router}, ...). */
+    @Override
+    public Map<String, Long> counters() {
+        ZigbeeTransport t = running;
+        Map<String, Long> m = t == null ? new TreeMap<>() : new TreeMap<>(t.counters());
+        counters.addTo(m);
+        return m;
+    }
+
+    @Override
+    public String status() {
+        ZigbeeTransport t = running;
+        return t == null ? name() + ": not active" : t.status();
+    }
 }

@@ -9,6 +9,8 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
 
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -16,14 +18,21 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import io.hopseal.api.routing.Address;
+import io.hopseal.api.routing.Message;
+import io.hopseal.api.routing.Route;
+import io.hopseal.api.routing.SendResult;
+import io.hopseal.api.transport.InboundPort;
+import io.hopseal.impl.routing.DefaultRouter;
 import io.hopseal.support.LastGoodConfigs;
 import io.hopseal.support.PropertyTypes;
-import io.hopseal.impl.routing.DefaultRouter;
+import io.hopseal.testsupport.Await;
+import io.hopseal.transport.zigbee.ZigbeeAddresses;
+import io.hopseal.transport.zigbee.ZigbeeModule;
 import io.hopseal.transport.zigbee.ZigbeeTransport;
 import io.hopseal.transport.zigbee.ZigbeeTransportConfig;
-import io.hopseal.transport.zigbee.sim.Poll;
 import io.hopseal.transport.zigbee.sim.SimulatedXBee;
 import io.hopseal.transport.zigbee.sim.SocatPair;
+import io.hopseal.transport.zigbee.sim.ZigbeeDevice;
 import io.hopseal.transport.zigbee.xbee.ApiMode;
 
 /**
@@ -33,6 +42,7 @@ import io.hopseal.transport.zigbee.xbee.ApiMode;
  */
 class ZigbeeComponentsTest {
     static final long COORD = 0x0013A20040C0FFEEL;
+    static final long DEV = 0x0013A20041DE71CEL;
 
     @TempDir
     Path dir;
@@ -70,11 +80,18 @@ class ZigbeeComponentsTest {
     static final Map<String, Object> MODULE_PROPS = Map.of("service.pid", new String[] { ZigbeeModuleComponent.PID,
         ZigbeeModuleComponent.PID + ".1" }, "kura.service.pid", "xbee coordinator");
 
+    /** A transport component the router has bound (attached to), as the whiteboard does with its service. */
+    ZigbeeTransportComponent newTransport() {
+        ZigbeeTransportComponent c = new ZigbeeTransportComponent();
+        router.attach(c);
+        return c;
+    }
+
     /** A simulated XBee (API mode 2, NP 84) on a pty pair, and the transport with quick AT timeouts and backoff. */
     void startWithASimulatedXBee() throws Exception {
         pair = new SocatPair(dir, "xbee").plug();
         sim = new SimulatedXBee(pair.moduleSide(), COORD, ApiMode.API_ESCAPED, 84);
-        transport = new ZigbeeTransportComponent(router);
+        transport = newTransport();
         transport.activate(NO_STORE, config(ZigbeeTransportComponent.Config.class, Map.of("at_timeout_ms", 100,
                 "reconnect_backoff_max_ms", 200)), TRANSPORT_PROPS);
     }
@@ -89,7 +106,7 @@ class ZigbeeComponentsTest {
         Map<String, Object> v = new HashMap<>(Map.of("port_name", pair.hostSide().toString(), "baud_rate", 115200,
                 "api_mode", 2));
         module.activate(NO_STORE, config(ZigbeeModuleComponent.Config.class, v), MODULE_PROPS);
-        ZigbeeTransport.Module m = module.module();
+        ZigbeeModule m = module.module();
         assertThat(m.name()).isEqualTo("xbee-coordinator");
         assertThat(m.awaitReady(Duration.ofSeconds(5))).as(transport.status()).isTrue();
         assertThat(transport.status()).contains("xbee-coordinator").contains("ready").contains("NP 84");
@@ -101,8 +118,8 @@ class ZigbeeComponentsTest {
         v.put("max_payload", 60);
         module.modified(config(ZigbeeModuleComponent.Config.class, v), MODULE_PROPS);
         assertThat(module.module()).isSameAs(m);
-        Poll.until("ready in API mode 1", 3000, () -> m.state() == ZigbeeTransport.ModuleState.READY
-                && m.apiMode() == ApiMode.API, transport::status);
+        Await.until("ready in API mode 1", Duration.ofSeconds(3), () -> m.state() == ZigbeeModule.State.READY
+                && m.apiMode() == ApiMode.API);
         assertThat(m.maxPayload()).isEqualTo(60);
 
         // an invalid value is refused, naming the property; the module keeps running
@@ -126,11 +143,58 @@ class ZigbeeComponentsTest {
         module = null;
         assertThat(transport.transport().modules()).isEmpty();
         transport.deactivate();
-        assertThat(router.transport(Address.ZIGBEE)).isEmpty();
+        assertThat(transport.send(ZigbeeAddresses.of(COORD), new Message(Route.EMPTY, Route.EMPTY, new byte[1])))
+                .isEqualTo(SendResult.DROPPED_STOPPED);
         transport = null;
-        Poll.until("threads gone", 3000, () -> Thread.getAllStackTraces().keySet().stream()
+        Await.until("threads gone", Duration.ofSeconds(3), () -> Thread.getAllStackTraces().keySet().stream()
                 .noneMatch(t -> t.isAlive() && (t.getName().startsWith("hopseal-zigbee-")
                         || t.getName().contains("-zigbee-"))));
+    }
+
+    /**
+     * The router attaches once, to the component (its Transport service); new transport settings, or a new transport
+     * behind the same component, keep delivering to it without the router doing anything again.
+     */
+    @Test
+    void theAttachedRouterStaysAttachedAcrossReconfigurationAndANewTransport() throws Exception {
+        startWithASimulatedXBee();
+        LinkedBlockingQueue<Message> sink = new LinkedBlockingQueue<>();
+        router.register(Address.local("sink"), (msg, ctx) -> sink.add(msg));
+        ZigbeeDevice device = new ZigbeeDevice(DEV, 0x1234, sim, 84);
+        Map<String, Object> v = Map.of("port_name", pair.hostSide().toString(), "baud_rate", 115200, "api_mode", 2);
+        module = new ZigbeeModuleComponent(transport);
+        module.activate(NO_STORE, config(ZigbeeModuleComponent.Config.class, v), MODULE_PROPS);
+        assertThat(module.module().awaitReady(Duration.ofSeconds(5))).as(transport.status()).isTrue();
+        upArrives(device, sink, 1);
+
+        // new transport settings: applied live, still delivered
+        transport.modified(config(ZigbeeTransportComponent.Config.class, Map.of("max_attempts", 7, "at_timeout_ms",
+                100)), TRANSPORT_PROPS);
+        assertThat(transport.transport().config().maxAttempts()).isEqualTo(7);
+        assertThat(transport.attached()).isTrue();
+        upArrives(device, sink, 2);
+
+        // the transport behind the service replaced (deactivated and activated again): the router was not asked again
+        ZigbeeTransport before = transport.transport();
+        module.deactivate();
+        transport.deactivate();
+        transport.activate(NO_STORE, config(ZigbeeTransportComponent.Config.class, Map.of("at_timeout_ms", 100,
+                "reconnect_backoff_max_ms", 200)), TRANSPORT_PROPS);
+        assertThat(transport.transport()).isNotSameAs(before);
+        module = new ZigbeeModuleComponent(transport);
+        module.activate(NO_STORE, config(ZigbeeModuleComponent.Config.class, v), MODULE_PROPS);
+        assertThat(module.module().awaitReady(Duration.ofSeconds(5))).as(transport.status()).isTrue();
+        upArrives(device, sink, 3);
+        assertThat(transport.counters()).containsEntry(InboundPort.DROP_NO_ROUTER, 0L);
+    }
+
+    /** The device sends one message to the gateway's /service/sink: it arrives there. */
+    static void upArrives(ZigbeeDevice device, LinkedBlockingQueue<Message> sink, int marker) throws Exception {
+        assertThat(device.send(ZigbeeAddresses.of(COORD), new Message(Route.of(Address.local("sink")), Route.EMPTY,
+                new byte[] { (byte) marker }))).isEqualTo(SendResult.FORWARDED);
+        Message m = sink.poll(5, TimeUnit.SECONDS);
+        assertThat(m).as("message %d", marker).isNotNull();
+        assertThat(m.payload()).containsExactly(marker);
     }
 
     /**
@@ -158,7 +222,7 @@ class ZigbeeComponentsTest {
         assertThat(log).contains("stored configuration refused, invalid property api.mode: apiMode must be 1 or 2, was 3")
                 .contains("using the last good configuration xbee-coordinator = " + pair.hostSide() + "@115200")
                 .contains("API mode 2, max payload 60 B").contains("until it is corrected");
-        ZigbeeTransport.Module m = module.module();
+        ZigbeeModule m = module.module();
         assertThat(m.awaitReady(Duration.ofSeconds(5))).as(transport.status()).isTrue();
         assertThat(m.maxPayload()).isEqualTo(60);
         module.deactivate();
@@ -173,11 +237,11 @@ class ZigbeeComponentsTest {
 
     /** The transport's settings likewise: the last good ones after a restart, else the defaults. */
     @Test
-    void afterARestartAnInvalidStoredTransportConfigurationFallsBackToTheLastGoodOne() {
+    void afterARestartAnInvalidStoredTransportConfigurationFallsBackToTheLastGoodOne() throws Exception {
         LastGoodConfigs store = new LastGoodConfigs(dir.resolve("last-good"));
         Map<String, Object> good = with(TRANSPORT_PROPS, "max.attempts", 7, "at.timeout.ms", 250);
         Map<String, Object> bad = with(good, "max.attempts", 0);
-        transport = new ZigbeeTransportComponent(router);
+        transport = newTransport();
         transport.activate(store, PropertyTypes.of(ZigbeeTransportComponent.Config.class, good), good);
         ZigbeeTransportConfig accepted = transport.transport().config();
         assertThat(accepted.maxAttempts()).isEqualTo(7);
@@ -186,7 +250,7 @@ class ZigbeeComponentsTest {
         assertThat(transport.transport().config()).isEqualTo(accepted);
         transport.deactivate();
 
-        transport = new ZigbeeTransportComponent(router);
+        transport = newTransport();
         String log = logsOf(() -> transport.activate(store,
                 PropertyTypes.of(ZigbeeTransportComponent.Config.class, bad), bad));
         assertThat(log).contains("stored configuration refused, invalid property max.attempts")
@@ -195,7 +259,7 @@ class ZigbeeComponentsTest {
         transport.deactivate();
 
         // without a store: the defaults, as before
-        transport = new ZigbeeTransportComponent(router);
+        transport = newTransport();
         assertThat(logsOf(() -> transport.activate(NO_STORE,
                 PropertyTypes.of(ZigbeeTransportComponent.Config.class, bad), bad)))
                 .contains("starting with the default settings instead");
@@ -204,7 +268,7 @@ class ZigbeeComponentsTest {
 
     @Test
     void anInvalidNewConfigurationIsNotStartedAndSaysWhy() {
-        transport = new ZigbeeTransportComponent(router);
+        transport = newTransport();
         transport.activate(NO_STORE, config(ZigbeeTransportComponent.Config.class, Map.of()), TRANSPORT_PROPS);
         module = new ZigbeeModuleComponent(transport);
         String log = logsOf(() -> module.activate(NO_STORE, config(ZigbeeModuleComponent.Config.class,

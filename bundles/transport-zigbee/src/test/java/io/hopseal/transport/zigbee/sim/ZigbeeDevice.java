@@ -7,25 +7,28 @@ import java.util.concurrent.atomic.AtomicLong;
 import io.hopseal.api.routing.Address;
 import io.hopseal.api.routing.Message;
 import io.hopseal.api.routing.Route;
-import io.hopseal.api.routing.Router;
 import io.hopseal.api.routing.SendResult;
+import io.hopseal.api.transport.Counters;
+import io.hopseal.api.transport.Envelope;
+import io.hopseal.api.transport.InboundPort;
+import io.hopseal.api.transport.InboundSink;
+import io.hopseal.api.transport.MalformedMessageException;
 import io.hopseal.api.transport.Transport;
 import io.hopseal.transport.zigbee.Fragments;
 import io.hopseal.transport.zigbee.Reassembler;
 import io.hopseal.transport.zigbee.ZigbeeAddresses;
-import io.hopseal.api.transport.Envelope;
-import io.hopseal.api.transport.MalformedMessageException;
 
 /**
  * The ZigBee side of a device node: a {@link Transport} for {@code /zigbee/...} addresses whose radio is the simulated
  * mesh behind a {@link SimulatedXBee}. It does what device firmware does: encode the routing envelope, split it into
  * fragments for the radio payload ({@link Fragments}) and hand each to its radio; put received fragments back together
  * ({@link Reassembler}) and give the envelope, with {@code /zigbee/<coordinator>} prepended to its return route, to the
- * node's router. {@link #setUplinkLoss} drops a share of the device's radio frames (after the radio's own retries
+ * router attached to it (a node's router attaches when it binds the transport). {@link #setUplinkLoss} drops a share of the device's radio frames (after the radio's own retries
  * failed, as it were).
  */
 public final class ZigbeeDevice implements Transport, SimulatedXBee.Node, AutoCloseable {
-    private final Router router;
+    private final Counters counters = new Counters();
+    private final InboundPort inbound = new InboundPort(counters);
     private final long ieee;
     private final int nwk;
     private volatile SimulatedXBee radio;
@@ -40,8 +43,7 @@ public final class ZigbeeDevice implements Transport, SimulatedXBee.Node, AutoCl
     private final AtomicLong messagesIn = new AtomicLong();
     private volatile boolean closed;
 
-    public ZigbeeDevice(Router router, long ieee, int nwk, SimulatedXBee radio, int maxPayload) {
-        this.router = router;
+    public ZigbeeDevice(long ieee, int nwk, SimulatedXBee radio, int maxPayload) {
         this.ieee = ieee;
         this.nwk = nwk;
         this.maxPayload = maxPayload;
@@ -104,6 +106,16 @@ public final class ZigbeeDevice implements Transport, SimulatedXBee.Node, AutoCl
     }
 
     @Override
+    public void attach(InboundSink sink) {
+        inbound.attach(sink);
+    }
+
+    @Override
+    public void detach(InboundSink sink) {
+        inbound.detach(sink);
+    }
+
+    @Override
     public synchronized SendResult send(Address nextHop, Message message) {
         if (closed) {
             return SendResult.DROPPED_STOPPED;
@@ -153,7 +165,7 @@ public final class ZigbeeDevice implements Transport, SimulatedXBee.Node, AutoCl
             return;
         }
         messagesIn.incrementAndGet();
-        router.send(m.withReturnRoute(m.returnRoute().prepend(ZigbeeAddresses.of(fromIeee))));
+        inbound.deliver(m.withReturnRoute(m.returnRoute().prepend(ZigbeeAddresses.of(fromIeee))));
     }
 
     @Override
@@ -162,6 +174,7 @@ public final class ZigbeeDevice implements Transport, SimulatedXBee.Node, AutoCl
         m.put("frames.up", framesUp.get());
         m.put("frames.lost", framesLost.get());
         m.put("messages.in", messagesIn.get());
+        counters.addTo(m);
         return m;
     }
 

@@ -1,4 +1,4 @@
-package io.hopseal.transport.serial;
+package io.hopseal.link.serial;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -14,6 +14,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+
+import io.hopseal.testsupport.Await;
 
 /** {@link SerialLink} with an in-memory provider: backoff, loss, queueing, listener failures, closing. */
 class SerialLinkTest {
@@ -186,11 +188,11 @@ class SerialLinkTest {
         assertThat(link.awaitOpen(Duration.ofSeconds(2))).isTrue();
         FakeConnection first = provider.last();
         first.in.add(new byte[] { 1, 2, 3 });
-        Wait.until("bytes", 2000, () -> recorder.size() == 3);
+        Await.until("bytes", Duration.ofSeconds(2), () -> recorder.size() == 3);
 
         provider.failuresLeft.set(2); // the adapter is still unplugged for two attempts
         first.unplugged = true;
-        Wait.until("reopened", 3000, () -> provider.opened.size() == 2 && link.state() == SerialLink.State.OPEN);
+        Await.until("reopened", Duration.ofSeconds(3), () -> provider.opened.size() == 2 && link.state() == SerialLink.State.OPEN);
         assertThat(first.closed).isTrue();
         assertThat(recorder.downs).hasSize(1);
         assertThat(recorder.downs.get(0)).contains("errno 5");
@@ -198,7 +200,7 @@ class SerialLinkTest {
         assertThat(link.counters()).containsEntry("port.lost", 1L).containsEntry("port.reopened", 1L)
                 .containsEntry("port.open_failed", 2L).containsEntry("port.opened", 2L);
         provider.last().in.add(new byte[] { 4 });
-        Wait.until("bytes after reopen", 2000, () -> recorder.size() == 4);
+        Await.until("bytes after reopen", Duration.ofSeconds(2), () -> recorder.size() == 4);
     }
 
     @Test
@@ -207,19 +209,19 @@ class SerialLinkTest {
         assertThat(link.awaitOpen(Duration.ofSeconds(2))).isTrue();
         provider.last().failWrites = true;
         assertThat(link.offer(new byte[] { 1 })).isEqualTo(SerialLink.Offer.QUEUED);
-        Wait.until("lost and reopened", 3000, () -> link.counters().get("port.lost") == 1
+        Await.until("lost and reopened", Duration.ofSeconds(3), () -> link.counters().get("port.lost") == 1
                 && link.state() == SerialLink.State.OPEN);
         assertThat(link.counters()).containsEntry("write.failed", 1L).containsEntry("frames.discarded", 1L);
         assertThat(recorder.downs.get(0)).startsWith("write failed");
         assertThat(link.offer(new byte[] { 2 })).isEqualTo(SerialLink.Offer.QUEUED);
-        Wait.until("written", 2000, () -> provider.last().written().length == 1); // no lead-in set
+        Await.until("written", Duration.ofSeconds(2), () -> provider.last().written().length == 1); // no lead-in set
     }
 
     @Test
     void offersWhileDownFullAndClosed() throws Exception {
         provider.failuresLeft.set(Integer.MAX_VALUE);
         start(new SerialLink.Options(3, Duration.ofMillis(10), Duration.ofMillis(20)));
-        Wait.until("down", 2000, () -> link.state() == SerialLink.State.DOWN);
+        Await.until("down", Duration.ofSeconds(2), () -> link.state() == SerialLink.State.DOWN);
         assertThat(link.offer(new byte[] { 1 })).isEqualTo(SerialLink.Offer.DOWN);
         assertThat(link.lastError()).contains("no such device");
 
@@ -229,13 +231,13 @@ class SerialLinkTest {
         provider.last().writeGate = gate; // the line does not drain
         link.setLeadIn(new byte[] { 0 }, Duration.ofHours(1));
         assertThat(link.offer(new byte[] { 10 })).isEqualTo(SerialLink.Offer.QUEUED);
-        Wait.until("writer blocked", 2000, () -> link.queuedChunks() == 0);
+        Await.until("writer blocked", Duration.ofSeconds(2), () -> link.queuedChunks() == 0);
         for (int i = 0; i < 3; i++) {
             assertThat(link.offer(new byte[] { (byte) (11 + i) })).isEqualTo(SerialLink.Offer.QUEUED);
         }
         assertThat(link.offer(new byte[] { 99 })).isEqualTo(SerialLink.Offer.FULL);
         gate.countDown();
-        Wait.until("drained", 2000, () -> provider.last().written().length == 5);
+        Await.until("drained", Duration.ofSeconds(2), () -> provider.last().written().length == 5);
         // the lead-in goes before the first chunk after opening only (idle threshold 1 h)
         assertThat(provider.last().written()).containsExactly(0, 10, 11, 12, 13);
 
@@ -250,10 +252,10 @@ class SerialLinkTest {
         assertThat(link.awaitOpen(Duration.ofSeconds(2))).isTrue();
         recorder.explode = true;
         provider.last().in.add(new byte[] { 1 });
-        Wait.until("counted", 2000, () -> link.counters().get("listener.failed") == 1);
+        Await.until("counted", Duration.ofSeconds(2), () -> link.counters().get("listener.failed") == 1);
         recorder.explode = false;
         provider.last().in.add(new byte[] { 2, 3 });
-        Wait.until("still reading", 2000, () -> recorder.size() == 2);
+        Await.until("still reading", Duration.ofSeconds(2), () -> recorder.size() == 2);
         assertThat(link.counters().get("port.lost")).isZero();
     }
 
@@ -261,19 +263,22 @@ class SerialLinkTest {
     void newSettingsWhileDownRetryAtOnceAndWhileOpenReopen() throws Exception {
         provider.failuresLeft.set(Integer.MAX_VALUE);
         start(new SerialLink.Options(8, Duration.ofSeconds(30), Duration.ofSeconds(30))); // long backoff
-        Wait.until("first failure", 2000, () -> provider.attempts.size() == 1);
+        Await.until("first failure", Duration.ofSeconds(2), () -> provider.attempts.size() == 1);
         provider.failuresLeft.set(0);
         link.reconfigure(SerialPortSettings.of("fake1", 9600));
         assertThat(link.awaitOpen(Duration.ofSeconds(2))).as("no 30 s wait after a settings change").isTrue();
         assertThat(provider.settings.get(provider.settings.size() - 1).baudRate()).isEqualTo(9600);
 
         link.reconfigure(SerialPortSettings.of("fake1", 19200));
-        Wait.until("reopened", 2000, () -> provider.opened.size() == 2 && link.state() == SerialLink.State.OPEN);
+        Await.until("reopened", Duration.ofSeconds(2), () -> provider.opened.size() == 2 && link.state() == SerialLink.State.OPEN);
         assertThat(provider.opened.get(0).closed).isTrue();
         assertThat(link.counters()).containsEntry("port.reconfigured", 1L).containsEntry("port.lost", 0L);
+        int before = recorder.size();
         link.reconfigure(SerialPortSettings.of("fake1", 19200)); // same: nothing happens
-        Thread.sleep(50);
+        provider.last().in.add(new byte[] { 7 }); // read by the same connection: the reader went round without reopening
+        Await.until("read after the same settings", Duration.ofSeconds(2), () -> recorder.size() == before + 1);
         assertThat(provider.opened).hasSize(2);
+        assertThat(link.counters()).containsEntry("port.reconfigured", 1L);
     }
 
     @Test
@@ -294,7 +299,7 @@ class SerialLinkTest {
         assertThat(link.awaitOpen(Duration.ofSeconds(2))).isTrue();
         provider.last().writeGate = new CountDownLatch(1); // never released by the line
         assertThat(link.offer(new byte[] { 1 })).isEqualTo(SerialLink.Offer.QUEUED);
-        Wait.until("writer stuck", 2000, () -> link.queuedChunks() == 0);
+        Await.until("writer stuck", Duration.ofSeconds(2), () -> link.queuedChunks() == 0);
         long t0 = System.nanoTime();
         link.close();
         assertThat((System.nanoTime() - t0) / 1_000_000).isLessThan(4000);

@@ -1,4 +1,4 @@
-package io.hopseal.transport.serial.component;
+package io.hopseal.link.serial.kura;
 
 import java.io.IOException;
 
@@ -7,11 +7,11 @@ import javax.microedition.io.StreamConnection;
 
 import org.osgi.service.io.ConnectionFactory;
 
-import io.hopseal.transport.serial.SerialConnection;
-import io.hopseal.transport.serial.SerialPortProvider;
-import io.hopseal.transport.serial.SerialPortProviders;
-import io.hopseal.transport.serial.SerialPortSettings;
-import io.hopseal.transport.serial.StreamSerialConnection;
+import io.hopseal.link.serial.SerialConnection;
+import io.hopseal.link.serial.SerialPortProvider;
+import io.hopseal.link.serial.SerialPortProviders;
+import io.hopseal.link.serial.SerialPortSettings;
+import io.hopseal.link.serial.StreamSerialConnection;
 
 /**
  * Opens ports through Kura's comm API: the OSGi IO connector service {@link ConnectionFactory} registered by
@@ -23,7 +23,7 @@ import io.hopseal.transport.serial.StreamSerialConnection;
  * {@code /dev/ttyUSB0-19}, {@code /dev/ttyACM0-9}, {@code /dev/ttyAMA0}, ...): for other names use the jSerialComm
  * driver.
  */
-final class KuraCommPortProvider implements SerialPortProvider {
+public final class KuraCommPortProvider implements SerialPortProvider {
     /** {@code ConnectorService.READ_WRITE}. */
     static final int READ_WRITE = 3;
     /** Open timeout put into the URI, in milliseconds (Kura's default is 2000). */
@@ -31,7 +31,7 @@ final class KuraCommPortProvider implements SerialPortProvider {
 
     private final ConnectionFactory factory;
 
-    KuraCommPortProvider(ConnectionFactory factory) {
+    public KuraCommPortProvider(ConnectionFactory factory) {
         this.factory = factory;
     }
 
@@ -91,7 +91,7 @@ final class KuraCommPortProvider implements SerialPortProvider {
      * mark 3, space 4; flow control RTSCTS_IN 1 | RTSCTS_OUT 2, XONXOFF_IN 4 | XONXOFF_OUT 8. No receive timeout:
      * reads poll {@code available()}.
      */
-    static String commUri(SerialPortSettings s) {
+    public static String commUri(SerialPortSettings s) {
         int stop = switch (s.stopBits()) {
             case ONE -> 1;
             case TWO -> 2;

@@ -1,4 +1,4 @@
-package io.hopseal.transport.serial;
+package io.hopseal.link.serial;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -16,13 +16,14 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import io.hopseal.api.transport.Counters;
+import io.hopseal.support.InvalidFieldException;
 
 /**
  * One serial port kept open: opens it through a {@link SerialPortProvider}, hands every chunk of received bytes to a
  * {@link Listener}, writes queued chunks, and when the port cannot be opened or is lost (cable pulled, USB adapter
  * unplugged, device gone) closes it, counts it, logs it and reopens the same port name with exponential backoff, for
- * as long as the link lives. It knows nothing of frames: the serial transport puts its COBS framing on top, an XBee
- * transport can put API frames on top.
+ * as long as the link lives. It knows nothing of frames: the serial transport puts its COBS framing on top, the ZigBee
+ * transport XBee API frames.
  *
  * <h2>Threads</h2>
  * Two daemon threads per link: {@code hopseal-serial-read-<name>} opens the port, reads, detects loss and reopens (it
@@ -102,12 +103,26 @@ public final class SerialLink implements AutoCloseable {
 
         public Options {
             if (sendQueueCapacity < 1 || sendQueueCapacity > 1_000_000) {
-                throw new InvalidSettingException("sendQueueCapacity", "must be 1..1000000, was " + sendQueueCapacity);
+                throw new InvalidFieldException("sendQueueCapacity", "must be 1..1000000, was " + sendQueueCapacity);
             }
-            SerialTransportConfig.checkDuration("backoffInitial", backoffInitial);
-            SerialTransportConfig.checkDuration("backoffMax", backoffMax);
+            checkBackoff("backoffInitial", backoffInitial);
+            checkBackoff("backoffMax", backoffMax);
             if (backoffMax.compareTo(backoffInitial) < 0) {
-                throw new InvalidSettingException("backoffMax", "must be >= backoffInitial");
+                throw new InvalidFieldException("backoffMax", "must be >= backoffInitial");
+            }
+        }
+
+        /**
+         * Checks a backoff wait: 1 ms..1 h.
+         *
+         * @throws InvalidFieldException naming {@code field}
+         */
+        public static void checkBackoff(String field, Duration d) {
+            if (d == null) {
+                throw new InvalidFieldException(field, "must not be null");
+            }
+            if (d.compareTo(Duration.ofMillis(1)) < 0 || d.compareTo(Duration.ofHours(1)) > 0) {
+                throw new InvalidFieldException(field, "must be 1..3600000 ms, was " + d.toMillis() + " ms");
             }
         }
     }

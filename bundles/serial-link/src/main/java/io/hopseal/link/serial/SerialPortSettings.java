@@ -1,11 +1,13 @@
-package io.hopseal.transport.serial;
+package io.hopseal.link.serial;
 
 import java.util.Locale;
 import java.util.Objects;
 
+import io.hopseal.support.InvalidFieldException;
+
 /**
  * How to open a serial port: device name and line settings. Immutable and validated; the constructor throws an
- * {@link InvalidSettingException} naming the field.
+ * {@link InvalidFieldException} naming the field.
  *
  * <p>Text form ({@link #parse(String)}, {@link #toString()}): {@code <port>[@<baud>[,<data bits><parity><stop bits>[,<flow>]]]},
  * e.g. {@code /dev/ttyUSB0@115200,8N1} or {@code COM3@9600,7E2,rtscts}. Parity letters {@code N O E M S}; stop bits
@@ -55,7 +57,7 @@ public record SerialPortSettings(String portName, int baudRate, int dataBits, Pa
                     return p;
                 }
             }
-            throw new InvalidSettingException("parity", "must be none, odd, even, mark or space, was '" + v + "'");
+            throw new InvalidFieldException("parity", "must be none, odd, even, mark or space, was '" + v + "'");
         }
     }
 
@@ -80,7 +82,7 @@ public record SerialPortSettings(String portName, int baudRate, int dataBits, Pa
                     return b;
                 }
             }
-            throw new InvalidSettingException("stopBits", "must be 1, 1.5 or 2, was '" + v + "'");
+            throw new InvalidFieldException("stopBits", "must be 1, 1.5 or 2, was '" + v + "'");
         }
     }
 
@@ -105,37 +107,37 @@ public record SerialPortSettings(String portName, int baudRate, int dataBits, Pa
                     return f;
                 }
             }
-            throw new InvalidSettingException("flowControl", "must be none, rtscts or xonxoff, was '" + v + "'");
+            throw new InvalidFieldException("flowControl", "must be none, rtscts or xonxoff, was '" + v + "'");
         }
     }
 
     public SerialPortSettings {
         if (portName == null || portName.isBlank()) {
-            throw new InvalidSettingException("portName", "must not be empty (e.g. /dev/ttyUSB0 or COM3)");
+            throw new InvalidFieldException("portName", "must not be empty (e.g. /dev/ttyUSB0 or COM3)");
         }
         portName = portName.strip();
         for (int i = 0; i < portName.length(); i++) {
             char c = portName.charAt(i);
             if (c < 0x20 || c == ';' || c == 0x7f) {
-                throw new InvalidSettingException("portName", "must not contain ';' or control characters, was '"
+                throw new InvalidFieldException("portName", "must not contain ';' or control characters, was '"
                         + portName.replaceAll("\\p{Cntrl}", "?") + "'");
             }
         }
         if (baudRate < MIN_BAUD_RATE || baudRate > MAX_BAUD_RATE) {
-            throw new InvalidSettingException("baudRate", "must be " + MIN_BAUD_RATE + ".." + MAX_BAUD_RATE
+            throw new InvalidFieldException("baudRate", "must be " + MIN_BAUD_RATE + ".." + MAX_BAUD_RATE
                     + " bits/s, was " + baudRate);
         }
         if (dataBits < 5 || dataBits > 8) {
-            throw new InvalidSettingException("dataBits", "must be 5..8, was " + dataBits);
+            throw new InvalidFieldException("dataBits", "must be 5..8, was " + dataBits);
         }
         if (parity == null) {
-            throw new InvalidSettingException("parity", "must not be null");
+            throw new InvalidFieldException("parity", "must not be null");
         }
         if (stopBits == null) {
-            throw new InvalidSettingException("stopBits", "must not be null");
+            throw new InvalidFieldException("stopBits", "must not be null");
         }
         if (flowControl == null) {
-            throw new InvalidSettingException("flowControl", "must not be null");
+            throw new InvalidFieldException("flowControl", "must not be null");
         }
     }
 
@@ -152,7 +154,7 @@ public record SerialPortSettings(String portName, int baudRate, int dataBits, Pa
     /**
      * Parses the text form (see class doc).
      *
-     * @throws InvalidSettingException naming the field that is wrong
+     * @throws InvalidFieldException naming the field that is wrong
      */
     public static SerialPortSettings parse(String text) {
         Objects.requireNonNull(text, "text");
@@ -164,13 +166,13 @@ public record SerialPortSettings(String portName, int baudRate, int dataBits, Pa
         String port = s.substring(0, at);
         String[] parts = s.substring(at + 1).split(",", -1);
         if (parts.length > 3) {
-            throw new InvalidSettingException("settings", "expected <port>@<baud>[,<8N1>[,<flow>]], was '" + text + "'");
+            throw new InvalidFieldException("settings", "expected <port>@<baud>[,<8N1>[,<flow>]], was '" + text + "'");
         }
         int baud;
         try {
             baud = Integer.parseInt(parts[0].strip());
         } catch (NumberFormatException e) {
-            throw new InvalidSettingException("baudRate", "must be a number, was '" + parts[0] + "'");
+            throw new InvalidFieldException("baudRate", "must be a number, was '" + parts[0] + "'");
         }
         int dataBits = 8;
         Parity parity = Parity.NONE;
@@ -178,7 +180,7 @@ public record SerialPortSettings(String portName, int baudRate, int dataBits, Pa
         if (parts.length >= 2) {
             String f = parts[1].strip().toUpperCase(Locale.ROOT);
             if (f.length() < 3 || !Character.isDigit(f.charAt(0))) {
-                throw new InvalidSettingException("settings", "character framing must look like 8N1, was '" + parts[1] + "'");
+                throw new InvalidFieldException("settings", "character framing must look like 8N1, was '" + parts[1] + "'");
             }
             dataBits = f.charAt(0) - '0';
             parity = Parity.fromValue(f.substring(1, 2));
@@ -210,6 +212,14 @@ public record SerialPortSettings(String portName, int baudRate, int dataBits, Pa
 
     public SerialPortSettings withFlowControl(FlowControl v) {
         return new SerialPortSettings(portName, baudRate, dataBits, parity, stopBits, v);
+    }
+
+    /** The last path segment of a port name: {@code /dev/ttyUSB0} → {@code ttyUSB0}, {@code COM3} → {@code COM3}. */
+    public static String shortName(String portName) {
+        String p = portName.strip();
+        int slash = Math.max(p.lastIndexOf('/'), p.lastIndexOf('\\'));
+        String last = slash >= 0 && slash < p.length() - 1 ? p.substring(slash + 1) : p;
+        return last.isEmpty() ? "serial" : last;
     }
 
     /** Line settings without the port name, e.g. {@code 115200,8N1}. */

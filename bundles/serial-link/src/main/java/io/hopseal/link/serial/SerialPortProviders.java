@@ -1,4 +1,4 @@
-package io.hopseal.transport.serial;
+package io.hopseal.link.serial;
 
 import java.io.IOException;
 import java.util.List;

@@ -1,4 +1,4 @@
-package io.hopseal.transport.serial;
+package io.hopseal.link.serial;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;

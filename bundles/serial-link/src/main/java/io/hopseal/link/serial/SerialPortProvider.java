@@ -1,11 +1,12 @@
-package io.hopseal.transport.serial;
+package io.hopseal.link.serial;
 
 import java.io.IOException;
 
 /**
  * Opens serial ports: jSerialComm when running standalone ({@link SerialPortProviders#jSerialComm()}), Kura's comm
- * API ({@code org.osgi.service.io.ConnectionFactory}, {@code comm:} URIs) on Kura. Also registered as an OSGi service
- * by the Kura provider component, so the transport picks it up at run time.
+ * API ({@code org.osgi.service.io.ConnectionFactory}, {@code comm:} URIs) on Kura
+ * ({@link io.hopseal.link.serial.kura.KuraCommPortProvider}). Each transport bundle has its own copy of this type, so
+ * a provider registered as a service by one bundle is only ever seen by that bundle.
  */
 public interface SerialPortProvider {
     /** Name used to choose a provider: {@value SerialPortProviders#JSERIALCOMM}, {@value SerialPortProviders#KURA}. */

@@ -1,6 +1,8 @@
-package io.hopseal.transport.serial;
+package io.hopseal.link.serial;
 
 import java.util.Locale;
+
+import io.hopseal.support.InvalidFieldException;
 
 /** Which {@link SerialPortProvider} opens a port. */
 public enum PortDriver {
@@ -29,6 +31,6 @@ public enum PortDriver {
                 return d;
             }
         }
-        throw new InvalidSettingException("driver", "must be auto, jserialcomm or kura, was '" + v + "'");
+        throw new InvalidFieldException("driver", "must be auto, jserialcomm or kura, was '" + v + "'");
     }
 }
