@@ -54,10 +54,10 @@ public final class SerialPtyBench {
             frames.incrementAndGet();
             bytes.addAndGet(m.payload().length);
         });
-        try (SerialTransport a = SerialTransport.withPort(ra, SerialPortConfig.parse("b=" + dir.resolve("a") + "@" + baud));
-             SerialTransport b = SerialTransport.withPort(rb, SerialPortConfig.parse("a=" + dir.resolve("b") + "@" + baud))) {
-            ra.addTransport(a);
-            rb.addTransport(b);
+        try (SerialTransport a = SerialTransport.withPort(SerialPortConfig.parse("b=" + dir.resolve("a") + "@" + baud));
+             SerialTransport b = SerialTransport.withPort(SerialPortConfig.parse("a=" + dir.resolve("b") + "@" + baud))) {
+            ra.attach(a);
+            rb.attach(b);
             a.awaitOpen("b", java.time.Duration.ofSeconds(5));
             b.awaitOpen("a", java.time.Duration.ofSeconds(5));
             byte[] payload = new byte[size];

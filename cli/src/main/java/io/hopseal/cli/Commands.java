@@ -156,10 +156,10 @@ final class Commands {
         }
         io.hopseal.transport.serial.SerialTransport[] serial = new io.hopseal.transport.serial.SerialTransport[1];
         HopsealNode.Builder b = HopsealNode.builder().vault(vault).identityHistory(historyFile(a))
-                .transport(r -> tcp[0] = new TcpTransport(r));
+                .transport(() -> tcp[0] = new TcpTransport());
         if (!ports.isEmpty()) {
-            b.transport(r -> {
-                serial[0] = new io.hopseal.transport.serial.SerialTransport(r);
+            b.transport(() -> {
+                serial[0] = new io.hopseal.transport.serial.SerialTransport();
                 ports.forEach(serial[0]::addPort);
                 return serial[0];
             });
@@ -514,12 +514,12 @@ final class Commands {
             }
         }
         DefaultRouter router = new DefaultRouter();
-        try (TcpTransport tcp = new TcpTransport(router);
-             io.hopseal.transport.serial.SerialTransport serial = new io.hopseal.transport.serial.SerialTransport(router)) {
-            router.addTransport(a.has("tap") ? new Tap(tcp, out) : tcp);
+        try (TcpTransport tcp = new TcpTransport();
+             io.hopseal.transport.serial.SerialTransport serial = new io.hopseal.transport.serial.SerialTransport()) {
+            router.attach(a.has("tap") ? new Tap(tcp, out) : tcp);
             if (!ports.isEmpty()) {
                 ports.forEach(serial::addPort);
-                router.addTransport(a.has("tap") ? new Tap(serial, out) : serial);
+                router.attach(a.has("tap") ? new Tap(serial, out) : serial);
             }
             TcpListener l = tcp.listen(listen.host(), listen.port());
             if (a.has("port-file")) {
@@ -551,6 +551,21 @@ final class Commands {
         @Override
         public String name() {
             return inner.name();
+        }
+
+        @Override
+        public void attach(io.hopseal.api.transport.InboundSink sink) {
+            inner.attach(sink);
+        }
+
+        @Override
+        public void detach(io.hopseal.api.transport.InboundSink sink) {
+            inner.detach(sink);
+        }
+
+        @Override
+        public int linkHeadroom() {
+            return inner.linkHeadroom();
         }
 
         @Override

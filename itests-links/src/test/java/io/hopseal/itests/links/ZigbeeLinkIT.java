@@ -142,8 +142,8 @@ public class ZigbeeLinkIT {
                 "api.mode", mode.ap(), "max.payload", 0));
         Transport z = zigbee(-1);
         assertTrue(z.status(), z.status().contains("NP " + np) && z.status().contains("API " + mode.ap()));
-        device = HopsealNode.builder().transport(r -> {
-            deviceRadio = new ZigbeeDevice(r, DEV, 0x1234, sim, np);
+        device = HopsealNode.builder().transport(() -> {
+            deviceRadio = new ZigbeeDevice(DEV, 0x1234, sim, np);
             return deviceRadio;
         }).build();
         System.out.println("zigbee (" + Links.profile() + ", " + Links.frameworkDescription(ctx) + "): " + z.status());
@@ -417,8 +417,8 @@ public class ZigbeeLinkIT {
         SecureChannel before = backend.responder.get();
         // the reboot: a new node, the same radio address, tags from the start again
         device.close();
-        device = HopsealNode.builder().transport(r -> {
-            deviceRadio = new ZigbeeDevice(r, DEV, 0x1234, sim, 84);
+        device = HopsealNode.builder().transport(() -> {
+            deviceRadio = new ZigbeeDevice(DEV, 0x1234, sim, 84);
             return deviceRadio;
         }).build();
         SecureChannel again = device.channels().connect(backend.echoRoute("/zigbee/" + ZigbeeAddresses.hex(COORD)),

@@ -1,4 +1,4 @@
 /**
- * The router, shared counters and the base of transport services ({@link io.hopseal.impl.routing.TransportService}).
+ * The router: local delivery to workers, hand-off to the transports it binds (transport SPI 2.0, whiteboard).
  */
 package io.hopseal.impl.routing;
