@@ -301,7 +301,7 @@ final class Commands {
                     CredentialVerifier.RevocationOutcome o = verifier.apply(m.payload());
                     err.println("revocation list from " + (m.securePeer() == null ? "an unauthenticated sender" : m.securePeer())
                             + ": " + o);
-                    ctx.reply(m, new byte[] {(byte) o.ordinal()});
+                    ctx.reply(m, new byte[] {(byte) o.code()});
                 });
             }
             policies.forEach(node.accessControl()::set);
@@ -819,8 +819,7 @@ final class Commands {
                 err.println("hopseal: no answer from " + to + " (does it trust an authority?)");
                 return 1;
             }
-            CredentialVerifier.RevocationOutcome o = CredentialVerifier.RevocationOutcome.values()[
-                    Math.min(reply.payload()[0] & 0xff, CredentialVerifier.RevocationOutcome.values().length - 1)];
+            CredentialVerifier.RevocationOutcome o = CredentialVerifier.RevocationOutcome.ofCode(reply.payload()[0] & 0xff);
             out.println("revocation list: " + o);
             return o == CredentialVerifier.RevocationOutcome.ACCEPTED ? 0 : 1;
         } finally {

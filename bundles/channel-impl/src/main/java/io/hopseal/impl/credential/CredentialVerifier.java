@@ -33,7 +33,33 @@ public final class CredentialVerifier {
     private static final Logger LOG = LoggerFactory.getLogger(CredentialVerifier.class);
 
     /** What applying a revocation list did. */
-    public enum RevocationOutcome { ACCEPTED, OLDER_IGNORED, UNKNOWN_ISSUER, BAD_SIGNATURE, MALFORMED, NOT_PERSISTED }
+    /**
+     * What became of a revocation list sent to the revocations service; {@link #code()} is the reply's byte on the wire,
+     * never the ordinal.
+     */
+    public enum RevocationOutcome {
+        ACCEPTED(0), OLDER_IGNORED(1), UNKNOWN_ISSUER(2), BAD_SIGNATURE(3), MALFORMED(4), NOT_PERSISTED(5);
+
+        private final int code;
+
+        RevocationOutcome(int code) {
+            this.code = code;
+        }
+
+        public int code() {
+            return code;
+        }
+
+        /** The outcome with this wire code, or {@link #MALFORMED} for an unknown one. */
+        public static RevocationOutcome ofCode(int code) {
+            for (RevocationOutcome o : values()) {
+                if (o.code == code) {
+                    return o;
+                }
+            }
+            return MALFORMED;
+        }
+    }
 
     /** A verification result; {@code credential} is null when the bytes did not decode. */
     public record Result(CredentialStatus status, Credential credential) {
