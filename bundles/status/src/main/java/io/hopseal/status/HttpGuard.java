@@ -2,11 +2,9 @@ package io.hopseal.status;
 
 import java.io.IOException;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicLong;
 
 import org.osgi.framework.BundleContext;
-import org.osgi.service.component.annotations.Activate;
-import org.osgi.service.component.annotations.Component;
-import org.osgi.service.component.annotations.ConfigurationPolicy;
 import org.osgi.service.servlet.whiteboard.Preprocessor;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -24,19 +22,23 @@ import jakarta.servlet.http.HttpServletResponse;
  * so before the web console ({@code /system/console/*}, bundle install included), the status endpoint and their
  * authentication. It refuses TRACE/TRACK and OPTIONS (405) and state-changing requests whose {@code Origin} or
  * {@code Referer} is foreign (403); see {@link RequestGuard} for the rules. Extra trusted origins (a TLS reverse
- * proxy's, say) come from the framework or system property {@value #TRUSTED_ORIGINS}.
+ * proxy's, say) come from the framework or system property {@value #TRUSTED_ORIGINS}. Registered by
+ * {@link HttpGuardRegistration} where the Servlet Whiteboard exists.
  */
-@Component(name = HttpGuard.NAME, service = Preprocessor.class, configurationPolicy = ConfigurationPolicy.IGNORE)
 public final class HttpGuard implements Preprocessor {
     private static final Logger LOG = LoggerFactory.getLogger(HttpGuard.class);
 
     public static final String NAME = "io.hopseal.http.guard";
     public static final String TRUSTED_ORIGINS = "hopseal.http.trusted.origins";
 
-    private final List<String> trusted;
+    /** At most one log line per this many nanoseconds (a flood of refused requests must not flood the log). */
+    static final long LOG_INTERVAL_NANOS = 60_000_000_000L;
 
-    @Activate
-    public HttpGuard(BundleContext context) {
+    private final List<String> trusted;
+    private final AtomicLong nextLog = new AtomicLong(System.nanoTime());
+    private final AtomicLong unlogged = new AtomicLong();
+
+    HttpGuard(BundleContext context) {
         this.trusted = RequestGuard.parseOrigins(context.getProperty(TRUSTED_ORIGINS));
     }
 
@@ -66,8 +68,16 @@ public final class HttpGuard implements Preprocessor {
             resp.setStatus(status);
             resp.setContentLength(0);
         } else {
-            LOG.warn("{}: refused {} {} from {}: its origin {} is not this gateway's", NAME, req.getMethod(),
-                    req.getRequestURI(), req.getRemoteAddr(), originOf(req));
+            long now = System.nanoTime();
+            long next = nextLog.get();
+            if (now - next >= 0 && nextLog.compareAndSet(next, now + LOG_INTERVAL_NANOS)) {
+                long more = unlogged.getAndSet(0);
+                LOG.warn("{}: refused {} {} from {}: its origin {} is not this gateway's{}", NAME, req.getMethod(),
+                        req.getRequestURI(), req.getRemoteAddr(), originOf(req),
+                        more == 0 ? "" : " (and " + more + " more cross-origin requests since the last such line)");
+            } else {
+                unlogged.incrementAndGet();
+            }
             byte[] body = "403 cross-origin request refused\n".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
             resp.setStatus(status);
             resp.setContentType("text/plain;charset=us-ascii");
