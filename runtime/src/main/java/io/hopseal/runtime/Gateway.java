@@ -14,6 +14,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.nio.file.StandardOpenOption;
+import java.security.SecureRandom;
 import java.util.ArrayList;
 import java.util.Dictionary;
 import java.util.HashMap;
@@ -50,11 +51,14 @@ public final class Gateway {
         "io.hopseal.echo"};
     static final String PAX_LOG_LEVEL = "org.ops4j.pax.logging.DefaultServiceLog.level";
     static final String LOCK_FILE = "gateway.lock";
+    /** The Felix Web Console's configuration: a password set there takes precedence over ours. */
+    static final String CONSOLE_PID = "org.apache.felix.webconsole.internal.servlet.OsgiManager";
 
     private final GatewayOptions options;
     private final PrintStream out;
     private final PrintStream err;
     private Framework framework;
+    private HttpPassword.Source httpPassword;
     @SuppressWarnings("unused") // keeps the lock reachable
     private FileLock dataLock;
 
@@ -120,8 +124,22 @@ public final class Gateway {
             throw new StartupException("cannot create the data folder " + data + ": " + e.getMessage(), e);
         }
         lockDataFolder(data);
+        SecureRandom random = new SecureRandom();
+        try {
+            httpPassword = HttpPassword.resolve(options.httpPasswordFile(), data, random);
+        } catch (HttpPassword.PasswordException e) {
+            throw new StartupException(e.getMessage(), e);
+        }
+        if (httpPassword.warning() != null) {
+            err.println("hopseal-gateway: warning: " + httpPassword.warning());
+        }
+        if (httpPassword.generated()) {
+            // the path only, once: the password itself is never printed or logged
+            out.println("hopseal-gateway: generated a password for the web console and the status endpoint (user "
+                    + HttpPassword.USER + "); it is in " + httpPassword.file() + " (readable by its owner only)");
+        }
         boolean firstStart = !Files.exists(data.resolve(DEFAULTS_MARKER));
-        framework = newFramework(data);
+        framework = newFramework(data, HttpPassword.consoleHash(httpPassword.password(), random));
         try {
             framework.init();
         } catch (BundleException e) {
@@ -160,8 +178,9 @@ public final class Gateway {
                     + bundlesDir + "?");
         }
         int tcpPort = configure(cm, data, firstStart);
+        boolean consolePasswordConfigured = consolePasswordConfigured(cm);
         String identifier = awaitIdentifier(ctx, 60_000);
-        printBanner(identifier, tcpPort, bundlesDir);
+        printBanner(identifier, tcpPort, consolePasswordConfigured);
         if (options.demo()) {
             Demo demo = new Demo(bundlesDir.resolveSibling("demo").resolve("hopseal.jar"), ctx, tcpPort, out, err);
             Runtime.getRuntime().addShutdownHook(new Thread(demo::stop, "hopseal-demo-stop"));
@@ -198,7 +217,7 @@ public final class Gateway {
         }
     }
 
-    private Framework newFramework(Path data) throws StartupException {
+    private Framework newFramework(Path data, String consolePasswordHash) throws StartupException {
         Map<String, String> p = new HashMap<>();
         p.put(Constants.FRAMEWORK_STORAGE, data.resolve("felix-cache").toString());
         // never clean: installed bundles, their data and the configuration persist across restarts
@@ -207,6 +226,11 @@ public final class Gateway {
         p.put("felix.cm.dir", data.resolve("config").toString());
         p.put("hopseal.data", data.toString());
         p.put("org.osgi.service.http.port", String.valueOf(options.httpPort()));
+        // HTTP on loopback unless told otherwise (Felix HTTP Jetty's host property)
+        p.put("org.apache.felix.http.host", options.httpBind());
+        // no shipped password: the console (and the status endpoint, which follows it) get the generated or given
+        // one, hashed, since the console shows framework properties to its users; user name: the console's default
+        p.put("felix.webconsole.password", consolePasswordHash);
         // the console must not stop the gateway when its input ends (e.g. started without a terminal)
         p.put("gosh.args", System.getProperty("gosh.args", "--noshutdown"));
         ServiceLoader<FrameworkFactory> loader = ServiceLoader.load(FrameworkFactory.class, Gateway.class.getClassLoader());
@@ -391,9 +415,35 @@ public final class Gateway {
         return null;
     }
 
-    private void printBanner(String identifier, int tcpPort, Path bundlesDir) {
+    /** Whether the web console's own configuration holds a password (then it, not ours, is in force). */
+    private boolean consolePasswordConfigured(ConfigAdminClient cm) {
+        try {
+            Object[] cs = cm.list("(service.pid=" + CONSOLE_PID + ")");
+            if (cs.length == 0) {
+                return false;
+            }
+            Object pw = cm.properties(cs[0]).get("password");
+            return pw instanceof String s && !s.isEmpty() || pw instanceof char[] c && c.length > 0;
+        } catch (RuntimeException e) {
+            return false;
+        }
+    }
+
+    /** The HTTP base URL in force: the bind address, or a placeholder when HTTP listens on every interface. */
+    String httpBase() {
+        String host = options.httpBind();
+        boolean wildcard = host.equals("0.0.0.0") || host.equals("::") || host.equals("0:0:0:0:0:0:0:0");
+        if (wildcard) {
+            host = "<this host>";
+        } else if (host.indexOf(':') >= 0) {
+            host = "[" + host + "]";
+        }
+        return "http://" + host + ":" + options.httpPort();
+    }
+
+    private void printBanner(String identifier, int tcpPort, boolean consolePasswordConfigured) {
         String version = Gateway.class.getPackage().getImplementationVersion();
-        String http = "http://localhost:" + options.httpPort();
+        String http = httpBase();
         out.println("Hopseal gateway " + (version == null ? "" : version));
         out.println("  identity     " + (identifier == null
                 ? "(not available: see the log; is the io.hopseal.channels configuration valid?)" : identifier));
@@ -401,8 +451,15 @@ public final class Gateway {
                 : tcpPort > 65535 || tcpPort == 0 ? "(the stored port " + tcpPort + " is invalid: the log says which "
                         + "port the listener uses instead)"
                 : tcpPort + "   route: /tcp/<this host>:" + tcpPort + "/secure/api/service/echo"));
-        out.println("  web console  " + http + "/system/console   (admin/admin until changed)");
+        out.println("  web console  " + http + "/system/console");
         out.println("  status       " + http + "/hopseal/status");
+        out.println("  http         " + (options.httpLoopbackOnly() ? "on " + options.httpBind()
+                + " only: reachable from this machine (--http-bind to change)" : "listening on " + options.httpBind()
+                + ": reachable from the network"));
+        out.println("  login        user " + HttpPassword.USER + ", " + (consolePasswordConfigured
+                ? "the password set in the web console's configuration (OSGi Management Console), not the one in "
+                        + httpPassword.file()
+                : "password in " + httpPassword.file()));
         out.println("  data         " + options.dataDir());
         out.println(options.shell() ? "  shell        try: hopseal:identity, hopseal:channels, hopseal:routes, "
                 + "hopseal:transports; stop 0 to quit" : "  shell        off (--no-shell)");

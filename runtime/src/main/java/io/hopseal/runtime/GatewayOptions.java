@@ -1,5 +1,9 @@
 package io.hopseal.runtime;
 
+import java.net.InetAddress;
+import java.net.NetworkInterface;
+import java.net.SocketException;
+import java.net.UnknownHostException;
 import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
 import java.nio.file.Paths;
@@ -14,6 +18,12 @@ import java.util.Properties;
  *                   {@code HOPSEAL_DATA}; default {@code ./hopseal-data})
  * @param httpPort   web console and status port ({@code --http-port}, {@code -Dhopseal.http.port} or
  *                   {@code -Dorg.osgi.service.http.port}; default 8080)
+ * @param httpBind   the address HTTP listens on ({@code --http-bind}, {@code -Dhopseal.http.bind},
+ *                   {@code HOPSEAL_HTTP_BIND}; default {@code 127.0.0.1}: loopback only)
+ * @param httpPasswordFile the file whose first line is the web console's and status endpoint's password
+ *                   ({@code --http-password-file}, {@code -Dhopseal.http.password.file},
+ *                   {@code HOPSEAL_HTTP_PASSWORD_FILE}); null: the password generated on the first start, kept in
+ *                   {@code <data>/http-password}
  * @param tcpPort    port of the Hopseal TCP listener ({@code --tcp-port}, {@code -Dhopseal.tcp.port}; default 4000)
  * @param tcpPortSet whether the TCP port was given explicitly (then it also updates an existing listener)
  * @param shell      start the interactive Gogo shell on the console (off with {@code --no-shell} or
@@ -22,11 +32,13 @@ import java.util.Properties;
  * @param demo       also run a demo: a backend node and a device node (plain Java, in this process) exchange
  *                   messages over a secure channel through this gateway ({@code --demo}, {@code -Dhopseal.demo})
  */
-record GatewayOptions(Path dataDir, int httpPort, int tcpPort, boolean tcpPortSet, boolean shell, boolean help,
-                      boolean demo) {
+record GatewayOptions(Path dataDir, int httpPort, String httpBind, Path httpPasswordFile, int tcpPort,
+                      boolean tcpPortSet, boolean shell, boolean help, boolean demo) {
 
     static final String DEFAULT_DATA = "./hopseal-data";
     static final int DEFAULT_HTTP_PORT = 8080;
+    /** Loopback only: the console can install code, so it is reachable from elsewhere only when asked for. */
+    static final String DEFAULT_HTTP_BIND = "127.0.0.1";
     static final int DEFAULT_TCP_PORT = 4000;
 
     /** Wrong arguments: the message says what and how to fix it; exit code 2. */
@@ -49,6 +61,13 @@ record GatewayOptions(Path dataDir, int httpPort, int tcpPort, boolean tcpPortSe
             "                      HOPSEAL_DATA; default ./hopseal-data]",
             "  --http-port <port>  web console and status port                               [hopseal.http.port;",
             "                      default 8080]",
+            "  --http-bind <addr>  address the web console and status listen on: loopback   [hopseal.http.bind, env",
+            "                      only by default; 0.0.0.0 for every interface               HOPSEAL_HTTP_BIND;",
+            "                                                                                 default 127.0.0.1]",
+            "  --http-password-file <file>",
+            "                      password of the web console and the status endpoint (user  [hopseal.http.password.file,",
+            "                      admin): the file's first line. Without it the first start  env HOPSEAL_HTTP_PASSWORD_FILE;",
+            "                      generates one into <data>/http-password (owner-only)       never a default password]",
             "  --tcp-port <port>   TCP port for secure channels (first start, or when given:  [hopseal.tcp.port;",
             "                      updates the configured listener)                           default 4000]",
             "  --no-shell          no interactive shell on the console (for services, nohup) [hopseal.shell=false]",
@@ -58,8 +77,9 @@ record GatewayOptions(Path dataDir, int httpPort, int tcpPort, boolean tcpPortSe
             "",
             "Configuration and the node's identity persist in the data folder across restarts. Default configurations",
             "(router, vault, channels on /secure/api, echo service, TCP listener) are written on the first start only;",
-            "change them in the web console (Configuration) afterwards. The web console asks for admin/admin until",
-            "you change that in its own configuration (OSGi Management Console); the status endpoint uses the same.",
+            "change them in the web console (Configuration) afterwards. The web console and the status endpoint ask",
+            "for user admin and the password above (the banner says where it is); a password set in the console's",
+            "own configuration (OSGi Management Console) takes precedence. There is no default password.",
             "Logging: -Dorg.ops4j.pax.logging.DefaultServiceLog.level=INFO (default WARN).");
 
     /**
@@ -69,6 +89,12 @@ record GatewayOptions(Path dataDir, int httpPort, int tcpPort, boolean tcpPortSe
      */
     static GatewayOptions parse(String[] args, Properties system, Map<String, String> env) throws UsageException {
         String data = firstNonBlank(system.getProperty("hopseal.data"), env.get("HOPSEAL_DATA"), DEFAULT_DATA);
+        String bind = firstNonBlank(system.getProperty("hopseal.http.bind"), env.get("HOPSEAL_HTTP_BIND"), DEFAULT_HTTP_BIND);
+        String bindSource = system.getProperty("hopseal.http.bind") != null ? "hopseal.http.bind" : "HOPSEAL_HTTP_BIND";
+        String passwordFile = firstNonBlank(system.getProperty("hopseal.http.password.file"),
+                env.get("HOPSEAL_HTTP_PASSWORD_FILE"));
+        String passwordSource = system.getProperty("hopseal.http.password.file") != null ? "hopseal.http.password.file"
+                : "HOPSEAL_HTTP_PASSWORD_FILE";
         String http = firstNonBlank(system.getProperty("hopseal.http.port"), system.getProperty("org.osgi.service.http.port"),
                 String.valueOf(DEFAULT_HTTP_PORT));
         String tcpProp = system.getProperty("hopseal.tcp.port");
@@ -103,15 +129,25 @@ record GatewayOptions(Path dataDir, int httpPort, int tcpPort, boolean tcpPortSe
                     }
                     shell = false;
                 }
-                case "--data", "--http-port", "--tcp-port" -> {
+                case "--data", "--http-port", "--tcp-port", "--http-bind", "--http-password-file" -> {
                     if (value == null) {
                         if (i + 1 >= args.length || args[i + 1].startsWith("--")) {
-                            throw new UsageException(name + " needs a value, e.g. " + name + " "
-                                    + (name.equals("--data") ? "/var/lib/hopseal" : name.equals("--http-port") ? "8080" : "4000"));
+                            throw new UsageException(name + " needs a value, e.g. " + name + " " + example(name));
                         }
                         value = args[++i];
                     }
                     switch (name) {
+                        case "--http-bind" -> {
+                            bind = value;
+                            bindSource = "--http-bind";
+                        }
+                        case "--http-password-file" -> {
+                            if (value.isBlank()) {
+                                throw new UsageException("--http-password-file must not be empty");
+                            }
+                            passwordFile = value;
+                            passwordSource = "--http-password-file";
+                        }
                         case "--data" -> {
                             data = value;
                             dataSource = "--data";
@@ -140,12 +176,70 @@ record GatewayOptions(Path dataDir, int httpPort, int tcpPort, boolean tcpPortSe
         } catch (InvalidPathException e) {
             throw new UsageException(dataSource + ": '" + data + "' is not a valid path (" + e.getReason() + ")");
         }
+        Path password = null;
+        if (passwordFile != null) {
+            try {
+                password = Paths.get(passwordFile.strip()).toAbsolutePath().normalize();
+            } catch (InvalidPathException e) {
+                throw new UsageException(passwordSource + ": '" + passwordFile + "' is not a valid path (" + e.getReason()
+                        + ")");
+            }
+        }
+        String httpBind = bindAddress(bindSource, bind);
         int httpPort = port(httpSource, http);
         int tcpPort = port(tcpSource, tcp);
         if (httpPort == tcpPort) {
             throw new UsageException("the HTTP port and the TCP port must differ, both are " + httpPort);
         }
-        return new GatewayOptions(dir, httpPort, tcpPort, tcpSet, shell, help, demo);
+        return new GatewayOptions(dir, httpPort, httpBind, password, tcpPort, tcpSet, shell, help, demo);
+    }
+
+    private static String example(String flag) {
+        return switch (flag) {
+            case "--data" -> "/var/lib/hopseal";
+            case "--http-port" -> "8080";
+            case "--http-bind" -> "0.0.0.0";
+            case "--http-password-file" -> "/etc/hopseal/http-password";
+            default -> "4000";
+        };
+    }
+
+    /**
+     * An address of this machine to listen on (an IP literal or a host name), or the wildcard; refused here rather
+     * than left to the HTTP server, which would only log that it cannot bind.
+     */
+    private static String bindAddress(String source, String text) throws UsageException {
+        String a = text.strip();
+        if (a.startsWith("[") && a.endsWith("]")) {
+            a = a.substring(1, a.length() - 1);
+        }
+        if (a.isEmpty() || a.chars().anyMatch(c -> c <= ' ' || c == '/' || c == '[' || c == ']')) {
+            throw new UsageException(source + " must be an address of this machine such as 127.0.0.1 or 0.0.0.0, was '"
+                    + text + "'");
+        }
+        InetAddress ip;
+        try {
+            ip = InetAddress.getByName(a);
+        } catch (UnknownHostException e) {
+            throw new UsageException(source + ": unknown host '" + text + "'");
+        }
+        try {
+            if (!ip.isAnyLocalAddress() && !ip.isLoopbackAddress() && NetworkInterface.getByInetAddress(ip) == null) {
+                throw new UsageException(source + ": " + text + " is not an address of this machine");
+            }
+        } catch (SocketException e) {
+            throw new UsageException(source + ": cannot list this machine's addresses: " + e.getMessage());
+        }
+        return a;
+    }
+
+    /** Whether HTTP is reachable only from this machine. */
+    boolean httpLoopbackOnly() {
+        try {
+            return InetAddress.getByName(httpBind).isLoopbackAddress();
+        } catch (UnknownHostException e) {
+            return false;
+        }
     }
 
     private static int port(String source, String text) throws UsageException {

@@ -71,11 +71,12 @@ class ConsoleConfigIT {
         Path log = WORK.resolve("console-gateway.log");
         String data = WORK.resolve("console-" + System.nanoTime()).toString();
         Process gateway = gateways.start(log, "--data", data,
-                "--http-port", String.valueOf(httpPort), "--tcp-port", String.valueOf(oldPort), "--no-shell");
+                "--http-port", String.valueOf(httpPort), "--tcp-port", String.valueOf(oldPort), "--no-shell",
+                "--http-password-file", GatewayProcesses.passwordFile().toString());
         String base = "http://127.0.0.1:" + httpPort;
         // the browser gives the console's credentials (basic auth) in the address; Chromium reuses them for the
         // page's own requests
-        String browserBase = "http://admin:admin@127.0.0.1:" + httpPort;
+        String browserBase = "http://admin:" + GatewayProcesses.PASSWORD + "@127.0.0.1:" + httpPort;
         await("the TCP listener on port " + oldPort + " in the status", gateway, log,
                 () -> status(base).contains(listening(oldPort)));
         String identifier = identityOf(status(base));
@@ -124,7 +125,7 @@ class ConsoleConfigIT {
             gateways.stop(gateway);
             Path restartLog = WORK.resolve("console-gateway-restart.log");
             Process restarted = gateways.start(restartLog, "--data", data, "--http-port", String.valueOf(httpPort),
-                    "--no-shell");
+                    "--no-shell", "--http-password-file", GatewayProcesses.passwordFile().toString());
             await("the restarted gateway's TCP listener on the last good port " + newPort, restarted, restartLog,
                     () -> status(base).contains(listening(newPort)));
             assertThat(Files.readString(restartLog)).contains("stored configuration refused: property port must be "

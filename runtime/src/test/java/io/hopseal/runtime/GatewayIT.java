@@ -88,7 +88,7 @@ class GatewayIT {
         Path log1 = WORK.resolve("gateway-1.log");
         Files.createDirectories(WORK);
         Process g = start(log1, "--data", data.toString(), "--http-port", String.valueOf(httpPort), "--tcp-port",
-                String.valueOf(tcpPort), "--no-shell");
+                String.valueOf(tcpPort), "--no-shell", "--http-password-file", GatewayProcesses.passwordFile().toString());
         String base = "http://127.0.0.1:" + httpPort;
 
         // the status endpoint comes up behind the console's credentials
@@ -97,6 +97,7 @@ class GatewayIT {
         String identifier = identityOf(status);
         assertThat(status).contains("\"listeners\":[{\"address\":\"/service/api\"", "\"type\":\"tcp\"");
         assertThat(get(base + "/hopseal/status", GatewayProcesses.basic("admin", "nope")).statusCode()).isEqualTo(401);
+        assertThat(get(base + "/hopseal/status", GatewayProcesses.ADMIN_ADMIN).statusCode()).isEqualTo(401);
 
         // the web console lists every Hopseal configuration (rendered from the metatype)
         HttpResponse<String> cfg = awaitConfigMgr(base, g, log1);
@@ -105,12 +106,13 @@ class GatewayIT {
         }
         // the banner
         assertThat(Files.readString(log1)).contains("identity     " + identifier, "tcp port     " + tcpPort,
-                base.replace("127.0.0.1", "localhost") + "/hopseal/status");
+                base + "/hopseal/status", "password in " + GatewayProcesses.passwordFile());
+        assertThat(Files.exists(data.resolve("http-password"))).as("no password generated when one is given").isFalse();
 
         // a second gateway on the same data folder is refused (shared vault and configuration)
         Path log3 = WORK.resolve("gateway-same-data.log");
         Process twin = start(log3, "--data", data.toString(), "--http-port", String.valueOf(freePort()), "--tcp-port",
-                String.valueOf(freePort()), "--no-shell");
+                String.valueOf(freePort()), "--no-shell", "--http-password-file", GatewayProcesses.passwordFile().toString());
         assertThat(twin.waitFor(60, TimeUnit.SECONDS)).isTrue();
         assertThat(twin.exitValue()).isEqualTo(1);
         assertThat(Files.readString(log3)).contains("is in use by another running gateway");
@@ -136,16 +138,19 @@ class GatewayIT {
         assertThat(get(base + "/hopseal/status", newAdmin).statusCode()).isEqualTo(200);
         awaitStatus(base + "/system/console/bundles", newAdmin, 200, g, log1); // the console applies it asynchronously
 
-        // restart without --tcp-port: the listener's port comes from the persisted configuration
+        // restart without --tcp-port: the listener's port comes from the persisted configuration; the password set in
+        // the console's configuration takes precedence over the one given (and the banner says so)
         stop(g);
         Path log2 = WORK.resolve("gateway-2.log");
-        Process g2 = start(log2, "--data", data.toString(), "--http-port", String.valueOf(httpPort), "--no-shell");
+        Process g2 = start(log2, "--data", data.toString(), "--http-port", String.valueOf(httpPort), "--no-shell",
+                "--http-password-file", GatewayProcesses.passwordFile().toString());
         awaitStatus(base + "/hopseal/status", null, 401, g2, log2);
         assertThat(get(base + "/hopseal/status", ADMIN).statusCode()).as("console password persisted").isEqualTo(401);
         String again = identityOf(awaitIdentity(base, g2, log2, newAdmin));
         assertThat(again).as("identity persisted in the vault").isEqualTo(identifier);
         echoThroughGateway(tcpPort, identifier, peer -> { });
-        assertThat(Files.readString(log2)).contains("tcp port     " + tcpPort).doesNotContain("ERROR");
+        assertThat(Files.readString(log2)).contains("tcp port     " + tcpPort,
+                "the password set in the web console's configuration").doesNotContain("ERROR");
         assertThat(Files.exists(data.resolve("vault.bin"))).isTrue();
         assertThat(Files.exists(data.resolve("config"))).isTrue();
     }

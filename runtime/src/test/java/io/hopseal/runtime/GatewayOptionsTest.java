@@ -28,6 +28,45 @@ class GatewayOptionsTest {
         assertThat(o.tcpPortSet()).isFalse();
         assertThat(o.shell()).isTrue();
         assertThat(o.help()).isFalse();
+        assertThat(o.httpBind()).as("HTTP on loopback only by default").isEqualTo("127.0.0.1");
+        assertThat(o.httpLoopbackOnly()).isTrue();
+        assertThat(o.httpPasswordFile()).as("no password given: one is generated").isNull();
+    }
+
+    @Test
+    void httpBindAndPasswordFileByFlagPropertyOrEnvironment() throws Exception {
+        GatewayOptions o = parse("--http-bind", "0.0.0.0", "--http-password-file", "pw.txt");
+        assertThat(o.httpBind()).isEqualTo("0.0.0.0");
+        assertThat(o.httpLoopbackOnly()).isFalse();
+        assertThat(o.httpPasswordFile()).isEqualTo(Paths.get("pw.txt").toAbsolutePath().normalize());
+        assertThat(parse("--http-bind=::1").httpBind()).isEqualTo("::1");
+        assertThat(parse("--http-bind=[::1]").httpLoopbackOnly()).isTrue();
+
+        Map<String, String> env = Map.of("HOPSEAL_HTTP_BIND", "0.0.0.0", "HOPSEAL_HTTP_PASSWORD_FILE", "/etc/h/pw");
+        o = parse(new Properties(), env);
+        assertThat(o.httpBind()).isEqualTo("0.0.0.0");
+        assertThat(o.httpPasswordFile()).isEqualTo(Paths.get("/etc/h/pw"));
+        Properties p = new Properties();
+        p.setProperty("hopseal.http.bind", "127.0.0.1");
+        p.setProperty("hopseal.http.password.file", "/run/pw");
+        o = parse(p, env);
+        assertThat(o.httpBind()).as("a property wins over the environment").isEqualTo("127.0.0.1");
+        assertThat(o.httpPasswordFile()).isEqualTo(Paths.get("/run/pw"));
+        o = parse(p, env, "--http-bind", "0.0.0.0", "--http-password-file", "/x/pw");
+        assertThat(o.httpBind()).as("a flag wins").isEqualTo("0.0.0.0");
+        assertThat(o.httpPasswordFile()).isEqualTo(Paths.get("/x/pw"));
+    }
+
+    @Test
+    void aBindAddressMustBeThisMachines() {
+        assertThatThrownBy(() -> parse("--http-bind", "not a host")).hasMessageContaining("--http-bind");
+        assertThatThrownBy(() -> parse("--http-bind", "")).hasMessageContaining("--http-bind");
+        assertThatThrownBy(() -> parse("--http-bind", "203.0.113.77")).hasMessageContaining("not an address of this machine");
+        assertThatThrownBy(() -> parse("--http-bind")).hasMessageContaining("--http-bind needs a value");
+        assertThatThrownBy(() -> parse("--http-password-file=")).hasMessageContaining("must not be empty");
+        Properties p = new Properties();
+        p.setProperty("hopseal.http.bind", "203.0.113.77");
+        assertThatThrownBy(() -> parse(p, Map.of())).hasMessageContaining("hopseal.http.bind");
     }
 
     @Test

@@ -12,6 +12,8 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Base64;
@@ -24,6 +26,7 @@ import io.hopseal.api.channel.ChannelOptions;
 import io.hopseal.api.channel.SecureChannel;
 import io.hopseal.api.routing.Message;
 import io.hopseal.node.HopsealNode;
+import io.hopseal.testsupport.Await;
 import io.hopseal.transport.tcp.TcpTransport;
 import io.hopseal.transport.tcp.TcpTransportConfig;
 
@@ -31,11 +34,20 @@ import io.hopseal.transport.tcp.TcpTransportConfig;
  * What the gateway integration tests share: start {@code hopseal-gateway.jar} as separate JVMs (the way a user does),
  * read its web endpoints with the console's credentials, and open a secure channel from a plain-Java node through its
  * TCP port to its echo service. {@link #close()} stops every gateway still running.
+ *
+ * <p>There is no default password: tests give the gateway {@link #PASSWORD} with
+ * {@code --http-password-file} {@link #passwordFile()} and log in with {@link #ADMIN}, or read the password the
+ * gateway generated into its data folder ({@link #generatedPassword}).
  */
 final class GatewayProcesses implements AutoCloseable {
     static final Path JAR = Paths.get(System.getProperty("gateway.jar", "target/hopseal-gateway.jar"));
     static final Path WORK = Paths.get(System.getProperty("gateway.work", "target/it-work"));
-    static final String ADMIN = basic("admin", "admin");
+    /** A fresh random password for this test run's gateways (never admin). */
+    static final String PASSWORD = "it-" + new java.math.BigInteger(96, new SecureRandom()).toString(36);
+    /** The Authorization header for user admin with {@link #PASSWORD}. */
+    static final String ADMIN = basic("admin", PASSWORD);
+    /** The header a browser would send for the console's old default, which must never work. */
+    static final String ADMIN_ADMIN = basic("admin", "admin");
     private static final Pattern IDENTITY = Pattern.compile("\"identity\":\"(I[0-9a-f]{40})\"");
 
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
@@ -93,6 +105,23 @@ final class GatewayProcesses implements AutoCloseable {
         return http.send(b.build(), HttpResponse.BodyHandlers.ofString());
     }
 
+    /** A file (owner-only) whose first line is {@link #PASSWORD}, for {@code --http-password-file}. */
+    static synchronized Path passwordFile() throws IOException {
+        Path f = Files.createDirectories(WORK).toAbsolutePath().resolve("http-password.txt");
+        if (!Files.exists(f)) {
+            Path tmp = Files.createTempFile(f.getParent(), "http-password", ".tmp",
+                    PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+            Files.writeString(tmp, PASSWORD + "\n");
+            Files.move(tmp, f, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+        }
+        return f;
+    }
+
+    /** The password a gateway generated into its data folder on its first start (the file's first line). */
+    static String generatedPassword(Path dataDir) throws IOException {
+        return Files.readAllLines(dataDir.resolve("http-password")).get(0).strip();
+    }
+
     static String basic(String user, String password) {
         return "Basic " + Base64.getEncoder().encodeToString((user + ":" + password).getBytes(StandardCharsets.UTF_8));
     }
@@ -119,17 +148,28 @@ final class GatewayProcesses implements AutoCloseable {
     }
 
     /**
-     * Polls {@code condition} until it holds, for 60 s at most; fails naming {@code what}, with the gateway's log, when
-     * time runs out or the gateway exits first.
+     * Polls {@code condition} (through {@link Await}) until it holds, for 60 s at most; fails naming {@code what}, with
+     * the gateway's log, when time runs out or the gateway exits first. An exception from the condition counts as
+     * "not yet".
      */
     static void await(String what, Process gateway, Path log, Condition condition) throws Exception {
-        long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-        while (!condition.met()) {
-            if (!gateway.isAlive() || System.nanoTime() > end) {
-                throw new AssertionError((gateway.isAlive() ? "timed out" : "the gateway exited") + " waiting for "
-                        + what + "; gateway log:\n" + Files.readString(log));
-            }
-            Thread.sleep(100);
+        try {
+            Await.until(what, Duration.ofSeconds(60), () -> {
+                if (!gateway.isAlive()) {
+                    throw new AssertionError("the gateway exited");
+                }
+                try {
+                    return condition.met();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new AssertionError("interrupted", e);
+                } catch (Exception notYet) {
+                    return false;
+                }
+            });
+        } catch (AssertionError e) {
+            throw new AssertionError(e.getMessage() + " (waiting for " + what + "); gateway log:\n"
+                    + (Files.exists(log) ? Files.readString(log) : "(none)"), e);
         }
     }
 

@@ -85,9 +85,14 @@ class WalkthroughIT {
         await(gwLog, Pattern.compile("(\\d+) channels?\\n"), gateway);
         assertThat(Files.readString(gwLog)).doesNotContain("peer=" + backendId);
 
-        // 5. the web console's Save on the TCP listener page (the same request the page sends)
-        String base = "http://localhost:" + ports.get("8080");
-        String auth = "Basic " + Base64.getEncoder().encodeToString("admin:admin".getBytes(StandardCharsets.UTF_8));
+        // 5. the web console's Save on the TCP listener page (the same request the page sends), logged in with the
+        // password the gateway generated on its first start (the banner names the file)
+        String base = "http://127.0.0.1:" + ports.get("8080");
+        Path passwordFile = data.resolve("http-password");
+        assertThat(Files.readString(gwLog)).contains("password in " + passwordFile);
+        String password = GatewayProcesses.generatedPassword(data);
+        assertThat(Files.readString(gwLog)).doesNotContain(password);
+        String auth = "Basic " + Base64.getEncoder().encodeToString(("admin:" + password).getBytes(StandardCharsets.UTF_8));
         String page = http.send(HttpRequest.newBuilder(URI.create(base + "/system/console/configMgr"))
                 .header("Authorization", auth).build(), HttpResponse.BodyHandlers.ofString()).body();
         Matcher m = Pattern.compile("io\\.hopseal\\.transport\\.tcp\\.listener\\.[0-9a-f-]{36}").matcher(page);

@@ -9,23 +9,29 @@ import java.util.Locale;
 /**
  * The Felix Web Console's HTTP Basic credentials and the check of a request's {@code Authorization} header against
  * them. The stored password is plain text or one of the console's hashed forms (see {@link #passwordMatches}).
- * Never logs or prints the password.
+ * There is no default password: without one, nothing is accepted (the console's own default, admin, is never
+ * assumed; the embedded gateway always sets one). Never logs or prints the password.
  */
 final class ConsoleCredentials {
     /** The console's configuration pid. */
     static final String CONSOLE_PID = "org.apache.felix.webconsole.internal.servlet.OsgiManager";
     static final String DEFAULT_USER = "admin";
-    static final String DEFAULT_PASSWORD = "admin";
     static final String DEFAULT_REALM = "OSGi Management Console";
 
     private final String user;
+    /** Null when no password is configured: then every request is refused. */
     private final String password;
     private final String realm;
 
     ConsoleCredentials(String user, String password, String realm) {
         this.user = user == null ? DEFAULT_USER : user;
-        this.password = password == null ? DEFAULT_PASSWORD : password;
+        this.password = password == null || password.isEmpty() ? null : password;
         this.realm = realm == null || realm.isBlank() ? DEFAULT_REALM : realm;
+    }
+
+    /** Whether a password is configured at all (without one, {@link #accepts} is always false). */
+    boolean hasPassword() {
+        return password != null;
     }
 
     String realm() {
@@ -34,7 +40,7 @@ final class ConsoleCredentials {
 
     /** True if the header is {@code Basic base64(user:password)} with the console's user and password. */
     boolean accepts(String authorizationHeader) {
-        if (authorizationHeader == null) {
+        if (authorizationHeader == null || password == null) {
             return false;
         }
         String h = authorizationHeader.strip();

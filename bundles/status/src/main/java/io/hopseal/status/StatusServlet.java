@@ -38,8 +38,10 @@ import jakarta.servlet.http.HttpServletResponse;
  * {@code GET /hopseal/status}: read-only JSON for monitoring: identity, listeners, channels, routes, transports and
  * counters. Registered through the HTTP Whiteboard (Jakarta Servlet). Requires the Felix Web Console's HTTP Basic
  * credentials: {@code username}/{@code password} of configuration {@value ConsoleCredentials#CONSOLE_PID}, else the
- * framework properties {@code felix.webconsole.username}/{@code felix.webconsole.password}, else admin/admin (the
- * console's defaults); anything else gets 401. The JSON holds no secrets (no keys, no payloads, no passphrases).
+ * framework properties {@code felix.webconsole.username}/{@code felix.webconsole.password} (the embedded gateway sets
+ * the password, generated on its first start); user {@code admin} when none is set, and no default password: without
+ * one every request gets 401. TRACE and OPTIONS get 405 (the {@link HttpGuard} refuses them before they get here).
+ * The JSON holds no secrets (no keys, no payloads, no passphrases).
  *
  * <p>Shape:
  * <pre>{@code
@@ -86,9 +88,35 @@ public final class StatusServlet extends HttpServlet {
         this.context = context;
     }
 
+    /** Never echo a request (cross-site tracing): also when the {@link HttpGuard} is not running. */
+    @Override
+    protected void doTrace(HttpServletRequest req, HttpServletResponse resp) throws IOException {
+        notAllowed(resp);
+    }
+
+    /** Reveals nothing, to anyone: the methods are fixed and the endpoint serves no cross-origin requests. */
+    @Override
+    protected void doOptions(HttpServletRequest req, HttpServletResponse resp) throws IOException {
+        notAllowed(resp);
+    }
+
+    private static void notAllowed(HttpServletResponse resp) {
+        resp.setHeader("Allow", "GET, HEAD");
+        resp.setHeader("Cache-Control", "no-store");
+        resp.setStatus(HttpServletResponse.SC_METHOD_NOT_ALLOWED);
+        resp.setContentLength(0);
+    }
+
+    private volatile transient boolean warnedNoPassword;
+
     @Override
     protected void doGet(HttpServletRequest req, HttpServletResponse resp) throws IOException {
         ConsoleCredentials creds = credentials();
+        if (!creds.hasPassword() && !warnedNoPassword) {
+            warnedNoPassword = true;
+            LOG.warn("{}: no web console password is set (felix.webconsole.password or the console's configuration); "
+                    + "every request is refused", NAME);
+        }
         if (!creds.accepts(req.getHeader("Authorization"))) {
             resp.setHeader("WWW-Authenticate", "Basic realm=\"" + creds.realm().replace("\"", "") + "\"");
             resp.setHeader("Cache-Control", "no-store");

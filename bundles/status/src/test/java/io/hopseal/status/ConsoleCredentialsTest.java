@@ -14,15 +14,29 @@ class ConsoleCredentialsTest {
     }
 
     @Test
-    void defaultsAreAdminAdmin() {
-        ConsoleCredentials c = new ConsoleCredentials(null, null, null);
-        assertThat(c.accepts(basic("admin:admin"))).isTrue();
+    void withoutAConfiguredPasswordNothingIsAcceptedNotEvenAdminAdmin() {
+        for (String none : new String[] {null, ""}) {
+            ConsoleCredentials c = new ConsoleCredentials(null, none, null);
+            assertThat(c.hasPassword()).isFalse();
+            assertThat(c.accepts(basic("admin:admin"))).isFalse();
+            assertThat(c.accepts(basic("admin:"))).isFalse();
+            assertThat(c.accepts(basic(":"))).isFalse();
+            assertThat(c.realm()).isEqualTo("OSGi Management Console");
+        }
+    }
+
+    @Test
+    void theConfiguredPasswordWithTheDefaultUser() {
+        ConsoleCredentials c = new ConsoleCredentials(null, "k7-Qe1", null);
+        assertThat(c.hasPassword()).isTrue();
+        assertThat(c.accepts(basic("admin:k7-Qe1"))).isTrue();
+        assertThat(c.accepts(basic("admin:admin"))).isFalse();
         assertThat(c.accepts(basic("admin:wrong"))).isFalse();
-        assertThat(c.accepts(basic("root:admin"))).isFalse();
+        assertThat(c.accepts(basic("root:k7-Qe1"))).isFalse();
         assertThat(c.accepts(null)).isFalse();
         assertThat(c.accepts("Bearer abc")).isFalse();
         assertThat(c.accepts("Basic !!!")).isFalse();
-        assertThat(c.accepts(basic("adminadmin"))).isFalse();
+        assertThat(c.accepts(basic("admink7-Qe1"))).isFalse();
         assertThat(c.realm()).isEqualTo("OSGi Management Console");
     }
 
