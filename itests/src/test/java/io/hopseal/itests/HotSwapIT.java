@@ -176,7 +176,7 @@ public class HotSwapIT {
                         + "/secure/api/service/echo",
                 ChannelOptions.defaults().withExpectedPeer(backend.identifier()).withHandshakeTimeout(Duration.ofSeconds(10)))
                 .get(20, TimeUnit.SECONDS);
-        Traffic traffic = new Traffic(ch);
+        EchoTraffic traffic = new EchoTraffic(ch);
         closeables.add(traffic);
         traffic.start();
         traffic.awaitEchoAfter(traffic.sent.get(), "the start");
@@ -231,7 +231,7 @@ public class HotSwapIT {
     }
 
     /** One round: every bundle updated in turn, each checked before the next. */
-    void round(Map<String, Bundle> bundles, Traffic traffic, HopsealNode device, HopsealNode backend,
+    void round(Map<String, Bundle> bundles, EchoTraffic traffic, HopsealNode device, HopsealNode backend,
             BundleEvents events, String gatewayIdentity, int round, List<Long> coreSwapMillis) throws Exception {
         for (Map.Entry<String, Bundle> e : bundles.entrySet()) {
             String bsn = e.getKey();
@@ -349,139 +349,6 @@ public class HotSwapIT {
         List<String> stoppedBundles() {
             synchronized (stopped) {
                 return new ArrayList<>(stopped);
-            }
-        }
-    }
-
-    /**
-     * Numbered messages from the device, echoed by the backend. Records when each was sent, which came back (twice
-     * is a failure), and the windows in which a bundle was being updated.
-     */
-    static final class Traffic implements AutoCloseable {
-        final SecureChannel ch;
-        final AtomicLong sent = new AtomicLong();
-        final Map<Long, Long> sentAt = new ConcurrentHashMap<>();
-        final ConcurrentSkipListSet<Long> echoed = new ConcurrentSkipListSet<>();
-        final AtomicLong duplicates = new AtomicLong();
-        final AtomicLong highestEchoed = new AtomicLong(-1);
-        final List<long[]> windows = Collections.synchronizedList(new ArrayList<>());
-        final List<long[]> coreWindows = Collections.synchronizedList(new ArrayList<>());
-        final AtomicBoolean running = new AtomicBoolean(true);
-        /** How long before an update a message may have been sent and still be lost by it (in flight). */
-        static final long IN_FLIGHT = TimeUnit.SECONDS.toNanos(1);
-        Thread sender;
-
-        Traffic(SecureChannel ch) {
-            this.ch = ch;
-        }
-
-        void start() {
-            ch.setReceiver(m -> {
-                long n = Long.parseLong(new String(m.payload(), StandardCharsets.UTF_8));
-                if (!echoed.add(n)) {
-                    duplicates.incrementAndGet();
-                }
-                highestEchoed.accumulateAndGet(n, Math::max);
-            });
-            sender = new Thread(() -> {
-                java.util.concurrent.locks.LockSupport.parkNanos(1);
-                while (running.get()) {
-                    long n = sent.incrementAndGet();
-                    sentAt.put(n, System.nanoTime());
-                    ch.send(Long.toString(n).getBytes(StandardCharsets.UTF_8));
-                    // a steady stream (about 200 messages/s), not a flood: pacing, not waiting for anything
-                    java.util.concurrent.locks.LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(5));
-                }
-            }, "it-traffic");
-            sender.setDaemon(true);
-            sender.start();
-        }
-
-        void awaitEchoAfter(long mark, String after) throws InterruptedException {
-            await("a message sent after " + after + " (from " + mark + ") echoed back; " + summary(), 20_000,
-                    () -> highestEchoed.get() > mark);
-        }
-
-        /**
-         * A bundle was updated between {@code from} and {@code to}. A message sent shortly before may still have been
-         * in a queue or a socket buffer the update discarded: the window reaches back by {@link #IN_FLIGHT}.
-         */
-        void swapped(long from, long to) {
-            windows.add(new long[] {from - IN_FLIGHT, to});
-        }
-
-        void stopAndDrain() throws InterruptedException {
-            running.set(false);
-            sender.join(5_000);
-            long last = sent.get();
-            // the last messages have the time of a round trip to come back
-            await("the last message echoed; " + summary(), 10_000, () -> echoed.contains(last));
-        }
-
-        /** A channel-impl update between {@code from} and {@code to}; the gateway's TCP transport counted that many drops. */
-        void coreSwapped(long from, long to, long countedDrops) {
-            coreWindows.add(new long[] {from, to, countedDrops});
-        }
-
-        void assertLossesOnlyWhileSwapping() {
-            assertEquals("messages delivered twice", 0, duplicates.get());
-            // every message sent during a channel-impl update and lost was counted (drop.no_router) by the gateway's
-            // TCP transport, which kept its links: at least one count per lost message (a request or its echo)
-            long lostInCore = 0;
-            long countedInCore = 0;
-            synchronized (coreWindows) {
-                for (long[] w : coreWindows) {
-                    long lostHere = 0;
-                    for (Map.Entry<Long, Long> e : sentAt.entrySet()) {
-                        if (e.getValue() >= w[0] && e.getValue() <= w[1] && !echoed.contains(e.getKey())) {
-                            lostHere++;
-                        }
-                    }
-                    assertTrue(lostHere + " messages lost in a channel-impl update, " + w[2] + " counted",
-                            lostHere <= w[2]);
-                    lostInCore += lostHere;
-                    countedInCore += w[2];
-                }
-            }
-            System.out.println("hot swap traffic: " + lostInCore + " messages lost during channel-impl updates, "
-                    + countedInCore + " drops counted there (drop.no_router)");
-            List<Long> lostOutside = new ArrayList<>();
-            long lost = 0;
-            for (long n = 1; n <= sent.get(); n++) {
-                if (echoed.contains(n)) {
-                    continue;
-                }
-                lost++;
-                Long at = sentAt.get(n);
-                assertNotNull(at);
-                boolean inWindow = false;
-                synchronized (windows) {
-                    for (long[] w : windows) {
-                        if (at >= w[0] && at <= w[1]) {
-                            inWindow = true;
-                            break;
-                        }
-                    }
-                }
-                if (!inWindow) {
-                    lostOutside.add(n);
-                }
-            }
-            System.out.println("hot swap traffic: " + lost + " of " + sent.get() + " messages lost, all while a bundle "
-                    + "was being updated");
-            assertTrue("messages lost while no bundle was being updated: " + lostOutside, lostOutside.isEmpty());
-        }
-
-        String summary() {
-            return sent.get() + " sent, " + echoed.size() + " echoed, highest echoed " + highestEchoed.get()
-                    + ", duplicates " + duplicates.get() + ", channel " + ch.state() + " " + ch.counters();
-        }
-
-        @Override
-        public void close() throws InterruptedException {
-            running.set(false);
-            if (sender != null) {
-                sender.join(5_000);
             }
         }
     }
