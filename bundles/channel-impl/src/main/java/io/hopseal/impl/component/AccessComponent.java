@@ -222,7 +222,7 @@ public final class AccessComponent {
                         : cv.apply(m.payload());
                 LOG.info("{}: revocation list from {}: {}", PID, m.securePeer() == null ? "an unauthenticated sender"
                         : m.securePeer(), o);
-                ctx.reply(m, new byte[] {(byte) o.ordinal()});
+                ctx.reply(m, new byte[] {(byte) o.code()});
             });
         }
         LOG.info("{}: {}", PID, s);

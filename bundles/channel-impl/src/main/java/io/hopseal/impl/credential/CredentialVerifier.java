@@ -32,8 +32,24 @@ import io.hopseal.api.transport.MalformedMessageException;
 public final class CredentialVerifier {
     private static final Logger LOG = LoggerFactory.getLogger(CredentialVerifier.class);
 
-    /** What applying a revocation list did. */
-    public enum RevocationOutcome { ACCEPTED, OLDER_IGNORED, UNKNOWN_ISSUER, BAD_SIGNATURE, MALFORMED, NOT_PERSISTED }
+    /**
+     * What applying a revocation list did. A revocations service answers with {@link #code} in one byte: explicit, so
+     * reordering or adding outcomes never changes what a sender reads.
+     */
+    public enum RevocationOutcome {
+        ACCEPTED(0), OLDER_IGNORED(1), UNKNOWN_ISSUER(2), BAD_SIGNATURE(3), MALFORMED(4), NOT_PERSISTED(5);
+
+        private final int code;
+
+        RevocationOutcome(int code) {
+            this.code = code;
+        }
+
+        /** The reply byte. */
+        public int code() {
+            return code;
+        }
+    }
 
     /** A verification result; {@code credential} is null when the bytes did not decode. */
     public record Result(CredentialStatus status, Credential credential) {

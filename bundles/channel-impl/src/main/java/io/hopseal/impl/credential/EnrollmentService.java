@@ -29,8 +29,31 @@ import io.hopseal.api.transport.MalformedMessageException;
 public final class EnrollmentService implements Worker {
     private static final Logger LOG = LoggerFactory.getLogger(EnrollmentService.class);
 
-    /** Response statuses. */
-    public enum Status { OK, UNKNOWN_TOKEN, USED, EXPIRED, NOT_AUTHENTICATED, MALFORMED }
+    /** Response statuses, with their wire codes (docs/protocol.md §3.4): explicit, never the declaration order. */
+    public enum Status {
+        OK(0), UNKNOWN_TOKEN(1), USED(2), EXPIRED(3), NOT_AUTHENTICATED(4), MALFORMED(5);
+
+        private final int code;
+
+        Status(int code) {
+            this.code = code;
+        }
+
+        /** The response's status byte. */
+        public int code() {
+            return code;
+        }
+
+        /** The status with this code, or null for a code this version does not know. */
+        static Status ofCode(int code) {
+            for (Status s : values()) {
+                if (s.code == code) {
+                    return s;
+                }
+            }
+            return null;
+        }
+    }
 
     /** What a device gets back. */
     public record Response(Status status, Credential credential) {
@@ -82,7 +105,7 @@ public final class EnrollmentService implements Worker {
         LOG.info("enrollment request from {}: {}", m.securePeer(), st);
         byte[] cred = c == null ? new byte[0] : c.encoded();
         byte[] out = new byte[1 + cred.length];
-        out[0] = (byte) st.ordinal();
+        out[0] = (byte) st.code();
         System.arraycopy(cred, 0, out, 1, cred.length);
         ctx.reply(m, out);
     }
@@ -112,11 +135,10 @@ public final class EnrollmentService implements Worker {
         if (reply == null || reply.payload().length < 1) {
             return new Response(Status.MALFORMED, null);
         }
-        int s = reply.payload()[0] & 0xff;
-        if (s >= Status.values().length) {
+        Status st = Status.ofCode(reply.payload()[0] & 0xff);
+        if (st == null) {
             return new Response(Status.MALFORMED, null);
         }
-        Status st = Status.values()[s];
         if (st != Status.OK) {
             return new Response(st, null);
         }
