@@ -156,20 +156,20 @@ class ChannelLivenessTest {
     /** The keep-alive decision with explicit times (ms as nanos for readability). */
     @Test
     void keepAliveDecisionsCountOnlyUnansweredPings() {
-        ChannelEndpoint.KeepAlive ka = new ChannelEndpoint.KeepAlive(Duration.ofNanos(100), 1, null);
-        assertThat(ka.check(50, 0)).as("heard within the interval").isEqualTo(ChannelEndpoint.KeepAlive.Action.NONE);
-        assertThat(ka.check(100, 0)).isEqualTo(ChannelEndpoint.KeepAlive.Action.PING);
+        Liveness.KeepAlive ka = new Liveness.KeepAlive(Duration.ofNanos(100), 1, null);
+        assertThat(ka.check(50, 0)).as("heard within the interval").isEqualTo(Liveness.KeepAlive.Action.NONE);
+        assertThat(ka.check(100, 0)).isEqualTo(Liveness.KeepAlive.Action.PING);
         // answered at once (in memory the answer can arrive before the ping call returns): the next silent
         // interval brings another ping, not the end
-        assertThat(ka.check(200, 100)).isEqualTo(ChannelEndpoint.KeepAlive.Action.PING);
-        assertThat(ka.check(300, 250)).isEqualTo(ChannelEndpoint.KeepAlive.Action.NONE);
-        assertThat(ka.check(400, 250)).isEqualTo(ChannelEndpoint.KeepAlive.Action.PING);
-        assertThat(ka.check(500, 250)).as("that ping went unanswered").isEqualTo(ChannelEndpoint.KeepAlive.Action.CLOSE);
+        assertThat(ka.check(200, 100)).isEqualTo(Liveness.KeepAlive.Action.PING);
+        assertThat(ka.check(300, 250)).isEqualTo(Liveness.KeepAlive.Action.NONE);
+        assertThat(ka.check(400, 250)).isEqualTo(Liveness.KeepAlive.Action.PING);
+        assertThat(ka.check(500, 250)).as("that ping went unanswered").isEqualTo(Liveness.KeepAlive.Action.CLOSE);
 
-        ChannelEndpoint.KeepAlive three = new ChannelEndpoint.KeepAlive(Duration.ofNanos(100), 3, null);
+        Liveness.KeepAlive three = new Liveness.KeepAlive(Duration.ofNanos(100), 3, null);
         assertThat(List.of(three.check(100, 0), three.check(200, 0), three.check(300, 0), three.check(400, 0)))
-                .containsExactly(ChannelEndpoint.KeepAlive.Action.PING, ChannelEndpoint.KeepAlive.Action.PING,
-                        ChannelEndpoint.KeepAlive.Action.PING, ChannelEndpoint.KeepAlive.Action.CLOSE);
+                .containsExactly(Liveness.KeepAlive.Action.PING, Liveness.KeepAlive.Action.PING,
+                        Liveness.KeepAlive.Action.PING, Liveness.KeepAlive.Action.CLOSE);
     }
 
     @Test

@@ -1,29 +1,12 @@
 package io.hopseal.vault.component;
 
-import java.io.IOException;
-import java.nio.ByteBuffer;
-import java.nio.CharBuffer;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.FileAlreadyExistsException;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.nio.file.Paths;
-import java.nio.file.attribute.FileAttribute;
-import java.nio.file.attribute.PosixFilePermissions;
-import java.security.SecureRandom;
-import java.util.Arrays;
-import java.util.Base64;
-import java.util.Dictionary;
-import java.util.Hashtable;
 import java.util.Map;
-import java.util.Objects;
 
 import org.eclipse.kura.crypto.CryptoService;
 import org.eclipse.kura.security.keystore.KeystoreService;
 import org.osgi.framework.Bundle;
 import org.osgi.framework.BundleContext;
 import org.osgi.framework.ServiceReference;
-import org.osgi.framework.ServiceRegistration;
 import org.osgi.framework.namespace.PackageNamespace;
 import org.osgi.framework.wiring.BundleWire;
 import org.osgi.framework.wiring.BundleWiring;
@@ -45,9 +28,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import io.hopseal.api.vault.Vault;
-import io.hopseal.api.vault.VaultException;
 import io.hopseal.vault.FileVault;
-import io.hopseal.vault.kura.KuraCrypto;
 import io.hopseal.vault.kura.KuraKeystoreVault;
 
 /**
@@ -92,13 +73,19 @@ import io.hopseal.vault.kura.KuraKeystoreVault;
  * from a {@code modified} method.
  *
  * <p>The Kura classes are used only by {@code io.hopseal.vault.kura}, and only while the matching Kura service is
- * bound: this class refers to Kura's services through {@link ServiceReference}s, so it loads without Kura.
+ * bound: this package refers to Kura's services through {@link ServiceReference}s, so it loads without Kura.
+ *
+ * <p>This class is the wiring only (SCR's callbacks, the configuration's metatype); the concerns have classes of
+ * their own: {@link VaultSettings} checks a configuration, {@link PassphraseSources} reads the passphrase,
+ * {@link VaultOpening} opens the file or selects the Kura keystore, and {@link ActiveVault} holds the vault in use and
+ * its service registration from activation to deactivation.
  */
 @Component(name = VaultComponent.PID, immediate = true, configurationPolicy = ConfigurationPolicy.REQUIRE,
         service = {}, property = "service.pid=" + VaultComponent.PID)
 @Designate(ocd = VaultComponent.Config.class)
 public final class VaultComponent {
-    private static final Logger LOG = LoggerFactory.getLogger(VaultComponent.class);
+    /** One logger for everything the component reports, whichever class reports it. */
+    static final Logger LOG = LoggerFactory.getLogger(VaultComponent.class);
 
     /** Component name and configuration pid. */
     public static final String PID = "io.hopseal.vault";
@@ -182,45 +169,7 @@ public final class VaultComponent {
         String KeystoreService_target() default DEFAULT_KEYSTORE_TARGET;
     }
 
-    /**
-     * A checked configuration; {@code secret} is a salted digest naming the passphrase's origin (and the passphrase
-     * itself for the attribute), not the secret. {@code path} is null for the Kura keystore.
-     */
-    record Settings(String store, Path path, String passphraseSource, byte[] secret, int kdfMemoryKiB) {
-        boolean sameSecret(Settings o) {
-            return passphraseSource.equals(o.passphraseSource) && java.security.MessageDigest.isEqual(secret, o.secret);
-        }
-
-        boolean sameFile(Settings o) {
-            return o != null && STORE_FILE.equals(store) && STORE_FILE.equals(o.store) && path.equals(o.path);
-        }
-    }
-
-    /** A configuration problem, naming the field. */
-    static final class FieldException extends Exception {
-        private static final long serialVersionUID = 1L;
-        final String field;
-
-        FieldException(String field, String problem) {
-            super(field + ": " + problem);
-            this.field = field;
-        }
-    }
-
-    private final byte[] salt = new byte[16];
-    private BundleContext context;
-    private Config config;
-    private Map<String, Object> properties;
-    /** The vault in use ({@link FileVault} or {@link KuraKeystoreVault}), or null. */
-    private Vault vault;
-    /** The keystore service {@link #vault} uses (store kura-keystore), else null. */
-    private ServiceReference<?> keystoreInUse;
-    private Settings active;
-    private ServiceRegistration<Vault> registration;
-    /** Why the latest configuration was refused, or null when it was accepted; guarded by this. */
-    private String refused;
-    private long refusals;
-    private String kuraPid = PID;
+    private final ActiveVault vault = new ActiveVault();
 
     /**
      * Kura's CryptoService (Kura only): decrypts the Password attribute. Static and greedy: a vault that waited for it
@@ -230,29 +179,19 @@ public final class VaultComponent {
             policyOption = ReferencePolicyOption.GREEDY)
     private ServiceReference<?> crypto;
 
-    /** The Kura keystore matching {@code KeystoreService.target}, when there is one (Kura only). */
-    private ServiceReference<?> keystore;
-
     @Activate
     void activate(BundleContext context, Config config, Map<String, Object> properties) {
-        synchronized (this) {
-            this.context = Objects.requireNonNull(context, "context");
-        }
-        new SecureRandom().nextBytes(salt);
-        apply(config, properties, true);
+        vault.activate(context, crypto, config, properties);
     }
 
     @Modified
     void modified(Config config, Map<String, Object> properties) {
-        apply(config, properties, false);
+        vault.modified(config, properties);
     }
 
     @Deactivate
-    synchronized void deactivate() {
-        unregister();
-        closeVault();
-        active = null;
-        context = null;
+    void deactivate() {
+        vault.deactivate();
     }
 
     /** Called by SCR when a Kura keystore matching {@code KeystoreService.target} appears (Kura only). */
@@ -260,185 +199,17 @@ public final class VaultComponent {
             policy = ReferencePolicy.DYNAMIC, policyOption = ReferencePolicyOption.GREEDY,
             unbind = "unbindKeystore")
     void bindKeystore(ServiceReference<?> ref) {
-        Config c;
-        Map<String, Object> p;
-        synchronized (this) {
-            keystore = ref;
-            if (context == null || config == null || !STORE_KURA_KEYSTORE.equals(storeValue(config))) {
-                return; // not active yet (activate applies it), or the file store is in use
-            }
-            c = config;
-            p = properties;
-        }
-        apply(c, p, false);
+        vault.keystoreBound(ref);
     }
 
     /** Called by SCR when the bound Kura keystore goes away (or no longer matches the target). */
     void unbindKeystore(ServiceReference<?> ref) {
-        synchronized (this) {
-            if (ref.equals(keystore)) {
-                keystore = null;
-            }
-            if (vault != null && ref.equals(keystoreInUse)) {
-                LOG.error("{}: the Kura keystore {} went away; the vault is unavailable until it is back", PID,
-                        KuraKeystoreVault.keystorePid(ref));
-                unregister();
-                closeVault();
-                active = null;
-            }
-        }
+        vault.keystoreGone(ref);
     }
 
-    private synchronized void apply(Config config, Map<String, Object> properties, boolean first) {
-        if (context == null) {
-            return;
-        }
-        this.config = config;
-        this.properties = properties;
-        Object kp = properties.get("kura.service.pid");
-        kuraPid = kp instanceof String s && !s.isBlank() ? s : PID;
-        char[] passphrase = null;
-        char[] attribute = null;
-        String refusedBefore = refused;
-        refused = null;
-        try {
-            String store = storeValue(config);
-            if (!STORE_FILE.equals(store) && !STORE_KURA_KEYSTORE.equals(store)) {
-                throw new FieldException("store", "must be " + STORE_FILE + " or " + STORE_KURA_KEYSTORE + ", was '"
-                        + config.store() + "'");
-            }
-            if (STORE_KURA_KEYSTORE.equals(store)) {
-                applyKeystore(config, first);
-                return;
-            }
-            Path path = resolvePath(config.path(), dataFolder(context));
-            int kdfMemory = config.kdf_memory_kib();
-            if (kdfMemory < 1024 || kdfMemory > FileVault.Options.MAX_MEMORY_KIB) {
-                throw new FieldException("kdf.memory.kib", "must be 1024.." + FileVault.Options.MAX_MEMORY_KIB
-                        + " KiB, was " + kdfMemory);
-            }
-            if (!isEmpty(config.passphrase())) {
-                // on Kura an empty Password saved through the UI arrives as the ciphertext of "": decrypt first
-                attribute = attributePassphrase(config);
-                if (isEmpty(attribute)) {
-                    Arrays.fill(attribute, '\0');
-                    attribute = null;
-                }
-            }
-            String source = passphraseSource(config, attribute);
-            Settings next = new Settings(STORE_FILE, path, source, fingerprint(config, source, attribute), kdfMemory);
-            if (vault instanceof FileVault fv && next.sameFile(active)) {
-                if (next.sameSecret(active)) {
-                    active = next; // only kdf.memory.kib changed: it applies to new files only
-                    updateProperties();
-                    return;
-                }
-                // same file, another passphrase: re-encrypt the file under it (keys and identity stay)
-                passphrase = passphrase(config, attribute, path, true);
-                try {
-                    fv.changePassphrase(passphrase);
-                } catch (VaultException | IllegalArgumentException e) {
-                    throw new FieldException(fieldOf(source), "cannot re-encrypt " + path + ": " + e.getMessage());
-                }
-                if ("generated".equals(active.passphraseSource()) && !"generated".equals(source)) {
-                    deleteQuietly(generatedFile(path));
-                }
-                active = next;
-                LOG.info("{}: {} re-encrypted under the passphrase from {}", PID, path, describe(source));
-                return;
-            }
-            passphrase = passphrase(config, attribute, path, false);
-            FileVault opened = open(path, passphrase, kdfMemory, source);
-            install(opened, null, next);
-            LOG.info("{}: {} {} (passphrase from {})", PID, first ? "opened" : "switched to", opened.path(),
-                    describe(source));
-        } catch (FieldException e) {
-            refused = e.getMessage();
-            refusals++;
-            LOG.error("{}: configuration refused, {}; {}", PID, e.getMessage(),
-                    vault == null ? "no vault is available" : "keeping " + describeVault());
-        } finally {
-            if (refused != null || refusedBefore != null) {
-                updateProperties();
-            }
-            if (passphrase != null) {
-                Arrays.fill(passphrase, '\0');
-            }
-            if (attribute != null) {
-                Arrays.fill(attribute, '\0');
-            }
-        }
-    }
-
-    /** Store kura-keystore: opens the vault on the bound keystore service. */
-    private void applyKeystore(Config config, boolean first) throws FieldException {
-        if (!wired(context.getBundle(), KURA_KEYSTORE_PACKAGE)) {
-            throw new FieldException("store", STORE_KURA_KEYSTORE + " needs Eclipse Kura 5.x (package "
-                    + KURA_KEYSTORE_PACKAGE + " is not available here); use store " + STORE_FILE);
-        }
-        ServiceReference<?> ref = keystore;
-        if (ref == null) {
-            throw new FieldException("KeystoreService.target", "no Kura keystore matches "
-                    + config.KeystoreService_target() + ": create one under Security > Keystore Configuration, or "
-                    + "choose an existing one with 'Select available targets'");
-        }
-        Settings next = new Settings(STORE_KURA_KEYSTORE, null, "none", new byte[0], config.kdf_memory_kib());
-        if (vault != null && ref.equals(keystoreInUse)) {
-            active = next;
-            updateProperties();
-            return;
-        }
-        Vault opened;
-        try {
-            opened = KuraKeystoreVault.open(context, ref);
-        } catch (VaultException | IllegalStateException e) {
-            throw new FieldException("KeystoreService.target", "cannot use Kura keystore "
-                    + KuraKeystoreVault.keystorePid(ref) + ": " + e.getMessage());
-        }
-        install(opened, ref, next);
-        LOG.info("{}: {} Kura keystore {} ({} Hopseal keys)", PID, first ? "using" : "switched to",
-                KuraKeystoreVault.keystorePid(ref), opened.keys().size());
-    }
-
-    /** Replaces the vault in use: unregisters and closes the old one, registers the new one. */
-    private void install(Vault opened, ServiceReference<?> keystoreRef, Settings next) {
-        unregister();
-        closeVault();
-        vault = opened;
-        keystoreInUse = keystoreRef;
-        active = next;
-        register();
-    }
-
-    /**
-     * The Password attribute in clear: decrypted by Kura's CryptoService when Kura's crypto package is wired to this
-     * bundle (on Kura), as given otherwise. The caller wipes the array.
-     */
-    private char[] attributePassphrase(Config c) throws FieldException {
-        char[] raw = c.passphrase().toCharArray();
-        if (!wired(context.getBundle(), KURA_CRYPTO_PACKAGE)) {
-            return raw; // no Kura: used as given
-        }
-        try {
-            if (crypto == null) {
-                throw new FieldException("passphrase", "is encrypted by Kura, but Kura's CryptoService is not "
-                        + "available (yet); the vault opens as soon as it is");
-            }
-            KuraCrypto.Decrypted d;
-            try {
-                d = KuraCrypto.decrypt(context, crypto, raw);
-            } catch (IllegalStateException e) {
-                throw new FieldException("passphrase", "cannot be decrypted: " + e.getMessage());
-            }
-            if (!d.wasEncrypted()) {
-                LOG.warn("{}: the passphrase attribute is not encrypted by Kura's CryptoService ({}); using it as "
-                        + "given. Set it through Kura's web UI or REST API so that Kura keeps it encrypted", PID,
-                        d.problem());
-            }
-            return d.value();
-        } finally {
-            Arrays.fill(raw, '\0');
-        }
+    /** The vault in use (for tests and diagnostics), or null. */
+    Vault vault() {
+        return vault.vault();
     }
 
     /** Whether {@code bundle} imports {@code pkg} from a bundle that exports it (an optional import may be unwired). */
@@ -453,299 +224,5 @@ public final class VaultComponent {
             }
         }
         return false;
-    }
-
-    private static String storeValue(Config c) {
-        return c.store() == null ? STORE_FILE : c.store().strip().toLowerCase(java.util.Locale.ROOT);
-    }
-
-    /**
-     * A salted digest of what supplies the passphrase (the clear passphrase for the attribute; the file path or the
-     * variable name otherwise), to notice changes without keeping the passphrase.
-     */
-    private byte[] fingerprint(Config c, String source, char[] attribute) {
-        try {
-            java.security.MessageDigest d = java.security.MessageDigest.getInstance("SHA-256");
-            d.update(salt);
-            d.update(source.getBytes(StandardCharsets.UTF_8));
-            d.update((byte) 0);
-            switch (source) {
-                case "passphrase" -> {
-                    ByteBuffer b = StandardCharsets.UTF_8.encode(CharBuffer.wrap(attribute));
-                    d.update(b.duplicate());
-                    if (b.hasArray()) {
-                        Arrays.fill(b.array(), (byte) 0);
-                    }
-                }
-                case "passphrase.file" -> d.update(c.passphrase_file().strip().getBytes(StandardCharsets.UTF_8));
-                case "passphrase.env" -> d.update(c.passphrase_env().strip().getBytes(StandardCharsets.UTF_8));
-                default -> {
-                    // generated: nothing more
-                }
-            }
-            return d.digest();
-        } catch (java.security.NoSuchAlgorithmException e) {
-            throw new IllegalStateException("SHA-256 missing from the JDK", e);
-        }
-    }
-
-    private static String fieldOf(String source) {
-        return "generated".equals(source) ? "passphrase" : source;
-    }
-
-    private static void deleteQuietly(Path f) {
-        try {
-            Files.deleteIfExists(f);
-        } catch (IOException e) {
-            LOG.warn("{}: cannot delete the obsolete generated passphrase file {}: {}", PID, f, e.toString());
-        }
-    }
-
-    /** The vault in use (for tests and diagnostics), or null. */
-    synchronized Vault vault() {
-        return vault;
-    }
-
-    private String describeVault() {
-        if (vault instanceof FileVault fv) {
-            return fv.path().toString();
-        }
-        return keystoreInUse == null ? String.valueOf(vault)
-                : "Kura keystore " + KuraKeystoreVault.keystorePid(keystoreInUse);
-    }
-
-    private void register() {
-        registration = context.registerService(Vault.class, vault, serviceProperties());
-    }
-
-    private void updateProperties() {
-        if (registration != null) {
-            registration.setProperties(serviceProperties());
-        }
-    }
-
-    private Dictionary<String, Object> serviceProperties() {
-        Hashtable<String, Object> p = new Hashtable<>();
-        p.put("service.pid", PID);
-        p.put("kura.service.pid", kuraPid);
-        p.put(REFUSALS_PROPERTY, refusals);
-        if (refused != null) {
-            p.put(REFUSED_PROPERTY, refused);
-        }
-        if (vault instanceof FileVault fv) {
-            p.put(STORE_PROPERTY, STORE_FILE);
-            p.put(PATH_PROPERTY, fv.path().toString());
-            p.put("service.description", "Hopseal file vault");
-        } else {
-            p.put(STORE_PROPERTY, STORE_KURA_KEYSTORE);
-            if (keystoreInUse != null) {
-                p.put(KEYSTORE_PROPERTY, KuraKeystoreVault.keystorePid(keystoreInUse));
-            }
-            p.put("service.description", "Hopseal vault in a Kura keystore");
-        }
-        return p;
-    }
-
-    private void unregister() {
-        if (registration != null) {
-            try {
-                registration.unregister();
-            } catch (IllegalStateException alreadyGone) {
-                // the bundle is stopping
-            }
-            registration = null;
-        }
-    }
-
-    private void closeVault() {
-        Vault v = vault;
-        vault = null;
-        keystoreInUse = null;
-        if (v instanceof AutoCloseable c) {
-            try {
-                c.close();
-            } catch (Exception e) {
-                LOG.warn("{}: closing the vault failed: {}", PID, e.toString());
-            }
-        }
-    }
-
-    // ---- configuration ---------------------------------------------------------------------------------------
-
-    static String dataFolder(BundleContext context) {
-        String d = context.getProperty(DATA_PROPERTY);
-        return d == null || d.isBlank() ? DEFAULT_DATA : d.strip();
-    }
-
-    static Path resolvePath(String configured, String data) throws FieldException {
-        String p = configured == null ? "" : configured.strip();
-        if (p.isEmpty()) {
-            throw new FieldException("path", "must not be empty");
-        }
-        p = p.replace("${" + DATA_PROPERTY + "}", data);
-        if (p.contains("${")) {
-            throw new FieldException("path", "only ${" + DATA_PROPERTY + "} can be substituted, was '" + configured + "'");
-        }
-        try {
-            Path path = Paths.get(p).toAbsolutePath().normalize();
-            if (Files.isDirectory(path)) {
-                throw new FieldException("path", "'" + path + "' is a directory; name a file, e.g. " + path.resolve("vault.bin"));
-            }
-            return path;
-        } catch (java.nio.file.InvalidPathException e) {
-            throw new FieldException("path", "'" + configured + "' is not a valid path: " + e.getReason());
-        }
-    }
-
-    /**
-     * Which field supplies the passphrase: passphrase, passphrase.file, passphrase.env or generated.
-     *
-     * @param attribute the Password attribute in clear (decrypted on Kura), null when empty
-     */
-    static String passphraseSource(Config c, char[] attribute) {
-        if (attribute != null) {
-            return "passphrase";
-        }
-        if (!isEmpty(c.passphrase_file())) {
-            return "passphrase.file";
-        }
-        if (!isEmpty(c.passphrase_env())) {
-            return "passphrase.env";
-        }
-        return "generated";
-    }
-
-    private static String describe(String source) {
-        return switch (source) {
-            case "passphrase" -> "the passphrase attribute";
-            case "passphrase.file" -> "passphrase.file";
-            case "passphrase.env" -> "passphrase.env";
-            default -> "the generated passphrase file";
-        };
-    }
-
-    /**
-     * Reads the passphrase from its source; the caller wipes it.
-     *
-     * @param attribute the Password attribute in clear (decrypted on Kura), used for source "passphrase"
-     */
-    static char[] passphrase(Config c, char[] attribute, Path vaultPath, boolean vaultMayExist) throws FieldException {
-        String source = passphraseSource(c, attribute);
-        switch (source) {
-            case "passphrase":
-                return attribute.clone();
-            case "passphrase.file": {
-                Path f = Paths.get(c.passphrase_file().strip()).toAbsolutePath();
-                try {
-                    String first = firstLine(Files.readString(f, StandardCharsets.UTF_8));
-                    if (first.isEmpty()) {
-                        throw new FieldException("passphrase.file", "the first line of " + f + " is empty");
-                    }
-                    return first.toCharArray();
-                } catch (IOException e) {
-                    throw new FieldException("passphrase.file", "cannot read " + f + ": " + e.getClass().getSimpleName());
-                }
-            }
-            case "passphrase.env": {
-                String name = c.passphrase_env().strip();
-                String v = System.getenv(name);
-                if (v == null || v.isEmpty()) {
-                    throw new FieldException("passphrase.env", "environment variable " + name + " is not set or empty");
-                }
-                return v.toCharArray();
-            }
-            default:
-                return generatedPassphrase(vaultPath, vaultMayExist);
-        }
-    }
-
-    private static String firstLine(String s) {
-        int nl = s.indexOf('\n');
-        String line = nl < 0 ? s : s.substring(0, nl);
-        return line.endsWith("\r") ? line.substring(0, line.length() - 1) : line;
-    }
-
-    static Path generatedFile(Path vaultPath) {
-        return vaultPath.resolveSibling(vaultPath.getFileName() + GENERATED_SUFFIX);
-    }
-
-    /**
-     * Reads or creates {@code <vault>.passphrase} (0600). Creates one for an existing vault file only when asked to
-     * (re-encryption), never to open one.
-     */
-    static char[] generatedPassphrase(Path vaultPath, boolean vaultMayExist) throws FieldException {
-        Path f = generatedFile(vaultPath);
-        if (Files.exists(f)) {
-            try {
-                String first = firstLine(Files.readString(f, StandardCharsets.US_ASCII));
-                if (first.isEmpty()) {
-                    throw new FieldException("passphrase", "the generated passphrase file " + f + " is empty");
-                }
-                return first.toCharArray();
-            } catch (IOException e) {
-                throw new FieldException("passphrase", "cannot read the generated passphrase file " + f + ": "
-                        + e.getClass().getSimpleName());
-            }
-        }
-        if (!vaultMayExist && Files.exists(vaultPath)) {
-            throw new FieldException("passphrase", "no passphrase is configured and " + f + " is missing, but the vault "
-                    + vaultPath + " exists: configure its passphrase (passphrase, passphrase.file or passphrase.env)");
-        }
-        byte[] random = new byte[32];
-        new SecureRandom().nextBytes(random);
-        String text = Base64.getUrlEncoder().withoutPadding().encodeToString(random);
-        Arrays.fill(random, (byte) 0);
-        try {
-            Path parent = f.getParent();
-            if (parent != null && !Files.isDirectory(parent)) {
-                Files.createDirectories(parent, ownerOnly(parent, true));
-            }
-            Files.createFile(f, ownerOnly(f, false));
-            Files.writeString(f, text + "\n", StandardCharsets.US_ASCII);
-        } catch (FileAlreadyExistsException e) {
-            return generatedPassphrase(vaultPath, vaultMayExist); // another start made it a moment ago
-        } catch (IOException e) {
-            throw new FieldException("passphrase", "no passphrase is configured and " + f + " cannot be created: "
-                    + e.getClass().getSimpleName() + " " + e.getMessage());
-        }
-        LOG.warn("{}: generated a random vault passphrase into {} (owner-only). Anybody who can read that folder as "
-                + "this user can open the vault; configure passphrase.env or passphrase.file for production", PID, f);
-        return text.toCharArray();
-    }
-
-    private static FileAttribute<?>[] ownerOnly(Path path, boolean directory) {
-        if (!path.getFileSystem().supportedFileAttributeViews().contains("posix")) {
-            return new FileAttribute<?>[0];
-        }
-        return new FileAttribute<?>[] {
-            PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString(directory ? "rwx------" : "rw-------"))
-        };
-    }
-
-    private static FileVault open(Path path, char[] passphrase, int kdfMemoryKiB, String source) throws FieldException {
-        boolean existed = Files.exists(path);
-        try {
-            return FileVault.openOrCreate(path, passphrase, new FileVault.Options(kdfMemoryKiB, 3, 1));
-        } catch (VaultException | IllegalArgumentException e) {
-            // wrong passphrase or corrupted file when it existed; cannot create it otherwise
-            String field = existed ? fieldOf(source) : "path";
-            throw new FieldException(field, (existed ? "cannot open " : "cannot create ") + path + ": " + e.getMessage());
-        }
-    }
-
-    private static boolean isEmpty(String s) {
-        return s == null || s.isBlank();
-    }
-
-    private static boolean isEmpty(char[] s) {
-        if (s == null) {
-            return true;
-        }
-        for (char c : s) {
-            if (!Character.isWhitespace(c)) {
-                return false;
-            }
-        }
-        return true;
     }
 }

@@ -1,0 +1,224 @@
+package io.hopseal.vault.component;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.nio.file.attribute.FileAttribute;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.security.SecureRandom;
+import java.util.Arrays;
+import java.util.Base64;
+
+import org.osgi.framework.BundleContext;
+import org.osgi.framework.ServiceReference;
+
+import io.hopseal.vault.kura.KuraCrypto;
+
+/**
+ * Where the file vault's passphrase comes from, first non-empty wins: the Password attribute ({@code passphrase},
+ * decrypted by Kura's CryptoService on Kura), the first line of {@code passphrase.file}, the environment variable
+ * named by {@code passphrase.env}, else a random passphrase generated once into {@code <vault file>.passphrase}
+ * (owner-only). Every passphrase returned is a fresh array the caller wipes.
+ */
+final class PassphraseSources {
+    private PassphraseSources() {
+    }
+
+    /**
+     * The Password attribute in clear, or null when it is empty. On Kura an empty Password saved through the UI
+     * arrives as the ciphertext of "": it is decrypted before it is judged empty.
+     */
+    static char[] attribute(BundleContext context, ServiceReference<?> crypto, VaultComponent.Config c)
+            throws FieldException {
+        if (VaultSettings.isEmpty(c.passphrase())) {
+            return null;
+        }
+        char[] attribute = decrypted(context, crypto, c);
+        if (VaultSettings.isEmpty(attribute)) {
+            Arrays.fill(attribute, '\0');
+            return null;
+        }
+        return attribute;
+    }
+
+    /**
+     * The Password attribute decrypted by Kura's CryptoService when Kura's crypto package is wired to this bundle (on
+     * Kura), as given otherwise. The caller wipes the array.
+     */
+    private static char[] decrypted(BundleContext context, ServiceReference<?> crypto, VaultComponent.Config c)
+            throws FieldException {
+        char[] raw = c.passphrase().toCharArray();
+        if (!VaultComponent.wired(context.getBundle(), VaultComponent.KURA_CRYPTO_PACKAGE)) {
+            return raw; // no Kura: used as given
+        }
+        try {
+            if (crypto == null) {
+                throw new FieldException("passphrase", "is encrypted by Kura, but Kura's CryptoService is not "
+                        + "available (yet); the vault opens as soon as it is");
+            }
+            KuraCrypto.Decrypted d;
+            try {
+                d = KuraCrypto.decrypt(context, crypto, raw);
+            } catch (IllegalStateException e) {
+                throw new FieldException("passphrase", "cannot be decrypted: " + e.getMessage());
+            }
+            if (!d.wasEncrypted()) {
+                VaultComponent.LOG.warn("{}: the passphrase attribute is not encrypted by Kura's CryptoService ({}); "
+                        + "using it as given. Set it through Kura's web UI or REST API so that Kura keeps it encrypted",
+                        VaultComponent.PID, d.problem());
+            }
+            return d.value();
+        } finally {
+            Arrays.fill(raw, '\0');
+        }
+    }
+
+    /**
+     * Which field supplies the passphrase: passphrase, passphrase.file, passphrase.env or generated.
+     *
+     * @param attribute the Password attribute in clear (decrypted on Kura), null when empty
+     */
+    static String source(VaultComponent.Config c, char[] attribute) {
+        if (attribute != null) {
+            return "passphrase";
+        }
+        if (!VaultSettings.isEmpty(c.passphrase_file())) {
+            return "passphrase.file";
+        }
+        if (!VaultSettings.isEmpty(c.passphrase_env())) {
+            return "passphrase.env";
+        }
+        return "generated";
+    }
+
+    /** The field a problem with the passphrase from {@code source} is reported on. */
+    static String fieldOf(String source) {
+        return "generated".equals(source) ? "passphrase" : source;
+    }
+
+    /** The source as log lines name it. */
+    static String describe(String source) {
+        return switch (source) {
+            case "passphrase" -> "the passphrase attribute";
+            case "passphrase.file" -> "passphrase.file";
+            case "passphrase.env" -> "passphrase.env";
+            default -> "the generated passphrase file";
+        };
+    }
+
+    /**
+     * Reads the passphrase from its source; the caller wipes it.
+     *
+     * @param attribute     the Password attribute in clear (decrypted on Kura), used for source "passphrase"
+     * @param vaultMayExist whether a generated passphrase may be created for an existing vault file (to re-encrypt
+     *                      it, never to open it)
+     */
+    static char[] read(VaultComponent.Config c, char[] attribute, Path vaultPath, boolean vaultMayExist)
+            throws FieldException {
+        String source = source(c, attribute);
+        switch (source) {
+            case "passphrase":
+                return attribute.clone();
+            case "passphrase.file": {
+                Path f = Paths.get(c.passphrase_file().strip()).toAbsolutePath();
+                try {
+                    String first = firstLine(Files.readString(f, StandardCharsets.UTF_8));
+                    if (first.isEmpty()) {
+                        throw new FieldException("passphrase.file", "the first line of " + f + " is empty");
+                    }
+                    return first.toCharArray();
+                } catch (IOException e) {
+                    throw new FieldException("passphrase.file", "cannot read " + f + ": " + e.getClass().getSimpleName());
+                }
+            }
+            case "passphrase.env": {
+                String name = c.passphrase_env().strip();
+                String v = System.getenv(name);
+                if (v == null || v.isEmpty()) {
+                    throw new FieldException("passphrase.env", "environment variable " + name + " is not set or empty");
+                }
+                return v.toCharArray();
+            }
+            default:
+                return generated(vaultPath, vaultMayExist);
+        }
+    }
+
+    private static String firstLine(String s) {
+        int nl = s.indexOf('\n');
+        String line = nl < 0 ? s : s.substring(0, nl);
+        return line.endsWith("\r") ? line.substring(0, line.length() - 1) : line;
+    }
+
+    static Path generatedFile(Path vaultPath) {
+        return vaultPath.resolveSibling(vaultPath.getFileName() + VaultComponent.GENERATED_SUFFIX);
+    }
+
+    /**
+     * Reads or creates {@code <vault>.passphrase} (0600). Creates one for an existing vault file only when asked to
+     * (re-encryption), never to open one: an existing vault is never overwritten for want of its passphrase.
+     */
+    static char[] generated(Path vaultPath, boolean vaultMayExist) throws FieldException {
+        Path f = generatedFile(vaultPath);
+        if (Files.exists(f)) {
+            try {
+                String first = firstLine(Files.readString(f, StandardCharsets.US_ASCII));
+                if (first.isEmpty()) {
+                    throw new FieldException("passphrase", "the generated passphrase file " + f + " is empty");
+                }
+                return first.toCharArray();
+            } catch (IOException e) {
+                throw new FieldException("passphrase", "cannot read the generated passphrase file " + f + ": "
+                        + e.getClass().getSimpleName());
+            }
+        }
+        if (!vaultMayExist && Files.exists(vaultPath)) {
+            throw new FieldException("passphrase", "no passphrase is configured and " + f + " is missing, but the vault "
+                    + vaultPath + " exists: configure its passphrase (passphrase, passphrase.file or passphrase.env)");
+        }
+        byte[] random = new byte[32];
+        new SecureRandom().nextBytes(random);
+        String text = Base64.getUrlEncoder().withoutPadding().encodeToString(random);
+        Arrays.fill(random, (byte) 0);
+        try {
+            Path parent = f.getParent();
+            if (parent != null && !Files.isDirectory(parent)) {
+                Files.createDirectories(parent, ownerOnly(parent, true));
+            }
+            Files.createFile(f, ownerOnly(f, false));
+            Files.writeString(f, text + "\n", StandardCharsets.US_ASCII);
+        } catch (FileAlreadyExistsException e) {
+            return generated(vaultPath, vaultMayExist); // another start made it a moment ago
+        } catch (IOException e) {
+            throw new FieldException("passphrase", "no passphrase is configured and " + f + " cannot be created: "
+                    + e.getClass().getSimpleName() + " " + e.getMessage());
+        }
+        VaultComponent.LOG.warn("{}: generated a random vault passphrase into {} (owner-only). Anybody who can read "
+                + "that folder as this user can open the vault; configure passphrase.env or passphrase.file for "
+                + "production", VaultComponent.PID, f);
+        return text.toCharArray();
+    }
+
+    /** Deletes the generated passphrase file once another source has replaced it (a warning if it cannot). */
+    static void deleteGenerated(Path vaultPath) {
+        Path f = generatedFile(vaultPath);
+        try {
+            Files.deleteIfExists(f);
+        } catch (IOException e) {
+            VaultComponent.LOG.warn("{}: cannot delete the obsolete generated passphrase file {}: {}",
+                    VaultComponent.PID, f, e.toString());
+        }
+    }
+
+    private static FileAttribute<?>[] ownerOnly(Path path, boolean directory) {
+        if (!path.getFileSystem().supportedFileAttributeViews().contains("posix")) {
+            return new FileAttribute<?>[0];
+        }
+        return new FileAttribute<?>[] {
+            PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString(directory ? "rwx------" : "rw-------"))
+        };
+    }
+}

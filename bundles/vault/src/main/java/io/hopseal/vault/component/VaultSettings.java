@@ -1,0 +1,138 @@
+package io.hopseal.vault.component;
+
+import java.nio.ByteBuffer;
+import java.nio.CharBuffer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.InvalidPathException;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.Arrays;
+import java.util.Locale;
+
+import org.osgi.framework.BundleContext;
+
+import io.hopseal.vault.FileVault;
+
+/**
+ * A checked configuration of the vault component, and the checks that make one from {@link VaultComponent.Config}:
+ * the store, the vault file's path, the key derivation memory, and a fingerprint of what supplies the passphrase.
+ * Each check throws a {@link FieldException} naming the field; the component refuses the configuration with it.
+ *
+ * @param secret a salted digest naming the passphrase's origin (and the passphrase itself for the attribute), not
+ *               the secret: it tells a changed passphrase from an unchanged one without keeping it
+ * @param path   null for the Kura keystore
+ */
+record VaultSettings(String store, Path path, String passphraseSource, byte[] secret, int kdfMemoryKiB) {
+
+    boolean sameSecret(VaultSettings o) {
+        return passphraseSource.equals(o.passphraseSource) && MessageDigest.isEqual(secret, o.secret);
+    }
+
+    boolean sameFile(VaultSettings o) {
+        return o != null && VaultComponent.STORE_FILE.equals(store) && VaultComponent.STORE_FILE.equals(o.store)
+                && path.equals(o.path);
+    }
+
+    /** The store as configured, trimmed and lower case (not checked). */
+    static String storeValue(VaultComponent.Config c) {
+        return c.store() == null ? VaultComponent.STORE_FILE : c.store().strip().toLowerCase(Locale.ROOT);
+    }
+
+    /** The store, one of {@value VaultComponent#STORE_FILE} and {@value VaultComponent#STORE_KURA_KEYSTORE}. */
+    static String store(VaultComponent.Config c) throws FieldException {
+        String store = storeValue(c);
+        if (!VaultComponent.STORE_FILE.equals(store) && !VaultComponent.STORE_KURA_KEYSTORE.equals(store)) {
+            throw new FieldException("store", "must be " + VaultComponent.STORE_FILE + " or "
+                    + VaultComponent.STORE_KURA_KEYSTORE + ", was '" + c.store() + "'");
+        }
+        return store;
+    }
+
+    static String dataFolder(BundleContext context) {
+        String d = context.getProperty(VaultComponent.DATA_PROPERTY);
+        return d == null || d.isBlank() ? VaultComponent.DEFAULT_DATA : d.strip();
+    }
+
+    /** The vault file: {@code ${hopseal.data}} replaced by {@code data}, absolute, not a directory. */
+    static Path resolvePath(String configured, String data) throws FieldException {
+        String p = configured == null ? "" : configured.strip();
+        if (p.isEmpty()) {
+            throw new FieldException("path", "must not be empty");
+        }
+        p = p.replace("${" + VaultComponent.DATA_PROPERTY + "}", data);
+        if (p.contains("${")) {
+            throw new FieldException("path", "only ${" + VaultComponent.DATA_PROPERTY + "} can be substituted, was '"
+                    + configured + "'");
+        }
+        try {
+            Path path = Paths.get(p).toAbsolutePath().normalize();
+            if (Files.isDirectory(path)) {
+                throw new FieldException("path", "'" + path + "' is a directory; name a file, e.g. "
+                        + path.resolve("vault.bin"));
+            }
+            return path;
+        } catch (InvalidPathException e) {
+            throw new FieldException("path", "'" + configured + "' is not a valid path: " + e.getReason());
+        }
+    }
+
+    /** Argon2id memory for a new vault file, in KiB. */
+    static int kdfMemoryKiB(VaultComponent.Config c) throws FieldException {
+        int kdfMemory = c.kdf_memory_kib();
+        if (kdfMemory < 1024 || kdfMemory > FileVault.Options.MAX_MEMORY_KIB) {
+            throw new FieldException("kdf.memory.kib", "must be 1024.." + FileVault.Options.MAX_MEMORY_KIB
+                    + " KiB, was " + kdfMemory);
+        }
+        return kdfMemory;
+    }
+
+    /**
+     * A salted digest of what supplies the passphrase (the clear passphrase for the attribute; the file path or the
+     * variable name otherwise), to notice changes without keeping the passphrase. The salt is the component's, new
+     * at each activation.
+     */
+    static byte[] fingerprint(byte[] salt, VaultComponent.Config c, String source, char[] attribute) {
+        try {
+            MessageDigest d = MessageDigest.getInstance("SHA-256");
+            d.update(salt);
+            d.update(source.getBytes(StandardCharsets.UTF_8));
+            d.update((byte) 0);
+            switch (source) {
+                case "passphrase" -> {
+                    ByteBuffer b = StandardCharsets.UTF_8.encode(CharBuffer.wrap(attribute));
+                    d.update(b.duplicate());
+                    if (b.hasArray()) {
+                        Arrays.fill(b.array(), (byte) 0);
+                    }
+                }
+                case "passphrase.file" -> d.update(c.passphrase_file().strip().getBytes(StandardCharsets.UTF_8));
+                case "passphrase.env" -> d.update(c.passphrase_env().strip().getBytes(StandardCharsets.UTF_8));
+                default -> {
+                    // generated: nothing more
+                }
+            }
+            return d.digest();
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-256 missing from the JDK", e);
+        }
+    }
+
+    static boolean isEmpty(String s) {
+        return s == null || s.isBlank();
+    }
+
+    static boolean isEmpty(char[] s) {
+        if (s == null) {
+            return true;
+        }
+        for (char c : s) {
+            if (!Character.isWhitespace(c)) {
+                return false;
+            }
+        }
+        return true;
+    }
+}

@@ -1,0 +1,282 @@
+package io.hopseal.vault.component;
+
+import static io.hopseal.testsupport.Configs.config;
+import static io.hopseal.testsupport.Configs.map;
+import static io.hopseal.testsupport.Logs.logsOf;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.lang.reflect.Proxy;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.Dictionary;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.osgi.framework.Bundle;
+import org.osgi.framework.BundleContext;
+import org.osgi.framework.ServiceRegistration;
+
+import io.hopseal.api.vault.KeyType;
+import io.hopseal.api.vault.Vault;
+import io.hopseal.vault.FileVault;
+
+/**
+ * The vault component outside a framework (no Kura): which vault it opens and registers for a configuration, what
+ * it refuses and with which message (the {@value VaultComponent#REFUSED_PROPERTY} service property), passphrase
+ * sources, re-encryption and switching. A small key derivation memory keeps Argon2id quick.
+ */
+class VaultComponentTest {
+    @TempDir
+    Path data;
+
+    /** The service registrations a fake bundle context has made. */
+    static final class Registry {
+        final List<Reg> regs = new ArrayList<>();
+
+        Reg live() {
+            List<Reg> live = regs.stream().filter(r -> !r.unregistered).toList();
+            assertThat(live).as("registered vault services").hasSizeLessThanOrEqualTo(1);
+            return live.isEmpty() ? null : live.get(0);
+        }
+    }
+
+    static final class Reg {
+        final Object service;
+        Map<String, Object> props;
+        boolean unregistered;
+
+        Reg(Object service, Dictionary<String, ?> props) {
+            this.service = service;
+            this.props = copy(props);
+        }
+
+        static Map<String, Object> copy(Dictionary<String, ?> d) {
+            Map<String, Object> m = new HashMap<>();
+            for (String k : Collections.list(d.keys())) {
+                m.put(k, d.get(k));
+            }
+            return m;
+        }
+    }
+
+    private final Registry registry = new Registry();
+
+    /** A bundle context with {@code hopseal.data} set, a bundle with no Kura package wired, and a service registry. */
+    private BundleContext context() {
+        Bundle bundle = (Bundle) Proxy.newProxyInstance(getClass().getClassLoader(), new Class<?>[] {Bundle.class},
+                (p, m, a) -> switch (m.getName()) {
+                    case "adapt" -> null; // no wiring: no Kura package is wired
+                    case "toString" -> "bundle";
+                    default -> throw new UnsupportedOperationException(m.getName());
+                });
+        return (BundleContext) Proxy.newProxyInstance(getClass().getClassLoader(),
+                new Class<?>[] {BundleContext.class}, (p, m, a) -> switch (m.getName()) {
+                    case "getProperty" -> VaultComponent.DATA_PROPERTY.equals(a[0]) ? data.toString() : null;
+                    case "getBundle" -> bundle;
+                    case "registerService" -> register(a[1], (Dictionary<String, ?>) a[2]);
+                    case "toString" -> "context";
+                    default -> throw new UnsupportedOperationException(m.getName());
+                });
+    }
+
+    private ServiceRegistration<?> register(Object service, Dictionary<String, ?> props) {
+        Reg r = new Reg(service, props);
+        registry.regs.add(r);
+        return (ServiceRegistration<?>) Proxy.newProxyInstance(getClass().getClassLoader(),
+                new Class<?>[] {ServiceRegistration.class}, (p, m, a) -> {
+                    switch (m.getName()) {
+                        case "setProperties" -> r.props = Reg.copy((Dictionary<String, ?>) a[0]);
+                        case "unregister" -> {
+                            if (r.unregistered) {
+                                throw new IllegalStateException("already unregistered");
+                            }
+                            r.unregistered = true;
+                        }
+                        default -> throw new UnsupportedOperationException(m.getName());
+                    }
+                    return null;
+                });
+    }
+
+    private static VaultComponent.Config cfg(Object... kv) {
+        Map<String, Object> m = map("kdf_memory_kib", 1024);
+        m.putAll(map(kv));
+        return config(VaultComponent.Config.class, m);
+    }
+
+    private static Map<String, Object> props(Object... kv) {
+        return map(kv);
+    }
+
+    private VaultComponent activate(VaultComponent.Config c) {
+        VaultComponent vc = new VaultComponent();
+        vc.activate(context(), c, props());
+        return vc;
+    }
+
+    private Object refused() {
+        Reg r = registry.live();
+        return r == null ? null : r.props.get(VaultComponent.REFUSED_PROPERTY);
+    }
+
+    @Test
+    void generatesAPassphraseOpensTheFileAndRegistersTheVault() throws IOException {
+        VaultComponent[] vc = new VaultComponent[1];
+        String logs = logsOf(() -> vc[0] = activate(cfg()));
+        Path file = data.resolve("vault.bin").toAbsolutePath().normalize();
+        Path generated = data.resolve("vault.bin.passphrase");
+        assertThat(file).exists();
+        assertThat(generated).exists();
+        assertThat(Files.readString(generated, StandardCharsets.US_ASCII)).matches("[A-Za-z0-9_-]{43}\n");
+        if (data.getFileSystem().supportedFileAttributeViews().contains("posix")) {
+            assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(generated))).isEqualTo("rw-------");
+        }
+        assertThat(logs).contains("io.hopseal.vault: generated a random vault passphrase into " + generated
+                + " (owner-only). Anybody who can read that folder as this user can open the vault; configure "
+                + "passphrase.env or passphrase.file for production");
+        assertThat(logs).contains("io.hopseal.vault: opened " + file + " (passphrase from the generated passphrase file)");
+        Reg r = registry.live();
+        assertThat(r.service).isSameAs(vc[0].vault()).isInstanceOf(FileVault.class);
+        assertThat(r.props).containsExactlyInAnyOrderEntriesOf(Map.of(
+                "service.pid", VaultComponent.PID,
+                "kura.service.pid", VaultComponent.PID,
+                VaultComponent.REFUSALS_PROPERTY, 0L,
+                VaultComponent.STORE_PROPERTY, VaultComponent.STORE_FILE,
+                VaultComponent.PATH_PROPERTY, file.toString(),
+                "service.description", "Hopseal file vault"));
+
+        vc[0].deactivate();
+        assertThat(registry.live()).isNull();
+        assertThat(vc[0].vault()).isNull();
+
+        // the same file again: the generated passphrase opens it, the key is still there
+        vc[0] = activate(cfg());
+        assertThat(vc[0].vault().keys()).isEmpty();
+        vc[0].vault().generate(KeyType.ED25519, "id");
+        vc[0].deactivate();
+        vc[0] = activate(cfg());
+        assertThat(vc[0].vault().find("id")).isPresent();
+        vc[0].deactivate();
+    }
+
+    @Test
+    void aConfigurationThatDoesNotWorkIsRefusedAndTheVaultStays() throws IOException {
+        VaultComponent vc = activate(cfg());
+        Vault first = vc.vault();
+        Files.createDirectories(data.resolve("dir"));
+        Object[][] cases = {
+            {cfg("kdf_memory_kib", 10), "kdf.memory.kib: must be 1024..1048576 KiB, was 10"},
+            {cfg("store", "bogus"), "store: must be file or kura-keystore, was 'bogus'"},
+            {cfg("store", " Kura-Keystore "), "store: kura-keystore needs Eclipse Kura 5.x (package "
+                    + "org.eclipse.kura.security.keystore is not available here); use store file"},
+            {cfg("path", "  "), "path: must not be empty"},
+            {cfg("path", "${other}/v.bin"), "path: only ${hopseal.data} can be substituted, was '${other}/v.bin'"},
+            {cfg("path", "${hopseal.data}/dir"), "path: '" + data.resolve("dir") + "' is a directory; name a file, e.g. "
+                    + data.resolve("dir").resolve("vault.bin")},
+            {cfg("path", "a\0b"), "path: 'a\0b' is not a valid path: Nul character not allowed"},
+            {cfg("passphrase_file", data.resolve("missing").toString()), "passphrase.file: cannot read "
+                    + data.resolve("missing") + ": NoSuchFileException"},
+            {cfg("passphrase_env", " HOPSEAL_TEST_SURELY_UNSET_VARIABLE "),
+                "passphrase.env: environment variable HOPSEAL_TEST_SURELY_UNSET_VARIABLE is not set or empty"},
+        };
+        long refusals = 0;
+        for (Object[] c : cases) {
+            String logs = logsOf(() -> vc.modified((VaultComponent.Config) c[0], props()));
+            refusals++;
+            assertThat(refused()).as("refusal of %s", c[0]).isEqualTo(c[1]);
+            assertThat(registry.live().props.get(VaultComponent.REFUSALS_PROPERTY)).isEqualTo(refusals);
+            assertThat(logs).contains("io.hopseal.vault: configuration refused, " + c[1] + "; keeping "
+                    + data.resolve("vault.bin"));
+            assertThat(vc.vault()).isSameAs(first);
+            assertThat(registry.regs).hasSize(1);
+        }
+        vc.modified(cfg("kdf_memory_kib", 2048), props());
+        assertThat(refused()).as("accepted: the refusal is gone").isNull();
+        assertThat(registry.live().props.get(VaultComponent.REFUSALS_PROPERTY)).isEqualTo(refusals);
+        assertThat(vc.vault()).isSameAs(first);
+        vc.deactivate();
+    }
+
+    @Test
+    void passphraseSourcesAndReEncryption() throws IOException {
+        Path pf = data.resolve("pass.txt");
+        Files.writeString(pf, "\r\nsecond line\n");
+        VaultComponent vc = activate(cfg());
+        Vault first = vc.vault();
+        first.generate(KeyType.X25519, "k");
+        Path generated = data.resolve("vault.bin.passphrase");
+        Path file = data.resolve("vault.bin");
+
+        vc.modified(cfg("passphrase_file", pf.toString()), props());
+        assertThat(refused()).isEqualTo("passphrase.file: the first line of " + pf + " is empty");
+
+        Files.writeString(pf, "from the file\r\nsecond line\n");
+        String logs = logsOf(() -> vc.modified(cfg("passphrase_file", " " + pf + " "), props()));
+        assertThat(refused()).isNull();
+        assertThat(logs).contains("io.hopseal.vault: " + file + " re-encrypted under the passphrase from passphrase.file");
+        assertThat(generated).as("the generated passphrase is obsolete").doesNotExist();
+        assertThat(vc.vault()).isSameAs(first);
+        assertThat(registry.regs).hasSize(1);
+        try (FileVault reopened = FileVault.open(file, "from the file".toCharArray())) {
+            assertThat(reopened.find("k")).isPresent();
+        }
+        vc.deactivate();
+
+        // the Password attribute (no Kura: used as given) wins over the file; blank counts as empty
+        VaultComponent again = activate(cfg("passphrase_file", pf.toString(), "passphrase", "   "));
+        assertThat(again.vault().find("k")).isPresent();
+        logs = logsOf(() -> again.modified(cfg("passphrase_file", pf.toString(), "passphrase", "attr"), props()));
+        assertThat(logs).contains(file + " re-encrypted under the passphrase from the passphrase attribute");
+        // the same attribute again, only the KDF memory changed: nothing to do
+        logs = logsOf(() -> again.modified(cfg("passphrase", "attr", "kdf_memory_kib", 4096), props()));
+        assertThat(logs).doesNotContain("re-encrypted").doesNotContain("refused");
+        again.deactivate();
+
+        // a wrong passphrase for an existing file is refused, naming the field that supplied it
+        VaultComponent wrong = activate(cfg("passphrase", "not it"));
+        assertThat(wrong.vault()).isNull();
+        assertThat(registry.live()).isNull();
+        wrong.modified(cfg("passphrase", "attr"), props());
+        assertThat(wrong.vault()).isNotNull();
+        assertThat(wrong.vault().find("k")).isPresent();
+        assertThat(refused()).isNull();
+        assertThat(registry.live().props.get(VaultComponent.REFUSALS_PROPERTY)).isEqualTo(1L);
+        wrong.deactivate();
+
+        // no passphrase configured, no generated file, but the vault exists: refused rather than overwritten
+        VaultComponent none = new VaultComponent();
+        logs = logsOf(() -> none.activate(context(), cfg(), props()));
+        assertThat(none.vault()).isNull();
+        assertThat(logs).contains("io.hopseal.vault: configuration refused, passphrase: no passphrase is configured and "
+                + generated + " is missing, but the vault " + file + " exists: configure its passphrase (passphrase, "
+                + "passphrase.file or passphrase.env); no vault is available");
+        none.deactivate();
+    }
+
+    @Test
+    void anotherPathSwitchesTheRegisteredVault() {
+        VaultComponent vc = new VaultComponent();
+        vc.activate(context(), cfg(), props("kura.service.pid", "MyVault"));
+        Reg firstReg = registry.live();
+        assertThat(firstReg.props.get("kura.service.pid")).isEqualTo("MyVault");
+        Path other = data.resolve("other.bin");
+        String logs = logsOf(() -> vc.modified(cfg("path", other.toString(), "passphrase", "pw"), props()));
+        assertThat(logs).contains("io.hopseal.vault: switched to " + other + " (passphrase from the passphrase attribute)");
+        assertThat(firstReg.unregistered).isTrue();
+        Reg second = registry.live();
+        assertThat(second).isNotSameAs(firstReg);
+        assertThat(second.props.get(VaultComponent.PATH_PROPERTY)).isEqualTo(other.toString());
+        assertThat(second.props.get("kura.service.pid")).isEqualTo(VaultComponent.PID);
+        assertThat(((FileVault) vc.vault()).path()).isEqualTo(other);
+        vc.deactivate();
+        assertThat(registry.live()).isNull();
+    }
+}
