@@ -116,7 +116,7 @@ public class HotSwapIT {
         o.add(frameworkProperty("felix.log.level").value("1"));
         o.add(frameworkProperty("ds.loglevel").value("warn"));
         o.add(systemProperty("org.ops4j.pax.logging.DefaultServiceLog.level").value("WARN"));
-        if (profile.equals("equinox")) {
+        if (!profile.equals("felix")) { // equinox, or kura (Kura 5's exact Equinox)
             o.add(frameworkProperty("osgi.compatibility.bootdelegation").value("true"));
             o.add(frameworkProperty("ds.delayed.keepInstances").value("true"));
         }
@@ -220,7 +220,8 @@ public class HotSwapIT {
                 + Probe.threadNames("hopseal-") + "]", 15_000, () -> Probe.liveThreads("hopseal-") <= threadsBefore + 1);
         long fdsAfter = Probe.openFileDescriptors();
         Collections.sort(coreSwapMillis);
-        System.out.println("hot swap of everything (" + System.getProperty("it.profile") + "): " + ROUNDS + " rounds of "
+        System.out.println("hot swap of everything (" + System.getProperty("it.profile") + ", framework "
+                + ctx.getBundle(0).getSymbolicName() + " " + ctx.getBundle(0).getVersion() + "): " + ROUNDS + " rounds of "
                 + SWAPPED.size() + " bundle updates in " + millis + " ms; " + traffic.summary() + "; threads "
                 + threadsBefore + " before, " + Probe.liveThreads("hopseal-") + " after; file descriptors " + fdsBefore
                 + " before, " + fdsAfter + " after; channel-impl update to first forwarded message: p50 "

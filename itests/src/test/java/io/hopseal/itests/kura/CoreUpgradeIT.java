@@ -160,7 +160,9 @@ public class CoreUpgradeIT {
 
         f.traffic.stopAndDrain();
         f.traffic.assertLossesOnlyWhileSwapping();
-        System.out.println("core upgrade (" + System.getProperty("it.profile") + "): " + KuraProbe.CORE + " "
+        System.out.println("core upgrade (" + System.getProperty("it.profile") + ", framework "
+                + ctx.getBundle(0).getSymbolicName() + " " + ctx.getBundle(0).getVersion() + ", "
+                + KuraProbe.bundleNamed(ctx, "org.apache.felix.deploymentadmin").getVersion() + "): " + KuraProbe.CORE + " "
                 + implBefore + " -> " + impl.getVersion() + " in " + installMillis + " ms under traffic; "
                 + f.traffic.summary() + "; bundles stopped by the install: " + stopped + "; gateway TCP drop.no_router "
                 + gatewayAfter.getOrDefault("drop.no_router", 0L) + "; "

@@ -62,7 +62,7 @@ final class KuraProbe {
         o.add(frameworkProperty("felix.log.level").value("1"));
         o.add(frameworkProperty("ds.loglevel").value("warn"));
         o.add(systemProperty("org.ops4j.pax.logging.DefaultServiceLog.level").value("WARN"));
-        if (profile.equals("equinox")) {
+        if (!profile.equals("felix")) { // equinox, or kura (Kura 5's exact Equinox)
             o.add(frameworkProperty("osgi.compatibility.bootdelegation").value("true"));
             o.add(frameworkProperty("ds.delayed.keepInstances").value("true"));
         }

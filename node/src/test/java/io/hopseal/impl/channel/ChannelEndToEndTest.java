@@ -28,6 +28,7 @@ import io.hopseal.api.routing.Message;
 import io.hopseal.api.routing.Route;
 import io.hopseal.impl.memory.MemoryNetwork;
 import io.hopseal.node.HopsealNode;
+import io.hopseal.testsupport.Await;
 
 class ChannelEndToEndTest {
     MemoryNetwork net;
@@ -107,10 +108,7 @@ class ChannelEndToEndTest {
         ch.send(Route.parse("/service/upper"), "abc".getBytes(UTF_8));
         assertThat(new String(ch.receive(Duration.ofSeconds(5)).payload(), UTF_8)).isEqualTo("ABC");
         ch.send(Route.parse("/service/spy"), "x".getBytes(UTF_8));
-        long end = System.nanoTime() + 5_000_000_000L;
-        while (seen.isEmpty() && System.nanoTime() < end) {
-            Thread.sleep(5);
-        }
+        Await.until("the spy saw the routed message", Duration.ofSeconds(5), () -> !seen.isEmpty());
         assertThat(seen).hasSize(1);
         assertThat(seen.get(0).securePeer()).isEqualTo(device.identifier());
     }
@@ -199,10 +197,7 @@ class ChannelEndToEndTest {
                 .get(5, TimeUnit.SECONDS);
         ch.send("first".getBytes(UTF_8)); // arrives before the responder has finished: held, then delivered
         ch.send("second".getBytes(UTF_8));
-        long end = System.nanoTime() + 5_000_000_000L;
-        while (got.size() < 2 && System.nanoTime() < end) {
-            Thread.sleep(10);
-        }
+        Await.until("both messages delivered", Duration.ofSeconds(5), () -> got.size() >= 2);
         assertThat(dropped).isTrue();
         assertThat(got).containsExactly("first", "second");
     }
@@ -223,10 +218,8 @@ class ChannelEndToEndTest {
         for (var f : opening) {
             assertThat(f.get(10, TimeUnit.SECONDS).state()).isEqualTo(ChannelState.OPEN);
         }
-        long end = System.nanoTime() + 10_000_000_000L;
-        while (backend.channels().counters().get("channels.open") < n && System.nanoTime() < end) {
-            Thread.sleep(20);
-        }
+        Await.until(n + " channels open on the backend", Duration.ofSeconds(10),
+                () -> backend.channels().counters().get("channels.open") >= n);
         assertThat(backend.channels().counters().get("channels.open")).isEqualTo((long) n);
     }
 
@@ -257,10 +250,7 @@ class ChannelEndToEndTest {
         for (var f : opening) {
             assertThat(f.get(20, TimeUnit.SECONDS).state()).isEqualTo(ChannelState.OPEN);
         }
-        long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
-        while (l.pendingCount() > 0 && System.nanoTime() < end) {
-            Thread.sleep(20);
-        }
+        Await.until("pending entries released", Duration.ofSeconds(20), () -> l.pendingCount() == 0);
         assertThat(l.pendingCount()).as("entries released one handshake timeout after opening").isZero();
         for (int i = 0; i < 8; i++) {
             SecureChannel more = device.channels().connect("/mem/backend/secure/api/service/echo", kk)
@@ -290,10 +280,8 @@ class ChannelEndToEndTest {
         // a replayed frame is dropped and counted
         net.setInterceptor((from, to, f) -> List.of(f, f.clone()));
         assertThat(echo(ch, "twice")).isEqualTo("twice");
-        long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
-        while (responder.counters().getOrDefault("drop.replay", 0L) < 1 && System.nanoTime() < end) {
-            Thread.sleep(10);
-        }
+        Await.until("the replayed frame counted", Duration.ofSeconds(5),
+                () -> responder.counters().getOrDefault("drop.replay", 0L) >= 1);
         assertThat(responder.counters()).containsEntry("drop.replay", 1L).containsEntry("messages.in", 4L);
         net.setInterceptor(null);
         ch.close();

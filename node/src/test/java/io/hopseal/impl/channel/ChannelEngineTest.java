@@ -428,15 +428,13 @@ class ChannelEngineTest {
     }
 
     private static SecureChannel waitForChannel(HopsealNode node) throws InterruptedException {
-        long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
-        while (System.nanoTime() < end) {
+        return io.hopseal.testsupport.Await.value("an open channel on " + node, Duration.ofSeconds(5), () -> {
             for (SecureChannel ch : node.channels().channels()) {
                 if (ch.state() == ChannelState.OPEN) {
                     return ch;
                 }
             }
-            Thread.sleep(5);
-        }
-        throw new AssertionError("no open channel on " + node);
+            return null;
+        });
     }
 }

@@ -158,10 +158,7 @@ class NetworkScenariosTest {
     }
 
     private static void awaitSize(List<Integer> log, int n) throws InterruptedException {
-        long end = System.nanoTime() + 5_000_000_000L;
-        while (log.size() < n && System.nanoTime() < end) {
-            Thread.sleep(2);
-        }
+        io.hopseal.testsupport.Await.until(n + " entries logged", Duration.ofSeconds(5), () -> log.size() >= n);
         assertThat(log).hasSize(n);
     }
 
