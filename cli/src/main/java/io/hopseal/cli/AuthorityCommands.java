@@ -145,7 +145,7 @@ final class AuthorityCommands {
         } catch (IllegalArgumentException e) {
             throw new UsageException(e.getMessage());
         }
-        auth.saveTokens(tokens);
+        auth.saveTokens(tokens); // owner-only and atomic too: Authority writes through PrivateFiles
         ctx.out.println(t);
         VaultOptions.close(v);
         return 0;

@@ -10,18 +10,23 @@ import io.hopseal.api.identity.Identity;
 import io.hopseal.impl.credential.CredentialCodec;
 import io.hopseal.impl.identity.IdentityException;
 import io.hopseal.impl.identity.IdentityHistory;
+import io.hopseal.support.PrivateFiles;
 
-/** The files the CLI reads and writes. */
+/**
+ * The files the CLI reads and writes. Every write goes through {@link PrivateFiles} (owner-only, atomic, fsync): a
+ * credential is a bearer's proof, and a half-written port file or revocation list must never be read by a script that
+ * polls for it.
+ */
 final class CliFiles {
     private CliFiles() {
     }
 
     static void write(String file, byte[] content) throws IOException {
-        Files.write(Path.of(file), content);
+        PrivateFiles.write(Path.of(file), content);
     }
 
     static void writeString(String file, String content) throws IOException {
-        Files.writeString(Path.of(file), content);
+        PrivateFiles.writeString(Path.of(file), content);
     }
 
     /** A public identity as {@code authority create --out} writes it (hex); a bad file is a usage error. */
