@@ -71,7 +71,7 @@ final class NodeCommand {
      * listens and returns what to run after each redeemed token.
      */
     int runNode(Args a, Function<Authority, Runnable> authorityStarted) throws Exception {
-        // every option is checked before anything starts: a usage error never leaves a half-started node behind
+        // refuse what can be refused before the vault opens and the node starts
         HostPort listen = HostPort.parse(a.get("listen", "4000"), "listen");
         TrustPolicy trust = trust(a.get("trust", "everyone"));
         Map<String, Policy> policies = policies(a);
