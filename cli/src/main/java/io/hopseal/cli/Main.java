@@ -40,17 +40,7 @@ public final class Main {
         Commands c = new Commands(out, err);
         String[] rest = Arrays.copyOfRange(argv, 1, argv.length);
         try {
-            return switch (argv[0]) {
-                case "identity" -> c.identity(rest);
-                case "node" -> c.node(rest);
-                case "send" -> c.send(rest);
-                case "relay" -> c.relay(rest);
-                case "authority" -> c.authority(rest);
-                case "enroll" -> c.enroll(rest);
-                case "credential" -> c.credential(rest);
-                case "publish" -> c.publish(rest);
-                default -> throw new UsageException("unknown command '" + argv[0] + "'");
-            };
+            return c.run(argv[0], rest);
         } catch (UsageException e) {
             err.println("hopseal: " + e.getMessage());
             err.println("try: hopseal " + (argv.length > 0 && !e.getMessage().startsWith("unknown command") ? argv[0] + " " : "")

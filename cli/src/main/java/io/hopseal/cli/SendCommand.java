@@ -1,0 +1,107 @@
+package io.hopseal.cli;
+
+import static java.nio.charset.StandardCharsets.UTF_8;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+
+import io.hopseal.api.channel.ChannelOptions;
+import io.hopseal.api.channel.SecureChannel;
+import io.hopseal.api.credential.Credential;
+import io.hopseal.api.identity.Identifier;
+import io.hopseal.api.routing.Message;
+import io.hopseal.api.routing.Route;
+import io.hopseal.api.routing.RouteSyntaxException;
+import io.hopseal.api.routing.SendResult;
+import io.hopseal.api.vault.Vault;
+import io.hopseal.node.HopsealNode;
+import io.hopseal.transport.tcp.TcpTransport;
+
+/** {@code hopseal send}: opens a secure channel along a route, sends messages and prints the replies. */
+final class SendCommand {
+    private static final String HELP = """
+            usage: hopseal send --to ROUTE [--message TEXT]... [options]
+            Opens a secure channel along ROUTE and sends each message to the channel's service; prints the replies.
+              --to ROUTE          e.g. /tcp/gateway:4000/tcp/backend:5000/secure/api/service/echo: everything up to
+                                  /secure/<listener> reaches the listener, the rest is the service
+              --message TEXT      a message (repeatable; default "hello")
+              --count N           send the messages N times (default 1)
+              --expect ID         only accept this peer identifier
+              --credential FILE   present this credential (repeatable)
+              --timeout DURATION  for the handshake and each reply (default 10s)
+              --interval DURATION pause between messages (default none)
+            exit code 0 when every message got its reply
+            """ + VaultOptions.HELP;
+
+    private final CommandContext ctx;
+
+    SendCommand(CommandContext ctx) {
+        this.ctx = ctx;
+    }
+
+    int run(String[] argv) throws Exception {
+        if (ctx.help(argv, HELP)) {
+            return 0;
+        }
+        Args a = new Args(argv, 0, VaultOptions.with(VaultOptions.OPTS, "to", "message", "count", "expect", "credential",
+                "timeout", "interval"), Set.of());
+        String to = a.required("to");
+        try {
+            Route.parse(to);
+        } catch (RouteSyntaxException e) {
+            throw new UsageException(e.getMessage());
+        }
+        if (!to.contains("/secure/")) {
+            throw new UsageException("--to needs a /secure/<listener> segment, e.g. /tcp/host:4000/secure/api/service/echo");
+        }
+        int count = a.intValue("count", 1, 1, 1_000_000);
+        Duration timeout = a.duration("timeout", Duration.ofSeconds(10));
+        Duration interval = a.has("interval") ? a.duration("interval", Duration.ZERO) : Duration.ZERO;
+        List<String> messages = a.all("message").isEmpty() ? List.of("hello") : a.all("message");
+        ChannelOptions o = ChannelOptions.defaults().withHandshakeTimeout(timeout);
+        if (a.has("expect")) {
+            try {
+                o = o.withExpectedPeer(Identifier.parse(a.get("expect")));
+            } catch (IllegalArgumentException e) {
+                throw new UsageException("--expect: " + e.getMessage());
+            }
+        }
+        List<Credential> creds = new ArrayList<>();
+        for (String f : a.all("credential")) {
+            creds.add(CliFiles.readCredential(f));
+        }
+        Vault vault = VaultOptions.open(a, false, ctx.err);
+        try (HopsealNode node = Nodes.build(a, vault, new TcpTransport[1], ctx.err);
+             StopOnSignal stop = new StopOnSignal(node)) {
+            node.channels().setCredentials(creds);
+            SecureChannel ch = Nodes.connect(node, to, o, timeout);
+            ctx.out.println("channel open: peer " + ch.peer() + " (" + ch.protocolName() + ") from " + node.identifier());
+            int missing = 0;
+            for (int i = 0; i < count && !stop.stopping(); i++) {
+                for (String m : messages) {
+                    SendResult r = ch.send(m.getBytes(UTF_8));
+                    Message reply = r.isDropped() ? null : ch.receive(timeout);
+                    if (stop.stopping()) {
+                        break; // stopped by a signal: what is left is not a failure of the route
+                    }
+                    if (reply == null) {
+                        missing++;
+                        ctx.out.println("no reply to '" + m + "'" + (r.isDropped() ? " (" + r + ")" : ""));
+                    } else {
+                        ctx.out.println("reply: " + new String(reply.payload(), UTF_8));
+                    }
+                    ctx.out.flush();
+                    if (!interval.isZero()) {
+                        Thread.sleep(interval.toMillis());
+                    }
+                }
+            }
+            ch.close();
+            return missing == 0 ? 0 : 1;
+        } finally {
+            VaultOptions.close(vault);
+        }
+    }
+}
