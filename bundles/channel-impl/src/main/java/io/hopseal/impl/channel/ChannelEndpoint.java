@@ -140,14 +140,14 @@ final class ChannelEndpoint implements SecureChannel, Worker {
         HandshakeFlow.start(this);
     }
 
-    /** Responder: message 1 has been read by the listener into our handshake with outcome {@code o}. */
-    void acceptFirst(Handshake.Outcome o) {
-        HandshakeFlow.acceptFirst(this, o);
+    /** Responder: message 1 has been read by the listener into our handshake ({@link HandshakeFlow#acceptFirst}). */
+    void acceptFirst(Handshake.Outcome o, int received, boolean validated, Counters listenerCounters) {
+        HandshakeFlow.acceptFirst(this, o, received, validated, listenerCounters);
     }
 
-    /** Responder: the same message 1 again (our reply was lost): resend the reply. */
-    void duplicateFirst(byte[] frame) {
-        HandshakeFlow.duplicateFirst(this, frame);
+    /** Responder: the same message 1 again (our reply was lost): resend the reply ({@link HandshakeFlow#duplicateFirst}). */
+    void duplicateFirst(byte[] frame, int received, boolean validated) {
+        HandshakeFlow.duplicateFirst(this, frame, received, validated);
     }
 
     /** Responder: what releases the listener's entry for this end ({@link HandshakeFlow#onRelease}). */
