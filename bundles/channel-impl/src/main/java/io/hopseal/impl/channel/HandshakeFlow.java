@@ -376,6 +376,10 @@ final class HandshakeFlow {
                 }
                 s.early.add(m);
                 ep.count("early.buffered");
+                // a transport frame at our channel address, whose 25 random bits only message 2 carried: the
+                // initiator received message 2 (and its message 3 was lost or overtaken). It may need message 2 again
+                // to resend message 3, so the amplification rule stops here (docs/protocol.md §4.5)
+                validate(ep);
                 return true;
             }
         }

@@ -117,6 +117,12 @@ final class ListenerWorker implements ChannelListener {
             sendCookie(m, source, f, raw.length, "handshake.cookie_replies");
             return;
         }
+        if (!validated && Wire.minReplyLength(p) > Wire.AMPLIFICATION * raw.length) {
+            // no answer of this pattern fits 3x this message 1 (33 bytes of XX without its padding): a cookie first,
+            // before any Diffie-Hellman
+            sendCookie(m, source, f, raw.length, "handshake.cookie_replies.amplification");
+            return;
+        }
         String src = sourceOf(m.returnRoute());
         if (!reserve(src)) {
             return;

@@ -99,6 +99,11 @@ final class Wire {
         };
     }
 
+    /** Shortest message 2 of a pattern: XX 198 (the responder's proof), KK and IK 49 (an empty payload). */
+    static int minReplyLength(HandshakePattern p) {
+        return p == HandshakePattern.XX ? 1 + 32 + 32 + TAG + 1 + 100 + TAG : 1 + 32 + TAG;
+    }
+
     /** Message 1 with {@code cookie} attached: first byte with bit 3 set, the message, the cookie. */
     static byte[] withCookie(byte[] first, byte[] cookie) {
         byte[] plain = withoutCookie(first);
