@@ -142,8 +142,8 @@ final class ListenerWorker implements ChannelListener {
                 sendCookie(m, source, f, raw.length, "handshake.cookie_replies.amplification");
                 return;
             }
-            kept = true;
             start(m, key, src, first, raw.length, validated, p);
+            kept = true; // from here the end's release gives the slot back
         } finally {
             if (!kept) {
                 release(src);
