@@ -357,4 +357,34 @@ class HandshakeHardeningTest {
         }
         assertThat(r.state()).isEqualTo(ChannelState.OPEN);
     }
+
+    @Test
+    void aKkResponderSendsAtMostThreeTimesWhatItGotUntilTheInitiatorSpeaks() throws Exception {
+        HopsealNode device = closeLater(HopsealNode.builder().memory(net, "device").build());
+        List<io.hopseal.api.routing.SendResult> pushed = Collections.synchronizedList(new ArrayList<>());
+        List<SecureChannel> responders = Collections.synchronizedList(new ArrayList<>());
+        backend.channels().listen("api", ListenerOptions.defaults().onChannel(ch -> {
+            if (ch.protocolName().startsWith("Noise_KK")) {
+                // pushed at once, before the initiator sent anything: message 2 (49) + these within 3 x 53
+                pushed.add(ch.send(new byte[200]));
+                pushed.add(ch.send(new byte[50]));
+                responders.add(ch);
+            }
+        }));
+        SecureChannel xx = device.channels().connect(Route.parse("/mem/backend/service/api"), ChannelOptions.defaults())
+                .get(WAIT.toSeconds(), TimeUnit.SECONDS); // now they know each other
+        xx.close();
+        SecureChannel kk = device.channels().connect(Route.parse("/mem/backend/service/api"), ChannelOptions.defaults()
+                .withPattern(HandshakePattern.KK).withExpectedPeer(backend.identifier())).get(WAIT.toSeconds(), TimeUnit.SECONDS);
+        Await.until("the responder's pushes", WAIT, () -> pushed.size() == 2);
+        assertThat(pushed).containsExactly(io.hopseal.api.routing.SendResult.DROPPED_QUEUE_FULL,
+                io.hopseal.api.routing.SendResult.FORWARDED);
+        assertThat(kk.receive(WAIT).payload()).hasSize(50);
+        SecureChannel r = responders.get(0);
+        assertThat(r.counters()).containsEntry("drop.amplification_limit", 1L);
+        kk.send("here I am".getBytes()); // authenticated: the initiator receives at its address
+        Await.until("the responder hears it", WAIT, () -> r.counters().getOrDefault("messages.in", 0L) == 1);
+        assertThat(r.send(new byte[200])).isEqualTo(io.hopseal.api.routing.SendResult.FORWARDED);
+        assertThat(kk.receive(WAIT).payload()).hasSize(200);
+    }
 }

@@ -247,6 +247,12 @@ final class ChannelEndpoint implements SecureChannel, Worker {
             count("drop.channel_not_open");
             return SendResult.DROPPED_CHANNEL_NOT_OPEN;
         }
+        if (!initiator && !peerConfirmed && !HandshakeFlow.mayAmplifyLocked(this, plaintext.length
+                + TransportCrypto.MAX_OVERHEAD)) {
+            // a KK/IK responder before the initiator's first authenticated message: 3x what it sent, at most
+            count("drop.amplification_limit");
+            return SendResult.DROPPED_QUEUE_FULL;
+        }
         // Seal straight into an array with room in front for the first hop's link header and routing envelope, so
         // the transport frames it in place: one array from plaintext to socket (Payload.headroom).
         Route to = peerRoute;
@@ -276,7 +282,7 @@ final class ChannelEndpoint implements SecureChannel, Worker {
 
     void sendClose(int reason) {
         TransportCrypto c = crypto;
-        if (c != null) {
+        if (c != null && (initiator || peerConfirmed || HandshakeFlow.mayAmplifyLocked(this, Wire.CLOSE_FRAME_LENGTH))) {
             byte[] frame = c.seal(Wire.CLOSE, new byte[] {(byte) reason}, 0, 1);
             if (frame != null) {
                 sendFrame(frame);

@@ -69,8 +69,9 @@ final class HandshakeFlow {
         }
 
         boolean done() {
+            // an unvalidated initiator's budget stays with the end until it shows up (KK/IK: its first message)
             return handshake == null && lastHandshakeFrame == null && release == null && timeoutTask == null
-                    && retransmitTask == null && early == null;
+                    && retransmitTask == null && early == null && validated;
         }
 
         /** Under the lock, at close: nothing of the handshake is sent, read or replayed any more. */
@@ -164,6 +165,13 @@ final class HandshakeFlow {
             s.listenerCounters.add("handshake.bytes.unvalidated_out", n);
         }
         return true;
+    }
+
+    /** {@link #mayAmplify}, taking the lock (transport messages and closes of a responder not yet confirmed). */
+    static boolean mayAmplifyLocked(ChannelEndpoint ep, int n) {
+        synchronized (ep) {
+            return mayAmplify(ep, n);
+        }
     }
 
     /** Under the lock: the initiator has shown it receives at its address; the amplification rule no longer applies. */
@@ -303,13 +311,10 @@ final class HandshakeFlow {
         HandshakeTimers.cancel(ep);
         if (o == Handshake.Outcome.NOT_TRUSTED || o == Handshake.Outcome.REVOKED) {
             boolean revoked = o == Handshake.Outcome.REVOKED;
-            boolean tell = mayAmplify(ep, Wire.CLOSE_FRAME_LENGTH);
             after.add(() -> {
                 ep.service.stats().increment(revoked ? "handshakes.failed.revoked"
                         : "handshakes.failed.peer_not_trusted");
-                if (tell) {
-                    ep.sendClose(revoked ? Wire.CLOSE_REVOKED : Wire.CLOSE_REFUSED);
-                }
+                ep.sendClose(revoked ? Wire.CLOSE_REVOKED : Wire.CLOSE_REFUSED); // within the budget (sendClose)
                 ep.finish(revoked ? CloseReason.REVOKED : CloseReason.PEER_NOT_TRUSTED, false);
             });
             return;
