@@ -143,6 +143,9 @@ final class Handshake {
         if (p == null) {
             throw new IllegalArgumentException("not a handshake message 1");
         }
+        if (Wire.hasCookie(hs1)) {
+            throw new IllegalArgumentException("message 1 with its cookie: the listener takes the cookie off first");
+        }
         byte[] hint = null;
         if (p == HandshakePattern.KK) {
             if (first.length < 1 + Wire.KK_HINT) {
