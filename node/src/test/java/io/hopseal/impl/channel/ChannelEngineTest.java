@@ -93,7 +93,8 @@ class ChannelEngineTest {
         List<byte[]> frames = handshake(i, r);
 
         assertThat(frames).hasSize(3);
-        assertThat(total(frames)).as("XX with identity proofs both ways, channel layer").isLessThanOrEqualTo(400);
+        // 430: message 1 carries 33 bytes of padding for the anti-amplification rule (docs/protocol.md §4.5)
+        assertThat(total(frames)).as("XX with identity proofs both ways, channel layer").isEqualTo(430);
         assertThat(i.state()).isEqualTo(ChannelState.OPEN);
         assertThat(r.state()).isEqualTo(ChannelState.OPEN);
         assertThat(i.peer()).isEqualTo(b.identifier());

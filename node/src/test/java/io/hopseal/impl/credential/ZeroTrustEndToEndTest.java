@@ -127,7 +127,7 @@ class ZeroTrustEndToEndTest {
         int total = sizes.stream().mapToInt(Integer::intValue).sum();
         System.out.println("XX handshake with one credential (2 attributes): " + sizes + " = " + total + " bytes");
         assertThat(sizes).hasSize(3);
-        assertThat(total).isLessThan(700).isEqualTo(397 + 1 + 228);
+        assertThat(total).isLessThan(700).isEqualTo(430 + 1 + 228);
     }
 
     @Test

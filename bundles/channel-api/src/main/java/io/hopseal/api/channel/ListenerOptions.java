@@ -12,7 +12,8 @@ import io.hopseal.api.identity.TrustPolicy;
  * How a listener accepts channels (responder side). Immutable; {@code with...} returns a changed copy.
  *
  * <p>Defaults: trust everyone who proves an identity, all patterns (XX, KK, IK) and both cipher suites, handshake
- * timeout 30 s, replay window 1024, rekey every 65,536 messages, no callback for new channels.
+ * timeout 30 s, replay window 1024, rekey every 65,536 messages, no callback for new channels, at most 1,024 half-open
+ * handshakes (16 per source), cookies from 256 half-open handshakes on.
  */
 public final class ListenerOptions {
     private final TrustPolicy trust;
@@ -23,20 +24,29 @@ public final class ListenerOptions {
     private final Consumer<SecureChannel> onChannel;
     private final String accessPolicy;
     private final Duration idleTimeout;
+    private final int maxPending;
+    private final int maxPendingPerSource;
+    private final int cookieThreshold;
 
-    private ListenerOptions(TrustPolicy trust, Set<HandshakePattern> patterns, Duration handshakeTimeout,
-                            int replayWindow, long rekeyInterval, Consumer<SecureChannel> onChannel) {
-        this(trust, patterns, handshakeTimeout, replayWindow, rekeyInterval, onChannel, null);
-    }
-
-    private ListenerOptions(TrustPolicy trust, Set<HandshakePattern> patterns, Duration handshakeTimeout,
-                            int replayWindow, long rekeyInterval, Consumer<SecureChannel> onChannel, String accessPolicy) {
-        this(trust, patterns, handshakeTimeout, replayWindow, rekeyInterval, onChannel, accessPolicy, null);
-    }
+    /** Half-open handshakes a listener holds at once, by default. */
+    public static final int DEFAULT_MAX_PENDING = 1024;
+    /** Half-open handshakes from one source a listener holds at once, by default. */
+    public static final int DEFAULT_MAX_PENDING_PER_SOURCE = 16;
+    /** Half-open handshakes from which on a listener answers new initiators with a cookie first, by default. */
+    public static final int DEFAULT_COOKIE_THRESHOLD = 256;
+    /** The largest {@link #withPendingLimits} global limit. */
+    public static final int MAX_PENDING_LIMIT = 1 << 20;
 
     private ListenerOptions(TrustPolicy trust, Set<HandshakePattern> patterns, Duration handshakeTimeout,
                             int replayWindow, long rekeyInterval, Consumer<SecureChannel> onChannel, String accessPolicy,
                             Duration idleTimeout) {
+        this(trust, patterns, handshakeTimeout, replayWindow, rekeyInterval, onChannel, accessPolicy, idleTimeout,
+                DEFAULT_MAX_PENDING, DEFAULT_MAX_PENDING_PER_SOURCE, DEFAULT_COOKIE_THRESHOLD);
+    }
+
+    private ListenerOptions(TrustPolicy trust, Set<HandshakePattern> patterns, Duration handshakeTimeout,
+                            int replayWindow, long rekeyInterval, Consumer<SecureChannel> onChannel, String accessPolicy,
+                            Duration idleTimeout, int maxPending, int maxPendingPerSource, int cookieThreshold) {
         this.trust = Objects.requireNonNull(trust, "trust");
         if (patterns.isEmpty()) {
             throw new IllegalArgumentException("patterns must not be empty");
@@ -52,12 +62,31 @@ public final class ListenerOptions {
             throw new IllegalArgumentException("idleTimeout must be 100 ms to 366 days, was " + idleTimeout);
         }
         this.idleTimeout = idleTimeout;
+        if (maxPending < 1 || maxPending > MAX_PENDING_LIMIT) {
+            throw new IllegalArgumentException("maxPending must be 1.." + MAX_PENDING_LIMIT + ", was " + maxPending);
+        }
+        if (maxPendingPerSource < 1 || maxPendingPerSource > maxPending) {
+            throw new IllegalArgumentException("maxPendingPerSource must be 1..maxPending (" + maxPending + "), was "
+                    + maxPendingPerSource);
+        }
+        if (cookieThreshold < 0) {
+            throw new IllegalArgumentException("cookieThreshold must be 0 or more, was " + cookieThreshold);
+        }
+        this.maxPending = maxPending;
+        this.maxPendingPerSource = maxPendingPerSource;
+        this.cookieThreshold = cookieThreshold;
+    }
+
+    private ListenerOptions copy(TrustPolicy t, Set<HandshakePattern> p, Duration timeout, int window, long rekey,
+                                 Consumer<SecureChannel> callback, String policy, Duration idle) {
+        return new ListenerOptions(t, p, timeout, window, rekey, callback, policy, idle, maxPending,
+                maxPendingPerSource, cookieThreshold);
     }
 
     public static ListenerOptions defaults() {
         return new ListenerOptions(TrustPolicy.everyone(), EnumSet.allOf(HandshakePattern.class),
                 ChannelOptions.DEFAULT_HANDSHAKE_TIMEOUT, ChannelOptions.DEFAULT_REPLAY_WINDOW,
-                ChannelOptions.DEFAULT_REKEY_INTERVAL, null, null);
+                ChannelOptions.DEFAULT_REKEY_INTERVAL, null, null, null);
     }
 
     public static ListenerOptions trusting(TrustPolicy trust) {
@@ -65,33 +94,33 @@ public final class ListenerOptions {
     }
 
     public ListenerOptions withTrust(TrustPolicy t) {
-        return new ListenerOptions(t, patterns, handshakeTimeout, replayWindow, rekeyInterval, onChannel, accessPolicy,
+        return copy(t, patterns, handshakeTimeout, replayWindow, rekeyInterval, onChannel, accessPolicy,
                 idleTimeout);
     }
 
     public ListenerOptions withPatterns(Set<HandshakePattern> p) {
-        return new ListenerOptions(trust, p, handshakeTimeout, replayWindow, rekeyInterval, onChannel, accessPolicy,
+        return copy(trust, p, handshakeTimeout, replayWindow, rekeyInterval, onChannel, accessPolicy,
                 idleTimeout);
     }
 
     public ListenerOptions withHandshakeTimeout(Duration d) {
-        return new ListenerOptions(trust, patterns, d, replayWindow, rekeyInterval, onChannel, accessPolicy,
+        return copy(trust, patterns, d, replayWindow, rekeyInterval, onChannel, accessPolicy,
                 idleTimeout);
     }
 
     public ListenerOptions withReplayWindow(int w) {
-        return new ListenerOptions(trust, patterns, handshakeTimeout, w, rekeyInterval, onChannel, accessPolicy,
+        return copy(trust, patterns, handshakeTimeout, w, rekeyInterval, onChannel, accessPolicy,
                 idleTimeout);
     }
 
     public ListenerOptions withRekeyInterval(long r) {
-        return new ListenerOptions(trust, patterns, handshakeTimeout, replayWindow, r, onChannel, accessPolicy,
+        return copy(trust, patterns, handshakeTimeout, replayWindow, r, onChannel, accessPolicy,
                 idleTimeout);
     }
 
     /** Called (on the thread that completed the handshake) for each channel once it is open. */
     public ListenerOptions onChannel(Consumer<SecureChannel> callback) {
-        return new ListenerOptions(trust, patterns, handshakeTimeout, replayWindow, rekeyInterval, callback, accessPolicy,
+        return copy(trust, patterns, handshakeTimeout, replayWindow, rekeyInterval, callback, accessPolicy,
                 idleTimeout);
     }
 
@@ -101,7 +130,7 @@ public final class ListenerOptions {
      * {@link SecureChannelService#listen}; a malformed policy is refused there with the column of the error.
      */
     public ListenerOptions withAccessPolicy(String policy) {
-        return new ListenerOptions(trust, patterns, handshakeTimeout, replayWindow, rekeyInterval, onChannel, policy,
+        return copy(trust, patterns, handshakeTimeout, replayWindow, rekeyInterval, onChannel, policy,
                 idleTimeout);
     }
 
@@ -116,9 +145,48 @@ public final class ListenerOptions {
      * @since 1.2
      */
     public ListenerOptions withIdleTimeout(Duration timeout) {
-        return new ListenerOptions(trust, patterns, handshakeTimeout, replayWindow, rekeyInterval, onChannel,
+        return copy(trust, patterns, handshakeTimeout, replayWindow, rekeyInterval, onChannel,
                 accessPolicy, timeout);
     }
+
+    /**
+     * Limits on half-open handshakes (responder ends whose handshake has not finished for good): at most
+     * {@code maxPending} in all and {@code maxPendingPerSource} from one source; a message 1 beyond either is dropped
+     * and counted ({@code drop.too_many_pending}, {@code drop.too_many_pending_source}). A source is where the message 1
+     * came from as this node sees it: the first two hops of its return route (without the initiator's own channel
+     * address), TCP and UDP hops without their port (docs/protocol.md §4.5).
+     *
+     * @param maxPending 1 to {@link #MAX_PENDING_LIMIT}; default {@value #DEFAULT_MAX_PENDING}
+     * @param maxPendingPerSource 1 to {@code maxPending}; default {@value #DEFAULT_MAX_PENDING_PER_SOURCE}
+     * @since 1.3
+     */
+    public ListenerOptions withPendingLimits(int maxPending, int maxPendingPerSource) {
+        return new ListenerOptions(trust, patterns, handshakeTimeout, replayWindow, rekeyInterval, onChannel,
+                accessPolicy, idleTimeout, maxPending, maxPendingPerSource, cookieThreshold);
+    }
+
+    /**
+     * The load from which on the listener answers a message 1 without a valid cookie statelessly, with a cookie reply
+     * (no state, no Diffie-Hellman), instead of starting a handshake: when it holds {@code pendingHandshakes} half-open
+     * handshakes or more. The initiator resends message 1 with the cookie (one extra round trip, only under load).
+     * {@code 0} answers every first message 1 with a cookie; a value of {@link #maxPending()} or more never does.
+     *
+     * @param pendingHandshakes 0 or more; default {@value #DEFAULT_COOKIE_THRESHOLD}
+     * @since 1.3
+     */
+    public ListenerOptions withCookieThreshold(int pendingHandshakes) {
+        return new ListenerOptions(trust, patterns, handshakeTimeout, replayWindow, rekeyInterval, onChannel,
+                accessPolicy, idleTimeout, maxPending, maxPendingPerSource, pendingHandshakes);
+    }
+
+    /** Half-open handshakes held at once, at most. @since 1.3 */
+    public int maxPending() { return maxPending; }
+
+    /** Half-open handshakes from one source held at once, at most. @since 1.3 */
+    public int maxPendingPerSource() { return maxPendingPerSource; }
+
+    /** Half-open handshakes from which on new initiators are asked for a cookie first. @since 1.3 */
+    public int cookieThreshold() { return cookieThreshold; }
 
     /** The idle timeout, or null when channels are kept while silent. */
     public Duration idleTimeout() { return idleTimeout; }
@@ -136,6 +204,7 @@ public final class ListenerOptions {
 
     @Override
     public String toString() {
-        return "ListenerOptions[trust=" + trust + ", patterns=" + patterns + ", timeout=" + handshakeTimeout + "]";
+        return "ListenerOptions[trust=" + trust + ", patterns=" + patterns + ", timeout=" + handshakeTimeout
+                + ", pending=" + maxPending + "/" + maxPendingPerSource + ", cookies from " + cookieThreshold + "]";
     }
 }

@@ -140,14 +140,14 @@ final class ChannelEndpoint implements SecureChannel, Worker {
         HandshakeFlow.start(this);
     }
 
-    /** Responder: message 1 has been read by the listener into our handshake with outcome {@code o}. */
-    void acceptFirst(Handshake.Outcome o) {
-        HandshakeFlow.acceptFirst(this, o);
+    /** Responder: message 1 has been read by the listener into our handshake ({@link HandshakeFlow#acceptFirst}). */
+    void acceptFirst(Handshake.Outcome o, int received, boolean validated, Counters listenerCounters) {
+        HandshakeFlow.acceptFirst(this, o, received, validated, listenerCounters);
     }
 
-    /** Responder: the same message 1 again (our reply was lost): resend the reply. */
-    void duplicateFirst(byte[] frame) {
-        HandshakeFlow.duplicateFirst(this, frame);
+    /** Responder: the same message 1 again (our reply was lost): resend the reply ({@link HandshakeFlow#duplicateFirst}). */
+    void duplicateFirst(byte[] frame, int received, boolean validated) {
+        HandshakeFlow.duplicateFirst(this, frame, received, validated);
     }
 
     /** Responder: what releases the listener's entry for this end ({@link HandshakeFlow#onRelease}). */
@@ -247,6 +247,12 @@ final class ChannelEndpoint implements SecureChannel, Worker {
             count("drop.channel_not_open");
             return SendResult.DROPPED_CHANNEL_NOT_OPEN;
         }
+        if (!initiator && !peerConfirmed && !HandshakeFlow.mayAmplifyLocked(this, plaintext.length
+                + TransportCrypto.MAX_OVERHEAD)) {
+            // a KK/IK responder before the initiator's first authenticated message: 3x what it sent, at most
+            count("drop.amplification_limit");
+            return SendResult.DROPPED_QUEUE_FULL;
+        }
         // Seal straight into an array with room in front for the first hop's link header and routing envelope, so
         // the transport frames it in place: one array from plaintext to socket (Payload.headroom).
         Route to = peerRoute;
@@ -276,7 +282,7 @@ final class ChannelEndpoint implements SecureChannel, Worker {
 
     void sendClose(int reason) {
         TransportCrypto c = crypto;
-        if (c != null) {
+        if (c != null && (initiator || peerConfirmed || HandshakeFlow.mayAmplifyLocked(this, Wire.CLOSE_FRAME_LENGTH))) {
             byte[] frame = c.seal(Wire.CLOSE, new byte[] {(byte) reason}, 0, 1);
             if (frame != null) {
                 sendFrame(frame);

@@ -390,6 +390,14 @@ public final class DefaultSecureChannelService implements SecureChannelService, 
         return clock.instant().getEpochSecond();
     }
 
+    long nowMillis() {
+        return clock.millis();
+    }
+
+    SecureRandom random() {
+        return random;
+    }
+
     /** A local address with 80 random bits: local plaintext entry points must not be guessable from outside. */
     Registration registerLongRandom(Worker w) {
         for (int attempt = 0; ; attempt++) {

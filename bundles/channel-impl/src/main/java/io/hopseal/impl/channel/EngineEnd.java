@@ -38,6 +38,15 @@ final class EngineEnd implements ChannelEngine {
     private byte[] answered;
     private volatile String protocolName;
     private Identity peer;
+    /**
+     * Responder, anti-amplification (docs/protocol.md §4.5): bytes read from the initiator and returned to it until it
+     * is validated (XX message 3, KK/IK its first authenticated transport frame); at most 3x as many go out.
+     */
+    private boolean validated;
+    private long unvalidatedIn;
+    private long unvalidatedOut;
+    /** Initiator: cookie replies taken; only the first is answered at once. */
+    private int cookiesTaken;
 
     /** Set once an authenticated transport frame from the peer shows it has completed its handshake too. */
     private volatile boolean peerConfirmed;
@@ -107,8 +116,15 @@ final class EngineEnd implements ChannelEngine {
             return List.of();
         }
         Handshake hs = handshake;
+        if ((frame[0] & 0xff) == Wire.COOKIE_REPLY) {
+            return takeCookie(frame);
+        }
         if (lastFrame != null && java.util.Arrays.equals(frame, answered)) {
             // the peer sent its frame again: our answer to it was lost
+            received(frame.length);
+            if (!mayAmplify(lastFrame.length)) {
+                return List.of();
+            }
             counters.increment("handshake.retransmits");
             return List.of(lastFrame);
         }
@@ -130,13 +146,53 @@ final class EngineEnd implements ChannelEngine {
         return apply(o, frame);
     }
 
+    /**
+     * Initiator: a listener answered message 1 with a cookie reply (under load, or our message 1 was too small for its
+     * answer): message 1 goes again with the cookie attached, and {@link #lastHandshakeFrame()} is that from now on.
+     * Only the first cookie reply is answered at once (later ones, new cookies or forgeries, only replace the cookie).
+     */
+    private List<byte[]> takeCookie(byte[] frame) {
+        if (!initiator || !started || handshake == null || lastFrame == null || (lastFrame[0] & 0xF0) != Wire.HS1
+                || frame.length != Wire.COOKIE_REPLY_LENGTH) {
+            counters.increment("drop.cookie_unexpected");
+            return List.of();
+        }
+        lastFrame = Wire.withCookie(lastFrame, java.util.Arrays.copyOfRange(frame, 1, frame.length));
+        counters.increment("handshake.cookies_received");
+        return cookiesTaken++ == 0 ? List.of(lastFrame) : List.of();
+    }
+
+    /** Responder, under the lock: {@code n} bytes came from a not yet validated initiator. */
+    private void received(int n) {
+        if (!initiator && !validated) {
+            unvalidatedIn += n;
+            counters.add("handshake.bytes.unvalidated_in", n);
+        }
+    }
+
+    /** Responder, under the lock: whether {@code n} more bytes may go to the initiator (counted if so). */
+    private boolean mayAmplify(int n) {
+        if (initiator || validated) {
+            return true;
+        }
+        if (unvalidatedOut + n > Wire.AMPLIFICATION * unvalidatedIn) {
+            counters.increment("handshake.amplification_limited");
+            return false;
+        }
+        unvalidatedOut += n;
+        counters.add("handshake.bytes.unvalidated_out", n);
+        return true;
+    }
+
     private List<byte[]> dropNotStarted() {
         counters.increment("drop.not_started");
         return List.of();
     }
 
     /** A responder's message 1: which pattern, which known initiator (KK), then the first read. */
-    private List<byte[]> readFirst(byte[] f) {
+    private List<byte[]> readFirst(byte[] raw) {
+        // an engine keeps no cookie jar (it is one channel on its caller's link): an attached cookie is ignored
+        byte[] f = Wire.withoutCookie(raw);
         HandshakePattern p = Wire.patternOf(f[0] & 0xff);
         if (p == null) {
             counters.increment("drop.handshake_invalid");
@@ -155,11 +211,18 @@ final class EngineEnd implements ChannelEngine {
             counters.increment("drop.handshake_invalid");
             return List.of();
         }
+        byte[] reply = first.handshake().reply();
+        if (reply != null && reply.length > Wire.AMPLIFICATION * raw.length) {
+            // more than 3x what the initiator sent (an XX message 1 without its padding): no answer, nothing bound
+            counters.increment("drop.amplification_limit");
+            return List.of();
+        }
         handshake = first.handshake();
         started = true;
+        received(raw.length);
         protocolName = handshake.protocolName();
         service.stats().increment("handshakes.started");
-        return apply(first.outcome(), f);
+        return apply(first.outcome(), raw);
     }
 
     /** Under the lock: what an accepted handshake frame did. */
@@ -174,12 +237,15 @@ final class EngineEnd implements ChannelEngine {
         if (reply != null) {
             lastFrame = reply;
             answered = frame.clone();
-            out.add(reply);
+            if (mayAmplify(reply.length)) {
+                out.add(reply);
+            }
         }
         if (hs.isComplete()) {
             if (reply == null) {
                 lastFrame = null; // the peer has all of ours: none will be asked for again
                 answered = null;
+                validated = true; // a responder read XX message 3: the initiator got our message 2
             }
             handshake = null;
             TransportCrypto c = hs.transport(window, ChannelEndpoint.MAX_SKIP_EPOCHS);
@@ -188,7 +254,7 @@ final class EngineEnd implements ChannelEngine {
                 byte[] close = c.seal(Wire.CLOSE, new byte[] {(byte) (revoked ? Wire.CLOSE_REVOKED : Wire.CLOSE_REFUSED)},
                         0, 1);
                 c.destroy();
-                if (close != null) {
+                if (close != null && mayAmplify(close.length)) {
                     out.add(close);
                 }
                 peer = hs.peer(); // who was refused, for the caller's log
@@ -216,6 +282,7 @@ final class EngineEnd implements ChannelEngine {
     /** The peer is open: it will never ask for a handshake frame again. */
     private synchronized void confirmPeer() {
         peerConfirmed = true;
+        validated = true;
         lastFrame = null;
         answered = null;
     }

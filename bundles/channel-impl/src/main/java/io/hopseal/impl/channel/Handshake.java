@@ -143,6 +143,9 @@ final class Handshake {
         if (p == null) {
             throw new IllegalArgumentException("not a handshake message 1");
         }
+        if (Wire.hasCookie(hs1)) {
+            throw new IllegalArgumentException("message 1 with its cookie: the listener takes the cookie off first");
+        }
         byte[] hint = null;
         if (p == HandshakePattern.KK) {
             if (first.length < 1 + Wire.KK_HINT) {
@@ -163,7 +166,9 @@ final class Handshake {
     /** The initiator's first frame. */
     byte[] start() {
         byte[] payload = switch (pattern) {
-            case XX -> new byte[0]; // sent in clear: nothing in it
+            // sent in clear: nothing in it but zero padding, which makes message 1 a third of message 2 so that a
+            // responder may answer before it knows the initiator receives at its address (docs/protocol.md §4.5)
+            case XX -> new byte[Wire.XX_PADDING];
             case KK -> payload(false, boundRoute);
             case IK -> payload(true, boundRoute);
         };
@@ -203,11 +208,17 @@ final class Handshake {
         if (frame.length < skip) {
             return Outcome.IGNORED;
         }
+        if (idx == 0 && pattern == HandshakePattern.XX && !zeroPadding(frame, 1 + 32)) {
+            return Outcome.IGNORED; // XX message 1 carries zero padding or nothing after e (checked before any state change)
+        }
         byte[] payload;
         try {
             payload = noise.readMessage(Arrays.copyOfRange(frame, skip, frame.length));
         } catch (NoiseException e) {
             return Outcome.IGNORED;
+        }
+        if (idx == 0 && pattern == HandshakePattern.XX) {
+            payload = new byte[0]; // the padding: mixed into the handshake hash, means nothing
         }
         // Noise state has advanced: from here on a problem fails the handshake
         Outcome o = absorbPayload(payload, nowSeconds);
@@ -229,6 +240,15 @@ final class Handshake {
             keys = noise.split();
         }
         return o;
+    }
+
+    /** Whether everything in {@code frame} from {@code from} on is zero (true when nothing is there). */
+    private static boolean zeroPadding(byte[] frame, int from) {
+        int acc = 0;
+        for (int i = from; i < frame.length; i++) {
+            acc |= frame[i];
+        }
+        return acc == 0;
     }
 
     private Outcome absorbPayload(byte[] payload, long nowSeconds) {

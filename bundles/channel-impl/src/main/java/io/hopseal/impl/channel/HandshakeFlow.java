@@ -48,6 +48,18 @@ final class HandshakeFlow {
         Runnable release;
         /** Transport messages that arrived before the handshake finished here (message 3 lost or overtaken); lazy. */
         ArrayDeque<Message> early;
+        /**
+         * Anti-amplification (responder): until the initiator is validated (XX message 3 authenticated, KK/IK its first
+         * authenticated transport message, or a valid cookie), at most {@link Wire#AMPLIFICATION} times the bytes
+         * received from it ({@link #unvalidatedIn}) are sent to it ({@link #unvalidatedOut}). Initiators are validated.
+         */
+        boolean validated = true;
+        long unvalidatedIn;
+        long unvalidatedOut;
+        /** The listener's counters, where the bytes to and from unvalidated initiators are summed; null for initiators. */
+        io.hopseal.api.transport.Counters listenerCounters;
+        /** Initiator: the cookie replies taken (only the first is answered at once; later ones wait for the timer). */
+        int cookiesTaken;
 
         Setup(Handshake handshake, int window, Duration handshakeTimeout) {
             this.handshake = handshake;
@@ -57,8 +69,9 @@ final class HandshakeFlow {
         }
 
         boolean done() {
+            // an unvalidated initiator's budget stays with the end until it shows up (KK/IK: its first message)
             return handshake == null && lastHandshakeFrame == null && release == null && timeoutTask == null
-                    && retransmitTask == null && early == null;
+                    && retransmitTask == null && early == null && validated;
         }
 
         /** Under the lock, at close: nothing of the handshake is sent, read or replayed any more. */
@@ -81,26 +94,95 @@ final class HandshakeFlow {
         ep.sendFrame(frame);
     }
 
-    /** Responder: message 1 has been read by the listener into our handshake with outcome {@code o}. */
-    static void acceptFirst(ChannelEndpoint ep, Handshake.Outcome o) {
+    /**
+     * Responder: message 1 ({@code received} bytes as it arrived) has been read by the listener into our handshake with
+     * outcome {@code o}; {@code validated} when it carried a valid cookie. Bytes to and from the initiator are summed in
+     * {@code listenerCounters} while it is not validated.
+     */
+    static void acceptFirst(ChannelEndpoint ep, Handshake.Outcome o, int received, boolean validated,
+                            io.hopseal.api.transport.Counters listenerCounters) {
         List<Runnable> after = new ArrayList<>();
         synchronized (ep) {
+            Setup s = ep.setup;
+            s.listenerCounters = listenerCounters;
+            s.validated = validated;
+            receivedUnvalidated(ep, received);
             HandshakeTimers.arm(ep);
             applyOutcome(ep, o, after);
         }
         after.forEach(Runnable::run);
     }
 
-    /** Responder: the same message 1 again (our reply was lost): resend the reply. */
-    static void duplicateFirst(ChannelEndpoint ep, byte[] frame) {
+    /**
+     * Responder: the same message 1 again ({@code received} bytes as it arrived; our reply was lost): resend the
+     * reply, within the amplification budget; {@code validated} when this copy carried a valid cookie.
+     */
+    static void duplicateFirst(ChannelEndpoint ep, byte[] frame, int received, boolean validated) {
         List<Runnable> after = new ArrayList<>();
         synchronized (ep) {
             if (ep.state == ChannelState.CLOSED) {
                 return;
             }
-            handle(ep, frame, after);
+            receivedUnvalidated(ep, received);
+            if (validated) {
+                validate(ep);
+            }
+            handle(ep, frame, after, true);
         }
         after.forEach(Runnable::run);
+    }
+
+    /** Under the lock: {@code n} bytes came from a responder's initiator (message 1 or a copy of it). */
+    private static void receivedUnvalidated(ChannelEndpoint ep, int n) {
+        Setup s = ep.setup;
+        if (ep.initiator || s == null || s.validated) {
+            return;
+        }
+        s.unvalidatedIn += n;
+        if (s.listenerCounters != null) {
+            s.listenerCounters.add("handshake.bytes.unvalidated_in", n);
+        }
+    }
+
+    /**
+     * Under the lock: whether {@code n} more bytes may go to the peer now (the anti-amplification rule); if so they are
+     * counted as sent. Always true for an initiator or a validated peer.
+     */
+    static boolean mayAmplify(ChannelEndpoint ep, int n) {
+        Setup s = ep.setup;
+        if (ep.initiator || s == null || s.validated) {
+            return true;
+        }
+        if (s.unvalidatedOut + n > Wire.AMPLIFICATION * s.unvalidatedIn) {
+            ep.count("handshake.amplification_limited");
+            if (s.listenerCounters != null) {
+                s.listenerCounters.increment("handshake.amplification_limited");
+            }
+            return false;
+        }
+        s.unvalidatedOut += n;
+        if (s.listenerCounters != null) {
+            s.listenerCounters.add("handshake.bytes.unvalidated_out", n);
+        }
+        return true;
+    }
+
+    /** {@link #mayAmplify}, taking the lock (transport messages and closes of a responder not yet confirmed). */
+    static boolean mayAmplifyLocked(ChannelEndpoint ep, int n) {
+        synchronized (ep) {
+            return mayAmplify(ep, n);
+        }
+    }
+
+    /** Under the lock: the initiator has shown it receives at its address; the amplification rule no longer applies. */
+    static void validate(ChannelEndpoint ep) {
+        Setup s = ep.setup;
+        if (s != null && !s.validated) {
+            s.validated = true;
+            if (s.listenerCounters != null) {
+                s.listenerCounters.increment("handshake.validated");
+            }
+        }
     }
 
     /** A handshake frame from the peer at the remote address ({@code m} carries it; {@code f} is its copy). */
@@ -111,41 +193,68 @@ final class HandshakeFlow {
                 return;
             }
             Setup s = ep.setup;
-            if (ep.initiator && s != null && s.handshake != null && (f[0] & 0xF0) == Wire.HS2
+            if (ep.initiator && s != null && (f[0] & 0xff) == Wire.COOKIE_REPLY) {
+                takeCookie(ep, f, after);
+            } else if (ep.initiator && s != null && s.handshake != null && (f[0] & 0xF0) == Wire.HS2
                     && !m.returnRoute().isEmpty()) {
                 // the responder's end lives at a new address: take the route message 2 came back on
                 Route candidate = m.returnRoute();
-                Handshake.Outcome o = handle(ep, f, after);
+                Handshake.Outcome o = handle(ep, f, after, false);
                 if (o != Handshake.Outcome.IGNORED) {
                     ep.peerRoute = ep.service.shareRoute(candidate);
                 }
             } else {
-                handle(ep, f, after);
+                handle(ep, f, after, false);
             }
         }
         after.forEach(Runnable::run);
     }
 
+    /**
+     * Initiator, under the lock: a cookie reply (the listener is under load, or our message 1 was too small for its
+     * answer): message 1 is resent with the cookie from now on. Only the first cookie reply of a handshake is answered
+     * at once; a later one (a new cookie, or a forgery) only replaces the cookie the timer's next resend carries, so
+     * cookie replies cannot make us send more than our own timer does.
+     */
+    private static void takeCookie(ChannelEndpoint ep, byte[] f, List<Runnable> after) {
+        Setup s = ep.setup;
+        byte[] last = s.lastHandshakeFrame;
+        if (s.handshake == null || last == null || (last[0] & 0xF0) != Wire.HS1
+                || f.length != Wire.COOKIE_REPLY_LENGTH) {
+            ep.count("drop.cookie_unexpected");
+            return;
+        }
+        byte[] next = Wire.withCookie(last, java.util.Arrays.copyOfRange(f, 1, f.length));
+        s.lastHandshakeFrame = next;
+        ep.count("handshake.cookies_received");
+        if (s.cookiesTaken++ == 0) {
+            after.add(() -> ep.sendFrame(next));
+        }
+    }
+
     /** Handles a handshake frame under the lock; actions to run after unlocking go to {@code after}. */
-    private static Handshake.Outcome handle(ChannelEndpoint ep, byte[] frame, List<Runnable> after) {
+    /**
+     * Handles a handshake frame under the lock; actions to run after unlocking go to {@code after}. {@code copyOfFirst}:
+     * the listener found {@code frame} to be an exact copy of the message 1 this responder end answered (only such a
+     * copy, never a frame that merely looks like one, makes a responder resend).
+     */
+    private static Handshake.Outcome handle(ChannelEndpoint ep, byte[] frame, List<Runnable> after,
+                                            boolean copyOfFirst) {
         Setup s = ep.setup;
         if (s == null || s.handshake == null) {
             // complete: a copy of the peer's message just before our last one means our last one was lost
             byte[] last = s == null ? null : s.lastHandshakeFrame;
             if (!ep.peerConfirmed && last != null && frame.length > 0
-                    && (frame[0] & 0xF0) == (last[0] & 0xF0) - 0x10) {
-                byte[] f = last;
-                after.add(() -> ep.sendFrame(f));
-                ep.count("handshake.retransmits");
+                    && (frame[0] & 0xF0) == (last[0] & 0xF0) - 0x10 && (ep.initiator || copyOfFirst)) {
+                resend(ep, last, after);
             }
             return Handshake.Outcome.IGNORED;
         }
         Handshake.Outcome o = s.handshake.read(frame, ep.service.nowSeconds());
         if (o == Handshake.Outcome.IGNORED) {
             ep.count("drop.handshake_invalid");
-            if (!ep.initiator && s.lastHandshakeFrame != null && frame.length > 0 && (frame[0] & 0xF0) == Wire.HS1) {
-                byte[] f = s.lastHandshakeFrame; // duplicate message 1: our message 2 was lost
-                after.add(() -> ep.sendFrame(f));
+            if (!ep.initiator && copyOfFirst && s.lastHandshakeFrame != null) {
+                resend(ep, s.lastHandshakeFrame, after); // duplicate message 1: our message 2 was lost
             }
             return o;
         }
@@ -169,7 +278,9 @@ final class HandshakeFlow {
         byte[] reply = handshake.reply();
         if (reply != null) {
             s.lastHandshakeFrame = reply;
-            after.add(() -> ep.sendFrame(reply));
+            if (mayAmplify(ep, reply.length)) {
+                after.add(() -> ep.sendFrame(reply));
+            }
         }
         if (handshake.isComplete()) {
             complete(ep, o, reply, after);
@@ -187,6 +298,7 @@ final class HandshakeFlow {
         if (reply == null) {
             // we completed by reading the peer's last message: it has all of ours, none will be sent again
             s.lastHandshakeFrame = null;
+            validate(ep); // a responder read XX message 3: the initiator received our message 2 at its address
         }
         ep.peer = handshake.peer();
         ep.crypto = handshake.transport(s.window, ChannelEndpoint.MAX_SKIP_EPOCHS);
@@ -202,7 +314,7 @@ final class HandshakeFlow {
             after.add(() -> {
                 ep.service.stats().increment(revoked ? "handshakes.failed.revoked"
                         : "handshakes.failed.peer_not_trusted");
-                ep.sendClose(revoked ? Wire.CLOSE_REVOKED : Wire.CLOSE_REFUSED);
+                ep.sendClose(revoked ? Wire.CLOSE_REVOKED : Wire.CLOSE_REFUSED); // within the budget (sendClose)
                 ep.finish(revoked ? CloseReason.REVOKED : CloseReason.PEER_NOT_TRUSTED, false);
             });
             return;
@@ -236,6 +348,14 @@ final class HandshakeFlow {
         });
     }
 
+    /** Under the lock: resends our last handshake frame if the amplification budget allows (after unlocking). */
+    private static void resend(ChannelEndpoint ep, byte[] frame, List<Runnable> after) {
+        if (mayAmplify(ep, frame.length)) {
+            after.add(() -> ep.sendFrame(frame));
+            ep.count("handshake.retransmits");
+        }
+    }
+
     /** Ends a handshake that is still running (timeout, bad proof, refused peer); counted by reason. */
     static void fail(ChannelEndpoint ep, CloseReason reason) {
         synchronized (ep) {
@@ -261,6 +381,10 @@ final class HandshakeFlow {
                 }
                 s.early.add(m);
                 ep.count("early.buffered");
+                // a transport frame at our channel address, whose 25 random bits only message 2 carried: the
+                // initiator received message 2 (and its message 3 was lost or overtaken). It may need message 2 again
+                // to resend message 3, so the amplification rule stops here (docs/protocol.md §4.5)
+                validate(ep);
                 return true;
             }
         }
@@ -272,6 +396,7 @@ final class HandshakeFlow {
         if (!ep.peerConfirmed) {
             synchronized (ep) {
                 ep.peerConfirmed = true;
+                validate(ep); // KK/IK: the initiator's first authenticated transport message
             }
             releaseHandshakeState(ep);
         }

@@ -47,6 +47,12 @@ final class HandshakeTimers {
             frame = s.lastHandshakeFrame;
             s.rtoMillis = Math.min(s.rtoMillis * 2, Math.max(8000, s.handshakeTimeout.toMillis() / 4));
             scheduleRetransmit(ep, s);
+            if (!HandshakeFlow.mayAmplify(ep, frame.length)) {
+                // an unvalidated initiator has not sent enough for another copy: it gets one when its own
+                // retransmission of message 1 arrives (which says ours was lost, and grows the budget)
+                ep.count("handshake.retransmits_skipped");
+                return;
+            }
         }
         ep.count("handshake.retransmits");
         ep.sendFrame(frame);

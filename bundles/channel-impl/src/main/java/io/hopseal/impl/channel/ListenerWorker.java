@@ -1,6 +1,7 @@
 package io.hopseal.impl.channel;
 
 import java.nio.ByteBuffer;
+import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
@@ -11,21 +12,36 @@ import io.hopseal.api.channel.ListenerOptions;
 import io.hopseal.api.routing.Address;
 import io.hopseal.api.routing.Message;
 import io.hopseal.api.routing.Registration;
+import io.hopseal.api.routing.Route;
+import io.hopseal.api.routing.SendResult;
 import io.hopseal.api.transport.Counters;
+import io.hopseal.api.transport.Envelope;
 
 /**
  * Accepts handshake message 1 at a local address and starts a responder channel for each new one. A repeated
  * message 1 (the initiator retransmitting because our reply was lost) goes to the channel it already started, so
  * lossy links do not create duplicate channels.
+ *
+ * <p>Hard to knock over (docs/protocol.md §4.5): half-open handshakes are limited in all and per source; from the
+ * cookie threshold on, a message 1 without a valid cookie is answered statelessly with a cookie reply (no state, no
+ * Diffie-Hellman) instead of a handshake; and no responder end sends an initiator more than 3x the bytes it received
+ * from it before the initiator is validated.
  */
 final class ListenerWorker implements ChannelListener {
-    /** Half-open handshakes held at once; beyond this new ones are refused (bounded memory under a flood). */
-    static final int MAX_PENDING = 1024;
+    /** Half-open handshakes held at once by default; beyond the options' limit new ones are refused. */
+    static final int MAX_PENDING = ListenerOptions.DEFAULT_MAX_PENDING;
+    /** Hops of a return route (after the first) that name a source besides the first. */
+    static final int SOURCE_HOPS = 2;
 
     private final DefaultSecureChannelService service;
     private final ListenerOptions options;
     private final Counters counters = new Counters();
     private final Map<ByteBuffer, ChannelEndpoint> pending = new ConcurrentHashMap<>();
+    /** Half-open handshakes per source ({@link #sourceOf}); guarded by itself. Holds only sources with one or more. */
+    private final Map<String, Integer> perSource = new HashMap<>();
+    /** Half-open slots taken (entries in {@link #pending} and ones being created); guarded by {@link #perSource}. */
+    private int reserved;
+    private final CookieJar cookies;
     private Registration registration;
     private final java.util.function.Predicate<Handshake> accessCheck;
 
@@ -33,6 +49,7 @@ final class ListenerWorker implements ChannelListener {
         this.service = service;
         this.options = options;
         this.accessCheck = accessCheck(options.accessPolicy(), counters);
+        this.cookies = new CookieJar(service.random());
     }
 
     /** The check a listener's access policy makes on a handshake's proven peer and its verified credentials. */
@@ -57,12 +74,12 @@ final class ListenerWorker implements ChannelListener {
     }
 
     private void onFirst(Message m) {
-        byte[] f = m.payload();
-        if (f.length < 1) {
+        byte[] raw = m.payload();
+        if (raw.length < 1) {
             counters.increment("drop.malformed");
             return;
         }
-        HandshakePattern p = Wire.patternOf(f[0] & 0xff);
+        HandshakePattern p = Wire.patternOf(raw[0] & 0xff);
         if (p == null || m.returnRoute().isEmpty()) {
             counters.increment("drop.malformed");
             return;
@@ -71,22 +88,101 @@ final class ListenerWorker implements ChannelListener {
             counters.increment("drop.pattern_not_allowed");
             return;
         }
-        ByteBuffer key = ByteBuffer.wrap(f.clone());
+        boolean validated = false;
+        byte[] f = raw;
+        byte[] source = null;
+        if (Wire.hasCookie(raw[0] & 0xff)) {
+            if (raw.length < 1 + Wire.COOKIE + Wire.minFirstLength(p)) {
+                counters.increment("drop.malformed");
+                return;
+            }
+            f = Wire.withoutCookie(raw);
+            source = routeBytes(m.returnRoute());
+            validated = cookies.check(service.nowMillis(), source, f, raw, raw.length - Wire.COOKIE);
+            // an invalid cookie (forged, expired, made for another source or message) validates nothing: the message
+            // is taken as if it carried none
+            counters.increment(validated ? "handshake.cookies.valid" : "handshake.cookies.invalid");
+        } else if (raw.length < Wire.minFirstLength(p)) {
+            counters.increment("drop.malformed");
+            return;
+        }
+        ByteBuffer key = ByteBuffer.wrap(f == raw ? f.clone() : f);
         ChannelEndpoint existing = pending.get(key);
         if (existing != null) {
             counters.increment("handshake.duplicates");
-            existing.duplicateFirst(f);
+            existing.duplicateFirst(f, raw.length, validated);
             return;
         }
-        if (pending.size() >= MAX_PENDING) {
-            counters.increment("drop.too_many_pending");
+        if (!validated && pending.size() >= options.cookieThreshold()) {
+            sendCookie(m, source, f, raw.length, "handshake.cookie_replies");
             return;
         }
-        // read before creating anything: a forged message 1 costs no addresses, timers or log lines
-        FirstMessage first = readFirst(service, f, p, options, accessCheck, counters);
-        if (first == null) {
+        if (!validated && Wire.minReplyLength(p) > Wire.AMPLIFICATION * raw.length) {
+            // no answer of this pattern fits 3x this message 1 (33 bytes of XX without its padding): a cookie first,
+            // before any Diffie-Hellman
+            sendCookie(m, source, f, raw.length, "handshake.cookie_replies.amplification");
             return;
         }
+        String src = sourceOf(m.returnRoute());
+        if (!reserve(src)) {
+            return;
+        }
+        boolean kept = false;
+        try {
+            // read before creating anything: a forged message 1 costs no addresses, timers or log lines
+            FirstMessage first = readFirst(service, f, p, options, accessCheck, counters);
+            if (first == null) {
+                return;
+            }
+            Handshake hs = first.handshake();
+            byte[] reply = hs.reply();
+            if (!validated && reply != null && reply.length > Wire.AMPLIFICATION * raw.length) {
+                // our answer would be more than 3x what the initiator sent (an XX message 1 without its padding, a
+                // responder presenting credentials): it first shows it receives at its address, with a cookie
+                sendCookie(m, source, f, raw.length, "handshake.cookie_replies.amplification");
+                return;
+            }
+            start(m, key, src, first, raw.length, validated, p);
+            kept = true; // from here the end's release gives the slot back
+        } finally {
+            if (!kept) {
+                release(src);
+            }
+        }
+    }
+
+    /** Takes a half-open slot for {@code src}: false (counted) when the listener or that source is at its limit. */
+    private boolean reserve(String src) {
+        synchronized (perSource) {
+            if (reserved >= options.maxPending()) {
+                counters.increment("drop.too_many_pending");
+                return false;
+            }
+            int n = perSource.getOrDefault(src, 0);
+            if (n >= options.maxPendingPerSource()) {
+                counters.increment("drop.too_many_pending_source");
+                return false;
+            }
+            perSource.put(src, n + 1);
+            reserved++;
+            return true;
+        }
+    }
+
+    private void release(String src) {
+        synchronized (perSource) {
+            reserved--;
+            Integer n = perSource.get(src);
+            if (n == null || n <= 1) {
+                perSource.remove(src);
+            } else {
+                perSource.put(src, n - 1);
+            }
+        }
+    }
+
+    private void start(Message m, ByteBuffer key, String src, FirstMessage first, int received, boolean validated,
+                       HandshakePattern p) {
         Handshake hs = first.handshake();
         Handshake.Outcome o = first.outcome();
         ChannelEndpoint ep = new ChannelEndpoint(service, false, hs, m.returnRoute(), null,
@@ -96,7 +192,11 @@ final class ListenerWorker implements ChannelListener {
         pending.put(key, ep);
         // the entry (and its copy of message 1) is released once, by whichever comes first: the end of the
         // handshake for good, the peer's first transport message, or the channel closing
-        ep.onRelease(() -> pending.remove(key, ep));
+        ep.onRelease(() -> {
+            if (pending.remove(key, ep)) {
+                release(src);
+            }
+        });
         // copies of message 1 only matter until the handshake is over: XX is over at message 3; KK/IK
         // responders keep the entry one handshake timeout to resend a lost message 2. Without this, 1,024
         // channels that never sent anything would lock the listener.
@@ -115,8 +215,80 @@ final class ListenerWorker implements ChannelListener {
             }
         });
         counters.increment("handshakes.accepted");
+        if (validated) {
+            counters.increment("handshake.validated");
+        }
         service.stats().increment("handshakes.started");
-        ep.acceptFirst(o);
+        ep.acceptFirst(o, received, validated, counters);
+    }
+
+    /**
+     * Answers message 1 {@code f} ({@code received} bytes as it arrived) with a cookie reply to its return route: no
+     * state kept, no Diffie-Hellman done. 17 bytes, at most a third of the shortest message 1 that gets one.
+     */
+    private void sendCookie(Message m, byte[] source, byte[] f, int received, String counter) {
+        byte[] src = source != null ? source : routeBytes(m.returnRoute());
+        byte[] cookie = cookies.make(service.nowMillis(), src, f);
+        byte[] reply = new byte[Wire.COOKIE_REPLY_LENGTH];
+        reply[0] = (byte) Wire.COOKIE_REPLY;
+        System.arraycopy(cookie, 0, reply, 1, Wire.COOKIE);
+        counters.increment(counter);
+        counters.add("handshake.bytes.unvalidated_in", received);
+        counters.add("handshake.bytes.unvalidated_out", reply.length);
+        SendResult r = service.router().send(new Message(m.returnRoute(), Route.of(registration.address()), reply));
+        if (r.isDropped()) {
+            counters.increment("send." + r.counterName());
+        }
+    }
+
+    /** The encoded return route a cookie is bound to: the whole route the reply goes back on. */
+    static byte[] routeBytes(Route r) {
+        byte[] b = new byte[Envelope.routeLength(r)];
+        Envelope.writeRoute(r, b, 0);
+        return b;
+    }
+
+    /**
+     * The source of a message 1 for the per-source limit: the first {@link #SOURCE_HOPS} hops of its return route, not
+     * counting the last address (the initiator's own fresh channel address); TCP and UDP hops without their port (a
+     * client's port changes with every connection; the address does not). The first hop is what this node's transport
+     * saw; the second what the neighbour (a gateway) saw, so the devices behind one gateway are different sources at
+     * the backend. A local initiator (the route is its channel address alone) is the source {@code "local"}.
+     */
+    static String sourceOf(Route r) {
+        int hops = Math.min(SOURCE_HOPS, r.size() - 1);
+        if (hops <= 0) {
+            return "local";
+        }
+        StringBuilder sb = new StringBuilder();
+        for (int i = 0; i < hops; i++) {
+            Address a = r.addresses().get(i);
+            sb.append('/').append(a.type()).append('/');
+            if (a.type() == Address.TCP || a.type() == Address.UDP) {
+                sb.append(withoutPort(a.valueText()));
+            } else {
+                sb.append(a.encodedValueText());
+            }
+        }
+        return sb.toString();
+    }
+
+    /** {@code host:port} or {@code [v6]:port} without the port; anything else as it is. */
+    static String withoutPort(String hostPort) {
+        int c = hostPort.lastIndexOf(':');
+        if (c <= 0 || c == hostPort.length() - 1) {
+            return hostPort;
+        }
+        for (int i = c + 1; i < hostPort.length(); i++) {
+            if (!Character.isDigit(hostPort.charAt(i))) {
+                return hostPort;
+            }
+        }
+        String host = hostPort.substring(0, c);
+        if (host.indexOf(':') >= 0 && !(host.startsWith("[") && host.endsWith("]"))) {
+            return hostPort; // a bare IPv6 address: its last group is not a port
+        }
+        return host;
     }
 
     /** A responder's handshake that has read message 1, and what reading it did (never {@code IGNORED}). */
@@ -163,6 +335,13 @@ final class ListenerWorker implements ChannelListener {
     /** Handshakes this listener still holds an entry for (tests). */
     int pendingCount() {
         return pending.size();
+    }
+
+    /** Half-open handshakes held for {@code source} ({@link #sourceOf}; tests). */
+    int pendingFrom(String source) {
+        synchronized (perSource) {
+            return perSource.getOrDefault(source, 0);
+        }
     }
 
     @Override

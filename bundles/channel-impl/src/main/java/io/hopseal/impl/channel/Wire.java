@@ -10,8 +10,23 @@ final class Wire {
     private Wire() {
     }
 
-    /** Handshake message 1: 0x10 | pattern << 1 | suite. */
+    /** Handshake message 1: 0x10 | cookie << 3 | pattern << 1 | suite. */
     static final int HS1 = 0x10;
+    /** Bit 3 of message 1's first byte: a 16-byte cookie follows the message (docs/protocol.md §4.5). */
+    static final int HS1_COOKIE = 0x08;
+    /** Cookie reply, responder (listener) to initiator: 0x01 || cookie(16); no state, no Diffie-Hellman. */
+    static final int COOKIE_REPLY = 0x01;
+    static final int COOKIE = 16;
+    static final int COOKIE_REPLY_LENGTH = 1 + COOKIE;
+    /**
+     * Zero bytes an XX initiator puts in message 1's (clear) payload so that message 1 (66 bytes) is a third of
+     * message 2 (198): the responder may then answer an unvalidated initiator without exceeding 3x (§4.5).
+     */
+    static final int XX_PADDING = 33;
+    /** Before an initiator is validated, a responder sends it at most this many times the bytes it received from it. */
+    static final int AMPLIFICATION = 3;
+    /** Length of the close frame with a 1-byte counter: header, counter, reason, tag. */
+    static final int CLOSE_FRAME_LENGTH = 1 + 1 + 1 + 16;
     static final int HS2 = 0x20;
     static final int HS3 = 0x30;
     /** Transport kinds, high nibble; low 3 bits = counter length - 1; bit 3 reserved (0). */
@@ -62,12 +77,50 @@ final class Wire {
         if ((b & 0xF0) != HS1) {
             return null;
         }
-        return switch ((b >> 1) & 7) {
+        return switch ((b >> 1) & 3) {
             case 0 -> HandshakePattern.XX;
             case 1 -> HandshakePattern.KK;
             case 2 -> HandshakePattern.IK;
             default -> null;
         };
+    }
+
+    /** Whether a message-1 first byte says a cookie is attached. */
+    static boolean hasCookie(int b) {
+        return (b & 0xF0) == HS1 && (b & HS1_COOKIE) != 0;
+    }
+
+    /** Shortest message 1 of a pattern that can parse: XX (unpadded) 33, KK 53, IK 97 bytes. */
+    static int minFirstLength(HandshakePattern p) {
+        return switch (p) {
+            case XX -> 1 + 32;
+            case KK -> 1 + KK_HINT + 32 + TAG;
+            case IK -> 1 + 32 + 32 + TAG + TAG;
+        };
+    }
+
+    /** Shortest message 2 of a pattern: XX 198 (the responder's proof), KK and IK 49 (an empty payload). */
+    static int minReplyLength(HandshakePattern p) {
+        return p == HandshakePattern.XX ? 1 + 32 + 32 + TAG + 1 + 100 + TAG : 1 + 32 + TAG;
+    }
+
+    /** Message 1 with {@code cookie} attached: first byte with bit 3 set, the message, the cookie. */
+    static byte[] withCookie(byte[] first, byte[] cookie) {
+        byte[] plain = withoutCookie(first);
+        byte[] f = java.util.Arrays.copyOf(plain, plain.length + COOKIE);
+        f[0] = (byte) (f[0] | HS1_COOKIE);
+        System.arraycopy(cookie, 0, f, plain.length, COOKIE);
+        return f;
+    }
+
+    /** Message 1 as sent without a cookie (a copy); {@code f} itself if it carries none. */
+    static byte[] withoutCookie(byte[] f) {
+        if (f.length < 1 + COOKIE || !hasCookie(f[0] & 0xff)) {
+            return f;
+        }
+        byte[] plain = java.util.Arrays.copyOf(f, f.length - COOKIE);
+        plain[0] = (byte) (plain[0] & ~HS1_COOKIE);
+        return plain;
     }
 
     static CipherSuite suiteOf(int b) {
