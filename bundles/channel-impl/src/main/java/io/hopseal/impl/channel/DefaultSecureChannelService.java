@@ -184,7 +184,8 @@ public final class DefaultSecureChannelService implements SecureChannelService, 
             return CompletableFuture.failedFuture(e);
         }
         Handshake hs = Handshake.initiator(options.pattern(), options.suite(), identity, known, options.trust(),
-                options.rekeyInterval(), options.boundService()).withContext(context(h -> true));
+                options.rekeyInterval(), options.boundService()).withContext(context(h -> true))
+                .padFirst(!Wire.linksValidateAddresses(listenerRoute));
         ChannelEndpoint ep = new ChannelEndpoint(this, true, hs, listenerRoute, options.boundService(),
                 options.replayWindow(), options.handshakeTimeout(), options.keepAliveInterval(),
                 options.keepAliveUnanswered(), null);

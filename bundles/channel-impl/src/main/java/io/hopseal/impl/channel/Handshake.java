@@ -99,6 +99,8 @@ final class Handshake {
     private byte[] reply;
     private TransportKeys keys;
     private Context context = Context.NONE;
+    /** XX initiator: pad message 1 (§4.5); off when every link of the route validates addresses. */
+    private boolean padFirst = true;
     private final List<Credential> peerCredentials = new ArrayList<>();
     private final List<CredentialStatus> refusedCredentials = new ArrayList<>();
 
@@ -157,6 +159,16 @@ final class Handshake {
                 rekeyInterval, null, hint);
     }
 
+    /**
+     * XX initiator: whether message 1 carries its padding (default). Off where every link to the responder proves
+     * the initiator's address ({@link Wire#linksValidateAddresses}): the responder then answers without the
+     * anti-amplification budget, and message 1 stays 33 bytes (one LoRa frame at DR0).
+     */
+    Handshake padFirst(boolean pad) {
+        this.padFirst = pad;
+        return this;
+    }
+
     /** Sets the node context (before {@link #start()} or the first {@link #read}). */
     Handshake withContext(Context c) {
         this.context = c;
@@ -168,7 +180,7 @@ final class Handshake {
         byte[] payload = switch (pattern) {
             // sent in clear: nothing in it but zero padding, which makes message 1 a third of message 2 so that a
             // responder may answer before it knows the initiator receives at its address (docs/protocol.md §4.5)
-            case XX -> new byte[Wire.XX_PADDING];
+            case XX -> new byte[padFirst ? Wire.XX_PADDING : 0];
             case KK -> payload(false, boundRoute);
             case IK -> payload(true, boundRoute);
         };

@@ -117,7 +117,10 @@ final class ListenerWorker implements ChannelListener {
             sendCookie(m, source, f, raw.length, "handshake.cookie_replies");
             return;
         }
-        if (!validated && Wire.minReplyLength(p) > Wire.AMPLIFICATION * raw.length) {
+        // links that prove the sender's address (TCP, serial, LoRaWAN, ZigBee) need no budget: nothing to reflect.
+        // Under load the cookie above still comes first: it protects the pending slots, not the sender's address.
+        boolean linkValidated = Wire.linksValidateAddresses(m.returnRoute());
+        if (!validated && !linkValidated && Wire.minReplyLength(p) > Wire.AMPLIFICATION * raw.length) {
             // no answer of this pattern fits 3x this message 1 (33 bytes of XX without its padding): a cookie first,
             // before any Diffie-Hellman
             sendCookie(m, source, f, raw.length, "handshake.cookie_replies.amplification");
@@ -136,13 +139,13 @@ final class ListenerWorker implements ChannelListener {
             }
             Handshake hs = first.handshake();
             byte[] reply = hs.reply();
-            if (!validated && reply != null && reply.length > Wire.AMPLIFICATION * raw.length) {
+            if (!validated && !linkValidated && reply != null && reply.length > Wire.AMPLIFICATION * raw.length) {
                 // our answer would be more than 3x what the initiator sent (an XX message 1 without its padding, a
                 // responder presenting credentials): it first shows it receives at its address, with a cookie
                 sendCookie(m, source, f, raw.length, "handshake.cookie_replies.amplification");
                 return;
             }
-            start(m, key, src, first, raw.length, validated, p);
+            start(m, key, src, first, raw.length, validated || linkValidated, p);
             kept = true; // from here the end's release gives the slot back
         } finally {
             if (!kept) {

@@ -25,6 +25,28 @@ final class Wire {
     static final int XX_PADDING = 33;
     /** Before an initiator is validated, a responder sends it at most this many times the bytes it received from it. */
     static final int AMPLIFICATION = 3;
+
+    /**
+     * Whether every hop of {@code route} is a link that itself proves the neighbour receives at its address, so a
+     * message 1 that came along it cannot have a forged source (docs/protocol.md §4.5): local hops, TCP (its handshake
+     * validated the peer's address), serial (a wire), LoRaWAN (uplinks pass the device session's MIC) and ZigBee (only
+     * joined members of the PAN send). UDP, in-memory test links (they simulate any link, spoofing included) and
+     * unknown types do not: there the anti-amplification rule applies, and an XX initiator pads message 1.
+     */
+    static boolean linksValidateAddresses(io.hopseal.api.routing.Route route) {
+        for (io.hopseal.api.routing.Address a : route.addresses()) {
+            switch (a.type()) {
+                case io.hopseal.api.routing.Address.LOCAL, io.hopseal.api.routing.Address.TCP,
+                        io.hopseal.api.routing.Address.SERIAL, io.hopseal.api.routing.Address.LORA,
+                        io.hopseal.api.routing.Address.ZIGBEE -> {
+                }
+                default -> {
+                    return false;
+                }
+            }
+        }
+        return true;
+    }
     /** Length of the close frame with a 1-byte counter: header, counter, reason, tag. */
     static final int CLOSE_FRAME_LENGTH = 1 + 1 + 1 + 16;
     static final int HS2 = 0x20;
