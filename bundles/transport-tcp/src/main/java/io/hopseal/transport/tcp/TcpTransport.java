@@ -491,9 +491,9 @@ public final class TcpTransport implements Transport, AutoCloseable {
             LOG.debug("TCP link {} evicted: no valid frame yet, and the link limit is reached", victim.key);
         }
         if (evicted > 0) {
-            rateLimitedWarning(lastEvictionWarning, "{}: {} links open, the limit (max links): closing the oldest "
-                    + "connections that have sent no valid frame yet to make room; links.evicted counts them", what,
-                    allLinks.size());
+            rateLimitedWarning(lastEvictionWarning, "{}: the link limit (max links, {}) is reached: closed the oldest "
+                    + "connection(s) that had sent no valid frame yet to make room; links.evicted counts them", what,
+                    c.maxLinks());
         }
         return true;
     }
