@@ -629,6 +629,9 @@ final class TcpLink {
             dead = true;
             if (closed.compareAndSet(false, true)) {
                 TcpTransport.closeQuietly(socket);
+                if (!outbound) {
+                    t.inboundClosed(TcpLink.this); // never called holding the link's lock
+                }
                 t.openConnections.decrementAndGet();
             }
             signal();

@@ -485,8 +485,8 @@ public final class TcpTransport implements Transport, AutoCloseable {
             }
             TcpLink victim = oldest.next();
             release(victim);
+            counters.increment("links.evicted"); // counted before the peer can see the close
             victim.forceClose(); // its reader and writer end at once and release their threads
-            counters.increment("links.evicted");
             evicted++;
             LOG.debug("TCP link {} evicted: no valid frame yet, and the link limit is reached", victim.key);
         }
@@ -499,14 +499,20 @@ public final class TcpTransport implements Transport, AutoCloseable {
     }
 
     /**
-     * Forgets {@code link}: it no longer counts against the limits and cannot be evicted. Idempotent (eviction and the
-     * link's own end both call it); called under the lifecycle lock.
+     * Forgets {@code link}: it no longer counts against the limits and cannot be evicted; sends to a released inbound
+     * link's address are refused (never dialed). Idempotent (eviction, the close of an inbound link's connection and
+     * the link's end all call it); called under the lifecycle lock.
      */
     private void release(TcpLink link) {
         if (link.released) {
             return;
         }
         link.released = true;
+        if (!link.outbound && !stopping) {
+            synchronized (closedInbound) { // before it leaves the map: a sender never finds neither
+                closedInbound.put(link.key, System.nanoTime());
+            }
+        }
         links.remove(link.key, link);
         allLinks.remove(link);
         unvalidated.remove(link);
@@ -553,10 +559,15 @@ public final class TcpTransport implements Transport, AutoCloseable {
         synchronized (lifecycle) {
             release(link);
         }
-        if (!link.outbound && !stopping) {
-            synchronized (closedInbound) {
-                closedInbound.put(link.key, System.nanoTime());
-            }
+    }
+
+    /**
+     * Called when an inbound link's connection closes (the link ends with it): releases its slot at once, before
+     * {@code links.open} drops, so its source may connect again as soon as the close is visible.
+     */
+    void inboundClosed(TcpLink link) {
+        synchronized (lifecycle) {
+            release(link);
         }
     }
 
@@ -632,13 +643,17 @@ public final class TcpTransport implements Transport, AutoCloseable {
         return Collections.unmodifiableMap(m);
     }
 
-    /** One line: listening addresses and links, e.g. {@code tcp: listening 0.0.0.0:4000; links 2 open (1 in, 1 out)...}. */
+    /**
+     * One line: listening addresses and links, e.g. {@code tcp: listening 0.0.0.0:4000; links 2 open (1 in, 1 out)...},
+     * ending with how many inbound links still await their first frame, if any.
+     */
     @Override
     public String status() {
         List<String> ls = new ArrayList<>();
         for (TcpListener l : listeners) {
             ls.add(l.localAddressText());
         }
+        int unvalidatedNow = awaitingFirstFrame();
         int in = 0;
         int out = 0;
         int connecting = 0;
@@ -660,7 +675,8 @@ public final class TcpTransport implements Transport, AutoCloseable {
         }
         return "tcp: " + (stopping ? "closed; " : "") + (ls.isEmpty() ? "not listening" : "listening " + String.join(", ", ls))
                 + "; links " + (in + out) + " open (" + in + " in, " + out + " out), " + connecting + " connecting, " + down
-                + " down; " + queuedMessages.get() + " queued";
+                + " down; " + queuedMessages.get() + " queued" + (unvalidatedNow > 0 ? "; " + unvalidatedNow
+                + " inbound awaiting a first frame" : "");
     }
 
     /** Inbound links open now that have not yet delivered a valid frame (the ones a newcomer may evict). */
