@@ -4,6 +4,7 @@ import java.io.BufferedOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.net.UnknownHostException;
@@ -27,6 +28,10 @@ import io.hopseal.api.transport.MalformedMessageException;
 /**
  * One link to a neighbour: a bounded send queue, a writer thread (which for outbound links also dials, backs off and
  * reconnects) and, while connected, a reader thread. See {@link TcpTransport} for the behaviour.
+ *
+ * <p>An inbound link is <i>validated</i> once it has delivered one complete frame that passed the length checks and
+ * decoded as an envelope; until then it may be closed by the first-frame deadline or evicted at the link limit. Only
+ * frames (received valid ones, and frames written) reset the idle timer, never single bytes.
  */
 final class TcpLink {
     private static final Logger LOG = LoggerFactory.getLogger(TcpTransport.class);
@@ -54,6 +59,12 @@ final class TcpLink {
     final TcpTransport t;
     final String key;
     final boolean outbound;
+    /** The remote IP address of an inbound link (for the per-source limit); null for an outbound link. */
+    final InetAddress source;
+    /** Whether the link has delivered a valid frame; outbound links count as validated (they are ours). */
+    private volatile boolean validated;
+    /** Whether the transport has stopped counting this link against its limits; guarded by the transport's lock. */
+    boolean released;
     private final HostPort target;
     /** Prepended to the return route of every message received on this link. */
     private final Address returnAddress;
@@ -69,25 +80,27 @@ final class TcpLink {
     private Thread writer;
     private boolean connectFailureLogged;
 
-    private TcpLink(TcpTransport t, String key, boolean outbound, HostPort target, State state) {
+    private TcpLink(TcpTransport t, String key, boolean outbound, InetAddress source, HostPort target, State state) {
         this.t = t;
         this.key = key;
         this.outbound = outbound;
+        this.source = source;
+        this.validated = outbound;
         this.target = target;
         this.state = state;
         this.returnAddress = Address.tcp(key);
     }
 
     /** A link for an accepted socket; call {@link #start()}. */
-    static TcpLink inbound(TcpTransport t, String key, Socket s) {
-        TcpLink l = new TcpLink(t, key, false, null, State.UP);
+    static TcpLink inbound(TcpTransport t, String key, InetAddress source, Socket s) {
+        TcpLink l = new TcpLink(t, key, false, source, null, State.UP);
         l.conn = l.new Conn(s);
         return l;
     }
 
     /** An outbound link with its first frame queued; call {@link #start()}. */
     static TcpLink outbound(TcpTransport t, HostPort target, Frame firstFrame) {
-        TcpLink l = new TcpLink(t, target.key, true, target, State.CONNECTING);
+        TcpLink l = new TcpLink(t, target.key, true, null, target, State.CONNECTING);
         l.queue.add(firstFrame);
         t.queuedMessages.incrementAndGet();
         return l;
@@ -105,6 +118,16 @@ final class TcpLink {
 
     State state() {
         return state;
+    }
+
+    /** Whether this link has delivered a valid frame (always true for an outbound link). */
+    boolean validated() {
+        return validated;
+    }
+
+    /** Marks the link validated (called by the transport under its lock). */
+    void markValidated() {
+        validated = true;
     }
 
     // ------------------------------------------------------------------------------------------------ queue
@@ -358,7 +381,7 @@ final class TcpLink {
             OutputStream out = new BufferedOutputStream(c.socket.getOutputStream(), WRITE_BUFFER);
             out.write(TcpFraming.preamble());
             out.flush();
-            c.wrote(TcpFraming.PREAMBLE_LENGTH);
+            c.wrote(TcpFraming.PREAMBLE_LENGTH, false);
             while (true) {
                 boolean more;
                 lock.lock();
@@ -388,7 +411,7 @@ final class TcpLink {
                     // than the buffer bypasses it)
                     out.write(f.array(), f.offset(), f.length());
                     batch.pollFirst();
-                    c.wrote(f.length());
+                    c.wrote(f.length(), true);
                     t.counters.increment("messages.out");
                 }
                 lock.lock();
@@ -502,11 +525,30 @@ final class TcpLink {
         }
     }
 
-    void closeIfIdle(long now, long idleNanos) {
+    /**
+     * Closes the connection of an inbound link that has delivered no valid frame {@code firstFrameNanos} after it was
+     * accepted, or of any link with no frame either way for {@code idleNanos} (0 = no idle timeout).
+     */
+    void closeIfIdle(long now, long idleNanos, long firstFrameNanos) {
         Conn c = conn;
-        if (c != null && !c.dead() && now - c.lastActivity >= idleNanos) {
+        if (c == null || c.dead()) {
+            return;
+        }
+        if (!validated && now - c.opened >= firstFrameNanos) {
+            t.counters.increment("links.first_frame_timeout");
+            // a flood of these must not flood the log: links.first_frame_timeout counts them
+            LOG.debug("TCP link {} closed: no valid frame within {} ms of connecting (first frame timeout)", key,
+                    TimeUnit.NANOSECONDS.toMillis(firstFrameNanos));
+            c.close();
+        } else if (idleNanos > 0 && now - c.lastActivity >= idleNanos) {
             t.counters.increment("links.idle_closed");
-            LOG.info("TCP link {} closed: no traffic for {} ms (idle timeout)", key, TimeUnit.NANOSECONDS.toMillis(idleNanos));
+            if (validated) {
+                LOG.info("TCP link {} closed: no frames for {} ms (idle timeout)", key,
+                        TimeUnit.NANOSECONDS.toMillis(idleNanos));
+            } else {
+                LOG.debug("TCP link {} closed: no frames for {} ms (idle timeout)", key,
+                        TimeUnit.NANOSECONDS.toMillis(idleNanos));
+            }
             c.close();
         }
     }
@@ -557,7 +599,10 @@ final class TcpLink {
     /** One TCP connection of this link, with its reader. */
     final class Conn {
         final Socket socket;
-        volatile long lastActivity = System.nanoTime();
+        /** When the connection was made (accepted or connected). */
+        final long opened = System.nanoTime();
+        /** When the last frame went either way (received and valid, or written); never touched by single bytes. */
+        volatile long lastActivity = opened;
         volatile boolean peerPreambleSeen;
         private volatile boolean dead;
         private final AtomicBoolean closed = new AtomicBoolean();
@@ -571,8 +616,11 @@ final class TcpLink {
             return dead;
         }
 
-        void wrote(int n) {
-            lastActivity = System.nanoTime();
+        /** Counts {@code n} bytes written; a written frame (not the preamble) resets the idle timer. */
+        void wrote(int n, boolean frame) {
+            if (frame) {
+                lastActivity = System.nanoTime();
+            }
             t.counters.add("bytes.out", n);
         }
 
@@ -581,6 +629,9 @@ final class TcpLink {
             dead = true;
             if (closed.compareAndSet(false, true)) {
                 TcpTransport.closeQuietly(socket);
+                if (!outbound) {
+                    t.inboundClosed(TcpLink.this); // never called holding the link's lock
+                }
                 t.openConnections.decrementAndGet();
             }
             signal();
@@ -600,8 +651,7 @@ final class TcpLink {
                     if (n == 0) {
                         continue;
                     }
-                    lastActivity = System.nanoTime();
-                    t.counters.add("bytes.in", n);
+                    t.counters.add("bytes.in", n); // bytes alone never reset the idle timer: only valid frames do
                     decoder.maxFrameSize(t.config().maxFrameSize());
                     decoder.feed(buf, 0, n, this::deliver);
                     if (!peerPreambleSeen && decoder.preambleDone()) {
@@ -628,6 +678,11 @@ final class TcpLink {
                 m = Envelope.decode(frame, 0, frame.length); // the payload is a view into frame, not a copy
             } catch (MalformedMessageException | RuntimeException e) {
                 throw new FramingException(FramingException.Reason.MALFORMED, "undecodable envelope: " + e.getMessage());
+            }
+            // a complete frame within the length limits that decoded as an envelope: a valid frame
+            lastActivity = System.nanoTime();
+            if (!validated) {
+                t.validated(TcpLink.this); // under the transport's lock: a link is either evicted or validated
             }
             t.counters.increment("messages.in");
             Route back;

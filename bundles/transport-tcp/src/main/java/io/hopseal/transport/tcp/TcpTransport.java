@@ -7,7 +7,10 @@ import java.net.ServerSocket;
 import java.net.Socket;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.HashMap;
+import java.util.Iterator;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -49,8 +52,8 @@ import io.hopseal.api.transport.Transport;
  * at most {@link TcpTransportConfig#maxLinks()} links); it returns {@code FORWARDED} when queued,
  * {@code DROPPED_QUEUE_FULL} when the queue is full, {@code DROPPED_TOO_LARGE} for an envelope above the max frame
  * size, {@code DROPPED_MALFORMED} for a next hop that is not {@code host:port}, {@code DROPPED_LINK_DOWN} for a link
- * that gave up (below) or when the link limit is reached, {@code DROPPED_STOPPED} after {@link #close()}. Each
- * dropped outcome is counted ({@code drop.<reason>}).
+ * that gave up (below) or when the link limit is reached and no link can be evicted (see "Limits"),
+ * {@code DROPPED_STOPPED} after {@link #close()}. Each dropped outcome is counted ({@code drop.<reason>}).
  *
  * <p>Zero copy: {@link #linkHeadroom()} is the frame header ({@value TcpFraming#HEADER_LENGTH} bytes). When a message's
  * payload has that much {@linkplain io.hopseal.api.routing.Payload#headroom() headroom} in front of its routing
@@ -85,13 +88,45 @@ import io.hopseal.api.transport.Transport;
  * caught and counted ({@code drop.router_exception}) and the reader carries on. A message whose return route is
  * already {@link io.hopseal.api.routing.Route#MAX_HOPS} long is dropped ({@code drop.route_too_long}).
  *
+ * <h2>Limits: a listener that idle or trickling connections cannot lock</h2>
+ * The listener faces unauthenticated peers (a plant network is assumed hostile). A connection costs a slot, two
+ * threads and a descriptor, so these rules keep junk from holding the slots a real device needs:
+ * <ul>
+ * <li><b>Per source</b>: at most {@link TcpTransportConfig#maxLinksPerSource()} inbound links from one remote IP address
+ * (the whole address; an IPv6 host with many addresses counts as many sources). The next one is closed at once and
+ * counted ({@code links.refused.per_source}); nothing is evicted for it.
+ * <li><b>Global</b>: at most {@link TcpTransportConfig#maxLinks()} links, inbound and outbound together.
+ * <li><b>First frame</b>: an inbound connection must deliver the preamble and one <i>valid frame</i> (complete, within
+ * the length limits, decoded as an envelope) within {@link TcpTransportConfig#firstFrameTimeout()} of being accepted;
+ * otherwise it is closed and counted ({@code links.first_frame_timeout}). Until then the link is <i>unvalidated</i>.
+ * Outbound links are ours and never unvalidated.
+ * <li><b>Idle</b>: the idle timer of a link is reset only by frames: a valid frame received, or a frame written. Bytes
+ * alone (a preamble, a header, part of a body) never reset it, so a connection that trickles a byte at a time is
+ * closed at its idle timeout or first-frame deadline, whichever comes first ({@code links.idle_closed},
+ * {@code links.first_frame_timeout}).
+ * <li><b>Shedding unauthenticated work first</b>: when a new link (an accepted connection, or an outbound link the
+ * router needs) would exceed the global limit, the <i>oldest unvalidated inbound link</i> is closed to make room
+ * (counted {@code links.evicted}; as many as needed if the limit was lowered). A link that has delivered a valid
+ * frame is never evicted for a newcomer; when every link has, the newcomer is refused ({@code links.refused}; for an
+ * outbound link the send returns {@code DROPPED_LINK_DOWN}). Oldest first: the junk that has held a slot longest
+ * goes, and a device that has just connected is evicted only after every unvalidated link older than it, so to push
+ * it out an attacker must open about as many connections as there are unvalidated slots in the moment the device
+ * needs to send its first frame. A "valid frame" is no authentication (the transport does not see channels): a
+ * peer that sends well-formed envelopes keeps its slot until its idle timeout, bounded by the per-source limit.
+ * </ul>
+ * An evicted or timed-out connection is closed on the spot; its reader and writer threads then end and its descriptor
+ * is released. Refusals and evictions are logged as a warning at most once every 10 s per kind, first-frame timeouts
+ * and idle closes of unvalidated links only at debug level: a flood must not flood the log; the counters tell how many. New limits apply to the next connection or check; links already open are not closed by a
+ * lower per-source limit.
+ *
  * <h2>Threads</h2>
  * Blocking sockets, all threads daemon and named {@code hopseal-tcp-...}: per listener one acceptor
  * ({@code hopseal-tcp-accept-<host:port>}); per link one writer that also dials, backs off and reconnects
  * ({@code hopseal-tcp-out-<key>} / {@code hopseal-tcp-in-<key>}) and, while connected, one reader
  * ({@code hopseal-tcp-read-<key>}) that decodes frames and hands messages to the attached sink; one timer
- * ({@code hopseal-tcp-timer}) that closes idle links. A slow worker thus stalls only its own link. Two threads per
- * connected link suits gateways and backends with up to a few thousand links ({@link TcpTransportConfig#maxLinks()}).
+ * ({@code hopseal-tcp-timer}) that closes idle links and connections past their first-frame deadline. A slow worker
+ * thus stalls only its own link. Two threads per connected link suits gateways and backends with up to a few thousand
+ * links ({@link TcpTransportConfig#maxLinks()}).
  *
  * <h2>Shutdown</h2>
  * {@link #close()} closes the listeners, lets connected links flush what is queued and close gracefully (FIN) for up
@@ -99,8 +134,10 @@ import io.hopseal.api.transport.Transport;
  * seconds at most).
  *
  * <h2>Counters</h2>
- * {@code links.open} (connections open now), {@code links.accepted}, {@code links.connected}, {@code links.refused}
- * (over the link limit), {@code links.idle_closed}, {@code connect.failed}, {@code messages.in},
+ * {@code links.open} (connections open now), {@code links.awaiting_first_frame} (unvalidated inbound links now),
+ * {@code links.accepted}, {@code links.connected}, {@code links.refused} (at the link limit, nothing to evict),
+ * {@code links.refused.per_source} (at the per-source limit), {@code links.evicted} (unvalidated inbound links closed
+ * to make room), {@code links.first_frame_timeout}, {@code links.idle_closed}, {@code connect.failed}, {@code messages.in},
  * {@code messages.out}, {@code bytes.in}, {@code bytes.out} (all bytes on the wire, preambles and headers included),
  * {@code frames.in_place} (frames sent from the payload's own array), {@code queue.messages} (queued now),
  * {@code drop.<reason>}. Payload bytes are never logged.
@@ -123,8 +160,9 @@ public final class TcpTransport implements Transport, AutoCloseable {
     private volatile boolean stopping;
     private final Object lifecycle = new Object();
 
-    final Counters counters = new Counters("links.accepted", "links.connected", "connect.failed", "messages.in",
-            "messages.out", "bytes.in", "bytes.out", "frames.in_place");
+    final Counters counters = new Counters("links.accepted", "links.connected", "links.refused",
+            "links.refused.per_source", "links.evicted", "links.first_frame_timeout", "links.idle_closed",
+            "connect.failed", "messages.in", "messages.out", "bytes.in", "bytes.out", "frames.in_place");
     /** Where every received message goes: the attached sink, or nowhere (counted) while none is attached. */
     private final InboundPort port = new InboundPort(counters);
     final AtomicLong openConnections = new AtomicLong();
@@ -144,8 +182,17 @@ public final class TcpTransport implements Transport, AutoCloseable {
             return size() > CLOSED_INBOUND_MEMORY_SIZE;
         }
     };
+    /** Inbound links (not yet released) per remote IP address; guarded by {@link #lifecycle}. */
+    private final Map<InetAddress, Integer> inboundBySource = new HashMap<>();
+    /**
+     * Inbound links that have not yet delivered a valid frame, oldest first: the ones a newcomer may evict at the
+     * link limit. Guarded by {@link #lifecycle}.
+     */
+    private final LinkedHashSet<TcpLink> unvalidated = new LinkedHashSet<>();
     private final ScheduledThreadPoolExecutor timer;
     private final AtomicLong lastLimitWarning = new AtomicLong();
+    private final AtomicLong lastSourceWarning = new AtomicLong();
+    private final AtomicLong lastEvictionWarning = new AtomicLong();
 
     /**
      * A transport with no sink attached: received messages are counted and dropped until a router
@@ -275,10 +322,13 @@ public final class TcpTransport implements Transport, AutoCloseable {
     /** Takes over an accepted socket (called by a listener's acceptor). */
     void adoptInbound(Socket s) {
         String key;
+        InetAddress source;
         try {
             s.setTcpNoDelay(config.tcpNoDelay());
             s.setKeepAlive(true);
-            key = HostPort.format((InetSocketAddress) s.getRemoteSocketAddress());
+            InetSocketAddress remote = (InetSocketAddress) s.getRemoteSocketAddress();
+            key = HostPort.format(remote);
+            source = remote.getAddress();
         } catch (IOException | RuntimeException e) {
             closeQuietly(s);
             return;
@@ -288,14 +338,24 @@ public final class TcpTransport implements Transport, AutoCloseable {
                 closeQuietly(s);
                 return;
             }
-            if (allLinks.size() >= config.maxLinks()) {
-                counters.increment("links.refused");
-                limitWarning("TCP link from " + key + " refused");
+            TcpTransportConfig c = config;
+            int fromSource = inboundBySource.getOrDefault(source, 0);
+            if (fromSource >= c.maxLinksPerSource()) {
+                counters.increment("links.refused.per_source");
+                rateLimitedWarning(lastSourceWarning, "TCP link from {} refused: {} links from {} open, the limit per "
+                        + "source address (max links per source); links.refused.per_source counts every refusal", key,
+                        fromSource, source.getHostAddress());
                 closeQuietly(s);
                 return;
             }
-            TcpLink link = TcpLink.inbound(this, key, s);
+            if (!makeRoom(c, "TCP link from " + key)) {
+                closeQuietly(s);
+                return;
+            }
+            TcpLink link = TcpLink.inbound(this, key, source, s);
             allLinks.add(link);
+            inboundBySource.merge(source, 1, Integer::sum);
+            unvalidated.add(link);
             TcpLink existing = links.putIfAbsent(key, link);
             synchronized (closedInbound) {
                 closedInbound.remove(key);
@@ -376,9 +436,7 @@ public final class TcpTransport implements Transport, AutoCloseable {
             if (links.containsKey(hp.key)) {
                 return null;
             }
-            if (allLinks.size() >= config.maxLinks()) {
-                counters.increment("links.refused");
-                limitWarning("TCP link to " + hp.key + " not made");
+            if (!makeRoom(config, "TCP link to " + hp.key)) {
                 return drop(SendResult.DROPPED_LINK_DOWN);
             }
             TcpLink link = TcpLink.outbound(this, hp, frame);
@@ -404,22 +462,81 @@ public final class TcpTransport implements Transport, AutoCloseable {
             LOG.error("TCP link {} discarded: cannot start its threads ({})", link.key, e.toString());
             link.forceClose();
             link.discardUnstarted();
-            links.remove(link.key, link);
-            allLinks.remove(link);
+            release(link);
             counters.increment("links.refused");
             return false;
         }
     }
 
-    /** Logs hitting the link limit: a warning at most every 10 s, debug otherwise (a flood must not flood the log). */
-    private void limitWarning(String what) {
+    /**
+     * Below the link limit, or brought below it by evicting the oldest inbound links that have not yet delivered a valid
+     * frame: whether a new link may be made. At the limit with nothing to evict it counts the refusal (called under the
+     * lifecycle lock).
+     */
+    private boolean makeRoom(TcpTransportConfig c, String what) {
+        int evicted = 0;
+        while (allLinks.size() >= c.maxLinks()) {
+            Iterator<TcpLink> oldest = unvalidated.iterator();
+            if (!oldest.hasNext()) {
+                counters.increment("links.refused");
+                rateLimitedWarning(lastLimitWarning, "{} refused: {} links open, the limit (max links), and every one "
+                        + "has carried valid frames; links.refused counts every refusal", what, allLinks.size());
+                return false;
+            }
+            TcpLink victim = oldest.next();
+            release(victim);
+            counters.increment("links.evicted"); // counted before the peer can see the close
+            victim.forceClose(); // its reader and writer end at once and release their threads
+            evicted++;
+            LOG.debug("TCP link {} evicted: no valid frame yet, and the link limit is reached", victim.key);
+        }
+        if (evicted > 0) {
+            rateLimitedWarning(lastEvictionWarning, "{}: the link limit (max links, {}) is reached: closed the oldest "
+                    + "connection(s) that had sent no valid frame yet to make room; links.evicted counts them", what,
+                    c.maxLinks());
+        }
+        return true;
+    }
+
+    /**
+     * Forgets {@code link}: it no longer counts against the limits and cannot be evicted; sends to a released inbound
+     * link's address are refused (never dialed). Idempotent (eviction, the close of an inbound link's connection and
+     * the link's end all call it); called under the lifecycle lock.
+     */
+    private void release(TcpLink link) {
+        if (link.released) {
+            return;
+        }
+        link.released = true;
+        if (!link.outbound && !stopping) {
+            synchronized (closedInbound) { // before it leaves the map: a sender never finds neither
+                closedInbound.put(link.key, System.nanoTime());
+            }
+        }
+        links.remove(link.key, link);
+        allLinks.remove(link);
+        unvalidated.remove(link);
+        if (link.source != null) {
+            inboundBySource.computeIfPresent(link.source, (k, n) -> n <= 1 ? null : n - 1);
+        }
+    }
+
+    /** Called by an inbound link's reader on its first valid frame: from now on it is never evicted. */
+    void validated(TcpLink link) {
+        synchronized (lifecycle) {
+            link.markValidated();
+            unvalidated.remove(link);
+        }
+    }
+
+    /** A warning at most every 10 s per kind, debug otherwise (a flood must not flood the log). */
+    private static void rateLimitedWarning(AtomicLong lastWarning, String msg, Object... args) {
         long now = System.nanoTime();
-        long last = lastLimitWarning.get();
-        String msg = "{}: {} links open, the limit (max links); links.refused counts every refusal";
-        if ((last == 0 || now - last > TimeUnit.SECONDS.toNanos(10)) && lastLimitWarning.compareAndSet(last, now)) {
-            LOG.warn(msg, what, allLinks.size());
+        long last = lastWarning.get();
+        if ((last == 0 || now - last > TimeUnit.SECONDS.toNanos(10)) && lastWarning.compareAndSet(last, now)) {
+            LOG.warn(msg, args);
         } else {
-            LOG.debug(msg, what, allLinks.size());
+            LOG.debug(msg, args);
         }
     }
 
@@ -439,12 +556,18 @@ public final class TcpTransport implements Transport, AutoCloseable {
 
     /** Called by a link's writer thread when the link has ended. */
     void terminated(TcpLink link) {
-        links.remove(link.key, link);
-        allLinks.remove(link);
-        if (!link.outbound && !stopping) {
-            synchronized (closedInbound) {
-                closedInbound.put(link.key, System.nanoTime());
-            }
+        synchronized (lifecycle) {
+            release(link);
+        }
+    }
+
+    /**
+     * Called when an inbound link's connection closes (the link ends with it): releases its slot at once, before
+     * {@code links.open} drops, so its source may connect again as soon as the close is visible.
+     */
+    void inboundClosed(TcpLink link) {
+        synchronized (lifecycle) {
+            release(link);
         }
     }
 
@@ -455,9 +578,14 @@ public final class TcpTransport implements Transport, AutoCloseable {
 
     // ------------------------------------------------------------------------------------------------ idle
 
-    private static long idleTick(TcpTransportConfig c) {
+    /** How often idle links and first-frame deadlines are checked: a quarter of the shorter timeout, 5 ms..1 s. */
+    static long idleTick(TcpTransportConfig c) {
         long idle = c.idleTimeout().toMillis();
-        return idle == 0 ? 1000 : Math.max(5, Math.min(1000, idle / 4));
+        long shortest = c.firstFrameTimeout().toMillis();
+        if (idle > 0) {
+            shortest = Math.min(shortest, idle);
+        }
+        return Math.max(5, Math.min(1000, shortest / 4));
     }
 
     private void checkIdle() {
@@ -467,11 +595,10 @@ public final class TcpTransport implements Transport, AutoCloseable {
         TcpTransportConfig c = config;
         try {
             long idleNanos = c.idleTimeout().toNanos();
-            if (idleNanos > 0) {
-                long now = System.nanoTime();
-                for (TcpLink link : allLinks) {
-                    link.closeIfIdle(now, idleNanos);
-                }
+            long firstFrameNanos = c.firstFrameTimeout().toNanos();
+            long now = System.nanoTime();
+            for (TcpLink link : allLinks) {
+                link.closeIfIdle(now, idleNanos, firstFrameNanos);
             }
         } catch (RuntimeException e) {
             LOG.warn("TCP idle check failed", e);
@@ -511,17 +638,22 @@ public final class TcpTransport implements Transport, AutoCloseable {
     public Map<String, Long> counters() {
         Map<String, Long> m = counters.snapshot();
         m.put("links.open", openConnections.get());
+        m.put("links.awaiting_first_frame", (long) awaitingFirstFrame());
         m.put("queue.messages", queuedMessages.get());
         return Collections.unmodifiableMap(m);
     }
 
-    /** One line: listening addresses and links, e.g. {@code tcp: listening 0.0.0.0:4000; links 2 open (1 in, 1 out)...}. */
+    /**
+     * One line: listening addresses and links, e.g. {@code tcp: listening 0.0.0.0:4000; links 2 open (1 in, 1 out)...},
+     * ending with how many inbound links still await their first frame, if any.
+     */
     @Override
     public String status() {
         List<String> ls = new ArrayList<>();
         for (TcpListener l : listeners) {
             ls.add(l.localAddressText());
         }
+        int unvalidatedNow = awaitingFirstFrame();
         int in = 0;
         int out = 0;
         int connecting = 0;
@@ -543,7 +675,15 @@ public final class TcpTransport implements Transport, AutoCloseable {
         }
         return "tcp: " + (stopping ? "closed; " : "") + (ls.isEmpty() ? "not listening" : "listening " + String.join(", ", ls))
                 + "; links " + (in + out) + " open (" + in + " in, " + out + " out), " + connecting + " connecting, " + down
-                + " down; " + queuedMessages.get() + " queued";
+                + " down; " + queuedMessages.get() + " queued" + (unvalidatedNow > 0 ? "; " + unvalidatedNow
+                + " inbound awaiting a first frame" : "");
+    }
+
+    /** Inbound links open now that have not yet delivered a valid frame (the ones a newcomer may evict). */
+    public int awaitingFirstFrame() {
+        synchronized (lifecycle) {
+            return unvalidated.size();
+        }
     }
 
     /** Keys of the links that are up (connected). */

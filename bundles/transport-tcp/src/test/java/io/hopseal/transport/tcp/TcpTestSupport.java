@@ -1,11 +1,17 @@
 package io.hopseal.transport.tcp;
 
 import java.io.IOException;
+import java.io.InputStream;
 import java.lang.management.ManagementFactory;
 import java.lang.management.OperatingSystemMXBean;
 import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.net.ServerSocket;
+import java.net.Socket;
+import java.net.SocketException;
+import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
@@ -13,6 +19,7 @@ import java.util.concurrent.LinkedBlockingQueue;
 import io.hopseal.api.routing.Address;
 import io.hopseal.api.routing.Message;
 import io.hopseal.api.routing.Route;
+import io.hopseal.api.transport.Envelope;
 
 /** Helpers for tests on real sockets. */
 public final class TcpTestSupport {
@@ -32,6 +39,76 @@ public final class TcpTestSupport {
             return u.getOpenFileDescriptorCount();
         }
         return -1;
+    }
+
+    /** Open file descriptors of this JVM (sockets included); fails the test if the JVM cannot count them. */
+    public static long openFdsOrFail() {
+        long n = openFds();
+        if (n < 0) {
+            throw new AssertionError("cannot count this JVM's open file descriptors (no "
+                    + "com.sun.management.UnixOperatingSystemMXBean): the leak check cannot run");
+        }
+        return n;
+    }
+
+    /** The most file descriptors this JVM may open (its soft limit, raised to the hard one by the JVM), or -1. */
+    public static long maxFds() {
+        OperatingSystemMXBean os = ManagementFactory.getOperatingSystemMXBean();
+        if (os instanceof com.sun.management.UnixOperatingSystemMXBean u) {
+            return u.getMaxFileDescriptorCount();
+        }
+        return -1;
+    }
+
+    /**
+     * A raw client socket from {@code source} (an address of 127.0.0.0/8: Linux answers every one of them on the
+     * loopback interface) connected to {@code port} on 127.0.0.1.
+     */
+    public static Socket rawFrom(String source, int port) throws IOException {
+        Socket s = new Socket();
+        try {
+            s.bind(new InetSocketAddress(InetAddress.getByName(source), 0));
+        } catch (IOException e) {
+            s.close();
+            throw new AssertionError("cannot bind a client socket to " + source + " (on Linux every 127.x.y.z is a "
+                    + "loopback address): " + e, e);
+        }
+        try {
+            s.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 20_000);
+        } catch (IOException e) {
+            s.close();
+            throw e;
+        }
+        return s;
+    }
+
+    /** Preamble and one valid frame (an envelope to the local worker {@code worker}), as a peer's first bytes. */
+    public static byte[] preambleAndFrame(String worker, String text) {
+        byte[] frame = TcpFraming.frame(Envelope.encode(Message.to(Route.of(Address.local(worker)), utf8(text))));
+        byte[] out = new byte[TcpFraming.PREAMBLE_LENGTH + frame.length];
+        System.arraycopy(TcpFraming.preamble(), 0, out, 0, TcpFraming.PREAMBLE_LENGTH);
+        System.arraycopy(frame, 0, out, TcpFraming.PREAMBLE_LENGTH, frame.length);
+        return out;
+    }
+
+    /**
+     * Reads from {@code s} until the other end closes it (EOF or reset), for at most {@code timeout}.
+     *
+     * @throws AssertionError naming {@code what} if the connection is still open then
+     */
+    public static void awaitClosedByPeer(Socket s, Duration timeout, String what) throws IOException {
+        s.setSoTimeout((int) timeout.toMillis());
+        InputStream in = s.getInputStream();
+        byte[] buf = new byte[256];
+        try {
+            while (in.read(buf) >= 0) {
+                // the transport's preamble, then EOF
+            }
+        } catch (SocketTimeoutException e) {
+            throw new AssertionError("still open after " + timeout + ": " + what, e);
+        } catch (SocketException e) {
+            // reset: closed too
+        }
     }
 
     /** A port that was free a moment ago on 127.0.0.1. */

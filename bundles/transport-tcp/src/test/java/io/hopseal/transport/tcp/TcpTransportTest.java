@@ -317,14 +317,18 @@ class TcpTransportTest {
         assertThat(b.counter("drop.route_too_long")).isEqualTo(1);
     }
 
+    /** At the link limit, with every link having carried a valid frame, a newcomer is refused (nothing is evicted). */
     @Test
     void linkLimitRefusesExtraConnections() throws Exception {
         Node b = node(fast().withMaxLinks(1)).listen();
         try (Socket first = new Socket(InetAddress.getLoopbackAddress(), b.port())) {
-            first.getOutputStream().write(TcpFraming.preamble());
-            Await.until("first accepted", WAIT, () -> b.counter("links.accepted") == 1);
+            OutputStream out = first.getOutputStream();
+            out.write(TcpFraming.preamble());
+            out.write(TcpFraming.frame(Envelope.encode(Message.to(Route.of(Address.local("inbox")), utf8("valid")))));
+            take(b, "the first link's valid frame");
             expectDisconnect(b.port(), TcpFraming.preamble());
             assertThat(b.counter("links.refused")).isEqualTo(1);
+            assertThat(b.counter("links.evicted")).isZero();
             // outbound links count too
             Message m = Message.to(Route.of(Address.local("x")), new byte[1]);
             assertThat(b.transport.send(Address.tcp("127.0.0.1:1"), m)).isEqualTo(SendResult.DROPPED_LINK_DOWN);

@@ -80,8 +80,10 @@ public final class TcpTransportComponent implements Transport {
         int connect_timeout_ms() default 10_000;
 
         @AttributeDefinition(name = "Idle timeout (s)",
-                description = "A link with no bytes in either direction for this many seconds is closed; outbound "
-                        + "links are reopened on the next message. 0 keeps idle links open forever (0 to 604800).",
+                description = "A link with no frames in either direction for this many seconds is closed; outbound "
+                        + "links are reopened on the next message. Only complete, valid frames count: a peer sending "
+                        + "single bytes or part of a frame does not keep a link open. 0 keeps idle links open forever "
+                        + "(0 to 604800).",
                 min = "0", max = "604800")
         int idle_timeout_s() default 300;
 
@@ -112,17 +114,34 @@ public final class TcpTransportComponent implements Transport {
         boolean tcp_nodelay() default true;
 
         @AttributeDefinition(name = "Max links",
-                description = "Most TCP links (inbound and outbound) open at once (1 to 100000). Connections beyond "
-                        + "it are refused; each open link uses two threads.",
+                description = "Most TCP links (inbound and outbound) open at once (1 to 100000); each open link uses "
+                        + "two threads. At the limit, a new connection closes the oldest inbound connection that has "
+                        + "not yet sent a valid frame and takes its place; links that have carried valid frames are "
+                        + "never closed for a newcomer. When every link has, new connections are refused.",
                 min = "1", max = "100000")
         int max_links() default TcpTransportConfig.DEFAULT_MAX_LINKS;
+
+        @AttributeDefinition(name = "Max links per source address",
+                description = "Most inbound TCP connections from one IP address at once (1 to 100000); more are "
+                        + "refused, so one host cannot take every link. The default 64 leaves room for dozens of "
+                        + "devices behind one NAT router; a value at or above Max links leaves only the global limit.",
+                min = "1", max = "100000")
+        int max_links_per_source() default TcpTransportConfig.DEFAULT_MAX_LINKS_PER_SOURCE;
+
+        @AttributeDefinition(name = "First frame timeout (ms)",
+                description = "An inbound connection that has not sent its preamble and one complete, valid frame "
+                        + "within this many milliseconds of connecting is closed (10 to 600000). Hopseal peers send "
+                        + "their first frame at once; silent or trickling connections hold a slot at most this long.",
+                min = "10", max = "600000")
+        int first_frame_timeout_ms() default TcpTransportConfig.DEFAULT_FIRST_FRAME_TIMEOUT_MILLIS;
     }
 
     /** Record component name → configuration property, for messages an integrator can act on. */
     private static final Map<String, String> PROPERTY_OF = Map.of("maxFrameSize", "max.frame.size", "connectTimeout",
             "connect.timeout.ms", "idleTimeout", "idle.timeout.s", "sendQueueCapacity", "send.queue.capacity",
             "reconnectBackoffInitial", "reconnect.backoff.initial.ms", "reconnectBackoffMax",
-            "reconnect.backoff.max.ms", "tcpNoDelay", "tcp.nodelay", "maxLinks", "max.links");
+            "reconnect.backoff.max.ms", "tcpNoDelay", "tcp.nodelay", "maxLinks", "max.links", "maxLinksPerSource",
+            "max.links.per.source", "firstFrameTimeout", "first.frame.timeout.ms");
 
     /** Guards {@link #sink} and changes of {@link #running}, so a new transport never misses an attachment. */
     private final Object lock = new Object();
@@ -226,7 +245,7 @@ public final class TcpTransportComponent implements Transport {
         return new TcpTransportConfig(c.max_frame_size(), Duration.ofMillis(c.connect_timeout_ms()),
                 Duration.ofSeconds(c.idle_timeout_s()), c.send_queue_capacity(),
                 Duration.ofMillis(c.reconnect_backoff_initial_ms()), Duration.ofMillis(c.reconnect_backoff_max_ms()),
-                c.tcp_nodelay(), c.max_links());
+                c.tcp_nodelay(), c.max_links(), c.max_links_per_source(), Duration.ofMillis(c.first_frame_timeout_ms()));
     }
 
     /** The configuration property for a {@link TcpTransportConfig} field name. */

@@ -158,7 +158,8 @@ class TcpTransportComponentTest {
         var t = component.transport();
         component.modified(cfg(Map.of("idle_timeout_s", 0, "max_frame_size", 1024, "send_queue_capacity", 16,
                 "connect_timeout_ms", 500, "reconnect_backoff_initial_ms", 5, "reconnect_backoff_max_ms", 50,
-                "tcp_nodelay", false, "max_links", 10)), PROPS);
+                "tcp_nodelay", false, "max_links", 10, "max_links_per_source", 3, "first_frame_timeout_ms", 2500)),
+                PROPS);
         assertThat(component.transport()).isSameAs(t);
         TcpTransportConfig c = t.config();
         assertThat(c.idleTimeout()).isZero();
@@ -169,6 +170,8 @@ class TcpTransportComponentTest {
         assertThat(c.reconnectBackoffMax()).isEqualTo(Duration.ofMillis(50));
         assertThat(c.tcpNoDelay()).isFalse();
         assertThat(c.maxLinks()).isEqualTo(10);
+        assertThat(c.maxLinksPerSource()).isEqualTo(3);
+        assertThat(c.firstFrameTimeout()).isEqualTo(Duration.ofMillis(2500));
     }
 
     @Test
@@ -181,6 +184,10 @@ class TcpTransportComponentTest {
             {"idle_timeout_s", "-1", "idle.timeout.s"},
             {"connect_timeout_ms", "0", "connect.timeout.ms"},
             {"max_links", "0", "max.links"},
+            {"max_links_per_source", "0", "max.links.per.source"},
+            {"max_links_per_source", "100001", "max.links.per.source"},
+            {"first_frame_timeout_ms", "9", "first.frame.timeout.ms"},
+            {"first_frame_timeout_ms", "600001", "first.frame.timeout.ms"},
         };
         for (String[] c : cases) {
             String log = logsOf(() -> component.modified(cfg(Map.of(c[0], Integer.parseInt(c[1]))), PROPS));
@@ -241,5 +248,15 @@ class TcpTransportComponentTest {
     void propertyNamesMatchTheMetatype() {
         assertThat(TcpTransportComponent.propertyOf("reconnectBackoffInitial")).isEqualTo("reconnect.backoff.initial.ms");
         assertThat(TcpTransportComponent.propertyOf("tcpNoDelay")).isEqualTo("tcp.nodelay");
+        assertThat(TcpTransportComponent.propertyOf("maxLinksPerSource")).isEqualTo("max.links.per.source");
+        assertThat(TcpTransportComponent.propertyOf("firstFrameTimeout")).isEqualTo("first.frame.timeout.ms");
+        // stored under the property names, typed through the annotation as DS does
+        Map<String, Object> stored = new HashMap<>(PROPS);
+        stored.put("max.links.per.source", 7);
+        stored.put("first.frame.timeout.ms", 1234);
+        TcpTransportConfig c = TcpTransportComponent.toTransportConfig(typed(stored));
+        assertThat(c.maxLinksPerSource()).isEqualTo(7);
+        assertThat(c.firstFrameTimeout()).isEqualTo(Duration.ofMillis(1234));
+        assertThat(TcpTransportComponent.toTransportConfig(typed(PROPS))).isEqualTo(TcpTransportConfig.DEFAULTS);
     }
 }
