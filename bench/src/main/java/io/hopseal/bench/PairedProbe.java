@@ -76,6 +76,7 @@ public final class PairedProbe {
             cs.add(new Contender("ChannelBench.tls13" + p, b::tls13, batch));
             cs.add(new Contender("ChannelBench.rawAesGcm" + p, b::rawAesGcm, batch));
             cs.add(new Contender("ChannelBench.rawAesGcmAllocating" + p, b::rawAesGcmAllocating, batch));
+            cs.add(new Contender("ChannelBench.rawAesGcmOneArray" + p, b::rawAesGcmOneArray, batch));
         }
         return cs;
     }

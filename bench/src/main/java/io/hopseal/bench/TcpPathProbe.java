@@ -35,7 +35,9 @@ import io.hopseal.transport.tcp.TcpTransport;
  * <li>{@code TcpPathBench.pipelined[path=..,size=..]}: echoed messages/s, {@value TcpPathBench#BATCH} in flight;</li>
  * <li>{@code TcpPathBench.gatewayCpu[path=..,size=..]}: gateway CPU ns per echoed message during those slices;</li>
  * <li>{@code TcpPathBench.processCpu[path=..,size=..]}: CPU ns of the whole JVM (three nodes) per echoed message;</li>
- * <li>{@code TcpPathBench.rtt[path=..,size=..]}: every round trip (µs) of the one-at-a-time slices, all rounds.</li>
+ * <li>{@code TcpPathBench.rtt[path=..,size=..]}: every round trip (µs) of the one-at-a-time slices, all rounds;</li>
+ * <li>{@code TcpPathBench.gatewayCpuOneByOne[path=..,size=..]}: gateway CPU ns per echoed message in those slices
+ * (one message in flight: no batching of reads and writes, so both paths do the same work per message).</li>
  * </ul>
  *
  * <pre>
@@ -141,16 +143,21 @@ public final class TcpPathProbe implements AutoCloseable {
         return new Slice(messages * 1e9 / (now - start), (double) gw / messages, (double) p / messages);
     }
 
-    void roundTrips(boolean overChannel, byte[] payload, long nanos, List<Double> out) throws InterruptedException {
+    /** One message at a time for about {@code nanos}: adds each round trip (µs) to {@code out}; returns the gateway's CPU ns per message. */
+    double roundTrips(boolean overChannel, byte[] payload, long nanos, List<Double> out) throws InterruptedException {
+        long gw0 = gatewayCpuNanos();
         long end = System.nanoTime() + nanos;
         long now;
+        long messages = 0;
         do {
             long t0 = System.nanoTime();
             send(overChannel, payload);
             await(1);
             now = System.nanoTime();
             out.add((now - t0) / 1e3);
+            messages++;
         } while (now < end);
+        return (double) (gatewayCpuNanos() - gw0) / messages;
     }
 
     @Override
@@ -174,7 +181,7 @@ public final class TcpPathProbe implements AutoCloseable {
                 }
             }
             for (String k : keys) {
-                for (String m : new String[] {"pipelined", "gatewayCpu", "processCpu", "rtt"}) {
+                for (String m : new String[] {"pipelined", "gatewayCpu", "processCpu", "rtt", "gatewayCpuOneByOne"}) {
                     out.put("TcpPathBench." + m + k, new ArrayList<>());
                 }
             }
@@ -194,7 +201,8 @@ public final class TcpPathProbe implements AutoCloseable {
                     out.get("TcpPathBench.pipelined" + k).add(s.perSecond());
                     out.get("TcpPathBench.gatewayCpu" + k).add(s.gatewayNsPerMessage());
                     out.get("TcpPathBench.processCpu" + k).add(s.processNsPerMessage());
-                    p.roundTrips(ch, payload, slice, out.get("TcpPathBench.rtt" + k));
+                    out.get("TcpPathBench.gatewayCpuOneByOne" + k)
+                            .add(p.roundTrips(ch, payload, slice, out.get("TcpPathBench.rtt" + k)));
                 }
             }
         }
