@@ -678,8 +678,9 @@ final class Report {
                 + "from contexts made once (no session resumption: no peer host is given), run to completion including "
                 + "the client reading the session ticket.\n");
         md.append("- Channel messages: one message sealed by one end and opened by the other per operation (Hopseal "
-                + "`TransportCrypto` from a real XX handshake; TLS client `wrap` + server `unwrap`; raw AES-GCM encrypt "
-                + "+ decrypt).\n");
+                + "`ChannelEngine` from a real XX handshake, and the routed `SecureChannel` end to end through two "
+                + "nodes' routers over the zero-copy `DirectLink`; TLS client `wrap` + server `unwrap`; raw AES-GCM "
+                + "encrypt + decrypt).\n");
         md.append("- The raw crypto limits use BouncyCastle's X25519/Ed25519, which Hopseal uses.\n");
         md.append("- Bytes on the wire: Hopseal frames are captured on an in-memory link (each frame encoded exactly "
                 + "as on a real link); TLS records as `SSLEngine` produces them; OSCORE by protecting the same CoAP "
