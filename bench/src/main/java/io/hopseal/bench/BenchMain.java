@@ -132,6 +132,8 @@ public final class BenchMain {
         if (s.runs("tcp")) {
             phase("TCP path");
             report.scores.addAll(jmh(s, "tcp", TcpPathBench.class.getName() + "\\.", false));
+            // channel and plain interleaved on one set of nodes, with the gateway's CPU per message
+            report.paired.putAll(paired("tcp", quick ? 5 : 20, quick ? 100 : 250, quick ? 1000 : 3000));
             report.loads.put("TCP path", Machine.loadAverage());
         }
         if (s.runs("memory")) {
@@ -276,7 +278,8 @@ public final class BenchMain {
             {"Hopseal ChannelEngine, 64 B (seal + open)", ChannelBench.class.getName() + ".hopsealEngine$", "64", "worker"},
             {"Raw AES-256-GCM, 64 B (encrypt + decrypt)", ChannelBench.class.getName() + ".rawAesGcm$", "64", "worker"},
             {"Hopseal ChannelEngine, 16 KiB (seal + open)", ChannelBench.class.getName() + ".hopsealEngine$", "16384", "worker"},
-            {"Hopseal SecureChannel messages, 16 KiB (seal + open, new arrays)", ChannelBench.class.getName() + ".hopsealMessages$", "16384", "worker"},
+            {"Hopseal routed SecureChannel, 64 B (send → routers → zero-copy link → open → service)", ChannelBench.class.getName() + ".hopsealRouted$", "64", "worker"},
+            {"Hopseal routed SecureChannel, 16 KiB (send → routers → zero-copy link → open → service)", ChannelBench.class.getName() + ".hopsealRouted$", "16384", "worker"},
             {"TCP path with channel, 64 B pipelined (all threads)", TcpPathBench.class.getName() + ".pipelined$", "64", null},
         };
         List<Profiled> out = new ArrayList<>();

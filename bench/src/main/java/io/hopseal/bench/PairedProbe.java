@@ -15,7 +15,7 @@ import java.util.concurrent.Callable;
  * (started by {@link BenchMain}); prints {@code RATE <key> <ops/s per round...>} lines.
  *
  * <pre>
- * PairedProbe handshake|channel ROUNDS SLICE_MS WARMUP_MS
+ * PairedProbe handshake|channel|tcp ROUNDS SLICE_MS WARMUP_MS     (tcp: see TcpPathProbe)
  * </pre>
  */
 public final class PairedProbe {
@@ -30,6 +30,10 @@ public final class PairedProbe {
 
     public static void main(String[] args) throws Exception {
         String suite = args[0];
+        if (suite.equals("tcp")) {
+            TcpPathProbe.main(java.util.Arrays.copyOfRange(args, 1, args.length));
+            return;
+        }
         int rounds = Integer.parseInt(args[1]);
         long sliceNanos = Long.parseLong(args[2]) * 1_000_000L;
         long warmupNanos = Long.parseLong(args[3]) * 1_000_000L;
@@ -68,10 +72,11 @@ public final class PairedProbe {
             int batch = size == 64 ? 64 : size == 1024 ? 32 : 4;
             String p = "[size=" + size + "]";
             cs.add(new Contender("ChannelBench.hopsealEngine" + p, b::hopsealEngine, batch));
-            cs.add(new Contender("ChannelBench.hopsealMessages" + p, b::hopsealMessages, batch));
+            cs.add(new Contender("ChannelBench.hopsealRouted" + p, b::hopsealRouted, batch));
             cs.add(new Contender("ChannelBench.tls13" + p, b::tls13, batch));
             cs.add(new Contender("ChannelBench.rawAesGcm" + p, b::rawAesGcm, batch));
             cs.add(new Contender("ChannelBench.rawAesGcmAllocating" + p, b::rawAesGcmAllocating, batch));
+            cs.add(new Contender("ChannelBench.rawAesGcmOneArray" + p, b::rawAesGcmOneArray, batch));
         }
         return cs;
     }

@@ -1,0 +1,193 @@
+package io.hopseal.bench;
+
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+
+import io.hopseal.api.routing.Address;
+import io.hopseal.api.routing.Message;
+import io.hopseal.api.routing.Payload;
+import io.hopseal.api.routing.SendResult;
+import io.hopseal.api.transport.Counters;
+import io.hopseal.api.transport.Envelope;
+import io.hopseal.api.transport.InboundPort;
+import io.hopseal.api.transport.InboundSink;
+import io.hopseal.api.transport.MalformedMessageException;
+import io.hopseal.api.transport.Transport;
+
+/**
+ * Bench only: an in-memory link between named nodes that hands each frame across <em>without copying it</em>, so a
+ * benchmark of the routed {@code SecureChannel} path measures the channel and the routers, not a simulated wire
+ * ({@code MemoryNetwork} copies every frame on purpose, as a wire would).
+ *
+ * <p>Each end is a {@link Transport} for {@code /mem/<name>} addresses with a 4-byte link header (like TCP's length
+ * prefix): a message whose payload leaves {@link #LINK_HEADER} + envelope header bytes of headroom (a sealed channel
+ * frame does) is framed in place, the length prefix and the routing envelope header written into that headroom, and
+ * the sender's array itself is what the receiving end decodes ({@code frames.in_place}); any other message (handshake
+ * frames, forwarded views) is encoded into a new frame ({@code frames.encoded}). The receiving end decodes the envelope
+ * as a view into that array ({@link Envelope#decode(byte[], int, int)}), prepends the neighbour's address to the
+ * return route and delivers to the attached router.
+ *
+ * <p>Threads: until {@link #direct(boolean) direct} is switched on, every frame is delivered on the receiving end's
+ * own thread (handshakes need that: a synchronous reply would re-enter the sender mid-step). Once on, a frame is
+ * delivered synchronously on the sending thread, so one benchmark thread runs the whole path: seal, route, frame,
+ * decode, route, open, deliver to the service.
+ */
+public final class DirectLink implements AutoCloseable {
+    /** Bytes of link header written in front of the envelope (a length prefix, as on TCP). */
+    public static final int LINK_HEADER = 4;
+
+    /** By address, not by name: {@code Address.valueText()} makes a new String per call. */
+    private final Map<Address, End> ends = new ConcurrentHashMap<>();
+    private volatile boolean direct;
+
+    /** Joins a node named {@code name}: its transport for {@code /mem/<name>} addresses. */
+    public End join(String name) {
+        End e = new End(name);
+        if (ends.putIfAbsent(e.self, e) != null) {
+            throw new IllegalStateException("node name " + name + " is taken");
+        }
+        return e;
+    }
+
+    /** Synchronous delivery on the sender's thread (true) or on the receiving end's thread (false, the default). */
+    public void direct(boolean on) {
+        this.direct = on;
+    }
+
+    @Override
+    public void close() {
+        for (End e : ends.values()) {
+            e.close();
+        }
+    }
+
+    /** One node's end. */
+    public final class End implements Transport, AutoCloseable {
+        private final String name;
+        private final Address self;
+        private final Counters counters = new Counters();
+        private final InboundPort port = new InboundPort(counters);
+        private final ExecutorService thread;
+        private volatile boolean closed;
+
+        End(String name) {
+            this.name = name;
+            this.self = Address.of(Address.MEMORY, name);
+            this.thread = Executors.newSingleThreadExecutor(r -> {
+                Thread t = new Thread(r, "bench-direct-" + name);
+                t.setDaemon(true);
+                return t;
+            });
+        }
+
+        @Override
+        public int addressType() {
+            return Address.MEMORY;
+        }
+
+        @Override
+        public String name() {
+            return "direct";
+        }
+
+        @Override
+        public void attach(InboundSink sink) {
+            port.attach(sink);
+        }
+
+        @Override
+        public void detach(InboundSink sink) {
+            port.detach(sink);
+        }
+
+        @Override
+        public int linkHeadroom() {
+            return LINK_HEADER;
+        }
+
+        @Override
+        public SendResult send(Address nextHop, Message message) {
+            End target = ends.get(nextHop);
+            if (closed || target == null || target.closed) {
+                counters.increment("drop.link_down");
+                return SendResult.DROPPED_LINK_DOWN;
+            }
+            byte[] frame;
+            int start;
+            int end;
+            int envStart = Envelope.encodeHeaderInPlace(message, LINK_HEADER);
+            if (envStart >= 0) {
+                Payload body = message.body();
+                frame = body.array();
+                start = envStart - LINK_HEADER;
+                end = body.offset() + body.length();
+                counters.increment("frames.in_place");
+            } else {
+                int n = Envelope.encodedLength(message);
+                frame = new byte[LINK_HEADER + n];
+                Envelope.encode(message, frame, LINK_HEADER);
+                start = 0;
+                end = frame.length;
+                counters.increment("frames.encoded");
+            }
+            int n = end - start - LINK_HEADER;
+            frame[start] = (byte) (n >>> 24);
+            frame[start + 1] = (byte) (n >>> 16);
+            frame[start + 2] = (byte) (n >>> 8);
+            frame[start + 3] = (byte) n;
+            if (direct) {
+                return target.receive(self, frame, start);
+            }
+            thread(target, frame, start);
+            return SendResult.FORWARDED;
+        }
+
+        private void thread(End target, byte[] frame, int start) {
+            try {
+                target.thread.execute(() -> target.receive(self, frame, start));
+            } catch (java.util.concurrent.RejectedExecutionException e) {
+                counters.increment("drop.link_down");
+            }
+        }
+
+        /** Reads the link header at {@code start}, decodes the envelope behind it as a view, delivers it. */
+        SendResult receive(Address from, byte[] frame, int start) {
+            int n = (frame[start] & 0xff) << 24 | (frame[start + 1] & 0xff) << 16 | (frame[start + 2] & 0xff) << 8
+                    | (frame[start + 3] & 0xff);
+            Message m;
+            try {
+                m = Envelope.decode(frame, start + LINK_HEADER, n);
+            } catch (MalformedMessageException e) {
+                counters.increment("drop.malformed");
+                return SendResult.DROPPED_MALFORMED;
+            }
+            SendResult r = port.deliver(m.withReturnRoute(m.returnRoute().prepend(from)));
+            return r.isDropped() ? r : SendResult.FORWARDED;
+        }
+
+        @Override
+        public String status() {
+            return "direct " + name;
+        }
+
+        @Override
+        public Map<String, Long> counters() {
+            return counters.snapshot();
+        }
+
+        @Override
+        public void close() {
+            closed = true;
+            ends.remove(self, this);
+            thread.shutdownNow();
+            try {
+                thread.awaitTermination(2, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+}
