@@ -35,9 +35,13 @@ public enum SendResult {
     DROPPED_ACCESS_DENIED(true);
 
     private final boolean dropped;
+    /** Made once: the router and every transport count an outcome per message. */
+    private final String counterName;
 
     SendResult(boolean dropped) {
         this.dropped = dropped;
+        String n = name().toLowerCase(java.util.Locale.ROOT);
+        this.counterName = dropped ? "drop." + n.substring("dropped_".length()) : n;
     }
 
     public boolean isDropped() {
@@ -46,7 +50,6 @@ public enum SendResult {
 
     /** Counter name for this outcome, e.g. {@code drop.no_worker}. */
     public String counterName() {
-        String n = name().toLowerCase(java.util.Locale.ROOT);
-        return dropped ? "drop." + n.substring("dropped_".length()) : n;
+        return counterName;
     }
 }

@@ -120,7 +120,11 @@ public final class Envelope {
 
     /** Reads a route at the reader's position (used by the channel layer for inner routes). */
     public static Route readRoute(Reader r, String what) throws MalformedMessageException {
-        int count = r.u8(what + " route count");
+        // the messages are built only when something is wrong: this runs for every message on every hop
+        if (r.remaining() < 1) {
+            throw new MalformedMessageException("truncated: " + what + " route count missing");
+        }
+        int count = r.u8("route count");
         if (count > Route.MAX_HOPS) {
             throw new MalformedMessageException(what + " route has " + count + " hops, max " + Route.MAX_HOPS);
         }
@@ -129,12 +133,19 @@ public final class Envelope {
         }
         Address[] hops = new Address[count];
         for (int i = 0; i < count; i++) {
-            int type = r.u8(what + " address type");
-            int n = r.u8(what + " address length");
+            if (r.remaining() < 2) {
+                throw new MalformedMessageException("truncated: " + what + " address " + i + " header missing");
+            }
+            int type = r.u8("address type");
+            int n = r.u8("address length");
             if (n == 0) {
                 throw new MalformedMessageException(what + " address " + i + " is empty");
             }
-            hops[i] = Address.of(type, r.bytes(n, what + " address value"));
+            if (n > r.remaining()) {
+                throw new MalformedMessageException("truncated: " + what + " address value needs " + n + " bytes, "
+                        + r.remaining() + " left");
+            }
+            hops[i] = Address.of(type, r.bytes(n, "address value"));
         }
         return Route.of(hops);
     }
