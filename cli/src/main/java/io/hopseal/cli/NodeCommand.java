@@ -35,11 +35,13 @@ final class NodeCommand {
     private static final String HELP = """
             usage: hopseal node [options]
             Runs a node that accepts secure channels over TCP until stopped (Ctrl-C).
-              --listen [HOST:]PORT     TCP port to listen on (default 4000; 0 = any free port)
+              --listen [HOST:]PORT     TCP port to listen on (default 127.0.0.1:4000, loopback only; 0.0.0.0:PORT
+                                       for every interface; port 0 = any free port)
               --port-file FILE         write the TCP port actually bound to FILE
               --listener NAME          secure channel listener address (default api: /service/api)
               --trust everyone|ID,...  who may open channels (default everyone who proves an identity)
-              --echo                   run an echo service at /service/echo
+              --echo                   run an echo service at /service/echo for messages from secure channels
+              --echo-unauthenticated   let the echo service also answer plain envelopes (no channel): tests only
               --policy SERVICE=EXPR    access policy for a service, e.g. telemetry='subject.role = "sensor"'
               --listener-policy EXPR   access policy every initiator must satisfy in the handshake
               --authority FILE         trust credentials (and revocation lists) of this authority (repeatable);
@@ -62,7 +64,7 @@ final class NodeCommand {
         if (ctx.help(argv, HELP)) {
             return 0;
         }
-        Args a = new Args(argv, 0, OPTS, Set.of("echo", "relays"));
+        Args a = new Args(argv, 0, OPTS, Set.of("echo", "echo-unauthenticated", "relays"));
         return runNode(a, null);
     }
 
@@ -105,8 +107,15 @@ final class NodeCommand {
                 RevocationCommands.serve(node, verifier, ctx.err);
             }
             policies.forEach(node.accessControl()::set);
-            if (a.has("echo")) {
-                node.service("echo", (m, c) -> c.reply(m, m.payload()));
+            if (a.has("echo") || a.has("echo-unauthenticated")) {
+                boolean anyone = a.has("echo-unauthenticated");
+                // by default only what came out of a secure channel is answered: a plain envelope from the network
+                // gets nothing back (no free reflector, no unauthenticated work)
+                node.service("echo", (m, c) -> {
+                    if (anyone || m.securePeer() != null) {
+                        c.reply(m, m.payload());
+                    }
+                });
             }
             if (a.has("relays")) {
                 relays = new RelayService(node.router(), Duration.ofSeconds(90));
@@ -125,7 +134,8 @@ final class NodeCommand {
             ctx.out.println("node " + node.identifier());
             ctx.out.println("listening on tcp " + listen.host() + ":" + l.port() + ", secure channel listener /service/"
                     + listenerName + ", trust " + trust
-                    + (a.has("echo") ? ", echo service /service/echo" : "")
+                    + (a.has("echo") || a.has("echo-unauthenticated") ? ", echo service /service/echo"
+                        + (a.has("echo-unauthenticated") ? " (also unauthenticated)" : " (secure channels only)") : "")
                     + (relays != null ? ", relays /service/" + RelayService.SERVICE : "")
                     + (policies.isEmpty() ? "" : ", policies " + policies.keySet()));
             ctx.out.flush();

@@ -14,7 +14,7 @@ final class RelayCommand {
     private static final String HELP = """
             usage: hopseal relay [--listen [HOST:]PORT] [--port-file FILE] [--serial LINK=PORT@BAUD]... [--tap]
             Forwards messages between TCP and serial links: a minimal gateway with no keys at all.
-              --listen [HOST:]PORT  TCP port (default 4000)
+              --listen [HOST:]PORT  TCP port (default 127.0.0.1:4000, loopback only; 0.0.0.0:PORT for every interface)
               --serial LINK=PORT@BAUD[,8N1][,rtscts]  a serial line known as /serial/LINK (repeatable)
               --tap                 print every message it forwards: the routes it needs, and a payload it
                                     cannot read

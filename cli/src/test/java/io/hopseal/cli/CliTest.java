@@ -59,14 +59,16 @@ class CliTest {
         t.start();
         running.add(c);
         threads.add(t);
-        long end = System.nanoTime() + 20_000_000_000L;
-        while (System.nanoTime() < end) {
-            if (Files.exists(portFile) && !Files.readString(portFile).isBlank()) {
-                return Integer.parseInt(Files.readString(portFile).trim());
-            }
-            Thread.sleep(20);
-        }
-        throw new AssertionError(args[0] + " did not start");
+        String port = io.hopseal.testsupport.Await.value(args[0] + " writes its port file", java.time.Duration.ofSeconds(20),
+                () -> {
+                    try {
+                        String text = Files.exists(portFile) ? Files.readString(portFile).trim() : "";
+                        return text.isEmpty() ? null : text;
+                    } catch (java.io.IOException e) {
+                        return null; // being written
+                    }
+                });
+        return Integer.parseInt(port);
     }
 
     @AfterEach
