@@ -26,11 +26,10 @@ import io.hopseal.api.routing.Address;
 import io.hopseal.api.routing.Message;
 import io.hopseal.api.routing.SendResult;
 import io.hopseal.api.transport.Envelope;
-import io.hopseal.impl.memory.MemoryNetwork;
-import io.hopseal.impl.memory.MemoryTransport;
 import io.hopseal.impl.routing.DefaultRouter;
 import io.hopseal.node.HopsealNode;
 import io.hopseal.testsupport.Await;
+import io.hopseal.transport.tcp.TcpTransport;
 import io.hopseal.transport.zigbee.sim.SimulatedXBee;
 import io.hopseal.transport.zigbee.sim.SocatPair;
 import io.hopseal.transport.zigbee.sim.ZigbeeDevice;
@@ -40,7 +39,7 @@ import io.hopseal.transport.zigbee.xbee.XBeeFrame;
 
 /**
  * device ── ZigBee (simulated mesh + simulated XBee on a pty pair) ── gateway ── in-memory link ── backend, with one
- * secure channel end to end. The gateway is a bare router with a {@link ZigbeeTransport} and a {@link MemoryTransport};
+ * secure channel end to end. The gateway is a bare router with a {@link ZigbeeTransport} and a {@link TcpTransport};
  * taps on what its router forwards, on its ZigBee envelopes and on every RF payload that crossed the simulated radio show it only
  * ever handled ciphertext. Also: how many radio frames a channel set-up takes at NP 84 and 66, loss and transient
  * failures during the handshake, unplug/replug and a transport replaced (as by a bundle update) under an open channel.
@@ -50,7 +49,6 @@ class DeviceGatewayBackendTest {
     static final long DEV = 0x0013A20041DE71CEL;
     static final String MARKER = "PLAINTEXT-MARKER";
     /** The backend's name on the in-memory link: 15 characters, as {@code 127.0.0.1:NNNNN}. */
-    static final String BACKEND = "backend.example";
     static final ZigbeeTransportConfig FAST = ZigbeeTransportConfig.DEFAULTS.withRetryBackoff(Duration.ofMillis(5),
             Duration.ofMillis(50)).withReconnectBackoff(Duration.ofMillis(20), Duration.ofMillis(200))
             .withAtTimeout(Duration.ofMillis(200)).withReassemblyTimeout(Duration.ofSeconds(1));
@@ -62,10 +60,10 @@ class DeviceGatewayBackendTest {
     HopsealNode backend;
     HopsealNode device;
     ZigbeeDevice deviceRadio;
-    MemoryNetwork net;
+    int backendPort;
     DefaultRouter gatewayRouter;
     ZigbeeTransport gatewayZigbee;
-    MemoryTransport gatewayMem;
+    TcpTransport gatewayTcp;
     int np;
     ApiMode mode;
     final List<byte[]> gatewaySaw = new CopyOnWriteArrayList<>();
@@ -83,9 +81,10 @@ class DeviceGatewayBackendTest {
         pair = new SocatPair(dir, "xbee").plug();
         sim = new SimulatedXBee(pair.moduleSide(), COORD, mode, np);
 
-        net = new MemoryNetwork();
-        // /mem/backend.example is as long as /tcp/127.0.0.1:NNNNN was, so every size counted here is a TCP uplink's
-        backend = HopsealNode.builder().memory(net, BACKEND).build();
+        // the backend over real TCP on loopback: its address (127.0.0.1 and an ephemeral, 5-digit port) and the links
+        // (TCP validates addresses: XX message 1 is not padded) are a real uplink's
+        backend = HopsealNode.builder().transport(TcpTransport::new).build();
+        backendPort = backend.transport(TcpTransport.class).orElseThrow().listen("127.0.0.1", 0).port();
         backend.channels().listen("api", ListenerOptions.defaults());
         backend.service("echo", (m, ctx) -> ctx.reply(m, m.payload()));
 
@@ -95,8 +94,8 @@ class DeviceGatewayBackendTest {
             gatewaySaw.add(m.payload());
             gatewaySaw.add(Envelope.encode(m));
         });
-        gatewayMem = net.attach("gateway");
-        gatewayRouter.attach(gatewayMem);
+        gatewayTcp = new TcpTransport();
+        gatewayRouter.attach(gatewayTcp);
         startGatewayZigbee();
 
         device = HopsealNode.builder().transport(() -> {
@@ -124,14 +123,11 @@ class DeviceGatewayBackendTest {
         if (gatewayZigbee != null) {
             gatewayZigbee.close();
         }
-        if (gatewayMem != null) {
-            gatewayMem.close();
+        if (gatewayTcp != null) {
+            gatewayTcp.close();
         }
         if (backend != null) {
             backend.close();
-        }
-        if (net != null) {
-            net.close();
         }
         if (sim != null) {
             sim.close();
@@ -143,7 +139,7 @@ class DeviceGatewayBackendTest {
 
     SecureChannel openChannel(ChannelOptions options) throws Exception {
         // from the device's point of view the first hop is the coordinator's 64-bit address
-        String route = "/zigbee/" + ZigbeeAddresses.hex(COORD) + "/mem/" + BACKEND + "/secure/api/service/echo";
+        String route = "/zigbee/" + ZigbeeAddresses.hex(COORD) + "/tcp/127.0.0.1:" + backendPort + "/secure/api/service/echo";
         SecureChannel ch = device.channels().connect(route, options).get(20, TimeUnit.SECONDS);
         // the initiator is open once it sent message 3; data sent before the responder has it would be dropped there
         Await.until("the backend's end open", Duration.ofSeconds(20), () -> backend.channels().channels().stream()
@@ -226,7 +222,7 @@ class DeviceGatewayBackendTest {
         SecureChannel responder = backend.channels().channels().stream().filter(c -> !c.isInitiator()).findFirst()
                 .orElseThrow();
         assertThat(responder.peer()).isEqualTo(device.identifier());
-        assertThat(responder.peerRoute().toString()).startsWith("/mem/gateway/")
+        assertThat(responder.peerRoute().toString()).startsWith("/tcp/127.0.0.1:")
                 .contains("/zigbee/" + ZigbeeAddresses.hex(DEV) + "/");
         responder.send((MARKER + " backend->device").getBytes(UTF_8));
         Message push = ch.receive(Duration.ofSeconds(5));
