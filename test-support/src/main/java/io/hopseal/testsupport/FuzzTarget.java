@@ -91,6 +91,13 @@ public final class FuzzTarget {
         }
     }
 
+    /** One step of a scripted input (a frame of a script) stayed within {@code bound} since {@code mark}; not counted. */
+    public void within(long mark, long bound) {
+        if (!warming) {
+            check(mark, bound);
+        }
+    }
+
     public void accepted() {
         if (!warming) {
             accepted.increment();

@@ -98,10 +98,16 @@ class LorawanFuzzTest {
         }
         JOIN_REQUEST.accepted(mark, BOUND);
         byte[] again = r.encode(APP);
-        assertThat(Arrays.copyOf(again, 19)).isEqualTo(Arrays.copyOf(input, 19));
+        // the MHDR's three RFU bits are ignored on receipt (the MIC covers the bytes as received) and sent as 0:
+        // found by this target (LorawanFuzzTestInputs/joinRequest/regression-mhdr-rfu-bits-*), a test strictness,
+        // not a decoder bug
+        assertThat(again[0] & 0xE3).isEqualTo(input[0] & 0xE3);
+        assertThat(Arrays.copyOfRange(again, 1, 19)).isEqualTo(Arrays.copyOfRange(input, 1, 19));
         try {
             JoinRequest.verify(input, APP);
-            assertThat(again).isEqualTo(input);
+            if ((input[0] & 0x1C) == 0) {
+                assertThat(again).isEqualTo(input);
+            }
         } catch (LorawanException e) {
             assertThat(e.reason()).isEqualTo(LorawanException.Reason.MIC);
         }
