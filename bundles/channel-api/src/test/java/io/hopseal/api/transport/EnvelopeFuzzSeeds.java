@@ -6,9 +6,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
-
 import io.hopseal.api.routing.Address;
 import io.hopseal.api.routing.Message;
 import io.hopseal.api.routing.Route;
@@ -16,11 +13,11 @@ import io.hopseal.api.routing.RouteFuzzTest;
 import io.hopseal.testsupport.FuzzSeeds;
 
 /**
- * Seed inputs for the channel-api fuzz targets, made by the real encoders. Regenerate with
- * {@code mvn -o -pl test-support,bundles/channel-api test -Dtest=EnvelopeFuzzSeeds -Dfuzz.writeSeeds=true
- * -Dsurefire.failIfNoSpecifiedTests=false} and commit the files under src/test/resources.
+ * Seed inputs for the channel-api fuzz targets ({@link EnvelopeFuzzTest}, {@code RouteFuzzTest}), made by the real
+ * encoders. Regenerate with {@code -Dtest='*FuzzTest#writeSeeds' -Dfuzz.writeSeeds=true} (README, "Fuzzing") and
+ * commit the files under src/test/resources.
  */
-class EnvelopeFuzzSeeds {
+final class EnvelopeFuzzSeeds {
 
     static final String[] ROUTES = {
             "/tcp/10.0.0.5:4000/secure/api/service/echo",
@@ -60,9 +57,8 @@ class EnvelopeFuzzSeeds {
         return new ArrayList<>(envelopes().values());
     }
 
-    @Test
-    @EnabledIfSystemProperty(named = "fuzz.writeSeeds", matches = "true")
-    void write() {
+    /** Writes every channel-api seed (run through {@code EnvelopeFuzzTest#writeSeeds}). */
+    static void write() {
         envelopes().forEach((name, bytes) -> FuzzSeeds.write(EnvelopeFuzzTest.class, "decode", name, bytes));
         for (int i = 0; i < ROUTES.length; i++) {
             byte[] text = ROUTES[i].getBytes(StandardCharsets.UTF_8);

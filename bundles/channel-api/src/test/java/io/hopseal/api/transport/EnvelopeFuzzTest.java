@@ -6,6 +6,8 @@ import java.util.Arrays;
 
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
 
 import com.code_intelligence.jazzer.junit.FuzzTest;
 
@@ -22,7 +24,7 @@ import io.hopseal.testsupport.FuzzTarget;
  * the frame, never outside {@code [off, off+len)}; and {@link Envelope#encode} gives back exactly the input
  * (the encoding is canonical), also when the header is written in place into the payload's headroom.
  *
- * <p>Seeds: {@code EnvelopeFuzzTestInputs/decode/} (from {@code EnvelopeFuzzSeeds}).
+ * <p>Seeds: {@code EnvelopeFuzzTestInputs/decode/}, written by {@link #writeSeeds()} ({@link EnvelopeFuzzSeeds}).
  */
 class EnvelopeFuzzTest {
     static final FuzzTarget DECODE = FuzzTarget.named("EnvelopeFuzzTest#decode");
@@ -38,6 +40,12 @@ class EnvelopeFuzzTest {
     @AfterAll
     static void report() {
         DECODE.print();
+    }
+
+    @Test
+    @EnabledIfSystemProperty(named = "fuzz.writeSeeds", matches = "true")
+    void writeSeeds() {
+        EnvelopeFuzzSeeds.write();
     }
 
     @FuzzTest
