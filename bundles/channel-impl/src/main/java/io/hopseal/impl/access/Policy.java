@@ -117,7 +117,12 @@ public final class Policy {
         return text;
     }
 
-    /** The canonical text form (see the class comment); parses to an equal policy. */
+    /**
+     * The canonical text form (see the class comment); parses to an equal policy when it is at most
+     * {@value #MAX_LENGTH} characters. Normalizing adds spaces around operators, so a policy typed compactly near the
+     * limit can normalize to more (found by PolicyParserFuzzTest); {@link #parse} refuses such a form like any text
+     * over the limit.
+     */
     public String normalized() {
         return normalized;
     }

@@ -361,7 +361,16 @@ public final class HandshakeState implements AutoCloseable {
         if (local == null || remote == null) {
             throw new IllegalStateException("internal error: key for " + t.text() + " not available");
         }
-        byte[] shared = local.agree(remote);
+        byte[] shared;
+        try {
+            shared = local.agree(remote);
+        } catch (NoiseException e) {
+            throw e;
+        } catch (RuntimeException e) {
+            // a static key held by a vault: the vault refuses a low-order peer key itself (VaultException). For the
+            // handshake that is the all-zero result below, a message that does not authenticate, not a crash
+            throw new NoiseException("DH refused by the key's holder (low-order or invalid public key)");
+        }
         try {
             if (shared == null || shared.length != dhLen) {
                 throw new NoiseException("DH returned a result of the wrong length");
