@@ -243,7 +243,15 @@ final class Handshake {
             // responder replies even to an untrusted KK/IK initiator so it can send an authenticated refusal
             boolean sendProof = pattern == HandshakePattern.XX;
             byte[] p = payload(sendProof, initiator ? boundRoute : null);
-            byte[] msg = noise.writeMessage(p);
+            byte[] msg;
+            try {
+                msg = noise.writeMessage(p);
+            } catch (NoiseException e) {
+                // the peer's key is low-order (the DH with it is all zero): a hostile message. A responder's message 1
+                // handshake is a fresh object the listener drops (nothing was kept); elsewhere the Noise state has
+                // advanced, so the handshake fails
+                return idx == 0 && !initiator ? Outcome.IGNORED : Outcome.BAD_PROOF;
+            }
             reply = new byte[1 + msg.length];
             reply[0] = (byte) (idx == 0 ? Wire.HS2 : Wire.HS3);
             System.arraycopy(msg, 0, reply, 1, msg.length);
