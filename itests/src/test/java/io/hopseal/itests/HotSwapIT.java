@@ -167,6 +167,9 @@ public class HotSwapIT {
         closeables.add(backend);
         backendPort = Probe.freePort();
         backend.transport(TcpTransport.class).orElseThrow().listen("127.0.0.1", backendPort);
+        // a gateway forwards nothing from links unless allowed: allow the backend (the allow list is configuration,
+        // so every new router after an update of channel-impl reads it again)
+        io.hopseal.itests.FrameworkWaits.allowForwarding(cm, ctx, "tcp:127.0.0.1:" + backendPort);
         HopsealNode device = Probe.tcpNode();
         closeables.add(device);
         backend.service("echo", (m, c) -> c.reply(m, m.payload()));

@@ -104,10 +104,10 @@ public final class RouterComponent implements Router {
 
     @Activate
     void activate(BundleContext context, Config config, Map<String, Object> properties) {
-        activate(LastGoodConfigs.inDataArea(context), config, properties);
+        activateWith(LastGoodConfigs.inDataArea(context), config, properties);
     }
 
-    synchronized void activate(LastGoodConfigs store, Config config, Map<String, Object> properties) {
+    synchronized void activateWith(LastGoodConfigs store, Config config, Map<String, Object> properties) {
         this.lastGood = store;
         this.configPid = Objects.requireNonNullElse(LastGoodConfigs.configurationPid(properties), PID);
         ForwardPolicy p;

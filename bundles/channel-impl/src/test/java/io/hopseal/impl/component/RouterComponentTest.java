@@ -57,7 +57,7 @@ class RouterComponentTest {
         Recording t = new Recording();
         c.bindTransport(t); // DS binds references before activating
         assertThat(fromLink(t, "/tcp/127.0.0.1:16001")).isEqualTo(SendResult.DROPPED_FORWARD_DENIED);
-        c.activate(NO_STORE, config(Map.of("service.pid", RouterComponent.PID)), Map.of("service.pid", RouterComponent.PID));
+        c.activateWith(NO_STORE, config(Map.of("service.pid", RouterComponent.PID)), Map.of("service.pid", RouterComponent.PID));
         assertThat(c.forwardPolicy()).isSameAs(ForwardPolicy.DENY_ALL);
         assertThat(fromLink(t, "/tcp/127.0.0.1:16001")).isEqualTo(SendResult.DROPPED_FORWARD_DENIED);
         assertThat(t.sentTo).isEmpty();
@@ -72,7 +72,7 @@ class RouterComponentTest {
         RouterComponent c = new RouterComponent();
         Recording t = new Recording();
         c.bindTransport(t);
-        c.activate(store, config(stored("tcp:127.0.0.1:5000")), stored("tcp:127.0.0.1:5000"));
+        c.activateWith(store, config(stored("tcp:127.0.0.1:5000")), stored("tcp:127.0.0.1:5000"));
         assertThat(fromLink(t, "/tcp/127.0.0.1:5000")).isEqualTo(SendResult.FORWARDED);
         assertThat(fromLink(t, "/tcp/127.0.0.1:6000")).isEqualTo(SendResult.DROPPED_FORWARD_DENIED);
 
@@ -97,7 +97,7 @@ class RouterComponentTest {
         RouterComponent restarted = new RouterComponent();
         Recording t2 = new Recording();
         restarted.bindTransport(t2);
-        String startLog = logsOf(() -> restarted.activate(store, config(stored("tcp:*.*:1")), stored("tcp:*.*:1")));
+        String startLog = logsOf(() -> restarted.activateWith(store, config(stored("tcp:*.*:1")), stored("tcp:*.*:1")));
         assertThat(startLog).contains("stored configuration refused, forward.allow: 'tcp:*.*:1'")
                 .contains("using the last good configuration (forward from links to tcp:127.0.0.1:6000)");
         assertThat(fromLink(t2, "/tcp/127.0.0.1:6000")).isEqualTo(SendResult.FORWARDED);
@@ -106,7 +106,7 @@ class RouterComponentTest {
         RouterComponent bare = new RouterComponent();
         Recording t3 = new Recording();
         bare.bindTransport(t3);
-        String bareLog = logsOf(() -> bare.activate(NO_STORE, config(stored("bogus")), stored("bogus")));
+        String bareLog = logsOf(() -> bare.activateWith(NO_STORE, config(stored("bogus")), stored("bogus")));
         assertThat(bareLog).contains("forwarding nothing from links until it is corrected");
         assertThat(fromLink(t3, "/tcp/127.0.0.1:6000")).isEqualTo(SendResult.DROPPED_FORWARD_DENIED);
     }
@@ -115,7 +115,7 @@ class RouterComponentTest {
     void aSingleStringWithSeveralEntriesIsAcceptedAsAList() {
         RouterComponent c = new RouterComponent();
         Map<String, Object> props = Map.of("service.pid", RouterComponent.PID, "forward.allow", "tcp:a.example:1, tcp:b.example:2");
-        c.activate(NO_STORE, config(props), props);
+        c.activateWith(NO_STORE, config(props), props);
         assertThat(c.forwardPolicy().patterns()).containsExactly("tcp:a.example:1", "tcp:b.example:2");
     }
 }
