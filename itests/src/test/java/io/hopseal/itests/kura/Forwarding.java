@@ -37,7 +37,7 @@ final class Forwarding implements AutoCloseable {
     }
 
     /** Opens the channel through the gateway, first allowing the gateway to forward to the backend (default deny). */
-    static Forwarding open(int gatewayPort, ConfigurationAdmin cm, BundleContext ctx) throws Exception {
+    static Forwarding open(int gatewayPort, ConfigurationAdmin cm, BundleContext framework) throws Exception {
         TcpTransportConfig c = TcpTransportConfig.DEFAULTS
                 .withReconnectBackoff(Duration.ofMillis(10), Duration.ofMillis(250))
                 .withConnectTimeout(Duration.ofSeconds(2));
@@ -46,7 +46,7 @@ final class Forwarding implements AutoCloseable {
         try {
             int backendPort = FrameworkWaits.freePort();
             backend.transport(TcpTransport.class).orElseThrow().listen("127.0.0.1", backendPort);
-            FrameworkWaits.allowForwarding(cm, ctx, "tcp:127.0.0.1:" + backendPort);
+            FrameworkWaits.allowForwarding(cm, framework, "tcp:127.0.0.1:" + backendPort);
             backend.service("echo", (m, ctx) -> ctx.reply(m, m.payload()));
             backend.channels().listen("api", ListenerOptions.trusting(TrustPolicy.only(device.identifier())));
             SecureChannel ch = device.channels().connect("/tcp/127.0.0.1:" + gatewayPort + "/tcp/127.0.0.1:"

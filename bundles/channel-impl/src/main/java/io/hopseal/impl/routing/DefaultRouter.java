@@ -35,8 +35,9 @@ import io.hopseal.api.transport.Transport;
  * same sink.
  *
  * <h2>Forwarding policy</h2>
- * A message that came in from a link (its return route starts with a non-local address: the neighbour a transport
- * prepended) and whose next hop is on a link again would be <em>forwarded</em>. It is forwarded only if the
+ * A message that came in from a link (delivered through the inbound sink, or sent with a return route that starts with
+ * a non-local address: the neighbour a transport prepended) and whose next hop is on a link again would be
+ * <em>forwarded</em>. It is forwarded only if the
  * {@link ForwardPolicy} allows its next hop, or if it travels back along a flow an allowed message opened
  * ({@link ForwardFlows}: a backend's replies to the device that wrote to it). Everything else is dropped before any
  * transport sees it (no connection is dialed), as {@link SendResult#DROPPED_FORWARD_DENIED}, counted
@@ -60,8 +61,11 @@ public final class DefaultRouter implements Router {
     private final Counters counters = new Counters();
     private final ThreadLocal<int[]> depth = ThreadLocal.withInitial(() -> new int[1]);
     private final SecureRandom random = new SecureRandom();
-    /** What every bound transport delivers to: received messages are routed like any other. */
-    private final InboundSink sink = this::send;
+    /**
+     * What every bound transport delivers to: received messages are routed like any other, but always count as
+     * coming in from a link for the forwarding policy (whatever their return route says).
+     */
+    private final InboundSink sink = m -> send(m, true);
     private final java.util.List<java.util.function.BiConsumer<Address, Message>> taps =
             new java.util.concurrent.CopyOnWriteArrayList<>();
     private volatile io.hopseal.impl.access.AccessControl accessControl;
@@ -157,7 +161,11 @@ public final class DefaultRouter implements Router {
 
     @Override
     public SendResult send(Message message) {
-        SendResult r = route(message);
+        return send(message, false);
+    }
+
+    private SendResult send(Message message, boolean fromTransport) {
+        SendResult r = route(message, fromTransport);
         counters.increment(r.counterName());
         if (r.isDropped() && LOG.isDebugEnabled()) {
             LOG.debug("dropped {}: {}", message, r);
@@ -165,7 +173,7 @@ public final class DefaultRouter implements Router {
         return r;
     }
 
-    private SendResult route(Message message) {
+    private SendResult route(Message message, boolean fromTransport) {
         if (message.onwardRoute().isEmpty()) {
             return SendResult.DROPPED_EMPTY_ROUTE;
         }
@@ -219,14 +227,18 @@ public final class DefaultRouter implements Router {
             }
         }
         Route back = message.returnRoute();
-        if (!back.isEmpty() && !back.first().isLocal()) {
+        boolean neighbourFirst = !back.isEmpty() && !back.first().isLocal();
+        if (fromTransport || neighbourFirst) {
             ForwardPolicy policy = forwardPolicy;
             if (!policy.isUnrestricted()) {
-                Address from = back.first();
+                // the neighbour the transport prepended (none: a transport that broke that rule gets no flows)
+                Address from = neighbourFirst ? back.first() : null;
                 long now = nanoTime.getAsLong();
                 if (policy.allows(next)) {
-                    flows.forwarded(from, next, now);
-                } else if (!flows.isReturn(from, next, now)) {
+                    if (from != null) {
+                        flows.forwarded(from, next, now);
+                    }
+                } else if (from == null || !flows.isReturn(from, next, now)) {
                     long unlogged = forwardRefusals.admit(now);
                     if (unlogged >= 0) {
                         LOG.warn("refused to forward a message from {} to {}: not an allowed destination ({} of the "

@@ -57,6 +57,17 @@ class ForwardingPolicyRouterTest {
     }
 
     @Test
+    void whatATransportDeliversIsFromALinkWhateverItsReturnRoute() {
+        router.setForwardPolicy(ForwardPolicy.DENY_ALL);
+        // a transport that failed to prepend the neighbour (or a return route forged to look local) gains nothing
+        assertThat(tcp.sink.deliver(Message.to(Route.parse("/tcp/127.0.0.1:16001"), new byte[1])))
+                .isEqualTo(SendResult.DROPPED_FORWARD_DENIED);
+        assertThat(tcp.sink.deliver(new Message(Route.parse("/tcp/127.0.0.1:16001"), Route.parse("/service/chan1"),
+                new byte[1]))).isEqualTo(SendResult.DROPPED_FORWARD_DENIED);
+        assertThat(tcp.sent).isEmpty();
+    }
+
+    @Test
     void localWorkersAndSecureChannelsChooseTheirRoutesFreely() {
         router.setForwardPolicy(ForwardPolicy.DENY_ALL);
         assertThat(router.send(Message.to(Route.parse("/tcp/127.0.0.1:16001/service/x"), new byte[1])))
