@@ -48,7 +48,7 @@ import io.hopseal.support.LastGoodConfigs;
  * messages from links may be forwarded. A change applies at once, without restarting the router; an invalid list is
  * refused with a log line naming the bad entry and the last good list stays in force. The last accepted configuration
  * is kept in the bundle's data area: after a restart with an invalid stored list the router runs on that last good
- * one (and says so), else it forwards nothing from links. The router denies from its construction, before the first
+ * one (and says so), else it forwards nothing from links. The policy is read in the constructor, before the first
  * transport is bound, so no message is forwarded under a policy that was not configured.
  */
 @Component(name = RouterComponent.PID, immediate = true, configurationPolicy = ConfigurationPolicy.OPTIONAL,
@@ -79,12 +79,8 @@ public final class RouterComponent implements Router {
     }
 
     private final DefaultRouter router = new DefaultRouter();
-    private LastGoodConfigs lastGood = new LastGoodConfigs(null);
-    private String configPid = PID;
-
-    public RouterComponent() {
-        router.setForwardPolicy(ForwardPolicy.DENY_ALL); // before any transport is bound
-    }
+    private final LastGoodConfigs lastGood;
+    private final String configPid;
     /** Router registrations of the bound transport services (by identity). */
     private final Map<Transport, AutoCloseable> handles = new ConcurrentHashMap<>();
 
@@ -102,12 +98,17 @@ public final class RouterComponent implements Router {
         LOG.info("{}: transport {} removed", PID, safeName(transport));
     }
 
+    /**
+     * Constructor injection: the configured policy is in force before SCR binds the first transport (bind methods run
+     * after the constructor), so no message from a link is handled under any other policy.
+     */
     @Activate
-    void activate(BundleContext context, Config config, Map<String, Object> properties) {
-        activateWith(LastGoodConfigs.inDataArea(context), config, properties);
+    public RouterComponent(BundleContext context, Config config, Map<String, Object> properties) {
+        this(LastGoodConfigs.inDataArea(context), config, properties);
     }
 
-    synchronized void activateWith(LastGoodConfigs store, Config config, Map<String, Object> properties) {
+    RouterComponent(LastGoodConfigs store, Config config, Map<String, Object> properties) {
+        router.setForwardPolicy(ForwardPolicy.DENY_ALL);
         this.lastGood = store;
         this.configPid = Objects.requireNonNullElse(LastGoodConfigs.configurationPid(properties), PID);
         ForwardPolicy p;

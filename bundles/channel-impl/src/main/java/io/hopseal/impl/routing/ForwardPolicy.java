@@ -7,6 +7,7 @@ import java.util.Collection;
 import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.regex.Pattern;
 
 import io.hopseal.api.routing.Address;
@@ -59,8 +60,12 @@ public final class ForwardPolicy {
     private static final Pattern HEX_PATTERN = Pattern.compile("[0-9a-fA-F*]+");
     private static final Pattern IPV6 = Pattern.compile("[0-9a-fA-F:.]+");
 
+    /** Verdicts already reached (the policy is immutable): a forwarding gateway checks few destinations, often. */
+    static final int MAX_CACHED = 4096;
+
     private final List<Entry> entries;
     private final boolean unrestricted;
+    private final ConcurrentHashMap<Address, Boolean> verdicts = new ConcurrentHashMap<>();
 
     private ForwardPolicy(List<Entry> entries, boolean unrestricted) {
         this.entries = entries;
@@ -107,6 +112,19 @@ public final class ForwardPolicy {
         if (entries.isEmpty() || destination.isLocal()) {
             return false;
         }
+        Boolean known = verdicts.get(destination);
+        if (known != null) {
+            return known;
+        }
+        boolean verdict = decide(destination);
+        if (verdicts.size() >= MAX_CACHED) {
+            verdicts.clear(); // many distinct destinations (a scan): start over rather than grow
+        }
+        verdicts.put(destination, verdict);
+        return verdict;
+    }
+
+    private boolean decide(Address destination) {
         Destination d = null;
         for (Entry e : entries) {
             if (e.type != destination.type()) {

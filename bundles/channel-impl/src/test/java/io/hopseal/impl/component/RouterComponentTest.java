@@ -51,14 +51,19 @@ class RouterComponentTest {
         return t.sink.deliver(new Message(Route.parse(to), Route.parse("/tcp/10.9.9.9:50000"), new byte[] {1}));
     }
 
+    /** As SCR builds it: constructor (with the configuration), then the transports are bound. */
+    private static RouterComponent start(LastGoodConfigs store, Map<String, Object> properties, Recording t) {
+        RouterComponent c = new RouterComponent(store, config(properties), properties);
+        c.bindTransport(t);
+        return c;
+    }
+
     @Test
-    void aFreshRouterForwardsNothingFromLinksEvenBeforeItIsActivated() {
-        RouterComponent c = new RouterComponent();
+    void aFreshRouterForwardsNothingFromLinks() {
         Recording t = new Recording();
-        c.bindTransport(t); // DS binds references before activating
-        assertThat(fromLink(t, "/tcp/127.0.0.1:16001")).isEqualTo(SendResult.DROPPED_FORWARD_DENIED);
-        c.activateWith(NO_STORE, config(Map.of("service.pid", RouterComponent.PID)), Map.of("service.pid", RouterComponent.PID));
+        RouterComponent c = start(NO_STORE, Map.of("service.pid", RouterComponent.PID), t);
         assertThat(c.forwardPolicy()).isSameAs(ForwardPolicy.DENY_ALL);
+        assertThat(fromLink(t, "/tcp/127.0.0.1:16001")).isEqualTo(SendResult.DROPPED_FORWARD_DENIED);
         assertThat(fromLink(t, "/tcp/127.0.0.1:16001")).isEqualTo(SendResult.DROPPED_FORWARD_DENIED);
         assertThat(t.sentTo).isEmpty();
         assertThat(c.counters()).containsEntry("drop.forward_denied", 2L);
@@ -69,10 +74,8 @@ class RouterComponentTest {
     @Test
     void aChangedListAppliesWithoutARestartAndABadOneKeepsTheLastGoodList(@TempDir Path dir) {
         LastGoodConfigs store = new LastGoodConfigs(dir);
-        RouterComponent c = new RouterComponent();
         Recording t = new Recording();
-        c.bindTransport(t);
-        c.activateWith(store, config(stored("tcp:127.0.0.1:5000")), stored("tcp:127.0.0.1:5000"));
+        RouterComponent c = start(store, stored("tcp:127.0.0.1:5000"), t);
         assertThat(fromLink(t, "/tcp/127.0.0.1:5000")).isEqualTo(SendResult.FORWARDED);
         assertThat(fromLink(t, "/tcp/127.0.0.1:6000")).isEqualTo(SendResult.DROPPED_FORWARD_DENIED);
 
@@ -94,28 +97,23 @@ class RouterComponentTest {
         c.deactivate();
 
         // a restart with an invalid stored list runs on the last good one, and says so
-        RouterComponent restarted = new RouterComponent();
         Recording t2 = new Recording();
-        restarted.bindTransport(t2);
-        String startLog = logsOf(() -> restarted.activateWith(store, config(stored("tcp:*.*:1")), stored("tcp:*.*:1")));
+        String startLog = logsOf(() -> start(store, stored("tcp:*.*:1"), t2));
         assertThat(startLog).contains("stored configuration refused, forward.allow: 'tcp:*.*:1'")
                 .contains("using the last good configuration (forward from links to tcp:127.0.0.1:6000)");
         assertThat(fromLink(t2, "/tcp/127.0.0.1:6000")).isEqualTo(SendResult.FORWARDED);
 
         // without a last good one: deny all
-        RouterComponent bare = new RouterComponent();
         Recording t3 = new Recording();
-        bare.bindTransport(t3);
-        String bareLog = logsOf(() -> bare.activateWith(NO_STORE, config(stored("bogus")), stored("bogus")));
+        String bareLog = logsOf(() -> start(NO_STORE, stored("bogus"), t3));
         assertThat(bareLog).contains("forwarding nothing from links until it is corrected");
         assertThat(fromLink(t3, "/tcp/127.0.0.1:6000")).isEqualTo(SendResult.DROPPED_FORWARD_DENIED);
     }
 
     @Test
     void aSingleStringWithSeveralEntriesIsAcceptedAsAList() {
-        RouterComponent c = new RouterComponent();
         Map<String, Object> props = Map.of("service.pid", RouterComponent.PID, "forward.allow", "tcp:a.example:1, tcp:b.example:2");
-        c.activateWith(NO_STORE, config(props), props);
+        RouterComponent c = start(NO_STORE, props, new Recording());
         assertThat(c.forwardPolicy().patterns()).containsExactly("tcp:a.example:1", "tcp:b.example:2");
     }
 }

@@ -91,6 +91,19 @@ class ForwardPolicyTest {
     }
 
     @Test
+    void verdictsAreTheSameFromTheCacheAndItStaysBounded() {
+        ForwardPolicy p = ForwardPolicy.parse("tcp:10.0.0.5:4000");
+        for (int round = 0; round < 2; round++) {
+            assertThat(p.allows(tcp("10.0.0.5:4000"))).isTrue();
+            assertThat(p.allows(tcp("10.0.0.6:4000"))).isFalse();
+        }
+        for (int i = 0; i < 3 * ForwardPolicy.MAX_CACHED; i++) {
+            assertThat(p.allows(tcp("10.0." + (i >> 8 & 255) + "." + (i & 255) + ":" + (1 + i % 60000)))).isFalse();
+        }
+        assertThat(p.allows(tcp("10.0.0.5:4000"))).isTrue();
+    }
+
+    @Test
     void globMatchesRunsOfCharacters() {
         assertThat(ForwardPolicy.glob("*", "")).isTrue();
         assertThat(ForwardPolicy.glob("a*c", "abbbc")).isTrue();
