@@ -276,9 +276,12 @@ public class HotSwapIT {
                 // router starts without the return flows of the old one, so an echo of a request the old router
                 // forwarded can be refused once (drop.forward_denied of the new router) until the device's next
                 // request opens the flow again
+                Map<String, Long> newRouter = routerCounters();
+                long deniedByNewRouter = newRouter.getOrDefault("drop.forward_denied", 0L);
                 traffic.coreSwapped(windowStart, System.nanoTime(),
-                        gatewayTcpAfter.getOrDefault("drop.no_router", 0L) - noRouterBefore
-                                + routerCounter("drop.forward_denied"));
+                        gatewayTcpAfter.getOrDefault("drop.no_router", 0L) - noRouterBefore + deniedByNewRouter,
+                        "(gateway TCP before " + gatewayTcpBefore + ", after " + gatewayTcpAfter + "; new router "
+                                + newRouter + ")");
             } else {
                 traffic.awaitEchoAfter(traffic.sent.get(), bsn + " update " + round);
             }
@@ -293,12 +296,12 @@ public class HotSwapIT {
         }
     }
 
-    long routerCounter(String name) {
+    Map<String, Long> routerCounters() {
         try {
             Router r = Probe.service(ctx, Router.class, null, 1_000);
-            return r.counters().getOrDefault(name, 0L);
+            return r.counters();
         } catch (Exception | AssertionError e) {
-            return 0;
+            return Map.of();
         }
     }
 
