@@ -172,7 +172,10 @@ public final class RouterComponent implements Router {
 
     @Deactivate
     void deactivate() {
-        handles.forEach((t, h) -> closeQuietly(h, t));
+        // stop taking messages from the transports, but keep them for sending: a message a link's reader thread is
+        // routing right now (a bundle update under traffic) still reaches its transport instead of being dropped
+        // uncounted with the old router; SCR's unbinds that follow find no handle left
+        router.detachInbound();
         handles.clear();
     }
 

@@ -303,6 +303,20 @@ public final class DefaultRouter implements Router {
         };
     }
 
+    /**
+     * For a router being replaced (shutdown, bundle update): detaches its sink from every bound transport, so nothing
+     * new comes in, but keeps the transports for sending, so messages it is routing at this moment still reach them.
+     */
+    public void detachInbound() {
+        for (Transport t : transports.values()) {
+            try {
+                t.detach(sink);
+            } catch (RuntimeException e) {
+                LOG.warn("transport {} failed to detach: {}", t.name(), e.toString());
+            }
+        }
+    }
+
     @Override
     public int headroom(Route onward, Route back) {
         if (onward.isEmpty() || onward.first().isLocal()) {

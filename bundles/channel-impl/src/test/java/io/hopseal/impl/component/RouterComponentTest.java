@@ -111,6 +111,20 @@ class RouterComponentTest {
     }
 
     @Test
+    void aDeactivatedRouterTakesNothingNewButFinishesWhatItIsRouting() {
+        Recording t = new Recording();
+        RouterComponent c = start(NO_STORE, stored("tcp:127.0.0.1:5000"), t);
+        InboundSink sink = t.sink;
+        c.deactivate();
+        c.unbindTransport(t); // SCR unbinds after deactivating
+        assertThat(t.sink).as("detached: nothing new comes in").isNull();
+        // a reader thread that was already inside the old router when it was deactivated
+        assertThat(sink.deliver(new Message(Route.parse("/tcp/127.0.0.1:5000"), Route.parse("/tcp/10.9.9.9:1"),
+                new byte[1]))).isEqualTo(SendResult.FORWARDED);
+        assertThat(t.sentTo).containsExactly(Address.tcp("127.0.0.1:5000"));
+    }
+
+    @Test
     void aSingleStringWithSeveralEntriesIsAcceptedAsAList() {
         Map<String, Object> props = Map.of("service.pid", RouterComponent.PID, "forward.allow", "tcp:a.example:1, tcp:b.example:2");
         RouterComponent c = start(NO_STORE, props, new Recording());
