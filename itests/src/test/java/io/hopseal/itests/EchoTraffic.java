@@ -32,6 +32,7 @@ public final class EchoTraffic implements AutoCloseable {
     final AtomicLong highestEchoed = new AtomicLong(-1);
     final List<long[]> windows = Collections.synchronizedList(new ArrayList<>());
     final List<long[]> coreWindows = Collections.synchronizedList(new ArrayList<>());
+    private final Map<Long, String> coreCounted = new java.util.concurrent.ConcurrentHashMap<>();
     final AtomicBoolean running = new AtomicBoolean(true);
     /** How long before an update a message may have been sent and still be lost by it (in flight). */
     static final long IN_FLIGHT = TimeUnit.SECONDS.toNanos(1);
@@ -91,7 +92,13 @@ public final class EchoTraffic implements AutoCloseable {
 
     /** A channel-impl update between {@code from} and {@code to}; the gateway's TCP transport counted that many drops. */
     public void coreSwapped(long from, long to, long countedDrops) {
+        coreSwapped(from, to, countedDrops, "");
+    }
+
+    /** As above, with which counters counted the drops (for the failure message). */
+    public void coreSwapped(long from, long to, long countedDrops, String counted) {
         coreWindows.add(new long[] {from, to, countedDrops});
+        coreCounted.put(from, counted);
     }
 
     public void assertLossesOnlyWhileSwapping() {
@@ -108,7 +115,8 @@ public final class EchoTraffic implements AutoCloseable {
                         lostHere++;
                     }
                 }
-                assertTrue(lostHere + " messages lost in a channel-impl update, " + w[2] + " counted",
+                assertTrue(lostHere + " messages lost in a channel-impl update, " + w[2] + " counted "
+                        + coreCounted.getOrDefault(w[0], ""),
                         lostHere <= w[2]);
                 lostInCore += lostHere;
                 countedInCore += w[2];

@@ -14,6 +14,9 @@ import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
 
 import org.osgi.framework.BundleContext;
+import org.osgi.framework.ServiceReference;
+import org.osgi.service.cm.Configuration;
+import org.osgi.service.cm.ConfigurationAdmin;
 import org.osgi.util.tracker.ServiceTracker;
 
 /**
@@ -31,6 +34,36 @@ public final class FrameworkWaits {
             d.put((String) kv[i], kv[i + 1]);
         }
         return d;
+    }
+
+    /**
+     * Makes the framework's router forward messages from links to {@code patterns} (its {@code forward.allow}: a
+     * gateway forwards nothing from links by default) and waits until the running router applies them (read through
+     * the router component's {@code forwardPolicy()}, by reflection: no Hopseal types here).
+     */
+    public static void allowForwarding(ConfigurationAdmin cm, BundleContext ctx, String... patterns) throws Exception {
+        Configuration c = cm.getConfiguration("io.hopseal.router", "?");
+        Dictionary<String, Object> p = c.getProperties() == null ? new Hashtable<>() : c.getProperties();
+        p.put("forward.allow", patterns);
+        c.update(p);
+        await("the router forwards to " + String.join(", ", patterns), 20_000, () -> routerAllows(ctx, patterns));
+    }
+
+    private static boolean routerAllows(BundleContext ctx, String... patterns) {
+        ServiceReference<?> ref = ctx.getServiceReference("io.hopseal.api.routing.Router");
+        Object router = ref == null ? null : ctx.getService(ref);
+        if (router == null) {
+            return false;
+        }
+        try {
+            Object policy = router.getClass().getMethod("forwardPolicy").invoke(router);
+            Object list = policy.getClass().getMethod("patterns").invoke(policy);
+            return list instanceof java.util.List<?> l && l.containsAll(java.util.List.of(patterns));
+        } catch (ReflectiveOperationException | RuntimeException e) {
+            return false;
+        } finally {
+            ctx.ungetService(ref);
+        }
     }
 
     public static int freePort() throws IOException {

@@ -202,7 +202,7 @@ public class HopsealIT {
         assertNotNull("shell commands", ctx.getServiceReferences((String) null, "(osgi.command.scope=hopseal)"));
 
         // every pid has its OCD (Kura: OCD id = pid = component name), with the documented fields
-        assertOcd("io.hopseal.channel.impl", ROUTER, false);
+        assertOcd("io.hopseal.channel.impl", ROUTER, false, "forward.allow");
         assertOcd("io.hopseal.channel.impl", ECHO, false, "name", "secure.only");
         assertOcd("io.hopseal.channel.impl", CHANNELS, false, "listener.name", "trust", "handshake.timeout.s",
                 "replay.window", "rekey.interval", "Vault.target");
@@ -285,7 +285,8 @@ public class HopsealIT {
         assertTrue(channels, channels.contains("listener /secure/api") && channels.contains(device.identifier().toString())
                 && channels.contains("OPEN"));
         String routes = call(commands, "routes");
-        assertTrue(routes, routes.contains("/service/echo") && routes.contains("/tcp/"));
+        assertTrue(routes, routes.contains("/service/echo") && routes.contains("/tcp/")
+                && routes.contains("forwarding: forward nothing from links"));
         String transports = call(commands, "transports");
         assertTrue(transports, transports.startsWith("tcp (type 1)") && transports.contains("messages"));
     }

@@ -20,20 +20,28 @@ import org.osgi.framework.ServiceReference;
  * {@code --demo}: a backend node and a device node, plain Java in this process (the {@code hopseal} command line's
  * classes, isolated in their own class loader so they share nothing with the framework), exchange messages over an
  * end-to-end secure channel <em>through this gateway's TCP port</em>. The gateway prints every message it forwards:
- * routing addresses and ciphertext, which is all it ever holds.
+ * routing addresses and ciphertext, which is all it ever holds. The gateway forwards nothing from links unless allowed
+ * (default deny), so the demo adds its backend ({@code tcp:127.0.0.1:<port>}) to the router's {@code forward.allow}
+ * while it runs and removes it when the gateway stops (or, if the process was killed, at the next start).
  */
 final class Demo {
     private final Path cliJar;
     private final BundleContext ctx;
+    private final ConfigAdminClient cm;
+    private final Path data;
     private final int gatewayPort;
     private final PrintStream out;
     private final PrintStream err;
     private URLClassLoader loader;
     private AutoCloseable tap;
+    private volatile String allowed;
 
-    Demo(Path cliJar, BundleContext ctx, int gatewayPort, PrintStream out, PrintStream err) {
+    Demo(Path cliJar, BundleContext ctx, ConfigAdminClient cm, Path data, int gatewayPort, PrintStream out,
+            PrintStream err) {
         this.cliJar = cliJar;
         this.ctx = ctx;
+        this.cm = cm;
+        this.data = data;
         this.gatewayPort = gatewayPort;
         this.out = out;
         this.err = err;
@@ -63,6 +71,7 @@ final class Demo {
             int backendPort = awaitPort(portFile);
             out.println("demo    | a backend node listens on tcp 127.0.0.1:" + backendPort + "; a device node sends "
                     + "readings through this gateway (tcp " + gatewayPort + ") to the backend's echo service");
+            allowBackend("tcp:127.0.0.1:" + backendPort);
             startTap();
             String route = "/tcp/127.0.0.1:" + gatewayPort + "/tcp/127.0.0.1:" + backendPort + "/secure/api/service/echo";
             out.println("demo    | device route: " + route);
@@ -72,6 +81,47 @@ final class Demo {
                 deviceOut, deviceOut));
         } catch (Exception e) {
             err.println("hopseal-gateway: the demo did not start: " + e);
+        }
+    }
+
+    /**
+     * Adds {@code entry} to the router's allow list (noting it in the data folder first, so that a killed demo's entry
+     * is removed at the next start) and waits until the router applies it.
+     */
+    private void allowBackend(String entry) throws IOException, InterruptedException {
+        java.util.List<String> allow = Gateway.forwardAllow(cm);
+        if (allow.contains(entry)) {
+            out.println("demo    | the gateway's router already allows " + entry);
+            return;
+        }
+        Files.writeString(data.resolve(Gateway.DEMO_ALLOW_FILE), entry + "\n");
+        allow.add(entry);
+        Gateway.setForwardAllow(cm, allow);
+        allowed = entry;
+        for (int i = 0; i < 200 && !routerAllows(entry); i++) {
+            Thread.sleep(50);
+        }
+        out.println("demo    | the gateway may now forward to the backend: " + entry + " added to the router's "
+                + Gateway.FORWARD_ALLOW + " (default deny) until the gateway stops");
+    }
+
+    /** Whether the running router's policy lists {@code entry} (read through its forwardPolicy()). */
+    private boolean routerAllows(String entry) {
+        try {
+            ServiceReference<?> ref = ctx.getServiceReference("io.hopseal.api.routing.Router");
+            Object router = ref == null ? null : ctx.getService(ref);
+            if (router == null) {
+                return false;
+            }
+            try {
+                Object policy = router.getClass().getMethod("forwardPolicy").invoke(router);
+                Object patterns = policy.getClass().getMethod("patterns").invoke(policy);
+                return patterns instanceof java.util.List<?> l && l.contains(entry);
+            } finally {
+                ctx.ungetService(ref);
+            }
+        } catch (ReflectiveOperationException | RuntimeException e) {
+            return false;
         }
     }
 
@@ -155,6 +205,13 @@ final class Demo {
             }
         } catch (Exception ignored) {
             // exiting
+        }
+        if (allowed != null) {
+            try {
+                Gateway.removeDemoForwardAllow(cm, data);
+            } catch (Exception ignored) {
+                // exiting; the next start removes it
+            }
         }
     }
 }

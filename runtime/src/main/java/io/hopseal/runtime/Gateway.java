@@ -47,8 +47,13 @@ public final class Gateway {
     static final String SHELL_BSN = "org.apache.felix.gogo.shell";
     static final String DEFAULTS_MARKER = "defaults-applied";
     static final String LISTENER_FACTORY = "io.hopseal.transport.tcp.listener";
-    static final String[] DEFAULT_PIDS = {"io.hopseal.router", "io.hopseal.vault", "io.hopseal.channels",
+    static final String ROUTER_PID = "io.hopseal.router";
+    static final String[] DEFAULT_PIDS = {ROUTER_PID, "io.hopseal.vault", "io.hopseal.channels",
         "io.hopseal.echo"};
+    /** The router's allow list of forwarding destinations (empty: nothing from links is forwarded). */
+    static final String FORWARD_ALLOW = "forward.allow";
+    /** In the data folder while the demo has an entry in {@link #FORWARD_ALLOW}: removed at the next start. */
+    static final String DEMO_ALLOW_FILE = "demo-forward-allow";
     static final String PAX_LOG_LEVEL = "org.ops4j.pax.logging.DefaultServiceLog.level";
     static final String LOCK_FILE = "gateway.lock";
     /** The Felix Web Console's configuration: a password set there takes precedence over ours. */
@@ -180,9 +185,10 @@ public final class Gateway {
         int tcpPort = configure(cm, data, firstStart);
         boolean consolePasswordConfigured = consolePasswordConfigured(cm);
         String identifier = awaitIdentifier(ctx, 60_000);
-        printBanner(identifier, tcpPort, consolePasswordConfigured);
+        printBanner(identifier, tcpPort, consolePasswordConfigured, forwardAllow(cm));
         if (options.demo()) {
-            Demo demo = new Demo(bundlesDir.resolveSibling("demo").resolve("hopseal.jar"), ctx, tcpPort, out, err);
+            Demo demo = new Demo(bundlesDir.resolveSibling("demo").resolve("hopseal.jar"), ctx, cm, data, tcpPort, out,
+                    err);
             Runtime.getRuntime().addShutdownHook(new Thread(demo::stop, "hopseal-demo-stop"));
             demo.start();
         }
@@ -369,6 +375,10 @@ public final class Gateway {
                 Files.writeString(data.resolve(DEFAULTS_MARKER), "default configurations written; delete this file "
                         + "to have them written again for the ones that are missing\n");
             }
+            removeDemoForwardAllow(cm, data); // left by a demo that could not clean up (killed)
+            if (options.forwardAllow() != null && !options.forwardAllow().equals(forwardAllow(cm))) {
+                setForwardAllow(cm, options.forwardAllow());
+            }
             Object[] listeners = cm.list(listenerFilter);
             if (listeners.length == 0) {
                 return -1;
@@ -387,6 +397,51 @@ public final class Gateway {
         } catch (IOException | RuntimeException e) {
             throw new StartupException("cannot write the configuration: " + e.getMessage(), e);
         }
+    }
+
+    /** The router's configured {@value #FORWARD_ALLOW} (empty when none), a list of our own. */
+    static List<String> forwardAllow(ConfigAdminClient cm) {
+        Object[] cs = cm.list("(service.pid=" + ROUTER_PID + ")");
+        if (cs.length == 0) {
+            return new ArrayList<>();
+        }
+        Object v = cm.properties(cs[0]).get(FORWARD_ALLOW);
+        List<String> out = new ArrayList<>();
+        if (v instanceof String[] a) {
+            out.addAll(List.of(a));
+        } else if (v instanceof java.util.Collection<?> c) {
+            c.forEach(o -> out.add(String.valueOf(o)));
+        } else if (v != null) {
+            out.add(String.valueOf(v));
+        }
+        out.removeIf(String::isBlank);
+        return out;
+    }
+
+    /** Replaces the router's {@value #FORWARD_ALLOW}, keeping its other properties; it applies without a restart. */
+    static void setForwardAllow(ConfigAdminClient cm, List<String> allow) {
+        Object[] cs = cm.list("(service.pid=" + ROUTER_PID + ")");
+        Dictionary<String, Object> p = cs.length == 0 ? new Hashtable<>() : cm.properties(cs[0]);
+        p.put(FORWARD_ALLOW, allow.toArray(new String[0]));
+        if (cs.length == 0) {
+            cm.update(ROUTER_PID, p);
+        } else {
+            cm.update(cs[0], p);
+        }
+    }
+
+    /** Removes the entry a demo added (named in {@value #DEMO_ALLOW_FILE}), if any. */
+    static void removeDemoForwardAllow(ConfigAdminClient cm, Path data) throws IOException {
+        Path f = data.resolve(DEMO_ALLOW_FILE);
+        if (!Files.exists(f)) {
+            return;
+        }
+        String entry = Files.readString(f).strip();
+        List<String> allow = forwardAllow(cm);
+        if (allow.remove(entry)) {
+            setForwardAllow(cm, allow);
+        }
+        Files.delete(f);
     }
 
     /** The node identifier from the SecureChannelService, or null if it did not appear in time. */
@@ -441,7 +496,7 @@ public final class Gateway {
         return "http://" + host + ":" + options.httpPort();
     }
 
-    private void printBanner(String identifier, int tcpPort, boolean consolePasswordConfigured) {
+    private void printBanner(String identifier, int tcpPort, boolean consolePasswordConfigured, List<String> allow) {
         String version = Gateway.class.getPackage().getImplementationVersion();
         String http = httpBase();
         out.println("Hopseal gateway " + (version == null ? "" : version));
@@ -451,6 +506,9 @@ public final class Gateway {
                 : tcpPort > 65535 || tcpPort == 0 ? "(the stored port " + tcpPort + " is invalid: the log says which "
                         + "port the listener uses instead)"
                 : tcpPort + "   route: /tcp/<this host>:" + tcpPort + "/secure/api/service/echo"));
+        out.println("  forwarding   " + (allow.isEmpty()
+                ? "nothing that comes in from links (default deny; --forward-allow tcp:<host>:<port> to allow)"
+                : "from links only to " + String.join(", ", allow) + " (and replies back)"));
         out.println("  web console  " + http + "/system/console");
         out.println("  status       " + http + "/hopseal/status");
         out.println("  http         " + (options.httpLoopbackOnly() ? "on " + options.httpBind()

@@ -7,6 +7,8 @@ import java.net.UnknownHostException;
 import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
 import java.nio.file.Paths;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 
@@ -31,9 +33,13 @@ import java.util.Properties;
  * @param help       print the usage and exit
  * @param demo       also run a demo: a backend node and a device node (plain Java, in this process) exchange
  *                   messages over a secure channel through this gateway ({@code --demo}, {@code -Dhopseal.demo})
+ * @param forwardAllow where the gateway may forward messages that came in from links, replacing the router's
+ *                   {@code forward.allow} ({@code --forward-allow}, repeatable or comma-separated,
+ *                   {@code -Dhopseal.forward.allow}); null when not given (the configured list stays; empty on a
+ *                   fresh gateway: nothing is forwarded from links)
  */
 record GatewayOptions(Path dataDir, int httpPort, String httpBind, Path httpPasswordFile, int tcpPort,
-                      boolean tcpPortSet, boolean shell, boolean help, boolean demo) {
+                      boolean tcpPortSet, boolean shell, boolean help, boolean demo, List<String> forwardAllow) {
 
     static final String DEFAULT_DATA = "./hopseal-data";
     static final int DEFAULT_HTTP_PORT = 8080;
@@ -70,6 +76,11 @@ record GatewayOptions(Path dataDir, int httpPort, String httpBind, Path httpPass
             "                      generates one into <data>/http-password (owner-only)       never a default password]",
             "  --tcp-port <port>   TCP port for secure channels (first start, or when given:  [hopseal.tcp.port;",
             "                      updates the configured listener)                           default 4000]",
+            "  --forward-allow <patterns>",
+            "                      where messages from links may be forwarded, e.g.            [hopseal.forward.allow]",
+            "                      tcp:10.0.0.5:4000,tcp:*.backend.example:5000,serial:* (repeatable; replaces the",
+            "                      router's list). Without it the configured list stays; on a fresh gateway it is",
+            "                      empty: nothing is forwarded from links (default deny; docs/security.md)",
             "  --no-shell          no interactive shell on the console (for services, nohup) [hopseal.shell=false]",
             "  --demo              also run a demo: a device sends readings through this gateway to a backend over",
             "                      an end-to-end secure channel; the gateway prints what it forwards  [hopseal.demo]",
@@ -103,6 +114,9 @@ record GatewayOptions(Path dataDir, int httpPort, String httpBind, Path httpPass
         boolean shell = !"false".equalsIgnoreCase(system.getProperty("hopseal.shell", "true").strip());
         boolean help = false;
         boolean demo = "true".equalsIgnoreCase(system.getProperty("hopseal.demo", "false").strip());
+        String allowProp = system.getProperty("hopseal.forward.allow");
+        List<String> forwardAllow = allowProp == null ? null : new ArrayList<>(List.of(allowProp));
+        boolean allowFromFlag = false;
         String dataSource = "hopseal.data";
         String httpSource = "hopseal.http.port";
         String tcpSource = "hopseal.tcp.port";
@@ -129,7 +143,7 @@ record GatewayOptions(Path dataDir, int httpPort, String httpBind, Path httpPass
                     }
                     shell = false;
                 }
-                case "--data", "--http-port", "--tcp-port", "--http-bind", "--http-password-file" -> {
+                case "--data", "--http-port", "--tcp-port", "--http-bind", "--http-password-file", "--forward-allow" -> {
                     if (value == null) {
                         if (i + 1 >= args.length || args[i + 1].startsWith("--")) {
                             throw new UsageException(name + " needs a value, e.g. " + name + " " + example(name));
@@ -147,6 +161,13 @@ record GatewayOptions(Path dataDir, int httpPort, String httpBind, Path httpPass
                             }
                             passwordFile = value;
                             passwordSource = "--http-password-file";
+                        }
+                        case "--forward-allow" -> {
+                            if (!allowFromFlag) {
+                                forwardAllow = new ArrayList<>(); // flags replace the system property
+                                allowFromFlag = true;
+                            }
+                            forwardAllow.add(value);
                         }
                         case "--data" -> {
                             data = value;
@@ -191,7 +212,8 @@ record GatewayOptions(Path dataDir, int httpPort, String httpBind, Path httpPass
         if (httpPort == tcpPort) {
             throw new UsageException("the HTTP port and the TCP port must differ, both are " + httpPort);
         }
-        return new GatewayOptions(dir, httpPort, httpBind, password, tcpPort, tcpSet, shell, help, demo);
+        List<String> allow = forwardAllow == null ? null : forwardPatterns(forwardAllow);
+        return new GatewayOptions(dir, httpPort, httpBind, password, tcpPort, tcpSet, shell, help, demo, allow);
     }
 
     private static String example(String flag) {
@@ -200,6 +222,7 @@ record GatewayOptions(Path dataDir, int httpPort, String httpBind, Path httpPass
             case "--http-port" -> "8080";
             case "--http-bind" -> "0.0.0.0";
             case "--http-password-file" -> "/etc/hopseal/http-password";
+            case "--forward-allow" -> "tcp:10.0.0.5:4000";
             default -> "4000";
         };
     }
@@ -231,6 +254,28 @@ record GatewayOptions(Path dataDir, int httpPort, String httpBind, Path httpPass
             throw new UsageException(source + ": cannot list this machine's addresses: " + e.getMessage());
         }
         return a;
+    }
+
+    /**
+     * The patterns, split at commas and white space. Only their outline is checked here (the router checks each one
+     * fully, logs a refusal naming the bad entry and keeps its last good list).
+     */
+    private static List<String> forwardPatterns(List<String> values) throws UsageException {
+        List<String> out = new ArrayList<>();
+        for (String v : values) {
+            for (String p : v.split("[,\\s]+")) {
+                if (p.isEmpty()) {
+                    continue;
+                }
+                int colon = p.indexOf(':');
+                if (colon <= 0 || colon == p.length() - 1) {
+                    throw new UsageException("--forward-allow: '" + p + "' must be <transport>:<destination>, e.g. "
+                            + "tcp:10.0.0.5:4000, tcp:*.backend.example:5000 or serial:*");
+                }
+                out.add(p);
+            }
+        }
+        return List.copyOf(out);
     }
 
     /** Whether HTTP is reachable only from this machine. */

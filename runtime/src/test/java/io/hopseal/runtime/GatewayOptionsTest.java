@@ -34,6 +34,24 @@ class GatewayOptionsTest {
     }
 
     @Test
+    void forwardAllowByFlagsOrPropertyReplacingTheRoutersList() throws Exception {
+        assertThat(parse().forwardAllow()).as("not given: the configured list stays").isNull();
+        assertThat(parse("--forward-allow", "tcp:localhost:5000").forwardAllow()).containsExactly("tcp:localhost:5000");
+        assertThat(parse("--forward-allow", "tcp:a.example:1,serial:*", "--forward-allow=lora:*").forwardAllow())
+                .containsExactly("tcp:a.example:1", "serial:*", "lora:*");
+        Properties p = new Properties();
+        p.setProperty("hopseal.forward.allow", "tcp:10.0.0.5:4000 zigbee:*");
+        assertThat(parse(p, Map.of()).forwardAllow()).containsExactly("tcp:10.0.0.5:4000", "zigbee:*");
+        assertThat(parse(p, Map.of(), "--forward-allow", "serial:*").forwardAllow()).as("a flag wins")
+                .containsExactly("serial:*");
+        p.setProperty("hopseal.forward.allow", "");
+        assertThat(parse(p, Map.of()).forwardAllow()).as("an empty property empties the list").isEmpty();
+        assertThatThrownBy(() -> parse("--forward-allow", "localhost5000")).hasMessageContaining(
+                "--forward-allow: 'localhost5000' must be <transport>:<destination>");
+        assertThatThrownBy(() -> parse("--forward-allow")).hasMessageContaining("--forward-allow needs a value");
+    }
+
+    @Test
     void httpBindAndPasswordFileByFlagPropertyOrEnvironment() throws Exception {
         GatewayOptions o = parse("--http-bind", "0.0.0.0", "--http-password-file", "pw.txt");
         assertThat(o.httpBind()).isEqualTo("0.0.0.0");

@@ -249,6 +249,27 @@ final class Links {
         return (AutoCloseable) m.invoke(router, tap);
     }
 
+    /**
+     * Lets the framework's router forward messages from links to {@code patterns} (its {@code forward.allow}; a
+     * gateway forwards nothing from links by default) and waits until it applies them. Only the backend is listed:
+     * the backend's replies to a device on a serial line or a radio go back along the flow the device's messages
+     * opened.
+     */
+    static void allowForwarding(ConfigurationAdmin cm, Router router, String... patterns) throws Exception {
+        Configuration c = cm.getConfiguration(ROUTER, "?");
+        Dictionary<String, Object> p = c.getProperties() == null ? new Hashtable<>() : c.getProperties();
+        p.put("forward.allow", patterns);
+        c.update(p);
+        await("the gateway's router forwards to " + Arrays.toString(patterns), 20_000, () -> {
+            try {
+                Object list = call(call(router, "forwardPolicy"), "patterns");
+                return list instanceof List<?> l && l.containsAll(Arrays.asList(patterns));
+            } catch (Exception e) {
+                return false;
+            }
+        });
+    }
+
     /** Calls a public no-argument method of a service object whose class is private to its bundle. */
     static Object call(Object target, String method) throws Exception {
         return target.getClass().getMethod(method).invoke(target);

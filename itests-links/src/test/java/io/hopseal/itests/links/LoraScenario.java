@@ -116,6 +116,7 @@ public abstract class LoraScenario {
         cm.getConfiguration(LORA, "?").update(dict("bind.address", "127.0.0.1", "port", udpPort, "region", "EU868",
                 "rx1.delay.s", 1, "dedup.window.ms", 20, "reassembly.timeout.s", REASSEMBLY_S));
         router = Links.service(ctx, Router.class, null, 20_000);
+        Links.allowForwarding(cm, router, "tcp:127.0.0.1:" + backend.port); // default deny
         lora = Links.service(ctx, Transport.class, "(hopseal.transport=lora)", 20_000);
         tap = Links.forwardTap(router, (hop, m) -> {
             gatewaySaw.add(m.payload());

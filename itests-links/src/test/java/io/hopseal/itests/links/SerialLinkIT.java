@@ -102,6 +102,7 @@ public class SerialLinkIT {
         cm.createFactoryConfiguration(SERIAL_PORT, "?").update(dict("port.name", pty.b.toString(), "baud.rate", 115200,
                 "link.address", LINK));
         router = Links.service(ctx, Router.class, null, 20_000);
+        Links.allowForwarding(cm, router, "tcp:127.0.0.1:" + backend.port); // default deny
         Transport serial = serialTransport(-1);
         tap = Links.forwardTap(router, (hop, m) -> {
             nextHops.add(hop);

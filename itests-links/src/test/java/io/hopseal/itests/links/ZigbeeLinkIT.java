@@ -108,6 +108,7 @@ public class ZigbeeLinkIT {
                 "reconnect.backoff.initial.ms", 20, "reconnect.backoff.max.ms", 200, "at.timeout.ms", 200,
                 "reassembly.timeout.ms", 1000));
         router = Links.service(ctx, Router.class, null, 20_000);
+        Links.allowForwarding(cm, router, "tcp:127.0.0.1:" + backend.port); // default deny
         tap = Links.forwardTap(router, (hop, m) -> {
             gatewaySaw.add(m.payload());
             gatewaySaw.add(Envelope.encode(m));

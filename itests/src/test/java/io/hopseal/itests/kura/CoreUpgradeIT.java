@@ -100,7 +100,7 @@ public class CoreUpgradeIT {
                 "kura.service.pid", "tcp-uplink"));
         KuraProbe.awaitListening(port, 20_000);
 
-        Forwarding f = Forwarding.open(port);
+        Forwarding f = Forwarding.open(port, cm, ctx);
         closeables.add(f);
         f.traffic.start();
         f.traffic.awaitEchoAfter(f.traffic.sent(), "the start");

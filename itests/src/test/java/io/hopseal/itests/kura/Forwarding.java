@@ -5,6 +5,7 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 import org.osgi.framework.BundleContext;
+import org.osgi.service.cm.ConfigurationAdmin;
 
 import io.hopseal.api.channel.ChannelOptions;
 import io.hopseal.api.channel.ListenerOptions;
@@ -35,7 +36,8 @@ final class Forwarding implements AutoCloseable {
         this.traffic = new EchoTraffic(channel);
     }
 
-    static Forwarding open(int gatewayPort) throws Exception {
+    /** Opens the channel through the gateway, first allowing the gateway to forward to the backend (default deny). */
+    static Forwarding open(int gatewayPort, ConfigurationAdmin cm, BundleContext framework) throws Exception {
         TcpTransportConfig c = TcpTransportConfig.DEFAULTS
                 .withReconnectBackoff(Duration.ofMillis(10), Duration.ofMillis(250))
                 .withConnectTimeout(Duration.ofSeconds(2));
@@ -44,6 +46,7 @@ final class Forwarding implements AutoCloseable {
         try {
             int backendPort = FrameworkWaits.freePort();
             backend.transport(TcpTransport.class).orElseThrow().listen("127.0.0.1", backendPort);
+            FrameworkWaits.allowForwarding(cm, framework, "tcp:127.0.0.1:" + backendPort);
             backend.service("echo", (m, ctx) -> ctx.reply(m, m.payload()));
             backend.channels().listen("api", ListenerOptions.trusting(TrustPolicy.only(device.identifier())));
             SecureChannel ch = device.channels().connect("/tcp/127.0.0.1:" + gatewayPort + "/tcp/127.0.0.1:"

@@ -45,7 +45,7 @@ class AccessComponentTest {
                     case "policies" -> policies;
                     case "clock_skew_s" -> skew;
                     case "revocation_folder" -> folder;
-                    case "revocations_service" -> true;
+                    case "revocations_service", "revocations_secure_only" -> true;
                     default -> null;
                 });
     }

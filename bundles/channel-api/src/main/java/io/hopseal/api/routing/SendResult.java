@@ -32,7 +32,12 @@ public enum SendResult {
     /** The component was shut down. */
     DROPPED_STOPPED(true),
     /** The destination service has an access policy the sender does not satisfy (or the sender is anonymous). */
-    DROPPED_ACCESS_DENIED(true);
+    DROPPED_ACCESS_DENIED(true),
+    /**
+     * The message came in from a link and would have been forwarded to another link, but the destination is not one
+     * this node's configuration allows it to forward to (default deny: a gateway is no open relay).
+     */
+    DROPPED_FORWARD_DENIED(true);
 
     private final boolean dropped;
     /** Made once: the router and every transport count an outcome per message. */

@@ -28,7 +28,9 @@ import io.hopseal.api.channel.SecureChannelService;
 import io.hopseal.api.identity.Identity;
 import io.hopseal.api.routing.Address;
 import io.hopseal.api.routing.Registration;
+import io.hopseal.api.routing.Message;
 import io.hopseal.api.routing.Router;
+import io.hopseal.api.routing.WorkerContext;
 import io.hopseal.impl.access.AccessControl;
 import io.hopseal.impl.access.Policy;
 import io.hopseal.impl.channel.DefaultSecureChannelService;
@@ -37,6 +39,7 @@ import io.hopseal.impl.credential.CredentialVerifier;
 import io.hopseal.impl.identity.IdentityException;
 import io.hopseal.impl.identity.IdentityHistory;
 import io.hopseal.impl.routing.DefaultRouter;
+import io.hopseal.impl.routing.SecureChannelOnly;
 
 /**
  * Zero-trust settings of the gateway: which authorities' credentials count, the access policy of each service, and
@@ -45,7 +48,8 @@ import io.hopseal.impl.routing.DefaultRouter;
  * running. The last accepted configuration is kept in the bundle's data area: after a restart with an invalid stored
  * configuration the component runs on that last good one (and says so), else with no authorities and no policies.
  * Also serves {@code /service/revocations}: signed revocation lists sent over secure channels are applied
- * (only a newer list from a trusted authority takes effect: the list authenticates itself).
+ * (only a newer list from a trusted authority takes effect: the list authenticates itself). Plain messages to it are
+ * dropped unless {@code revocations.secure.only} is turned off.
  */
 @Component(name = AccessComponent.PID, immediate = true, configurationPolicy = ConfigurationPolicy.OPTIONAL,
         service = AccessComponent.class, property = "service.pid=" + AccessComponent.PID)
@@ -80,6 +84,13 @@ public final class AccessComponent {
         @AttributeDefinition(name = "Accept revocation lists",
                 description = "Serve /service/revocations, where signed revocation lists can be sent over secure channels.")
         boolean revocations_service() default true;
+
+        @AttributeDefinition(name = "Revocation lists through secure channels only",
+                description = "Take revocation lists only from messages that came out of a secure channel (the "
+                        + "default): plain messages to /service/revocations are dropped and counted "
+                        + "(drop.access_denied). When off, anyone who reaches a transport of this node can make it "
+                        + "verify lists and answer (each list still has to be signed by a trusted authority).")
+        boolean revocations_secure_only() default true;
     }
 
     private final DefaultSecureChannelService channels;
@@ -93,7 +104,7 @@ public final class AccessComponent {
 
     /** A checked configuration: what {@link #apply(Settings)} needs. */
     record Settings(List<Identity> authorities, Map<String, Policy> policies, int clockSkewSeconds,
-            String revocationFolder, boolean revocationsService) {
+            String revocationFolder, boolean revocationsService, boolean revocationsSecureOnly) {
 
         /** What is logged: counts and service names, never identities or policy contents. */
         @Override
@@ -197,7 +208,7 @@ public final class AccessComponent {
             throw new IllegalArgumentException("clock.skew.s must be 0..86400, was " + c.clock_skew_s());
         }
         return new Settings(List.copyOf(authorities), policies, c.clock_skew_s(), c.revocation_folder(),
-                c.revocations_service());
+                c.revocations_service(), c.revocations_secure_only());
     }
 
     /** Puts a checked configuration in force. */
@@ -216,13 +227,25 @@ public final class AccessComponent {
             revocations = null;
         }
         if (s.revocationsService()) {
-            revocations = router.register(Address.local("revocations"), (m, ctx) -> {
-                CredentialVerifier cv = verifier;
-                CredentialVerifier.RevocationOutcome o = cv == null ? CredentialVerifier.RevocationOutcome.UNKNOWN_ISSUER
-                        : cv.apply(m.payload());
-                LOG.info("{}: revocation list from {}: {}", PID, m.securePeer() == null ? "an unauthenticated sender"
-                        : m.securePeer(), o);
-                ctx.reply(m, new byte[] {(byte) o.code()});
+            boolean secureOnly = s.revocationsSecureOnly();
+            revocations = router.register(Address.local("revocations"), new SecureChannelOnly() {
+                @Override
+                public boolean secureChannelOnly() {
+                    return secureOnly;
+                }
+
+                @Override
+                public void handle(Message m, WorkerContext ctx) {
+                    if (secureOnly && m.securePeer() == null) {
+                        return; // the router drops these first; this is for a router that does not
+                    }
+                    CredentialVerifier cv = verifier;
+                    CredentialVerifier.RevocationOutcome o = cv == null
+                            ? CredentialVerifier.RevocationOutcome.UNKNOWN_ISSUER : cv.apply(m.payload());
+                    LOG.info("{}: revocation list from {}: {}", PID, m.securePeer() == null ? "an unauthenticated sender"
+                            : m.securePeer(), o);
+                    ctx.reply(m, new byte[] {(byte) o.code()});
+                }
             });
         }
         LOG.info("{}: {}", PID, s);

@@ -23,12 +23,15 @@ import io.hopseal.api.routing.Message;
 import io.hopseal.api.routing.Registration;
 import io.hopseal.api.routing.Router;
 import io.hopseal.api.routing.WorkerContext;
+import io.hopseal.impl.routing.SecureChannelOnly;
 import io.hopseal.support.LastGoodConfigs;
 
 /**
  * Demo service: a worker at {@code /service/<name>} (default {@code echo}) that sends every payload back along the
  * message's return route. With {@code secure.only} (the default) it answers only messages that came out of a secure
- * channel, so it never echoes plaintext that crossed the network.
+ * channel, so it never echoes plaintext that crossed the network: the router drops the others before they reach it
+ * (counted as {@code drop.access_denied}). Reachable without a channel only when configured so
+ * ({@code secure.only} false).
  *
  * <p>Configuration pid = component name = OCD id = metatype file name = {@value #PID}; required (the gateway seeds
  * it). A modified configuration applies live (the worker moves to the new name); an invalid name is refused with a
@@ -55,8 +58,9 @@ public final class EchoComponent {
         String name() default "echo";
 
         @AttributeDefinition(name = "Secure channels only",
-                description = "Answer only messages that arrived through a secure channel (recommended). When off, "
-                        + "plaintext messages routed to the service are echoed too.")
+                description = "Answer only messages that arrived through a secure channel (the default, recommended): "
+                        + "plain messages are dropped and counted (drop.access_denied). When off, anyone who reaches "
+                        + "a transport of this node can make it echo plaintext, unauthenticated.")
         boolean secure_only() default true;
     }
 
@@ -68,6 +72,18 @@ public final class EchoComponent {
     private final String configPid;
     /** Where the last accepted configuration is kept, for a restart with an invalid stored one. */
     private final LastGoodConfigs lastGood;
+    /** The worker: the router drops plain messages before they reach it while {@link #secureOnly} holds. */
+    private final SecureChannelOnly worker = new SecureChannelOnly() {
+        @Override
+        public boolean secureChannelOnly() {
+            return secureOnly;
+        }
+
+        @Override
+        public void handle(Message m, WorkerContext ctx) {
+            EchoComponent.this.handle(m, ctx);
+        }
+    };
 
     @Activate
     public EchoComponent(@Reference(name = "Router") Router router, BundleContext context, Config config,
@@ -96,7 +112,7 @@ public final class EchoComponent {
         }
         secureOnly = secure;
         try {
-            registration = router.register(Address.local(name), this::handle);
+            registration = router.register(Address.local(name), worker);
         } catch (IllegalStateException e) {
             LOG.error("{}: cannot register at /service/{}: {}; change the name", PID, name, e.getMessage());
             return;
@@ -121,7 +137,7 @@ public final class EchoComponent {
             return;
         }
         try {
-            Registration r = router.register(next, this::handle);
+            Registration r = router.register(next, worker);
             if (registration != null) {
                 registration.close();
             }
@@ -142,7 +158,7 @@ public final class EchoComponent {
     }
 
     private void handle(Message m, WorkerContext ctx) {
-        if (secureOnly && m.securePeer() == null) {
+        if (secureOnly && m.securePeer() == null) { // a router that does not honour SecureChannelOnly
             refused.increment();
             return;
         }

@@ -1,10 +1,14 @@
 package io.hopseal.impl.component;
 
+import java.util.Arrays;
 import java.util.Collection;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 
+import org.osgi.framework.BundleContext;
+import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.ConfigurationPolicy;
 import org.osgi.service.component.annotations.Deactivate;
@@ -13,6 +17,7 @@ import org.osgi.service.component.annotations.Reference;
 import org.osgi.service.component.annotations.ReferenceCardinality;
 import org.osgi.service.component.annotations.ReferencePolicy;
 import org.osgi.service.component.annotations.ReferencePolicyOption;
+import org.osgi.service.metatype.annotations.AttributeDefinition;
 import org.osgi.service.metatype.annotations.Designate;
 import org.osgi.service.metatype.annotations.ObjectClassDefinition;
 import org.slf4j.Logger;
@@ -27,6 +32,8 @@ import io.hopseal.api.routing.Route;
 import io.hopseal.api.routing.Worker;
 import io.hopseal.api.transport.Transport;
 import io.hopseal.impl.routing.DefaultRouter;
+import io.hopseal.impl.routing.ForwardPolicy;
+import io.hopseal.support.LastGoodConfigs;
 
 /**
  * The node's router ({@link DefaultRouter}) as the {@link Router} service. Every {@link Transport} service is bound
@@ -35,8 +42,14 @@ import io.hopseal.impl.routing.DefaultRouter;
  * while the router, its workers and the secure channels keep running; and since transports import only the API, this
  * bundle can be updated while the transports keep their links open (they count and drop what arrives meanwhile).
  *
- * <p>Configuration pid = component name = OCD id = metatype file name = {@value #PID}. The router has no settings yet;
- * the configuration is optional (transports and the channel service need a router in every framework).
+ * <p>Configuration pid = component name = OCD id = metatype file name = {@value #PID}. The configuration is optional
+ * (transports and the channel service need a router in every framework); without one the router forwards nothing that
+ * came in from a link (default deny). Its one setting, {@code forward.allow}, is the {@link ForwardPolicy}: where
+ * messages from links may be forwarded. A change applies at once, without restarting the router; an invalid list is
+ * refused with a log line naming the bad entry and the last good list stays in force. The last accepted configuration
+ * is kept in the bundle's data area: after a restart with an invalid stored list the router runs on that last good
+ * one (and says so), else it forwards nothing from links. The policy is read in the constructor, before the first
+ * transport is bound, so no message is forwarded under a policy that was not configured.
  */
 @Component(name = RouterComponent.PID, immediate = true, configurationPolicy = ConfigurationPolicy.OPTIONAL,
         service = Router.class, property = "service.pid=" + RouterComponent.PID)
@@ -50,11 +63,24 @@ public final class RouterComponent implements Router {
     @ObjectClassDefinition(id = PID, name = "Hopseal router",
             description = "Moves messages between local services, secure channels and transports (TCP, serial, "
                     + "radio). It uses every Hopseal transport installed; a transport can be updated or restarted "
-                    + "while the router keeps running. No settings yet.")
+                    + "while the router keeps running. Messages that come in from a link are forwarded to another "
+                    + "link only to the destinations allowed below (default deny: a fresh gateway is no open relay); "
+                    + "the node's own channels and services are not restricted.")
     public @interface Config {
+        @AttributeDefinition(name = "Allowed forwarding destinations", required = false,
+                description = "Where messages that came in from a link (TCP, serial, radio) may be forwarded, one "
+                        + "pattern per entry: <transport>:<destination> with '*' wildcards, e.g. tcp:10.0.0.5:4000, "
+                        + "tcp:*.backend.example:5000 ('*' stays within one name label), tcp:127.0.0.1:* (any port), "
+                        + "tcp:[fd00::5]:4000, serial:*, lora:70B3D5*, zigbee:*. Empty (the default): nothing is "
+                        + "forwarded from links, except replies of an allowed destination to the neighbour that wrote "
+                        + "to it (for 10 minutes after the last message). Denied messages are dropped and counted "
+                        + "(drop.forward_denied). Syntax: docs/security.md.")
+        String[] forward_allow() default {};
     }
 
     private final DefaultRouter router = new DefaultRouter();
+    private final LastGoodConfigs lastGood;
+    private final String configPid;
     /** Router registrations of the bound transport services (by identity). */
     private final Map<Transport, AutoCloseable> handles = new ConcurrentHashMap<>();
 
@@ -73,17 +99,83 @@ public final class RouterComponent implements Router {
     }
 
     /**
+     * Constructor injection: the configured policy is in force before SCR binds the first transport (bind methods run
+     * after the constructor), so no message from a link is handled under any other policy.
+     */
+    @Activate
+    public RouterComponent(BundleContext context, Config config, Map<String, Object> properties) {
+        this(LastGoodConfigs.inDataArea(context), config, properties);
+    }
+
+    RouterComponent(LastGoodConfigs store, Config config, Map<String, Object> properties) {
+        router.setForwardPolicy(ForwardPolicy.DENY_ALL);
+        this.lastGood = store;
+        this.configPid = Objects.requireNonNullElse(LastGoodConfigs.configurationPid(properties), PID);
+        ForwardPolicy p;
+        try {
+            p = policy(config);
+        } catch (IllegalArgumentException e) {
+            Optional<ForwardPolicy> last = lastGood.recall(configPid, Config.class, RouterComponent::policy);
+            if (last.isPresent()) {
+                LOG.error("{}: stored configuration refused, {}; using the last good configuration ({}) until it is "
+                        + "corrected", PID, e.getMessage(), last.get());
+                apply(last.get());
+            } else {
+                LOG.error("{}: configuration refused, {}; forwarding nothing from links until it is corrected", PID,
+                        e.getMessage());
+                apply(ForwardPolicy.DENY_ALL);
+            }
+            return;
+        }
+        apply(p);
+        lastGood.remember(configPid, properties);
+    }
+
+    /**
      * A configuration change never restarts the router (that would drop every worker, channel and transport binding,
-     * and restart the transports that reference it).
+     * and restart the transports that reference it): the new list applies to the next message. An invalid list is
+     * refused and the one in force stays.
      */
     @Modified
-    void modified() {
-        // no settings yet
+    synchronized void modified(Config config, Map<String, Object> properties) {
+        ForwardPolicy p;
+        try {
+            p = policy(config);
+        } catch (IllegalArgumentException e) {
+            LOG.error("{}: configuration refused, {}; the previous configuration stays in force ({})", PID,
+                    e.getMessage(), router.forwardPolicy());
+            return;
+        }
+        apply(p);
+        lastGood.remember(configPid, properties);
+    }
+
+    private void apply(ForwardPolicy p) {
+        ForwardPolicy before = router.forwardPolicy();
+        router.setForwardPolicy(p);
+        if (!p.equals(before) || p.isEmpty()) {
+            LOG.info("{}: {}", PID, p.isEmpty() ? "forwarding nothing that comes in from links (forward.allow is "
+                    + "empty: default deny)" : p);
+        }
+    }
+
+    /** The configured policy. @throws IllegalArgumentException naming the field and the first bad entry */
+    static ForwardPolicy policy(Config c) {
+        String[] allow = c.forward_allow();
+        return ForwardPolicy.parse(ForwardPolicy.FIELD, allow == null ? java.util.List.of() : Arrays.asList(allow));
+    }
+
+    /** The forwarding policy in force. */
+    public ForwardPolicy forwardPolicy() {
+        return router.forwardPolicy();
     }
 
     @Deactivate
     void deactivate() {
-        handles.forEach((t, h) -> closeQuietly(h, t));
+        // stop taking messages from the transports, but keep them for sending: a message a link's reader thread is
+        // routing right now (a bundle update under traffic) still reaches its transport instead of being dropped
+        // uncounted with the old router; SCR's unbinds that follow find no handle left
+        router.detachInbound();
         handles.clear();
     }
 

@@ -158,6 +158,10 @@ public final class ShellCommands {
         for (Transport t : ts) {
             b.append("  /").append(Address.typeName(t.addressType())).append("/...  -> ").append(t.name()).append('\n');
         }
+        if (r instanceof RouterComponent rc) {
+            b.append("forwarding: ").append(rc.forwardPolicy()).append(" (").append(RouterComponent.PID)
+                    .append(" forward.allow)\n");
+        }
         b.append("router counters\n");
         appendCounters(b, "  ", r.counters());
         return b.toString();

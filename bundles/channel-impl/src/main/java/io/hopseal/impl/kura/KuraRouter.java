@@ -9,8 +9,8 @@ import org.osgi.service.component.annotations.Reference;
 import io.hopseal.impl.component.RouterComponent;
 
 /**
- * Kura's handle on the {@value RouterComponent#PID} configuration: the router (no settings yet, listed so that the
- * Services page shows it). Why a separate component: see the package documentation.
+ * Kura's handle on the {@value RouterComponent#PID} configuration: the router (its forwarding allow list, on the
+ * Services page). Why a separate component: see the package documentation.
  */
 @Component(name = KuraRouter.NAME, configurationPid = RouterComponent.PID,
         configurationPolicy = ConfigurationPolicy.REQUIRE, service = ConfigurableComponent.class,

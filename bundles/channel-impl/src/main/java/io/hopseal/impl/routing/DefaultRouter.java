@@ -8,6 +8,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.LongSupplier;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -32,25 +33,82 @@ import io.hopseal.api.transport.Transport;
  * <p>Transports are bound with {@link #attach(Transport)}: the router becomes the transport's inbound sink. The sink
  * is one object for the router's life, so a transport detached and attached again (a bundle refresh) is handed the
  * same sink.
+ *
+ * <h2>Forwarding policy</h2>
+ * A message that came in from a link (delivered through the inbound sink, or sent with a return route that starts with
+ * a non-local address: the neighbour a transport prepended) and whose next hop is on a link again would be
+ * <em>forwarded</em>. It is forwarded only if the
+ * {@link ForwardPolicy} allows its next hop, or if it travels back along a flow an allowed message opened
+ * ({@link ForwardFlows}: a backend's replies to the device that wrote to it). Everything else is dropped before any
+ * transport sees it (no connection is dialed), as {@link SendResult#DROPPED_FORWARD_DENIED}, counted
+ * ({@code drop.forward_denied}) and logged at most once a minute with a count, never with a payload. Messages from
+ * local workers and secure channels (return route empty or starting at a local address) are not restricted: the
+ * node's own channels and services choose their routes, and what comes out of a channel was sent by an authenticated
+ * peer. A router built with {@code new DefaultRouter()} forwards everything ({@link ForwardPolicy#UNRESTRICTED}, for
+ * plain-Java embedding and tests) until {@link #setForwardPolicy} is called; the gateway's router component always
+ * sets a policy, deny-all by default.
  */
 public final class DefaultRouter implements Router {
     private static final Logger LOG = LoggerFactory.getLogger(DefaultRouter.class);
     /** Local hops one send may chain through before we call it a loop. */
     static final int MAX_LOCAL_DEPTH = 64;
     private static final char[] ALPHABET = "abcdefghijklmnopqrstuvwxyz234567".toCharArray();
+    /** Refusals a sender can cause at will are logged at most this often. */
+    static final long REFUSAL_LOG_INTERVAL_NANOS = 60_000_000_000L;
 
     private final ConcurrentHashMap<Address, Worker> workers = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<Integer, Transport> transports = new ConcurrentHashMap<>();
     private final Counters counters = new Counters();
     private final ThreadLocal<int[]> depth = ThreadLocal.withInitial(() -> new int[1]);
     private final SecureRandom random = new SecureRandom();
-    /** What every bound transport delivers to: received messages are routed like any other. */
-    private final InboundSink sink = this::send;
+    /**
+     * What every bound transport delivers to: received messages are routed like any other, but always count as
+     * coming in from a link for the forwarding policy (whatever their return route says).
+     */
+    private final InboundSink sink = m -> send(m, true);
     private final java.util.List<java.util.function.BiConsumer<Address, Message>> taps =
             new java.util.concurrent.CopyOnWriteArrayList<>();
     private volatile io.hopseal.impl.access.AccessControl accessControl;
     private volatile java.util.function.Function<io.hopseal.api.identity.Identifier, Map<String, String>> attributes =
             id -> Map.of();
+    private final LongSupplier nanoTime;
+    private volatile ForwardPolicy forwardPolicy = ForwardPolicy.UNRESTRICTED;
+    private final ForwardFlows flows = new ForwardFlows();
+    private final LogThrottle forwardRefusals;
+    private final LogThrottle accessRefusals;
+
+    /** A router that forwards everything until given a {@link #setForwardPolicy policy}. */
+    public DefaultRouter() {
+        this(System::nanoTime);
+    }
+
+    DefaultRouter(LongSupplier nanoTime) {
+        this.nanoTime = Objects.requireNonNull(nanoTime, "nanoTime");
+        long now = nanoTime.getAsLong();
+        this.forwardRefusals = new LogThrottle(REFUSAL_LOG_INTERVAL_NANOS, now);
+        this.accessRefusals = new LogThrottle(REFUSAL_LOG_INTERVAL_NANOS, now);
+    }
+
+    /**
+     * Where messages that came in from links may be forwarded (see the class doc). Applies to the next message; open
+     * flows to destinations the new policy no longer allows are closed.
+     */
+    public void setForwardPolicy(ForwardPolicy policy) {
+        ForwardPolicy p = Objects.requireNonNull(policy, "policy");
+        forwardPolicy = p;
+        if (!p.isUnrestricted()) {
+            flows.retain(p::allows);
+        }
+    }
+
+    public ForwardPolicy forwardPolicy() {
+        return forwardPolicy;
+    }
+
+    /** Open return flows (see {@link ForwardFlows}). */
+    public int forwardFlows() {
+        return flows.size();
+    }
 
     /**
      * Enforces per-service access policies on local delivery: a message reaches a service with a policy only if
@@ -103,7 +161,11 @@ public final class DefaultRouter implements Router {
 
     @Override
     public SendResult send(Message message) {
-        SendResult r = route(message);
+        return send(message, false);
+    }
+
+    private SendResult send(Message message, boolean fromTransport) {
+        SendResult r = route(message, fromTransport);
         counters.increment(r.counterName());
         if (r.isDropped() && LOG.isDebugEnabled()) {
             LOG.debug("dropped {}: {}", message, r);
@@ -111,7 +173,7 @@ public final class DefaultRouter implements Router {
         return r;
     }
 
-    private SendResult route(Message message) {
+    private SendResult route(Message message, boolean fromTransport) {
         if (message.onwardRoute().isEmpty()) {
             return SendResult.DROPPED_EMPTY_ROUTE;
         }
@@ -131,11 +193,23 @@ public final class DefaultRouter implements Router {
                             : io.hopseal.impl.access.Subject.of(peer, attributes.apply(peer));
                     io.hopseal.impl.access.AccessControl.Decision d = ac.check(service, subject);
                     if (!d.allowed()) {
-                        LOG.info("refused message to service {} from {}: {}", service,
-                                peer == null ? "an unauthenticated sender" : peer, d.reason());
+                        long unlogged = accessRefusals.admit(nanoTime.getAsLong());
+                        if (unlogged >= 0) {
+                            LOG.info("refused message to service {} from {}: {}{}", service,
+                                    peer == null ? "an unauthenticated sender" : peer, d.reason(), more(unlogged));
+                        }
                         return SendResult.DROPPED_ACCESS_DENIED;
                     }
                 }
+            }
+            if (w instanceof SecureChannelOnly gate && message.securePeer() == null && gate.secureChannelOnly()) {
+                long unlogged = accessRefusals.admit(nanoTime.getAsLong());
+                if (unlogged >= 0) {
+                    LOG.info("refused a message to {} from {}: it takes only messages from secure channels{}", next,
+                            message.returnRoute().isEmpty() ? "this node" : message.returnRoute().first(),
+                            more(unlogged));
+                }
+                return SendResult.DROPPED_ACCESS_DENIED;
             }
             int[] d = depth.get();
             if (d[0] >= MAX_LOCAL_DEPTH) {
@@ -150,6 +224,28 @@ public final class DefaultRouter implements Router {
                 return SendResult.DROPPED_WORKER_FAILED;
             } finally {
                 d[0]--;
+            }
+        }
+        Route back = message.returnRoute();
+        boolean neighbourFirst = !back.isEmpty() && !back.first().isLocal();
+        if (fromTransport || neighbourFirst) {
+            ForwardPolicy policy = forwardPolicy;
+            if (!policy.isUnrestricted()) {
+                // the neighbour the transport prepended (none: a transport that broke that rule gets no flows)
+                Address from = neighbourFirst ? back.first() : null;
+                long now = nanoTime.getAsLong();
+                if (policy.allows(next)) {
+                    if (from != null) {
+                        flows.forwarded(from, next, now);
+                    }
+                } else if (from == null || !flows.isReturn(from, next, now)) {
+                    long unlogged = forwardRefusals.admit(now);
+                    if (unlogged >= 0) {
+                        LOG.warn("refused to forward a message from {} to {}: not an allowed destination ({} of the "
+                                + "router; default deny){}", from, next, ForwardPolicy.FIELD, more(unlogged));
+                    }
+                    return SendResult.DROPPED_FORWARD_DENIED;
+                }
             }
         }
         Transport t = transports.get(next.type());
@@ -170,6 +266,11 @@ public final class DefaultRouter implements Router {
             LOG.warn("transport {} failed to send: {}", t.name(), e.toString());
             return SendResult.DROPPED_LINK_DOWN;
         }
+    }
+
+    private static String more(long unlogged) {
+        return unlogged > 0 ? "; " + unlogged + " more refused since the last such message (at most one a minute is "
+                + "logged; all are counted)" : "";
     }
 
     /**
@@ -200,6 +301,20 @@ public final class DefaultRouter implements Router {
                 transport.detach(sink);
             }
         };
+    }
+
+    /**
+     * For a router being replaced (shutdown, bundle update): detaches its sink from every bound transport, so nothing
+     * new comes in, but keeps the transports for sending, so messages it is routing at this moment still reach them.
+     */
+    public void detachInbound() {
+        for (Transport t : transports.values()) {
+            try {
+                t.detach(sink);
+            } catch (RuntimeException e) {
+                LOG.warn("transport {} failed to detach: {}", t.name(), e.toString());
+            }
+        }
     }
 
     @Override

@@ -71,7 +71,9 @@ class EchoComponentTest {
             assertThat(bareLog).contains("invalid name 'bad name!'; using the default 'echo'");
             assertThat(bare[0].address()).isEqualTo(Address.local("echo"));
             sendPlaintext("echo");
-            assertThat(bare[0].refused()).as("secure.only true, as stored").isEqualTo(1);
+            assertThat(router.counters()).as("secure.only true, as stored: the router drops the plain message")
+                    .containsEntry("drop.access_denied", 1L);
+            assertThat(bare[0].echoed()).isZero();
         } finally {
             bare[0].deactivate();
         }

@@ -1,0 +1,98 @@
+package io.hopseal.impl.routing;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Predicate;
+
+import io.hopseal.api.routing.Address;
+
+/**
+ * The way back of forwarded traffic, as a stateful firewall keeps its "established" connections: when the router
+ * forwards a message from neighbour N (a link's address, e.g. a device's {@code /tcp/10.0.0.9:51234} or
+ * {@code /serial/ttyUSB0}) to an allowed destination D, messages coming in from D and going to N are allowed too, for
+ * {@link #WINDOW_NANOS} after the last message either way. Without this, a backend's replies to devices (to their
+ * ephemeral TCP ports, their serial ports, their radios) would need an allow entry for every device.
+ *
+ * <p>Only the allowed destination can use a flow, and only towards the neighbour that opened it: a device cannot make
+ * the gateway reach another device, nor any address it was not already talking through. Bounded: at most
+ * {@link #MAX_FLOWS}; when full, expired flows go first, then the least recently used.
+ */
+final class ForwardFlows {
+    /** How long a flow stays open after its last message (either way). */
+    static final long WINDOW_NANOS = 10L * 60 * 1_000_000_000L;
+    /** Most flows kept at once. */
+    static final int MAX_FLOWS = 65_536;
+    /** A flow's time is refreshed at most this often (saves a map write per message). */
+    private static final long REFRESH_NANOS = 1_000_000_000L;
+
+    /** Messages from {@code destination} may go to {@code neighbour}. */
+    private record Flow(Address destination, Address neighbour) {
+    }
+
+    private final Map<Flow, Long> lastUsed = new ConcurrentHashMap<>();
+    private final int max;
+
+    ForwardFlows() {
+        this(MAX_FLOWS);
+    }
+
+    ForwardFlows(int max) {
+        this.max = max;
+    }
+
+    /** A message from {@code neighbour} was forwarded to {@code destination} (an allowed one). */
+    void forwarded(Address neighbour, Address destination, long now) {
+        Flow f = new Flow(destination, neighbour);
+        Long prev = lastUsed.get(f);
+        if (prev == null || now - prev > REFRESH_NANOS) {
+            lastUsed.put(f, now);
+            if (prev == null && lastUsed.size() > max) {
+                trim(now);
+            }
+        }
+    }
+
+    /** Whether a message from {@code from} to {@code to} travels back along a flow that is open (refreshing it). */
+    boolean isReturn(Address from, Address to, long now) {
+        Flow f = new Flow(from, to);
+        Long t = lastUsed.get(f);
+        if (t == null) {
+            return false;
+        }
+        if (now - t > WINDOW_NANOS) {
+            lastUsed.remove(f, t);
+            return false;
+        }
+        if (now - t > REFRESH_NANOS) {
+            lastUsed.replace(f, t, now);
+        }
+        return true;
+    }
+
+    /** Closes the flows whose destination {@code stillAllowed} refuses (after a change of policy). */
+    void retain(Predicate<Address> stillAllowed) {
+        lastUsed.keySet().removeIf(f -> !stillAllowed.test(f.destination()));
+    }
+
+    int size() {
+        return lastUsed.size();
+    }
+
+    private synchronized void trim(long now) {
+        if (lastUsed.size() <= max) {
+            return;
+        }
+        lastUsed.entrySet().removeIf(e -> now - e.getValue() > WINDOW_NANOS);
+        int target = max - max / 10;
+        if (lastUsed.size() <= target) {
+            return;
+        }
+        List<Map.Entry<Flow, Long>> all = new ArrayList<>(lastUsed.entrySet());
+        all.sort(Map.Entry.comparingByValue((a, b) -> Long.compare(a - now, b - now)));
+        for (int i = 0; i < all.size() - target; i++) {
+            lastUsed.remove(all.get(i).getKey(), all.get(i).getValue());
+        }
+    }
+}
