@@ -125,6 +125,14 @@ public final class Gateway {
         Path data = options.dataDir();
         try {
             Files.createDirectories(data);
+            // the data folder holds the vault, the configuration store (Felix ConfigAdmin writes with the umask) and
+            // the console password: owner-only, so nothing in it is readable by other users whatever its own mode
+            ownerOnly(data);
+            for (String sub : new String[] {"config", "felix-cache"}) {
+                Path d = data.resolve(sub);
+                Files.createDirectories(d);
+                ownerOnly(d);
+            }
         } catch (IOException e) {
             throw new StartupException("cannot create the data folder " + data + ": " + e.getMessage(), e);
         }
@@ -220,6 +228,15 @@ public final class Gateway {
             dataLock = lock; // held (and the channel open) until the JVM exits
         } catch (IOException | OverlappingFileLockException e) {
             throw new StartupException("cannot lock the data folder " + data + " (" + lockFile + "): " + e.getMessage(), e);
+        }
+    }
+
+    /** rwx------ where the file system has POSIX permissions (elsewhere the platform's own ACLs apply). */
+    private static void ownerOnly(Path dir) throws IOException {
+        try {
+            Files.setPosixFilePermissions(dir, java.nio.file.attribute.PosixFilePermissions.fromString("rwx------"));
+        } catch (UnsupportedOperationException notPosix) {
+            // Windows: nothing to set here
         }
     }
 

@@ -135,6 +135,11 @@ class HttpSecurityIT {
         gateways.stop(g);
         assertThat(Files.readString(log)).doesNotContain(password);
         assertPasswordOnlyIn(data, password, passwordFile);
+        // the data folder and the configuration store in it are owner-only (ConfigAdmin writes with the umask)
+        for (Path d : new Path[] {data, data.resolve("config"), data.resolve("felix-cache")}) {
+            assertThat(java.nio.file.attribute.PosixFilePermissions.toString(Files.getPosixFilePermissions(d)))
+                    .as(d.toString()).isEqualTo("rwx------");
+        }
     }
 
     @Test
