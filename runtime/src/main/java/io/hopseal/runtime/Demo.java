@@ -98,8 +98,14 @@ final class Demo {
         allow.add(entry);
         Gateway.setForwardAllow(cm, allow);
         allowed = entry;
+        // ConfigAdmin delivers the change to the router asynchronously
         for (int i = 0; i < 200 && !routerAllows(entry); i++) {
             Thread.sleep(50);
+        }
+        if (!routerAllows(entry)) {
+            out.println("demo    | warning: the router has not taken " + entry + " into " + Gateway.FORWARD_ALLOW
+                    + " within 10 s; the demo's messages will be refused (drop.forward_denied) until it does");
+            return;
         }
         out.println("demo    | the gateway may now forward to the backend: " + entry + " added to the router's "
                 + Gateway.FORWARD_ALLOW + " (default deny) until the gateway stops");

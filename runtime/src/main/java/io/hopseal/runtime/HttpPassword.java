@@ -1,17 +1,11 @@
 package io.hopseal.runtime;
 
 import java.io.IOException;
-import java.nio.ByteBuffer;
-import java.nio.channels.FileChannel;
 import java.nio.charset.MalformedInputException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.AtomicMoveNotSupportedException;
-import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.security.MessageDigest;
@@ -21,6 +15,8 @@ import java.util.Base64;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Set;
+
+import io.hopseal.support.PrivateFiles;
 
 /**
  * The password of the web console and the status endpoint (user {@code admin}). There is none built in: it is the
@@ -78,10 +74,9 @@ final class HttpPassword {
         if (!Files.exists(file)) {
             String generated = generate(random);
             try {
-                writeOwnerOnly(file, generated + "\n");
+                // the data folder is locked by this gateway, so nobody else writes it meanwhile
+                PrivateFiles.writeString(file, generated + "\n");
                 return new Source(generated, file, true, null);
-            } catch (FileAlreadyExistsException raced) {
-                // another writer was first (cannot happen while the data folder is locked): use its password
             } catch (IOException e) {
                 throw new PasswordException("cannot write the generated HTTP password to " + file + ": " + e.getMessage(), e);
             }
@@ -128,47 +123,6 @@ final class HttpPassword {
             // not a POSIX file system: nothing to check
         }
         return null;
-    }
-
-    /**
-     * Writes {@code text} to a new file owner-only and atomically: a temporary file created 0600 in the same folder,
-     * written and forced to disk, renamed over {@code file}, then the folder forced so that the rename survives a
-     * power cut. A reader sees either no file or the whole text, never a part.
-     */
-    static void writeOwnerOnly(Path file, String text) throws IOException {
-        Path dir = file.toAbsolutePath().getParent();
-        Path tmp;
-        try {
-            tmp = Files.createTempFile(dir, "." + file.getFileName() + ".", ".tmp",
-                    PosixFilePermissions.asFileAttribute(OWNER_ONLY));
-        } catch (UnsupportedOperationException notPosix) {
-            tmp = Files.createTempFile(dir, "." + file.getFileName() + ".", ".tmp");
-        }
-        try {
-            try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
-                ByteBuffer buf = ByteBuffer.wrap(text.getBytes(StandardCharsets.UTF_8));
-                while (buf.hasRemaining()) {
-                    ch.write(buf);
-                }
-                ch.force(true);
-            }
-            try {
-                Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE);
-            } catch (AtomicMoveNotSupportedException e) {
-                Files.move(tmp, file);
-            }
-        } finally {
-            Files.deleteIfExists(tmp);
-        }
-        forceDirectory(dir);
-    }
-
-    private static void forceDirectory(Path dir) {
-        try (FileChannel ch = FileChannel.open(dir, StandardOpenOption.READ)) {
-            ch.force(true);
-        } catch (IOException | UnsupportedOperationException e) {
-            // some platforms (Windows) cannot open a folder; the rename is then as durable as they make it
-        }
     }
 
     /**
