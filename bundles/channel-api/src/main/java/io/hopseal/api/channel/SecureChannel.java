@@ -11,6 +11,7 @@ import io.hopseal.api.identity.Identifier;
 import io.hopseal.api.identity.Identity;
 import io.hopseal.api.routing.Address;
 import io.hopseal.api.routing.Message;
+import io.hopseal.api.routing.Payload;
 import io.hopseal.api.routing.Route;
 import io.hopseal.api.routing.SendResult;
 
@@ -59,8 +60,47 @@ public interface SecureChannel extends AutoCloseable {
     SendResult send(Route innerRoute, byte[] payload);
 
     /**
+     * As {@link #send(byte[])}, but the payload's whole array is handed over, so the channel can seal it in place:
+     * when the payload has at least {@link #sendHeadroom()} bytes of {@link Payload#headroom() headroom} and
+     * {@link #SEND_TAILROOM} bytes after it in the array, the frame is sealed over the plaintext and the link writes its
+     * headers into the headroom: no array is allocated or copied on the way to the socket. Otherwise the bytes are
+     * sealed once into a new array of the right size (as {@link #send(byte[])}).
+     *
+     * <p>Ownership: from the call on, the array belongs to the channel and the links after it (it is overwritten with
+     * the ciphertext and may still be queued for a link when this returns): the caller must neither read nor write any
+     * of it afterwards, nor send the same payload twice. Build each message in an array of its own.
+     *
+     * @throws IllegalStateException on an initiator whose channel has no bound service
+     * @since 1.4
+     */
+    default SendResult send(Payload payload) {
+        return send(payload.toArray());
+    }
+
+    /**
+     * The headroom a {@link #send(Payload)} payload needs to be sealed in place: the first hop's link header and
+     * routing envelope plus the channel's frame header, as things are now (it changes when the peer's route changes;
+     * a payload with less is copied once, never refused); 0 from an implementation that never seals in place.
+     *
+     * @since 1.4
+     */
+    default int sendHeadroom() {
+        return 0;
+    }
+
+    /**
+     * Bytes a {@link #send(Payload)} payload needs after its view, in the same array, to be sealed in place (the
+     * AEAD tag).
+     *
+     * @since 1.4
+     */
+    int SEND_TAILROOM = 16;
+
+    /**
      * Sets who gets messages that come out of this channel addressed to this end (replies, and for a responder,
      * messages without an inner route). Until one is set they wait in a bounded queue read by {@link #receive}.
+     * A message's body is a view into the frame it arrived in, opened in place; the receiver owns it and may keep it
+     * (see {@link Message}: it never changes afterwards).
      */
     void setReceiver(Consumer<Message> receiver);
 

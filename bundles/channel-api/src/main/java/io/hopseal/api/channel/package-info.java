@@ -1,6 +1,7 @@
 /**
- * Secure channels: create one along a route, listen for them, send and receive through them.
+ * Secure channels: create one along a route, listen for them, send and receive through them. 1.4 adds
+ * {@link io.hopseal.api.channel.SecureChannel#send(io.hopseal.api.routing.Payload)} (sealing in place).
  */
 @org.osgi.annotation.bundle.Export
-@org.osgi.annotation.versioning.Version("1.3.0")
+@org.osgi.annotation.versioning.Version("1.4.0")
 package io.hopseal.api.channel;

@@ -12,6 +12,15 @@ import io.hopseal.api.identity.Identifier;
  * (a received frame's bytes stay in the link's buffer, a sealed frame can carry headroom for the link's headers);
  * {@link #payload()} gives the same bytes as an array of their own.
  *
+ * <p><b>Who owns a delivered view.</b> A message handed to a worker or a channel's receiver belongs to that receiver:
+ * its body's array was made for this one message (a link reads each frame into an array of its own, a channel opens
+ * the frame in place over its ciphertext) and nobody else keeps or reuses it, so the view stays valid and unchanged
+ * for as long as the receiver keeps the message; it may keep it, queue it or send it on (a reply may carry the
+ * received body: the receiver then gives the array away with it). Bytes of the array outside the view are that
+ * frame's own link and channel headers and tag, never another message's bytes; read only the view
+ * ({@link Payload#get}, {@link Payload#copyTo}, or {@code array()[offset() .. offset()+length())}) and never write
+ * into the array.
+ *
  * @param onwardRoute the remaining hops to the destination
  * @param returnRoute the hops back to the sender, built hop by hop as the message travels
  * @param body        the bytes carried

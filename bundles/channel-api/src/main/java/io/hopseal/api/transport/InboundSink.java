@@ -14,7 +14,9 @@ import io.hopseal.api.routing.SendResult;
 public interface InboundSink {
     /**
      * Delivers a received message, its return route already starting with the neighbour's address. The message's
-     * payload array is handed over: the transport must not reuse it afterwards.
+     * payload array is handed over: the transport must not reuse it afterwards, and it must hold this one frame only
+     * (a channel opens a frame in place and hands the array on to its receiver as a view; bytes outside the view must
+     * be this frame's own, never another message's).
      */
     SendResult deliver(Message message);
 }

@@ -195,7 +195,7 @@ final class ChannelEndpoint implements SecureChannel, Worker {
                 ? bound != null && m.onwardRoute().equals(bound) && m.returnRoute().isEmpty()
                 : m.onwardRoute().isEmpty() && (m.returnRoute().isEmpty() || m.returnRoute().equals(bound));
         if (asBound) {
-            sendData(Wire.DATA_BOUND, m.payload());
+            sendData(Wire.DATA_BOUND, m.body(), false); // sealed from the view: no copy of a received body
         } else {
             sendRouted(m.onwardRoute(), m.returnRoute(), m.payload());
         }
@@ -204,6 +204,19 @@ final class ChannelEndpoint implements SecureChannel, Worker {
     @Override
     public SendResult send(byte[] payload) {
         return sendData(Wire.DATA_BOUND, payload);
+    }
+
+    @Override
+    public SendResult send(Payload payload) {
+        return sendData(Wire.DATA_BOUND, payload, true);
+    }
+
+    @Override
+    public int sendHeadroom() {
+        Route to = peerRoute;
+        Registration remote = remoteReg;
+        return remote == null ? TransportCrypto.MAX_HEADER
+                : service.router().headroom(to, Route.of(remote.address())) + TransportCrypto.MAX_HEADER;
     }
 
     @Override
@@ -242,12 +255,20 @@ final class ChannelEndpoint implements SecureChannel, Worker {
 
     /** Seals one transport message of {@code kind} and sends it to the peer; never under the lock. */
     SendResult sendData(int kind, byte[] plaintext) {
+        return sendData(kind, Payload.of(plaintext), false);
+    }
+
+    /**
+     * As {@link #sendData(int, byte[])}; with {@code handedOver} the payload's whole array is the channel's
+     * ({@link SecureChannel#send(Payload)}) and is sealed in place when it has the room.
+     */
+    SendResult sendData(int kind, Payload plaintext, boolean handedOver) {
         TransportCrypto c = crypto;
         if (c == null || state != ChannelState.OPEN) {
             count("drop.channel_not_open");
             return SendResult.DROPPED_CHANNEL_NOT_OPEN;
         }
-        if (!initiator && !peerConfirmed && !HandshakeFlow.mayAmplifyLocked(this, plaintext.length
+        if (!initiator && !peerConfirmed && !HandshakeFlow.mayAmplifyLocked(this, plaintext.length()
                 + TransportCrypto.MAX_OVERHEAD)) {
             // a KK/IK responder before the initiator's first authenticated message: 3x what it sent, at most
             count("drop.amplification_limit");
@@ -258,8 +279,22 @@ final class ChannelEndpoint implements SecureChannel, Worker {
         Route to = peerRoute;
         Route back = Route.of(remoteReg.address());
         int room = service.router().headroom(to, back);
-        byte[] buf = new byte[room + plaintext.length + TransportCrypto.MAX_OVERHEAD];
-        int n = c.seal(kind, plaintext, 0, plaintext.length, buf, room);
+        byte[] pa = plaintext.array();
+        int po = plaintext.offset();
+        int len = plaintext.length();
+        if (handedOver && plaintext.headroom() >= room + TransportCrypto.MAX_HEADER
+                && pa.length - po - len >= Wire.TAG) {
+            // the sender gave the array away with room on both sides: seal over the plaintext, frame in the headroom
+            int n = c.sealInPlace(kind, pa, po, len);
+            if (n < 0) {
+                finish(CloseReason.COUNTER_EXHAUSTED, true);
+                return SendResult.DROPPED_CHANNEL_NOT_OPEN;
+            }
+            int start = po + len + Wire.TAG - n;
+            return sendFrame(to, back, new Payload(pa, start, n, start - (po - plaintext.headroom())));
+        }
+        byte[] buf = new byte[room + len + TransportCrypto.MAX_OVERHEAD];
+        int n = c.seal(kind, pa, po, len, buf, room);
         if (n < 0) {
             finish(CloseReason.COUNTER_EXHAUSTED, true);
             return SendResult.DROPPED_CHANNEL_NOT_OPEN;

@@ -47,10 +47,10 @@ final class InboundDispatch {
             }
             return;
         }
-        // Bound data is decrypted straight into the array the Message hands over (one allocation, no copy); everything
-        // else is decrypted in place: the frame was made for this channel by the transport's decoder, and routed data
-        // then costs one array (the payload) instead of two.
-        TransportCrypto.Opened o = kind == Wire.DATA_BOUND ? c.open(fb, fo, fl) : c.openInPlace(fb, fo, fl);
+        // Data is decrypted in place and delivered as a view: the link made this frame's array for this message and
+        // handed it over (InboundSink), so the plaintext costs no array. A frame that does not authenticate leaves the
+        // array as it was. Control messages get an array of their own (a ping's answer reuses it).
+        TransportCrypto.Opened o = kind == Wire.CONTROL ? c.open(fb, fo, fl) : c.openInPlace(fb, fo, fl);
         if (!o.ok()) {
             ep.count(o.drop().counter);
             return;
@@ -64,7 +64,7 @@ final class InboundDispatch {
             ep.count("route.changes");
         }
         switch (o.kind()) {
-            case Wire.DATA_BOUND -> deliverBound(ep, o.plaintext());
+            case Wire.DATA_BOUND -> deliverBound(ep, new Payload(o.buffer(), o.offset(), o.length(), 0));
             case Wire.DATA_ROUTED -> deliverRouted(ep, o.buffer(), o.offset(), o.length());
             case Wire.CLOSE -> {
                 int reason = o.length() > 0 ? o.buffer()[o.offset()] : Wire.CLOSE_NORMAL;
@@ -115,7 +115,7 @@ final class InboundDispatch {
         }
     }
 
-    private static void deliverBound(ChannelEndpoint ep, byte[] payload) {
+    private static void deliverBound(ChannelEndpoint ep, Payload payload) {
         Route bound = ep.boundRoute;
         Identifier id = ep.peer.identifier();
         if (!ep.initiator && bound != null) {
@@ -141,7 +141,7 @@ final class InboundDispatch {
             ep.count("drop.malformed_inner");
             return;
         }
-        byte[] payload = r.rest();
+        Payload payload = Payload.of(buf, r.position(), r.remaining()); // a view: the frame was opened in place
         Route ret = back.prepend(ep.localReg.address());
         Message m = new Message(onward, ret, payload, ep.peer.identifier());
         if (onward.isEmpty()) {

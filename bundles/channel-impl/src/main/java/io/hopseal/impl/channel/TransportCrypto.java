@@ -70,7 +70,21 @@ final class TransportCrypto {
      */
     int seal(int kind, byte[] plaintext, int off, int len, byte[] out, int outOff) {
         java.util.Objects.checkFromIndexSize(outOff, len + MAX_OVERHEAD, out.length);
-        return sender.seal(kind, plaintext, off, len, out, outOff) == null ? -1 : sender.lastLength;
+        synchronized (sender) { // lastLength belongs to this seal, not to another thread's
+            return sender.seal(kind, plaintext, off, len, out, outOff) == null ? -1 : sender.lastLength;
+        }
+    }
+
+    /**
+     * Seals {@code buf[off, off+len)} in place: the header and counter are written just before the plaintext (which
+     * needs {@link #MAX_HEADER} bytes there), the ciphertext over it and the tag after it ({@link Wire#TAG} bytes).
+     * Returns the frame length (the frame ends at {@code off + len + TAG}), or -1 when the counter is exhausted.
+     */
+    int sealInPlace(int kind, byte[] buf, int off, int len) {
+        java.util.Objects.checkFromIndexSize(off - MAX_HEADER, MAX_HEADER + len + Wire.TAG, buf.length);
+        synchronized (sender) {
+            return sender.seal(kind, buf, off, len, buf, -1) == null ? -1 : sender.lastLength;
+        }
     }
 
     /** Opens a frame into a new plaintext array (the frame is not changed). */
@@ -142,6 +156,8 @@ final class TransportCrypto {
 
     /** The most a frame adds to its plaintext: header, an 8-byte counter, tag. */
     static final int MAX_OVERHEAD = 1 + 8 + Wire.TAG;
+    /** The most a frame puts before its ciphertext: header and an 8-byte counter. */
+    static final int MAX_HEADER = MAX_OVERHEAD - Wire.TAG;
 
     private static final class Sender {
         private final int shift;
@@ -160,7 +176,10 @@ final class TransportCrypto {
         /** Length of the frame written by the last {@link #seal} (read under the same lock). */
         int lastLength;
 
-        /** Seals into {@code out} at {@code o}, or into a new exact array when {@code out} is null; returns it. */
+        /**
+         * Seals into {@code out} at {@code o}, or into a new exact array when {@code out} is null, or in place when
+         * {@code o} is -1 ({@code out == pt}, the header just before {@code off}); returns the array.
+         */
         synchronized byte[] seal(int kind, byte[] pt, int off, int len, byte[] out, int o) {
             if (key == null || next > Wire.MAX_COUNTER) {
                 return null;
@@ -177,6 +196,9 @@ final class TransportCrypto {
             int n = Wire.counterLength(c);
             int h = 1 + n;
             byte[] frame = out != null ? out : new byte[h + len + Wire.TAG];
+            if (o < 0) {
+                o = off - h; // in place: the ciphertext starts exactly where the plaintext does
+            }
             frame[o] = (byte) (kind << 4 | (n - 1));
             for (int i = 0; i < n; i++) {
                 frame[o + 1 + i] = (byte) (c >>> (8 * (n - 1 - i)));

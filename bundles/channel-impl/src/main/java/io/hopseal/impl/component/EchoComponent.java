@@ -21,6 +21,7 @@ import org.slf4j.LoggerFactory;
 import io.hopseal.api.routing.Address;
 import io.hopseal.api.routing.Message;
 import io.hopseal.api.routing.Registration;
+import io.hopseal.api.routing.Route;
 import io.hopseal.api.routing.Router;
 import io.hopseal.api.routing.WorkerContext;
 import io.hopseal.impl.routing.SecureChannelOnly;
@@ -163,7 +164,8 @@ public final class EchoComponent {
             return;
         }
         echoed.increment();
-        ctx.reply(m, m.payload());
+        // the received body goes back as it is (a view the echo owns, see Message): no copy of the bytes
+        ctx.send(new Message(m.returnRoute(), Route.EMPTY, m.body()));
     }
 
     /** Messages answered. */

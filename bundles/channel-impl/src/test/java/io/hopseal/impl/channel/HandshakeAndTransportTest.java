@@ -129,7 +129,11 @@ class HandshakeAndTransportTest {
     }
 
     TransportCrypto[] pair(long interval) {
-        Handshake i = Handshake.initiator(HandshakePattern.XX, CipherSuite.AESGCM_SHA256, alice, null, all, interval, null);
+        return pair(interval, CipherSuite.AESGCM_SHA256);
+    }
+
+    TransportCrypto[] pair(long interval, CipherSuite suite) {
+        Handshake i = Handshake.initiator(HandshakePattern.XX, suite, alice, null, all, interval, null);
         byte[] m1 = i.start();
         Handshake r = Handshake.responder(m1, bob, null, all, interval);
         r.read(m1, NOW);
@@ -176,6 +180,52 @@ class HandshakeAndTransportTest {
         assertThat(t[1].openInPlace(buf, 7, len).drop()).isEqualTo(TransportCrypto.Drop.REPLAY);
         // a frame too short for the caller's buffer bounds never reaches the cipher
         assertThat(t[1].openInPlace(new byte[40], 0, 17).drop()).isEqualTo(TransportCrypto.Drop.MALFORMED);
+    }
+
+    /**
+     * Sealing in place ({@code SecureChannel.send(Payload)}): the frame is written over the plaintext, its header in the
+     * bytes just before it and the tag just after, for one-byte and longer counters; it opens (in place) to the same
+     * plaintext, the bytes outside the frame are untouched, and a buffer without the room is refused before anything
+     * is written or the counter moves.
+     */
+    @ParameterizedTest
+    @EnumSource(CipherSuite.class)
+    void sealInPlaceWritesTheFrameOverThePlaintextOnly(CipherSuite suite) {
+        TransportCrypto[] t = pair(1 << 20, suite);
+        java.util.Random rnd = new java.util.Random(5);
+        for (int n = 0; n < 300; n++) { // counters 0..299: one- and two-byte counter encodings
+            byte[] pt = new byte[n % 3 == 0 ? 0 : 1 + rnd.nextInt(700)];
+            rnd.nextBytes(pt);
+            int off = 3 + TransportCrypto.MAX_HEADER;
+            byte[] buf = new byte[off + pt.length + Wire.TAG + 5];
+            java.util.Arrays.fill(buf, (byte) 0x5a);
+            System.arraycopy(pt, 0, buf, off, pt.length);
+            int len = t[0].sealInPlace(Wire.DATA_BOUND, buf, off, pt.length);
+            assertThat(len).isEqualTo(TransportCrypto.overhead(n) + pt.length);
+            int start = off + pt.length + Wire.TAG - len;
+            for (int i = 0; i < buf.length; i++) {
+                if (i < start || i >= start + len) {
+                    assertThat(buf[i]).as("byte %d outside the frame of message %d", i, n).isEqualTo((byte) 0x5a);
+                }
+            }
+            TransportCrypto.Opened o = t[1].openInPlace(buf, start, len);
+            assertThat(o.ok()).isTrue();
+            assertThat(o.counter()).isEqualTo(n);
+            assertThat(o.offset()).isEqualTo(off);
+            assertThat(o.plaintext()).isEqualTo(pt);
+        }
+        byte[] noRoom = new byte[TransportCrypto.MAX_HEADER - 1 + 10 + Wire.TAG];
+        byte[] before = noRoom.clone();
+        org.assertj.core.api.Assertions.assertThatThrownBy(
+                () -> t[0].sealInPlace(Wire.DATA_BOUND, noRoom, TransportCrypto.MAX_HEADER - 1, 10))
+                .isInstanceOf(IndexOutOfBoundsException.class);
+        byte[] noTail = new byte[TransportCrypto.MAX_HEADER + 10 + Wire.TAG - 1];
+        org.assertj.core.api.Assertions.assertThatThrownBy(
+                () -> t[0].sealInPlace(Wire.DATA_BOUND, noTail, TransportCrypto.MAX_HEADER, 10))
+                .isInstanceOf(IndexOutOfBoundsException.class);
+        assertThat(noRoom).isEqualTo(before);
+        byte[] next = t[0].seal(Wire.DATA_BOUND, new byte[1], 0, 1);
+        assertThat(t[1].open(next).counter()).isEqualTo(300); // the refused calls used no counter
     }
 
     @Test
