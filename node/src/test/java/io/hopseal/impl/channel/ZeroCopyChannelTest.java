@@ -34,13 +34,14 @@ class ZeroCopyChannelTest {
     HopsealNode backend;
     HopsealNode device;
     final List<Message> kept = new CopyOnWriteArrayList<>();
+    io.hopseal.api.routing.Registration keepRegistration;
 
     @BeforeEach
     void setUp() {
         net = new MemoryNetwork();
         backend = HopsealNode.builder().memory(net, "backend").build();
         device = HopsealNode.builder().memory(net, "device").build();
-        backend.service("keep", (m, ctx) -> kept.add(m));
+        keepRegistration = backend.service("keep", (m, ctx) -> kept.add(m));
         backend.channels().listen("api", ListenerOptions.defaults());
     }
 
@@ -142,5 +143,33 @@ class ZeroCopyChannelTest {
         }
         // all three framed in place by the link: the copies were sealed into a buffer with the headroom
         assertThat(link.counters().getOrDefault("frames.in_place", 0L) - framedBefore).isEqualTo(3);
+    }
+
+    /**
+     * Bound data goes straight to the bound service's registration, resolved once per channel end, with the router's
+     * checks still applied: a policy the peer does not satisfy refuses it (counted), and a service that re-registers at
+     * the same address gets the next message (the old registration is never used again).
+     */
+    @Test
+    void boundDeliveryKeepsTheRoutersChecksAndFollowsReRegistration() throws Exception {
+        SecureChannel ch = open();
+        assertThat(ch.send("one".getBytes(UTF_8))).isEqualTo(SendResult.FORWARDED);
+        Await.until("first message kept", Duration.ofSeconds(5), () -> kept.size() == 1);
+
+        backend.accessControl().set("keep", io.hopseal.impl.access.Policy.parse("subject.role = \"admin\""));
+        SecureChannel responder = backend.channels().channels().iterator().next();
+        ch.send("refused".getBytes(UTF_8));
+        Await.until("refusal counted", Duration.ofSeconds(5),
+                () -> responder.counters().getOrDefault("deliver.drop.access_denied", 0L) == 1);
+        assertThat(backend.router().counters()).containsEntry("drop.access_denied", 1L);
+        backend.accessControl().remove("keep");
+
+        List<Message> second = new CopyOnWriteArrayList<>();
+        keepRegistration.close();
+        backend.service("keep", (m, ctx) -> second.add(m));
+        ch.send("two".getBytes(UTF_8));
+        Await.until("the new registration got it", Duration.ofSeconds(5), () -> second.size() == 1);
+        assertThat(second.get(0).payload()).isEqualTo("two".getBytes(UTF_8));
+        assertThat(kept).hasSize(1);
     }
 }

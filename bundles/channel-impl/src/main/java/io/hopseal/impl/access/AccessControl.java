@@ -110,6 +110,11 @@ public final class AccessControl {
         }
     }
 
+    /** Whether any service has a policy (when none has, no check needs a service name). */
+    public boolean hasPolicies() {
+        return !entries.isEmpty();
+    }
+
     /** The policy of a service, if it has one. */
     public Optional<Policy> policyFor(String serviceName) {
         Objects.requireNonNull(serviceName, "serviceName");

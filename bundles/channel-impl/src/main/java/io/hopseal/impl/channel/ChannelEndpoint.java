@@ -27,6 +27,7 @@ import io.hopseal.api.routing.Worker;
 import io.hopseal.api.routing.WorkerContext;
 import io.hopseal.api.transport.Counters;
 import io.hopseal.api.transport.Envelope;
+import io.hopseal.impl.routing.DefaultRouter;
 
 /**
  * One end of a channel: the thin adapter between the router and the sans-I/O {@link Handshake} and
@@ -72,6 +73,8 @@ final class ChannelEndpoint implements SecureChannel, Worker {
     volatile Route peerRoute;
     volatile Identity peer;
     volatile Route boundRoute;
+    /** The responder's bound service, resolved on the first delivery ({@link InboundDispatch}); racy but idempotent. */
+    DefaultRouter.LocalTarget boundTarget;
     volatile Consumer<Message> receiver;
     final String protocolName;
     volatile boolean peerConfirmed;

@@ -12,6 +12,7 @@ import io.hopseal.api.transport.Envelope;
 import io.hopseal.api.transport.MalformedMessageException;
 import io.hopseal.impl.credential.CredentialCodec;
 import io.hopseal.impl.credential.CredentialVerifier;
+import io.hopseal.impl.routing.DefaultRouter;
 
 /**
  * What a channel end does with a frame from its peer (wireguard-go's {@code receive.go}): handshake frames go to
@@ -119,7 +120,7 @@ final class InboundDispatch {
         Route bound = ep.boundRoute;
         Identifier id = ep.peer.identifier();
         if (!ep.initiator && bound != null) {
-            SendResult r = ep.service.router().send(new Message(bound, Route.of(ep.localReg.address()), payload, id));
+            SendResult r = toBoundService(ep, bound, new Message(Route.EMPTY, Route.of(ep.localReg.address()), payload, id));
             if (r.isDropped()) {
                 ep.count("deliver." + r.counterName());
             }
@@ -128,6 +129,25 @@ final class InboundDispatch {
                     : Route.of(ep.localReg.address());
             ReceiveQueue.deliver(ep, new Message(Route.EMPTY, back, payload, id));
         }
+    }
+
+    /**
+     * Delivers to the responder's bound service: straight to its registration, resolved once per channel end (the
+     * router's checks and counting, no second routing pass); through the router when the bound route has more hops,
+     * the router is not a {@link DefaultRouter} or nobody is registered there.
+     */
+    private static SendResult toBoundService(ChannelEndpoint ep, Route bound, Message m) {
+        DefaultRouter.LocalTarget t = ep.boundTarget;
+        if (t == null || !t.isOpen() || !t.address().equals(bound.first()) || bound.size() != 1) {
+            DefaultRouter router = bound.size() == 1 && bound.first().isLocal()
+                    ? DefaultRouter.behind(ep.service.router()) : null;
+            t = router == null ? null : router.target(bound.first());
+            if (t == null) {
+                return ep.service.router().send(m.withOnwardRoute(bound));
+            }
+            ep.boundTarget = t;
+        }
+        return t.deliver(m);
     }
 
     private static void deliverRouted(ChannelEndpoint ep, byte[] buf, int off, int len) {

@@ -54,7 +54,7 @@ import io.hopseal.support.LastGoodConfigs;
 @Component(name = RouterComponent.PID, immediate = true, configurationPolicy = ConfigurationPolicy.OPTIONAL,
         service = Router.class, property = "service.pid=" + RouterComponent.PID)
 @Designate(ocd = RouterComponent.Config.class)
-public final class RouterComponent implements Router {
+public final class RouterComponent implements Router, DefaultRouter.Fronted {
     private static final Logger LOG = LoggerFactory.getLogger(RouterComponent.class);
 
     /** Component name and configuration pid. */
@@ -251,7 +251,8 @@ public final class RouterComponent implements Router {
                 + " local addresses]";
     }
 
-    /** The router behind this component (for the access-control component in this bundle). */
+    /** The router behind this component (for the access-control component and the channel ends in this bundle). */
+    @Override
     public DefaultRouter delegate() {
         return router;
     }

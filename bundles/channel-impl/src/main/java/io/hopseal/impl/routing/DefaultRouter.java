@@ -56,9 +56,14 @@ public final class DefaultRouter implements Router {
     /** Refusals a sender can cause at will are logged at most this often. */
     static final long REFUSAL_LOG_INTERVAL_NANOS = 60_000_000_000L;
 
-    private final ConcurrentHashMap<Address, Worker> workers = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<Address, LocalTarget> workers = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<Integer, Transport> transports = new ConcurrentHashMap<>();
     private final Counters counters = new Counters();
+    /**
+     * One adder per outcome, indexed by {@link SendResult#ordinal()} (an index inside this process only, never stored
+     * or sent): counting a send neither builds nor hashes a name. Reported under {@link SendResult#counterName()}.
+     */
+    private final java.util.concurrent.atomic.LongAdder[] outcomes = newOutcomeCounters();
     private final ThreadLocal<int[]> depth = ThreadLocal.withInitial(() -> new int[1]);
     private final SecureRandom random = new SecureRandom();
     /**
@@ -132,10 +137,11 @@ public final class DefaultRouter implements Router {
         if (!address.isLocal()) {
             throw new IllegalArgumentException("workers live at local addresses, not " + address);
         }
-        if (workers.putIfAbsent(address, worker) != null) {
+        LocalTarget reg = new LocalTarget(address, worker);
+        if (workers.putIfAbsent(address, reg) != null) {
             throw new IllegalStateException("local address " + address + " is already taken");
         }
-        return new WorkerRegistration(address, worker);
+        return reg;
     }
 
     @Override
@@ -151,9 +157,9 @@ public final class DefaultRouter implements Router {
             for (int i = 0; i < chars; i++) {
                 sb.append(ALPHABET[random.nextInt(ALPHABET.length)]);
             }
-            Address a = Address.local(sb.toString());
-            if (workers.putIfAbsent(a, worker) == null) {
-                return new WorkerRegistration(a, worker);
+            LocalTarget reg = new LocalTarget(Address.local(sb.toString()), worker);
+            if (workers.putIfAbsent(reg.address, reg) == null) {
+                return reg;
             }
         }
         throw new IllegalStateException("no free local address with prefix " + prefix);
@@ -165,8 +171,11 @@ public final class DefaultRouter implements Router {
     }
 
     private SendResult send(Message message, boolean fromTransport) {
-        SendResult r = route(message, fromTransport);
-        counters.increment(r.counterName());
+        return counted(route(message, fromTransport), message);
+    }
+
+    private SendResult counted(SendResult r, Message message) {
+        outcomes[r.ordinal()].increment();
         if (r.isDropped() && LOG.isDebugEnabled()) {
             LOG.debug("dropped {}: {}", message, r);
         }
@@ -180,53 +189,65 @@ public final class DefaultRouter implements Router {
         Address next = message.onwardRoute().first();
         Message rest = message.withOnwardRoute(message.onwardRoute().rest());
         if (next.isLocal()) {
-            Worker w = workers.get(next);
-            if (w == null) {
+            LocalTarget target = workers.get(next);
+            if (target == null) {
                 return SendResult.DROPPED_NO_WORKER;
             }
-            io.hopseal.impl.access.AccessControl ac = accessControl;
-            if (ac != null) {
-                String service = next.valueText();
-                if (ac.policyFor(service).isPresent()) {
-                    io.hopseal.api.identity.Identifier peer = message.securePeer();
-                    io.hopseal.impl.access.Subject subject = peer == null ? io.hopseal.impl.access.Subject.anonymous()
-                            : io.hopseal.impl.access.Subject.of(peer, attributes.apply(peer));
-                    io.hopseal.impl.access.AccessControl.Decision d = ac.check(service, subject);
-                    if (!d.allowed()) {
-                        long unlogged = accessRefusals.admit(nanoTime.getAsLong());
-                        if (unlogged >= 0) {
-                            LOG.info("refused message to service {} from {}: {}{}", service,
-                                    peer == null ? "an unauthenticated sender" : peer, d.reason(), more(unlogged));
-                        }
-                        return SendResult.DROPPED_ACCESS_DENIED;
+            return deliverLocal(target, rest);
+        }
+        return forward(next, rest, fromTransport);
+    }
+
+    /** Local delivery to a found worker: access control, secure-only services, loop depth, the worker itself. */
+    private SendResult deliverLocal(LocalTarget target, Message message) {
+        Address next = target.address;
+        Worker w = target.worker;
+        WorkerContext context = target.context;
+        io.hopseal.impl.access.AccessControl ac = accessControl;
+        if (ac != null && ac.hasPolicies()) { // no policy anywhere: no service name built per message
+            String service = next.valueText();
+            if (ac.policyFor(service).isPresent()) {
+                io.hopseal.api.identity.Identifier peer = message.securePeer();
+                io.hopseal.impl.access.Subject subject = peer == null ? io.hopseal.impl.access.Subject.anonymous()
+                        : io.hopseal.impl.access.Subject.of(peer, attributes.apply(peer));
+                io.hopseal.impl.access.AccessControl.Decision d = ac.check(service, subject);
+                if (!d.allowed()) {
+                    long unlogged = accessRefusals.admit(nanoTime.getAsLong());
+                    if (unlogged >= 0) {
+                        LOG.info("refused message to service {} from {}: {}{}", service,
+                                peer == null ? "an unauthenticated sender" : peer, d.reason(), more(unlogged));
                     }
+                    return SendResult.DROPPED_ACCESS_DENIED;
                 }
-            }
-            if (w instanceof SecureChannelOnly gate && message.securePeer() == null && gate.secureChannelOnly()) {
-                long unlogged = accessRefusals.admit(nanoTime.getAsLong());
-                if (unlogged >= 0) {
-                    LOG.info("refused a message to {} from {}: it takes only messages from secure channels{}", next,
-                            message.returnRoute().isEmpty() ? "this node" : message.returnRoute().first(),
-                            more(unlogged));
-                }
-                return SendResult.DROPPED_ACCESS_DENIED;
-            }
-            int[] d = depth.get();
-            if (d[0] >= MAX_LOCAL_DEPTH) {
-                return SendResult.DROPPED_LOOP;
-            }
-            d[0]++;
-            try {
-                w.handle(rest, new Context(next));
-                return SendResult.DELIVERED;
-            } catch (RuntimeException e) {
-                LOG.warn("worker at {} failed: {}", next, e.toString());
-                return SendResult.DROPPED_WORKER_FAILED;
-            } finally {
-                d[0]--;
             }
         }
-        Route back = message.returnRoute();
+        if (w instanceof SecureChannelOnly gate && message.securePeer() == null && gate.secureChannelOnly()) {
+            long unlogged = accessRefusals.admit(nanoTime.getAsLong());
+            if (unlogged >= 0) {
+                LOG.info("refused a message to {} from {}: it takes only messages from secure channels{}", next,
+                        message.returnRoute().isEmpty() ? "this node" : message.returnRoute().first(),
+                        more(unlogged));
+            }
+            return SendResult.DROPPED_ACCESS_DENIED;
+        }
+        int[] d = depth.get();
+        if (d[0] >= MAX_LOCAL_DEPTH) {
+            return SendResult.DROPPED_LOOP;
+        }
+        d[0]++;
+        try {
+            w.handle(message, context);
+            return SendResult.DELIVERED;
+        } catch (RuntimeException e) {
+            LOG.warn("worker at {} failed: {}", next, e.toString());
+            return SendResult.DROPPED_WORKER_FAILED;
+        } finally {
+            d[0]--;
+        }
+    }
+
+    private SendResult forward(Address next, Message rest, boolean fromTransport) {
+        Route back = rest.returnRoute();
         boolean neighbourFirst = !back.isEmpty() && !back.first().isLocal();
         if (fromTransport || neighbourFirst) {
             ForwardPolicy policy = forwardPolicy;
@@ -332,7 +353,8 @@ public final class DefaultRouter implements Router {
         } catch (RuntimeException e) {
             return 0;
         }
-        return link + Envelope.headerLength(onward.rest(), back);
+        // the header after the first hop is taken off (computed without building the rest of the route)
+        return link + Envelope.headerLength(onward, back) - 2 - onward.first().valueLength();
     }
 
     @Override
@@ -352,7 +374,40 @@ public final class DefaultRouter implements Router {
 
     @Override
     public Map<String, Long> counters() {
-        return counters.snapshot();
+        Map<String, Long> m = counters.snapshot();
+        for (SendResult r : SendResult.values()) {
+            long n = outcomes[r.ordinal()].sum();
+            if (n > 0) {
+                m.merge(r.counterName(), n, Long::sum);
+            }
+        }
+        return m;
+    }
+
+    private static java.util.concurrent.atomic.LongAdder[] newOutcomeCounters() {
+        java.util.concurrent.atomic.LongAdder[] a = new java.util.concurrent.atomic.LongAdder[SendResult.values().length];
+        for (int i = 0; i < a.length; i++) {
+            a[i] = new java.util.concurrent.atomic.LongAdder();
+        }
+        return a;
+    }
+
+    /** A {@link Router} that routes through a {@link DefaultRouter} (the router component). */
+    public interface Fronted {
+        DefaultRouter delegate();
+    }
+
+    /** The {@link DefaultRouter} that does {@code r}'s routing, or null when it is another kind of router. */
+    public static DefaultRouter behind(Router r) {
+        return r instanceof DefaultRouter d ? d : r instanceof Fronted f ? f.delegate() : null;
+    }
+
+    /**
+     * The registration at local address {@code a}, to deliver to it again and again without routing
+     * ({@link LocalTarget#deliver}); null when no worker is registered there.
+     */
+    public LocalTarget target(Address a) {
+        return workers.get(a);
     }
 
     private final class Context implements WorkerContext {
@@ -373,13 +428,23 @@ public final class DefaultRouter implements Router {
         }
     }
 
-    private final class WorkerRegistration implements Registration {
+    /**
+     * A worker's registration at a local address. It also lets a caller that resolved it once deliver to it directly
+     * (a channel end to its bound service): {@link #deliver} applies exactly the checks and counting of {@link #send}
+     * for a message whose onward route is this address alone, without walking a route or copying the message; once
+     * the registration is closed it answers {@link #isOpen()} false and delivers nothing, so the caller resolves the
+     * address again.
+     */
+    public final class LocalTarget implements Registration {
         private final Address address;
         private final Worker worker;
+        private final Context context;
+        private volatile boolean open = true;
 
-        WorkerRegistration(Address address, Worker worker) {
+        LocalTarget(Address address, Worker worker) {
             this.address = address;
             this.worker = worker;
+            this.context = new Context(address);
         }
 
         @Override
@@ -387,9 +452,20 @@ public final class DefaultRouter implements Router {
             return address;
         }
 
+        /** False once closed (the worker left; another may have registered at the address since). */
+        public boolean isOpen() {
+            return open;
+        }
+
+        /** Delivers {@code message} to this worker (the onward route is what the worker sees, normally empty). */
+        public SendResult deliver(Message message) {
+            return counted(open ? deliverLocal(this, message) : SendResult.DROPPED_NO_WORKER, message);
+        }
+
         @Override
         public void close() {
-            workers.remove(address, worker);
+            open = false;
+            workers.remove(address, this);
         }
     }
 }
