@@ -73,6 +73,7 @@ public final class PairedProbe {
             String p = "[size=" + size + "]";
             cs.add(new Contender("ChannelBench.hopsealEngine" + p, b::hopsealEngine, batch));
             cs.add(new Contender("ChannelBench.hopsealRouted" + p, b::hopsealRouted, batch));
+            cs.add(new Contender("ChannelBench.hopsealRoutedInPlace" + p, b::hopsealRoutedInPlace, batch));
             cs.add(new Contender("ChannelBench.tls13" + p, b::tls13, batch));
             cs.add(new Contender("ChannelBench.rawAesGcm" + p, b::rawAesGcm, batch));
             cs.add(new Contender("ChannelBench.rawAesGcmAllocating" + p, b::rawAesGcmAllocating, batch));

@@ -71,7 +71,7 @@ public class TcpPathBench {
         device = tcpNode(new AtomicReference<>());
         TcpListener lb = tb.get().listen("127.0.0.1", 0);
         TcpListener lg = tg.get().listen("127.0.0.1", 0);
-        backend.service("echo", (m, ctx) -> ctx.reply(m, m.payload()));
+        backend.service("echo", (m, ctx) -> ctx.send(new Message(m.returnRoute(), Route.EMPTY, m.body()))); // no copy
         backend.channels().listen("api", ListenerOptions.defaults());
         device.service("sink", (m, ctx) -> replies.release());
         String hops = "/tcp/127.0.0.1:" + lg.port() + "/tcp/127.0.0.1:" + lb.port();
