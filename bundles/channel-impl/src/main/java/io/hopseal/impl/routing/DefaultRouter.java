@@ -202,7 +202,6 @@ public final class DefaultRouter implements Router {
     private SendResult deliverLocal(LocalTarget target, Message message) {
         Address next = target.address;
         Worker w = target.worker;
-        WorkerContext context = target.context;
         io.hopseal.impl.access.AccessControl ac = accessControl;
         if (ac != null && ac.hasPolicies()) { // no policy anywhere: no service name built per message
             String service = next.valueText();
@@ -236,7 +235,7 @@ public final class DefaultRouter implements Router {
         }
         d[0]++;
         try {
-            w.handle(message, context);
+            w.handle(message, new Context(next));
             return SendResult.DELIVERED;
         } catch (RuntimeException e) {
             LOG.warn("worker at {} failed: {}", next, e.toString());
@@ -438,13 +437,11 @@ public final class DefaultRouter implements Router {
     public final class LocalTarget implements Registration {
         private final Address address;
         private final Worker worker;
-        private final Context context;
         private volatile boolean open = true;
 
         LocalTarget(Address address, Worker worker) {
             this.address = address;
             this.worker = worker;
-            this.context = new Context(address);
         }
 
         @Override
