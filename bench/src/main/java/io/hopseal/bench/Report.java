@@ -400,8 +400,11 @@ final class Report {
                 + "first hop's headroom into one array), the device's router, a bench-only zero-copy in-memory link "
                 + "(`DirectLink`: writes a 4-byte length prefix and the routing envelope into that headroom and hands the "
                 + "same array to the backend, like TCP's in-place framing minus the socket), the backend's envelope "
-                + "decode (a view), its router, the channel end opening the view into one new plaintext array, and the "
-                + "bound service. Two arrays per message, like the diagnostic row, plus routing on two nodes. "
+                + "decode (a view), its router, the channel end opening the frame in place, and the bound service (a view "
+                + "of the plaintext): one array per message (the sealed frame), like the second diagnostic row, plus "
+                + "routing on two nodes. The `send(Payload)` row is the same path with the application building each "
+                + "message in a new array with the channel's headroom and the tag's room and the channel sealing it in "
+                + "place: again one array per message, the application's. "
                 + "The TLS suite is "
                 + (tlsWire == null ? "TLS_AES_256_GCM_SHA384" : tlsWire.suite()) + ".\n\n");
         if (paired.containsKey(Scores.key(CB + "hopsealEngine", "size", "64"))) {
