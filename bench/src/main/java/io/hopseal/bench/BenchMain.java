@@ -214,11 +214,11 @@ public final class BenchMain {
         });
         reader.start();
         if (!p.waitFor(timeoutSeconds, TimeUnit.SECONDS)) {
-            p.destroyForcibly();
+            p.destroyForcibly().waitFor(30, TimeUnit.SECONDS); // exitValue throws while it is still going
             result.put("error", "timed out after " + timeoutSeconds + " s");
         }
         reader.join(5000);
-        if (p.exitValue() != 0) {
+        if (!p.isAlive() && p.exitValue() != 0 && !result.containsKey("error")) {
             result.put("error", "exit " + p.exitValue() + ": " + tail(other.toString(), 1500));
         }
         result.put("histo", histo);
