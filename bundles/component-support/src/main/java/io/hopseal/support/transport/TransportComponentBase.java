@@ -2,6 +2,7 @@ package io.hopseal.support.transport;
 
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.concurrent.atomic.AtomicReference;
 
 import io.hopseal.api.routing.Address;
 import io.hopseal.api.routing.Message;
@@ -35,7 +36,7 @@ public abstract class TransportComponentBase<T extends Transport> implements Tra
     private final Counters counters = new Counters(DROP_STOPPED);
     /** The one inbound port of the component's life: every transport it runs delivers through it. */
     private final InboundPort inbound = new InboundPort(counters);
-    private volatile T running;
+    private final AtomicReference<T> running = new AtomicReference<>();
 
     /** The port to hand to every transport this component starts. */
     protected final InboundPort inbound() {
@@ -44,16 +45,14 @@ public abstract class TransportComponentBase<T extends Transport> implements Tra
 
     /** The running transport, or null while none runs. */
     protected final T running() {
-        return running;
+        return running.get();
     }
 
     /**
      * Makes {@code t} the running transport (null: none) and returns the one it replaces, for the caller to close.
      */
     protected final T run(T t) {
-        T old = running;
-        running = t;
-        return old;
+        return running.getAndSet(t);
     }
 
     /** The status shown while no transport runs. */
@@ -78,7 +77,7 @@ public abstract class TransportComponentBase<T extends Transport> implements Tra
 
     @Override
     public final SendResult send(Address nextHop, Message message) {
-        T t = running;
+        T t = running.get();
         if (t == null) {
             counters.increment(DROP_STOPPED);
             return SendResult.DROPPED_STOPPED;
@@ -89,7 +88,7 @@ public abstract class TransportComponentBase<T extends Transport> implements Tra
     /** The running transport's counters, plus what this component counted itself. */
     @Override
     public final Map<String, Long> counters() {
-        T t = running;
+        T t = running.get();
         Map<String, Long> all = t == null ? new TreeMap<>() : new TreeMap<>(t.counters());
         counters.addTo(all);
         return all;
@@ -97,7 +96,7 @@ public abstract class TransportComponentBase<T extends Transport> implements Tra
 
     @Override
     public final String status() {
-        T t = running;
+        T t = running.get();
         return t == null ? notRunningStatus() : t.status();
     }
 }
