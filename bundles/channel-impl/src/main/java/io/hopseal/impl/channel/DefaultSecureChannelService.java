@@ -75,8 +75,10 @@ public final class DefaultSecureChannelService implements SecureChannelService, 
     private volatile List<byte[]> presented = List.of();
     private volatile boolean stopped;
     /** Route error reports sent inside channels: logged at most once a minute, sent at most so often (RouteErrorWatch). */
-    final RouteErrorWatch.Limits routeErrorLog = RouteErrorWatch.Limits.logEveryMinute();
-    final RouteErrorWatch.Limits routeErrorRate = RouteErrorWatch.Limits.perSecond();
+    final io.hopseal.impl.routing.LogThrottle routeErrorLog = new io.hopseal.impl.routing.LogThrottle(
+            RouteErrorWatch.LOG_INTERVAL_NANOS, System.nanoTime());
+    final io.hopseal.impl.routing.TokenBucket routeErrorRate = new io.hopseal.impl.routing.TokenBucket(
+            RouteErrorWatch.PER_SECOND, RouteErrorWatch.BURST, System.nanoTime());
 
     public DefaultSecureChannelService(Router router, LocalIdentity identity, Clock clock) {
         this.router = Objects.requireNonNull(router, "router");

@@ -1,6 +1,7 @@
 package io.hopseal.impl.channel;
 
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
 
 import io.hopseal.api.channel.ChannelException;
@@ -30,11 +31,13 @@ import io.hopseal.impl.routing.RouteReports;
  * </ul>
  */
 final class RouteErrorWatch {
-    /** In-channel reports a channel service sends at most per second (all channels together). */
+    /** In-channel reports a channel service sends at most per second (all channels together), and at once. */
     static final int PER_SECOND = 50;
+    static final int BURST = 50;
     /** The control type of an in-channel report (protocol §5). */
     static final int CONTROL_ROUTE_ERROR = 4;
-    private static final long MINUTE = 60_000_000_000L;
+    /** Delivery failures inside channels are logged at most this often. */
+    static final long LOG_INTERVAL_NANOS = 60_000_000_000L;
 
     private RouteErrorWatch() {
     }
@@ -45,19 +48,22 @@ final class RouteErrorWatch {
      */
     static CompletableFuture<SecureChannel> watch(ChannelEndpoint ep, CompletableFuture<SecureChannel> opened) {
         CompletableFuture<SecureChannel> result = new CompletableFuture<>();
-        Registration reg = ep.service.router().watchRouteErrors(ep.remoteAddress(), e -> onReport(ep, result, e));
+        // the failure a report caused, so the caller sees the report (and the end is already closed when it does)
+        AtomicReference<ChannelException> reported = new AtomicReference<>();
+        Registration reg = ep.service.router().watchRouteErrors(ep.remoteAddress(), e -> onReport(ep, reported, e));
         opened.whenComplete((ch, failure) -> {
+            ChannelException r = reported.get();
             if (failure == null) {
                 result.complete(ch);
             } else {
-                result.completeExceptionally(failure);
+                result.completeExceptionally(r != null ? r : failure);
             }
         });
         ep.whenClosed().whenComplete((r, t) -> reg.close());
         return result;
     }
 
-    private static void onReport(ChannelEndpoint ep, CompletableFuture<SecureChannel> result, RouteError e) {
+    private static void onReport(ChannelEndpoint ep, AtomicReference<ChannelException> reported, RouteError e) {
         if (ep.state == ChannelState.OPEN) {
             ep.count("route_errors.advisory");
             tell(ep, e);
@@ -73,7 +79,7 @@ final class RouteErrorWatch {
         }
         ep.count("route_errors.handshake_ended");
         ep.service.stats().increment("handshakes.failed.route_error");
-        result.completeExceptionally(new ChannelException(CloseReason.UNREACHABLE, e.describe(), e));
+        reported.compareAndSet(null, new ChannelException(CloseReason.UNREACHABLE, e.describe(), e));
         ep.finish(CloseReason.UNREACHABLE, false);
     }
 
@@ -118,7 +124,7 @@ final class RouteErrorWatch {
         Identity peer = ep.peer;
         long unlogged = s.routeErrorLog.admit(System.nanoTime());
         if (unlogged >= 0) {
-            ChannelEndpoint.LOG.info("a message from {} through channel {} could not be delivered to {}: {}; told the "
+            ChannelEndpoint.LOG.warn("a message from {} through channel {} could not be delivered to {}: {}; told the "
                     + "peer{}", peer == null ? "?" : peer.identifier(), ep.remoteAddress(), onward, reason.text(),
                     unlogged > 0 ? " (" + unlogged + " more since the last such line; at most one a minute is logged)"
                             : "");
@@ -146,42 +152,5 @@ final class RouteErrorWatch {
         }
         ep.count("route_errors.from_peer");
         tell(ep, body.toError(Route.EMPTY, true));
-    }
-
-    /** A minute-long log throttle and a per-second limit, one of each per channel service. */
-    static final class Limits {
-        private final long intervalNanos;
-        private long next;
-        private long unlogged;
-
-        Limits(long intervalNanos) {
-            this.intervalNanos = intervalNanos;
-            this.next = System.nanoTime();
-        }
-
-        static Limits logEveryMinute() {
-            return new Limits(MINUTE);
-        }
-
-        static Limits perSecond() {
-            return new Limits(1_000_000_000L / PER_SECOND);
-        }
-
-        /** For the log: -1 not now (counted), else log and mention the returned number skipped since. */
-        synchronized long admit(long now) {
-            if (now - next >= 0) {
-                next = now + intervalNanos;
-                long u = unlogged;
-                unlogged = 0;
-                return u;
-            }
-            unlogged++;
-            return -1;
-        }
-
-        /** For the rate: whether one more may go now. */
-        boolean take(long now) {
-            return admit(now) >= 0;
-        }
     }
 }

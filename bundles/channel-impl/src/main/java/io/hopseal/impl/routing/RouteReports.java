@@ -39,18 +39,17 @@ public final class RouteReports {
     static final int GLOBAL_PER_SECOND = 100;
     /** Sources tracked at most; beyond it the table starts again (a flood of sources meets the global limit). */
     static final int MAX_SOURCES = 4096;
-    private static final long SECOND = 1_000_000_000L;
 
     private final Counters counters;
     private final LongSupplier nanoTime;
     private final ConcurrentHashMap<Address, Consumer<RouteError>> watchers = new ConcurrentHashMap<>();
-    private final ConcurrentHashMap<String, Bucket> sources = new ConcurrentHashMap<>();
-    private final Bucket global;
+    private final ConcurrentHashMap<String, TokenBucket> sources = new ConcurrentHashMap<>();
+    private final TokenBucket global;
 
     RouteReports(Counters counters, LongSupplier nanoTime) {
         this.counters = Objects.requireNonNull(counters, "counters");
         this.nanoTime = Objects.requireNonNull(nanoTime, "nanoTime");
-        this.global = new Bucket(GLOBAL_PER_SECOND, GLOBAL_PER_SECOND, nanoTime.getAsLong());
+        this.global = new TokenBucket(GLOBAL_PER_SECOND, GLOBAL_PER_SECOND, nanoTime.getAsLong());
     }
 
     /** The reason a report gives for a router's outcome; null for outcomes that are not reported. */
@@ -177,7 +176,7 @@ public final class RouteReports {
         if (sources.size() >= MAX_SOURCES && !sources.containsKey(source)) {
             sources.clear();
         }
-        Bucket b = sources.computeIfAbsent(source, k -> new Bucket(SOURCE_PER_SECOND, SOURCE_BURST, now));
+        TokenBucket b = sources.computeIfAbsent(source, k -> new TokenBucket(SOURCE_PER_SECOND, SOURCE_BURST, now));
         return b.take(now) && global.take(now);
     }
 
@@ -191,28 +190,5 @@ public final class RouteReports {
             }
         }
         return first.type() + " " + v;
-    }
-
-    /** A token bucket: {@code perSecond} refill, {@code burst} at most. */
-    private static final class Bucket {
-        private final long nanosPerToken;
-        private final long burstNanos;
-        /** The time at which the bucket would be full again; tokens = (now - (full - burst)) / nanosPerToken. */
-        private long emptyAt;
-
-        Bucket(int perSecond, int burst, long now) {
-            this.nanosPerToken = SECOND / perSecond;
-            this.burstNanos = nanosPerToken * burst;
-            this.emptyAt = now - burstNanos;
-        }
-
-        synchronized boolean take(long now) {
-            long start = Math.max(emptyAt, now - burstNanos);
-            if (now - start < nanosPerToken) {
-                return false;
-            }
-            emptyAt = start + nanosPerToken;
-            return true;
-        }
     }
 }
