@@ -26,7 +26,7 @@ import io.hopseal.api.transport.MalformedMessageException;
  * ({@link RouteReportCodec#ADDRESS}); never about a report; at most {@link #SOURCE_BURST} at once and
  * {@link #SOURCE_PER_SECOND} a second per source (the return route's first hop, TCP/UDP without the port) and
  * {@link #GLOBAL_PER_SECOND} a second in all. Its layout keeps it within the handshake's anti-amplification rule
- * (§4.5) for any sender, whether its links prove its address or not: at most 8 bytes more than the message it answers,
+ * (§4.5) for any sender, whether its links prove its address or not: at most 4 bytes more than the message it answers,
  * and so less than 3 times any envelope (6 bytes at least).
  *
  * <p>Receiving: a report reaches the watcher of the local address that sent the message ({@link #watch}); the router
@@ -108,8 +108,8 @@ public final class RouteReports {
             return null;
         }
         // The layout keeps a report within 3x of what it answers (protocol §4.5), links proven or not: its envelope is
-        // the message's return route plus 3 bytes, and its payload at most 8 bytes more than the part of the
-        // message's onward route and payload it echoes (reportLength; RouteReportsRouterTest and the fuzz test check it)
+        // the message's return route plus 3 bytes (less the first hop, at least 3), and its payload at most 4 bytes more
+        // than the message's onward route and payload (RouteReportsRouterTest checks it)
         Route onward = back.append(RouteReportCodec.ADDRESS);
         Payload p = failed.body();
         byte[] body = RouteReportCodec.encode(RouteReportCodec.KIND_REPORT, reason, failed.onwardRoute(), p.array(),
