@@ -161,5 +161,8 @@ class RouteErrorProcessTest {
         assertThat(ok.code()).as(ok.err()).isZero();
         assertThat(ok.out()).contains("reply: still here");
         assertThat(ok.errorLines()).as("quiet by default").isEmpty();
+        Run verbose = run("--verbose", "send", "--to", via + "/secure/api/service/echo", "--message", "loud");
+        assertThat(verbose.code()).as(verbose.err()).isZero();
+        assertThat(verbose.err()).as("--verbose: INFO lines too").contains(" INFO ");
     }
 }
