@@ -64,16 +64,7 @@ public interface Router {
      */
     default Registration watchRouteErrors(Address local, java.util.function.Consumer<RouteError> watcher) {
         java.util.Objects.requireNonNull(watcher, "watcher");
-        return new Registration() {
-            @Override
-            public Address address() {
-                return local;
-            }
-
-            @Override
-            public void close() {
-            }
-        };
+        return Registration.of(local, () -> { });
     }
 
     /** Counters: {@code delivered}, {@code forwarded}, {@code drop.<reason>} (see {@link SendResult#counterName()}). */

@@ -154,22 +154,7 @@ public final class RouteReports {
         Objects.requireNonNull(local, "local");
         Objects.requireNonNull(watcher, "watcher");
         watchers.put(local, watcher);
-        return new Registration() {
-            @Override
-            public Address address() {
-                return local;
-            }
-
-            @Override
-            public void close() {
-                watchers.remove(local, watcher);
-            }
-        };
-    }
-
-    /** Watched local addresses (tests: a closed channel leaves none behind). */
-    int watched() {
-        return watchers.size();
+        return Registration.of(local, () -> watchers.remove(local, watcher));
     }
 
     private boolean admit(String source, long now) {
