@@ -69,13 +69,19 @@ final class RouteErrorWatch {
             tell(ep, e);
             return;
         }
-        if (ep.state != ChannelState.HANDSHAKING || !e.reason().endsHandshake()) {
+        if (!e.reason().endsHandshake()) {
             ep.count("route_errors.ignored");
             return;
         }
-        if (!echoesLastHandshakeFrame(ep, e.echo())) {
-            ep.count("route_errors.unmatched"); // not about our message: forged, or about one long gone
-            return;
+        synchronized (ep) { // state and the frame it sent last, as one
+            if (ep.state != ChannelState.HANDSHAKING) {
+                ep.count("route_errors.ignored");
+                return;
+            }
+            if (!echoesLastHandshakeFrame(ep, e.echo())) {
+                ep.count("route_errors.unmatched"); // not about our message: forged, or about one long gone
+                return;
+            }
         }
         ep.count("route_errors.handshake_ended");
         ep.service.stats().increment("handshakes.failed.route_error");
@@ -83,12 +89,9 @@ final class RouteErrorWatch {
         ep.finish(CloseReason.UNREACHABLE, false);
     }
 
-    /** Whether {@code echo} (8 bytes at least) is the start of the handshake message this end sent last. */
+    /** Whether {@code echo} (8 bytes at least) starts the handshake message this end sent last; under its lock. */
     private static boolean echoesLastHandshakeFrame(ChannelEndpoint ep, byte[] echo) {
-        byte[] last;
-        synchronized (ep) {
-            last = ep.setup == null ? null : ep.setup.lastHandshakeFrame;
-        }
+        byte[] last = ep.setup == null ? null : ep.setup.lastHandshakeFrame; // under the end's lock
         if (last == null || echo.length < 8 || echo.length > last.length) {
             return false;
         }
