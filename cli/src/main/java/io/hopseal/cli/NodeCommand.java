@@ -38,7 +38,7 @@ final class NodeCommand {
               --listen [HOST:]PORT     TCP port to listen on (default 127.0.0.1:4000, loopback only; 0.0.0.0:PORT
                                        for every interface; port 0 = any free port)
               --port-file FILE         write the TCP port actually bound to FILE
-              --listener NAME          secure channel listener address (default api: /service/api)
+              --listener NAME          secure channel listener address (default api: reached as /secure/api)
               --trust everyone|ID,...  who may open channels (default everyone who proves an identity)
               --echo                   run an echo service at /service/echo for messages from secure channels
               --echo-unauthenticated   let the echo service also answer plain envelopes (no channel): tests only
@@ -132,7 +132,7 @@ final class NodeCommand {
                 CliFiles.writeString(a.get("port-file"), Integer.toString(l.port()));
             }
             ctx.out.println("node " + node.identifier());
-            ctx.out.println("listening on tcp " + listen.host() + ":" + l.port() + ", secure channel listener /service/"
+            ctx.out.println("listening on tcp " + listen.host() + ":" + l.port() + ", secure channel listener /secure/"
                     + listenerName + ", trust " + trust
                     + (a.has("echo") || a.has("echo-unauthenticated") ? ", echo service /service/echo"
                         + (a.has("echo-unauthenticated") ? " (also unauthenticated)" : " (secure channels only)") : "")

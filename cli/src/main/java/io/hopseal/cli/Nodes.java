@@ -68,6 +68,10 @@ final class Nodes {
             return node.channels().connect(to, o).get(timeout.toMillis() + 1000, TimeUnit.MILLISECONDS);
         } catch (ExecutionException e) {
             if (e.getCause() instanceof ChannelException ce) {
+                if (ce.routeError().isPresent()) {
+                    // a hop said why (route error report): name it and the reason, not a handshake timeout
+                    throw new IOException("no channel along " + to + ": " + ce.routeError().get().describe());
+                }
                 throw new IOException("no channel along " + to + ": " + ce.reason() + " (" + ce.getMessage() + ")");
             }
             throw new IOException("no channel along " + to + ": " + e.getCause());

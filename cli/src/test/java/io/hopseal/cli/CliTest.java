@@ -162,10 +162,16 @@ class CliTest {
         int backend = start("bport", "node", "--listen", "127.0.0.1:0", "--relays");
         start("gport", "node", "--listen", "127.0.0.1:0", "--echo",
                 "--register-at", "/tcp/127.0.0.1:" + backend + "/secure/api", "--as", "site-7");
-        // the registration completes in the background: the handshake's retransmissions cover the wait
-        Result r = run("send", "--to", "/tcp/127.0.0.1:" + backend + "/service/forward_to_site-7/secure/api/service/echo",
-                "--message", "by name", "--timeout", "15s");
-        assertThat(r.code()).as(r.err()).isZero();
+        // the registration completes in the background; until it has, the relay reports the name as an unknown service
+        String route = "/tcp/127.0.0.1:" + backend + "/service/forward_to_site-7/secure/api/service/echo";
+        Result r = io.hopseal.testsupport.Await.value("the name is registered", java.time.Duration.ofSeconds(20), () -> {
+            Result attempt = run("send", "--to", route, "--message", "by name", "--timeout", "15s");
+            if (attempt.code() != 0) {
+                assertThat(attempt.err()).contains("has no service 'forward_to_site-7' (unknown service)");
+                return null;
+            }
+            return attempt;
+        });
         assertThat(r.out()).contains("reply: by name");
         assertThat(run("node", "--register-at", "/tcp/h:1/secure/api").err()).contains("--register-at and --as go together");
     }

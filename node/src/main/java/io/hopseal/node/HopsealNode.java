@@ -39,8 +39,20 @@ public final class HopsealNode implements AutoCloseable {
         this.channels = new DefaultSecureChannelService(router, identity, b.clock);
         router.setAccessControl(accessControl, id -> channels.attributeStore().attributes(id));
         List<Transport> all = new ArrayList<>();
+        List<Runnable> setUps = new ArrayList<>();
         for (Supplier<? extends Transport> f : b.transports) {
-            all.add(Objects.requireNonNull(f.get(), "transport factory returned null"));
+            Transport t = Objects.requireNonNull(f.get(), "transport factory returned null");
+            all.add(t);
+            SetUp<Transport> setUp = b.setUps.get(f);
+            if (setUp != null) {
+                setUps.add(() -> {
+                    try {
+                        setUp.setUp(t);
+                    } catch (java.io.IOException e) {
+                        throw new java.io.UncheckedIOException("transport " + t.name() + ": " + e.getMessage(), e);
+                    }
+                });
+            }
         }
         if (b.network != null) {
             all.add(b.network.attach(b.networkName));
@@ -53,6 +65,12 @@ public final class HopsealNode implements AutoCloseable {
                 closeables.add(c);
             }
         }
+        try {
+            setUps.forEach(Runnable::run); // once the router is attached: a listener's first message finds it
+        } catch (RuntimeException e) {
+            close();
+            throw e;
+        }
     }
 
     public static Builder builder() {
@@ -63,7 +81,10 @@ public final class HopsealNode implements AutoCloseable {
         return router;
     }
 
-    /** The transport bound for an address type, as its own class (e.g. to make a TCP transport listen). */
+    /**
+     * The transport of class {@code type} this node was built with, as that class: e.g.
+     * {@code node.transport(TcpTransport.class).orElseThrow().listeners().get(0).port()}.
+     */
     public <T extends Transport> java.util.Optional<T> transport(Class<T> type) {
         for (Transport t : router.transports()) {
             if (type.isInstance(t)) {
@@ -117,6 +138,12 @@ public final class HopsealNode implements AutoCloseable {
         return "HopsealNode[" + identifier() + "]";
     }
 
+    /** What to do with a transport once the node's router has bound it (see {@link Builder#transport(Supplier, SetUp)}). */
+    @FunctionalInterface
+    public interface SetUp<T extends Transport> {
+        void setUp(T transport) throws java.io.IOException;
+    }
+
     /** Builds a node. Without a vault, a fresh in-memory identity is made. */
     public static final class Builder {
         private Vault vault;
@@ -125,6 +152,8 @@ public final class HopsealNode implements AutoCloseable {
         private MemoryNetwork network;
         private String networkName;
         private final List<Supplier<? extends Transport>> transports = new ArrayList<>();
+        private final java.util.Map<Supplier<? extends Transport>, SetUp<Transport>> setUps =
+                new java.util.IdentityHashMap<>();
 
         public Builder vault(Vault v) {
             this.vault = Objects.requireNonNull(v, "vault");
@@ -155,6 +184,22 @@ public final class HopsealNode implements AutoCloseable {
          */
         public Builder transport(Supplier<? extends Transport> factory) {
             transports.add(Objects.requireNonNull(factory, "factory"));
+            return this;
+        }
+
+        /**
+         * Adds a transport and what to do with it once the node's router has bound it, typed as the transport's own
+         * class: listen, open ports. E.g. {@code .transport(TcpTransport::new, tcp -> tcp.listen("0.0.0.0", 4000))}
+         * or {@code .transport(SerialTransport::new, serial -> serial.addPort(SerialPortConfig.parse(spec)))}. Read it
+         * back typed with {@link HopsealNode#transport(Class)}.
+         *
+         * @throws java.io.UncheckedIOException from {@link #build()} when {@code setUp} fails (e.g. the port is taken);
+         *                                      everything built so far is closed again
+         */
+        @SuppressWarnings("unchecked")
+        public <T extends Transport> Builder transport(Supplier<T> factory, SetUp<? super T> setUp) {
+            transport(factory);
+            setUps.put(factory, (SetUp<Transport>) Objects.requireNonNull(setUp, "setUp"));
             return this;
         }
 

@@ -87,4 +87,15 @@ public interface SecureChannel extends AutoCloseable {
 
     /** Counters: sent, received, bytes, drops by reason (replay, forged, malformed, window), rekeys. */
     Map<String, Long> counters();
+
+    /**
+     * Calls {@code listener} with each route error reported for this channel (docs/protocol.md §2.2): by a hop on the
+     * route ({@link io.hopseal.api.routing.RouteError#authenticated()} false: advisory, nothing changes) or by the peer
+     * inside the channel (true: e.g. the bound service does not exist there). A later call replaces the listener; null
+     * removes it. Called on the thread that received the report: be quick.
+     *
+     * @since 1.4
+     */
+    default void onRouteError(java.util.function.Consumer<io.hopseal.api.routing.RouteError> listener) {
+    }
 }

@@ -86,6 +86,10 @@ final class InboundDispatch {
             }
             return;
         }
+        if (pt.length > 0 && pt[0] == RouteErrorWatch.CONTROL_ROUTE_ERROR) {
+            RouteErrorWatch.fromPeer(ep, pt);
+            return;
+        }
         if (pt.length < 2 || pt[0] != Wire.CONTROL_CREDENTIALS) {
             ep.count("drop.malformed_control");
             return;
@@ -122,6 +126,7 @@ final class InboundDispatch {
             SendResult r = ep.service.router().send(new Message(bound, Route.of(ep.localReg.address()), payload, id));
             if (r.isDropped()) {
                 ep.count("deliver." + r.counterName());
+                RouteErrorWatch.fromDelivery(ep, r, bound, payload);
             }
         } else {
             Route back = ep.initiator && bound != null ? bound.prepend(ep.localReg.address())
@@ -150,6 +155,7 @@ final class InboundDispatch {
             SendResult res = ep.service.router().send(m);
             if (res.isDropped()) {
                 ep.count("deliver." + res.counterName());
+                RouteErrorWatch.fromDelivery(ep, res, onward, payload);
             }
         }
     }

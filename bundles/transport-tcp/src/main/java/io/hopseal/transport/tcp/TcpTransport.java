@@ -275,6 +275,23 @@ public final class TcpTransport implements Transport, AutoCloseable {
         return stopping;
     }
 
+    /**
+     * Frames accepted for {@code hop} that its link could not deliver yet (a refused connection): the attached router
+     * may report them to their senders. The frames stay queued; called on the link's writer thread, no lock held.
+     */
+    void undeliverable(Address hop, java.util.List<Frame> frames, io.hopseal.api.routing.RouteError.Reason reason) {
+        for (Frame f : frames) {
+            Message m;
+            try {
+                m = Envelope.decode(f.array(), f.offset() + TcpFraming.HEADER_LENGTH, f.length() - TcpFraming.HEADER_LENGTH);
+            } catch (io.hopseal.api.transport.MalformedMessageException e) {
+                continue; // we encoded it: cannot happen, and a report is only advice
+            }
+            counters.increment("reports.undeliverable");
+            port.undeliverable(hop, m, reason);
+        }
+    }
+
     InboundPort port() {
         return port;
     }
