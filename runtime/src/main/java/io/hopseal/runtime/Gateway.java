@@ -564,8 +564,10 @@ public final class Gateway {
             out.println("  log          " + System.getProperty(PAX_LOG_FILE, "this terminal"));
         }
         out.println(interactiveShell() ? "  shell        try: hopseal:identity, hopseal:channels, hopseal:routes, "
-                + "hopseal:transports; stop 0 to quit" : options.demo() ? "  shell        off while the demo runs "
-                + "(Ctrl-C stops the gateway; without --demo the shell reads this terminal)" : "  shell        off (--no-shell)");
+                + "hopseal:transports; stop 0 to quit"
+                : options.demo() ? "  shell        off while the demo runs (Ctrl-C stops the gateway; without --demo "
+                        + "the shell reads this terminal)"
+                : "  shell        off (--no-shell)");
         out.flush();
     }
 

@@ -112,8 +112,8 @@ class WalkthroughIT {
             wait.withMessage("'" + clickText + "' on the configuration page")
                     .until(elementToBeClickable(By.xpath("//table[@id='configTable']//*[normalize-space(text())='"
                             + clickText + "']"))).click();
-            WebElement port = wait.withMessage("the listener's form with its Port field").until(
-                    visibilityOfElementLocated(By.xpath("//form[@id='editorForm']//tr[td[normalize-space()='Port']]//*[self::input or self::textarea]")));
+            WebElement port = wait.withMessage("the listener's form with its Port field").until(visibilityOfElementLocated(
+                    By.xpath("//form[@id='editorForm']//tr[td[normalize-space()='Port']]//*[self::input or self::textarea]")));
             assertThat(browser.findElement(By.cssSelector(".ui-dialog-title")).getText()).isEqualTo("Hopseal TCP listener");
             assertThat(port.getDomProperty("value")).as("the form shows the running port").isEqualTo(ports.get("4000"));
             port.clear();
