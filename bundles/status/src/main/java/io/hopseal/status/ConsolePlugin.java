@@ -4,16 +4,9 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 
-import org.osgi.framework.ServiceReference;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.ConfigurationPolicy;
 import org.osgi.service.component.annotations.Reference;
-import org.osgi.service.component.annotations.ReferenceCardinality;
-import org.osgi.service.component.annotations.ReferencePolicy;
-import org.osgi.service.component.annotations.ReferencePolicyOption;
-
-import io.hopseal.api.channel.SecureChannelService;
-import io.hopseal.api.routing.Router;
 
 import jakarta.servlet.Servlet;
 import jakarta.servlet.http.HttpServlet;
@@ -41,17 +34,9 @@ public final class ConsolePlugin extends HttpServlet {
     static final String JSON = "/status.json";
     private static final String PAGE = "console.html";
 
-    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
-            policyOption = ReferencePolicyOption.GREEDY)
-    private volatile transient Router router;
-
-    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
-            policyOption = ReferencePolicyOption.GREEDY)
-    private volatile transient ServiceReference<SecureChannelService> channelsRef;
-
-    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
-            policyOption = ReferencePolicyOption.GREEDY)
-    private volatile transient SecureChannelService channels;
+    /** The status endpoint's component, whose document the page shows (one place reads the services). */
+    @Reference(target = "(component.name=" + StatusServlet.NAME + ")")
+    private transient Servlet status;
 
     @Override
     protected void doGet(HttpServletRequest req, HttpServletResponse resp) throws IOException {
@@ -59,7 +44,7 @@ public final class ConsolePlugin extends HttpServlet {
         resp.setHeader("Cache-Control", "no-store");
         resp.setHeader("X-Content-Type-Options", "nosniff");
         if (path != null && path.endsWith(JSON)) {
-            byte[] body = (StatusServlet.render(router, channels, channelsRef) + "\n").getBytes(StandardCharsets.UTF_8);
+            byte[] body = (((StatusServlet) status).document() + "\n").getBytes(StandardCharsets.UTF_8);
             resp.setContentType("application/json;charset=utf-8");
             resp.setContentLength(body.length);
             resp.getOutputStream().write(body);
