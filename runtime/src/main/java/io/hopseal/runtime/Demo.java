@@ -53,7 +53,8 @@ final class Demo {
             return;
         }
         if (gatewayPort < 0) {
-            err.println("hopseal-gateway: --demo needs the gateway's TCP listener");
+            err.println("hopseal-gateway: --demo needs the gateway's TCP listener, which is not listening (the banner's "
+                    + "tcp port line says why)");
             return;
         }
         if (System.getProperty("org.slf4j.simpleLogger.defaultLogLevel") == null) {

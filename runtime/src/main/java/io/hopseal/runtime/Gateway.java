@@ -47,6 +47,14 @@ public final class Gateway {
     static final String SHELL_BSN = "org.apache.felix.gogo.shell";
     static final String DEFAULTS_MARKER = "defaults-applied";
     static final String LISTENER_FACTORY = "io.hopseal.transport.tcp.listener";
+    /**
+     * The name of the listener the gateway creates on its first start: a named factory configuration, pid
+     * {@code io.hopseal.transport.tcp.listener~default} (the web console lists it as "TCP listener on port 4000").
+     */
+    static final String DEFAULT_LISTENER = "default";
+    /** Framework logging goes to this file in the data folder while the shell owns the terminal. */
+    static final String LOG_FILE = "gateway.log";
+    static final String PAX_LOG_FILE = "org.ops4j.pax.logging.useFileLogFallback";
     static final String ROUTER_PID = "io.hopseal.router";
     static final String[] DEFAULT_PIDS = {ROUTER_PID, "io.hopseal.vault", "io.hopseal.channels",
         "io.hopseal.echo"};
@@ -137,6 +145,14 @@ public final class Gateway {
             throw new StartupException("cannot create the data folder " + data + ": " + e.getMessage(), e);
         }
         lockDataFolder(data);
+        if (PortCheck.inUse(options.httpBind(), options.httpPort())) {
+            throw new StartupException("HTTP port " + options.httpPort() + " on " + options.httpBind() + " is in use by "
+                    + "another program; choose another with --http-port (the web console and the status endpoint use it)");
+        }
+        if (interactiveShell() && System.getProperty(PAX_LOG_FILE) == null) {
+            // the shell owns the terminal: log lines would land inside its prompt (read before the framework starts)
+            System.setProperty(PAX_LOG_FILE, data.resolve(LOG_FILE).toString());
+        }
         SecureRandom random = new SecureRandom();
         try {
             httpPassword = HttpPassword.resolve(options.httpPasswordFile(), data, random);
@@ -193,14 +209,16 @@ public final class Gateway {
         int tcpPort = configure(cm, data, firstStart);
         boolean consolePasswordConfigured = consolePasswordConfigured(cm);
         String identifier = awaitIdentifier(ctx, 60_000);
-        printBanner(identifier, tcpPort, consolePasswordConfigured, forwardAllow(cm));
+        // the ports the listener really binds: the stored one may have been refused (then it keeps its last good one)
+        List<Integer> bound = tcpPort < 0 ? List.of() : RunningListeners.await(ctx, tcpPort, 5_000);
+        printBanner(identifier, tcpPort, bound, consolePasswordConfigured, forwardAllow(cm));
         if (options.demo()) {
-            Demo demo = new Demo(bundlesDir.resolveSibling("demo").resolve("hopseal.jar"), ctx, cm, data, tcpPort, out,
-                    err);
+            Demo demo = new Demo(bundlesDir.resolveSibling("demo").resolve("hopseal.jar"), ctx, cm, data,
+                    RunningListeners.inForce(tcpPort, bound), out, err);
             Runtime.getRuntime().addShutdownHook(new Thread(demo::stop, "hopseal-demo-stop"));
             demo.start();
         }
-        if (options.shell() && shellBundle != null && !options.demo()) {
+        if (interactiveShell() && shellBundle != null) {
             try {
                 shellBundle.start(Bundle.START_TRANSIENT);
             } catch (BundleException e) {
@@ -209,6 +227,11 @@ public final class Gateway {
         }
         FrameworkEvent ev = framework.waitForStop(0);
         return ev.getType() == FrameworkEvent.ERROR ? 1 : 0;
+    }
+
+    /** The Gogo shell reads the terminal: asked for, and not replaced by the demo's output. */
+    private boolean interactiveShell() {
+        return options.shell() && !options.demo();
     }
 
     /**
@@ -387,7 +410,7 @@ public final class Gateway {
                     l.put("enabled", Boolean.TRUE);
                     l.put("bind.address", "0.0.0.0");
                     l.put("port", options.tcpPort());
-                    cm.createFactory(LISTENER_FACTORY, l);
+                    cm.createNamedFactory(LISTENER_FACTORY, DEFAULT_LISTENER, l);
                 }
                 Files.writeString(data.resolve(DEFAULTS_MARKER), "default configurations written; delete this file "
                         + "to have them written again for the ones that are missing\n");
@@ -396,7 +419,10 @@ public final class Gateway {
             if (options.forwardAllow() != null && !options.forwardAllow().equals(forwardAllow(cm))) {
                 setForwardAllow(cm, options.forwardAllow());
             }
-            Object[] listeners = cm.list(listenerFilter);
+            Object[] listeners = cm.list("(service.pid=" + LISTENER_FACTORY + "~" + DEFAULT_LISTENER + ")");
+            if (listeners.length == 0) {
+                listeners = cm.list(listenerFilter); // a data folder from before the named default listener
+            }
             if (listeners.length == 0) {
                 return -1;
             }
@@ -513,16 +539,14 @@ public final class Gateway {
         return "http://" + host + ":" + options.httpPort();
     }
 
-    private void printBanner(String identifier, int tcpPort, boolean consolePasswordConfigured, List<String> allow) {
+    private void printBanner(String identifier, int tcpPort, List<Integer> bound, boolean consolePasswordConfigured,
+            List<String> allow) {
         String version = Gateway.class.getPackage().getImplementationVersion();
         String http = httpBase();
         out.println("Hopseal gateway " + (version == null ? "" : version));
         out.println("  identity     " + (identifier == null
                 ? "(not available: see the log; is the io.hopseal.channels configuration valid?)" : identifier));
-        out.println("  tcp port     " + (tcpPort < 0 ? "(no TCP listener configured)"
-                : tcpPort > 65535 || tcpPort == 0 ? "(the stored port " + tcpPort + " is invalid: the log says which "
-                        + "port the listener uses instead)"
-                : tcpPort + "   route: /tcp/<this host>:" + tcpPort + "/secure/api/service/echo"));
+        out.println("  tcp port     " + tcpLine(tcpPort, bound));
         out.println("  forwarding   " + (allow.isEmpty()
                 ? "nothing that comes in from links (default deny; --forward-allow tcp:<host>:<port> to allow)"
                 : "from links only to " + String.join(", ", allow) + " (and replies back)"));
@@ -536,9 +560,35 @@ public final class Gateway {
                         + httpPassword.file()
                 : "password in " + httpPassword.file()));
         out.println("  data         " + options.dataDir());
-        out.println(options.shell() ? "  shell        try: hopseal:identity, hopseal:channels, hopseal:routes, "
-                + "hopseal:transports; stop 0 to quit" : "  shell        off (--no-shell)");
+        if (interactiveShell()) {
+            out.println("  log          " + System.getProperty(PAX_LOG_FILE, "this terminal"));
+        }
+        out.println(interactiveShell() ? "  shell        try: hopseal:identity, hopseal:channels, hopseal:routes, "
+                + "hopseal:transports; stop 0 to quit"
+                : options.demo() ? "  shell        off while the demo runs (Ctrl-C stops the gateway; without --demo "
+                        + "the shell reads this terminal)"
+                : "  shell        off (--no-shell)");
         out.flush();
+    }
+
+    /** The banner's TCP line: what the listener binds now, and why not when it binds nothing. */
+    static String tcpLine(int configured, List<Integer> bound) {
+        int port = RunningListeners.inForce(configured, bound);
+        if (port > 0) {
+            String line = port + "   route: /tcp/<this host>:" + port + "/secure/api/service/echo";
+            if (port != configured && configured > 0) {
+                line += "   (the stored port " + configured + " is not in force: the log says why)";
+            }
+            return line;
+        }
+        if (configured < 0) {
+            return "(no TCP listener configured)";
+        }
+        if (configured > 65535 || configured == 0) {
+            return "(not listening: the stored port " + configured + " is invalid; --tcp-port sets another)";
+        }
+        return "(not listening: port " + configured + " is not available, probably in use by another program; the "
+                + "listener retries; --tcp-port chooses another)";
     }
 
     private void stopFramework() {

@@ -123,7 +123,7 @@ public final class StatusServlet extends HttpServlet {
             resp.sendError(HttpServletResponse.SC_UNAUTHORIZED);
             return;
         }
-        byte[] body = (render(router, channels, channelsRef) + "\n").getBytes(StandardCharsets.UTF_8);
+        byte[] body = (document() + "\n").getBytes(StandardCharsets.UTF_8);
         resp.setStatus(HttpServletResponse.SC_OK);
         resp.setContentType("application/json;charset=utf-8");
         resp.setHeader("Cache-Control", "no-store");
@@ -164,6 +164,11 @@ public final class StatusServlet extends HttpServlet {
             return new String(c);
         }
         return fallback;
+    }
+
+    /** The status document now (also shown by the web console's Hopseal page, {@link ConsolePlugin}). */
+    String document() {
+        return render(router, channels, channelsRef);
     }
 
     /** The status document. */
