@@ -144,33 +144,18 @@ class KuraApiFloorTest {
     /** {@code org.eclipse.kura} package clauses of a header: package to its version attribute (null if none). */
     static Map<String, String> kuraClauses(String header) {
         Map<String, String> out = new LinkedHashMap<>();
-        if (header == null) {
-            return out;
-        }
-        StringBuilder clause = new StringBuilder();
-        boolean quoted = false;
-        for (int i = 0; i <= header.length(); i++) {
-            char c = i < header.length() ? header.charAt(i) : ',';
-            if (c == '"') {
-                quoted = !quoted;
-            } else if (c == ',' && !quoted) {
-                String[] parts = clause.toString().split(";");
-                String name = parts[0].trim();
-                if (name.equals("org.eclipse.kura") || name.startsWith("org.eclipse.kura.")) {
-                    String version = null;
-                    for (String p : parts) {
-                        String[] kv = p.split("=", 2);
-                        if (kv.length == 2 && kv[0].trim().equals("version")) {
-                            version = kv[1].trim();
-                        }
+        for (String clause : ArchitectureTest.clauses(header)) {
+            String[] parts = clause.split(";");
+            String name = parts[0].trim();
+            if (name.equals("org.eclipse.kura") || name.startsWith("org.eclipse.kura.")) {
+                String version = null;
+                for (String p : parts) {
+                    String[] kv = p.split("=", 2);
+                    if (kv.length == 2 && kv[0].trim().equals("version")) {
+                        version = kv[1].trim();
                     }
-                    out.put(name, version);
                 }
-                clause.setLength(0);
-                continue;
-            }
-            if (c != '"') {
-                clause.append(c);
+                out.put(name, version);
             }
         }
         return out;
