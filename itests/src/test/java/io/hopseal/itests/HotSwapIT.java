@@ -120,6 +120,9 @@ public class HotSwapIT {
             o.add(frameworkProperty("osgi.compatibility.bootdelegation").value("true"));
             o.add(frameworkProperty("ds.delayed.keepInstances").value("true"));
         }
+        if (profile.equals("kura")) { // Kura's config.ini: the framework storage is wiped at every start
+            o.add(frameworkProperty("osgi.clean").value("true"));
+        }
         File[] runtime = new File(System.getProperty("it.runtime")).listFiles((d, n) -> n.endsWith(".jar"));
         if (runtime == null || runtime.length == 0) {
             throw new IllegalStateException("no runtime bundles in " + System.getProperty("it.runtime"));

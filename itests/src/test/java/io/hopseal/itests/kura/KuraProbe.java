@@ -66,6 +66,9 @@ final class KuraProbe {
             o.add(frameworkProperty("osgi.compatibility.bootdelegation").value("true"));
             o.add(frameworkProperty("ds.delayed.keepInstances").value("true"));
         }
+        if (profile.equals("kura")) { // Kura's config.ini: the framework storage is wiped at every start
+            o.add(frameworkProperty("osgi.clean").value("true"));
+        }
         for (String dir : new String[] {System.getProperty("it.runtime"), System.getProperty("it.runtime.da")}) {
             // BouncyCastle comes with the core package: DeploymentAdmin refuses a package bundle whose symbolic name
             // and version are already installed outside a package ("Bundle 'bcprov/1.87.0' already present")

@@ -2,6 +2,7 @@ package io.hopseal.itests.kura;
 
 import static io.hopseal.itests.kura.KuraProbe.CORE;
 import static io.hopseal.itests.kura.KuraProbe.LORA;
+import static io.hopseal.itests.kura.KuraProbe.TCP;
 import static io.hopseal.itests.kura.KuraProbe.await;
 import static io.hopseal.itests.kura.KuraProbe.dict;
 import static org.junit.Assert.assertEquals;
@@ -49,7 +50,8 @@ import org.osgi.service.cm.ConfigurationAdmin;
  *
  * <p>Each test method is one launch (Pax Exam starts a new framework per method); a bookkeeping file next to the state
  * folder counts them, so the order JUnit picks does not matter. Across the relaunches: the node's identity (the vault
- * file in the state folder) stays the same; the LoRaWAN frame counters and DevNonces stay, so every uplink and
+ * file in the state folder) stays the same; a revocation list accepted at launch 1 (sent by an operator node over a
+ * secure channel on TCP) is still held after every relaunch; the LoRaWAN frame counters and DevNonces stay, so every uplink and
  * join-request accepted before a relaunch is refused as a replay after it; and the LoRaWAN transport's last good
  * configuration stays: from the second launch on Kura's stored configuration is invalid (port 70000) and the transport
  * runs on the last one it accepted, in the state folder.
@@ -62,6 +64,8 @@ public class KuraRestartIT {
     static final String ROUTER = "io.hopseal.router";
     static final String LORA_PID = "io.hopseal.transport.lora";
     static final String LORA_DEVICE = "io.hopseal.transport.lora.device";
+    static final String ACCESS = "io.hopseal.access";
+    static final String TCP_LISTENER = "io.hopseal.transport.tcp.listener";
     static final String NWK = "44024241ed4ce9a68c6a8bc055233fd3";
     static final String APP = "ec925802ae430ca77fd3dd73cb2cc588";
     static final String APP_KEY = "2b7e151628aed2a6abf7158809cf4f3c";
@@ -86,8 +90,8 @@ public class KuraRestartIT {
 
     @Configuration
     public Option[] config() {
+        // KuraProbe sets osgi.clean=true on the kura profile, as Kura's config.ini does
         return OptionUtils.combine(KuraProbe.framework(true),
-                frameworkProperty("osgi.clean").value("true"),
                 frameworkProperty("hopseal.state.dir").value(stateDir().getPath()));
     }
 
@@ -141,6 +145,11 @@ public class KuraRestartIT {
         kuraConfig(VAULT, "kdf.memory.kib", 8192, "passphrase", StubCryptoService.encrypt("correct horse battery staple"));
         kuraConfig(ROUTER);
         kuraConfig(CHANNELS);
+        if (before > 0) { // the test's authority, made at launch 1 (below)
+            kuraConfig(ACCESS, "authorities", new String[] {notes.getProperty("authority")});
+        }
+        int tcpPort = KuraProbe.freePort();
+        kuraFactoryConfig(TCP_LISTENER, "tcp-restart", "port", tcpPort, "bind.address", "127.0.0.1");
         int port;
         if (before == 0) {
             port = KuraIT.freeUdpPort();
@@ -157,7 +166,13 @@ public class KuraRestartIT {
         kuraFactoryConfig(LORA_DEVICE, "lora-otaa", "dev.eui", Long.toHexString(OTAA_EUI).toUpperCase(),
                 "activation", "OTAA", "app.eui", Long.toHexString(JOIN_EUI).toUpperCase(),
                 "app.key", StubCryptoService.encrypt(APP_KEY));
-        KuraProbe.installReleases(ctx, CORE, LORA);
+        KuraProbe.installReleases(ctx, CORE, TCP, LORA);
+        if (before == 0) { // Hopseal classes load only now: an authority of the test's and its revocation list
+            String[] authorityAndList = RevocationOperator.newAuthorityAndList();
+            notes.setProperty("authority", authorityAndList[0]);
+            notes.setProperty("revocations", authorityAndList[1]);
+            kuraConfig(ACCESS, "authorities", new String[] {notes.getProperty("authority")});
+        }
 
         // the node's identity: created in the state folder's vault at launch 1, the same one after every relaunch
         String identity = Gateway.identity(ctx);
@@ -195,6 +210,12 @@ public class KuraRestartIT {
                     () -> counters(lora).getOrDefault("uplink.frames", 0L) == 1
                             && counters(lora).getOrDefault("join.accepted", 0L) == 1);
         }
+        // the revocation list: accepted at launch 1; after every relaunch the gateway already holds it (read back
+        // from the state folder), so the same list is "older or equal, ignored"; had it been lost, it would be accepted
+        int expected = before == 0 ? RevocationOperator.ACCEPTED : RevocationOperator.OLDER_IGNORED;
+        assertEquals("revocation list outcome at launch " + (before + 1), expected,
+                RevocationOperator.send(tcpPort, notes.getProperty("revocations")));
+        assertTrue("the revocation list is in the state folder", new File(state, "revocations").list().length == 1);
         File countersFile = new File(state, "lora-counters.bin");
         await("the frame counters saved in the state folder", 10_000, countersFile::isFile);
         assertTrue("the last good configurations are in the state folder",
