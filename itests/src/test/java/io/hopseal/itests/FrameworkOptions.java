@@ -41,6 +41,9 @@ public final class FrameworkOptions {
             options.add(frameworkProperty("osgi.compatibility.bootdelegation").value("true"));
             options.add(frameworkProperty("ds.delayed.keepInstances").value("true"));
         }
+        if (profile.equals("kura")) { // Kura's config.ini: the framework storage is wiped at every start
+            options.add(frameworkProperty("osgi.clean").value("true"));
+        }
     }
 
     /** Every jar in the folder named by the system property {@code folderProperty}, in name order. */

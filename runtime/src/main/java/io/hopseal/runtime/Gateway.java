@@ -270,6 +270,8 @@ public final class Gateway {
         p.put("felix.log.level", System.getProperty("felix.log.level", "1"));
         p.put("ds.loglevel", System.getProperty("ds.loglevel", "warn"));
         p.put("felix.cm.dir", data.resolve("config").toString());
+        // the bundles' state folder (StateFolder) is the data folder; hopseal.data for configurations naming it
+        p.put("hopseal.state.dir", data.toString());
         p.put("hopseal.data", data.toString());
         p.put("org.osgi.service.http.port", String.valueOf(options.httpPort()));
         // HTTP on loopback unless told otherwise (Felix HTTP Jetty's host property)

@@ -70,7 +70,7 @@ public final class PrivateFiles {
     }
 
     /** Makes a rename in {@code dir} durable (where the platform can open a folder; elsewhere it is a no-op). */
-    private static void forceDirectory(Path dir) {
+    static void forceDirectory(Path dir) {
         try (FileChannel ch = FileChannel.open(dir, StandardOpenOption.READ)) {
             ch.force(true);
         } catch (IOException | UnsupportedOperationException e) {

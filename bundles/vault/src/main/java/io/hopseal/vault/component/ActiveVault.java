@@ -14,6 +14,7 @@ import org.osgi.framework.ServiceRegistration;
 
 import io.hopseal.api.vault.Vault;
 import io.hopseal.api.vault.VaultException;
+import io.hopseal.support.StateFolder;
 import io.hopseal.vault.FileVault;
 import io.hopseal.vault.kura.KuraKeystoreVault;
 
@@ -120,7 +121,9 @@ final class ActiveVault {
                 applyKeystore(config, first);
                 return;
             }
-            Path path = VaultSettings.resolvePath(config.path(), VaultSettings.dataFolder(context));
+            StateFolder state = StateFolder.of(context);
+            Path path = VaultSettings.resolvePath(config.path(), state);
+            VaultSettings.adoptLegacy(config.path(), path, state);
             int kdfMemory = VaultSettings.kdfMemoryKiB(config);
             attribute = PassphraseSources.attribute(context, crypto, config);
             String source = PassphraseSources.source(config, attribute);

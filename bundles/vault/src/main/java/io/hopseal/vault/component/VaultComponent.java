@@ -89,9 +89,8 @@ public final class VaultComponent {
 
     /** Component name and configuration pid. */
     public static final String PID = "io.hopseal.vault";
-    /** Framework (or system) property naming the data folder. */
+    /** The older framework (or system) property naming the state folder (see {@code StateFolder}). */
     public static final String DATA_PROPERTY = "hopseal.data";
-    public static final String DEFAULT_DATA = "./hopseal-data";
     /** Suffix of the generated passphrase file. */
     public static final String GENERATED_SUFFIX = ".passphrase";
     /** Service property with the absolute vault path (informational; store file). */
@@ -130,10 +129,11 @@ public final class VaultComponent {
         String store() default STORE_FILE;
 
         @AttributeDefinition(name = "Vault file",
-                description = "Path of the encrypted key file; created (mode 0600) if missing. ${hopseal.data} is "
-                        + "replaced by the framework or system property hopseal.data (default ./hopseal-data). A "
-                        + "relative path is relative to the working directory of the Java process.")
-        String path() default "${hopseal.data}/vault.bin";
+                description = "Path of the encrypted key file; created (mode 0600) if missing. A relative path is "
+                        + "relative to Hopseal's state folder (framework or system property hopseal.state.dir; on "
+                        + "Kura by default /var/lib/hopseal), as is ${hopseal.state.dir} (or the older "
+                        + "${hopseal.data}).")
+        String path() default "vault.bin";
 
         @AttributeDefinition(name = "Passphrase", type = AttributeType.PASSWORD, required = false,
                 description = "Passphrase that encrypts the vault file (on Kura it is stored encrypted by Kura). "

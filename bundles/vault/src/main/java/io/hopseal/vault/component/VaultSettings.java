@@ -4,16 +4,13 @@ import java.nio.ByteBuffer;
 import java.nio.CharBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
-import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
-import java.nio.file.Paths;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.Arrays;
 import java.util.Locale;
 
-import org.osgi.framework.BundleContext;
-
+import io.hopseal.support.StateFolder;
 import io.hopseal.vault.FileVault;
 
 /**
@@ -51,32 +48,47 @@ record VaultSettings(String store, Path path, String passphraseSource, byte[] se
         return store;
     }
 
-    static String dataFolder(BundleContext context) {
-        String d = context.getProperty(VaultComponent.DATA_PROPERTY);
-        return d == null || d.isBlank() ? VaultComponent.DEFAULT_DATA : d.strip();
+    /**
+     * The vault file: resolved against the state folder ({@code ${hopseal.state.dir}} or {@code ${hopseal.data}}
+     * substituted, a relative path relative to the folder), not a directory.
+     */
+    static Path resolvePath(String configured, StateFolder state) throws FieldException {
+        Path path;
+        try {
+            path = state.resolve(configured);
+        } catch (IllegalArgumentException e) {
+            throw new FieldException("path", e.getMessage());
+        }
+        if (Files.isDirectory(path)) {
+            throw new FieldException("path", "'" + path + "' is a directory; name a file, e.g. "
+                    + path.resolve("vault.bin"));
+        }
+        return path;
     }
 
-    /** The vault file: {@code ${hopseal.data}} replaced by {@code data}, absolute, not a directory. */
-    static Path resolvePath(String configured, String data) throws FieldException {
-        String p = configured == null ? "" : configured.strip();
-        if (p.isEmpty()) {
-            throw new FieldException("path", "must not be empty");
+    /**
+     * Moves a vault file (and its generated passphrase file) from where an older version kept it into {@code path}
+     * when {@code path} has none: the working directory's hopseal-data (the old default folder) for a file in the
+     * state folder, the working directory for a configured relative path.
+     */
+    static void adoptLegacy(String configured, Path path, StateFolder state) {
+        if (Files.exists(path) || !path.startsWith(state.root())) {
+            return;
         }
-        p = p.replace("${" + VaultComponent.DATA_PROPERTY + "}", data);
-        if (p.contains("${")) {
-            throw new FieldException("path", "only ${" + VaultComponent.DATA_PROPERTY + "} can be substituted, was '"
-                    + configured + "'");
+        String relative = state.root().relativize(path).toString();
+        Path inWorkingFolder = StateFolder.legacyWorkingFolder(relative);
+        Path workingRelative = null;
+        String c = configured == null ? "" : configured.strip();
+        if (!c.contains("${") && !Path.of(c).isAbsolute()) {
+            workingRelative = Path.of(c).toAbsolutePath().normalize();
         }
-        try {
-            Path path = Paths.get(p).toAbsolutePath().normalize();
-            if (Files.isDirectory(path)) {
-                throw new FieldException("path", "'" + path + "' is a directory; name a file, e.g. "
-                        + path.resolve("vault.bin"));
-            }
-            return path;
-        } catch (InvalidPathException e) {
-            throw new FieldException("path", "'" + configured + "' is not a valid path: " + e.getReason());
+        for (String suffix : new String[] { "", VaultComponent.GENERATED_SUFFIX }) {
+            state.adopt(relative + suffix, sibling(inWorkingFolder, suffix), sibling(workingRelative, suffix));
         }
+    }
+
+    private static Path sibling(Path file, String suffix) {
+        return file == null ? null : file.resolveSibling(file.getFileName() + suffix);
     }
 
     /** Argon2id memory for a new vault file, in KiB. */

@@ -31,6 +31,7 @@ import io.hopseal.api.transport.InboundPort;
 import io.hopseal.api.transport.Transport;
 import io.hopseal.support.InvalidFieldException;
 import io.hopseal.support.LastGoodConfigs;
+import io.hopseal.support.StateFolder;
 import io.hopseal.support.transport.TransportComponentBase;
 import io.hopseal.transport.lora.LoraConfig;
 import io.hopseal.transport.lora.LoraDevice;
@@ -49,7 +50,7 @@ import io.hopseal.transport.lora.region.Region;
  * <p>Configuration pid = component name = OCD id = metatype file name = {@value #PID}; optional (defaults apply). A
  * modified configuration is applied live (a new port rebinds; sessions stay). An invalid value is refused with a log
  * message naming the property; the last good configuration keeps running. The last accepted configuration is kept in
- * the bundle's data area: at activation an invalid configuration falls back to that one (and says so), else to the
+ * the state folder: at activation an invalid configuration falls back to that one (and says so), else to the
  * defaults. A port in use is retried with backoff (0.5 s doubling to 30 s). Kura lists the configuration through
  * {@link io.hopseal.transport.lora.kura.KuraLoraTransport}.
  */
@@ -61,7 +62,7 @@ public final class LoraTransportComponent extends TransportComponentBase<LoraTra
     private static final Logger LOG = LoggerFactory.getLogger(LoraTransportComponent.class);
 
     public static final String PID = "io.hopseal.transport.lora";
-    /** File in the bundle data area with the devices' frame counters. */
+    /** File in the state folder with the devices' frame counters. */
     static final String COUNTERS_FILE = "lora-counters.bin";
     public static final String TRANSPORT_PROPERTY = "hopseal.transport";
     /** Target filter for this component's service. */
@@ -193,12 +194,12 @@ public final class LoraTransportComponent extends TransportComponentBase<LoraTra
 
     @Activate
     void activate(BundleContext context, Config config, Map<String, Object> properties) {
-        java.io.File file = context == null ? null : context.getDataFile(COUNTERS_FILE);
-        countersFile = file == null ? null : file.toPath();
-        activate(LastGoodConfigs.inDataArea(context), config, properties);
+        countersFile = context == null ? null : StateFolder.of(context).adopt(COUNTERS_FILE,
+                StateFolder.legacyDataArea(context, COUNTERS_FILE));
+        activate(LastGoodConfigs.inStateFolder(context), config, properties);
     }
 
-    /** Where the transport keeps the devices' frame counters (the bundle data area in OSGi); null: memory only. */
+    /** Where the transport keeps the devices' frame counters (the state folder in OSGi); null: memory only. */
     void countersFile(Path file) {
         countersFile = file;
     }

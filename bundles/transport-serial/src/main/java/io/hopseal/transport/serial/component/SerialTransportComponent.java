@@ -49,7 +49,7 @@ import io.hopseal.transport.serial.SerialTransportConfig;
  *
  * <p>Configuration pid = component name = OCD id = metatype file name = {@value #PID}; optional (defaults apply). A
  * modified configuration applies live; an invalid value is refused with a log message naming the property and the
- * last good configuration keeps running. The last accepted configuration is kept in the bundle's data area: after a
+ * last good configuration keeps running. The last accepted configuration is kept in the state folder: after a
  * restart with an invalid stored configuration the transport runs on that one (and says so), else on the defaults.
  *
  * <p>On Kura, {@link io.hopseal.transport.serial.kura.KuraSerialTransport} registers this configuration as Kura's {@code ConfigurableComponent} (then Kura's
@@ -125,7 +125,7 @@ public final class SerialTransportComponent extends TransportComponentBase<Seria
 
     @Activate
     void activate(BundleContext context, Config config, Map<String, Object> properties) {
-        activate(LastGoodConfigs.inDataArea(context), config, properties);
+        activate(LastGoodConfigs.inStateFolder(context), config, properties);
     }
 
     void activate(LastGoodConfigs store, Config config, Map<String, Object> properties) {

@@ -36,7 +36,7 @@ import io.hopseal.transport.tcp.TcpTransport;
  *
  * <p>A modified configuration rebinds live (the old port is closed, links already accepted stay up). An invalid
  * value (port outside 1..65535, an empty or unknown bind address) is refused with a log message naming the property,
- * and the previous listener keeps running; the last accepted configuration is kept in the bundle's data area, so
+ * and the previous listener keeps running; the last accepted configuration is kept in the state folder, so
  * after a restart with an invalid stored configuration the listener runs on the last good one (and says so). A port already in use is logged clearly and retried with backoff (0.5 s
  * doubling to 30 s) until it binds or the configuration changes.
  *
@@ -122,7 +122,7 @@ public final class TcpListenerComponent {
 
     @Activate
     void activate(BundleContext context, Config config, Map<String, Object> properties) {
-        activate(LastGoodConfigs.inDataArea(context), config, properties);
+        activate(LastGoodConfigs.inStateFolder(context), config, properties);
     }
 
     void activate(LastGoodConfigs store, Config config, Map<String, Object> properties) {

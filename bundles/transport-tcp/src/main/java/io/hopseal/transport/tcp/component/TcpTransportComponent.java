@@ -41,7 +41,7 @@ import io.hopseal.transport.tcp.TcpTransportConfig;
  * <p>Configuration pid = component name = OCD id = metatype file name = {@value #PID}; the configuration is optional
  * (defaults apply without one). A modified configuration is applied live, links and listeners stay up; an invalid
  * value is refused with a log message naming the property and the last good configuration keeps running. The last
- * accepted configuration is kept in the bundle's data area: after a restart with an invalid stored configuration the
+ * accepted configuration is kept in the state folder: after a restart with an invalid stored configuration the
  * transport runs on that one (and says so), else on the defaults.
  *
  * <p>On Kura, {@link io.hopseal.transport.tcp.kura.KuraTcpTransport} registers this configuration as Kura's {@code ConfigurableComponent} (then Kura's
@@ -153,7 +153,7 @@ public final class TcpTransportComponent extends TransportComponentBase<TcpTrans
 
     @Activate
     void activate(BundleContext context, Config config, Map<String, Object> properties) {
-        activate(LastGoodConfigs.inDataArea(context), config, properties);
+        activate(LastGoodConfigs.inStateFolder(context), config, properties);
     }
 
     void activate(LastGoodConfigs store, Config config, Map<String, Object> properties) {
