@@ -396,9 +396,9 @@ public class HopsealIT {
         cm.getConfiguration(CHANNELS, "?").update(dict("trust", "everyone"));
         Probe.echo(awaitAccepted(node(), newPort), "everyone again");
 
-        // the listener keeps its last good configuration in the TCP bundle's data area (for a restart with an invalid
-        // stored one); deleting its factory configuration, as a UI's delete does, closes the port and removes that copy
-        File lastGood = bundleNamed("io.hopseal.transport.tcp").getDataFile("last-good-config");
+        // the listener keeps its last good configuration in the state folder (for a restart with an invalid stored
+        // one); deleting its factory configuration, as a UI's delete does, closes the port and removes that copy
+        File lastGood = new File(ctx.getProperty("hopseal.data"), "last-good-config");
         java.util.function.IntSupplier copies = () -> {
             String[] names = lastGood.list((dir, name) -> name.endsWith(".cfg"));
             return names == null ? 0 : names.length;
