@@ -15,11 +15,12 @@ import java.util.Locale;
 import org.osgi.framework.BundleContext;
 
 import io.hopseal.vault.FileVault;
+import io.hopseal.support.InvalidFieldException;
 
 /**
  * A checked configuration of the vault component, and the checks that make one from {@link VaultComponent.Config}:
  * the store, the vault file's path, the key derivation memory, and a fingerprint of what supplies the passphrase.
- * Each check throws a {@link FieldException} naming the field; the component refuses the configuration with it.
+ * Each check throws a {@link InvalidFieldException} naming the field; the component refuses the configuration with it.
  *
  * @param secret a salted digest naming the passphrase's origin (and the passphrase itself for the attribute), not
  *               the secret: it tells a changed passphrase from an unchanged one without keeping it
@@ -42,10 +43,10 @@ record VaultSettings(String store, Path path, String passphraseSource, byte[] se
     }
 
     /** The store, one of {@value VaultComponent#STORE_FILE} and {@value VaultComponent#STORE_KURA_KEYSTORE}. */
-    static String store(VaultComponent.Config c) throws FieldException {
+    static String store(VaultComponent.Config c) {
         String store = storeValue(c);
         if (!VaultComponent.STORE_FILE.equals(store) && !VaultComponent.STORE_KURA_KEYSTORE.equals(store)) {
-            throw new FieldException("store", "must be " + VaultComponent.STORE_FILE + " or "
+            throw new InvalidFieldException("store", "must be " + VaultComponent.STORE_FILE + " or "
                     + VaultComponent.STORE_KURA_KEYSTORE + ", was '" + c.store() + "'");
         }
         return store;
@@ -57,33 +58,33 @@ record VaultSettings(String store, Path path, String passphraseSource, byte[] se
     }
 
     /** The vault file: {@code ${hopseal.data}} replaced by {@code data}, absolute, not a directory. */
-    static Path resolvePath(String configured, String data) throws FieldException {
+    static Path resolvePath(String configured, String data) {
         String p = configured == null ? "" : configured.strip();
         if (p.isEmpty()) {
-            throw new FieldException("path", "must not be empty");
+            throw new InvalidFieldException("path", "must not be empty");
         }
         p = p.replace("${" + VaultComponent.DATA_PROPERTY + "}", data);
         if (p.contains("${")) {
-            throw new FieldException("path", "only ${" + VaultComponent.DATA_PROPERTY + "} can be substituted, was '"
+            throw new InvalidFieldException("path", "only ${" + VaultComponent.DATA_PROPERTY + "} can be substituted, was '"
                     + configured + "'");
         }
         try {
             Path path = Paths.get(p).toAbsolutePath().normalize();
             if (Files.isDirectory(path)) {
-                throw new FieldException("path", "'" + path + "' is a directory; name a file, e.g. "
+                throw new InvalidFieldException("path", "'" + path + "' is a directory; name a file, e.g. "
                         + path.resolve("vault.bin"));
             }
             return path;
         } catch (InvalidPathException e) {
-            throw new FieldException("path", "'" + configured + "' is not a valid path: " + e.getReason());
+            throw new InvalidFieldException("path", "'" + configured + "' is not a valid path: " + e.getReason());
         }
     }
 
     /** Argon2id memory for a new vault file, in KiB. */
-    static int kdfMemoryKiB(VaultComponent.Config c) throws FieldException {
+    static int kdfMemoryKiB(VaultComponent.Config c) {
         int kdfMemory = c.kdf_memory_kib();
         if (kdfMemory < 1024 || kdfMemory > FileVault.Options.MAX_MEMORY_KIB) {
-            throw new FieldException("kdf.memory.kib", "must be 1024.." + FileVault.Options.MAX_MEMORY_KIB
+            throw new InvalidFieldException("kdf.memory.kib", "must be 1024.." + FileVault.Options.MAX_MEMORY_KIB
                     + " KiB, was " + kdfMemory);
         }
         return kdfMemory;
