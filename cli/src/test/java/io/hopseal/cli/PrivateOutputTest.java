@@ -43,7 +43,8 @@ class PrivateOutputTest {
         assertThat(mode(pub)).isEqualTo("rw-------");
 
         // the list a node keeps when it accepts one, and the port file it writes
-        Path kept = Files.createDirectory(dir.resolve("kept"));
+        Path kept = Files.createDirectory(dir.resolve("kept"),
+                PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
         CliTest nodes = new CliTest();
         nodes.dir = dir;
         try {
@@ -63,6 +64,30 @@ class PrivateOutputTest {
         try (var files = Files.list(dir)) {
             assertThat(files.map(f -> f.getFileName().toString())).noneMatch(n -> n.endsWith(".tmp"));
         }
+        // everything the commands wrote (the vault included) is owner-only, and none holds the passphrase
+        byte[] secret = "correct horse battery staple".getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        try (var all = Files.walk(dir)) {
+            for (Path f : all.filter(f -> !f.equals(pass) && !f.equals(dir)).toList()) {
+                assertThat(mode(f)).as(f.toString()).isEqualTo(Files.isDirectory(f) ? "rwx------" : "rw-------");
+                if (Files.isRegularFile(f)) {
+                    assertThat(indexOf(Files.readAllBytes(f), secret)).as("the passphrase in " + f).isEqualTo(-1);
+                }
+            }
+        }
+        assertThat(issued.out() + issued.err()).doesNotContain("correct horse");
+    }
+
+    static int indexOf(byte[] haystack, byte[] needle) {
+        outer:
+        for (int i = 0; i + needle.length <= haystack.length; i++) {
+            for (int j = 0; j < needle.length; j++) {
+                if (haystack[i + j] != needle[j]) {
+                    continue outer;
+                }
+            }
+            return i;
+        }
+        return -1;
     }
 
     private static String mode(Path f) throws java.io.IOException {

@@ -1,5 +1,6 @@
 package io.hopseal.vault.component;
 
+import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.CharBuffer;
 import java.nio.charset.StandardCharsets;
@@ -91,8 +92,8 @@ record VaultSettings(String store, Path path, String passphraseSource, byte[] se
     }
 
     /**
-     * A salted digest of what supplies the passphrase (the clear passphrase for the attribute; the file path or the
-     * variable name otherwise), to notice changes without keeping the passphrase. The salt is the component's, new
+     * A salted digest of what supplies the passphrase (the clear passphrase for the attribute; the file path and its
+     * content for the file; the variable name for the environment), to notice changes without keeping the passphrase. The salt is the component's, new
      * at each activation.
      */
     static byte[] fingerprint(byte[] salt, VaultComponent.Config c, String source, char[] attribute) {
@@ -109,7 +110,12 @@ record VaultSettings(String store, Path path, String passphraseSource, byte[] se
                         Arrays.fill(b.array(), (byte) 0);
                     }
                 }
-                case "passphrase.file" -> d.update(c.passphrase_file().strip().getBytes(StandardCharsets.UTF_8));
+                case "passphrase.file" -> {
+                    String file = c.passphrase_file().strip();
+                    d.update(file.getBytes(StandardCharsets.UTF_8));
+                    d.update((byte) 0);
+                    contentOf(file, d);
+                }
                 case "passphrase.env" -> d.update(c.passphrase_env().strip().getBytes(StandardCharsets.UTF_8));
                 default -> {
                     // generated: nothing more
@@ -118,6 +124,24 @@ record VaultSettings(String store, Path path, String passphraseSource, byte[] se
             return d.digest();
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException("SHA-256 missing from the JDK", e);
+        }
+    }
+
+    /**
+     * Adds the file's content to the digest, so that a new passphrase written into the same file (the embedded
+     * gateway's configuration store moves a typed passphrase there) counts as a change; nothing when it cannot be
+     * read (opening it then says why). Files of more than 64 KiB count by their name only.
+     */
+    private static void contentOf(String file, MessageDigest d) {
+        try {
+            Path f = Paths.get(file);
+            if (Files.size(f) <= 64 * 1024) {
+                byte[] content = Files.readAllBytes(f);
+                d.update(content);
+                Arrays.fill(content, (byte) 0);
+            }
+        } catch (IOException | InvalidPathException | SecurityException e) {
+            // unreadable: the name alone
         }
     }
 
