@@ -397,8 +397,9 @@ public final class AttackProbe implements AutoCloseable {
                 + "%.1f after. `java -cp bench/target/hopseal-bench.jar io.hopseal.bench.AttackProbe` (about %d s).%n%n",
                 INITIATORS, rounds, sliceMs / 1000.0, loadBefore, loadAfter,
                 (rounds * CONDITIONS.length * (sliceMs + 1500) + 11_000) / 1000));
-        md.append("| attack | handshakes/s (median) | vs no attack | p50 ms | p99 ms | failed | what the attack did (last round) |\n");
-        md.append("|---|---:|---:|---:|---:|---:|---|\n");
+        md.append("| attack | handshakes/s (median) | vs no attack | per-round ratios | p50 ms | p99 ms | failed | what the "
+                + "attack did (last round) |\n");
+        md.append("|---|---:|---:|---:|---:|---:|---:|---|\n");
         List<Slice> base = results.get("none");
         for (Map.Entry<String, List<Slice>> e : results.entrySet()) {
             List<Slice> ss = e.getValue();
@@ -410,8 +411,9 @@ public final class AttackProbe implements AutoCloseable {
             Arrays.sort(ratios);
             long[] all = ss.stream().flatMapToLong(s -> Arrays.stream(s.latencyMicros())).sorted().toArray();
             int failed = ss.stream().mapToInt(Slice::failed).sum();
-            md.append(String.format(Locale.ROOT, "| %s | %.1f | %.2f | %d | %d | %d | %s |%n", label(e.getKey()),
-                    median(rates), median(ratios), pct(all, 50) / 1000, pct(all, 99) / 1000, failed,
+            md.append(String.format(Locale.ROOT, "| %s | %.1f | %.2f | %.2f–%.2f | %d | %d | %d | %s |%n",
+                    label(e.getKey()), median(rates), median(ratios), ratios[0], ratios[ratios.length - 1],
+                    pct(all, 50) / 1000, pct(all, 99) / 1000, failed,
                     ss.get(ss.size() - 1).attack()));
         }
         md.append("\n");
