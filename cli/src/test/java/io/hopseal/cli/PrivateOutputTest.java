@@ -9,6 +9,8 @@ import java.nio.file.attribute.PosixFilePermissions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import io.hopseal.testsupport.Bytes;
+
 /** What the CLI writes is owner-only and atomic (io.hopseal.support.PrivateFiles): a credential is its holder's proof. */
 class PrivateOutputTest {
     @TempDir
@@ -70,24 +72,12 @@ class PrivateOutputTest {
             for (Path f : all.filter(f -> !f.equals(pass) && !f.equals(dir)).toList()) {
                 assertThat(mode(f)).as(f.toString()).isEqualTo(Files.isDirectory(f) ? "rwx------" : "rw-------");
                 if (Files.isRegularFile(f)) {
-                    assertThat(indexOf(Files.readAllBytes(f), secret)).as("the passphrase in " + f).isEqualTo(-1);
+                    assertThat(Bytes.indexOf(Files.readAllBytes(f), secret)).as("the passphrase in " + f)
+                            .isEqualTo(-1);
                 }
             }
         }
         assertThat(issued.out() + issued.err()).doesNotContain("correct horse");
-    }
-
-    static int indexOf(byte[] haystack, byte[] needle) {
-        outer:
-        for (int i = 0; i + needle.length <= haystack.length; i++) {
-            for (int j = 0; j < needle.length; j++) {
-                if (haystack[i + j] != needle[j]) {
-                    continue outer;
-                }
-            }
-            return i;
-        }
-        return -1;
     }
 
     private static String mode(Path f) throws java.io.IOException {

@@ -3,11 +3,8 @@ package io.hopseal.runtime;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermission;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.util.Dictionary;
 import java.util.Hashtable;
-import java.util.Set;
 
 /**
  * The vault's passphrase on the embedded gateway. Never in the configuration store: {@code --vault-passphrase-file}
@@ -24,7 +21,6 @@ final class VaultPassphrase {
     static final String PERSISTENCE_MANAGER = "hopseal";
     /** Where the configuration store keeps a passphrase typed into the console (owner-only). */
     static final String TYPED_FILE = "vault-passphrase";
-    private static final Set<PosixFilePermission> OWNER_ONLY = PosixFilePermissions.fromString("rw-------");
 
     private VaultPassphrase() {
     }
@@ -49,16 +45,7 @@ final class VaultPassphrase {
             throw new Gateway.StartupException("--vault-passphrase-file: the first line of " + file + " is empty; write "
                     + "the vault's passphrase there");
         }
-        try {
-            Set<PosixFilePermission> p = Files.getPosixFilePermissions(file);
-            if (!OWNER_ONLY.containsAll(p)) {
-                return file + " holds the vault's passphrase but is readable or writable by others (mode "
-                        + PosixFilePermissions.toString(p) + "); chmod 600 it";
-            }
-        } catch (UnsupportedOperationException | IOException e) {
-            // not a POSIX file system: nothing to check
-        }
-        return null;
+        return HttpPassword.looseModeWarning(file, "the vault's passphrase");
     }
 
     /**

@@ -21,6 +21,8 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
+import io.hopseal.testsupport.Bytes;
+
 /**
  * Issue 14, secrets at rest, on the real gateway process: a vault passphrase typed into the web console (the request the
  * console's Save sends) never lands in the configuration store, in any other file of the data folder or in the
@@ -91,7 +93,8 @@ class SecretsAtRestIT {
         try (Stream<Path> all = Files.walk(data)) {
             for (Path f : all.toList()) {
                 if (Files.isRegularFile(f) && !f.equals(typed)) {
-                    assertThat(indexOf(Files.readAllBytes(f), secret)).as("the passphrase in " + f).isEqualTo(-1);
+                    assertThat(Bytes.indexOf(Files.readAllBytes(f), secret)).as("the passphrase in " + f)
+                            .isEqualTo(-1);
                 }
                 // Felix's bundle cache is written with the umask, inside a folder only the owner can enter
                 if (!f.startsWith(data.resolve("felix-cache")) || f.equals(data.resolve("felix-cache"))) {
@@ -105,7 +108,8 @@ class SecretsAtRestIT {
         assertThat(checked.stream().filter(f -> f.toString().endsWith(".config"))).as("configuration files")
                 .hasSizeGreaterThanOrEqualTo(5);
         for (Path output : List.of(log, log2)) {
-            assertThat(indexOf(Files.readAllBytes(output), secret)).as("the passphrase in " + output).isEqualTo(-1);
+            assertThat(Bytes.indexOf(Files.readAllBytes(output), secret)).as("the passphrase in " + output)
+                    .isEqualTo(-1);
         }
     }
 
@@ -123,18 +127,5 @@ class SecretsAtRestIT {
 
     private static String mode(Path f) throws java.io.IOException {
         return PosixFilePermissions.toString(Files.getPosixFilePermissions(f));
-    }
-
-    static int indexOf(byte[] haystack, byte[] needle) {
-        outer:
-        for (int i = 0; i + needle.length <= haystack.length; i++) {
-            for (int j = 0; j < needle.length; j++) {
-                if (haystack[i + j] != needle[j]) {
-                    continue outer;
-                }
-            }
-            return i;
-        }
-        return -1;
     }
 }

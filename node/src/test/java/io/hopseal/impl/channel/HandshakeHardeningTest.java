@@ -88,6 +88,16 @@ class HandshakeHardeningTest {
         }
     }
 
+    /** Sends {@code m1} from {@code a} to a listener under load and returns the cookie of its 17-byte reply. */
+    private static byte[] cookieFor(Raw a, Route api, Route back, byte[] m1) throws InterruptedException {
+        a.send("backend", api, back, m1);
+        Message reply = a.inbox.poll(WAIT.toSeconds(), TimeUnit.SECONDS);
+        assertThat(reply).as("cookie reply").isNotNull();
+        assertThat(reply.payload()).hasSize(17);
+        assertThat(reply.payload()[0]).isEqualTo((byte) 0x01);
+        return java.util.Arrays.copyOfRange(reply.payload(), 1, 17);
+    }
+
     private Map<String, Long> listenerCounters() {
         return backend.channels().listeners().iterator().next().counters();
     }
@@ -240,11 +250,7 @@ class HandshakeHardeningTest {
         byte[] m1 = java.util.Arrays.copyOf(junkXx(new Random(7)), 33);
         Route api = Route.parse("/service/api");
         Route back = Route.parse("/service/cunpadded");
-        a.send("backend", api, back, m1);
-        Message reply = a.inbox.poll(WAIT.toSeconds(), TimeUnit.SECONDS);
-        assertThat(reply).isNotNull();
-        assertThat(reply.payload()).hasSize(17);
-        byte[] cookie = java.util.Arrays.copyOfRange(reply.payload(), 1, 17);
+        byte[] cookie = cookieFor(a, api, back, m1);
         byte[] withCookie = Wire.withCookie(m1, cookie);
         assertThat(withCookie).hasSize(49);
         a.send("backend", api, back, withCookie);
@@ -263,12 +269,7 @@ class HandshakeHardeningTest {
         byte[] m1 = junkXx(rnd);
         Route api = Route.parse("/service/api");
         Route back = Route.parse("/service/cabcde");
-        a.send("backend", api, back, m1);
-        Message reply = a.inbox.poll(WAIT.toSeconds(), TimeUnit.SECONDS);
-        assertThat(reply).isNotNull();
-        assertThat(reply.payload()).hasSize(17);
-        assertThat(reply.payload()[0]).isEqualTo((byte) 0x01);
-        byte[] cookie = java.util.Arrays.copyOfRange(reply.payload(), 1, 17);
+        byte[] cookie = cookieFor(a, api, back, m1);
 
         // a forged cookie: answered with a new cookie reply, no handshake state
         byte[] forged = cookie.clone();
