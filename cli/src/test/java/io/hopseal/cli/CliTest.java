@@ -174,9 +174,9 @@ class CliTest {
 
     @Test
     void deviceOnASerialLineThroughARelayToABackend() throws Exception {
-        io.hopseal.transport.serial.Socat.assumeInstalled();
-        try (io.hopseal.transport.serial.Socat pty = new io.hopseal.transport.serial.Socat(dir, "ttyDevice", "ttyGateway")) {
-            pty.start();
+        io.hopseal.testsupport.PtyPair.assumeSocat();
+        try (io.hopseal.testsupport.PtyPair pty = new io.hopseal.testsupport.PtyPair(dir, "ttyDevice", "ttyGateway")) {
+            pty.plug();
             int backend = start("bport", "node", "--listen", "127.0.0.1:0", "--echo");
             start("rport", "relay", "--listen", "127.0.0.1:0", "--serial", "dev=" + pty.b() + "@115200",
                     "--forward-allow", "tcp:127.0.0.1:" + backend);

@@ -12,6 +12,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
@@ -22,6 +23,8 @@ import java.util.regex.Pattern;
 
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+
+import io.hopseal.testsupport.Await;
 
 /**
  * Runs the README's five-minute walk-through: the exact commands between its markers, as separate processes, with
@@ -103,11 +106,12 @@ class WalkthroughIT {
                         + "&propertylist=enabled,bind.address,port&enabled=true&bind.address=0.0.0.0&port=" + ports.get("4001")))
                 .build(), HttpResponse.BodyHandlers.ofString());
         assertThat(saved.statusCode()).isLessThan(400);
-        String moved = null;
-        for (int i = 0; i < 20 && (moved == null || !moved.contains("reply: 22.0 C")); i++) {
-            Thread.sleep(250);
-            moved = run(repo, commands.get(3), ports);
-        }
+        String[] last = {""};
+        String moved = Await.attempt(() -> "the device's reply through the moved listener; last output:\n" + last[0],
+                Duration.ofSeconds(30), Duration.ofMillis(250), () -> {
+                    last[0] = run(repo, commands.get(3), ports);
+                    return last[0].contains("reply: 22.0 C") ? last[0] : null;
+                });
         assertThat(moved).contains("reply: 22.0 C");
     }
 
@@ -153,17 +157,17 @@ class WalkthroughIT {
     }
 
     private static String await(Path log, Pattern pattern, Process p) throws Exception {
-        long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-        while (System.nanoTime() < end) {
-            if (Files.exists(log)) {
-                Matcher m = pattern.matcher(Files.readString(log));
-                if (m.find()) {
-                    return m.groupCount() > 0 ? m.group(1) : m.group();
-                }
-            }
-            assertThat(p.isAlive()).as("process alive; log:\n" + (Files.exists(log) ? Files.readString(log) : "")).isTrue();
-            Thread.sleep(100);
-        }
-        throw new AssertionError("'" + pattern + "' not seen in " + log + ":\n" + Files.readString(log));
+        return Await.attempt(() -> "'" + pattern + "' in " + log, Duration.ofSeconds(60), Duration.ofMillis(100),
+                () -> {
+                    if (Files.exists(log)) {
+                        Matcher m = pattern.matcher(Files.readString(log));
+                        if (m.find()) {
+                            return m.groupCount() > 0 ? m.group(1) : m.group();
+                        }
+                    }
+                    assertThat(p.isAlive()).as("process alive; log:\n" + (Files.exists(log) ? Files.readString(log) : ""))
+                            .isTrue();
+                    return null;
+                });
     }
 }

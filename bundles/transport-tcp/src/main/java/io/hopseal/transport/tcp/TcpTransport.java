@@ -164,7 +164,7 @@ public final class TcpTransport implements Transport, AutoCloseable {
             "links.refused.per_source", "links.evicted", "links.first_frame_timeout", "links.idle_closed",
             "connect.failed", "messages.in", "messages.out", "bytes.in", "bytes.out", "frames.in_place");
     /** Where every received message goes: the attached sink, or nowhere (counted) while none is attached. */
-    private final InboundPort port = new InboundPort(counters);
+    private final InboundPort port;
     final AtomicLong openConnections = new AtomicLong();
     final AtomicLong queuedMessages = new AtomicLong();
 
@@ -201,7 +201,18 @@ public final class TcpTransport implements Transport, AutoCloseable {
      * @param config the settings (see {@link TcpTransportConfig#DEFAULTS})
      */
     public TcpTransport(TcpTransportConfig config) {
+        this(config, null);
+    }
+
+    /**
+     * A transport delivering through {@code inbound}, a port its owner keeps across transports (a DS component that
+     * replaces its transport keeps the router attached); null: a port of its own, counting into this transport.
+     *
+     * @param config the settings (see {@link TcpTransportConfig#DEFAULTS})
+     */
+    public TcpTransport(TcpTransportConfig config, InboundPort inbound) {
         this.config = Objects.requireNonNull(config, "config");
+        this.port = inbound != null ? inbound : new InboundPort(counters);
         this.timer = new ScheduledThreadPoolExecutor(1, r -> newThread("timer", r));
         timer.setRemoveOnCancelPolicy(true);
         timer.setExecuteExistingDelayedTasksAfterShutdownPolicy(false);
