@@ -30,7 +30,8 @@ import io.hopseal.transport.tcp.TcpTransport;
 /** {@code hopseal node}: a node that accepts secure channels over TCP until stopped; also the base of {@code authority serve}. */
 final class NodeCommand {
     static final Set<String> OPTS = VaultOptions.with(VaultOptions.OPTS, "listen", "listener", "trust", "policy",
-            "listener-policy", "authority", "credential", "revocations", "port-file", "register-at", "as");
+            "listener-policy", "authority", "credential", "revocations", "port-file", "register-at", "as",
+            ForwardOptions.OPT);
 
     private static final String HELP = """
             usage: hopseal node [options]
@@ -52,7 +53,7 @@ final class NodeCommand {
                                        reached at /service/forward_to_<name> (names lapse 90 s after their last refresh)
               --register-at ROUTE      keep this node registered at the relay whose listener ROUTE reaches, e.g.
                 --as NAME              /tcp/backend:4000/secure/api, under NAME (renewed every 30 s, keep-alive 30 s)
-            """ + VaultOptions.HELP;
+            """ + ForwardOptions.HELP + VaultOptions.HELP;
 
     private final CommandContext ctx;
 
@@ -88,6 +89,7 @@ final class NodeCommand {
         String registerAt = a.get("register-at");
         String registerAs = a.get("as");
         checkRegistration(registerAt, registerAs);
+        ForwardOptions.policy(a);
         Vault vault = VaultOptions.open(a, false, ctx.err);
         TcpTransport[] tcp = new TcpTransport[1];
         HopsealNode node = Nodes.build(a, vault, tcp, ctx.err);
@@ -137,7 +139,7 @@ final class NodeCommand {
                     + (a.has("echo") || a.has("echo-unauthenticated") ? ", echo service /service/echo"
                         + (a.has("echo-unauthenticated") ? " (also unauthenticated)" : " (secure channels only)") : "")
                     + (relays != null ? ", relays /service/" + RelayService.SERVICE : "")
-                    + (policies.isEmpty() ? "" : ", policies " + policies.keySet()));
+                    + (policies.isEmpty() ? "" : ", policies " + policies.keySet()) + ", " + ForwardOptions.describe(a));
             ctx.out.flush();
             if (registerAt != null) {
                 registration = new RelayRegistration(node.channels(), node.router(), registerAt,

@@ -44,8 +44,10 @@ final class Nodes {
             throws UsageException, InterruptedException {
         List<SerialPortConfig> ports = serialPorts(a);
         SerialTransport[] serial = new SerialTransport[1];
+        // every command's node denies forwarding what came in from a link unless --forward-allow says otherwise
+        // (node, relay): a peer it talks to cannot make it dial elsewhere
         HopsealNode.Builder b = HopsealNode.builder().vault(vault).identityHistory(VaultOptions.historyFile(a))
-                .transport(() -> tcp[0] = new TcpTransport());
+                .forwardPolicy(ForwardOptions.policy(a)).transport(() -> tcp[0] = new TcpTransport());
         if (!ports.isEmpty()) {
             b.transport(() -> {
                 serial[0] = new SerialTransport();

@@ -106,6 +106,8 @@ class CliTest {
                 new String[] {"send", "--to", "/tcp/h:1/service/echo"},
                 new String[] {"send", "--to", "/tcp/h:1/secure/api", "--count", "zero"},
                 new String[] {"node", "--listen", "99999"},
+                new String[] {"node", "--forward-allow", "tcp:10.0.0.5"},
+                new String[] {"relay", "--forward-allow", "nope"},
                 new String[] {"node", "--trust", "Inothex"},
                 new String[] {"node", "--policy", "svc=subject.role = sensor"},
                 new String[] {"identity"},
@@ -143,7 +145,7 @@ class CliTest {
     @Test
     void deviceThroughARelayToABackendNode() throws Exception {
         int backend = start("bport", "node", "--listen", "127.0.0.1:0", "--echo");
-        int relay = start("rport", "relay", "--listen", "127.0.0.1:0");
+        int relay = start("rport", "relay", "--listen", "127.0.0.1:0", "--forward-allow", "tcp:127.0.0.1:" + backend);
         Result r = run("send", "--to", "/tcp/127.0.0.1:" + relay + "/tcp/127.0.0.1:" + backend + "/secure/api/service/echo",
                 "--message", "21.5C", "--message", "22.0C", "--count", "2");
         assertThat(r.code()).as(r.err()).isZero();
@@ -182,7 +184,8 @@ class CliTest {
         try (io.hopseal.testsupport.PtyPair pty = new io.hopseal.testsupport.PtyPair(dir, "ttyDevice", "ttyGateway")) {
             pty.plug();
             int backend = start("bport", "node", "--listen", "127.0.0.1:0", "--echo");
-            start("rport", "relay", "--listen", "127.0.0.1:0", "--serial", "dev=" + pty.b() + "@115200");
+            start("rport", "relay", "--listen", "127.0.0.1:0", "--serial", "dev=" + pty.b() + "@115200",
+                    "--forward-allow", "tcp:127.0.0.1:" + backend);
             Result r = run("send", "--serial", "gw=" + pty.a() + "@115200",
                     "--to", "/serial/gw/tcp/127.0.0.1:" + backend + "/secure/api/service/echo", "--message", "over the wire");
             assertThat(r.code()).as(r.err()).isZero();

@@ -34,6 +34,9 @@ public final class HopsealNode implements AutoCloseable {
 
     private HopsealNode(Builder b) {
         this.router = new DefaultRouter();
+        if (b.forwardPolicy != null) {
+            router.setForwardPolicy(b.forwardPolicy); // before any transport is bound: no window without it
+        }
         this.identity = LocalIdentity.loadOrCreate(b.vault != null ? b.vault : new MemoryVault(), b.clock,
                 b.historyFile);
         this.channels = new DefaultSecureChannelService(router, identity, b.clock);
@@ -154,6 +157,7 @@ public final class HopsealNode implements AutoCloseable {
         private final List<Supplier<? extends Transport>> transports = new ArrayList<>();
         private final java.util.Map<Supplier<? extends Transport>, SetUp<Transport>> setUps =
                 new java.util.IdentityHashMap<>();
+        private io.hopseal.impl.routing.ForwardPolicy forwardPolicy;
 
         public Builder vault(Vault v) {
             this.vault = Objects.requireNonNull(v, "vault");
@@ -163,6 +167,16 @@ public final class HopsealNode implements AutoCloseable {
         /** Where the identity's key history is kept once it has been rotated (next to a persistent vault). */
         public Builder identityHistory(java.nio.file.Path file) {
             this.historyFile = file;
+            return this;
+        }
+
+        /**
+         * Where messages that came in from a link may be forwarded (the router's allow list, e.g.
+         * {@code ForwardPolicy.parse("tcp:10.0.0.5:4000")}; {@code ForwardPolicy.DENY_ALL} for none). Without it the
+         * node forwards everything, as a plain {@link DefaultRouter} does.
+         */
+        public Builder forwardPolicy(io.hopseal.impl.routing.ForwardPolicy policy) {
+            this.forwardPolicy = Objects.requireNonNull(policy, "policy");
             return this;
         }
 

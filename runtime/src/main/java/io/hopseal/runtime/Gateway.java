@@ -35,6 +35,8 @@ import org.osgi.framework.Version;
 import org.osgi.framework.launch.Framework;
 import org.osgi.framework.launch.FrameworkFactory;
 
+import io.hopseal.support.PrivateFiles;
+
 /**
  * {@code java -jar hopseal-gateway.jar}: boots Apache Felix with the bundles in {@code bundles/} next to the jar,
  * persists framework state and configuration in the data folder, writes the default configurations on the first
@@ -167,6 +169,12 @@ public final class Gateway {
             out.println("hopseal-gateway: generated a password for the web console and the status endpoint (user "
                     + HttpPassword.USER + "); it is in " + httpPassword.file() + " (readable by its owner only)");
         }
+        if (options.vaultPassphraseFile() != null) {
+            String warning = VaultPassphrase.check(options.vaultPassphraseFile());
+            if (warning != null) {
+                err.println("hopseal-gateway: warning: " + warning);
+            }
+        }
         boolean firstStart = !Files.exists(data.resolve(DEFAULTS_MARKER));
         framework = newFramework(data, HttpPassword.consoleHash(httpPassword.password(), random));
         try {
@@ -241,7 +249,8 @@ public final class Gateway {
     private void lockDataFolder(Path data) throws StartupException {
         Path lockFile = data.resolve(LOCK_FILE);
         try {
-            FileChannel ch = FileChannel.open(lockFile, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+            FileChannel ch = FileChannel.open(lockFile, java.util.Set.of(StandardOpenOption.CREATE,
+                    StandardOpenOption.WRITE), ownerOnlyFile(lockFile));
             FileLock lock = ch.tryLock();
             if (lock == null) {
                 ch.close();
@@ -252,6 +261,14 @@ public final class Gateway {
         } catch (IOException | OverlappingFileLockException e) {
             throw new StartupException("cannot lock the data folder " + data + " (" + lockFile + "): " + e.getMessage(), e);
         }
+    }
+
+    /** rw------- for a new file, where the file system has POSIX permissions. */
+    private static java.nio.file.attribute.FileAttribute<?>[] ownerOnlyFile(Path file) {
+        return file.getFileSystem().supportedFileAttributeViews().contains("posix")
+                ? new java.nio.file.attribute.FileAttribute<?>[] {java.nio.file.attribute.PosixFilePermissions
+                        .asFileAttribute(java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"))}
+                : new java.nio.file.attribute.FileAttribute<?>[0];
     }
 
     /** rwx------ where the file system has POSIX permissions (elsewhere the platform's own ACLs apply). */
@@ -272,6 +289,9 @@ public final class Gateway {
         p.put("felix.cm.dir", data.resolve("config").toString());
         // the bundles' state folder (StateFolder) is the data folder; hopseal.data for configurations naming it
         p.put("hopseal.state.dir", data.toString());
+        // ConfigAdmin stores through our store (bundle io.hopseal.config.store): owner-only files, and no vault
+        // passphrase in them (a typed one goes to an owner-only file); ConfigAdmin waits for it to be registered
+        p.put(VaultPassphrase.PM_PROPERTY, VaultPassphrase.PERSISTENCE_MANAGER);
         p.put("hopseal.data", data.toString());
         p.put("org.osgi.service.http.port", String.valueOf(options.httpPort()));
         // HTTP on loopback unless told otherwise (Felix HTTP Jetty's host property)
@@ -414,8 +434,11 @@ public final class Gateway {
                     l.put("port", options.tcpPort());
                     cm.createNamedFactory(LISTENER_FACTORY, DEFAULT_LISTENER, l);
                 }
-                Files.writeString(data.resolve(DEFAULTS_MARKER), "default configurations written; delete this file "
-                        + "to have them written again for the ones that are missing\n");
+                PrivateFiles.writeString(data.resolve(DEFAULTS_MARKER), "default configurations written; delete this "
+                        + "file to have them written again for the ones that are missing\n");
+            }
+            if (options.vaultPassphraseFile() != null) {
+                VaultPassphrase.use(cm, options.vaultPassphraseFile());
             }
             removeDemoForwardAllow(cm, data); // left by a demo that could not clean up (killed)
             if (options.forwardAllow() != null && !options.forwardAllow().equals(forwardAllow(cm))) {

@@ -63,9 +63,12 @@ import io.hopseal.vault.kura.KuraKeystoreVault;
  *
  * <h2>Changes</h2>
  * Another passphrase for the same file re-encrypts the file under it ({@link FileVault#changePassphrase}); keys, the
- * identity and the service stay (for passphrase.file / passphrase.env, a change means another file or variable name:
- * their content is read when the vault is opened, so rotating the secret behind an unchanged name takes a change of
- * the Passphrase attribute, or re-encryption by hand). Another path, store or keystore opens (or creates) that vault
+ * identity and the service stay (for passphrase.file, another file name or new content in the same file at the next
+ * configuration update; for passphrase.env, another variable name: a variable's value is read when the vault is
+ * opened, so rotating the secret behind an unchanged name takes a change of the Passphrase attribute, or
+ * re-encryption by hand). On the embedded gateway a passphrase typed into the Passphrase field never reaches this
+ * component nor the configuration store: the gateway's store moves it into {@code <data>/vault-passphrase} and hands
+ * over passphrase.file instead (bundle {@code io.hopseal.config.store}). Another path, store or keystore opens (or creates) that vault
  * first; only when that succeeds is the old service unregistered and the new one registered, so components holding
  * the old vault (the channel service and its identity) restart with the new one; keys are never copied between
  * stores. A configuration that does not work is refused with a log message naming the field, and the last good vault

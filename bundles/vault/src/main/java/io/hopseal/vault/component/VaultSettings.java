@@ -1,5 +1,6 @@
 package io.hopseal.vault.component;
 
+import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.CharBuffer;
 import java.nio.charset.StandardCharsets;
@@ -10,13 +11,14 @@ import java.security.NoSuchAlgorithmException;
 import java.util.Arrays;
 import java.util.Locale;
 
+import io.hopseal.support.InvalidFieldException;
 import io.hopseal.support.StateFolder;
 import io.hopseal.vault.FileVault;
 
 /**
  * A checked configuration of the vault component, and the checks that make one from {@link VaultComponent.Config}:
  * the store, the vault file's path, the key derivation memory, and a fingerprint of what supplies the passphrase.
- * Each check throws a {@link FieldException} naming the field; the component refuses the configuration with it.
+ * Each check throws a {@link InvalidFieldException} naming the field; the component refuses the configuration with it.
  *
  * @param secret a salted digest naming the passphrase's origin (and the passphrase itself for the attribute), not
  *               the secret: it tells a changed passphrase from an unchanged one without keeping it
@@ -39,10 +41,10 @@ record VaultSettings(String store, Path path, String passphraseSource, byte[] se
     }
 
     /** The store, one of {@value VaultComponent#STORE_FILE} and {@value VaultComponent#STORE_KURA_KEYSTORE}. */
-    static String store(VaultComponent.Config c) throws FieldException {
+    static String store(VaultComponent.Config c) {
         String store = storeValue(c);
         if (!VaultComponent.STORE_FILE.equals(store) && !VaultComponent.STORE_KURA_KEYSTORE.equals(store)) {
-            throw new FieldException("store", "must be " + VaultComponent.STORE_FILE + " or "
+            throw new InvalidFieldException("store", "must be " + VaultComponent.STORE_FILE + " or "
                     + VaultComponent.STORE_KURA_KEYSTORE + ", was '" + c.store() + "'");
         }
         return store;
@@ -52,15 +54,15 @@ record VaultSettings(String store, Path path, String passphraseSource, byte[] se
      * The vault file: resolved against the state folder ({@code ${hopseal.state.dir}} or {@code ${hopseal.data}}
      * substituted, a relative path relative to the folder), not a directory.
      */
-    static Path resolvePath(String configured, StateFolder state) throws FieldException {
+    static Path resolvePath(String configured, StateFolder state) {
         Path path;
         try {
             path = state.resolve(configured);
         } catch (IllegalArgumentException e) {
-            throw new FieldException("path", e.getMessage());
+            throw new InvalidFieldException("path", e.getMessage());
         }
         if (Files.isDirectory(path)) {
-            throw new FieldException("path", "'" + path + "' is a directory; name a file, e.g. "
+            throw new InvalidFieldException("path", "'" + path + "' is a directory; name a file, e.g. "
                     + path.resolve("vault.bin"));
         }
         return path;
@@ -92,18 +94,18 @@ record VaultSettings(String store, Path path, String passphraseSource, byte[] se
     }
 
     /** Argon2id memory for a new vault file, in KiB. */
-    static int kdfMemoryKiB(VaultComponent.Config c) throws FieldException {
+    static int kdfMemoryKiB(VaultComponent.Config c) {
         int kdfMemory = c.kdf_memory_kib();
         if (kdfMemory < 1024 || kdfMemory > FileVault.Options.MAX_MEMORY_KIB) {
-            throw new FieldException("kdf.memory.kib", "must be 1024.." + FileVault.Options.MAX_MEMORY_KIB
+            throw new InvalidFieldException("kdf.memory.kib", "must be 1024.." + FileVault.Options.MAX_MEMORY_KIB
                     + " KiB, was " + kdfMemory);
         }
         return kdfMemory;
     }
 
     /**
-     * A salted digest of what supplies the passphrase (the clear passphrase for the attribute; the file path or the
-     * variable name otherwise), to notice changes without keeping the passphrase. The salt is the component's, new
+     * A salted digest of what supplies the passphrase (the clear passphrase for the attribute; the file path and its
+     * content for the file; the variable name for the environment), to notice changes without keeping the passphrase. The salt is the component's, new
      * at each activation.
      */
     static byte[] fingerprint(byte[] salt, VaultComponent.Config c, String source, char[] attribute) {
@@ -120,7 +122,12 @@ record VaultSettings(String store, Path path, String passphraseSource, byte[] se
                         Arrays.fill(b.array(), (byte) 0);
                     }
                 }
-                case "passphrase.file" -> d.update(c.passphrase_file().strip().getBytes(StandardCharsets.UTF_8));
+                case "passphrase.file" -> {
+                    String file = c.passphrase_file().strip();
+                    d.update(file.getBytes(StandardCharsets.UTF_8));
+                    d.update((byte) 0);
+                    contentOf(file, d);
+                }
                 case "passphrase.env" -> d.update(c.passphrase_env().strip().getBytes(StandardCharsets.UTF_8));
                 default -> {
                     // generated: nothing more
@@ -129,6 +136,24 @@ record VaultSettings(String store, Path path, String passphraseSource, byte[] se
             return d.digest();
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException("SHA-256 missing from the JDK", e);
+        }
+    }
+
+    /**
+     * Adds the file's content to the digest, so that a new passphrase written into the same file (the embedded
+     * gateway's configuration store moves a typed passphrase there) counts as a change; nothing when it cannot be
+     * read (opening it then says why). Files of more than 64 KiB count by their name only.
+     */
+    private static void contentOf(String file, MessageDigest d) {
+        try {
+            Path f = Paths.get(file);
+            if (Files.size(f) <= 64 * 1024) {
+                byte[] content = Files.readAllBytes(f);
+                d.update(content);
+                Arrays.fill(content, (byte) 0);
+            }
+        } catch (IOException | InvalidPathException | SecurityException e) {
+            // unreadable: the name alone
         }
     }
 

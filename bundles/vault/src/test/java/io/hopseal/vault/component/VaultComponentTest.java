@@ -252,6 +252,18 @@ class VaultComponentTest {
         try (FileVault reopened = FileVault.open(file, "from the file".toCharArray())) {
             assertThat(reopened.find("k")).isPresent();
         }
+        // a new passphrase in the same file (how the embedded gateway stores a typed one): re-encrypted at the next
+        // configuration update; the same file unchanged: nothing to do
+        logs = logsOf(() -> vc.modified(cfg("passphrase_file", pf.toString()), props()));
+        assertThat(logs).doesNotContain("re-encrypted");
+        Files.writeString(pf, "rewritten\n");
+        logs = logsOf(() -> vc.modified(cfg("passphrase_file", pf.toString()), props()));
+        assertThat(logs).contains(file + " re-encrypted under the passphrase from passphrase.file");
+        try (FileVault reopened = FileVault.open(file, "rewritten".toCharArray())) {
+            assertThat(reopened.find("k")).isPresent();
+        }
+        Files.writeString(pf, "from the file\n");
+        vc.modified(cfg("passphrase_file", pf.toString()), props());
         vc.deactivate();
 
         // the Password attribute (no Kura: used as given) wins over the file; blank counts as empty
