@@ -281,6 +281,11 @@ final class Report {
         wire(md, charts);
         memory(md);
         tcp(md, charts);
+        // section 6 comes from AttackProbe, run on its own (its command is in the section): kept across full runs
+        Path attacks = out.resolve("attack-data.md");
+        if (Files.exists(attacks)) {
+            md.append(Files.readString(attacks, StandardCharsets.UTF_8));
+        }
         method(md);
         Files.writeString(out.resolve("RESULTS.md"), md.toString(), StandardCharsets.UTF_8);
         if (profile != null) {

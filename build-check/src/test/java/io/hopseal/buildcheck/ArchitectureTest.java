@@ -121,6 +121,18 @@ class ArchitectureTest {
     /** The package names of an OSGi header's clauses (attributes and quoted commas skipped). */
     static List<String> packages(String header) {
         List<String> out = new ArrayList<>();
+        for (String clause : clauses(header)) {
+            String name = clause.split(";", 2)[0].trim();
+            if (!name.isEmpty()) {
+                out.add(name);
+            }
+        }
+        return out;
+    }
+
+    /** The clauses of an OSGi header, split at commas outside quotes, quotes removed. */
+    static List<String> clauses(String header) {
+        List<String> out = new ArrayList<>();
         if (header == null) {
             return out;
         }
@@ -130,12 +142,8 @@ class ArchitectureTest {
             char c = i < header.length() ? header.charAt(i) : ',';
             if (c == '"') {
                 quoted = !quoted;
-            }
-            if (c == ',' && !quoted) {
-                String name = clause.toString().split(";", 2)[0].trim();
-                if (!name.isEmpty()) {
-                    out.add(name);
-                }
+            } else if (c == ',' && !quoted) {
+                out.add(clause.toString());
                 clause.setLength(0);
             } else {
                 clause.append(c);

@@ -22,13 +22,30 @@ public final class Main {
               publish                send a revocation list to a node over a secure channel
 
             vault passphrase: --passphrase-file FILE, or --passphrase-env VAR, or typed at a prompt
+            --verbose (any command): log INFO lines too (links, channels) on stderr; by default only warnings
             """;
 
     private Main() {
     }
 
     public static void main(String[] argv) {
-        System.exit(run(argv, System.out, System.err));
+        System.exit(run(quietUnlessVerbose(argv), System.out, System.err));
+    }
+
+    /** The log level property of the slf4j-simple binding the CLI ships with. */
+    static final String LOG_LEVEL = "org.slf4j.simpleLogger.defaultLogLevel";
+
+    /**
+     * The command line without {@code --verbose} (anywhere): warnings only by default, so a command's own output is
+     * what a user reads; with {@code --verbose}, INFO lines too (links, channels). A level set with
+     * {@code -Dorg.slf4j.simpleLogger.defaultLogLevel} wins. Must run before the first logger is made.
+     */
+    static String[] quietUnlessVerbose(String[] argv) {
+        boolean verbose = Arrays.asList(argv).contains("--verbose");
+        if (System.getProperty(LOG_LEVEL) == null) {
+            System.setProperty(LOG_LEVEL, verbose ? "info" : "warn");
+        }
+        return verbose ? Arrays.stream(argv).filter(a -> !a.equals("--verbose")).toArray(String[]::new) : argv;
     }
 
     /** Runs a command; returns the exit code (0 ok, 1 failure, 2 usage). Long-running commands block. */

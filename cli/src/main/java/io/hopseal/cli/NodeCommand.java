@@ -30,7 +30,8 @@ import io.hopseal.transport.tcp.TcpTransport;
 /** {@code hopseal node}: a node that accepts secure channels over TCP until stopped; also the base of {@code authority serve}. */
 final class NodeCommand {
     static final Set<String> OPTS = VaultOptions.with(VaultOptions.OPTS, "listen", "listener", "trust", "policy",
-            "listener-policy", "authority", "credential", "revocations", "port-file", "register-at", "as");
+            "listener-policy", "authority", "credential", "revocations", "port-file", "register-at", "as",
+            ForwardOptions.OPT);
 
     private static final String HELP = """
             usage: hopseal node [options]
@@ -38,7 +39,7 @@ final class NodeCommand {
               --listen [HOST:]PORT     TCP port to listen on (default 127.0.0.1:4000, loopback only; 0.0.0.0:PORT
                                        for every interface; port 0 = any free port)
               --port-file FILE         write the TCP port actually bound to FILE
-              --listener NAME          secure channel listener address (default api: /service/api)
+              --listener NAME          secure channel listener address (default api: reached as /secure/api)
               --trust everyone|ID,...  who may open channels (default everyone who proves an identity)
               --echo                   run an echo service at /service/echo for messages from secure channels
               --echo-unauthenticated   let the echo service also answer plain envelopes (no channel): tests only
@@ -52,7 +53,7 @@ final class NodeCommand {
                                        reached at /service/forward_to_<name> (names lapse 90 s after their last refresh)
               --register-at ROUTE      keep this node registered at the relay whose listener ROUTE reaches, e.g.
                 --as NAME              /tcp/backend:4000/secure/api, under NAME (renewed every 30 s, keep-alive 30 s)
-            """ + VaultOptions.HELP;
+            """ + ForwardOptions.HELP + VaultOptions.HELP;
 
     private final CommandContext ctx;
 
@@ -88,6 +89,7 @@ final class NodeCommand {
         String registerAt = a.get("register-at");
         String registerAs = a.get("as");
         checkRegistration(registerAt, registerAs);
+        ForwardOptions.policy(a);
         Vault vault = VaultOptions.open(a, false, ctx.err);
         TcpTransport[] tcp = new TcpTransport[1];
         HopsealNode node = Nodes.build(a, vault, tcp, ctx.err);
@@ -132,12 +134,12 @@ final class NodeCommand {
                 CliFiles.writeString(a.get("port-file"), Integer.toString(l.port()));
             }
             ctx.out.println("node " + node.identifier());
-            ctx.out.println("listening on tcp " + listen.host() + ":" + l.port() + ", secure channel listener /service/"
+            ctx.out.println("listening on tcp " + listen.host() + ":" + l.port() + ", secure channel listener /secure/"
                     + listenerName + ", trust " + trust
                     + (a.has("echo") || a.has("echo-unauthenticated") ? ", echo service /service/echo"
                         + (a.has("echo-unauthenticated") ? " (also unauthenticated)" : " (secure channels only)") : "")
                     + (relays != null ? ", relays /service/" + RelayService.SERVICE : "")
-                    + (policies.isEmpty() ? "" : ", policies " + policies.keySet()));
+                    + (policies.isEmpty() ? "" : ", policies " + policies.keySet()) + ", " + ForwardOptions.describe(a));
             ctx.out.flush();
             if (registerAt != null) {
                 registration = new RelayRegistration(node.channels(), node.router(), registerAt,

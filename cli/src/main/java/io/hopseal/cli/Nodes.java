@@ -44,8 +44,10 @@ final class Nodes {
             throws UsageException, InterruptedException {
         List<SerialPortConfig> ports = serialPorts(a);
         SerialTransport[] serial = new SerialTransport[1];
+        // every command's node denies forwarding what came in from a link unless --forward-allow says otherwise
+        // (node, relay): a peer it talks to cannot make it dial elsewhere
         HopsealNode.Builder b = HopsealNode.builder().vault(vault).identityHistory(VaultOptions.historyFile(a))
-                .transport(() -> tcp[0] = new TcpTransport());
+                .forwardPolicy(ForwardOptions.policy(a)).transport(() -> tcp[0] = new TcpTransport());
         if (!ports.isEmpty()) {
             b.transport(() -> {
                 serial[0] = new SerialTransport();
@@ -68,6 +70,10 @@ final class Nodes {
             return node.channels().connect(to, o).get(timeout.toMillis() + 1000, TimeUnit.MILLISECONDS);
         } catch (ExecutionException e) {
             if (e.getCause() instanceof ChannelException ce) {
+                if (ce.routeError().isPresent()) {
+                    // a hop said why (route error report): name it and the reason, not a handshake timeout
+                    throw new IOException("no channel along " + to + ": " + ce.routeError().get().describe());
+                }
                 throw new IOException("no channel along " + to + ": " + ce.reason() + " (" + ce.getMessage() + ")");
             }
             throw new IOException("no channel along " + to + ": " + e.getCause());

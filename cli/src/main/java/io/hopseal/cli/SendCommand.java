@@ -6,6 +6,9 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
 
 import io.hopseal.api.channel.ChannelOptions;
 import io.hopseal.api.channel.SecureChannel;
@@ -13,6 +16,7 @@ import io.hopseal.api.credential.Credential;
 import io.hopseal.api.identity.Identifier;
 import io.hopseal.api.routing.Message;
 import io.hopseal.api.routing.Route;
+import io.hopseal.api.routing.RouteError;
 import io.hopseal.api.routing.RouteSyntaxException;
 import io.hopseal.api.routing.SendResult;
 import io.hopseal.api.vault.Vault;
@@ -32,7 +36,8 @@ final class SendCommand {
               --credential FILE   present this credential (repeatable)
               --timeout DURATION  for the handshake and each reply (default 10s)
               --interval DURATION pause between messages (default none)
-            exit code 0 when every message got its reply
+            exit code 0 when every message got its reply; 1 (with the hop and reason) when a hop or the far end reports
+            that it cannot deliver (no route, link down, connection refused, forwarding denied, unknown service)
             """ + VaultOptions.HELP;
 
     private final CommandContext ctx;
@@ -78,15 +83,24 @@ final class SendCommand {
             node.channels().setCredentials(creds);
             SecureChannel ch = Nodes.connect(node, to, o, timeout);
             ctx.out.println("channel open: peer " + ch.peer() + " (" + ch.protocolName() + ") from " + node.identifier());
+            // replies and route error reports (the far end has no such service, a hop cannot deliver) in one inbox
+            BlockingQueue<Object> inbox = new LinkedBlockingQueue<>();
+            ch.setReceiver(inbox::add);
+            ch.onRouteError(inbox::add);
             int missing = 0;
             for (int i = 0; i < count && !stop.stopping(); i++) {
                 for (String m : messages) {
                     SendResult r = ch.send(m.getBytes(UTF_8));
-                    Message reply = r.isDropped() ? null : ch.receive(timeout);
+                    Object got = r.isDropped() ? null : inbox.poll(timeout.toMillis(), TimeUnit.MILLISECONDS);
                     if (stop.stopping()) {
                         break; // stopped by a signal: what is left is not a failure of the route
                     }
-                    if (reply == null) {
+                    Message reply = got instanceof Message msg ? msg : null;
+                    if (got instanceof RouteError e) {
+                        missing++;
+                        ctx.out.println("no reply to '" + m + "': " + e.describe());
+                        ctx.err.println("hopseal: " + e.describe());
+                    } else if (reply == null) {
                         missing++;
                         ctx.out.println("no reply to '" + m + "'" + (r.isDropped() ? " (" + r + ")" : ""));
                     } else {

@@ -106,6 +106,8 @@ class CliTest {
                 new String[] {"send", "--to", "/tcp/h:1/service/echo"},
                 new String[] {"send", "--to", "/tcp/h:1/secure/api", "--count", "zero"},
                 new String[] {"node", "--listen", "99999"},
+                new String[] {"node", "--forward-allow", "tcp:10.0.0.5"},
+                new String[] {"relay", "--forward-allow", "nope"},
                 new String[] {"node", "--trust", "Inothex"},
                 new String[] {"node", "--policy", "svc=subject.role = sensor"},
                 new String[] {"identity"},
@@ -143,7 +145,7 @@ class CliTest {
     @Test
     void deviceThroughARelayToABackendNode() throws Exception {
         int backend = start("bport", "node", "--listen", "127.0.0.1:0", "--echo");
-        int relay = start("rport", "relay", "--listen", "127.0.0.1:0");
+        int relay = start("rport", "relay", "--listen", "127.0.0.1:0", "--forward-allow", "tcp:127.0.0.1:" + backend);
         Result r = run("send", "--to", "/tcp/127.0.0.1:" + relay + "/tcp/127.0.0.1:" + backend + "/secure/api/service/echo",
                 "--message", "21.5C", "--message", "22.0C", "--count", "2");
         assertThat(r.code()).as(r.err()).isZero();
@@ -162,21 +164,28 @@ class CliTest {
         int backend = start("bport", "node", "--listen", "127.0.0.1:0", "--relays");
         start("gport", "node", "--listen", "127.0.0.1:0", "--echo",
                 "--register-at", "/tcp/127.0.0.1:" + backend + "/secure/api", "--as", "site-7");
-        // the registration completes in the background: the handshake's retransmissions cover the wait
-        Result r = run("send", "--to", "/tcp/127.0.0.1:" + backend + "/service/forward_to_site-7/secure/api/service/echo",
-                "--message", "by name", "--timeout", "15s");
-        assertThat(r.code()).as(r.err()).isZero();
+        // the registration completes in the background; until it has, the relay reports the name as an unknown service
+        String route = "/tcp/127.0.0.1:" + backend + "/service/forward_to_site-7/secure/api/service/echo";
+        Result r = io.hopseal.testsupport.Await.value("the name is registered", java.time.Duration.ofSeconds(20), () -> {
+            Result attempt = run("send", "--to", route, "--message", "by name", "--timeout", "15s");
+            if (attempt.code() != 0) {
+                assertThat(attempt.err()).contains("has no service 'forward_to_site-7' (unknown service)");
+                return null;
+            }
+            return attempt;
+        });
         assertThat(r.out()).contains("reply: by name");
         assertThat(run("node", "--register-at", "/tcp/h:1/secure/api").err()).contains("--register-at and --as go together");
     }
 
     @Test
     void deviceOnASerialLineThroughARelayToABackend() throws Exception {
-        io.hopseal.transport.serial.Socat.assumeInstalled();
-        try (io.hopseal.transport.serial.Socat pty = new io.hopseal.transport.serial.Socat(dir, "ttyDevice", "ttyGateway")) {
-            pty.start();
+        io.hopseal.testsupport.PtyPair.assumeSocat();
+        try (io.hopseal.testsupport.PtyPair pty = new io.hopseal.testsupport.PtyPair(dir, "ttyDevice", "ttyGateway")) {
+            pty.plug();
             int backend = start("bport", "node", "--listen", "127.0.0.1:0", "--echo");
-            start("rport", "relay", "--listen", "127.0.0.1:0", "--serial", "dev=" + pty.b() + "@115200");
+            start("rport", "relay", "--listen", "127.0.0.1:0", "--serial", "dev=" + pty.b() + "@115200",
+                    "--forward-allow", "tcp:127.0.0.1:" + backend);
             Result r = run("send", "--serial", "gw=" + pty.a() + "@115200",
                     "--to", "/serial/gw/tcp/127.0.0.1:" + backend + "/secure/api/service/echo", "--message", "over the wire");
             assertThat(r.code()).as(r.err()).isZero();

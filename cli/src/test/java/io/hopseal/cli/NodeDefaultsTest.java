@@ -81,6 +81,32 @@ class NodeDefaultsTest {
         }
     }
 
+    /**
+     * `hopseal relay` and `hopseal node` forward nothing that came in from a link unless --forward-allow names the
+     * destination (same patterns as the gateway): a second backend they were not told about is never reached.
+     */
+    @Test
+    void relaysAndNodesForwardOnlyWhereTheyAreAllowed() throws Exception {
+        int backend = start("bport", "node", "--listen", "127.0.0.1:0", "--echo");
+        int other = start("oport", "node", "--listen", "127.0.0.1:0", "--echo");
+        int relay = start("rport", "relay", "--listen", "127.0.0.1:0", "--forward-allow", "tcp:127.0.0.1:" + backend);
+        int closed = start("cport", "relay", "--listen", "127.0.0.1:0");
+        int hop = start("hport", "node", "--listen", "127.0.0.1:0", "--forward-allow",
+                "tcp:10.9.9.9:1,tcp:127.0.0.1:" + backend);
+        String echo = "/secure/api/service/echo";
+        for (int via : new int[] {relay, hop}) {
+            CliTest.Result allowed = CliTest.run("send", "--to", "/tcp/127.0.0.1:" + via + "/tcp/127.0.0.1:" + backend
+                    + echo, "--message", "allowed");
+            assertThat(allowed.out()).as(allowed.err()).contains("reply: allowed");
+            CliTest.Result denied = CliTest.run("send", "--to", "/tcp/127.0.0.1:" + via + "/tcp/127.0.0.1:" + other
+                    + echo, "--message", "denied", "--timeout", "2s");
+            assertThat(denied.code()).as("through " + via + " to a backend not allowed").isEqualTo(1);
+        }
+        CliTest.Result none = CliTest.run("send", "--to", "/tcp/127.0.0.1:" + closed + "/tcp/127.0.0.1:" + backend
+                + echo, "--message", "nowhere", "--timeout", "2s");
+        assertThat(none.code()).as("a relay without --forward-allow forwards nothing").isEqualTo(1);
+    }
+
     static InetAddress nonLoopbackAddress() throws Exception {
         for (NetworkInterface ni : Collections.list(NetworkInterface.getNetworkInterfaces())) {
             if (!ni.isUp() || ni.isLoopback()) {

@@ -9,6 +9,8 @@ import java.nio.file.attribute.PosixFilePermissions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import io.hopseal.testsupport.Bytes;
+
 /** What the CLI writes is owner-only and atomic (io.hopseal.support.PrivateFiles): a credential is its holder's proof. */
 class PrivateOutputTest {
     @TempDir
@@ -43,7 +45,8 @@ class PrivateOutputTest {
         assertThat(mode(pub)).isEqualTo("rw-------");
 
         // the list a node keeps when it accepts one, and the port file it writes
-        Path kept = Files.createDirectory(dir.resolve("kept"));
+        Path kept = Files.createDirectory(dir.resolve("kept"),
+                PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
         CliTest nodes = new CliTest();
         nodes.dir = dir;
         try {
@@ -63,6 +66,18 @@ class PrivateOutputTest {
         try (var files = Files.list(dir)) {
             assertThat(files.map(f -> f.getFileName().toString())).noneMatch(n -> n.endsWith(".tmp"));
         }
+        // everything the commands wrote (the vault included) is owner-only, and none holds the passphrase
+        byte[] secret = "correct horse battery staple".getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        try (var all = Files.walk(dir)) {
+            for (Path f : all.filter(f -> !f.equals(pass) && !f.equals(dir)).toList()) {
+                assertThat(mode(f)).as(f.toString()).isEqualTo(Files.isDirectory(f) ? "rwx------" : "rw-------");
+                if (Files.isRegularFile(f)) {
+                    assertThat(Bytes.indexOf(Files.readAllBytes(f), secret)).as("the passphrase in " + f)
+                            .isEqualTo(-1);
+                }
+            }
+        }
+        assertThat(issued.out() + issued.err()).doesNotContain("correct horse");
     }
 
     private static String mode(Path f) throws java.io.IOException {

@@ -13,7 +13,6 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentSkipListSet;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 
 import io.hopseal.api.channel.SecureChannel;
@@ -33,10 +32,9 @@ public final class EchoTraffic implements AutoCloseable {
     final List<long[]> windows = Collections.synchronizedList(new ArrayList<>());
     final List<long[]> coreWindows = Collections.synchronizedList(new ArrayList<>());
     private final Map<Long, String> coreCounted = new java.util.concurrent.ConcurrentHashMap<>();
-    final AtomicBoolean running = new AtomicBoolean(true);
     /** How long before an update a message may have been sent and still be lost by it (in flight). */
     static final long IN_FLIGHT = TimeUnit.SECONDS.toNanos(1);
-    Thread sender;
+    PacedSender sender;
 
     public EchoTraffic(SecureChannel ch) {
         this.ch = ch;
@@ -55,18 +53,12 @@ public final class EchoTraffic implements AutoCloseable {
             }
             highestEchoed.accumulateAndGet(n, Math::max);
         });
-        sender = new Thread(() -> {
-            java.util.concurrent.locks.LockSupport.parkNanos(1);
-            while (running.get()) {
-                long n = sent.incrementAndGet();
-                sentAt.put(n, System.nanoTime());
-                ch.send(Long.toString(n).getBytes(StandardCharsets.UTF_8));
-                // a steady stream (about 200 messages/s), not a flood: pacing, not waiting for anything
-                java.util.concurrent.locks.LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(5));
-            }
-        }, "it-traffic");
-        sender.setDaemon(true);
-        sender.start();
+        // a steady stream (about 200 messages/s), not a flood
+        sender = new PacedSender("it-traffic", 5, () -> {
+            long n = sent.incrementAndGet();
+            sentAt.put(n, System.nanoTime());
+            ch.send(Long.toString(n).getBytes(StandardCharsets.UTF_8));
+        });
     }
 
     public void awaitEchoAfter(long mark, String after) throws InterruptedException {
@@ -83,8 +75,7 @@ public final class EchoTraffic implements AutoCloseable {
     }
 
     public void stopAndDrain() throws InterruptedException {
-        running.set(false);
-        sender.join(5_000);
+        sender.close();
         long last = sent.get();
         // the last messages have the time of a round trip to come back
         await("the last message echoed; " + summary(), 10_000, () -> echoed.contains(last));
@@ -158,9 +149,8 @@ public final class EchoTraffic implements AutoCloseable {
 
     @Override
     public void close() throws InterruptedException {
-        running.set(false);
         if (sender != null) {
-            sender.join(5_000);
+            sender.close();
         }
     }
 }

@@ -1,15 +1,14 @@
 package io.hopseal.itests;
 
 import static org.junit.Assert.assertNotNull;
-import static org.junit.Assert.fail;
 
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
+import java.time.Duration;
 import java.util.Dictionary;
 import java.util.Hashtable;
-import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
 
@@ -19,9 +18,12 @@ import org.osgi.service.cm.Configuration;
 import org.osgi.service.cm.ConfigurationAdmin;
 import org.osgi.util.tracker.ServiceTracker;
 
+import io.hopseal.testsupport.Await;
+
 /**
  * Waiting, services, ports and configuration dictionaries for the tests that run inside a framework. Only JDK, OSGi
- * and JUnit types: the Kura tests load it before any Hopseal bundle is installed.
+ * and JUnit types, and test-support's {@link Await} (copied into the probe): the Kura tests load it before any Hopseal
+ * bundle is installed.
  */
 public final class FrameworkWaits {
     private FrameworkWaits() {
@@ -72,44 +74,22 @@ public final class FrameworkWaits {
         }
     }
 
-    /** Waits until {@code condition} holds, failing with {@code what} after {@code millis}. */
+    /** Waits until {@code condition} holds, failing with {@code what} after {@code millis} ({@link Await#until}). */
     public static void await(String what, long millis, BooleanSupplier condition) throws InterruptedException {
-        long end = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(millis);
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() > end) {
-                fail("not within " + millis + " ms: " + what);
-            }
-            Thread.sleep(20);
-        }
+        Await.until(what, Duration.ofMillis(millis), condition);
     }
 
     /**
      * As {@link #await} but looks every 200 µs: for measuring how soon something happens (a hot swap's first
-     * forwarded message), where a 20 ms step would be the measurement.
+     * forwarded message), where the default poll step would be the measurement.
      */
-    public static void awaitFine(String what, long millis, BooleanSupplier condition) {
-        long end = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(millis);
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() > end) {
-                fail("not within " + millis + " ms: " + what);
-            }
-            java.util.concurrent.locks.LockSupport.parkNanos(200_000);
-        }
+    public static void awaitFine(String what, long millis, BooleanSupplier condition) throws InterruptedException {
+        Await.until(() -> what, Duration.ofMillis(millis), Duration.ofNanos(200_000), condition);
     }
 
-    /** Waits for a non-null value. */
+    /** Waits for a non-null value ({@link Await#value}). */
     public static <T> T awaitValue(String what, long millis, Supplier<T> supplier) throws InterruptedException {
-        long end = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(millis);
-        while (true) {
-            T v = supplier.get();
-            if (v != null) {
-                return v;
-            }
-            if (System.nanoTime() > end) {
-                fail("not within " + millis + " ms: " + what);
-            }
-            Thread.sleep(20);
-        }
+        return Await.value(what, Duration.ofMillis(millis), supplier);
     }
 
     /** Waits for a service of {@code type} (matching {@code filter}, may be null). */

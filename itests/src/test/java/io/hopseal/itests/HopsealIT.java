@@ -6,12 +6,6 @@ import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertNotNull;
 import static org.junit.Assert.assertSame;
 import static org.junit.Assert.assertTrue;
-import static org.junit.Assert.fail;
-import static org.ops4j.pax.exam.CoreOptions.bundle;
-import static org.ops4j.pax.exam.CoreOptions.cleanCaches;
-import static org.ops4j.pax.exam.CoreOptions.frameworkProperty;
-import static org.ops4j.pax.exam.CoreOptions.junitBundles;
-import static org.ops4j.pax.exam.CoreOptions.systemProperty;
 
 import java.io.File;
 import java.io.FileInputStream;
@@ -26,7 +20,6 @@ import java.util.UUID;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 
 import javax.inject.Inject;
@@ -68,6 +61,7 @@ import io.hopseal.api.routing.Router;
 import io.hopseal.api.transport.Transport;
 import io.hopseal.api.vault.Vault;
 import io.hopseal.node.HopsealNode;
+import io.hopseal.testsupport.Await;
 
 /**
  * The Hopseal bundles wired by DS in a real framework: Felix 7 + SCR 2.2 (failsafe execution {@code felix}) and the
@@ -106,41 +100,8 @@ public class HopsealIT {
 
     @Configuration
     public Option[] config() {
-        String profile = System.getProperty("it.profile", "felix");
-        List<Option> o = new ArrayList<>();
-        o.add(cleanCaches(true));
-        File work = new File(System.getProperty("it.work", "target/it-work"));
-        work.mkdirs();
-        o.add(frameworkProperty("hopseal.data").value(work.getAbsolutePath()));
-        o.add(frameworkProperty("felix.log.level").value("1"));
-        o.add(frameworkProperty("ds.loglevel").value("warn"));
-        o.add(systemProperty("org.ops4j.pax.logging.DefaultServiceLog.level").value("WARN"));
-        if (profile.equals("equinox")) {
-            // Kura's launcher defaults
-            o.add(frameworkProperty("osgi.compatibility.bootdelegation").value("true"));
-            o.add(frameworkProperty("ds.delayed.keepInstances").value("true"));
-        }
-        File[] runtime = new File(System.getProperty("it.runtime")).listFiles((d, n) -> n.endsWith(".jar"));
-        if (runtime == null || runtime.length == 0) {
-            throw new IllegalStateException("no runtime bundles in " + System.getProperty("it.runtime"));
-        }
-        Arrays.sort(runtime);
-        for (File f : runtime) {
-            o.add(bundle(f.toURI().toString()));
-        }
-        for (String name : new String[] {"channel-api", "vault", "channel-impl", "transport-tcp", "status"}) {
-            o.add(bundle(jar(name).toURI().toString()));
-        }
-        o.add(junitBundles());
-        return o.toArray(new Option[0]);
-    }
-
-    static File jar(String name) {
-        String p = System.getProperty("bundle." + name);
-        if (p == null || !new File(p).isFile()) {
-            throw new IllegalStateException("bundle." + name + " does not name a built jar: " + p);
-        }
-        return new File(p);
+        return new FrameworkOptions().runtime("it.runtime")
+                .hopseal("channel-api", "vault", "channel-impl", "transport-tcp", "status").build();
     }
 
     /** Configures the framework's node as the gateway runtime does, on a free loopback port. */
@@ -435,9 +396,9 @@ public class HopsealIT {
         cm.getConfiguration(CHANNELS, "?").update(dict("trust", "everyone"));
         Probe.echo(awaitAccepted(node(), newPort), "everyone again");
 
-        // the listener keeps its last good configuration in the TCP bundle's data area (for a restart with an invalid
-        // stored one); deleting its factory configuration, as a UI's delete does, closes the port and removes that copy
-        File lastGood = bundleNamed("io.hopseal.transport.tcp").getDataFile("last-good-config");
+        // the listener keeps its last good configuration in the state folder (for a restart with an invalid stored
+        // one); deleting its factory configuration, as a UI's delete does, closes the port and removes that copy
+        File lastGood = new File(ctx.getProperty("hopseal.data"), "last-good-config");
         java.util.function.IntSupplier copies = () -> {
             String[] names = lastGood.list((dir, name) -> name.endsWith(".cfg"));
             return names == null ? 0 : names.length;
@@ -457,14 +418,8 @@ public class HopsealIT {
      * open: the refusal then arrives as an authenticated close (REFUSED_BY_PEER).
      */
     void awaitRefused(HopsealNode device, int port) throws Exception {
-        long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
-        while (System.nanoTime() < end) {
-            if (refused(device, port)) {
-                return;
-            }
-            Thread.sleep(100);
-        }
-        fail("channels from " + device.identifier() + " were never refused");
+        Await.attempt("channels from " + device.identifier() + " refused", Duration.ofSeconds(20),
+                Duration.ofMillis(100), () -> refused(device, port) ? Boolean.TRUE : null);
     }
 
     /** One attempt: true if the channel is refused (fails to open, or is closed by the peer as not trusted). */
@@ -488,24 +443,27 @@ public class HopsealIT {
 
     /** Retries until a channel opens and carries an echo (so it was not refused after message 3). */
     SecureChannel awaitAccepted(HopsealNode device, int port) throws Exception {
-        long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
-        Throwable last = null;
-        while (System.nanoTime() < end) {
-            try {
-                SecureChannel c = Probe.connectEcho(device, port, 3);
-                c.send("accepted?".getBytes(StandardCharsets.UTF_8));
-                Message m = c.receive(Duration.ofSeconds(2));
-                if (m != null && c.state() == ChannelState.OPEN) {
-                    return c;
-                }
-                last = new AssertionError("no echo, channel " + c.state() + " " + c.closeReason());
-                c.close();
-            } catch (ExecutionException e) {
-                last = e.getCause();
-            }
-            Thread.sleep(100);
+        Throwable[] last = new Throwable[1];
+        try {
+            return Await.attempt("channels from " + device.identifier() + " accepted", Duration.ofSeconds(20),
+                    Duration.ofMillis(100), () -> {
+                        try {
+                            SecureChannel c = Probe.connectEcho(device, port, 3);
+                            c.send("accepted?".getBytes(StandardCharsets.UTF_8));
+                            Message m = c.receive(Duration.ofSeconds(2));
+                            if (m != null && c.state() == ChannelState.OPEN) {
+                                return c;
+                            }
+                            last[0] = new AssertionError("no echo, channel " + c.state() + " " + c.closeReason());
+                            c.close();
+                        } catch (ExecutionException e) {
+                            last[0] = e.getCause();
+                        }
+                        return null;
+                    });
+        } catch (AssertionError e) {
+            throw new AssertionError(e.getMessage(), last[0]);
         }
-        throw new AssertionError("channels from " + device.identifier() + " never accepted", last);
     }
 
     // ------------------------------------------------------------------------------------------------------------
@@ -588,7 +546,7 @@ public class HopsealIT {
 
     void hotSwap(boolean echoesMustResume) throws Exception {
         Bundle tcp = bundleNamed("io.hopseal.transport.tcp");
-        File tcpJar = jar("transport-tcp");
+        File tcpJar = FrameworkOptions.jar("transport-tcp");
 
         // a tap in front of the echo service on the framework node: records the highest message number that reached
         // it, forwards requests to /service/echo and the echo's replies back into the channel
@@ -617,19 +575,8 @@ public class HopsealIT {
         AtomicLong echoed = new AtomicLong(-1);
         ch.setReceiver(m -> echoed.accumulateAndGet(Long.parseLong(new String(m.payload(), StandardCharsets.UTF_8)),
                 Math::max));
-        AtomicBoolean running = new AtomicBoolean(true);
-        Thread sender = new Thread(() -> {
-            while (running.get()) {
-                ch.send(Long.toString(sent.incrementAndGet()).getBytes(StandardCharsets.UTF_8));
-                try {
-                    Thread.sleep(5);
-                } catch (InterruptedException e) {
-                    return;
-                }
-            }
-        }, "it-traffic");
-        sender.setDaemon(true);
-        sender.start();
+        PacedSender sender = new PacedSender("it-traffic", 5,
+                () -> ch.send(Long.toString(sent.incrementAndGet()).getBytes(StandardCharsets.UTF_8)));
         try {
             long first = sent.get();
             await("traffic is echoed", 10_000, () -> echoed.get() > first && reached.get() > first);
@@ -666,8 +613,7 @@ public class HopsealIT {
             // tolerance covers a link thread of the device that is between a reconnect and its exit. File
             // descriptors: the same three sockets and bundle jar handles before and after; a tolerance of 4 covers
             // JVM internals that open descriptors lazily, while a per-update leak would add 20 or more.
-            running.set(false);
-            sender.join(5_000);
+            sender.close();
             await("TCP threads back to " + threadsBefore + " [" + threadNamesBefore + "]; now ["
                     + Probe.threadNames(Probe.TCP_THREADS) + "]", 10_000,
                     () -> Probe.liveThreads(Probe.TCP_THREADS) <= threadsBefore + 1);
@@ -676,11 +622,11 @@ public class HopsealIT {
                     + "* threads " + threadsBefore + " before, " + Probe.liveThreads(Probe.TCP_THREADS)
                     + " after; open file descriptors " + fdsBefore + " before, " + fdsAfter + " after; gateway channel "
                     + responder.counters());
+            assertTrue("open file descriptors could not be counted", fdsBefore >= 0 && fdsAfter >= 0);
             assertTrue("open file descriptors: " + fdsBefore + " before, " + fdsAfter + " after 20 updates",
-                    fdsBefore < 0 || fdsAfter <= fdsBefore + 4);
+                    fdsAfter <= fdsBefore + 4);
         } finally {
-            running.set(false);
-            sender.join(5_000);
+            sender.close();
         }
     }
 
@@ -699,14 +645,18 @@ public class HopsealIT {
                 wiring.getRemovalPendingBundles().isEmpty());
         assertEquals(Bundle.ACTIVE, tcp.getState());
         long mark = sent.get();
-        long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(15);
-        while (reached.get() <= mark || echoesMustResume && echoed.get() <= mark) {
-            if (System.nanoTime() > end) {
-                fail("messages sent after update " + round + " (from " + mark + ") not " + (reached.get() <= mark
-                        ? "at the echo service" : "echoed back") + " within 15 s: highest at the echo service "
-                        + reached.get() + ", highest echoed " + echoed.get() + ", sent " + sent.get() + diagnostics());
-            }
-            Thread.sleep(10);
+        Await.until(() -> "messages sent after update " + round + " (from " + mark + ") " + (reached.get() <= mark
+                ? "at the echo service" : "echoed back") + ": highest at the echo service " + reached.get()
+                + ", highest echoed " + echoed.get() + ", sent " + sent.get() + diagnosticsOrFailure(),
+                Duration.ofSeconds(15), () -> reached.get() > mark && (!echoesMustResume || echoed.get() > mark));
+    }
+
+    /** {@link #diagnostics()} for a failure message, or why it could not be had. */
+    String diagnosticsOrFailure() {
+        try {
+            return diagnostics();
+        } catch (Exception | AssertionError e) {
+            return " (no diagnostics: " + e + ")";
         }
     }
 

@@ -7,29 +7,18 @@ import static org.junit.Assert.assertNotNull;
 import static org.junit.Assert.assertSame;
 import static org.junit.Assert.assertTrue;
 import static org.junit.Assert.fail;
-import static org.ops4j.pax.exam.CoreOptions.bundle;
-import static org.ops4j.pax.exam.CoreOptions.cleanCaches;
-import static org.ops4j.pax.exam.CoreOptions.frameworkProperty;
-import static org.ops4j.pax.exam.CoreOptions.junitBundles;
-import static org.ops4j.pax.exam.CoreOptions.systemProperty;
 
 import java.io.File;
 import java.io.FileInputStream;
 import java.io.InputStream;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ConcurrentSkipListSet;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicLong;
 
 import javax.inject.Inject;
 
@@ -107,33 +96,8 @@ public class HotSwapIT {
 
     @Configuration
     public Option[] config() {
-        String profile = System.getProperty("it.profile", "felix");
-        List<Option> o = new ArrayList<>();
-        o.add(cleanCaches(true));
-        File work = new File(System.getProperty("it.work", "target/it-work"));
-        work.mkdirs();
-        o.add(frameworkProperty("hopseal.data").value(work.getAbsolutePath()));
-        o.add(frameworkProperty("felix.log.level").value("1"));
-        o.add(frameworkProperty("ds.loglevel").value("warn"));
-        o.add(systemProperty("org.ops4j.pax.logging.DefaultServiceLog.level").value("WARN"));
-        if (!profile.equals("felix")) { // equinox, or kura (Kura 5's exact Equinox)
-            o.add(frameworkProperty("osgi.compatibility.bootdelegation").value("true"));
-            o.add(frameworkProperty("ds.delayed.keepInstances").value("true"));
-        }
-        File[] runtime = new File(System.getProperty("it.runtime")).listFiles((d, n) -> n.endsWith(".jar"));
-        if (runtime == null || runtime.length == 0) {
-            throw new IllegalStateException("no runtime bundles in " + System.getProperty("it.runtime"));
-        }
-        Arrays.sort(runtime);
-        for (File f : runtime) {
-            o.add(bundle(f.toURI().toString()));
-        }
-        o.add(bundle(HopsealIT.jar("channel-api").toURI().toString()));
-        for (String name : SWAPPED.values()) {
-            o.add(bundle(HopsealIT.jar(name).toURI().toString()));
-        }
-        o.add(junitBundles());
-        return o.toArray(new Option[0]);
+        return new FrameworkOptions().runtime("it.runtime").hopseal("channel-api")
+                .hopseal(SWAPPED.values().toArray(new String[0])).build();
     }
 
     /** The framework as a forwarding gateway: a vault, the channel service, one TCP listener on loopback. */
@@ -244,7 +208,7 @@ public class HotSwapIT {
             Map<String, Long> deviceTcpBefore = device.transport(TcpTransport.class).orElseThrow().counters();
             events.clear();
             long windowStart = System.nanoTime();
-            try (InputStream in = new FileInputStream(HopsealIT.jar(SWAPPED.get(bsn)))) {
+            try (InputStream in = new FileInputStream(FrameworkOptions.jar(SWAPPED.get(bsn)))) {
                 b.update(in);
             }
             FrameworkWiring wiring = ctx.getBundle(0).adapt(FrameworkWiring.class);

@@ -41,7 +41,7 @@ final class Probe {
         FrameworkWaits.await(what, millis, condition);
     }
 
-    static void awaitFine(String what, long millis, BooleanSupplier condition) {
+    static void awaitFine(String what, long millis, BooleanSupplier condition) throws InterruptedException {
         FrameworkWaits.awaitFine(what, millis, condition);
     }
 

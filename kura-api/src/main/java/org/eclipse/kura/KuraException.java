@@ -6,6 +6,9 @@ import org.osgi.annotation.versioning.ProviderType;
  * The checked exception of Kura's services: an {@link KuraErrorCode} plus optional message arguments. Same public
  * constructors and accessors as Kura's class; the message text here is simply the code and the arguments (Kura
  * localizes it from a resource bundle).
+ *
+ * <p>Follows eclipse/kura tag {@code KURA_5.3.0_RELEASE},
+ * {@code kura/org.eclipse.kura.api/src/main/java/org/eclipse/kura/KuraException.java}.
  */
 @ProviderType
 public class KuraException extends Exception {

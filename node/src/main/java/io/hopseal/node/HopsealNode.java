@@ -34,13 +34,28 @@ public final class HopsealNode implements AutoCloseable {
 
     private HopsealNode(Builder b) {
         this.router = new DefaultRouter();
+        if (b.forwardPolicy != null) {
+            router.setForwardPolicy(b.forwardPolicy); // before any transport is bound: no window without it
+        }
         this.identity = LocalIdentity.loadOrCreate(b.vault != null ? b.vault : new MemoryVault(), b.clock,
                 b.historyFile);
         this.channels = new DefaultSecureChannelService(router, identity, b.clock);
         router.setAccessControl(accessControl, id -> channels.attributeStore().attributes(id));
         List<Transport> all = new ArrayList<>();
+        List<Runnable> setUps = new ArrayList<>();
         for (Supplier<? extends Transport> f : b.transports) {
-            all.add(Objects.requireNonNull(f.get(), "transport factory returned null"));
+            Transport t = Objects.requireNonNull(f.get(), "transport factory returned null");
+            all.add(t);
+            SetUp<Transport> setUp = b.setUps.get(f);
+            if (setUp != null) {
+                setUps.add(() -> {
+                    try {
+                        setUp.setUp(t);
+                    } catch (java.io.IOException e) {
+                        throw new java.io.UncheckedIOException("transport " + t.name() + ": " + e.getMessage(), e);
+                    }
+                });
+            }
         }
         if (b.network != null) {
             all.add(b.network.attach(b.networkName));
@@ -53,6 +68,12 @@ public final class HopsealNode implements AutoCloseable {
                 closeables.add(c);
             }
         }
+        try {
+            setUps.forEach(Runnable::run); // once the router is attached: a listener's first message finds it
+        } catch (RuntimeException e) {
+            close();
+            throw e;
+        }
     }
 
     public static Builder builder() {
@@ -63,7 +84,10 @@ public final class HopsealNode implements AutoCloseable {
         return router;
     }
 
-    /** The transport bound for an address type, as its own class (e.g. to make a TCP transport listen). */
+    /**
+     * The transport of class {@code type} this node was built with, as that class: e.g.
+     * {@code node.transport(TcpTransport.class).orElseThrow().listeners().get(0).port()}.
+     */
     public <T extends Transport> java.util.Optional<T> transport(Class<T> type) {
         for (Transport t : router.transports()) {
             if (type.isInstance(t)) {
@@ -117,6 +141,12 @@ public final class HopsealNode implements AutoCloseable {
         return "HopsealNode[" + identifier() + "]";
     }
 
+    /** What to do with a transport once the node's router has bound it (see {@link Builder#transport(Supplier, SetUp)}). */
+    @FunctionalInterface
+    public interface SetUp<T extends Transport> {
+        void setUp(T transport) throws java.io.IOException;
+    }
+
     /** Builds a node. Without a vault, a fresh in-memory identity is made. */
     public static final class Builder {
         private Vault vault;
@@ -125,6 +155,9 @@ public final class HopsealNode implements AutoCloseable {
         private MemoryNetwork network;
         private String networkName;
         private final List<Supplier<? extends Transport>> transports = new ArrayList<>();
+        private final java.util.Map<Supplier<? extends Transport>, SetUp<Transport>> setUps =
+                new java.util.IdentityHashMap<>();
+        private io.hopseal.impl.routing.ForwardPolicy forwardPolicy;
 
         public Builder vault(Vault v) {
             this.vault = Objects.requireNonNull(v, "vault");
@@ -134,6 +167,16 @@ public final class HopsealNode implements AutoCloseable {
         /** Where the identity's key history is kept once it has been rotated (next to a persistent vault). */
         public Builder identityHistory(java.nio.file.Path file) {
             this.historyFile = file;
+            return this;
+        }
+
+        /**
+         * Where messages that came in from a link may be forwarded (the router's allow list, e.g.
+         * {@code ForwardPolicy.parse("tcp:10.0.0.5:4000")}; {@code ForwardPolicy.DENY_ALL} for none). Without it the
+         * node forwards everything, as a plain {@link DefaultRouter} does.
+         */
+        public Builder forwardPolicy(io.hopseal.impl.routing.ForwardPolicy policy) {
+            this.forwardPolicy = Objects.requireNonNull(policy, "policy");
             return this;
         }
 
@@ -155,6 +198,22 @@ public final class HopsealNode implements AutoCloseable {
          */
         public Builder transport(Supplier<? extends Transport> factory) {
             transports.add(Objects.requireNonNull(factory, "factory"));
+            return this;
+        }
+
+        /**
+         * Adds a transport and what to do with it once the node's router has bound it, typed as the transport's own
+         * class: listen, open ports. E.g. {@code .transport(TcpTransport::new, tcp -> tcp.listen("0.0.0.0", 4000))}
+         * or {@code .transport(SerialTransport::new, serial -> serial.addPort(SerialPortConfig.parse(spec)))}. Read it
+         * back typed with {@link HopsealNode#transport(Class)}.
+         *
+         * @throws java.io.UncheckedIOException from {@link #build()} when {@code setUp} fails (e.g. the port is taken);
+         *                                      everything built so far is closed again
+         */
+        @SuppressWarnings("unchecked")
+        public <T extends Transport> Builder transport(Supplier<T> factory, SetUp<? super T> setUp) {
+            transport(factory);
+            setUps.put(factory, (SetUp<Transport>) Objects.requireNonNull(setUp, "setUp"));
             return this;
         }
 

@@ -21,7 +21,11 @@ import io.hopseal.api.routing.Message;
 import io.hopseal.impl.memory.MemoryNetwork;
 import io.hopseal.node.HopsealNode;
 
-/** The README's example: compiled and run here, and the README must show exactly these lines. */
+/**
+ * The README's in-memory and engine examples: compiled and run here, and the README must show exactly these lines. Its
+ * "As a library" snippets (TCP, Maven coordinates) run in a throwaway Maven project: {@code ReadmeLibraryTest} in
+ * build-check, which runs after the jars exist (this module cannot use transport-tcp: its tests use this module).
+ */
 class ReadmeExampleTest {
 
     @Test
@@ -96,6 +100,19 @@ class ReadmeExampleTest {
                     source.indexOf("// README-" + name + "-END"));
             assertThat(normalize(readme)).as(name).contains(normalize(block));
         }
+    }
+
+    @Test
+    void readmeGivesTheLibrarySnippetsTheBuildCheckRuns() throws Exception {
+        Path repo = Path.of("").toAbsolutePath();
+        while (!Files.exists(repo.resolve("README.md")) || !Files.isDirectory(repo.resolve("bundles"))) {
+            repo = repo.getParent();
+        }
+        String readme = Files.readString(repo.resolve("README.md"));
+        assertThat(readme).contains("<!-- library: pom.xml -->", "<!-- library: src/main/java/com/example/Example.java -->",
+                "<artifactId>node</artifactId>", "<artifactId>transport-tcp</artifactId>",
+                "import io.hopseal.node.HopsealNode;", ".transport(TcpTransport::new, tcp -> tcp.listen(")
+                .doesNotContain("(TcpTransport)");
     }
 
     private static String normalize(String s) {

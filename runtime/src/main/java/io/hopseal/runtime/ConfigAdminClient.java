@@ -60,10 +60,13 @@ final class ConfigAdminClient {
         call(c, configType, "update", new Class<?>[] {Dictionary.class}, properties);
     }
 
-    /** Creates a factory configuration (location "?"). */
-    void createFactory(String factoryPid, Dictionary<String, Object> properties) {
-        Object c = call(admin, adminType, "createFactoryConfiguration", new Class<?>[] {String.class, String.class},
-                factoryPid, "?");
+    /**
+     * Creates or updates the named factory configuration {@code factoryPid~name} (ConfigAdmin 1.6, OSGi R7), so a
+     * configuration made by the gateway has a pid a person can recognise.
+     */
+    void createNamedFactory(String factoryPid, String name, Dictionary<String, Object> properties) {
+        Object c = call(admin, adminType, "getFactoryConfiguration",
+                new Class<?>[] {String.class, String.class, String.class}, factoryPid, name, "?");
         call(c, configType, "update", new Class<?>[] {Dictionary.class}, properties);
     }
 

@@ -53,7 +53,8 @@ final class Demo {
             return;
         }
         if (gatewayPort < 0) {
-            err.println("hopseal-gateway: --demo needs the gateway's TCP listener");
+            err.println("hopseal-gateway: --demo needs the gateway's TCP listener, which is not listening (the banner's "
+                    + "tcp port line says why)");
             return;
         }
         if (System.getProperty("org.slf4j.simpleLogger.defaultLogLevel") == null) {
@@ -94,7 +95,7 @@ final class Demo {
             out.println("demo    | the gateway's router already allows " + entry);
             return;
         }
-        Files.writeString(data.resolve(Gateway.DEMO_ALLOW_FILE), entry + "\n");
+        io.hopseal.support.PrivateFiles.writeString(data.resolve(Gateway.DEMO_ALLOW_FILE), entry + "\n");
         allow.add(entry);
         Gateway.setForwardAllow(cm, allow);
         allowed = entry;

@@ -35,6 +35,8 @@ import org.osgi.framework.Version;
 import org.osgi.framework.launch.Framework;
 import org.osgi.framework.launch.FrameworkFactory;
 
+import io.hopseal.support.PrivateFiles;
+
 /**
  * {@code java -jar hopseal-gateway.jar}: boots Apache Felix with the bundles in {@code bundles/} next to the jar,
  * persists framework state and configuration in the data folder, writes the default configurations on the first
@@ -47,6 +49,14 @@ public final class Gateway {
     static final String SHELL_BSN = "org.apache.felix.gogo.shell";
     static final String DEFAULTS_MARKER = "defaults-applied";
     static final String LISTENER_FACTORY = "io.hopseal.transport.tcp.listener";
+    /**
+     * The name of the listener the gateway creates on its first start: a named factory configuration, pid
+     * {@code io.hopseal.transport.tcp.listener~default} (the web console lists it as "TCP listener on port 4000").
+     */
+    static final String DEFAULT_LISTENER = "default";
+    /** Framework logging goes to this file in the data folder while the shell owns the terminal. */
+    static final String LOG_FILE = "gateway.log";
+    static final String PAX_LOG_FILE = "org.ops4j.pax.logging.useFileLogFallback";
     static final String ROUTER_PID = "io.hopseal.router";
     static final String[] DEFAULT_PIDS = {ROUTER_PID, "io.hopseal.vault", "io.hopseal.channels",
         "io.hopseal.echo"};
@@ -137,6 +147,14 @@ public final class Gateway {
             throw new StartupException("cannot create the data folder " + data + ": " + e.getMessage(), e);
         }
         lockDataFolder(data);
+        if (PortCheck.inUse(options.httpBind(), options.httpPort())) {
+            throw new StartupException("HTTP port " + options.httpPort() + " on " + options.httpBind() + " is in use by "
+                    + "another program; choose another with --http-port (the web console and the status endpoint use it)");
+        }
+        if (interactiveShell() && System.getProperty(PAX_LOG_FILE) == null) {
+            // the shell owns the terminal: log lines would land inside its prompt (read before the framework starts)
+            System.setProperty(PAX_LOG_FILE, data.resolve(LOG_FILE).toString());
+        }
         SecureRandom random = new SecureRandom();
         try {
             httpPassword = HttpPassword.resolve(options.httpPasswordFile(), data, random);
@@ -150,6 +168,12 @@ public final class Gateway {
             // the path only, once: the password itself is never printed or logged
             out.println("hopseal-gateway: generated a password for the web console and the status endpoint (user "
                     + HttpPassword.USER + "); it is in " + httpPassword.file() + " (readable by its owner only)");
+        }
+        if (options.vaultPassphraseFile() != null) {
+            String warning = VaultPassphrase.check(options.vaultPassphraseFile());
+            if (warning != null) {
+                err.println("hopseal-gateway: warning: " + warning);
+            }
         }
         boolean firstStart = !Files.exists(data.resolve(DEFAULTS_MARKER));
         framework = newFramework(data, HttpPassword.consoleHash(httpPassword.password(), random));
@@ -193,14 +217,16 @@ public final class Gateway {
         int tcpPort = configure(cm, data, firstStart);
         boolean consolePasswordConfigured = consolePasswordConfigured(cm);
         String identifier = awaitIdentifier(ctx, 60_000);
-        printBanner(identifier, tcpPort, consolePasswordConfigured, forwardAllow(cm));
+        // the ports the listener really binds: the stored one may have been refused (then it keeps its last good one)
+        List<Integer> bound = tcpPort < 0 ? List.of() : RunningListeners.await(ctx, tcpPort, 5_000);
+        printBanner(identifier, tcpPort, bound, consolePasswordConfigured, forwardAllow(cm));
         if (options.demo()) {
-            Demo demo = new Demo(bundlesDir.resolveSibling("demo").resolve("hopseal.jar"), ctx, cm, data, tcpPort, out,
-                    err);
+            Demo demo = new Demo(bundlesDir.resolveSibling("demo").resolve("hopseal.jar"), ctx, cm, data,
+                    RunningListeners.inForce(tcpPort, bound), out, err);
             Runtime.getRuntime().addShutdownHook(new Thread(demo::stop, "hopseal-demo-stop"));
             demo.start();
         }
-        if (options.shell() && shellBundle != null && !options.demo()) {
+        if (interactiveShell() && shellBundle != null) {
             try {
                 shellBundle.start(Bundle.START_TRANSIENT);
             } catch (BundleException e) {
@@ -211,6 +237,11 @@ public final class Gateway {
         return ev.getType() == FrameworkEvent.ERROR ? 1 : 0;
     }
 
+    /** The Gogo shell reads the terminal: asked for, and not replaced by the demo's output. */
+    private boolean interactiveShell() {
+        return options.shell() && !options.demo();
+    }
+
     /**
      * One gateway per data folder: two would share the framework cache, the configuration and the vault file (which
      * must not be used by two vault instances at once). The lock lives as long as the process.
@@ -218,7 +249,8 @@ public final class Gateway {
     private void lockDataFolder(Path data) throws StartupException {
         Path lockFile = data.resolve(LOCK_FILE);
         try {
-            FileChannel ch = FileChannel.open(lockFile, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+            FileChannel ch = FileChannel.open(lockFile, java.util.Set.of(StandardOpenOption.CREATE,
+                    StandardOpenOption.WRITE), ownerOnlyFile(lockFile));
             FileLock lock = ch.tryLock();
             if (lock == null) {
                 ch.close();
@@ -229,6 +261,14 @@ public final class Gateway {
         } catch (IOException | OverlappingFileLockException e) {
             throw new StartupException("cannot lock the data folder " + data + " (" + lockFile + "): " + e.getMessage(), e);
         }
+    }
+
+    /** rw------- for a new file, where the file system has POSIX permissions. */
+    private static java.nio.file.attribute.FileAttribute<?>[] ownerOnlyFile(Path file) {
+        return file.getFileSystem().supportedFileAttributeViews().contains("posix")
+                ? new java.nio.file.attribute.FileAttribute<?>[] {java.nio.file.attribute.PosixFilePermissions
+                        .asFileAttribute(java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"))}
+                : new java.nio.file.attribute.FileAttribute<?>[0];
     }
 
     /** rwx------ where the file system has POSIX permissions (elsewhere the platform's own ACLs apply). */
@@ -247,6 +287,11 @@ public final class Gateway {
         p.put("felix.log.level", System.getProperty("felix.log.level", "1"));
         p.put("ds.loglevel", System.getProperty("ds.loglevel", "warn"));
         p.put("felix.cm.dir", data.resolve("config").toString());
+        // the bundles' state folder (StateFolder) is the data folder; hopseal.data for configurations naming it
+        p.put("hopseal.state.dir", data.toString());
+        // ConfigAdmin stores through our store (bundle io.hopseal.config.store): owner-only files, and no vault
+        // passphrase in them (a typed one goes to an owner-only file); ConfigAdmin waits for it to be registered
+        p.put(VaultPassphrase.PM_PROPERTY, VaultPassphrase.PERSISTENCE_MANAGER);
         p.put("hopseal.data", data.toString());
         p.put("org.osgi.service.http.port", String.valueOf(options.httpPort()));
         // HTTP on loopback unless told otherwise (Felix HTTP Jetty's host property)
@@ -387,16 +432,22 @@ public final class Gateway {
                     l.put("enabled", Boolean.TRUE);
                     l.put("bind.address", "0.0.0.0");
                     l.put("port", options.tcpPort());
-                    cm.createFactory(LISTENER_FACTORY, l);
+                    cm.createNamedFactory(LISTENER_FACTORY, DEFAULT_LISTENER, l);
                 }
-                Files.writeString(data.resolve(DEFAULTS_MARKER), "default configurations written; delete this file "
-                        + "to have them written again for the ones that are missing\n");
+                PrivateFiles.writeString(data.resolve(DEFAULTS_MARKER), "default configurations written; delete this "
+                        + "file to have them written again for the ones that are missing\n");
+            }
+            if (options.vaultPassphraseFile() != null) {
+                VaultPassphrase.use(cm, options.vaultPassphraseFile());
             }
             removeDemoForwardAllow(cm, data); // left by a demo that could not clean up (killed)
             if (options.forwardAllow() != null && !options.forwardAllow().equals(forwardAllow(cm))) {
                 setForwardAllow(cm, options.forwardAllow());
             }
-            Object[] listeners = cm.list(listenerFilter);
+            Object[] listeners = cm.list("(service.pid=" + LISTENER_FACTORY + "~" + DEFAULT_LISTENER + ")");
+            if (listeners.length == 0) {
+                listeners = cm.list(listenerFilter); // a data folder from before the named default listener
+            }
             if (listeners.length == 0) {
                 return -1;
             }
@@ -513,16 +564,14 @@ public final class Gateway {
         return "http://" + host + ":" + options.httpPort();
     }
 
-    private void printBanner(String identifier, int tcpPort, boolean consolePasswordConfigured, List<String> allow) {
+    private void printBanner(String identifier, int tcpPort, List<Integer> bound, boolean consolePasswordConfigured,
+            List<String> allow) {
         String version = Gateway.class.getPackage().getImplementationVersion();
         String http = httpBase();
         out.println("Hopseal gateway " + (version == null ? "" : version));
         out.println("  identity     " + (identifier == null
                 ? "(not available: see the log; is the io.hopseal.channels configuration valid?)" : identifier));
-        out.println("  tcp port     " + (tcpPort < 0 ? "(no TCP listener configured)"
-                : tcpPort > 65535 || tcpPort == 0 ? "(the stored port " + tcpPort + " is invalid: the log says which "
-                        + "port the listener uses instead)"
-                : tcpPort + "   route: /tcp/<this host>:" + tcpPort + "/secure/api/service/echo"));
+        out.println("  tcp port     " + tcpLine(tcpPort, bound));
         out.println("  forwarding   " + (allow.isEmpty()
                 ? "nothing that comes in from links (default deny; --forward-allow tcp:<host>:<port> to allow)"
                 : "from links only to " + String.join(", ", allow) + " (and replies back)"));
@@ -536,9 +585,35 @@ public final class Gateway {
                         + httpPassword.file()
                 : "password in " + httpPassword.file()));
         out.println("  data         " + options.dataDir());
-        out.println(options.shell() ? "  shell        try: hopseal:identity, hopseal:channels, hopseal:routes, "
-                + "hopseal:transports; stop 0 to quit" : "  shell        off (--no-shell)");
+        if (interactiveShell()) {
+            out.println("  log          " + System.getProperty(PAX_LOG_FILE, "this terminal"));
+        }
+        out.println(interactiveShell() ? "  shell        try: hopseal:identity, hopseal:channels, hopseal:routes, "
+                + "hopseal:transports; stop 0 to quit"
+                : options.demo() ? "  shell        off while the demo runs (Ctrl-C stops the gateway; without --demo "
+                        + "the shell reads this terminal)"
+                : "  shell        off (--no-shell)");
         out.flush();
+    }
+
+    /** The banner's TCP line: what the listener binds now, and why not when it binds nothing. */
+    static String tcpLine(int configured, List<Integer> bound) {
+        int port = RunningListeners.inForce(configured, bound);
+        if (port > 0) {
+            String line = port + "   route: /tcp/<this host>:" + port + "/secure/api/service/echo";
+            if (port != configured && configured > 0) {
+                line += "   (the stored port " + configured + " is not in force: the log says why)";
+            }
+            return line;
+        }
+        if (configured < 0) {
+            return "(no TCP listener configured)";
+        }
+        if (configured > 65535 || configured == 0) {
+            return "(not listening: the stored port " + configured + " is invalid; --tcp-port sets another)";
+        }
+        return "(not listening: port " + configured + " is not available, probably in use by another program; the "
+                + "listener retries; --tcp-port chooses another)";
     }
 
     private void stopFramework() {

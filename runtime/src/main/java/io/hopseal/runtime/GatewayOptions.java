@@ -37,9 +37,13 @@ import java.util.Properties;
  *                   {@code forward.allow} ({@code --forward-allow}, repeatable or comma-separated,
  *                   {@code -Dhopseal.forward.allow}); null when not given (the configured list stays; empty on a
  *                   fresh gateway: nothing is forwarded from links)
+ * @param vaultPassphraseFile the file whose first line is the vault's passphrase ({@code --vault-passphrase-file},
+ *                   {@code -Dhopseal.vault.passphrase.file}, {@code HOPSEAL_VAULT_PASSPHRASE_FILE}), set as the vault's
+ *                   {@code passphrase.file} at start; null: the vault's configuration stays
  */
 record GatewayOptions(Path dataDir, int httpPort, String httpBind, Path httpPasswordFile, int tcpPort,
-                      boolean tcpPortSet, boolean shell, boolean help, boolean demo, List<String> forwardAllow) {
+                      boolean tcpPortSet, boolean shell, boolean help, boolean demo, List<String> forwardAllow,
+                      Path vaultPassphraseFile) {
 
     static final String DEFAULT_DATA = "./hopseal-data";
     static final int DEFAULT_HTTP_PORT = 8080;
@@ -81,6 +85,12 @@ record GatewayOptions(Path dataDir, int httpPort, String httpBind, Path httpPass
             "                      tcp:10.0.0.5:4000,tcp:*.backend.example:5000,serial:* (repeatable; replaces the",
             "                      router's list). Without it the configured list stays; on a fresh gateway it is",
             "                      empty: nothing is forwarded from links (default deny; docs/security.md)",
+            "  --vault-passphrase-file <file>",
+            "                      the key vault's passphrase: the file's first line           [hopseal.vault.",
+            "                      (keep it owner-only), set as the vault's passphrase.file    passphrase.file, env",
+            "                      at start; an existing vault is re-encrypted under it. A     HOPSEAL_VAULT_",
+            "                      passphrase typed into the console goes to                   PASSPHRASE_FILE]",
+            "                      <data>/vault-passphrase (owner-only), never into the configuration",
             "  --no-shell          no interactive shell on the console (for services, nohup) [hopseal.shell=false]",
             "  --demo              also run a demo: a device sends readings through this gateway to a backend over",
             "                      an end-to-end secure channel; the gateway prints what it forwards  [hopseal.demo]",
@@ -106,6 +116,10 @@ record GatewayOptions(Path dataDir, int httpPort, String httpBind, Path httpPass
                 env.get("HOPSEAL_HTTP_PASSWORD_FILE"));
         String passwordSource = system.getProperty("hopseal.http.password.file") != null ? "hopseal.http.password.file"
                 : "HOPSEAL_HTTP_PASSWORD_FILE";
+        String vaultFile = firstNonBlank(system.getProperty("hopseal.vault.passphrase.file"),
+                env.get("HOPSEAL_VAULT_PASSPHRASE_FILE"));
+        String vaultSource = system.getProperty("hopseal.vault.passphrase.file") != null
+                ? "hopseal.vault.passphrase.file" : "HOPSEAL_VAULT_PASSPHRASE_FILE";
         String http = firstNonBlank(system.getProperty("hopseal.http.port"), system.getProperty("org.osgi.service.http.port"),
                 String.valueOf(DEFAULT_HTTP_PORT));
         String tcpProp = system.getProperty("hopseal.tcp.port");
@@ -143,7 +157,8 @@ record GatewayOptions(Path dataDir, int httpPort, String httpBind, Path httpPass
                     }
                     shell = false;
                 }
-                case "--data", "--http-port", "--tcp-port", "--http-bind", "--http-password-file", "--forward-allow" -> {
+                case "--data", "--http-port", "--tcp-port", "--http-bind", "--http-password-file", "--forward-allow",
+                     "--vault-passphrase-file" -> {
                     if (value == null) {
                         if (i + 1 >= args.length || args[i + 1].startsWith("--")) {
                             throw new UsageException(name + " needs a value, e.g. " + name + " " + example(name));
@@ -161,6 +176,13 @@ record GatewayOptions(Path dataDir, int httpPort, String httpBind, Path httpPass
                             }
                             passwordFile = value;
                             passwordSource = "--http-password-file";
+                        }
+                        case "--vault-passphrase-file" -> {
+                            if (value.isBlank()) {
+                                throw new UsageException("--vault-passphrase-file must not be empty");
+                            }
+                            vaultFile = value;
+                            vaultSource = "--vault-passphrase-file";
                         }
                         case "--forward-allow" -> {
                             if (!allowFromFlag) {
@@ -197,15 +219,8 @@ record GatewayOptions(Path dataDir, int httpPort, String httpBind, Path httpPass
         } catch (InvalidPathException e) {
             throw new UsageException(dataSource + ": '" + data + "' is not a valid path (" + e.getReason() + ")");
         }
-        Path password = null;
-        if (passwordFile != null) {
-            try {
-                password = Paths.get(passwordFile.strip()).toAbsolutePath().normalize();
-            } catch (InvalidPathException e) {
-                throw new UsageException(passwordSource + ": '" + passwordFile + "' is not a valid path (" + e.getReason()
-                        + ")");
-            }
-        }
+        Path password = filePath(passwordSource, passwordFile);
+        Path vaultPassphrase = filePath(vaultSource, vaultFile);
         String httpBind = bindAddress(bindSource, bind);
         int httpPort = port(httpSource, http);
         int tcpPort = port(tcpSource, tcp);
@@ -213,7 +228,20 @@ record GatewayOptions(Path dataDir, int httpPort, String httpBind, Path httpPass
             throw new UsageException("the HTTP port and the TCP port must differ, both are " + httpPort);
         }
         List<String> allow = forwardAllow == null ? null : forwardPatterns(forwardAllow);
-        return new GatewayOptions(dir, httpPort, httpBind, password, tcpPort, tcpSet, shell, help, demo, allow);
+        return new GatewayOptions(dir, httpPort, httpBind, password, tcpPort, tcpSet, shell, help, demo, allow,
+                vaultPassphrase);
+    }
+
+    /** A file the user named, absolute; null when not given. */
+    private static Path filePath(String source, String file) throws UsageException {
+        if (file == null) {
+            return null;
+        }
+        try {
+            return Paths.get(file.strip()).toAbsolutePath().normalize();
+        } catch (InvalidPathException e) {
+            throw new UsageException(source + ": '" + file + "' is not a valid path (" + e.getReason() + ")");
+        }
     }
 
     private static String example(String flag) {
@@ -223,6 +251,7 @@ record GatewayOptions(Path dataDir, int httpPort, String httpBind, Path httpPass
             case "--http-bind" -> "0.0.0.0";
             case "--http-password-file" -> "/etc/hopseal/http-password";
             case "--forward-allow" -> "tcp:10.0.0.5:4000";
+            case "--vault-passphrase-file" -> "/etc/hopseal/vault-passphrase";
             default -> "4000";
         };
     }

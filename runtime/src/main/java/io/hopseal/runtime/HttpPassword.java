@@ -113,10 +113,15 @@ final class HttpPassword {
 
     /** A warning when others than the owner may read or change the file (POSIX file systems only). */
     static String looseModeWarning(Path file) {
+        return looseModeWarning(file, "the web console's password");
+    }
+
+    /** The same for a file that holds {@code what}. */
+    static String looseModeWarning(Path file, String what) {
         try {
             Set<PosixFilePermission> p = Files.getPosixFilePermissions(file);
             if (!OWNER_ONLY.containsAll(p)) {
-                return file + " holds the web console's password but is readable or writable by others (mode "
+                return file + " holds " + what + " but is readable or writable by others (mode "
                         + PosixFilePermissions.toString(p) + "); chmod 600 it";
             }
         } catch (UnsupportedOperationException | IOException e) {

@@ -17,18 +17,14 @@ import java.net.Socket;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.Paths;
 import java.time.Duration;
 import java.util.stream.IntStream;
 
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.openqa.selenium.By;
-import org.openqa.selenium.OutputType;
 import org.openqa.selenium.WebElement;
 import org.openqa.selenium.chrome.ChromeDriver;
-import org.openqa.selenium.chrome.ChromeDriverService;
-import org.openqa.selenium.chrome.ChromeOptions;
 import org.openqa.selenium.support.ui.WebDriverWait;
 
 /**
@@ -43,9 +39,10 @@ import org.openqa.selenium.support.ui.WebDriverWait;
  * used (it would download a browser).
  */
 class ConsoleConfigIT {
-    private static final Path SCREENSHOTS = GatewayProcesses.JAR.toAbsolutePath().getParent().resolve("screenshots");
-    private static final String LISTENER_ROW = "//table[@id='configTable']//tr[td[contains(., '"
-            + Gateway.LISTENER_FACTORY + ".')]]";
+    private static final Path SCREENSHOTS = HeadlessChromium.SCREENSHOTS;
+    /** The gateway's default listener, listed by its label (its pid is the label's title). */
+    private static final String LISTENER_ROW = "//table[@id='configTable']//tr[td/span[starts-with(@title, '"
+            + Gateway.LISTENER_FACTORY + "~" + Gateway.DEFAULT_LISTENER + "')]]";
     private static final By PORT_FIELD = By.cssSelector("#editorForm [name='port']");
     private static final By SAVE = By.xpath("//div[contains(@class,'ui-dialog-buttonpane')]//button[normalize-space()='Save']");
 
@@ -62,7 +59,7 @@ class ConsoleConfigIT {
 
     @Test
     void aPortChangedAndSavedInTheWebConsoleIsAppliedByTheRunningTcpListener() throws Exception {
-        browser = headlessChromium(); // first: without a browser there is nothing to test, say so before anything else
+        browser = HeadlessChromium.start("ConsoleConfigIT"); // first: without a browser there is nothing to test, say so before anything else
         Files.createDirectories(SCREENSHOTS);
         Files.createDirectories(WORK);
         int httpPort = freePort();
@@ -132,12 +129,7 @@ class ConsoleConfigIT {
                     + "1..65535, was 70000; using the last good configuration 0.0.0.0:" + newPort);
             echoThroughGateway(newPort, identifier, peer -> { });
         } catch (Throwable t) {
-            try { // what the browser showed, to see why
-                screenshot("console-failure.png");
-                Files.writeString(SCREENSHOTS.resolve("console-failure.html"), browser.getPageSource());
-            } catch (RuntimeException | IOException e) {
-                t.addSuppressed(e);
-            }
+            HeadlessChromium.keepFailure(browser, "console", t); // what the browser showed, to see why
             throw t;
         }
     }
@@ -165,7 +157,7 @@ class ConsoleConfigIT {
     }
 
     private void screenshot(String name) throws IOException {
-        Files.write(SCREENSHOTS.resolve(name), browser.getScreenshotAs(OutputType.BYTES));
+        HeadlessChromium.screenshot(browser, name);
     }
 
     private static int freePortOtherThan(int... taken) throws IOException {
@@ -189,28 +181,5 @@ class ConsoleConfigIT {
         } catch (IOException notYet) {
             return "";
         }
-    }
-
-    /** Debian's chromium through its chromedriver, both named explicitly, so that Selenium Manager never runs. */
-    private static ChromeDriver headlessChromium() throws IOException {
-        Path chromium = executable("hopseal.chromium", "/usr/bin/chromium");
-        Path driver = executable("hopseal.chromedriver", "/usr/bin/chromedriver");
-        Files.createDirectories(WORK); // for the driver's log
-        ChromeDriverService service = new ChromeDriverService.Builder().usingDriverExecutable(driver.toFile())
-                .usingAnyFreePort().withLogFile(WORK.resolve("chromedriver.log").toFile()).build();
-        ChromeOptions options = new ChromeOptions();
-        options.setBinary(chromium.toFile());
-        options.addArguments("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--window-size=1280,1024");
-        return new ChromeDriver(service, options);
-    }
-
-    private static Path executable(String property, String debianPath) {
-        Path p = Paths.get(System.getProperty(property, debianPath));
-        if (!Files.isRegularFile(p) || !Files.isExecutable(p)) {
-            throw new AssertionError("ConsoleConfigIT drives headless Chromium and needs " + p + ", which is missing or not executable: install "
-                    + "Debian's packages chromium and chromium-driver (apt-get install chromium chromium-driver, as "
-                    + ".ci/run does), or name another executable with -D" + property + "=<path>");
-        }
-        return p;
     }
 }

@@ -11,10 +11,15 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+
+import io.hopseal.testsupport.Await;
 
 /**
  * Starts {@code hopseal-gateway.jar} as a separate JVM on free ports, the way a user does, and checks the web console,
@@ -52,16 +57,15 @@ class GatewayIT {
         Files.createDirectories(WORK);
         Process p = start(log, "--demo", "--data", data.toString(), "--http-port", String.valueOf(freePort()),
                 "--tcp-port", String.valueOf(freePort()));
-        long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-        String out = "";
-        while (System.nanoTime() < end) {
-            out = Files.exists(log) ? Files.readString(log) : "";
-            if (out.contains("device  | reply: humidity=48%")) {
-                break;
-            }
-            assertThat(p.isAlive()).as("gateway still running; log:\n" + out).isTrue();
-            Thread.sleep(200);
-        }
+        String out = Await.attempt(() -> "the demo's last reply", Duration.ofSeconds(60), Duration.ofMillis(200),
+                () -> {
+                    String o = Files.exists(log) ? Files.readString(log) : "";
+                    if (o.contains("device  | reply: humidity=48%")) {
+                        return o;
+                    }
+                    assertThat(p.isAlive()).as("gateway still running; log:\n" + o).isTrue();
+                    return null;
+                });
         assertThat(out).contains("device  | channel open: peer I").contains("device  | reply: temperature=21.5C")
                 .contains("device  | reply: humidity=48%").contains("gateway | forwards 198 bytes");
         // what the gateway forwarded never contains the readings
@@ -168,21 +172,17 @@ class GatewayIT {
     }
 
     private void awaitStatus(String url, String auth, int expected, Process p, Path log) throws Exception {
-        long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-        int last = -1;
-        while (System.nanoTime() < end) {
-            assertThat(p.isAlive()).as("gateway running; log:\n" + Files.readString(log)).isTrue();
-            try {
-                last = get(url, auth).statusCode();
-                if (last == expected) {
-                    return;
-                }
-            } catch (IOException notYet) {
-                // not listening yet
-            }
-            Thread.sleep(200);
-        }
-        throw new AssertionError(url + " answered " + last + ", not " + expected + "; log:\n" + Files.readString(log));
+        int[] last = {-1};
+        Await.attempt(() -> url + " answered " + last[0] + ", not " + expected + "; log:\n" + readQuietly(log),
+                Duration.ofSeconds(60), Duration.ofMillis(200), () -> {
+                    assertThat(p.isAlive()).as("gateway running; log:\n" + Files.readString(log)).isTrue();
+                    try {
+                        last[0] = get(url, auth).statusCode();
+                    } catch (IOException notYet) {
+                        return null; // not listening yet
+                    }
+                    return last[0] == expected ? Boolean.TRUE : null;
+                });
     }
 
     private String awaitIdentity(String base, Process p, Path log) throws Exception {
@@ -190,34 +190,43 @@ class GatewayIT {
     }
 
     private String awaitIdentity(String base, Process p, Path log, String authorization) throws Exception {
-        long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-        String body = "";
-        while (System.nanoTime() < end) {
-            HttpResponse<String> r = get(base + "/hopseal/status", authorization);
-            body = r.body();
-            if (r.statusCode() == 200 && GatewayProcesses.hasIdentity(body) && body.contains("\"listeners\":[{")
-                    && body.contains("\"name\":\"tcp\"")) {
-                assertThat(r.headers().firstValue("Content-Type").orElse("")).startsWith("application/json");
-                return body;
-            }
-            assertThat(p.isAlive()).isTrue();
-            Thread.sleep(200);
-        }
-        throw new AssertionError("no identity in the status: " + body + "\nlog:\n" + Files.readString(log));
+        String[] body = {""};
+        return Await.attempt(() -> "an identity in the status: " + body[0] + "\nlog:\n" + readQuietly(log),
+                Duration.ofSeconds(60), Duration.ofMillis(200), () -> {
+                    HttpResponse<String> r = get(base + "/hopseal/status", authorization);
+                    body[0] = r.body();
+                    if (r.statusCode() == 200 && GatewayProcesses.hasIdentity(body[0])
+                            && body[0].contains("\"listeners\":[{") && body[0].contains("\"name\":\"tcp\"")) {
+                        assertThat(r.headers().firstValue("Content-Type").orElse("")).startsWith("application/json");
+                        return body[0];
+                    }
+                    assertThat(p.isAlive()).isTrue();
+                    return null;
+                });
     }
 
     private HttpResponse<String> awaitConfigMgr(String base, Process p, Path log) throws Exception {
-        long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-        HttpResponse<String> r = null;
-        while (System.nanoTime() < end) {
-            r = get(base + "/system/console/configMgr", ADMIN);
-            if (r.statusCode() == 200 && r.body().contains("io.hopseal.channels")) {
-                return r;
-            }
-            assertThat(p.isAlive()).isTrue();
-            Thread.sleep(200);
+        List<HttpResponse<String>> last = new ArrayList<>();
+        return Await.attempt(() -> "configMgr listing io.hopseal.channels: " + (last.isEmpty() ? "no answer"
+                : last.get(0).statusCode()) + "\nlog:\n" + readQuietly(log), Duration.ofSeconds(30),
+                Duration.ofMillis(200), () -> {
+                    HttpResponse<String> r = get(base + "/system/console/configMgr", ADMIN);
+                    last.clear();
+                    last.add(r);
+                    if (r.statusCode() == 200 && r.body().contains("io.hopseal.channels")) {
+                        return r;
+                    }
+                    assertThat(p.isAlive()).isTrue();
+                    return null;
+                });
+    }
+
+    /** The log for a failure message, or why it could not be read. */
+    private static String readQuietly(Path log) {
+        try {
+            return Files.readString(log);
+        } catch (IOException e) {
+            return "(unreadable: " + e + ")";
         }
-        throw new AssertionError("configMgr: " + (r == null ? "no answer" : r.statusCode()) + "\nlog:\n"
-                + Files.readString(log));
     }
 }

@@ -76,6 +76,23 @@ class GatewayOptionsTest {
     }
 
     @Test
+    void vaultPassphraseFileByFlagPropertyOrEnvironment() throws Exception {
+        assertThat(parse().vaultPassphraseFile()).as("not given: the vault's configuration stays").isNull();
+        assertThat(parse("--vault-passphrase-file", "vp.txt").vaultPassphraseFile())
+                .isEqualTo(Paths.get("vp.txt").toAbsolutePath().normalize());
+        Map<String, String> env = Map.of("HOPSEAL_VAULT_PASSPHRASE_FILE", "/run/secrets/vault");
+        assertThat(parse(new Properties(), env).vaultPassphraseFile()).isEqualTo(Paths.get("/run/secrets/vault"));
+        Properties p = new Properties();
+        p.setProperty("hopseal.vault.passphrase.file", "/etc/v");
+        assertThat(parse(p, env).vaultPassphraseFile()).as("a property wins over the environment")
+                .isEqualTo(Paths.get("/etc/v"));
+        assertThat(parse(p, env, "--vault-passphrase-file=/x/v").vaultPassphraseFile()).as("a flag wins")
+                .isEqualTo(Paths.get("/x/v"));
+        assertThatThrownBy(() -> parse("--vault-passphrase-file", " ")).hasMessageContaining(
+                "--vault-passphrase-file must not be empty");
+    }
+
+    @Test
     void aBindAddressMustBeThisMachines() {
         assertThatThrownBy(() -> parse("--http-bind", "not a host")).hasMessageContaining("--http-bind");
         assertThatThrownBy(() -> parse("--http-bind", "")).hasMessageContaining("--http-bind");

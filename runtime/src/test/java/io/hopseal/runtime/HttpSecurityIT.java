@@ -291,7 +291,8 @@ class HttpSecurityIT {
             if (!Files.isReadable(table)) {
                 continue;
             }
-            for (String line : Files.readAllLines(table).subList(1, Files.readAllLines(table).size())) {
+            List<String> lines = Files.readAllLines(table); // once: the table changes between two reads
+            for (String line : lines.subList(1, lines.size())) {
                 String[] f = line.strip().split("\\s+");
                 String[] local = f[1].split(":");
                 if (f[3].equals("0A") && Integer.parseInt(local[1], 16) == port) { // 0A: LISTEN

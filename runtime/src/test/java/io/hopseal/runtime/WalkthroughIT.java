@@ -1,19 +1,18 @@
 package io.hopseal.runtime;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.openqa.selenium.support.ui.ExpectedConditions.elementToBeClickable;
+import static org.openqa.selenium.support.ui.ExpectedConditions.stalenessOf;
+import static org.openqa.selenium.support.ui.ExpectedConditions.visibilityOfElementLocated;
 
 import java.io.IOException;
 import java.io.OutputStream;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
+import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -22,6 +21,12 @@ import java.util.regex.Pattern;
 
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.openqa.selenium.By;
+import org.openqa.selenium.WebElement;
+import org.openqa.selenium.chrome.ChromeDriver;
+import org.openqa.selenium.support.ui.WebDriverWait;
+
+import io.hopseal.testsupport.Await;
 
 /**
  * Runs the README's five-minute walk-through: the exact commands between its markers, as separate processes, with
@@ -31,10 +36,14 @@ class WalkthroughIT {
     private static final Path JAR = GatewayProcesses.JAR;
     private static final Path WORK = GatewayProcesses.WORK;
     private final GatewayProcesses processes = new GatewayProcesses();
-    private final HttpClient http = processes.http();
+
+    private ChromeDriver browser;
 
     @AfterEach
     void stopAll() throws InterruptedException {
+        if (browser != null) {
+            browser.quit();
+        }
         processes.close();
     }
 
@@ -85,30 +94,60 @@ class WalkthroughIT {
         await(gwLog, Pattern.compile("(\\d+) channels?\\n"), gateway);
         assertThat(Files.readString(gwLog)).doesNotContain("peer=" + backendId);
 
-        // 5. the web console's Save on the TCP listener page (the same request the page sends), logged in with the
-        // password the gateway generated on its first start (the banner names the file)
-        String base = "http://127.0.0.1:" + ports.get("8080");
+        // 5. the web console, in headless Chromium, as the README says: open the page it names, log in, click the
+        // listener it names, type the port it names into the Port field, Save
+        String step5 = block.substring(block.indexOf("\n5. "));
+        String page = substitute(match(step5, "<(http://[^>]+/configMgr)>"), ports);
+        String user = match(step5, "user\\s+`([^`]+)`");
+        String clickText = substitute(match(step5, "click the gateway's listener, \\*\\*([^*]+)\\*\\*"), ports);
+        String newPort = ports.get(match(step5, "set \\*\\*Port\\*\\* to `(\\d+)`"));
+        assertThat(step5).contains("**Save**");
         Path passwordFile = data.resolve("http-password");
         assertThat(Files.readString(gwLog)).contains("password in " + passwordFile);
-        String password = GatewayProcesses.generatedPassword(data);
+        String password = GatewayProcesses.generatedPassword(data); // head -1 hopseal-data/http-password
         assertThat(Files.readString(gwLog)).doesNotContain(password);
-        String auth = "Basic " + Base64.getEncoder().encodeToString(("admin:" + password).getBytes(StandardCharsets.UTF_8));
-        String page = http.send(HttpRequest.newBuilder(URI.create(base + "/system/console/configMgr"))
-                .header("Authorization", auth).build(), HttpResponse.BodyHandlers.ofString()).body();
-        Matcher m = Pattern.compile("io\\.hopseal\\.transport\\.tcp\\.listener\\.[0-9a-f-]{36}").matcher(page);
-        assertThat(m.find()).as("the TCP listener's configuration is listed").isTrue();
-        HttpResponse<String> saved = http.send(HttpRequest.newBuilder(URI.create(base + "/system/console/configMgr/" + m.group()))
-                .header("Authorization", auth).header("Content-Type", "application/x-www-form-urlencoded")
-                .POST(HttpRequest.BodyPublishers.ofString("apply=true&action=ajaxConfigManager"
-                        + "&propertylist=enabled,bind.address,port&enabled=true&bind.address=0.0.0.0&port=" + ports.get("4001")))
-                .build(), HttpResponse.BodyHandlers.ofString());
-        assertThat(saved.statusCode()).isLessThan(400);
-        String moved = null;
-        for (int i = 0; i < 20 && (moved == null || !moved.contains("reply: 22.0 C")); i++) {
-            Thread.sleep(250);
-            moved = run(repo, commands.get(3), ports);
+        browser = HeadlessChromium.start("WalkthroughIT");
+        try {
+            // the browser gives the credentials in the address (what a person types into the login dialog)
+            browser.get(page.replace("http://", "http://" + user + ":" + password + "@"));
+            WebDriverWait wait = new WebDriverWait(browser, Duration.ofSeconds(30));
+            wait.withMessage("'" + clickText + "' on the configuration page")
+                    .until(elementToBeClickable(By.xpath("//table[@id='configTable']//*[normalize-space(text())='"
+                            + clickText + "']"))).click();
+            WebElement port = wait.withMessage("the listener's form with its Port field").until(visibilityOfElementLocated(
+                    By.xpath("//form[@id='editorForm']//tr[td[normalize-space()='Port']]//*[self::input or self::textarea]")));
+            assertThat(browser.findElement(By.cssSelector(".ui-dialog-title")).getText()).isEqualTo("Hopseal TCP listener");
+            assertThat(port.getDomProperty("value")).as("the form shows the running port").isEqualTo(ports.get("4000"));
+            port.clear();
+            port.sendKeys(newPort);
+            HeadlessChromium.screenshot(browser, "walkthrough-step5-port-typed.png");
+            browser.findElement(By.xpath("//div[contains(@class,'ui-dialog-buttonpane')]//button[normalize-space()='Save']"))
+                    .click();
+            wait.withMessage("the console to save and reload the configuration page").until(stalenessOf(port));
+            wait.withMessage("the listener listed with its new port").until(visibilityOfElementLocated(By.xpath(
+                    "//table[@id='configTable']//*[normalize-space(text())='" + clickText.replace(ports.get("4000"), newPort)
+                    + "']")));
+            HeadlessChromium.screenshot(browser, "walkthrough-step5-saved.png");
+        } catch (Throwable t) {
+            HeadlessChromium.keepFailure(browser, "walkthrough-step5", t);
+            throw t;
         }
+        GatewayProcesses.await("the listener on the new port " + newPort, gateway, gwLog,
+                () -> accepts(Integer.parseInt(newPort)));
+        String[] last = {""};
+        String moved = Await.attempt(() -> "the device's reply through the moved listener; last output:\n" + last[0],
+                Duration.ofSeconds(30), Duration.ofMillis(250), () -> {
+                    last[0] = run(repo, commands.get(3), ports);
+                    return last[0].contains("reply: 22.0 C") ? last[0] : null;
+                });
         assertThat(moved).contains("reply: 22.0 C");
+        assertThat(accepts(Integer.parseInt(ports.get("4000")))).as("the old port is closed").isFalse();
+    }
+
+    private static String match(String text, String regex) {
+        Matcher m = Pattern.compile(regex).matcher(text);
+        assertThat(m.find()).as("the README's step 5 has " + regex + ":\n" + text).isTrue();
+        return m.group(1);
     }
 
     private static String substitute(String command, Map<String, String> ports) {
@@ -153,17 +192,17 @@ class WalkthroughIT {
     }
 
     private static String await(Path log, Pattern pattern, Process p) throws Exception {
-        long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-        while (System.nanoTime() < end) {
-            if (Files.exists(log)) {
-                Matcher m = pattern.matcher(Files.readString(log));
-                if (m.find()) {
-                    return m.groupCount() > 0 ? m.group(1) : m.group();
-                }
-            }
-            assertThat(p.isAlive()).as("process alive; log:\n" + (Files.exists(log) ? Files.readString(log) : "")).isTrue();
-            Thread.sleep(100);
-        }
-        throw new AssertionError("'" + pattern + "' not seen in " + log + ":\n" + Files.readString(log));
+        return Await.attempt(() -> "'" + pattern + "' in " + log, Duration.ofSeconds(60), Duration.ofMillis(100),
+                () -> {
+                    if (Files.exists(log)) {
+                        Matcher m = pattern.matcher(Files.readString(log));
+                        if (m.find()) {
+                            return m.groupCount() > 0 ? m.group(1) : m.group();
+                        }
+                    }
+                    assertThat(p.isAlive()).as("process alive; log:\n" + (Files.exists(log) ? Files.readString(log) : ""))
+                            .isTrue();
+                    return null;
+                });
     }
 }

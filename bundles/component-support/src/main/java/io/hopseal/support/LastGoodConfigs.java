@@ -26,7 +26,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The last configuration each component accepted, kept in a directory (a bundle's data area), one file per
+ * The last configuration each component accepted, kept in a directory (in the {@link StateFolder}), one file per
  * configuration pid. A component that finds its stored configuration invalid when it starts (for example a port of
  * 70000 saved through a web console, which checks nothing) runs on the last one it accepted instead of staying out of
  * service until someone notices; while it runs, a refused change already keeps the running state.
@@ -52,10 +52,18 @@ public final class LastGoodConfigs {
         this.directory = directory;
     }
 
-    /** The store in {@code context}'s bundle data area; remembers nothing without a context or a file system. */
-    public static LastGoodConfigs inDataArea(BundleContext context) {
-        java.io.File dir = context == null ? null : context.getDataFile("last-good-config");
-        return new LastGoodConfigs(dir == null ? null : dir.toPath());
+    /** Folder of the store in the state folder. */
+    public static final String FOLDER = "last-good-config";
+
+    /**
+     * The store in the {@link StateFolder} ({@value #FOLDER}), after moving the files older versions kept in
+     * {@code context}'s bundle data area into it; remembers nothing without a context.
+     */
+    public static LastGoodConfigs inStateFolder(BundleContext context) {
+        if (context == null) {
+            return new LastGoodConfigs(null);
+        }
+        return new LastGoodConfigs(StateFolder.of(context).adopt(FOLDER, StateFolder.legacyDataArea(context, FOLDER)));
     }
 
     /**

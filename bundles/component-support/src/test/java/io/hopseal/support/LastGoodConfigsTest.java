@@ -145,7 +145,7 @@ class LastGoodConfigsTest {
         none.remember("pid", Map.of("port", 1));
         assertThat(none.recall("pid")).isEqualTo(Optional.empty());
         none.forget("pid");
-        assertThat(LastGoodConfigs.inDataArea(null).recall("pid")).isEmpty();
+        assertThat(LastGoodConfigs.inStateFolder(null).recall("pid")).isEmpty();
     }
 
     @Test

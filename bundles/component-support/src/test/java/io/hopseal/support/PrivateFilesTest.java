@@ -1,6 +1,7 @@
 package io.hopseal.support;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -49,5 +50,20 @@ class PrivateFilesTest {
         assertThat(Files.readString(f)).isEqualTo("new");
         assertThat(Files.getPosixFilePermissions(f))
                 .containsExactlyInAnyOrder(PosixFilePermission.OWNER_READ, PosixFilePermission.OWNER_WRITE);
+    }
+
+    @Test
+    void createWritesANewOwnerOnlyFileButNeverReplacesOne() throws IOException {
+        Path f = dir.resolve("new/passphrase");
+        PrivateFiles.create(f, new byte[] {1, 2});
+        assertThat(Files.readAllBytes(f)).containsExactly(1, 2);
+        assertThat(Files.getPosixFilePermissions(f))
+                .containsExactlyInAnyOrder(PosixFilePermission.OWNER_READ, PosixFilePermission.OWNER_WRITE);
+        assertThatThrownBy(() -> PrivateFiles.create(f, new byte[] {3}))
+                .isInstanceOf(java.nio.file.FileAlreadyExistsException.class);
+        assertThat(Files.readAllBytes(f)).as("the first content stays").containsExactly(1, 2);
+        try (var s = Files.list(f.getParent())) {
+            assertThat(s).as("no temporary file left behind").containsExactly(f);
+        }
     }
 }

@@ -3,19 +3,16 @@ package io.hopseal.vault;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.CharBuffer;
-import java.nio.channels.FileChannel;
 import java.nio.channels.SeekableByteChannel;
 import java.nio.charset.CharsetEncoder;
 import java.nio.charset.CoderResult;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.FileAttribute;
@@ -24,7 +21,6 @@ import java.security.GeneralSecurityException;
 import java.security.SecureRandom;
 import java.util.Arrays;
 import java.util.Collections;
-import java.util.EnumSet;
 import java.util.NavigableMap;
 import java.util.Objects;
 import java.util.TreeMap;
@@ -41,6 +37,7 @@ import io.hopseal.api.vault.KeyHandle;
 import io.hopseal.api.vault.KeyType;
 import io.hopseal.api.vault.Vault;
 import io.hopseal.api.vault.VaultException;
+import io.hopseal.support.PrivateFiles;
 
 /**
  * A vault that keeps all its keys in one file, encrypted at rest under a passphrase. Thread-safe: key operations
@@ -94,8 +91,8 @@ import io.hopseal.api.vault.VaultException;
  *
  * <h2>On disk</h2>
  * On POSIX file systems the file is created with mode 0600 (a missing parent directory with 0700). Every change is
- * written to {@code <file name>.tmp} in the same directory (mode 0600, created exclusively, a stale one from a crash
- * is deleted first), forced to disk, atomically renamed over the vault file, and the directory is forced (where the
+ * written through component-support's {@code PrivateFiles}: to {@code <file name>.tmp} in the same directory (mode
+ * 0600, a stale one from a crash is deleted first), forced to disk, atomically renamed over the vault file, and the directory is forced (where the
  * OS allows it). Each change is on disk before the method returns; if writing fails, the change is not applied in
  * memory either and the old file stays as it was. Opening never writes; a file that cannot be opened (missing, wrong
  * passphrase, corrupted, truncated, unknown format, absurd KDF parameters) is left untouched and the
@@ -428,46 +425,12 @@ public final class FileVault extends KeyRingVault {
         }
     }
 
-    /** Temp file in the same directory, fsync, atomic rename over the vault file, fsync the directory. */
+    /**
+     * Temp file in the same directory (0600), fsync, atomic rename over the vault file, fsync the directory: the one
+     * owner-only atomic write every Hopseal part uses.
+     */
     private void writeAtomically(byte[] content) throws IOException {
-        Path dir = parentOf(file, where);
-        Path tmp = tempFileOf(file);
-        Files.deleteIfExists(tmp); // a stale one from an earlier crash (a directory there makes this fail: good)
-        boolean moved = false;
-        try {
-            try (FileChannel ch = FileChannel.open(tmp,
-                    EnumSet.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE), ownerOnly(tmp, false))) {
-                ByteBuffer buffer = ByteBuffer.wrap(content);
-                while (buffer.hasRemaining()) {
-                    ch.write(buffer);
-                }
-                ch.force(true);
-            }
-            try {
-                Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-            } catch (AtomicMoveNotSupportedException e) {
-                throw new IOException("the file system cannot rename atomically in " + dir, e);
-            }
-            moved = true;
-        } finally {
-            if (!moved) {
-                try {
-                    Files.deleteIfExists(tmp);
-                } catch (IOException ignored) {
-                    // the original failure is what matters; the stale temp file is cleaned on the next write
-                }
-            }
-        }
-        forceDirectory(dir);
-    }
-
-    /** Makes the rename durable; some systems (Windows) cannot open a directory: then there is nothing to do. */
-    private static void forceDirectory(Path dir) {
-        try (FileChannel ch = FileChannel.open(dir, StandardOpenOption.READ)) {
-            ch.force(true);
-        } catch (IOException | UnsupportedOperationException ignored) {
-            // not supported here
-        }
+        PrivateFiles.write(file, content);
     }
 
     /** The temp file a write goes through: {@code <name>.tmp} next to the vault file. */

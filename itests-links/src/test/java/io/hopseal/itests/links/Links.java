@@ -2,13 +2,13 @@ package io.hopseal.itests.links;
 
 import static org.junit.Assert.assertNotNull;
 import static org.junit.Assert.assertTrue;
-import static org.junit.Assert.fail;
 import static org.ops4j.pax.exam.CoreOptions.bundle;
 import static org.ops4j.pax.exam.CoreOptions.cleanCaches;
 import static org.ops4j.pax.exam.CoreOptions.frameworkProperty;
 import static org.ops4j.pax.exam.CoreOptions.junitBundles;
 import static org.ops4j.pax.exam.CoreOptions.systemProperty;
 
+import java.time.Duration;
 import java.io.File;
 import java.io.FileInputStream;
 import java.io.IOException;
@@ -18,9 +18,6 @@ import java.net.DatagramSocket;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
-import java.nio.file.Files;
-import java.nio.file.LinkOption;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Dictionary;
@@ -52,6 +49,7 @@ import io.hopseal.api.routing.Router;
 import io.hopseal.api.routing.Worker;
 import io.hopseal.node.HopsealNode;
 import io.hopseal.transport.tcp.TcpTransport;
+import io.hopseal.testsupport.Await;
 
 /**
  * Set-up and helpers shared by the link tests. {@link #options} runs outside the framework (Pax Exam's driver); the
@@ -142,13 +140,7 @@ final class Links {
     /** Waits until {@code condition} holds, failing with {@code what} (and {@code detail}) after {@code millis}. */
     static void await(String what, long millis, BooleanSupplier condition, Supplier<String> detail)
             throws InterruptedException {
-        long end = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(millis);
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() > end) {
-                fail("not within " + millis + " ms: " + what + (detail == null ? "" : "\n  " + detail.get()));
-            }
-            Thread.sleep(10);
-        }
+        Await.until(() -> what + (detail == null ? "" : "\n  " + detail.get()), Duration.ofMillis(millis), condition);
     }
 
     static void await(String what, long millis, BooleanSupplier condition) throws InterruptedException {
@@ -234,10 +226,7 @@ final class Links {
                 c.delete();
             }
         }
-        long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
-        while (!gone.getAsBoolean() && System.nanoTime() < end) {
-            Thread.sleep(10);
-        }
+        Await.until("the transport let go of " + factoryPid + "'s ports", Duration.ofSeconds(5), gone);
     }
 
     /**
@@ -347,80 +336,6 @@ final class Links {
         @Override
         public void close() {
             node.close();
-        }
-    }
-
-    /**
-     * Two connected pseudo-terminals made by socat with stable symlink names ({@code shared/notes/serial-testing.md}):
-     * {@link #unplug()} kills socat by its own process handle (the cable pull), {@link #plug()} starts it again with
-     * the same names (new {@code /dev/pts/N} behind them).
-     */
-    static final class PtyPair implements AutoCloseable {
-        final Path a;
-        final Path b;
-        private Process socat;
-
-        PtyPair(Path dir, String nameA, String nameB) {
-            this.a = dir.resolve(nameA);
-            this.b = dir.resolve(nameB);
-        }
-
-        static void assumeSocat() {
-            boolean found = false;
-            for (String p : System.getenv().getOrDefault("PATH", "/usr/bin:/bin").split(":")) {
-                if (!p.isEmpty() && Files.isExecutable(Path.of(p, "socat"))) {
-                    found = true;
-                }
-            }
-            // fail, never skip: a skipped pty test would hide a broken CI install
-            assertTrue("socat is not installed (apt-get install socat); .ci/run installs it", found);
-        }
-
-        synchronized PtyPair plug() throws IOException, InterruptedException {
-            if (socat != null && socat.isAlive()) {
-                throw new IllegalStateException("socat is running");
-            }
-            socat = new ProcessBuilder("socat", "pty,raw,echo=0,link=" + a, "pty,raw,echo=0,link=" + b)
-                    .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
-            while (!Files.exists(a) || !Files.exists(b)) {
-                if (!socat.isAlive()) {
-                    throw new IOException("socat exited with " + socat.exitValue());
-                }
-                if (System.nanoTime() > deadline) {
-                    throw new IOException("socat made no pty links within 5 s");
-                }
-                Thread.sleep(5);
-            }
-            return this;
-        }
-
-        synchronized void unplug() throws InterruptedException {
-            if (socat == null) {
-                return;
-            }
-            socat.destroy();
-            if (!socat.waitFor(5, TimeUnit.SECONDS)) {
-                socat.destroyForcibly();
-                socat.waitFor(5, TimeUnit.SECONDS);
-            }
-            socat = null;
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(2);
-            while ((Files.exists(a, LinkOption.NOFOLLOW_LINKS) || Files.exists(b, LinkOption.NOFOLLOW_LINKS))
-                    && System.nanoTime() < deadline) {
-                Thread.sleep(5);
-            }
-            try {
-                Files.deleteIfExists(a);
-                Files.deleteIfExists(b);
-            } catch (IOException e) {
-                // stale links after a forced kill
-            }
-        }
-
-        @Override
-        public void close() throws InterruptedException {
-            unplug();
         }
     }
 }

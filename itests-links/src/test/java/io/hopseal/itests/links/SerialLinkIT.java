@@ -45,7 +45,7 @@ import io.hopseal.api.routing.Address;
 import io.hopseal.api.routing.Router;
 import io.hopseal.api.transport.Transport;
 import io.hopseal.itests.links.Links.Backend;
-import io.hopseal.itests.links.Links.PtyPair;
+import io.hopseal.testsupport.PtyPair;
 import io.hopseal.api.transport.Envelope;
 
 /**
@@ -99,7 +99,7 @@ public class SerialLinkIT {
 
         // the gateway: quick reopen after a lost port; one port on pty end B, known as /serial/dev1
         cm.getConfiguration(SERIAL, "?").update(dict("reconnect.backoff.initial.ms", 20, "reconnect.backoff.max.ms", 250));
-        cm.createFactoryConfiguration(SERIAL_PORT, "?").update(dict("port.name", pty.b.toString(), "baud.rate", 115200,
+        cm.createFactoryConfiguration(SERIAL_PORT, "?").update(dict("port.name", pty.b().toString(), "baud.rate", 115200,
                 "link.address", LINK));
         router = Links.service(ctx, Router.class, null, 20_000);
         Links.allowForwarding(cm, router, "tcp:127.0.0.1:" + backend.port); // default deny
@@ -185,7 +185,7 @@ public class SerialLinkIT {
         String cli = System.getProperty("hopseal.cli.jar");
         assertTrue("hopseal.cli.jar names the built CLI: " + cli, cli != null && new File(cli).isFile());
         List<String> cmd = new ArrayList<>(List.of(new File(System.getProperty("java.home"), "bin/java").getPath(),
-                "-XX:TieredStopAtLevel=1", "-Xmx128m", "-jar", cli, "send", "--serial", "gw=" + pty.a + "@115200",
+                "-XX:TieredStopAtLevel=1", "-Xmx128m", "-jar", cli, "send", "--serial", "gw=" + pty.a() + "@115200",
                 "--to", backend.echoRoute("/serial/gw"), "--timeout", timeout));
         if (interval != null) {
             cmd.addAll(List.of("--interval", interval));

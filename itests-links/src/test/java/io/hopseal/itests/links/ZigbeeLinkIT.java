@@ -46,7 +46,7 @@ import io.hopseal.api.routing.SendResult;
 import io.hopseal.api.transport.Transport;
 import io.hopseal.node.HopsealNode;
 import io.hopseal.itests.links.Links.Backend;
-import io.hopseal.itests.links.Links.PtyPair;
+import io.hopseal.testsupport.PtyPair;
 import io.hopseal.transport.zigbee.ZigbeeAddresses;
 import io.hopseal.transport.zigbee.sim.SimulatedXBee;
 import io.hopseal.transport.zigbee.sim.ZigbeeDevice;
@@ -138,8 +138,8 @@ public class ZigbeeLinkIT {
 
     /** The module with its NP and API mode on the pty: the simulated XBee, the factory configuration, the device. */
     void module(int np, ApiMode mode) throws Exception {
-        sim = new SimulatedXBee(pty.a, COORD, mode, np);
-        cm.createFactoryConfiguration(ZIGBEE_MODULE, "?").update(dict("port.name", pty.b.toString(), "baud.rate", 115200,
+        sim = new SimulatedXBee(pty.a(), COORD, mode, np);
+        cm.createFactoryConfiguration(ZIGBEE_MODULE, "?").update(dict("port.name", pty.b().toString(), "baud.rate", 115200,
                 "api.mode", mode.ap(), "max.payload", 0));
         Transport z = zigbee(-1);
         assertTrue(z.status(), z.status().contains("NP " + np) && z.status().contains("API " + mode.ap()));
@@ -323,7 +323,7 @@ public class ZigbeeLinkIT {
         await("the gateway's module down", 5_000, () -> counter(down.counters(), "modules.ready") == 0, this::status);
         sim.close();
         pty.plug(); // plugged back: same name, new /dev/pts/N
-        sim = new SimulatedXBee(pty.a, COORD, ApiMode.API_ESCAPED, 84);
+        sim = new SimulatedXBee(pty.a(), COORD, ApiMode.API_ESCAPED, 84);
         deviceRadio.setRadio(sim);
         Transport z = zigbee(-1);
         long replugMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0);

@@ -77,6 +77,24 @@ final class Gateway {
                 .orElse(Map.of());
     }
 
+    /** {@link #transportStatus} for waiting conditions (failures unchecked). */
+    static String status(BundleContext ctx, int addressType) {
+        try {
+            return transportStatus(ctx, addressType);
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** {@link #transportCounters} for waiting conditions (failures unchecked). */
+    static Map<String, Long> counters(BundleContext ctx, int addressType) {
+        try {
+            return transportCounters(ctx, addressType);
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
     /** Key labels of the registered vault. */
     static List<String> vaultLabels(BundleContext ctx) throws Exception {
         List<String> labels = new ArrayList<>();

@@ -133,24 +133,12 @@ public class KuraIT {
                 .getAbsolutePath();
     }
 
-    /** A singleton configuration as Kura seeds it (kura.service.pid = pid). */
     void kuraConfig(String pid, Object... kv) throws Exception {
-        Object[] all = new Object[kv.length + 2];
-        System.arraycopy(kv, 0, all, 0, kv.length);
-        all[kv.length] = "kura.service.pid";
-        all[kv.length + 1] = pid;
-        cm.getConfiguration(pid, "?").update(dict(all));
+        KuraConfigs.kuraConfig(cm, pid, kv);
     }
 
-    /** A factory configuration as Kura's "+" dialog makes it (kura.service.pid = the typed name); returns its pid. */
     String kuraFactoryConfig(String factoryPid, String name, Object... kv) throws Exception {
-        org.osgi.service.cm.Configuration c = cm.createFactoryConfiguration(factoryPid, "?");
-        Object[] all = new Object[kv.length + 2];
-        System.arraycopy(kv, 0, all, 0, kv.length);
-        all[kv.length] = "kura.service.pid";
-        all[kv.length + 1] = name;
-        c.update(dict(all));
-        return c.getPid();
+        return KuraConfigs.kuraFactoryConfig(cm, factoryPid, name, kv);
     }
 
     // ------------------------------------------------------------------------------------------------------------
@@ -342,19 +330,11 @@ public class KuraIT {
     }
 
     String status(int addressType) {
-        try {
-            return Gateway.transportStatus(ctx, addressType);
-        } catch (Exception e) {
-            throw new IllegalStateException(e);
-        }
+        return Gateway.status(ctx, addressType);
     }
 
     Map<String, Long> counters(int addressType) {
-        try {
-            return Gateway.transportCounters(ctx, addressType);
-        } catch (Exception e) {
-            throw new IllegalStateException(e);
-        }
+        return Gateway.counters(ctx, addressType);
     }
 
     /**

@@ -2,17 +2,11 @@ package io.hopseal.itests.kura;
 
 import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertNotNull;
-import static org.ops4j.pax.exam.CoreOptions.bundle;
-import static org.ops4j.pax.exam.CoreOptions.cleanCaches;
-import static org.ops4j.pax.exam.CoreOptions.frameworkProperty;
-import static org.ops4j.pax.exam.CoreOptions.junitBundles;
-import static org.ops4j.pax.exam.CoreOptions.systemProperty;
 
 import java.io.File;
 import java.io.FileInputStream;
 import java.io.IOException;
 import java.io.InputStream;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Dictionary;
 import java.util.List;
@@ -27,6 +21,7 @@ import org.osgi.framework.ServiceReference;
 import org.osgi.service.deploymentadmin.DeploymentAdmin;
 import org.osgi.service.deploymentadmin.DeploymentPackage;
 
+import io.hopseal.itests.FrameworkOptions;
 import io.hopseal.itests.FrameworkWaits;
 
 /**
@@ -53,40 +48,20 @@ final class KuraProbe {
      * Hopseal bundle: the tests install those from the deployment packages, as Kura does.
      */
     static Option[] framework(boolean kuraApi) {
-        String profile = System.getProperty("it.profile", "felix");
-        List<Option> o = new ArrayList<>();
-        o.add(cleanCaches(true));
-        File work = new File(System.getProperty("it.work", "target/it-work"));
-        work.mkdirs();
-        o.add(frameworkProperty("hopseal.data").value(work.getAbsolutePath()));
-        o.add(frameworkProperty("felix.log.level").value("1"));
-        o.add(frameworkProperty("ds.loglevel").value("warn"));
-        o.add(systemProperty("org.ops4j.pax.logging.DefaultServiceLog.level").value("WARN"));
-        if (!profile.equals("felix")) { // equinox, or kura (Kura 5's exact Equinox)
-            o.add(frameworkProperty("osgi.compatibility.bootdelegation").value("true"));
-            o.add(frameworkProperty("ds.delayed.keepInstances").value("true"));
-        }
-        for (String dir : new String[] {System.getProperty("it.runtime"), System.getProperty("it.runtime.da")}) {
+        FrameworkOptions o = new FrameworkOptions();
+        for (String folder : new String[] {"it.runtime", "it.runtime.da"}) {
             // BouncyCastle comes with the core package: DeploymentAdmin refuses a package bundle whose symbolic name
             // and version are already installed outside a package ("Bundle 'bcprov/1.87.0' already present")
-            File[] jars = new File(dir).listFiles((d, n) -> n.endsWith(".jar") && !n.contains("bcprov"));
-            if (jars == null || jars.length == 0) {
-                throw new IllegalStateException("no runtime bundles in " + dir);
-            }
-            Arrays.sort(jars);
-            for (File f : jars) {
-                o.add(bundle(f.toURI().toString()));
-            }
+            o.runtime(folder, name -> !name.contains("bcprov"));
         }
         if (kuraApi) {
             String api = System.getProperty("it.kura.api");
             if (api == null || !new File(api).isFile()) {
                 throw new IllegalStateException("it.kura.api does not name the kura-api jar: " + api);
             }
-            o.add(bundle(new File(api).toURI().toString()));
+            o.bundle(new File(api));
         }
-        o.add(junitBundles());
-        return o.toArray(new Option[0]);
+        return o.build();
     }
 
     // ---- deployment packages ------------------------------------------------------------------------------------

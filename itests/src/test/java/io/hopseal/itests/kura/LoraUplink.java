@@ -10,7 +10,8 @@ import javax.crypto.spec.SecretKeySpec;
 
 /**
  * Builds what a LoRa concentrator's packet forwarder sends for one uplink: a Semtech UDP PUSH_DATA datagram carrying a
- * LoRaWAN 1.0 unconfirmed data frame with no FPort and no payload, whose MIC is computed with the given NwkSKey. The
+ * LoRaWAN 1.0 unconfirmed data frame with no FPort and no payload, whose MIC is computed with the given NwkSKey (or an
+ * OTAA join-request whose MIC is computed with the AppKey). The
  * gateway counts it as an uplink frame only if its own NwkSKey is the same key (written here from the LoRaWAN 1.0.x
  * specification with JDK AES, independent of the transport's code).
  */
@@ -33,7 +34,23 @@ final class LoraUplink {
         System.arraycopy(phy, 0, b0, 16, 8);
         byte[] mic = cmac(HexFormat.of().parseHex(nwkSKeyHex), b0);
         System.arraycopy(mic, 0, phy, 8, 4);
+        return push(gatewayEui, phy);
+    }
 
+    /** An OTAA join-request (LoRaWAN 1.0.x: MHDR, AppEUI, DevEUI, DevNonce, MIC with the AppKey) in a PUSH_DATA. */
+    static byte[] joinRequest(long gatewayEui, long appEui, long devEui, int devNonce, String appKeyHex) throws Exception {
+        byte[] phy = new byte[1 + 8 + 8 + 2 + 4];
+        phy[0] = 0x00; // join-request, LoRaWAN R1
+        le(phy, 1, appEui, 8);
+        le(phy, 9, devEui, 8);
+        le(phy, 17, devNonce, 2);
+        byte[] mic = cmac(HexFormat.of().parseHex(appKeyHex), java.util.Arrays.copyOf(phy, 19));
+        System.arraycopy(mic, 0, phy, 19, 4);
+        return push(gatewayEui, phy);
+    }
+
+    /** A Semtech UDP PUSH_DATA datagram carrying one received frame. */
+    private static byte[] push(long gatewayEui, byte[] phy) throws Exception {
         String json = "{\"rxpk\":[{\"tmst\":1000000,\"chan\":0,\"rfch\":0,\"freq\":868.100000,\"stat\":1,"
                 + "\"modu\":\"LORA\",\"datr\":\"SF7BW125\",\"codr\":\"4/5\",\"rssi\":-40,\"lsnr\":9.5,\"size\":"
                 + phy.length + ",\"data\":\"" + Base64.getEncoder().encodeToString(phy) + "\"}]}";

@@ -111,11 +111,6 @@ final class StubKeystoreService implements KeystoreService {
     }
 
     @Override
-    public List<KeyManager> getKeyManagers(String algorithm, String provider) {
-        throw new UnsupportedOperationException();
-    }
-
-    @Override
     public void createKeyPair(String alias, String algorithm, int keySize, String signatureAlgorithm,
             String attributes) {
         throw new UnsupportedOperationException();

@@ -13,9 +13,12 @@ import org.eclipse.kura.KuraException;
 import org.osgi.annotation.versioning.ProviderType;
 
 /**
- * Kura's crypto service, with the methods and signatures of Kura 5.6 (package 1.3.0). Kura encrypts each
- * {@code Password} attribute with {@link #encryptAes(char[])} before it reaches ConfigurationAdmin, so a component
- * receives the ciphertext as a String and calls {@link #decryptAes(char[])}. Implemented by Kura only.
+ * Kura's crypto service, with the methods and signatures of package 1.3.0 (identical in Kura 5.3.0 through 5.6). Kura
+ * encrypts each {@code Password} attribute with {@link #encryptAes(char[])} before it reaches ConfigurationAdmin, so a
+ * component receives the ciphertext as a String and calls {@link #decryptAes(char[])}. Implemented by Kura only.
+ *
+ * <p>Follows eclipse/kura tag {@code KURA_5.3.0_RELEASE},
+ * {@code kura/org.eclipse.kura.api/src/main/java/org/eclipse/kura/crypto/CryptoService.java}.
  */
 @ProviderType
 public interface CryptoService {

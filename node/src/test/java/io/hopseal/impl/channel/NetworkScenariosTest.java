@@ -13,6 +13,8 @@ import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -28,6 +30,7 @@ import io.hopseal.impl.memory.MemoryNetwork;
 import io.hopseal.node.HopsealNode;
 import io.hopseal.impl.routing.DefaultRouter;
 import io.hopseal.api.transport.Envelope;
+import io.hopseal.testsupport.Await;
 
 class NetworkScenariosTest {
 
@@ -82,17 +85,10 @@ class NetworkScenariosTest {
                     .withHandshakeTimeout(Duration.ofSeconds(5)));
             BadLink link = new BadLink();
             net.setInterceptor(link);
-            Thread flusher = new Thread(() -> {
-                while (!Thread.currentThread().isInterrupted()) {
-                    try {
-                        Thread.sleep(20);
-                    } catch (InterruptedException e) {
-                        return;
-                    }
-                    link.flush(net);
-                }
-            });
-            flusher.start();
+            // the link's reordering delay: whatever it holds back is released within 20 ms (a clock of the simulated
+            // link, as a real link's latency bound; not a wait for anything)
+            ScheduledExecutorService flusher = Executors.newSingleThreadScheduledExecutor();
+            flusher.scheduleAtFixedRate(() -> link.flush(net), 20, 20, TimeUnit.MILLISECONDS);
             SecureChannel ch;
             try {
                 ch = device.channels().connect("/mem/backend/secure/api/service/sink",
@@ -100,27 +96,23 @@ class NetworkScenariosTest {
                         .get(10, TimeUnit.SECONDS);
                 ch.setReceiver(m -> atDevice.computeIfAbsent(ByteBuffer.wrap(m.payload()).getInt(),
                         k -> new AtomicInteger()).incrementAndGet());
-                // the responder is open once the initiator's first message arrives; wait for it
-                long until = System.nanoTime() + 10_000_000_000L;
-                SecureChannel responder = null;
-                while (System.nanoTime() < until) {
-                    ch.send(ByteBuffer.allocate(4).putInt(-1).array());
-                    responder = backend.channels().channels().stream()
-                            .filter(c -> c.state() == io.hopseal.api.channel.ChannelState.OPEN).findFirst().orElse(null);
-                    if (responder != null) {
-                        break;
-                    }
-                    Thread.sleep(20);
-                }
-                assertThat(responder).isNotNull();
+                // the responder is open once the initiator's first message arrives (and the link may drop it): send
+                // one until it is
+                SecureChannel responder = Await.attempt("the responder's end open", Duration.ofSeconds(10),
+                        Duration.ofMillis(20), () -> {
+                            ch.send(ByteBuffer.allocate(4).putInt(-1).array());
+                            return backend.channels().channels().stream()
+                                    .filter(c -> c.state() == io.hopseal.api.channel.ChannelState.OPEN).findFirst()
+                                    .orElse(null);
+                        });
                 for (int i = 0; i < n; i++) {
                     ch.send(ByteBuffer.allocate(4).putInt(i).array());
                     responder.send(ByteBuffer.allocate(4).putInt(i).array());
                 }
                 awaitQuiet(atBackend, atDevice);
             } finally {
-                flusher.interrupt();
-                flusher.join();
+                flusher.shutdownNow();
+                assertThat(flusher.awaitTermination(5, TimeUnit.SECONDS)).isTrue();
             }
             link.flush(net);
             awaitQuiet(atBackend, atDevice); // the frames held back by the link are delivered too
@@ -140,25 +132,19 @@ class NetworkScenariosTest {
         }
     }
 
-    /** Waits until the delivered counts have not changed for 200 ms (all queued frames processed), at most 10 s. */
-    private static void awaitQuiet(Map<Integer, AtomicInteger> a, Map<Integer, AtomicInteger> b) throws InterruptedException {
-        long end = System.nanoTime() + 10_000_000_000L;
-        long last = -1;
-        long stableSince = System.nanoTime();
-        while (System.nanoTime() < end) {
-            long now = a.values().stream().mapToLong(AtomicInteger::get).sum() + b.values().stream().mapToLong(AtomicInteger::get).sum();
-            if (now != last) {
-                last = now;
-                stableSince = System.nanoTime();
-            } else if (System.nanoTime() - stableSince > 200_000_000L) {
-                return;
-            }
-            Thread.sleep(10);
-        }
+    /**
+     * Waits until the delivered counts have not changed for 200 ms (all queued frames processed), at most 10 s. The
+     * link drops an unknown number of frames, so no final count says "done".
+     */
+    private static void awaitQuiet(Map<Integer, AtomicInteger> a, Map<Integer, AtomicInteger> b)
+            throws InterruptedException {
+        Await.settled("messages delivered over the lossy link", Duration.ofSeconds(10), Duration.ofMillis(200),
+                () -> a.values().stream().mapToLong(AtomicInteger::get).sum()
+                        + b.values().stream().mapToLong(AtomicInteger::get).sum());
     }
 
     private static void awaitSize(List<Integer> log, int n) throws InterruptedException {
-        io.hopseal.testsupport.Await.until(n + " entries logged", Duration.ofSeconds(5), () -> log.size() >= n);
+        Await.until(n + " entries logged", Duration.ofSeconds(5), () -> log.size() >= n);
         assertThat(log).hasSize(n);
     }
 

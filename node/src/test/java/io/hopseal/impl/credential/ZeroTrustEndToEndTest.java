@@ -30,6 +30,7 @@ import io.hopseal.impl.memory.MemoryNetwork;
 import io.hopseal.node.HopsealNode;
 import io.hopseal.impl.routing.DefaultRouter;
 import io.hopseal.api.transport.Envelope;
+import io.hopseal.testsupport.Await;
 
 /** Identities, credentials, revocation, enrollment and access control across real (in-memory) links. */
 class ZeroTrustEndToEndTest {
@@ -207,11 +208,9 @@ class ZeroTrustEndToEndTest {
         backend.channels().listen("api", ListenerOptions.defaults());
         backend.service("echo", (m, ctx) -> ctx.reply(m, m.payload()));
         SecureChannel before = connect("/mem/backend/service/api", ChannelOptions.defaults());
-        long end = System.nanoTime() + 5_000_000_000L;
-        while (backend.channels().knownPeer(device.identifier()).isEmpty() && System.nanoTime() < end) {
-            Thread.sleep(5); // the responder completes when message 3 arrives
-        }
-        assertThat(backend.channels().knownPeer(device.identifier())).isPresent();
+        // the responder completes when message 3 arrives
+        Await.until("the backend knows the device", Duration.ofSeconds(5),
+                () -> backend.channels().knownPeer(device.identifier()).isPresent());
         before.close();
         device.localIdentity().rotate();
         SecureChannel after = connect("/mem/backend/service/api", ChannelOptions.defaults());

@@ -18,7 +18,7 @@ public enum CloseReason {
     UNKNOWN_PEER,
     /** The message counter reached its limit; a new channel is needed. */
     COUNTER_EXHAUSTED,
-    /** The route to the peer failed (no transport, link down) while handshaking. */
+    /** The route to the peer failed (no transport, link down, or a hop reported it cannot deliver) while handshaking. */
     UNREACHABLE,
     /** The channel service stopped. */
     SERVICE_STOPPED,

@@ -71,7 +71,7 @@ public interface SecureChannel extends AutoCloseable {
      * of it afterwards, nor send the same payload twice. Build each message in an array of its own.
      *
      * @throws IllegalStateException on an initiator whose channel has no bound service
-     * @since 1.4
+     * @since 1.5
      */
     default SendResult send(Payload payload) {
         return send(payload.toArray());
@@ -82,7 +82,7 @@ public interface SecureChannel extends AutoCloseable {
      * routing envelope plus the channel's frame header, as things are now (it changes when the peer's route changes;
      * a payload with less is copied once, never refused); 0 from an implementation that never seals in place.
      *
-     * @since 1.4
+     * @since 1.5
      */
     default int sendHeadroom() {
         return 0;
@@ -92,7 +92,7 @@ public interface SecureChannel extends AutoCloseable {
      * Bytes a {@link #send(Payload)} payload needs after its view, in the same array, to be sealed in place (the
      * AEAD tag).
      *
-     * @since 1.4
+     * @since 1.5
      */
     int SEND_TAILROOM = 16;
 
@@ -127,4 +127,15 @@ public interface SecureChannel extends AutoCloseable {
 
     /** Counters: sent, received, bytes, drops by reason (replay, forged, malformed, window), rekeys. */
     Map<String, Long> counters();
+
+    /**
+     * Calls {@code listener} with each route error reported for this channel (docs/protocol.md §2.2): by a hop on the
+     * route ({@link io.hopseal.api.routing.RouteError#authenticated()} false: advisory, nothing changes) or by the peer
+     * inside the channel (true: e.g. the bound service does not exist there). A later call replaces the listener; null
+     * removes it. Called on the thread that received the report: be quick.
+     *
+     * @since 1.4
+     */
+    default void onRouteError(java.util.function.Consumer<io.hopseal.api.routing.RouteError> listener) {
+    }
 }

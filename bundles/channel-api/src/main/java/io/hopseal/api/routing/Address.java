@@ -20,6 +20,13 @@ public final class Address {
     public static final int SERIAL = 3;
     public static final int LORA = 4;
     public static final int ZIGBEE = 5;
+    /**
+     * Route error reports (docs/protocol.md §2.2): the last address of a report's onward route, after the worker that
+     * sent the undelivered message; routers hand such a message to their report handling, never to the worker.
+     *
+     * @since 2.2
+     */
+    public static final int REPORT = 14;
     /** In-memory links (tests and embedding). */
     public static final int MEMORY = 15;
 
@@ -99,6 +106,7 @@ public final class Address {
             case LORA -> "lora";
             case ZIGBEE -> "zigbee";
             case MEMORY -> "mem";
+            case REPORT -> "report";
             default -> "t" + type;
         };
     }
@@ -113,6 +121,7 @@ public final class Address {
             case "lora": return LORA;
             case "zigbee": return ZIGBEE;
             case "mem": return MEMORY;
+            case "report": return REPORT;
             default:
                 if (name.length() > 1 && name.length() <= 4 && name.charAt(0) == 't') {
                     try {

@@ -10,4 +10,24 @@ public interface Registration extends AutoCloseable {
 
     @Override
     void close();
+
+    /**
+     * A registration at {@code address} whose close runs {@code onClose} (which must itself be harmless twice).
+     *
+     * @since 2.2
+     */
+    static Registration of(Address address, Runnable onClose) {
+        java.util.Objects.requireNonNull(onClose, "onClose");
+        return new Registration() {
+            @Override
+            public Address address() {
+                return address;
+            }
+
+            @Override
+            public void close() {
+                onClose.run();
+            }
+        };
+    }
 }

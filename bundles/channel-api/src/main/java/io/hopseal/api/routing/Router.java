@@ -54,6 +54,19 @@ public interface Router {
     /** Local addresses with a worker. */
     Collection<Address> localAddresses();
 
+    /**
+     * Calls {@code watcher} with every route error report (docs/protocol.md §2.2) that comes back for messages sent from
+     * the local address {@code local} (a report travels the message's return route, which ends there). Reports are
+     * advisory and, outside a secure channel, unauthenticated. Closing the registration stops the calls. A router that
+     * does not take reports returns a registration that does nothing.
+     *
+     * @since 2.2
+     */
+    default Registration watchRouteErrors(Address local, java.util.function.Consumer<RouteError> watcher) {
+        java.util.Objects.requireNonNull(watcher, "watcher");
+        return Registration.of(local, () -> { });
+    }
+
     /** Counters: {@code delivered}, {@code forwarded}, {@code drop.<reason>} (see {@link SendResult#counterName()}). */
     Map<String, Long> counters();
 }

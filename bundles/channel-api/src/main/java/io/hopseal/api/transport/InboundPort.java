@@ -54,4 +54,23 @@ public final class InboundPort {
             return SendResult.DROPPED_WORKER_FAILED;
         }
     }
+
+    /**
+     * Tells the attached sink that a message accepted earlier cannot be delivered ({@link InboundSink#undeliverable});
+     * nothing happens while none is attached. Never throws.
+     *
+     * @since 2.1
+     */
+    public void undeliverable(io.hopseal.api.routing.Address nextHop, Message message,
+                              io.hopseal.api.routing.RouteError.Reason reason) {
+        InboundSink s = sink;
+        if (s == null) {
+            return;
+        }
+        try {
+            s.undeliverable(nextHop, message, reason);
+        } catch (RuntimeException | LinkageError e) { // NOPMD: as deliver
+            counters.increment(DROP_ROUTER_EXCEPTION);
+        }
+    }
 }

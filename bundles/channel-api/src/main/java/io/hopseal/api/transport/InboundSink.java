@@ -19,4 +19,19 @@ public interface InboundSink {
      * be this frame's own, never another message's).
      */
     SendResult deliver(Message message);
+
+    /**
+     * A message this transport accepted for {@code nextHop} earlier (its send returned {@code FORWARDED}) cannot be
+     * delivered after all, e.g. the connection it queued for was refused. The router may send a route error report
+     * (docs/protocol.md §2.2) back along the message's return route. Called at most once per message, never under a
+     * lock the transport's senders need; the default ignores it.
+     *
+     * @param nextHop the address the transport could not reach
+     * @param message the message as it was handed to the transport (onward route after {@code nextHop})
+     * @param reason  why
+     * @since 2.1
+     */
+    default void undeliverable(io.hopseal.api.routing.Address nextHop, Message message,
+                               io.hopseal.api.routing.RouteError.Reason reason) {
+    }
 }

@@ -3,8 +3,9 @@
  * {@link io.hopseal.api.transport.Transport} service, the {@link io.hopseal.api.transport.InboundSink} a router
  * attaches, the routing {@link io.hopseal.api.transport.Envelope} codec, {@link io.hopseal.api.transport.Counters}
  * and {@link io.hopseal.api.transport.InboundPort}. Version 1 was {@code io.hopseal.api.transport.Transport} (routing
- * 1.x), where each transport also held the router.
+ * 1.x), where each transport also held the router. 2.1 adds {@link io.hopseal.api.transport.InboundSink#undeliverable} (route error
+ * reports for messages a transport accepted and then could not deliver).
  */
 @org.osgi.annotation.bundle.Export
-@org.osgi.annotation.versioning.Version("2.0.0")
+@org.osgi.annotation.versioning.Version("2.1.0")
 package io.hopseal.api.transport;

@@ -82,6 +82,8 @@ final class ChannelEndpoint implements SecureChannel, Worker {
     volatile ConcurrentHashMap<Integer, Liveness.Ping> pings;
     /** Guarded by this (pings are rare: no atomic object per channel end). */
     int lastPingId;
+    /** The application's listener for route error reports ({@link RouteErrorWatch}); usually null. */
+    volatile Consumer<io.hopseal.api.routing.RouteError> routeErrorListener;
     /** Keep-alive state (initiators whose options ask for it); null otherwise, so other ends pay one reference. */
     final Liveness.KeepAlive keepAlive;
 
@@ -454,6 +456,11 @@ final class ChannelEndpoint implements SecureChannel, Worker {
     @Override
     public Message receive(Duration timeout) throws InterruptedException {
         return ReceiveQueue.receive(this, timeout);
+    }
+
+    @Override
+    public void onRouteError(Consumer<io.hopseal.api.routing.RouteError> listener) {
+        routeErrorListener = listener;
     }
 
     @Override

@@ -74,6 +74,11 @@ public final class DefaultSecureChannelService implements SecureChannelService, 
     private volatile List<Credential> credentials = List.of();
     private volatile List<byte[]> presented = List.of();
     private volatile boolean stopped;
+    /** Route error reports sent inside channels: logged at most once a minute, sent at most so often (RouteErrorWatch). */
+    final io.hopseal.impl.routing.LogThrottle routeErrorLog = new io.hopseal.impl.routing.LogThrottle(
+            RouteErrorWatch.LOG_INTERVAL_NANOS, System.nanoTime());
+    final io.hopseal.impl.routing.TokenBucket routeErrorRate = new io.hopseal.impl.routing.TokenBucket(
+            RouteErrorWatch.PER_SECOND, RouteErrorWatch.BURST, System.nanoTime());
 
     public DefaultSecureChannelService(Router router, LocalIdentity identity, Clock clock) {
         this.router = Objects.requireNonNull(router, "router");
@@ -191,7 +196,8 @@ public final class DefaultSecureChannelService implements SecureChannelService, 
                 options.keepAliveUnanswered(), null);
         ep.register();
         track(ep);
-        CompletableFuture<SecureChannel> opened = ep.opened(); // before start: an in-memory handshake may finish in it
+        // before start: an in-memory handshake may finish in it; a route error report for message 1 ends it at once
+        CompletableFuture<SecureChannel> opened = RouteErrorWatch.watch(ep, ep.opened());
         ep.start();
         return opened;
     }

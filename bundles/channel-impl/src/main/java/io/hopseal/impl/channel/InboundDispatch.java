@@ -87,6 +87,10 @@ final class InboundDispatch {
             }
             return;
         }
+        if (pt.length > 0 && pt[0] == RouteErrorWatch.CONTROL_ROUTE_ERROR) {
+            RouteErrorWatch.fromPeer(ep, pt);
+            return;
+        }
         if (pt.length < 2 || pt[0] != Wire.CONTROL_CREDENTIALS) {
             ep.count("drop.malformed_control");
             return;
@@ -123,6 +127,7 @@ final class InboundDispatch {
             SendResult r = toBoundService(ep, bound, new Message(Route.EMPTY, Route.of(ep.localReg.address()), payload, id));
             if (r.isDropped()) {
                 ep.count("deliver." + r.counterName());
+                RouteErrorWatch.fromDelivery(ep, r, bound, payload);
             }
         } else {
             Route back = ep.initiator && bound != null ? bound.prepend(ep.localReg.address())
@@ -170,6 +175,7 @@ final class InboundDispatch {
             SendResult res = ep.service.router().send(m);
             if (res.isDropped()) {
                 ep.count("deliver." + res.counterName());
+                RouteErrorWatch.fromDelivery(ep, res, onward, payload);
             }
         }
     }

@@ -92,7 +92,8 @@ final class ListenerWorker implements ChannelListener {
         byte[] f = raw;
         byte[] source = null;
         if (Wire.hasCookie(raw[0] & 0xff)) {
-            if (raw.length < 1 + Wire.COOKIE + Wire.minFirstLength(p)) {
+            // minFirstLength counts the type byte already: an unpadded XX message 1 with its cookie is 33 + 16 bytes
+            if (raw.length < Wire.COOKIE + Wire.minFirstLength(p)) {
                 counters.increment("drop.malformed");
                 return;
             }

@@ -34,18 +34,7 @@ final class Wire {
      * unknown types do not: there the anti-amplification rule applies, and an XX initiator pads message 1.
      */
     static boolean linksValidateAddresses(io.hopseal.api.routing.Route route) {
-        for (io.hopseal.api.routing.Address a : route.addresses()) {
-            switch (a.type()) {
-                case io.hopseal.api.routing.Address.LOCAL, io.hopseal.api.routing.Address.TCP,
-                        io.hopseal.api.routing.Address.SERIAL, io.hopseal.api.routing.Address.LORA,
-                        io.hopseal.api.routing.Address.ZIGBEE -> {
-                }
-                default -> {
-                    return false;
-                }
-            }
-        }
-        return true;
+        return io.hopseal.impl.routing.RouteReports.linksProveAddresses(route); // one rule for handshakes and reports
     }
     /** Length of the close frame with a 1-byte counter: header, counter, reason, tag. */
     static final int CLOSE_FRAME_LENGTH = 1 + 1 + 1 + 16;

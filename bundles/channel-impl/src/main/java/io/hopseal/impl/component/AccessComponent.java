@@ -35,6 +35,7 @@ import io.hopseal.impl.access.AccessControl;
 import io.hopseal.impl.access.Policy;
 import io.hopseal.impl.channel.DefaultSecureChannelService;
 import io.hopseal.support.LastGoodConfigs;
+import io.hopseal.support.StateFolder;
 import io.hopseal.impl.credential.CredentialVerifier;
 import io.hopseal.impl.identity.IdentityException;
 import io.hopseal.impl.identity.IdentityHistory;
@@ -45,7 +46,7 @@ import io.hopseal.impl.routing.SecureChannelOnly;
  * Zero-trust settings of the gateway: which authorities' credentials count, the access policy of each service, and
  * where accepted revocation lists are kept. Thin wiring over {@link CredentialVerifier} and {@link AccessControl};
  * a new configuration is validated completely before anything changes, and a refused one leaves the last good one
- * running. The last accepted configuration is kept in the bundle's data area: after a restart with an invalid stored
+ * running. The last accepted configuration is kept in the state folder: after a restart with an invalid stored
  * configuration the component runs on that last good one (and says so), else with no authorities and no policies.
  * Also serves {@code /service/revocations}: signed revocation lists sent over secure channels are applied
  * (only a newer list from a trusted authority takes effect: the list authenticates itself). Plain messages to it are
@@ -57,6 +58,8 @@ import io.hopseal.impl.routing.SecureChannelOnly;
 public final class AccessComponent {
     private static final Logger LOG = LoggerFactory.getLogger(AccessComponent.class);
     public static final String PID = "io.hopseal.access";
+    /** Default folder of revocation lists in the state folder. */
+    static final String REVOCATIONS_FOLDER = "revocations";
 
     @ObjectClassDefinition(id = PID, name = "Hopseal access control",
             description = "Who may use which service, decided on cryptographic identities and credentials only. "
@@ -78,7 +81,8 @@ public final class AccessComponent {
         int clock_skew_s() default 60;
 
         @AttributeDefinition(name = "Revocation folder", required = false,
-                description = "Folder where accepted revocation lists are kept across restarts. Empty: <data folder>/revocations.")
+                description = "Folder where accepted revocation lists are kept across restarts; a relative path is relative "
+                        + "to the state folder (framework property hopseal.state.dir). Empty: <state folder>/revocations.")
         String revocation_folder() default "";
 
         @AttributeDefinition(name = "Accept revocation lists",
@@ -101,6 +105,8 @@ public final class AccessComponent {
     private final String configPid;
     /** Where the last accepted configuration is kept, for a restart with an invalid stored one. */
     private final LastGoodConfigs lastGood;
+    /** Against which a relative revocation folder is resolved. */
+    private final StateFolder state;
 
     /** A checked configuration: what {@link #apply(Settings)} needs. */
     record Settings(List<Identity> authorities, Map<String, Policy> policies, int clockSkewSeconds,
@@ -117,11 +123,18 @@ public final class AccessComponent {
     public AccessComponent(@Reference(name = "Channels") SecureChannelService channels,
                            @Reference(name = "Router") Router router, BundleContext context, Config config,
                            Map<String, Object> properties) {
-        this(channels, router, LastGoodConfigs.inDataArea(context), config, properties);
+        this(channels, router, LastGoodConfigs.inStateFolder(context), StateFolder.of(context), config, properties);
     }
 
+    /** Outside OSGi: the state folder from the system properties. */
     AccessComponent(SecureChannelService channels, Router router, LastGoodConfigs store, Config config,
                     Map<String, Object> properties) {
+        this(channels, router, store, StateFolder.of(null), config, properties);
+    }
+
+    AccessComponent(SecureChannelService channels, Router router, LastGoodConfigs store, StateFolder state,
+                    Config config, Map<String, Object> properties) {
+        this.state = state;
         this.channels = channels instanceof ChannelsComponent c ? c.delegate() : (DefaultSecureChannelService) channels;
         this.router = router instanceof RouterComponent r ? r.delegate() : (DefaultRouter) router;
         this.lastGood = store;
@@ -204,6 +217,13 @@ public final class AccessComponent {
                 throw new IllegalArgumentException("policies: service " + service + ": " + e.getMessage());
             }
         }
+        if (!c.revocation_folder().isBlank()) {
+            try {
+                StateFolder.at(Path.of("/")).resolve(c.revocation_folder()); // the syntax; the folder is not needed
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("revocation.folder: " + e.getMessage());
+            }
+        }
         if (c.clock_skew_s() < 0 || c.clock_skew_s() > 86_400) {
             throw new IllegalArgumentException("clock.skew.s must be 0..86400, was " + c.clock_skew_s());
         }
@@ -214,8 +234,8 @@ public final class AccessComponent {
     /** Puts a checked configuration in force. */
     private synchronized void apply(Settings s) {
         Path folder = s.revocationFolder().isBlank()
-                ? Path.of(System.getProperty("hopseal.data", "hopseal-data"), "revocations")
-                : Path.of(s.revocationFolder());
+                ? state.adopt(REVOCATIONS_FOLDER, StateFolder.legacyWorkingFolder(REVOCATIONS_FOLDER))
+                : state.resolve(s.revocationFolder());
         CredentialVerifier v = s.authorities().isEmpty() ? null
                 : new CredentialVerifier(s.authorities(), Duration.ofSeconds(s.clockSkewSeconds()), Clock.systemUTC(),
                         folder);

@@ -49,7 +49,7 @@ import io.hopseal.impl.identity.LocalIdentity;
  * gateway seed it with the defaults). A modified configuration applies live: the listener is re-created with the new
  * options while open channels stay open (they keep the options they were accepted with). An invalid value is refused
  * with a log message naming the field and the last good configuration keeps running. The last accepted configuration
- * is kept in the bundle's data area: at activation an invalid value makes the component run on that last good
+ * is kept in the state folder: at activation an invalid value makes the component run on that last good
  * configuration (and say so), else that field falls back to its default.
  *
  * <p>The vault is chosen by the {@code Vault.target} filter (Kura's "select available targets" convention); a vault
@@ -160,7 +160,7 @@ public final class ChannelsComponent implements SecureChannelService {
     @Activate
     public ChannelsComponent(@Reference(name = "Router") Router router, @Reference(name = "Vault") Vault vault,
             BundleContext context, Config config, Map<String, Object> properties) {
-        this(router, vault, LastGoodConfigs.inDataArea(context), config, properties);
+        this(router, vault, LastGoodConfigs.inStateFolder(context), config, properties);
     }
 
     ChannelsComponent(Router router, Vault vault, LastGoodConfigs store, Config config,

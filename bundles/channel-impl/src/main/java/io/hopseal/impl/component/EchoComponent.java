@@ -36,7 +36,7 @@ import io.hopseal.support.LastGoodConfigs;
  *
  * <p>Configuration pid = component name = OCD id = metatype file name = {@value #PID}; required (the gateway seeds
  * it). A modified configuration applies live (the worker moves to the new name); an invalid name is refused with a
- * log message and the worker stays where it is. The last accepted configuration is kept in the bundle's data area:
+ * log message and the worker stays where it is. The last accepted configuration is kept in the state folder:
  * after a restart with an invalid stored name the worker runs on that last good configuration (and says so), else at
  * the default {@code echo}.
  */
@@ -89,7 +89,7 @@ public final class EchoComponent {
     @Activate
     public EchoComponent(@Reference(name = "Router") Router router, BundleContext context, Config config,
             Map<String, Object> properties) {
-        this(router, LastGoodConfigs.inDataArea(context), config, properties);
+        this(router, LastGoodConfigs.inStateFolder(context), config, properties);
     }
 
     EchoComponent(Router router, LastGoodConfigs store, Config config, Map<String, Object> properties) {

@@ -81,7 +81,7 @@ public final class RelayRegistrationComponent {
     public RelayRegistrationComponent(@Reference(name = "Channels") SecureChannelService channels,
             @Reference(name = "Router") Router router, BundleContext context, Config config,
             Map<String, Object> properties) {
-        this(channels, router, LastGoodConfigs.inDataArea(context), config, properties);
+        this(channels, router, LastGoodConfigs.inStateFolder(context), config, properties);
     }
 
     RelayRegistrationComponent(SecureChannelService channels, Router router, LastGoodConfigs store, Config config,

@@ -62,7 +62,7 @@ public final class RelaysComponent {
     @Activate
     public RelaysComponent(@Reference(name = "Router") Router router, BundleContext context, Config config,
             Map<String, Object> properties) {
-        this(router, LastGoodConfigs.inDataArea(context), config, properties);
+        this(router, LastGoodConfigs.inStateFolder(context), config, properties);
     }
 
     RelaysComponent(Router router, LastGoodConfigs store, Config config, Map<String, Object> properties) {

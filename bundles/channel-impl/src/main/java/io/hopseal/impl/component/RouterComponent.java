@@ -47,7 +47,7 @@ import io.hopseal.support.LastGoodConfigs;
  * came in from a link (default deny). Its one setting, {@code forward.allow}, is the {@link ForwardPolicy}: where
  * messages from links may be forwarded. A change applies at once, without restarting the router; an invalid list is
  * refused with a log line naming the bad entry and the last good list stays in force. The last accepted configuration
- * is kept in the bundle's data area: after a restart with an invalid stored list the router runs on that last good
+ * is kept in the state folder: after a restart with an invalid stored list the router runs on that last good
  * one (and says so), else it forwards nothing from links. The policy is read in the constructor, before the first
  * transport is bound, so no message is forwarded under a policy that was not configured.
  */
@@ -104,7 +104,7 @@ public final class RouterComponent implements Router, DefaultRouter.Fronted {
      */
     @Activate
     public RouterComponent(BundleContext context, Config config, Map<String, Object> properties) {
-        this(LastGoodConfigs.inDataArea(context), config, properties);
+        this(LastGoodConfigs.inStateFolder(context), config, properties);
     }
 
     RouterComponent(LastGoodConfigs store, Config config, Map<String, Object> properties) {

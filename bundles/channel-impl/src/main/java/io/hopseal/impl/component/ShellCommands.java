@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 
+import org.apache.felix.service.command.Descriptor;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.ConfigurationPolicy;
 import org.osgi.service.component.annotations.Reference;
@@ -23,8 +24,9 @@ import io.hopseal.api.transport.Transport;
 
 /**
  * Gogo shell commands {@code hopseal:channels}, {@code hopseal:routes}, {@code hopseal:transports},
- * {@code hopseal:identity}. Plain methods returning text (Gogo prints the result), so there is no compile or runtime
- * dependency on Gogo: the commands simply appear when a Gogo runtime is installed.
+ * {@code hopseal:identity}, {@code hopseal:tap}. Plain methods returning text (Gogo prints the result); their
+ * {@link Descriptor}s are what Gogo's {@code help} shows. The annotation's package is imported optionally: where no
+ * Gogo runtime is installed the class loads all the same and the annotations are simply absent.
  */
 @Component(name = ShellCommands.NAME, immediate = true, configurationPolicy = ConfigurationPolicy.IGNORE,
         service = ShellCommands.class,
@@ -46,25 +48,39 @@ public final class ShellCommands {
             policyOption = ReferencePolicyOption.GREEDY)
     private final List<Transport> transports = new CopyOnWriteArrayList<>();
 
+    static final int TAP_MAX_COUNT = 1000;
+    static final int TAP_MAX_SECONDS = 3600;
+    private static final String TAP = "Print the next messages this gateway forwards (next hop, routes, size, first "
+            + "bytes: for channel traffic, routing addresses and ciphertext only)";
+
     /**
      * {@code hopseal:tap [count] [seconds]}: prints the next {@code count} messages this gateway forwards (default
      * 10, waiting at most 30 s): next hop, routes, size and the first payload bytes. For channel traffic that is all
-     * a gateway ever has: routing addresses and ciphertext.
+     * a gateway ever has: routing addresses and ciphertext. A count or time out of range is refused, naming it.
      */
-    public String tap(int count, int seconds) throws InterruptedException {
+    @Descriptor(TAP)
+    public String tap(@Descriptor("how many messages to print, 1.." + TAP_MAX_COUNT) int count,
+            @Descriptor("how long to wait for them at most, in seconds, 1.." + TAP_MAX_SECONDS) int seconds)
+            throws InterruptedException {
+        if (count < 1 || count > TAP_MAX_COUNT) {
+            return "tap: count must be 1.." + TAP_MAX_COUNT + ", was " + count;
+        }
+        if (seconds < 1 || seconds > TAP_MAX_SECONDS) {
+            return "tap: seconds must be 1.." + TAP_MAX_SECONDS + ", was " + seconds;
+        }
         Router r = router;
         if (!(r instanceof RouterComponent rc)) {
             return "no router";
         }
-        int n = Math.max(1, Math.min(count, 1000));
+        int n = count;
         java.util.concurrent.BlockingQueue<String> lines = new java.util.concurrent.LinkedBlockingQueue<>();
         StringBuilder b = new StringBuilder();
         try (AutoCloseable h = rc.addForwardTap((next, m) -> lines.offer(describe(next, m)))) {
             // said at once (Gogo routes System.out to the calling session): the lines come only when traffic does
-            System.out.println("tap: printing the next " + n + " forwarded messages (at most " + Math.max(1, seconds)
-                    + " s)");
+            System.out.println("tap: printing the next " + (n == 1 ? "forwarded message" : n + " forwarded messages")
+                    + " (at most " + seconds + " s)");
             System.out.flush();
-            long end = System.nanoTime() + Math.max(1, seconds) * 1_000_000_000L;
+            long end = System.nanoTime() + seconds * 1_000_000_000L;
             int got = 0;
             while (got < n) {
                 String line = lines.poll(Math.max(0, end - System.nanoTime()), java.util.concurrent.TimeUnit.NANOSECONDS);
@@ -83,10 +99,13 @@ public final class ShellCommands {
         return b.toString();
     }
 
-    public String tap(int count) throws InterruptedException {
+    @Descriptor(TAP + ", waiting 30 s at most")
+    public String tap(@Descriptor("how many messages to print, 1.." + TAP_MAX_COUNT) int count)
+            throws InterruptedException {
         return tap(count, 30);
     }
 
+    @Descriptor(TAP + ": the next 10, waiting 30 s at most")
     public String tap() throws InterruptedException {
         return tap(10, 30);
     }
@@ -102,6 +121,7 @@ public final class ShellCommands {
     }
 
     /** {@code hopseal:identity}: this node's identifier. */
+    @Descriptor("Print this node's identifier (the hash of its identity key)")
     public String identity() {
         SecureChannelService s = channels;
         return s == null ? "no channel service (is the io.hopseal.channels configuration present?)"
@@ -109,6 +129,8 @@ public final class ShellCommands {
     }
 
     /** {@code hopseal:channels}: listeners, channels (peer, state, protocol, counters) and the service's counters. */
+    @Descriptor("List the secure channel listeners, the channels ending at this node (peer, state, protocol, route, "
+            + "counters) and the channel service's counters")
     public String channels() {
         SecureChannelService s = channels;
         if (s == null) {
@@ -139,6 +161,8 @@ public final class ShellCommands {
     }
 
     /** {@code hopseal:routes}: local addresses (services, listeners, channel ends) and the transports by type. */
+    @Descriptor("List the local addresses (services, listeners, channel ends), the transports by address type, the "
+            + "forwarding policy and the router's counters")
     public String routes() {
         Router r = router;
         if (r == null) {
@@ -168,6 +192,7 @@ public final class ShellCommands {
     }
 
     /** {@code hopseal:transports}: every transport service with its status and counters. */
+    @Descriptor("List every transport with its status (listeners, links) and counters")
     public String transports() {
         List<Transport> ts = new ArrayList<>(transports);
         if (ts.isEmpty()) {

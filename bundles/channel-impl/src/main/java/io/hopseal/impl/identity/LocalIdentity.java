@@ -1,11 +1,8 @@
 package io.hopseal.impl.identity;
 
 import java.io.IOException;
-import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Comparator;
@@ -18,6 +15,7 @@ import io.hopseal.api.vault.KeyType;
 import io.hopseal.api.vault.Vault;
 import io.hopseal.api.vault.VaultException;
 import io.hopseal.impl.noise.StaticKeyPair;
+import io.hopseal.support.PrivateFiles;
 
 /**
  * This node's identity: an Ed25519 identity key and an X25519 channel static key in a vault, and the proof that
@@ -134,16 +132,9 @@ public final class LocalIdentity {
         return next;
     }
 
+    /** Owner-only, atomic and durable (an identity history names this node's keys: nobody else's business). */
     private static void writeAtomically(Path file, byte[] bytes) throws IOException {
-        Path dir = file.toAbsolutePath().getParent();
-        Files.createDirectories(dir);
-        Path tmp = dir.resolve(file.getFileName() + ".tmp");
-        try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
-                StandardOpenOption.TRUNCATE_EXISTING)) {
-            ch.write(java.nio.ByteBuffer.wrap(bytes));
-            ch.force(true);
-        }
-        Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        PrivateFiles.write(file, bytes);
     }
 
     public Identity identity() {

@@ -70,7 +70,17 @@ public final class DefaultRouter implements Router {
      * What every bound transport delivers to: received messages are routed like any other, but always count as
      * coming in from a link for the forwarding policy (whatever their return route says).
      */
-    private final InboundSink sink = m -> send(m, true);
+    private final InboundSink sink = new InboundSink() {
+        @Override
+        public SendResult deliver(Message m) {
+            return send(m, true);
+        }
+
+        @Override
+        public void undeliverable(Address nextHop, Message m, io.hopseal.api.routing.RouteError.Reason reason) {
+            reportUndeliverable(nextHop, m, reason);
+        }
+    };
     private final java.util.List<java.util.function.BiConsumer<Address, Message>> taps =
             new java.util.concurrent.CopyOnWriteArrayList<>();
     private volatile io.hopseal.impl.access.AccessControl accessControl;
@@ -81,6 +91,8 @@ public final class DefaultRouter implements Router {
     private final ForwardFlows flows = new ForwardFlows();
     private final LogThrottle forwardRefusals;
     private final LogThrottle accessRefusals;
+    /** Route error reports (protocol §2.2): sent for what cannot be delivered, handed to watchers when they come back. */
+    private final RouteReports reports;
 
     /** A router that forwards everything until given a {@link #setForwardPolicy policy}. */
     public DefaultRouter() {
@@ -92,6 +104,7 @@ public final class DefaultRouter implements Router {
         long now = nanoTime.getAsLong();
         this.forwardRefusals = new LogThrottle(REFUSAL_LOG_INTERVAL_NANOS, now);
         this.accessRefusals = new LogThrottle(REFUSAL_LOG_INTERVAL_NANOS, now);
+        this.reports = new RouteReports(counters, nanoTime);
     }
 
     /**
@@ -171,15 +184,53 @@ public final class DefaultRouter implements Router {
     }
 
     private SendResult send(Message message, boolean fromTransport) {
-        return counted(route(message, fromTransport), message);
+        return counted(route(message, fromTransport), message, fromTransport);
     }
 
-    private SendResult counted(SendResult r, Message message) {
+    private SendResult counted(SendResult r, Message message, boolean fromTransport) {
         outcomes[r.ordinal()].increment();
-        if (r.isDropped() && LOG.isDebugEnabled()) {
-            LOG.debug("dropped {}: {}", message, r);
+        if (r.isDropped()) {
+            if (LOG.isDebugEnabled()) {
+                LOG.debug("dropped {}: {}", message, r);
+            }
+            reportDropped(message, r, fromTransport);
         }
         return r;
+    }
+
+    /**
+     * A message from a link that this router could not deliver gets a route error report back (protocol §2.2). A local
+     * sender has the {@link SendResult} already, and what came out of a secure channel is reported inside it.
+     */
+    private void reportDropped(Message failed, SendResult r, boolean fromTransport) {
+        io.hopseal.api.routing.RouteError.Reason reason = RouteReports.reasonOf(r);
+        Route back = failed.returnRoute();
+        if (reason == null || back.isEmpty() || (!fromTransport && back.first().isLocal())) {
+            return;
+        }
+        Message report = reports.reportFor(failed, reason);
+        if (report != null) {
+            send(report, false);
+        }
+    }
+
+    /**
+     * A transport could not deliver a message it had accepted (e.g. its connection was refused): the sender, local or
+     * behind a link, gets a route error report.
+     */
+    private void reportUndeliverable(Address nextHop, Message rest, io.hopseal.api.routing.RouteError.Reason reason) {
+        if (nextHop == null || rest == null || reason == null) {
+            return;
+        }
+        Message report = reports.reportFor(rest.withOnwardRoute(rest.onwardRoute().prepend(nextHop)), reason);
+        if (report != null) {
+            send(report, false);
+        }
+    }
+
+    @Override
+    public Registration watchRouteErrors(Address local, java.util.function.Consumer<io.hopseal.api.routing.RouteError> watcher) {
+        return reports.watch(local, watcher);
     }
 
     private SendResult route(Message message, boolean fromTransport) {
@@ -189,6 +240,9 @@ public final class DefaultRouter implements Router {
         Address next = message.onwardRoute().first();
         Message rest = message.withOnwardRoute(message.onwardRoute().rest());
         if (next.isLocal()) {
+            if (RouteReportCodec.isReportTail(rest.onwardRoute())) {
+                return reports.received(next, rest); // a report for what this worker sent: never to the worker
+            }
             LocalTarget target = workers.get(next);
             if (target == null) {
                 return SendResult.DROPPED_NO_WORKER;
@@ -456,7 +510,7 @@ public final class DefaultRouter implements Router {
 
         /** Delivers {@code message} to this worker (the onward route is what the worker sees, normally empty). */
         public SendResult deliver(Message message) {
-            return counted(open ? deliverLocal(this, message) : SendResult.DROPPED_NO_WORKER, message);
+            return counted(open ? deliverLocal(this, message) : SendResult.DROPPED_NO_WORKER, message, false);
         }
 
         @Override

@@ -29,6 +29,7 @@ import io.hopseal.impl.routing.DefaultRouter;
 import io.hopseal.link.serial.SerialPortSettings;
 import io.hopseal.node.HopsealNode;
 import io.hopseal.testsupport.Await;
+import io.hopseal.testsupport.PtyPair;
 
 /**
  * device ── serial (pty pair) ── gateway ── in-memory link ── backend, with one secure channel end to end. The gateway
@@ -42,7 +43,7 @@ class DeviceGatewayBackendTest {
 
     @TempDir
     Path dir;
-    Socat socat;
+    PtyPair socat;
     MemoryNetwork net;
     HopsealNode backend;
     HopsealNode device;
@@ -54,12 +55,12 @@ class DeviceGatewayBackendTest {
 
     @BeforeAll
     static void socatInstalled() {
-        Socat.assumeInstalled();
+        PtyPair.assumeSocat();
     }
 
     @BeforeEach
     void setUp() throws Exception {
-        socat = new Socat(dir, "ttyDevice", "ttyGateway").start();
+        socat = new PtyPair(dir, "ttyDevice", "ttyGateway").plug();
 
         net = new MemoryNetwork();
         backend = HopsealNode.builder().memory(net, "backend").build();
@@ -177,13 +178,13 @@ class DeviceGatewayBackendTest {
             assertThat(ch.receive(Duration.ofSeconds(5))).isNotNull();
         }
 
-        socat.kill(); // cable pulled
+        socat.unplug(); // cable pulled
         Await.until("both ends notice", Duration.ofSeconds(5), () -> deviceSerial.counters().get("port.lost") == 1
                 && gatewaySerial.counters().get("port.lost") == 1);
         assertThat(ch.send((MARKER + " into the void").getBytes(UTF_8))).isEqualTo(SendResult.DROPPED_LINK_DOWN);
         Await.until("a failed reopen attempt", Duration.ofSeconds(5), () -> deviceSerial.counters().get("port.open_failed") >= 1);
 
-        socat.start(); // plugged back in: same names, new /dev/pts/N
+        socat.plug(); // plugged back in: same names, new /dev/pts/N
         assertThat(deviceSerial.awaitOpen("gw", Duration.ofSeconds(5))).isTrue();
         assertThat(gatewaySerial.awaitOpen("dev1", Duration.ofSeconds(5))).isTrue();
         assertThat(deviceSerial.counters()).containsEntry("port.reopened", 1L);

@@ -18,6 +18,7 @@ import io.hopseal.api.routing.Route;
 import io.hopseal.api.routing.SendResult;
 import io.hopseal.impl.routing.DefaultRouter;
 import io.hopseal.link.serial.SerialPortSettings;
+import io.hopseal.testsupport.PtyPair;
 
 /** 20 open/close cycles of a pair of transports on a pty pair leave no thread behind. */
 class OpenCloseCyclesTest {
@@ -26,7 +27,7 @@ class OpenCloseCyclesTest {
 
     @BeforeAll
     static void socatInstalled() {
-        Socat.assumeInstalled();
+        PtyPair.assumeSocat();
     }
 
     static List<Thread> serialThreads() {
@@ -37,7 +38,7 @@ class OpenCloseCyclesTest {
     @Test
     void twentyOpenCloseCyclesLeakNoThreads() throws Exception {
         SerialTransportConfig fast = new SerialTransportConfig(Duration.ofMillis(20), Duration.ofMillis(200));
-        try (Socat socat = new Socat(dir, "ttyA", "ttyB").start()) {
+        try (PtyPair socat = new PtyPair(dir, "ttyA", "ttyB").plug()) {
             assertThat(serialThreads()).isEmpty();
             int before = Thread.activeCount();
             for (int cycle = 0; cycle < 20; cycle++) {

@@ -34,6 +34,7 @@ import io.hopseal.link.serial.SerialLink;
 import io.hopseal.link.serial.SerialPortSettings;
 import io.hopseal.testsupport.Await;
 import io.hopseal.transport.serial.framing.FrameEncoder;
+import io.hopseal.testsupport.PtyPair;
 
 /**
  * The serial transport on real pseudo-terminal pairs (socat). Note: a pty does not enforce the baud rate, so the
@@ -44,7 +45,7 @@ class SerialTransportPtyTest {
 
     @TempDir
     Path dir;
-    Socat socat;
+    PtyPair socat;
     final List<AutoCloseable> closeables = new ArrayList<>();
 
     /** A router with a worker at /service/sink that keeps what it gets. */
@@ -65,12 +66,12 @@ class SerialTransportPtyTest {
 
     @BeforeAll
     static void socatInstalled() {
-        Socat.assumeInstalled();
+        PtyPair.assumeSocat();
     }
 
     @BeforeEach
     void startSocat() throws Exception {
-        socat = new Socat(dir, "ttyA", "ttyB").start();
+        socat = new PtyPair(dir, "ttyA", "ttyB").plug();
     }
 
     @AfterEach
@@ -455,14 +456,14 @@ class SerialTransportPtyTest {
 
     @Test
     void aPortThatIsMissingIsRetriedAndOpensByItselfWhenItAppears() throws Exception {
-        socat.kill();
+        socat.unplug();
         Sink sink = new Sink();
         SerialTransport t = transport(sink);
         sink.router.attach(t);
         SerialTransport.Port p = t.addPort(new SerialPortConfig("dev", SerialPortSettings.of(socat.a().toString())));
         Await.until("failures", Duration.ofSeconds(3), () -> t.counters().get("port.open_failed") >= 3);
         assertThat(p.state()).isEqualTo(SerialLink.State.DOWN);
-        socat.start();
+        socat.plug();
         assertThat(p.awaitOpen(Duration.ofSeconds(3))).isTrue();
         assertThat(t.counters()).containsEntry("port.opened", 1L).containsEntry("port.reopened", 0L);
         try (RawPty device = new RawPty(socat.b())) {

@@ -9,6 +9,8 @@ import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.net.UnknownHostException;
 import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -79,6 +81,8 @@ final class TcpLink {
     private Socket connecting; // guarded by lock
     private Thread writer;
     private boolean connectFailureLogged;
+    /** Queued frames at the head already reported undeliverable (route error reports); guarded by lock. */
+    private int reportedQueued;
 
     private TcpLink(TcpTransport t, String key, boolean outbound, InetAddress source, HostPort target, State state) {
         this.t = t;
@@ -166,6 +170,7 @@ final class TcpLink {
 
     /** Drops everything queued; call with the lock held. */
     private void dropQueued(String counter) {
+        reportedQueued = 0;
         int n = queue.size();
         if (n > 0) {
             queue.clear();
@@ -193,6 +198,7 @@ final class TcpLink {
                 Conn c = connect();
                 if (c == null) {
                     t.counters.increment("connect.failed");
+                    reportUnconnected();
                     if (backoff.exhausted()) {
                         giveUp();
                         delayMillis = jitter(t.config().reconnectBackoffMax().toMillis());
@@ -211,6 +217,7 @@ final class TcpLink {
                     wasDown = state == State.DOWN;
                     conn = c;
                     state = State.UP;
+                    reportedQueued = 0;
                 } finally {
                     lock.unlock();
                 }
@@ -317,6 +324,32 @@ final class TcpLink {
         }
     }
 
+    /** Why the last connection attempt failed (for route error reports); written and read by the writer thread. */
+    private Exception lastConnectFailure;
+
+    /**
+     * After a failed attempt: tells the router about each queued frame not reported yet, so it can send a route error
+     * report to the frame's sender at once (docs/protocol.md §2.2) while the frames stay queued for the next attempt.
+     */
+    private void reportUnconnected() {
+        List<Frame> fresh = new ArrayList<>();
+        lock.lock();
+        try {
+            int i = 0;
+            for (Frame f : queue) {
+                if (i++ >= reportedQueued) {
+                    fresh.add(f);
+                }
+            }
+            reportedQueued = queue.size();
+        } finally {
+            lock.unlock();
+        }
+        if (!fresh.isEmpty() && !t.stopping()) {
+            t.undeliverable(returnAddress, fresh, UnreachableReasons.of(lastConnectFailure));
+        }
+    }
+
     private Conn connect() {
         TcpTransportConfig cfg = t.config();
         Socket s = new Socket();
@@ -341,6 +374,7 @@ final class TcpLink {
             return new Conn(s);
         } catch (IOException | RuntimeException e) {
             TcpTransport.closeQuietly(s);
+            lastConnectFailure = e;
             if (!t.stopping()) {
                 if (!connectFailureLogged) {
                     connectFailureLogged = true;

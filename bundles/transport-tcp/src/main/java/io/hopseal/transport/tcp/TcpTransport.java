@@ -164,7 +164,7 @@ public final class TcpTransport implements Transport, AutoCloseable {
             "links.refused.per_source", "links.evicted", "links.first_frame_timeout", "links.idle_closed",
             "connect.failed", "messages.in", "messages.out", "bytes.in", "bytes.out", "frames.in_place");
     /** Where every received message goes: the attached sink, or nowhere (counted) while none is attached. */
-    private final InboundPort port = new InboundPort(counters);
+    private final InboundPort port;
     final AtomicLong openConnections = new AtomicLong();
     final AtomicLong queuedMessages = new AtomicLong();
 
@@ -201,7 +201,18 @@ public final class TcpTransport implements Transport, AutoCloseable {
      * @param config the settings (see {@link TcpTransportConfig#DEFAULTS})
      */
     public TcpTransport(TcpTransportConfig config) {
+        this(config, null);
+    }
+
+    /**
+     * A transport delivering through {@code inbound}, a port its owner keeps across transports (a DS component that
+     * replaces its transport keeps the router attached); null: a port of its own, counting into this transport.
+     *
+     * @param config the settings (see {@link TcpTransportConfig#DEFAULTS})
+     */
+    public TcpTransport(TcpTransportConfig config, InboundPort inbound) {
         this.config = Objects.requireNonNull(config, "config");
+        this.port = inbound != null ? inbound : new InboundPort(counters);
         this.timer = new ScheduledThreadPoolExecutor(1, r -> newThread("timer", r));
         timer.setRemoveOnCancelPolicy(true);
         timer.setExecuteExistingDelayedTasksAfterShutdownPolicy(false);
@@ -262,6 +273,23 @@ public final class TcpTransport implements Transport, AutoCloseable {
 
     public boolean isClosed() {
         return stopping;
+    }
+
+    /**
+     * Frames accepted for {@code hop} that its link could not deliver yet (a refused connection): the attached router
+     * may report them to their senders. The frames stay queued; called on the link's writer thread, no lock held.
+     */
+    void undeliverable(Address hop, java.util.List<Frame> frames, io.hopseal.api.routing.RouteError.Reason reason) {
+        for (Frame f : frames) {
+            Message m;
+            try {
+                m = Envelope.decode(f.array(), f.offset() + TcpFraming.HEADER_LENGTH, f.length() - TcpFraming.HEADER_LENGTH);
+            } catch (io.hopseal.api.transport.MalformedMessageException e) {
+                continue; // we encoded it: cannot happen, and a report is only advice
+            }
+            counters.increment("reports.undeliverable");
+            port.undeliverable(hop, m, reason);
+        }
     }
 
     InboundPort port() {

@@ -363,7 +363,9 @@ class TcpTransportTest {
                 peer = closeLater(sink.accept()); // accepted, never read
             }
             if (full == 0 && i % 16 == 15) {
-                Thread.sleep(2); // let the writer fill the socket buffers
+                // let the writer move what it can into the socket buffers: until it has drained the queue or blocks
+                Await.settled("the link's writer", Duration.ofSeconds(10), Duration.ofMillis(10),
+                        () -> a.counter("bytes.out"));
             }
         }
         long elapsedMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);

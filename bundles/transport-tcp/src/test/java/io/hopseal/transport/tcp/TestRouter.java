@@ -42,17 +42,7 @@ public final class TestRouter implements Router {
         if (workers.putIfAbsent(address, worker) != null) {
             throw new IllegalStateException("taken: " + address);
         }
-        return new Registration() {
-            @Override
-            public Address address() {
-                return address;
-            }
-
-            @Override
-            public void close() {
-                workers.remove(address, worker);
-            }
-        };
+        return Registration.of(address, () -> workers.remove(address, worker));
     }
 
     @Override

@@ -31,7 +31,7 @@ import io.hopseal.node.HopsealNode;
 import io.hopseal.testsupport.Await;
 import io.hopseal.transport.tcp.TcpTransport;
 import io.hopseal.transport.zigbee.sim.SimulatedXBee;
-import io.hopseal.transport.zigbee.sim.SocatPair;
+import io.hopseal.testsupport.PtyPair;
 import io.hopseal.transport.zigbee.sim.ZigbeeDevice;
 import io.hopseal.transport.zigbee.xbee.ApiMode;
 import io.hopseal.transport.zigbee.xbee.DeliveryStatus;
@@ -55,7 +55,7 @@ class DeviceGatewayBackendTest {
 
     @TempDir
     Path dir;
-    SocatPair pair;
+    PtyPair pair;
     SimulatedXBee sim;
     HopsealNode backend;
     HopsealNode device;
@@ -72,14 +72,14 @@ class DeviceGatewayBackendTest {
 
     @BeforeAll
     static void socat() {
-        SocatPair.assumeSocat();
+        PtyPair.assumeSocat();
     }
 
     void setUp(int np, ApiMode mode) throws Exception {
         this.np = np;
         this.mode = mode;
-        pair = new SocatPair(dir, "xbee").plug();
-        sim = new SimulatedXBee(pair.moduleSide(), COORD, mode, np);
+        pair = new PtyPair(dir, "xbee-module", "xbee-host").plug();
+        sim = new SimulatedXBee(pair.a(), COORD, mode, np);
 
         // the backend over real TCP on loopback: its address (127.0.0.1 and an ephemeral, 5-digit port) and the links
         // (TCP validates addresses: XX message 1 is not padded) are a real uplink's
@@ -111,7 +111,7 @@ class DeviceGatewayBackendTest {
             radioEnvelopes.add(new int[] { inbound ? 1 : 0, envelope.length });
         });
         gatewayRouter.attach(gatewayZigbee);
-        gatewayZigbee.addModule(ZigbeeModuleConfig.of(pair.hostSide().toString(), 115200, mode).withName("coordinator"));
+        gatewayZigbee.addModule(ZigbeeModuleConfig.of(pair.b().toString(), 115200, mode).withName("coordinator"));
         assertThat(gatewayZigbee.awaitReady("coordinator", Duration.ofSeconds(5))).as(gatewayZigbee.status()).isTrue();
     }
 
@@ -275,7 +275,7 @@ class DeviceGatewayBackendTest {
         Await.until("port down", Duration.ofSeconds(3), () -> m.state() == ZigbeeModule.State.PORT_DOWN);
         sim.close();
         pair.plug(); // plugged back: same name, new /dev/pts/N
-        sim = new SimulatedXBee(pair.moduleSide(), COORD, ApiMode.API_ESCAPED, 84);
+        sim = new SimulatedXBee(pair.a(), COORD, ApiMode.API_ESCAPED, 84);
         deviceRadio.setRadio(sim);
         assertThat(m.awaitReady(Duration.ofSeconds(5))).as(gatewayZigbee.status()).isTrue();
 

@@ -29,7 +29,7 @@ import io.hopseal.impl.routing.DefaultRouter;
 import io.hopseal.link.serial.SerialPortSettings;
 import io.hopseal.testsupport.Await;
 import io.hopseal.transport.zigbee.sim.SimulatedXBee;
-import io.hopseal.transport.zigbee.sim.SocatPair;
+import io.hopseal.testsupport.PtyPair;
 import io.hopseal.transport.zigbee.sim.ZigbeeDevice;
 import io.hopseal.transport.zigbee.xbee.ApiMode;
 import io.hopseal.transport.zigbee.xbee.DeliveryStatus;
@@ -51,7 +51,7 @@ class ZigbeeTransportPtyTest {
 
     @TempDir
     Path dir;
-    SocatPair pair;
+    PtyPair pair;
     SimulatedXBee sim;
     final DefaultRouter gatewayRouter = new DefaultRouter();
     final LinkedBlockingQueue<Message> gatewaySink = new LinkedBlockingQueue<>();
@@ -63,19 +63,19 @@ class ZigbeeTransportPtyTest {
 
     @BeforeAll
     static void socat() {
-        SocatPair.assumeSocat();
+        PtyPair.assumeSocat();
     }
 
     void start(ApiMode mode, int np) throws Exception {
-        pair = new SocatPair(dir, "xbee").plug();
-        sim = new SimulatedXBee(pair.moduleSide(), COORD, mode, np);
+        pair = new PtyPair(dir, "xbee-module", "xbee-host").plug();
+        sim = new SimulatedXBee(pair.a(), COORD, mode, np);
         device = new ZigbeeDevice(DEV, DEV_NWK, sim, np);
         deviceRouter.attach(device);
         deviceRouter.register(Address.local("sink"), (m, ctx) -> deviceSink.add(m));
         gatewayRouter.register(Address.local("sink"), (m, ctx) -> gatewaySink.add(m));
         transport = new ZigbeeTransport(FAST);
         gatewayRouter.attach(transport);
-        transport.addModule(ZigbeeModuleConfig.of(pair.hostSide().toString(), 115200, mode).withName("xb0"));
+        transport.addModule(ZigbeeModuleConfig.of(pair.b().toString(), 115200, mode).withName("xb0"));
         assertThat(transport.awaitReady("xb0", Duration.ofSeconds(5))).as(transport.status()).isTrue();
     }
 
@@ -222,12 +222,12 @@ class ZigbeeTransportPtyTest {
 
     @Test
     void withoutARouterTheModuleStaysUpCountsWhatArrivesAndDeliversOnceOneIsAttached() throws Exception {
-        pair = new SocatPair(dir, "xbee").plug();
-        sim = new SimulatedXBee(pair.moduleSide(), COORD, ApiMode.API_ESCAPED, 84);
+        pair = new PtyPair(dir, "xbee-module", "xbee-host").plug();
+        sim = new SimulatedXBee(pair.a(), COORD, ApiMode.API_ESCAPED, 84);
         device = new ZigbeeDevice(DEV, DEV_NWK, sim, 84);
         gatewayRouter.register(Address.local("sink"), (m, ctx) -> gatewaySink.add(m));
         transport = new ZigbeeTransport(FAST); // no router attached
-        ZigbeeModule m = transport.addModule(ZigbeeModuleConfig.of(pair.hostSide().toString(), 115200,
+        ZigbeeModule m = transport.addModule(ZigbeeModuleConfig.of(pair.b().toString(), 115200,
                 ApiMode.API_ESCAPED).withName("xb0"));
         assertThat(m.awaitReady(Duration.ofSeconds(5))).as(transport.status()).isTrue();
         assertThat(transport.attached()).isFalse();
@@ -267,12 +267,12 @@ class ZigbeeTransportPtyTest {
 
     @Test
     void aSilentModuleIsReportedAndRetriedUntilItAnswers() throws Exception {
-        pair = new SocatPair(dir, "xbee").plug();
-        sim = new SimulatedXBee(pair.moduleSide(), COORD, ApiMode.API_ESCAPED, 84);
+        pair = new PtyPair(dir, "xbee-module", "xbee-host").plug();
+        sim = new SimulatedXBee(pair.a(), COORD, ApiMode.API_ESCAPED, 84);
         sim.setSilent(true);
         transport = new ZigbeeTransport(FAST);
         gatewayRouter.attach(transport);
-        ZigbeeModule m = transport.addModule(ZigbeeModuleConfig.of(pair.hostSide().toString(), 9600,
+        ZigbeeModule m = transport.addModule(ZigbeeModuleConfig.of(pair.b().toString(), 9600,
                 ApiMode.API_ESCAPED));
         Await.until("reported missing", Duration.ofSeconds(3), () -> m.state() == ZigbeeModule.State.MISSING);
         assertThat(m.name()).isEqualTo("xbee-host");
@@ -289,15 +289,15 @@ class ZigbeeTransportPtyTest {
 
     @Test
     void aMissingPortIsRetriedAndAnAdapterPluggedInLaterIsFound() throws Exception {
-        pair = new SocatPair(dir, "late");
+        pair = new PtyPair(dir, "late-module", "late-host");
         transport = new ZigbeeTransport(FAST);
-        ZigbeeModule m = transport.addModule(ZigbeeModuleConfig.of(pair.hostSide().toString(), 9600,
+        ZigbeeModule m = transport.addModule(ZigbeeModuleConfig.of(pair.b().toString(), 9600,
                 ApiMode.API));
         Await.until("open failures", Duration.ofSeconds(2), () -> transport.counters().get("port.open_failed") >= 2);
         assertThat(m.state()).isEqualTo(ZigbeeModule.State.PORT_DOWN);
         assertThat(m.problem()).contains("no such device");
         pair.plug();
-        sim = new SimulatedXBee(pair.moduleSide(), COORD, ApiMode.API, 84);
+        sim = new SimulatedXBee(pair.a(), COORD, ApiMode.API, 84);
         assertThat(m.awaitReady(Duration.ofSeconds(3))).as(transport.status()).isTrue();
     }
 
@@ -311,7 +311,7 @@ class ZigbeeTransportPtyTest {
                 text(5)))).isEqualTo(SendResult.DROPPED_LINK_DOWN);
         sim.close();
         pair.plug();
-        sim = new SimulatedXBee(pair.moduleSide(), COORD, ApiMode.API_ESCAPED, 84);
+        sim = new SimulatedXBee(pair.a(), COORD, ApiMode.API_ESCAPED, 84);
         device.setRadio(sim);
         assertThat(m.awaitReady(Duration.ofSeconds(5))).as(transport.status()).isTrue();
         gatewayRouter.send(new Message(Route.of(ZigbeeAddresses.of(DEV), Address.local("sink")), Route.EMPTY, text(200)));
@@ -335,11 +335,11 @@ class ZigbeeTransportPtyTest {
         assertThat(take(gatewaySink).payload()).isEqualTo(text(100));
 
         // a second pty pair: the module moves to another port, and gets a new name
-        SocatPair other = new SocatPair(dir, "other").plug();
+        PtyPair other = new PtyPair(dir, "other-module", "other-host").plug();
         closeables.add(other);
-        SimulatedXBee sim2 = new SimulatedXBee(other.moduleSide(), COORD + 1, ApiMode.API_ESCAPED, 66);
+        SimulatedXBee sim2 = new SimulatedXBee(other.a(), COORD + 1, ApiMode.API_ESCAPED, 66);
         closeables.add(sim2);
-        m.update(m.config().withSettings(SerialPortSettings.of(other.hostSide().toString(), 57600)).withName("xb1"));
+        m.update(m.config().withSettings(SerialPortSettings.of(other.b().toString(), 57600)).withName("xb1"));
         assertThat(transport.module("xb1")).containsSame(m);
         assertThat(transport.module("xb0")).isEmpty();
         Await.until("ready on the new port", Duration.ofSeconds(3), () -> m.ieeeAddress().orElse(0) == COORD + 1);

@@ -14,8 +14,10 @@ import org.osgi.framework.ServiceRegistration;
 
 import io.hopseal.api.vault.Vault;
 import io.hopseal.api.vault.VaultException;
+import io.hopseal.support.StateFolder;
 import io.hopseal.vault.FileVault;
 import io.hopseal.vault.kura.KuraKeystoreVault;
+import io.hopseal.support.InvalidFieldException;
 
 /**
  * The vault component's life: the vault in use and its {@link Vault} service registration, from activation to
@@ -120,7 +122,9 @@ final class ActiveVault {
                 applyKeystore(config, first);
                 return;
             }
-            Path path = VaultSettings.resolvePath(config.path(), VaultSettings.dataFolder(context));
+            StateFolder state = StateFolder.of(context);
+            Path path = VaultSettings.resolvePath(config.path(), state);
+            VaultSettings.adoptLegacy(config.path(), path, state);
             int kdfMemory = VaultSettings.kdfMemoryKiB(config);
             attribute = PassphraseSources.attribute(context, crypto, config);
             String source = PassphraseSources.source(config, attribute);
@@ -137,7 +141,7 @@ final class ActiveVault {
                 try {
                     fv.changePassphrase(passphrase);
                 } catch (VaultException | IllegalArgumentException e) {
-                    throw new FieldException(PassphraseSources.fieldOf(source), "cannot re-encrypt " + path + ": "
+                    throw new InvalidFieldException(PassphraseSources.fieldOf(source), "cannot re-encrypt " + path + ": "
                             + e.getMessage());
                 }
                 if ("generated".equals(active.passphraseSource()) && !"generated".equals(source)) {
@@ -153,10 +157,11 @@ final class ActiveVault {
             install(opened, null, next);
             VaultComponent.LOG.info("{}: {} {} (passphrase from {})", VaultComponent.PID,
                     first ? "opened" : "switched to", opened.path(), PassphraseSources.describe(source));
-        } catch (FieldException e) {
-            refused = e.getMessage();
+        } catch (InvalidFieldException e) {
+            // published as "field: problem", the form monitoring and tests match
+            refused = e.field() + ":" + e.getMessage().substring(e.field().length());
             refusals++;
-            VaultComponent.LOG.error("{}: configuration refused, {}; {}", VaultComponent.PID, e.getMessage(),
+            VaultComponent.LOG.error("{}: configuration refused, {}; {}", VaultComponent.PID, refused,
                     vault == null ? "no vault is available" : "keeping " + describeVault());
         } finally {
             if (refused != null || refusedBefore != null) {
@@ -172,7 +177,7 @@ final class ActiveVault {
     }
 
     /** Store kura-keystore: opens the vault on the bound keystore service. */
-    private void applyKeystore(VaultComponent.Config config, boolean first) throws FieldException {
+    private void applyKeystore(VaultComponent.Config config, boolean first) {
         ServiceReference<?> ref = VaultOpening.keystore(context, keystore, config);
         VaultSettings next = new VaultSettings(VaultComponent.STORE_KURA_KEYSTORE, null, "none", new byte[0],
                 config.kdf_memory_kib());

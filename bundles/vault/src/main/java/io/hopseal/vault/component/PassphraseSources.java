@@ -6,8 +6,6 @@ import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
-import java.nio.file.attribute.FileAttribute;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.security.SecureRandom;
 import java.util.Arrays;
 import java.util.Base64;
@@ -16,6 +14,8 @@ import org.osgi.framework.BundleContext;
 import org.osgi.framework.ServiceReference;
 
 import io.hopseal.vault.kura.KuraCrypto;
+import io.hopseal.support.InvalidFieldException;
+import io.hopseal.support.PrivateFiles;
 
 /**
  * Where the file vault's passphrase comes from, first non-empty wins: the Password attribute ({@code passphrase},
@@ -31,8 +31,7 @@ final class PassphraseSources {
      * The Password attribute in clear, or null when it is empty. On Kura an empty Password saved through the UI
      * arrives as the ciphertext of "": it is decrypted before it is judged empty.
      */
-    static char[] attribute(BundleContext context, ServiceReference<?> crypto, VaultComponent.Config c)
-            throws FieldException {
+    static char[] attribute(BundleContext context, ServiceReference<?> crypto, VaultComponent.Config c) {
         if (VaultSettings.isEmpty(c.passphrase())) {
             return null;
         }
@@ -48,22 +47,21 @@ final class PassphraseSources {
      * The Password attribute decrypted by Kura's CryptoService when Kura's crypto package is wired to this bundle (on
      * Kura), as given otherwise. The caller wipes the array.
      */
-    private static char[] decrypted(BundleContext context, ServiceReference<?> crypto, VaultComponent.Config c)
-            throws FieldException {
+    private static char[] decrypted(BundleContext context, ServiceReference<?> crypto, VaultComponent.Config c) {
         char[] raw = c.passphrase().toCharArray();
         if (!VaultComponent.wired(context.getBundle(), VaultComponent.KURA_CRYPTO_PACKAGE)) {
             return raw; // no Kura: used as given
         }
         try {
             if (crypto == null) {
-                throw new FieldException("passphrase", "is encrypted by Kura, but Kura's CryptoService is not "
+                throw new InvalidFieldException("passphrase", "is encrypted by Kura, but Kura's CryptoService is not "
                         + "available (yet); the vault opens as soon as it is");
             }
             KuraCrypto.Decrypted d;
             try {
                 d = KuraCrypto.decrypt(context, crypto, raw);
             } catch (IllegalStateException e) {
-                throw new FieldException("passphrase", "cannot be decrypted: " + e.getMessage());
+                throw new InvalidFieldException("passphrase", "cannot be decrypted: " + e.getMessage());
             }
             if (!d.wasEncrypted()) {
                 VaultComponent.LOG.warn("{}: the passphrase attribute is not encrypted by Kura's CryptoService ({}); "
@@ -116,8 +114,7 @@ final class PassphraseSources {
      * @param vaultMayExist whether a generated passphrase may be created for an existing vault file (to re-encrypt
      *                      it, never to open it)
      */
-    static char[] read(VaultComponent.Config c, char[] attribute, Path vaultPath, boolean vaultMayExist)
-            throws FieldException {
+    static char[] read(VaultComponent.Config c, char[] attribute, Path vaultPath, boolean vaultMayExist) {
         String source = source(c, attribute);
         switch (source) {
             case "passphrase":
@@ -127,18 +124,18 @@ final class PassphraseSources {
                 try {
                     String first = firstLine(Files.readString(f, StandardCharsets.UTF_8));
                     if (first.isEmpty()) {
-                        throw new FieldException("passphrase.file", "the first line of " + f + " is empty");
+                        throw new InvalidFieldException("passphrase.file", "the first line of " + f + " is empty");
                     }
                     return first.toCharArray();
                 } catch (IOException e) {
-                    throw new FieldException("passphrase.file", "cannot read " + f + ": " + e.getClass().getSimpleName());
+                    throw new InvalidFieldException("passphrase.file", "cannot read " + f + ": " + e.getClass().getSimpleName());
                 }
             }
             case "passphrase.env": {
                 String name = c.passphrase_env().strip();
                 String v = System.getenv(name);
                 if (v == null || v.isEmpty()) {
-                    throw new FieldException("passphrase.env", "environment variable " + name + " is not set or empty");
+                    throw new InvalidFieldException("passphrase.env", "environment variable " + name + " is not set or empty");
                 }
                 return v.toCharArray();
             }
@@ -161,22 +158,22 @@ final class PassphraseSources {
      * Reads or creates {@code <vault>.passphrase} (0600). Creates one for an existing vault file only when asked to
      * (re-encryption), never to open one: an existing vault is never overwritten for want of its passphrase.
      */
-    static char[] generated(Path vaultPath, boolean vaultMayExist) throws FieldException {
+    static char[] generated(Path vaultPath, boolean vaultMayExist) {
         Path f = generatedFile(vaultPath);
         if (Files.exists(f)) {
             try {
                 String first = firstLine(Files.readString(f, StandardCharsets.US_ASCII));
                 if (first.isEmpty()) {
-                    throw new FieldException("passphrase", "the generated passphrase file " + f + " is empty");
+                    throw new InvalidFieldException("passphrase", "the generated passphrase file " + f + " is empty");
                 }
                 return first.toCharArray();
             } catch (IOException e) {
-                throw new FieldException("passphrase", "cannot read the generated passphrase file " + f + ": "
+                throw new InvalidFieldException("passphrase", "cannot read the generated passphrase file " + f + ": "
                         + e.getClass().getSimpleName());
             }
         }
         if (!vaultMayExist && Files.exists(vaultPath)) {
-            throw new FieldException("passphrase", "no passphrase is configured and " + f + " is missing, but the vault "
+            throw new InvalidFieldException("passphrase", "no passphrase is configured and " + f + " is missing, but the vault "
                     + vaultPath + " exists: configure its passphrase (passphrase, passphrase.file or passphrase.env)");
         }
         byte[] random = new byte[32];
@@ -184,16 +181,12 @@ final class PassphraseSources {
         String text = Base64.getUrlEncoder().withoutPadding().encodeToString(random);
         Arrays.fill(random, (byte) 0);
         try {
-            Path parent = f.getParent();
-            if (parent != null && !Files.isDirectory(parent)) {
-                Files.createDirectories(parent, ownerOnly(parent, true));
-            }
-            Files.createFile(f, ownerOnly(f, false));
-            Files.writeString(f, text + "\n", StandardCharsets.US_ASCII);
+            // whole, owner-only and durably, and never over a passphrase another start has just made
+            PrivateFiles.create(f, (text + "\n").getBytes(StandardCharsets.US_ASCII));
         } catch (FileAlreadyExistsException e) {
             return generated(vaultPath, vaultMayExist); // another start made it a moment ago
         } catch (IOException e) {
-            throw new FieldException("passphrase", "no passphrase is configured and " + f + " cannot be created: "
+            throw new InvalidFieldException("passphrase", "no passphrase is configured and " + f + " cannot be created: "
                     + e.getClass().getSimpleName() + " " + e.getMessage());
         }
         VaultComponent.LOG.warn("{}: generated a random vault passphrase into {} (owner-only). Anybody who can read "
@@ -211,14 +204,5 @@ final class PassphraseSources {
             VaultComponent.LOG.warn("{}: cannot delete the obsolete generated passphrase file {}: {}",
                     VaultComponent.PID, f, e.toString());
         }
-    }
-
-    private static FileAttribute<?>[] ownerOnly(Path path, boolean directory) {
-        if (!path.getFileSystem().supportedFileAttributeViews().contains("posix")) {
-            return new FileAttribute<?>[0];
-        }
-        return new FileAttribute<?>[] {
-            PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString(directory ? "rwx------" : "rw-------"))
-        };
     }
 }

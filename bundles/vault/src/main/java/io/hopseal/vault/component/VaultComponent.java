@@ -63,9 +63,12 @@ import io.hopseal.vault.kura.KuraKeystoreVault;
  *
  * <h2>Changes</h2>
  * Another passphrase for the same file re-encrypts the file under it ({@link FileVault#changePassphrase}); keys, the
- * identity and the service stay (for passphrase.file / passphrase.env, a change means another file or variable name:
- * their content is read when the vault is opened, so rotating the secret behind an unchanged name takes a change of
- * the Passphrase attribute, or re-encryption by hand). Another path, store or keystore opens (or creates) that vault
+ * identity and the service stay (for passphrase.file, another file name or new content in the same file at the next
+ * configuration update; for passphrase.env, another variable name: a variable's value is read when the vault is
+ * opened, so rotating the secret behind an unchanged name takes a change of the Passphrase attribute, or
+ * re-encryption by hand). On the embedded gateway a passphrase typed into the Passphrase field never reaches this
+ * component nor the configuration store: the gateway's store moves it into {@code <data>/vault-passphrase} and hands
+ * over passphrase.file instead (bundle {@code io.hopseal.config.store}). Another path, store or keystore opens (or creates) that vault
  * first; only when that succeeds is the old service unregistered and the new one registered, so components holding
  * the old vault (the channel service and its identity) restart with the new one; keys are never copied between
  * stores. A configuration that does not work is refused with a log message naming the field, and the last good vault
@@ -89,9 +92,8 @@ public final class VaultComponent {
 
     /** Component name and configuration pid. */
     public static final String PID = "io.hopseal.vault";
-    /** Framework (or system) property naming the data folder. */
+    /** The older framework (or system) property naming the state folder (see {@code StateFolder}). */
     public static final String DATA_PROPERTY = "hopseal.data";
-    public static final String DEFAULT_DATA = "./hopseal-data";
     /** Suffix of the generated passphrase file. */
     public static final String GENERATED_SUFFIX = ".passphrase";
     /** Service property with the absolute vault path (informational; store file). */
@@ -130,10 +132,11 @@ public final class VaultComponent {
         String store() default STORE_FILE;
 
         @AttributeDefinition(name = "Vault file",
-                description = "Path of the encrypted key file; created (mode 0600) if missing. ${hopseal.data} is "
-                        + "replaced by the framework or system property hopseal.data (default ./hopseal-data). A "
-                        + "relative path is relative to the working directory of the Java process.")
-        String path() default "${hopseal.data}/vault.bin";
+                description = "Path of the encrypted key file; created (mode 0600) if missing. A relative path is "
+                        + "relative to Hopseal's state folder (framework or system property hopseal.state.dir; on "
+                        + "Kura by default /var/lib/hopseal), as is ${hopseal.state.dir} (or the older "
+                        + "${hopseal.data}).")
+        String path() default "vault.bin";
 
         @AttributeDefinition(name = "Passphrase", type = AttributeType.PASSWORD, required = false,
                 description = "Passphrase that encrypts the vault file (on Kura it is stored encrypted by Kura). "

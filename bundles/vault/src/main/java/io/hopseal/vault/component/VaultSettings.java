@@ -1,25 +1,24 @@
 package io.hopseal.vault.component;
 
+import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.CharBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
-import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
-import java.nio.file.Paths;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.Arrays;
 import java.util.Locale;
 
-import org.osgi.framework.BundleContext;
-
+import io.hopseal.support.InvalidFieldException;
+import io.hopseal.support.StateFolder;
 import io.hopseal.vault.FileVault;
 
 /**
  * A checked configuration of the vault component, and the checks that make one from {@link VaultComponent.Config}:
  * the store, the vault file's path, the key derivation memory, and a fingerprint of what supplies the passphrase.
- * Each check throws a {@link FieldException} naming the field; the component refuses the configuration with it.
+ * Each check throws a {@link InvalidFieldException} naming the field; the component refuses the configuration with it.
  *
  * @param secret a salted digest naming the passphrase's origin (and the passphrase itself for the attribute), not
  *               the secret: it tells a changed passphrase from an unchanged one without keeping it
@@ -42,56 +41,71 @@ record VaultSettings(String store, Path path, String passphraseSource, byte[] se
     }
 
     /** The store, one of {@value VaultComponent#STORE_FILE} and {@value VaultComponent#STORE_KURA_KEYSTORE}. */
-    static String store(VaultComponent.Config c) throws FieldException {
+    static String store(VaultComponent.Config c) {
         String store = storeValue(c);
         if (!VaultComponent.STORE_FILE.equals(store) && !VaultComponent.STORE_KURA_KEYSTORE.equals(store)) {
-            throw new FieldException("store", "must be " + VaultComponent.STORE_FILE + " or "
+            throw new InvalidFieldException("store", "must be " + VaultComponent.STORE_FILE + " or "
                     + VaultComponent.STORE_KURA_KEYSTORE + ", was '" + c.store() + "'");
         }
         return store;
     }
 
-    static String dataFolder(BundleContext context) {
-        String d = context.getProperty(VaultComponent.DATA_PROPERTY);
-        return d == null || d.isBlank() ? VaultComponent.DEFAULT_DATA : d.strip();
+    /**
+     * The vault file: resolved against the state folder ({@code ${hopseal.state.dir}} or {@code ${hopseal.data}}
+     * substituted, a relative path relative to the folder), not a directory.
+     */
+    static Path resolvePath(String configured, StateFolder state) {
+        Path path;
+        try {
+            path = state.resolve(configured);
+        } catch (IllegalArgumentException e) {
+            throw new InvalidFieldException("path", e.getMessage());
+        }
+        if (Files.isDirectory(path)) {
+            throw new InvalidFieldException("path", "'" + path + "' is a directory; name a file, e.g. "
+                    + path.resolve("vault.bin"));
+        }
+        return path;
     }
 
-    /** The vault file: {@code ${hopseal.data}} replaced by {@code data}, absolute, not a directory. */
-    static Path resolvePath(String configured, String data) throws FieldException {
-        String p = configured == null ? "" : configured.strip();
-        if (p.isEmpty()) {
-            throw new FieldException("path", "must not be empty");
+    /**
+     * Moves a vault file (and its generated passphrase file) from where an older version kept it into {@code path}
+     * when {@code path} has none: the working directory's hopseal-data (the old default folder) for a file in the
+     * state folder, the working directory for a configured relative path.
+     */
+    static void adoptLegacy(String configured, Path path, StateFolder state) {
+        if (Files.exists(path) || !path.startsWith(state.root())) {
+            return;
         }
-        p = p.replace("${" + VaultComponent.DATA_PROPERTY + "}", data);
-        if (p.contains("${")) {
-            throw new FieldException("path", "only ${" + VaultComponent.DATA_PROPERTY + "} can be substituted, was '"
-                    + configured + "'");
+        String relative = state.root().relativize(path).toString();
+        Path inWorkingFolder = StateFolder.legacyWorkingFolder(relative);
+        Path workingRelative = null;
+        String c = configured == null ? "" : configured.strip();
+        if (!c.contains("${") && !Path.of(c).isAbsolute()) {
+            workingRelative = Path.of(c).toAbsolutePath().normalize();
         }
-        try {
-            Path path = Paths.get(p).toAbsolutePath().normalize();
-            if (Files.isDirectory(path)) {
-                throw new FieldException("path", "'" + path + "' is a directory; name a file, e.g. "
-                        + path.resolve("vault.bin"));
-            }
-            return path;
-        } catch (InvalidPathException e) {
-            throw new FieldException("path", "'" + configured + "' is not a valid path: " + e.getReason());
+        for (String suffix : new String[] { "", VaultComponent.GENERATED_SUFFIX }) {
+            state.adopt(relative + suffix, sibling(inWorkingFolder, suffix), sibling(workingRelative, suffix));
         }
+    }
+
+    private static Path sibling(Path file, String suffix) {
+        return file == null ? null : file.resolveSibling(file.getFileName() + suffix);
     }
 
     /** Argon2id memory for a new vault file, in KiB. */
-    static int kdfMemoryKiB(VaultComponent.Config c) throws FieldException {
+    static int kdfMemoryKiB(VaultComponent.Config c) {
         int kdfMemory = c.kdf_memory_kib();
         if (kdfMemory < 1024 || kdfMemory > FileVault.Options.MAX_MEMORY_KIB) {
-            throw new FieldException("kdf.memory.kib", "must be 1024.." + FileVault.Options.MAX_MEMORY_KIB
+            throw new InvalidFieldException("kdf.memory.kib", "must be 1024.." + FileVault.Options.MAX_MEMORY_KIB
                     + " KiB, was " + kdfMemory);
         }
         return kdfMemory;
     }
 
     /**
-     * A salted digest of what supplies the passphrase (the clear passphrase for the attribute; the file path or the
-     * variable name otherwise), to notice changes without keeping the passphrase. The salt is the component's, new
+     * A salted digest of what supplies the passphrase (the clear passphrase for the attribute; the file path and its
+     * content for the file; the variable name for the environment), to notice changes without keeping the passphrase. The salt is the component's, new
      * at each activation.
      */
     static byte[] fingerprint(byte[] salt, VaultComponent.Config c, String source, char[] attribute) {
@@ -108,7 +122,12 @@ record VaultSettings(String store, Path path, String passphraseSource, byte[] se
                         Arrays.fill(b.array(), (byte) 0);
                     }
                 }
-                case "passphrase.file" -> d.update(c.passphrase_file().strip().getBytes(StandardCharsets.UTF_8));
+                case "passphrase.file" -> {
+                    String file = c.passphrase_file().strip();
+                    d.update(file.getBytes(StandardCharsets.UTF_8));
+                    d.update((byte) 0);
+                    contentOf(file, d);
+                }
                 case "passphrase.env" -> d.update(c.passphrase_env().strip().getBytes(StandardCharsets.UTF_8));
                 default -> {
                     // generated: nothing more
@@ -117,6 +136,24 @@ record VaultSettings(String store, Path path, String passphraseSource, byte[] se
             return d.digest();
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException("SHA-256 missing from the JDK", e);
+        }
+    }
+
+    /**
+     * Adds the file's content to the digest, so that a new passphrase written into the same file (the embedded
+     * gateway's configuration store moves a typed passphrase there) counts as a change; nothing when it cannot be
+     * read (opening it then says why). Files of more than 64 KiB count by their name only.
+     */
+    private static void contentOf(String file, MessageDigest d) {
+        try {
+            Path f = Paths.get(file);
+            if (Files.size(f) <= 64 * 1024) {
+                byte[] content = Files.readAllBytes(f);
+                d.update(content);
+                Arrays.fill(content, (byte) 0);
+            }
+        } catch (IOException | InvalidPathException | SecurityException e) {
+            // unreadable: the name alone
         }
     }
 

@@ -178,7 +178,7 @@ class VaultComponentTest {
             {cfg("store", " Kura-Keystore "), "store: kura-keystore needs Eclipse Kura 5.x (package "
                     + "org.eclipse.kura.security.keystore is not available here); use store file"},
             {cfg("path", "  "), "path: must not be empty"},
-            {cfg("path", "${other}/v.bin"), "path: only ${hopseal.data} can be substituted, was '${other}/v.bin'"},
+            {cfg("path", "${other}/v.bin"), "path: only ${hopseal.state.dir} can be substituted, was '${other}/v.bin'"},
             {cfg("path", "${hopseal.data}/dir"), "path: '" + data.resolve("dir") + "' is a directory; name a file, e.g. "
                     + data.resolve("dir").resolve("vault.bin")},
             {cfg("path", "a\0b"), "path: 'a\0b' is not a valid path: Nul character not allowed"},
@@ -206,6 +206,30 @@ class VaultComponentTest {
     }
 
     @Test
+    void aVaultWhereAnOlderVersionKeptItMovesIntoTheStateFolderWithItsIdentity() throws IOException {
+        // older versions resolved a relative path against the working directory: a vault (and its generated
+        // passphrase) there is moved to the same relative path in the state folder, not replaced by a new one
+        String relative = "target/legacy-" + java.util.UUID.randomUUID() + "/vault.bin";
+        Path old = Path.of(relative).toAbsolutePath();
+        VaultComponent before = activate(cfg("path", old.toString()));
+        byte[] identity = before.vault().publicKey(before.vault().generate(KeyType.ED25519, "id"));
+        before.deactivate();
+        try {
+            VaultComponent after = activate(cfg("path", relative));
+            assertThat(((FileVault) after.vault()).path()).isEqualTo(data.resolve(relative));
+            assertThat(after.vault().publicKey(after.vault().find("id").orElseThrow())).isEqualTo(identity);
+            assertThat(old).doesNotExist();
+            assertThat(old.resolveSibling("vault.bin.passphrase")).doesNotExist();
+            assertThat(data.resolve(relative + VaultComponent.GENERATED_SUFFIX)).exists();
+            after.deactivate();
+        } finally {
+            Files.deleteIfExists(old.resolveSibling("vault.bin.passphrase"));
+            Files.deleteIfExists(old);
+            Files.deleteIfExists(old.getParent());
+        }
+    }
+
+    @Test
     void passphraseSourcesAndReEncryption() throws IOException {
         Path pf = data.resolve("pass.txt");
         Files.writeString(pf, "\r\nsecond line\n");
@@ -228,6 +252,18 @@ class VaultComponentTest {
         try (FileVault reopened = FileVault.open(file, "from the file".toCharArray())) {
             assertThat(reopened.find("k")).isPresent();
         }
+        // a new passphrase in the same file (how the embedded gateway stores a typed one): re-encrypted at the next
+        // configuration update; the same file unchanged: nothing to do
+        logs = logsOf(() -> vc.modified(cfg("passphrase_file", pf.toString()), props()));
+        assertThat(logs).doesNotContain("re-encrypted");
+        Files.writeString(pf, "rewritten\n");
+        logs = logsOf(() -> vc.modified(cfg("passphrase_file", pf.toString()), props()));
+        assertThat(logs).contains(file + " re-encrypted under the passphrase from passphrase.file");
+        try (FileVault reopened = FileVault.open(file, "rewritten".toCharArray())) {
+            assertThat(reopened.find("k")).isPresent();
+        }
+        Files.writeString(pf, "from the file\n");
+        vc.modified(cfg("passphrase_file", pf.toString()), props());
         vc.deactivate();
 
         // the Password attribute (no Kura: used as given) wins over the file; blank counts as empty

@@ -20,9 +20,13 @@ import org.osgi.annotation.versioning.ProviderType;
 
 /**
  * A Kura keystore (a factory component of Kura's, selected by consumers through a {@code KeystoreService.target}
- * filter on {@code kura.service.pid}), with the methods and signatures of Kura 5.6 (package 1.2.0). Hopseal uses
- * {@link #getAliases()}, {@link #getEntry(String)}, {@link #setEntry(String, Entry)} and {@link #deleteEntry(String)}
- * only, which every Kura 5.x has. Implemented by Kura only.
+ * filter on {@code kura.service.pid}), with the methods and signatures of package 1.1.0 (Kura 5.3.0 to 5.5). Kura 5.6
+ * (package 1.2.0) added {@code getKeyManagers(String, String)}; it is left out so that no Hopseal code can call it.
+ * Hopseal uses {@link #getAliases()}, {@link #getEntry(String)}, {@link #setEntry(String, Entry)} and
+ * {@link #deleteEntry(String)} only. Implemented by Kura only.
+ *
+ * <p>Follows eclipse/kura tag {@code KURA_5.3.0_RELEASE},
+ * {@code kura/org.eclipse.kura.api/src/main/java/org/eclipse/kura/security/keystore/KeystoreService.java}.
  */
 @ProviderType
 public interface KeystoreService {
@@ -38,9 +42,6 @@ public interface KeystoreService {
     void deleteEntry(String alias) throws KuraException;
 
     List<KeyManager> getKeyManagers(String algorithm) throws KuraException;
-
-    /** New in Kura 5.6 (package 1.2.0). */
-    List<KeyManager> getKeyManagers(String algorithm, String provider) throws KuraException;
 
     void createKeyPair(String alias, String algorithm, int keySize, String signatureAlgorithm, String attributes)
             throws KuraException;

@@ -41,7 +41,7 @@ import io.hopseal.transport.lora.region.Region;
  * device. Its address on the node is {@code /lora/<DevEUI>}.
  *
  * <p>An invalid value is refused with a log message naming the property; a device that was running keeps its last
- * good settings. The last accepted configuration is kept in the bundle's data area (as ConfigurationAdmin holds it: on
+ * good settings. The last accepted configuration is kept in the state folder (as ConfigurationAdmin holds it: on
  * Kura the keys stay encrypted): after a restart with an invalid stored configuration the device is in service with
  * that one (and says so, without keys); a configuration never accepted is not in service. Keys are {@code Password}
  * attributes. A change of keys, DevAddr, FPort or route context starts a new session (frame counters from zero).
@@ -169,7 +169,7 @@ public final class LoraDeviceComponent {
 
     @Activate
     void activate(BundleContext context, Config config, Map<String, Object> properties) {
-        activate(context, LastGoodConfigs.inDataArea(context), config, properties);
+        activate(context, LastGoodConfigs.inStateFolder(context), config, properties);
     }
 
     void activate(BundleContext context, LastGoodConfigs store, Config config, Map<String, Object> properties) {

@@ -8,7 +8,6 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import java.util.TreeMap;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
@@ -27,14 +26,13 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import io.hopseal.api.routing.Address;
-import io.hopseal.api.routing.Message;
 import io.hopseal.api.routing.SendResult;
-import io.hopseal.api.transport.Counters;
 import io.hopseal.api.transport.InboundPort;
-import io.hopseal.api.transport.InboundSink;
 import io.hopseal.api.transport.Transport;
 import io.hopseal.support.InvalidFieldException;
 import io.hopseal.support.LastGoodConfigs;
+import io.hopseal.support.StateFolder;
+import io.hopseal.support.transport.TransportComponentBase;
 import io.hopseal.transport.lora.LoraConfig;
 import io.hopseal.transport.lora.LoraDevice;
 import io.hopseal.transport.lora.LoraTransport;
@@ -52,7 +50,7 @@ import io.hopseal.transport.lora.region.Region;
  * <p>Configuration pid = component name = OCD id = metatype file name = {@value #PID}; optional (defaults apply). A
  * modified configuration is applied live (a new port rebinds; sessions stay). An invalid value is refused with a log
  * message naming the property; the last good configuration keeps running. The last accepted configuration is kept in
- * the bundle's data area: at activation an invalid configuration falls back to that one (and says so), else to the
+ * the state folder: at activation an invalid configuration falls back to that one (and says so), else to the
  * defaults. A port in use is retried with backoff (0.5 s doubling to 30 s). Kura lists the configuration through
  * {@link io.hopseal.transport.lora.kura.KuraLoraTransport}.
  */
@@ -60,11 +58,11 @@ import io.hopseal.transport.lora.region.Region;
         service = Transport.class,
         property = {"service.pid=" + LoraTransportComponent.PID, LoraTransportComponent.TRANSPORT_PROPERTY + "=lora"})
 @Designate(ocd = LoraTransportComponent.Config.class)
-public final class LoraTransportComponent implements Transport {
+public final class LoraTransportComponent extends TransportComponentBase<LoraTransport> {
     private static final Logger LOG = LoggerFactory.getLogger(LoraTransportComponent.class);
 
     public static final String PID = "io.hopseal.transport.lora";
-    /** File in the bundle data area with the devices' frame counters. */
+    /** File in the state folder with the devices' frame counters. */
     static final String COUNTERS_FILE = "lora-counters.bin";
     public static final String TRANSPORT_PROPERTY = "hopseal.transport";
     /** Target filter for this component's service. */
@@ -176,11 +174,6 @@ public final class LoraTransportComponent implements Transport {
             Map.entry("maxJsonBytes", "max.json.bytes"), Map.entry("netId", "net.id"),
             Map.entry("allowedGateways", "allowed.gateways"));
 
-    /** Drops while nothing runs or no router is attached, for the component's whole life. */
-    private final Counters counters = new Counters();
-    /** The one port the router attaches to; handed to every transport this component starts. */
-    private final InboundPort inbound = new InboundPort(counters);
-    private volatile LoraTransport running;
 
     private final Object lock = new Object();
     private final Map<String, LoraDevice> devices = new LinkedHashMap<>();
@@ -201,12 +194,12 @@ public final class LoraTransportComponent implements Transport {
 
     @Activate
     void activate(BundleContext context, Config config, Map<String, Object> properties) {
-        java.io.File file = context == null ? null : context.getDataFile(COUNTERS_FILE);
-        countersFile = file == null ? null : file.toPath();
-        activate(LastGoodConfigs.inDataArea(context), config, properties);
+        countersFile = context == null ? null : StateFolder.of(context).adopt(COUNTERS_FILE,
+                StateFolder.legacyDataArea(context, COUNTERS_FILE));
+        activate(LastGoodConfigs.inStateFolder(context), config, properties);
     }
 
-    /** Where the transport keeps the devices' frame counters (the bundle data area in OSGi); null: memory only. */
+    /** Where the transport keeps the devices' frame counters (the state folder in OSGi); null: memory only. */
     void countersFile(Path file) {
         countersFile = file;
     }
@@ -253,7 +246,7 @@ public final class LoraTransportComponent implements Transport {
         synchronized (lock) {
             LoraConfig old = active;
             active = c;
-            LoraTransport t = running;
+            LoraTransport t = running();
             if (t == null) {
                 tryStart();
                 lastGood.remember(configPid, properties);
@@ -283,8 +276,7 @@ public final class LoraTransportComponent implements Transport {
             }
             ex = retryExecutor;
             retryExecutor = null;
-            t = running;
-            running = null;
+            t = run(null);
         }
         if (ex != null) {
             ex.shutdownNow();
@@ -297,13 +289,13 @@ public final class LoraTransportComponent implements Transport {
 
     /** Starts the transport with the active settings; on a bind failure schedules another attempt. Lock held. */
     private void tryStart() {
-        if (deactivated || running != null) {
+        if (deactivated || running() != null) {
             return;
         }
         retry = null;
         LoraConfig c = active;
         try {
-            LoraTransport t = new LoraTransport(c, countersFile, inbound);
+            LoraTransport t = new LoraTransport(c, countersFile, inbound());
             for (Map.Entry<String, LoraDevice> e : devices.entrySet()) {
                 try {
                     t.addDevice(e.getValue());
@@ -311,7 +303,7 @@ public final class LoraTransportComponent implements Transport {
                     LOG.error("{}: device {} not added: {}", PID, e.getKey(), ex.getMessage());
                 }
             }
-            running = t;
+            run(t);
             retryDelay = RETRY_INITIAL_MILLIS;
             if (retryExecutor != null) {
                 retryExecutor.shutdown();
@@ -426,7 +418,7 @@ public final class LoraTransportComponent implements Transport {
                             + " is already configured by " + e.getKey());
                 }
             }
-            LoraTransport t = running;
+            LoraTransport t = running();
             if (t != null) {
                 t.addDevice(d); // may refuse: then the previous device of this pid stays
                 LoraDevice old = devices.get(pid);
@@ -444,7 +436,7 @@ public final class LoraTransportComponent implements Transport {
     void removeDevice(String pid) {
         synchronized (lock) {
             LoraDevice d = devices.remove(pid);
-            LoraTransport t = running;
+            LoraTransport t = running();
             if (d != null && t != null) {
                 t.removeDevice(d.devEui());
             }
@@ -453,7 +445,7 @@ public final class LoraTransportComponent implements Transport {
 
     /** The running transport, or null while the port could not be bound (or after deactivation). */
     public LoraTransport transport() {
-        return running;
+        return running();
     }
 
     // ------------------------------------------------------------------------------------------------ Transport
@@ -469,43 +461,8 @@ public final class LoraTransportComponent implements Transport {
     }
 
     @Override
-    public void attach(InboundSink sink) {
-        inbound.attach(sink);
-    }
-
-    @Override
-    public void detach(InboundSink sink) {
-        inbound.detach(sink);
-    }
-
-    /** Whether a router's sink is attached. */
-    public boolean attached() {
-        return inbound.attached();
-    }
-
-    @Override
-    public SendResult send(Address nextHop, Message message) {
-        LoraTransport t = running;
-        if (t == null) {
-            counters.increment("drop.stopped");
-            return SendResult.DROPPED_STOPPED;
-        }
-        return t.send(nextHop, message);
-    }
-
-    /** The running transport's counters plus the component's own ({@code drop.no_router}, {@code drop.stopped}). */
-    @Override
-    public Map<String, Long> counters() {
-        LoraTransport t = running;
-        Map<String, Long> all = new TreeMap<>(t == null ? Map.of() : t.counters());
-        counters.addTo(all);
-        return all;
-    }
-
-    @Override
-    public String status() {
-        LoraTransport t = running;
-        return t == null ? "lora: not listening (UDP port not bound)" : t.status();
+    protected String notRunningStatus() {
+        return "lora: not listening (UDP port not bound)";
     }
 
     @Override

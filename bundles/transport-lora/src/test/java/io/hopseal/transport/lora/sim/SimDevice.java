@@ -193,6 +193,8 @@ public final class SimDevice {
                     return true;
                 }
             }
+            // the device's own pause before its next join request (a real device backs off between attempts): time
+            // the simulated device spends, not a test waiting for a condition
             Thread.sleep(20);
         }
         return false;

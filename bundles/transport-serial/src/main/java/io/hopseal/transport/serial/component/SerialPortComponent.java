@@ -33,7 +33,7 @@ import io.hopseal.transport.serial.SerialTransport;
  * <p>A modified configuration applies live: new line settings, port name or driver reopen the port at once; frame size
  * and queue capacity apply to the next frame; a new link address at once. An invalid value is refused with a log
  * message naming the property: a running port keeps its last good settings. The last accepted configuration is kept
- * in the bundle's data area: after a restart with an invalid stored configuration the port runs on that one (and says
+ * in the state folder: after a restart with an invalid stored configuration the port runs on that one (and says
  * so); a configuration never accepted is not started. A missing device, or one that disappears, is logged and counted
  * by the transport and retried with backoff.
  *
@@ -150,7 +150,7 @@ public final class SerialPortComponent {
 
     @Activate
     void activate(BundleContext context, Config config, Map<String, Object> properties) {
-        activate(LastGoodConfigs.inDataArea(context), config, properties);
+        activate(LastGoodConfigs.inStateFolder(context), config, properties);
     }
 
     void activate(LastGoodConfigs store, Config config, Map<String, Object> properties) {

@@ -44,7 +44,7 @@ import io.hopseal.support.PropertyTypes;
 import io.hopseal.testsupport.Await;
 import io.hopseal.transport.serial.SerialTransport;
 import io.hopseal.transport.serial.SerialTransportConfig;
-import io.hopseal.transport.serial.Socat;
+import io.hopseal.testsupport.PtyPair;
 import io.hopseal.transport.serial.framing.FrameDecoder;
 import io.hopseal.transport.serial.framing.FrameEncoder;
 
@@ -55,7 +55,7 @@ import io.hopseal.transport.serial.framing.FrameEncoder;
 class SerialComponentsTest {
     @TempDir
     Path dir;
-    Socat socat;
+    PtyPair socat;
     DefaultRouter router;
     LinkedBlockingQueue<Message> sink;
     SerialTransportComponent transportComponent;
@@ -69,12 +69,12 @@ class SerialComponentsTest {
 
     @BeforeAll
     static void socatInstalled() {
-        Socat.assumeInstalled();
+        PtyPair.assumeSocat();
     }
 
     @BeforeEach
     void setUp() throws Exception {
-        socat = new Socat(dir, "ttyA", "ttyB").start();
+        socat = new PtyPair(dir, "ttyA", "ttyB").plug();
         router = new DefaultRouter();
         sink = new LinkedBlockingQueue<>();
         router.register(Address.local("sink"), (m, ctx) -> sink.add(m));
@@ -414,9 +414,9 @@ class SerialComponentsTest {
             assertThat(Envelope.decode(frames.get(0)).payload()).containsExactly(42);
         }
 
-        socat.kill();
+        socat.unplug();
         Await.until("lost", Duration.ofSeconds(5), () -> transportComponent.counters().get("port.lost") == 1);
-        socat.start();
+        socat.plug();
         assertThat(p.port().awaitOpen(Duration.ofSeconds(5))).isTrue();
         assertThat(transportComponent.counters()).containsEntry("port.reopened", 1L);
         frameArrives(socat.b(), (byte) 4);

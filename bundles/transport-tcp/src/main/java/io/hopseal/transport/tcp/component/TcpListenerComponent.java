@@ -32,11 +32,11 @@ import io.hopseal.transport.tcp.TcpTransport;
 
 /**
  * One listening TCP port of the node's TCP transport: one factory configuration (factory pid {@value #PID}) per
- * port. Needs the {@link TcpTransportComponent}'s service.
+ * port. Needs the {@link TcpTransportComponent}'s service. The web console lists each one as {@value #LABEL}.
  *
  * <p>A modified configuration rebinds live (the old port is closed, links already accepted stay up). An invalid
  * value (port outside 1..65535, an empty or unknown bind address) is refused with a log message naming the property,
- * and the previous listener keeps running; the last accepted configuration is kept in the bundle's data area, so
+ * and the previous listener keeps running; the last accepted configuration is kept in the state folder, so
  * after a restart with an invalid stored configuration the listener runs on the last good one (and says so). A port already in use is logged clearly and retried with backoff (0.5 s
  * doubling to 30 s) until it binds or the configuration changes.
  *
@@ -44,13 +44,24 @@ import io.hopseal.transport.tcp.TcpTransport;
  * Services pages list it).
  */
 @Component(name = TcpListenerComponent.PID, immediate = true, configurationPolicy = ConfigurationPolicy.REQUIRE,
-        service = {}, property = "service.pid=" + TcpListenerComponent.PID)
+        service = TcpListenerComponent.class, property = {"service.pid=" + TcpListenerComponent.PID,
+            TcpListenerComponent.NAME_HINT + "=" + TcpListenerComponent.LABEL})
 @Designate(ocd = TcpListenerComponent.Config.class, factory = true)
 public final class TcpListenerComponent {
     private static final Logger LOG = LoggerFactory.getLogger(TcpListenerComponent.class);
 
     /** Component name and factory configuration pid. */
     public static final String PID = "io.hopseal.transport.tcp.listener";
+
+    /**
+     * The Felix Web Console lists a factory configuration by this property of a service with the configuration's pid
+     * ({@code {port}} is the stored port), instead of by its generated pid: that is why the component registers itself
+     * (a service of its own class, used by nobody else). A property in the configuration itself would not do: the
+     * console drops properties its form does not show when it saves.
+     */
+    static final String NAME_HINT = "webconsole.configurationFactory.nameHint";
+    /** How the console lists each listener. */
+    public static final String LABEL = "TCP listener on port {port}";
 
     static final long RETRY_INITIAL_MILLIS = 500;
     static final long RETRY_MAX_MILLIS = 30_000;
@@ -111,7 +122,7 @@ public final class TcpListenerComponent {
 
     @Activate
     void activate(BundleContext context, Config config, Map<String, Object> properties) {
-        activate(LastGoodConfigs.inDataArea(context), config, properties);
+        activate(LastGoodConfigs.inStateFolder(context), config, properties);
     }
 
     void activate(LastGoodConfigs store, Config config, Map<String, Object> properties) {

@@ -2,7 +2,6 @@ package io.hopseal.transport.tcp.component;
 
 import java.time.Duration;
 import java.util.Map;
-import java.util.Objects;
 import java.util.Optional;
 
 import org.osgi.framework.BundleContext;
@@ -18,12 +17,12 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import io.hopseal.api.routing.Address;
-import io.hopseal.api.routing.Message;
 import io.hopseal.api.routing.SendResult;
 import io.hopseal.api.transport.InboundSink;
 import io.hopseal.api.transport.Transport;
 import io.hopseal.support.InvalidFieldException;
 import io.hopseal.support.LastGoodConfigs;
+import io.hopseal.support.transport.TransportComponentBase;
 import io.hopseal.transport.tcp.TcpFraming;
 import io.hopseal.transport.tcp.TcpTransport;
 import io.hopseal.transport.tcp.TcpTransportConfig;
@@ -34,14 +33,15 @@ import io.hopseal.transport.tcp.TcpTransportConfig;
  * {@linkplain #attach(InboundSink) attaches} itself (this component holds no reference to a router, so a router update
  * neither stops it nor closes a link). Sends, counters and status are delegated to the {@link TcpTransport} it owns
  * ({@link #transport()}); while none runs (before activation, after deactivation) a send returns
- * {@link SendResult#DROPPED_STOPPED}. The attached sink is held here for the component's whole life and handed to
- * every {@link TcpTransport} it starts, so an attached router stays attached whatever the order of attachment and
- * activation. Listening ports are separate factory configurations ({@link TcpListenerComponent}).
+ * {@link SendResult#DROPPED_STOPPED}. The component keeps one inbound port for its whole life
+ * ({@link TransportComponentBase}) and hands it to every {@link TcpTransport} it starts, so an attached router stays
+ * attached whatever the order of attachment and activation. Listening ports are separate factory configurations
+ * ({@link TcpListenerComponent}).
  *
  * <p>Configuration pid = component name = OCD id = metatype file name = {@value #PID}; the configuration is optional
  * (defaults apply without one). A modified configuration is applied live, links and listeners stay up; an invalid
  * value is refused with a log message naming the property and the last good configuration keeps running. The last
- * accepted configuration is kept in the bundle's data area: after a restart with an invalid stored configuration the
+ * accepted configuration is kept in the state folder: after a restart with an invalid stored configuration the
  * transport runs on that one (and says so), else on the defaults.
  *
  * <p>On Kura, {@link io.hopseal.transport.tcp.kura.KuraTcpTransport} registers this configuration as Kura's {@code ConfigurableComponent} (then Kura's
@@ -51,7 +51,7 @@ import io.hopseal.transport.tcp.TcpTransportConfig;
         service = Transport.class,
         property = { "service.pid=" + TcpTransportComponent.PID, TcpTransportComponent.TRANSPORT_PROPERTY + "=tcp" })
 @Designate(ocd = TcpTransportComponent.Config.class)
-public final class TcpTransportComponent implements Transport {
+public final class TcpTransportComponent extends TransportComponentBase<TcpTransport> {
     private static final Logger LOG = LoggerFactory.getLogger(TcpTransportComponent.class);
 
     /** Component name and configuration pid. */
@@ -143,11 +143,6 @@ public final class TcpTransportComponent implements Transport {
             "reconnect.backoff.max.ms", "tcpNoDelay", "tcp.nodelay", "maxLinks", "max.links", "maxLinksPerSource",
             "max.links.per.source", "firstFrameTimeout", "first.frame.timeout.ms");
 
-    /** Guards {@link #sink} and changes of {@link #running}, so a new transport never misses an attachment. */
-    private final Object lock = new Object();
-    /** The attached sink (the router), kept across transports; null while none is attached. */
-    private InboundSink sink;
-    private volatile TcpTransport running;
     private String configPid;
     /** Where the last accepted configuration is kept, for a restart with an invalid stored one. */
     private LastGoodConfigs lastGood = new LastGoodConfigs(null);
@@ -158,7 +153,7 @@ public final class TcpTransportComponent implements Transport {
 
     @Activate
     void activate(BundleContext context, Config config, Map<String, Object> properties) {
-        activate(LastGoodConfigs.inDataArea(context), config, properties);
+        activate(LastGoodConfigs.inStateFolder(context), config, properties);
     }
 
     void activate(LastGoodConfigs store, Config config, Map<String, Object> properties) {
@@ -182,7 +177,7 @@ public final class TcpTransportComponent implements Transport {
             }
             c = last.orElse(TcpTransportConfig.DEFAULTS);
         }
-        start(new TcpTransport(c));
+        start(new TcpTransport(c, inbound()));
         LOG.info("{} started: {}", PID, c);
         if (accepted) {
             lastGood.remember(configPid, properties);
@@ -199,7 +194,7 @@ public final class TcpTransportComponent implements Transport {
                     PID, propertyOf(e.field()), e.getMessage());
             return;
         }
-        TcpTransport t = running;
+        TcpTransport t = running();
         if (t == null) {
             LOG.warn("{}: configuration not applied, the transport is not running", PID);
             return;
@@ -210,27 +205,16 @@ public final class TcpTransportComponent implements Transport {
 
     @Deactivate
     void deactivate() {
-        TcpTransport t;
-        synchronized (lock) {
-            t = running;
-            running = null;
-        }
+        TcpTransport t = run(null);
         if (t != null) {
             t.close();
         }
         LOG.info("{} stopped", PID);
     }
 
-    /** Makes {@code t} the running transport, attached to the sink held here (if any); closes the one it replaces. */
+    /** Makes {@code t} the running transport; closes the one it replaces. */
     private void start(TcpTransport t) {
-        TcpTransport old;
-        synchronized (lock) {
-            if (sink != null) {
-                t.attach(sink);
-            }
-            old = running;
-            running = t;
-        }
+        TcpTransport old = run(t);
         if (old != null) {
             old.close();
         }
@@ -255,7 +239,7 @@ public final class TcpTransportComponent implements Transport {
 
     /** The running transport (for listener components and the shell). */
     public TcpTransport transport() {
-        TcpTransport t = running;
+        TcpTransport t = running();
         if (t == null) {
             throw new IllegalStateException(PID + " is not active");
         }
@@ -274,61 +258,9 @@ public final class TcpTransportComponent implements Transport {
         return "tcp";
     }
 
-    /** Attaches {@code s} (the router) to the running transport and to every transport this component starts later. */
-    @Override
-    public void attach(InboundSink s) {
-        Objects.requireNonNull(s, "sink");
-        synchronized (lock) {
-            sink = s;
-            TcpTransport t = running;
-            if (t != null) {
-                t.attach(s);
-            }
-        }
-    }
-
-    @Override
-    public void detach(InboundSink s) {
-        synchronized (lock) {
-            if (sink != s) {
-                return;
-            }
-            sink = null;
-            TcpTransport t = running;
-            if (t != null) {
-                t.detach(s);
-            }
-        }
-    }
-
-    /** Whether a sink (a router) is attached. */
-    public boolean attached() {
-        synchronized (lock) {
-            return sink != null;
-        }
-    }
-
-    @Override
-    public SendResult send(Address nextHop, Message message) {
-        TcpTransport t = running;
-        return t == null ? SendResult.DROPPED_STOPPED : t.send(nextHop, message);
-    }
-
     /** The TCP frame header, whether or not a transport runs (a constant of the framing). */
     @Override
     public int linkHeadroom() {
         return TcpFraming.HEADER_LENGTH;
-    }
-
-    @Override
-    public Map<String, Long> counters() {
-        TcpTransport t = running;
-        return t == null ? Map.of() : t.counters();
-    }
-
-    @Override
-    public String status() {
-        TcpTransport t = running;
-        return t == null ? "tcp: not active" : t.status();
     }
 }

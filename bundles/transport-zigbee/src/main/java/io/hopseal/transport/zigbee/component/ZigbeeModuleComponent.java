@@ -35,7 +35,7 @@ import io.hopseal.transport.zigbee.xbee.ApiMode;
  * <p>A modified configuration applies live: a new port name, baud rate or driver reopens the port at once; a new API
  * mode asks the module again; a new maximum payload applies to the next message. An invalid value is refused with a
  * log message naming the property: a running module keeps its last good settings. The last accepted configuration is
- * kept in the bundle's data area: after a restart with an invalid stored configuration the module runs on that one
+ * kept in the state folder: after a restart with an invalid stored configuration the module runs on that one
  * (and says so); a configuration never accepted is not started. A missing serial device, or a module that does not
  * answer, is logged, counted and retried with backoff.
  *
@@ -125,7 +125,7 @@ public final class ZigbeeModuleComponent {
 
     @Activate
     void activate(BundleContext context, Config config, Map<String, Object> properties) {
-        activate(LastGoodConfigs.inDataArea(context), config, properties);
+        activate(LastGoodConfigs.inStateFolder(context), config, properties);
     }
 
     void activate(LastGoodConfigs store, Config config, Map<String, Object> properties) {

@@ -5,7 +5,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.TreeMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 
 import org.osgi.framework.BundleContext;
@@ -24,16 +23,14 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import io.hopseal.api.routing.Address;
-import io.hopseal.api.routing.Message;
-import io.hopseal.api.routing.SendResult;
-import io.hopseal.api.transport.Counters;
 import io.hopseal.api.transport.InboundPort;
-import io.hopseal.api.transport.InboundSink;
 import io.hopseal.api.transport.Transport;
 import io.hopseal.link.serial.SerialPortProvider;
 import io.hopseal.link.serial.SerialPortProviders;
+import io.hopseal.link.serial.kura.KuraCommProviderComponent;
 import io.hopseal.support.InvalidFieldException;
 import io.hopseal.support.LastGoodConfigs;
+import io.hopseal.support.transport.TransportComponentBase;
 import io.hopseal.transport.zigbee.ZigbeeTransport;
 import io.hopseal.transport.zigbee.ZigbeeTransportConfig;
 
@@ -48,11 +45,11 @@ import io.hopseal.transport.zigbee.ZigbeeTransportConfig;
  * and what arrives is counted ({@code drop.no_router}) and dropped.
  *
  * <p>Serial access: jSerialComm when its package is wired (an optional import), plus Kura's comm API from this
- * bundle's {@link KuraCommProviderComponent} when it runs on Kura; each module's driver setting chooses.
+ * bundle's copy of {@link KuraCommProviderComponent} when it runs on Kura; each module's driver setting chooses.
  *
  * <p>Configuration pid = component name = OCD id = metatype file name = {@value #PID}; optional (defaults apply). A
  * modified configuration applies live; an invalid value is refused with a log message naming the property and the
- * last good configuration keeps running. The last accepted configuration is kept in the bundle's data area: after a
+ * last good configuration keeps running. The last accepted configuration is kept in the state folder: after a
  * restart with an invalid stored configuration the transport runs on that one (and says so), else on the defaults.
  *
  * <p>On Kura, {@link io.hopseal.transport.zigbee.kura.KuraZigbeeTransport} registers this configuration as Kura's
@@ -63,7 +60,7 @@ import io.hopseal.transport.zigbee.ZigbeeTransportConfig;
         property = { "service.pid=" + ZigbeeTransportComponent.PID,
             ZigbeeTransportComponent.TRANSPORT_PROPERTY + "=" + ZigbeeTransport.NAME })
 @Designate(ocd = ZigbeeTransportComponent.Config.class)
-public final class ZigbeeTransportComponent implements Transport {
+public final class ZigbeeTransportComponent extends TransportComponentBase<ZigbeeTransport> {
     private static final Logger LOG = LoggerFactory.getLogger(ZigbeeTransportComponent.class);
 
     /** Component name and configuration pid. */
@@ -152,12 +149,7 @@ public final class ZigbeeTransportComponent implements Transport {
             Map.entry("reconnectBackoffInitial", "reconnect.backoff.initial.ms"),
             Map.entry("reconnectBackoffMax", "reconnect.backoff.max.ms"), Map.entry("atTimeout", "at.timeout.ms"));
 
-    /** Drops while no transport runs or no router is attached; kept across transports. */
-    private final Counters counters = new Counters("drop.stopped");
-    /** The one inbound port of this component's life: every transport it runs delivers through it. */
-    private final InboundPort inbound = new InboundPort(counters);
     private final List<SerialPortProvider> extraProviders = new CopyOnWriteArrayList<>();
-    private volatile ZigbeeTransport running;
     private String configPid;
     /** Where the last accepted configuration is kept, for a restart with an invalid stored one. */
     private LastGoodConfigs lastGood = new LastGoodConfigs(null);
@@ -166,12 +158,12 @@ public final class ZigbeeTransportComponent implements Transport {
     public ZigbeeTransportComponent() {
     }
 
-    /** Kura's comm API from this bundle's own {@link KuraCommProviderComponent} (the type is private to the bundle). */
+    /** Kura's comm API from this bundle's copy of {@link KuraCommProviderComponent} (the type is private to the bundle). */
     @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC,
             target = "(component.name=" + KuraCommProviderComponent.NAME + ")")
     void addProvider(SerialPortProvider p) {
         extraProviders.add(p);
-        ZigbeeTransport t = running;
+        ZigbeeTransport t = running();
         if (t != null) {
             t.addProvider(p);
         }
@@ -180,7 +172,7 @@ public final class ZigbeeTransportComponent implements Transport {
 
     void removeProvider(SerialPortProvider p) {
         extraProviders.remove(p);
-        ZigbeeTransport t = running;
+        ZigbeeTransport t = running();
         if (t != null) {
             t.removeProvider(p);
         }
@@ -189,7 +181,7 @@ public final class ZigbeeTransportComponent implements Transport {
 
     @Activate
     void activate(BundleContext context, Config config, Map<String, Object> properties) {
-        activate(LastGoodConfigs.inDataArea(context), config, properties);
+        activate(LastGoodConfigs.inStateFolder(context), config, properties);
     }
 
     void activate(LastGoodConfigs store, Config config, Map<String, Object> properties) {
@@ -219,13 +211,13 @@ public final class ZigbeeTransportComponent implements Transport {
             LOG.warn("{}: no serial port access yet: install jSerialComm (com.fazecast.jSerialComm) or run on Kura "
                     + "(comm service); modules are retried until one appears", PID);
         }
-        ZigbeeTransport t = new ZigbeeTransport(c, providers, inbound);
-        running = t;
+        ZigbeeTransport t = new ZigbeeTransport(c, providers, inbound());
+        run(t);
         // after publishing it: a provider bound meanwhile is added by addProvider as well (adding twice is harmless)
         for (SerialPortProvider p : extraProviders) {
             t.addProvider(p);
         }
-        LOG.info("{} started: {}{}", PID, c, inbound.attached() ? "" : " (no router attached yet)");
+        LOG.info("{} started: {}{}", PID, c, attached() ? "" : " (no router attached yet)");
         if (accepted) {
             lastGood.remember(configPid, properties);
         }
@@ -248,8 +240,7 @@ public final class ZigbeeTransportComponent implements Transport {
 
     @Deactivate
     void deactivate() {
-        ZigbeeTransport t = running;
-        running = null;
+        ZigbeeTransport t = run(null);
         if (t != null) {
             t.close();
         }
@@ -270,7 +261,7 @@ public final class ZigbeeTransportComponent implements Transport {
 
     /** The running transport (for module components and the shell). */
     public ZigbeeTransport transport() {
-        ZigbeeTransport t = running;
+        ZigbeeTransport t = running();
         if (t == null) {
             throw new IllegalStateException(PID + " is not active");
         }
@@ -287,45 +278,5 @@ public final class ZigbeeTransportComponent implements Transport {
     @Override
     public String name() {
         return ZigbeeTransport.NAME;
-    }
-
-    @Override
-    public void attach(InboundSink sink) {
-        inbound.attach(sink);
-    }
-
-    @Override
-    public void detach(InboundSink sink) {
-        inbound.detach(sink);
-    }
-
-    /** Whether a sink (a router) is attached. */
-    public boolean attached() {
-        return inbound.attached();
-    }
-
-    @Override
-    public SendResult send(Address nextHop, Message message) {
-        ZigbeeTransport t = running;
-        if (t == null) {
-            counters.increment("drop.stopped");
-            return SendResult.DROPPED_STOPPED;
-        }
-        return t.send(nextHop, message);
-    }
-
-    /** The running transport's counters, plus what this component counted itself ({@code drop.no_router}, ...). */
-    @Override
-    public Map<String, Long> counters() {
-        ZigbeeTransport t = running;
-        Map<String, Long> m = t == null ? new TreeMap<>() : new TreeMap<>(t.counters());
-        counters.addTo(m);
-        return m;
-    }
-
-    @Override
-    public String status() {
-        ZigbeeTransport t = running;
-        return t == null ? name() + ": not active" : t.status();
     }
 }

@@ -31,7 +31,7 @@ import io.hopseal.transport.zigbee.ZigbeeModule;
 import io.hopseal.transport.zigbee.ZigbeeTransport;
 import io.hopseal.transport.zigbee.ZigbeeTransportConfig;
 import io.hopseal.transport.zigbee.sim.SimulatedXBee;
-import io.hopseal.transport.zigbee.sim.SocatPair;
+import io.hopseal.testsupport.PtyPair;
 import io.hopseal.transport.zigbee.sim.ZigbeeDevice;
 import io.hopseal.transport.zigbee.xbee.ApiMode;
 
@@ -46,7 +46,7 @@ class ZigbeeComponentsTest {
 
     @TempDir
     Path dir;
-    SocatPair pair;
+    PtyPair pair;
     SimulatedXBee sim;
     final DefaultRouter router = new DefaultRouter();
     ZigbeeTransportComponent transport;
@@ -54,7 +54,7 @@ class ZigbeeComponentsTest {
 
     @BeforeAll
     static void socat() {
-        SocatPair.assumeSocat();
+        PtyPair.assumeSocat();
     }
 
     @AfterEach
@@ -89,8 +89,8 @@ class ZigbeeComponentsTest {
 
     /** A simulated XBee (API mode 2, NP 84) on a pty pair, and the transport with quick AT timeouts and backoff. */
     void startWithASimulatedXBee() throws Exception {
-        pair = new SocatPair(dir, "xbee").plug();
-        sim = new SimulatedXBee(pair.moduleSide(), COORD, ApiMode.API_ESCAPED, 84);
+        pair = new PtyPair(dir, "xbee-module", "xbee-host").plug();
+        sim = new SimulatedXBee(pair.a(), COORD, ApiMode.API_ESCAPED, 84);
         transport = newTransport();
         transport.activate(NO_STORE, config(ZigbeeTransportComponent.Config.class, Map.of("at_timeout_ms", 100,
                 "reconnect_backoff_max_ms", 200)), TRANSPORT_PROPS);
@@ -103,7 +103,7 @@ class ZigbeeComponentsTest {
         assertThat(transport.transport().config().atTimeout()).isEqualTo(Duration.ofMillis(100));
 
         module = new ZigbeeModuleComponent(transport);
-        Map<String, Object> v = new HashMap<>(Map.of("port_name", pair.hostSide().toString(), "baud_rate", 115200,
+        Map<String, Object> v = new HashMap<>(Map.of("port_name", pair.b().toString(), "baud_rate", 115200,
                 "api_mode", 2));
         module.activate(NO_STORE, config(ZigbeeModuleComponent.Config.class, v), MODULE_PROPS);
         ZigbeeModule m = module.module();
@@ -161,7 +161,7 @@ class ZigbeeComponentsTest {
         LinkedBlockingQueue<Message> sink = new LinkedBlockingQueue<>();
         router.register(Address.local("sink"), (msg, ctx) -> sink.add(msg));
         ZigbeeDevice device = new ZigbeeDevice(DEV, 0x1234, sim, 84);
-        Map<String, Object> v = Map.of("port_name", pair.hostSide().toString(), "baud_rate", 115200, "api_mode", 2);
+        Map<String, Object> v = Map.of("port_name", pair.b().toString(), "baud_rate", 115200, "api_mode", 2);
         module = new ZigbeeModuleComponent(transport);
         module.activate(NO_STORE, config(ZigbeeModuleComponent.Config.class, v), MODULE_PROPS);
         assertThat(module.module().awaitReady(Duration.ofSeconds(5))).as(transport.status()).isTrue();
@@ -205,7 +205,7 @@ class ZigbeeComponentsTest {
     void afterARestartAnInvalidStoredModuleConfigurationFallsBackToTheLastGoodOne() throws Exception {
         startWithASimulatedXBee();
         LastGoodConfigs store = new LastGoodConfigs(dir.resolve("last-good"));
-        Map<String, Object> good = with(MODULE_PROPS, "port.name", pair.hostSide().toString(), "baud.rate", 115200,
+        Map<String, Object> good = with(MODULE_PROPS, "port.name", pair.b().toString(), "baud.rate", 115200,
                 "api.mode", 2, "max.payload", 60);
         Map<String, Object> bad = with(good, "api.mode", 3);
         module = new ZigbeeModuleComponent(transport);
@@ -220,7 +220,7 @@ class ZigbeeComponentsTest {
         String log = logsOf(() -> module.activate(store, PropertyTypes.of(ZigbeeModuleComponent.Config.class, bad),
                 bad));
         assertThat(log).contains("stored configuration refused, invalid property api.mode: apiMode must be 1 or 2, was 3")
-                .contains("using the last good configuration xbee-coordinator = " + pair.hostSide() + "@115200")
+                .contains("using the last good configuration xbee-coordinator = " + pair.b() + "@115200")
                 .contains("API mode 2, max payload 60 B").contains("until it is corrected");
         ZigbeeModule m = module.module();
         assertThat(m.awaitReady(Duration.ofSeconds(5))).as(transport.status()).isTrue();
