@@ -118,7 +118,7 @@ final class RouteErrorWatch {
      * The far end of a channel could not deliver what came out of it ({@code r} for {@code onward}, the route it took,
      * with {@code payload}): tells the peer inside the channel, and logs it (at most once a minute).
      */
-    static void fromDelivery(ChannelEndpoint ep, SendResult r, Route onward, byte[] payload) {
+    static void fromDelivery(ChannelEndpoint ep, SendResult r, Route onward, io.hopseal.api.routing.Payload payload) {
         RouteError.Reason reason = RouteReports.reasonOf(r);
         if (reason == null) {
             return;
@@ -136,7 +136,8 @@ final class RouteErrorWatch {
             ep.count("route_errors.rate_limited");
             return;
         }
-        byte[] pt = RouteReportCodec.encode(CONTROL_ROUTE_ERROR, reason, onward, payload, 0, payload.length);
+        byte[] pt = RouteReportCodec.encode(CONTROL_ROUTE_ERROR, reason, onward, payload.array(), payload.offset(),
+                payload.length());
         if (ep.sendData(Wire.CONTROL, pt).isDropped()) {
             ep.count("route_errors.not_sent");
         } else {
