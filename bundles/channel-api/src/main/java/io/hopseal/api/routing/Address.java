@@ -20,6 +20,11 @@ public final class Address {
     public static final int SERIAL = 3;
     public static final int LORA = 4;
     public static final int ZIGBEE = 5;
+    /**
+     * A peer behind an MQTT broker: value {@code <link>:<topic id>}, the name of this node's broker link and the
+     * peer's topic id (docs/protocol.md, "MQTT links"), e.g. {@code /mqtt/cloud:backend}.
+     */
+    public static final int MQTT = 6;
     /** In-memory links (tests and embedding). */
     public static final int MEMORY = 15;
 
@@ -98,6 +103,7 @@ public final class Address {
             case SERIAL -> "serial";
             case LORA -> "lora";
             case ZIGBEE -> "zigbee";
+            case MQTT -> "mqtt";
             case MEMORY -> "mem";
             default -> "t" + type;
         };
@@ -112,6 +118,7 @@ public final class Address {
             case "serial": return SERIAL;
             case "lora": return LORA;
             case "zigbee": return ZIGBEE;
+            case "mqtt": return MQTT;
             case "mem": return MEMORY;
             default:
                 if (name.length() > 1 && name.length() <= 4 && name.charAt(0) == 't') {
