@@ -18,11 +18,11 @@ import io.hopseal.testsupport.Await;
  * password authentication, a TLS listener and a bridge to another broker), started, stopped and restarted on the same
  * port. Its log goes to {@code mosquitto-<port>.log} in the test's folder.
  */
-final class Mosquitto implements AutoCloseable {
+public final class Mosquitto implements AutoCloseable {
     static final Path BINARY = Path.of("/usr/sbin/mosquitto");
 
     private final Path dir;
-    final int port;
+    public final int port;
     private final List<String> config = new ArrayList<>();
     private Process process;
 
@@ -31,7 +31,7 @@ final class Mosquitto implements AutoCloseable {
         this.port = freePort();
     }
 
-    static Mosquitto in(Path dir) throws IOException {
+    public static Mosquitto in(Path dir) throws IOException {
         return new Mosquitto(dir);
     }
 
@@ -82,7 +82,7 @@ final class Mosquitto implements AutoCloseable {
         return this;
     }
 
-    Mosquitto start() throws IOException, InterruptedException {
+    public Mosquitto start() throws IOException, InterruptedException {
         List<String> lines = new ArrayList<>();
         lines.add("per_listener_settings false");
         lines.add("persistence false");
@@ -130,7 +130,7 @@ final class Mosquitto implements AutoCloseable {
         }
     }
 
-    String uri() {
+    public String uri() {
         return "tcp://127.0.0.1:" + port;
     }
 
