@@ -35,14 +35,8 @@ import org.eclipse.paho.mqttv5.common.packet.MqttProperties;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import io.hopseal.api.routing.Address;
-import io.hopseal.api.routing.Message;
-import io.hopseal.api.routing.Route;
 import io.hopseal.api.routing.SendResult;
 import io.hopseal.api.transport.Counters;
-import io.hopseal.api.transport.Envelope;
-import io.hopseal.api.transport.InboundPort;
-import io.hopseal.api.transport.MalformedMessageException;
 
 /**
  * One broker connection of the MQTT transport (Eclipse Paho, MQTT 5). Connects with exponential back-off and jitter
@@ -51,11 +45,9 @@ import io.hopseal.api.transport.MalformedMessageException;
  * retained), and queues frames while the broker is unreachable or the in-flight window is full, up to the configured
  * capacity; beyond it frames are dropped and counted ({@code drop.queue_full}).
  *
- * <p>Inbound messages are hostile: a topic that does not name a valid sender ({@code drop.bad_topic}), a retained
- * message (a stale frame the broker replays to every new subscriber: {@code drop.retained}) or a payload that is no
- * envelope ({@code drop.malformed}) is dropped and counted; nothing a peer sends throws out of the callback.
+ * <p>Inbound messages go through {@link LinkContext#receive} (hostile bytes: dropped and counted, never thrown).
  */
-final class MqttLink implements MqttCallback {
+final class MqttLink implements BrokerLink, MqttCallback {
     private static final Logger LOG = LoggerFactory.getLogger(MqttLink.class);
     /** Bytes of a PUBLISH packet besides topic and payload: fixed header (5), topic length (2), packet id (2), properties length (1). */
     static final int PUBLISH_OVERHEAD = 10;
@@ -63,8 +55,8 @@ final class MqttLink implements MqttCallback {
     private record Pending(String topic, byte[] payload) {
     }
 
+    private final LinkContext context;
     private final Counters counters;
-    private final InboundPort port;
     private final ScheduledExecutorService timer;
     private final MqttTopics topics;
     private final ArrayDeque<Pending> queue = new ArrayDeque<>();
@@ -78,33 +70,38 @@ final class MqttLink implements MqttCallback {
     /** The broker's Maximum Packet Size from CONNACK (0: not announced). */
     private volatile long brokerMaxPacket;
 
-    MqttLink(MqttLinkConfig config, Counters counters, InboundPort port, ScheduledExecutorService timer) {
+    MqttLink(MqttLinkConfig config, LinkContext context) {
         this.config = config;
-        this.counters = counters;
-        this.port = port;
-        this.timer = timer;
+        this.context = context;
+        this.counters = context.counters();
+        this.timer = context.timer();
         this.topics = new MqttTopics(config.topicPrefix());
         this.backoffMillis = config.backoffInitial().toMillis();
     }
 
-    MqttLinkConfig config() {
+    @Override
+    public MqttLinkConfig config() {
         return config;
     }
 
     /** Applies new limits (QoS, sizes, queue, back-off) to the running connection. */
-    void reconfigure(MqttLinkConfig c) {
+    @Override
+    public void reconfigure(MqttLinkConfig c) {
         config = c;
     }
 
-    void start() {
+    @Override
+    public void start() {
         timer.execute(this::connect);
     }
 
-    synchronized boolean connected() {
+    @Override
+    public synchronized boolean connected() {
         return connected;
     }
 
-    synchronized int queued() {
+    @Override
+    public synchronized int queued() {
         return queue.size();
     }
 
@@ -268,7 +265,8 @@ final class MqttLink implements MqttCallback {
     // ------------------------------------------------------------------------------------------------ sending
 
     /** Publishes one envelope to the peer {@code dst}; queues it while the broker is unreachable. */
-    SendResult send(String dst, byte[] envelope) {
+    @Override
+    public SendResult send(String dst, byte[] envelope) {
         MqttLinkConfig c = config;
         String topic = topics.topic(dst, c.topicId());
         long limit = c.maxMessageSize();
@@ -354,44 +352,7 @@ final class MqttLink implements MqttCallback {
 
     @Override
     public void messageArrived(String topic, MqttMessage message) {
-        try {
-            receive(topic, message);
-        } catch (VirtualMachineError e) {
-            throw e;
-        } catch (Throwable e) { // NOPMD: nothing a peer sends may end Paho's callback thread (it would drop the link)
-            counters.increment(InboundPort.DROP_ROUTER_EXCEPTION);
-            LOG.warn("MQTT link {}: failed on a received message ({}); continuing", config.name(), e.toString());
-        }
-    }
-
-    private void receive(String topic, MqttMessage message) {
-        if (message.isRetained()) {
-            counters.increment("drop.retained");
-            return;
-        }
-        String src = topics.sender(topic);
-        if (src == null) {
-            counters.increment("drop.bad_topic");
-            return;
-        }
-        byte[] frame = message.getPayload();
-        Message m;
-        try {
-            m = Envelope.decode(frame, 0, frame.length);
-        } catch (MalformedMessageException | RuntimeException e) {
-            counters.increment("drop.malformed");
-            return;
-        }
-        counters.increment("messages.in");
-        counters.add("bytes.in", frame.length);
-        Route back;
-        try {
-            back = m.returnRoute().prepend(Address.of(Address.MQTT, MqttTopics.addressValue(config.name(), src)));
-        } catch (IllegalArgumentException e) {
-            counters.increment("drop.route_too_long");
-            return;
-        }
-        port.deliver(m.withReturnRoute(back));
+        context.receive(config.name(), topics, topic, message.getPayload(), message.isRetained());
     }
 
     @Override
@@ -410,7 +371,8 @@ final class MqttLink implements MqttCallback {
     }
 
     /** Disconnects and drops what is queued (counted as {@code drop.stopped}). */
-    void close() {
+    @Override
+    public void close() {
         MqttAsyncClient cl;
         synchronized (this) {
             if (closed) {
@@ -444,7 +406,8 @@ final class MqttLink implements MqttCallback {
         }
     }
 
-    String status() {
+    @Override
+    public String status() {
         MqttLinkConfig c = config;
         synchronized (this) {
             return c.name() + " " + c.brokerUri() + " as " + c.topicId()

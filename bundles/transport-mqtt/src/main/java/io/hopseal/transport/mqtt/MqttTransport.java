@@ -32,7 +32,10 @@ public final class MqttTransport implements Transport, AutoCloseable {
             "drop.no_link", "drop.malformed", "drop.bad_topic", "drop.retained", "drop.stopped");
     private final InboundPort port = new InboundPort(counters);
     private final ScheduledThreadPoolExecutor timer;
-    private final Map<String, MqttLink> links = new TreeMap<>();
+    private final LinkContext context;
+    private final Map<String, BrokerLink> links = new TreeMap<>();
+    /** The factory of each link: a change of factory (Kura's connection came or went) replaces the link. */
+    private final Map<String, BrokerLink.Factory> factories = new java.util.HashMap<>();
     private boolean closed;
 
     public MqttTransport() {
@@ -42,32 +45,43 @@ public final class MqttTransport implements Transport, AutoCloseable {
             return t;
         });
         timer.setRemoveOnCancelPolicy(true);
+        context = new LinkContext(counters, port, timer);
     }
 
-    /** Adds the link {@code c.name()}, or reconfigures it when it exists. */
-    public synchronized void putLink(MqttLinkConfig c) {
+    /** Adds the link {@code c.name()} on its own Paho connection, or reconfigures it when it exists. */
+    public void putLink(MqttLinkConfig c) {
+        putLink(c, MqttLink::new);
+    }
+
+    /**
+     * Adds the link {@code c.name()} made by {@code factory} (on Kura: over Kura's cloud connection), or reconfigures
+     * it when one made by the same factory exists.
+     */
+    public synchronized void putLink(MqttLinkConfig c, BrokerLink.Factory factory) {
         Objects.requireNonNull(c, "config");
         if (closed) {
             throw new IllegalStateException("the MQTT transport is closed");
         }
-        MqttLink old = links.get(c.name());
-        if (old != null && old.config().sameConnection(c)) {
+        BrokerLink old = links.get(c.name());
+        if (old != null && old.config().sameConnection(c) && factories.get(c.name()) == factory) {
             old.reconfigure(c);
             return;
         }
         if (old != null) {
             old.close();
         }
-        MqttLink l = new MqttLink(c, counters, port, timer);
+        BrokerLink l = factory.create(c, context);
         links.put(c.name(), l);
+        factories.put(c.name(), factory);
         l.start();
     }
 
     /** Closes and removes the link {@code name}; false when there is none. */
     public boolean removeLink(String name) {
-        MqttLink l;
+        BrokerLink l;
         synchronized (this) {
             l = links.remove(name);
+            factories.remove(name);
         }
         if (l == null) {
             return false;
@@ -78,11 +92,11 @@ public final class MqttTransport implements Transport, AutoCloseable {
 
     /** Whether the link {@code name} is connected and subscribed. */
     public boolean connected(String name) {
-        MqttLink l = link(name);
+        BrokerLink l = link(name);
         return l != null && l.connected();
     }
 
-    private synchronized MqttLink link(String name) {
+    private synchronized BrokerLink link(String name) {
         return links.get(name);
     }
 
@@ -117,7 +131,7 @@ public final class MqttTransport implements Transport, AutoCloseable {
             counters.increment("drop.malformed");
             return SendResult.DROPPED_MALFORMED;
         }
-        MqttLink l = link(parts[0]);
+        BrokerLink l = link(parts[0]);
         if (l == null) {
             counters.increment("drop.no_link");
             return SendResult.DROPPED_LINK_DOWN;
@@ -138,7 +152,7 @@ public final class MqttTransport implements Transport, AutoCloseable {
         long queued = 0;
         long up = 0;
         synchronized (this) {
-            for (MqttLink l : links.values()) {
+            for (BrokerLink l : links.values()) {
                 queued += l.queued();
                 up += l.connected() ? 1 : 0;
                 m.put("links", (long) links.size());
@@ -154,18 +168,19 @@ public final class MqttTransport implements Transport, AutoCloseable {
         if (links.isEmpty()) {
             return "mqtt: no broker link";
         }
-        return "mqtt: " + links.values().stream().map(MqttLink::status).collect(Collectors.joining("; "));
+        return "mqtt: " + links.values().stream().map(BrokerLink::status).collect(Collectors.joining("; "));
     }
 
     @Override
     public void close() {
-        MqttLink[] all;
+        BrokerLink[] all;
         synchronized (this) {
             closed = true;
-            all = links.values().toArray(MqttLink[]::new);
+            all = links.values().toArray(BrokerLink[]::new);
             links.clear();
+            factories.clear();
         }
-        for (MqttLink l : all) {
+        for (BrokerLink l : all) {
             l.close();
         }
         timer.shutdownNow();

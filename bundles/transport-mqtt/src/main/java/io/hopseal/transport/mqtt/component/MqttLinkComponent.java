@@ -7,6 +7,7 @@ import java.util.Map;
 import java.util.Objects;
 
 import org.eclipse.kura.crypto.CryptoService;
+import org.eclipse.kura.data.DataService;
 import org.osgi.framework.BundleContext;
 import org.osgi.framework.ServiceReference;
 import org.osgi.service.component.annotations.Activate;
@@ -16,6 +17,7 @@ import org.osgi.service.component.annotations.Deactivate;
 import org.osgi.service.component.annotations.Modified;
 import org.osgi.service.component.annotations.Reference;
 import org.osgi.service.component.annotations.ReferenceCardinality;
+import org.osgi.service.component.annotations.ReferencePolicy;
 import org.osgi.service.component.annotations.ReferencePolicyOption;
 import org.osgi.service.metatype.annotations.AttributeDefinition;
 import org.osgi.service.metatype.annotations.AttributeType;
@@ -29,6 +31,7 @@ import io.hopseal.api.transport.Transport;
 import io.hopseal.support.InvalidFieldException;
 import io.hopseal.transport.mqtt.MqttLinkConfig;
 import io.hopseal.transport.mqtt.MqttTransport;
+import io.hopseal.transport.mqtt.kura.DataServiceLink;
 import io.hopseal.transport.mqtt.kura.KuraPasswords;
 
 /**
@@ -47,6 +50,9 @@ public final class MqttLinkComponent {
 
     /** Component name and factory configuration pid. */
     public static final String PID = "io.hopseal.transport.mqtt.link";
+    static final String CONNECTION_AUTO = "auto";
+    static final String CONNECTION_KURA = "kura";
+    static final String CONNECTION_STANDALONE = "standalone";
 
     @ObjectClassDefinition(id = PID, name = "Hopseal MQTT broker link",
             description = "A connection to an MQTT broker that carries Hopseal channel frames (ciphertext only) to "
@@ -56,6 +62,22 @@ public final class MqttLinkComponent {
                 description = "Names this link in routes: /mqtt/<link name>:<peer topic id>. 1 to 64 characters of "
                         + "A-Z a-z 0-9 . _ -")
         String link_name() default "cloud";
+
+        @AttributeDefinition(name = "Connection",
+                description = "auto: ride Kura's own cloud connection (its DataService: the broker, credentials and "
+                        + "TLS set up in Kura's Cloud Connections page, no second connection) where Kura runs, else a "
+                        + "connection of this link's own. kura: only Kura's connection. standalone: always this link's "
+                        + "own connection (the broker, client id, user, password and TLS settings below; they are not "
+                        + "used on Kura's connection).",
+                options = { @Option(label = "auto", value = CONNECTION_AUTO),
+                    @Option(label = "Kura's cloud connection", value = CONNECTION_KURA),
+                    @Option(label = "standalone", value = CONNECTION_STANDALONE) })
+        String connection() default CONNECTION_AUTO;
+
+        @AttributeDefinition(name = "DataService.target",
+                description = "Which of Kura's cloud connections to ride: an OSGi filter on its DataService (Kura's "
+                        + "default connection: (kura.service.pid=org.eclipse.kura.data.DataService)).")
+        String DataService_target() default "(kura.service.pid=org.eclipse.kura.data.DataService)";
 
         @AttributeDefinition(name = "Broker URI",
                 description = "tcp://host:port, or ssl://host:port for TLS (the broker's certificate and host name "
@@ -139,7 +161,7 @@ public final class MqttLinkComponent {
             Map.entry("keepAlive", "keep.alive.s"), Map.entry("maxMessageSize", "max.message.size"),
             Map.entry("queueCapacity", "queue.capacity"),
             Map.entry("backoffInitial", "reconnect.backoff.initial.ms"),
-            Map.entry("backoffMax", "reconnect.backoff.max.ms"));
+            Map.entry("backoffMax", "reconnect.backoff.max.ms"), Map.entry("connection", "connection"));
 
     @Reference(target = MqttTransportComponent.TARGET)
     private Transport transportService;
@@ -149,9 +171,14 @@ public final class MqttLinkComponent {
             policyOption = ReferencePolicyOption.GREEDY)
     private ServiceReference<?> crypto;
 
+    /** Kura's DataService (Kura only): the gateway's own MQTT connection, ridden when the configuration says so. */
+    private ServiceReference<?> dataService;
+
     private BundleContext context;
     private String pid = PID;
+    private Config last;
     private MqttLinkConfig active;
+    private boolean onKura;
 
     public MqttLinkComponent() {
     }
@@ -159,6 +186,32 @@ public final class MqttLinkComponent {
     /** For use outside OSGi (tests, embedding). */
     MqttLinkComponent(MqttTransportComponent transport) {
         this.transportService = Objects.requireNonNull(transport, "transport");
+    }
+
+    @Reference(name = "DataService", service = DataService.class, cardinality = ReferenceCardinality.OPTIONAL,
+            policy = ReferencePolicy.DYNAMIC, policyOption = ReferencePolicyOption.GREEDY,
+            unbind = "unbindDataService")
+    void bindDataService(ServiceReference<?> ref) {
+        synchronized (this) {
+            dataService = ref;
+            if (last == null) {
+                return;
+            }
+        }
+        apply(last);
+    }
+
+    void unbindDataService(ServiceReference<?> ref) {
+        synchronized (this) {
+            if (dataService != ref) {
+                return;
+            }
+            dataService = null;
+            if (last == null) {
+                return;
+            }
+        }
+        apply(last);
     }
 
     @Activate
@@ -177,6 +230,7 @@ public final class MqttLinkComponent {
 
     @Deactivate
     synchronized void deactivate() {
+        last = null;
         if (active != null) {
             transport().removeLink(active.name());
             LOG.info("{} {}: link {} removed", PID, pid, active.name());
@@ -186,20 +240,39 @@ public final class MqttLinkComponent {
 
     synchronized void apply(Config config) {
         MqttLinkConfig c;
+        String connection = Objects.requireNonNullElse(config.connection(), CONNECTION_AUTO);
+        ServiceReference<?> kura = dataService;
+        boolean useKura = CONNECTION_KURA.equals(connection) || CONNECTION_AUTO.equals(connection) && kura != null;
         try {
-            c = toLinkConfig(config, password(config.password()));
+            if (!List.of(CONNECTION_AUTO, CONNECTION_KURA, CONNECTION_STANDALONE).contains(connection)) {
+                throw new InvalidFieldException("connection", "must be auto, kura or standalone, was '" + connection
+                        + "'");
+            }
+            c = toLinkConfig(config, useKura ? new char[0] : password(config.password()));
         } catch (InvalidFieldException e) {
             LOG.error("{} {}: configuration refused, invalid property {}: {}; {}", PID, pid,
                     PROPERTY_OF.getOrDefault(e.field(), e.field()), e.getMessage(),
                     active == null ? "the link is not started" : "link " + active + " keeps running");
             return;
         }
-        if (active != null && !active.name().equals(c.name())) {
+        last = config;
+        if (active != null && (!active.name().equals(c.name()) || onKura != useKura)) {
             transport().removeLink(active.name());
+            active = null;
         }
-        transport().putLink(c);
+        if (useKura && kura == null) {
+            LOG.warn("{} {}: link {} waits for Kura's DataService ({})", PID, pid, c.name(),
+                    config.DataService_target());
+            return;
+        }
+        if (useKura) {
+            transport().putLink(c, kuraFactory(kura));
+        } else {
+            transport().putLink(c);
+        }
         active = c;
-        LOG.info("{} {}: link {}", PID, pid, c);
+        onKura = useKura;
+        LOG.info("{} {}: link {}{}", PID, pid, c.name(), useKura ? " on Kura's cloud connection" : " " + c);
     }
 
     static MqttLinkConfig toLinkConfig(Config c, char[] password) {
@@ -216,6 +289,18 @@ public final class MqttLinkComponent {
                 c.trust_file(), c.topic_prefix(), listeners, c.share_group(), c.qos(),
                 Duration.ofSeconds(c.keep_alive_s()), c.max_message_size(), c.queue_capacity(),
                 Duration.ofMillis(c.reconnect_backoff_initial_ms()), Duration.ofMillis(c.reconnect_backoff_max_ms()));
+    }
+
+    /** One factory per bound DataService, so a reconfiguration keeps the link (same factory) while it stays. */
+    private ServiceReference<?> factoryFor;
+    private io.hopseal.transport.mqtt.BrokerLink.Factory kuraFactory;
+
+    private io.hopseal.transport.mqtt.BrokerLink.Factory kuraFactory(ServiceReference<?> ref) {
+        if (factoryFor != ref || kuraFactory == null) {
+            kuraFactory = DataServiceLink.factory(context, ref);
+            factoryFor = ref;
+        }
+        return kuraFactory;
     }
 
     /** The clear password: decrypted by Kura's CryptoService where it is bound. */
