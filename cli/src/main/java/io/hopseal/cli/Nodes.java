@@ -14,11 +14,16 @@ import io.hopseal.api.channel.ChannelOptions;
 import io.hopseal.api.channel.SecureChannel;
 import io.hopseal.api.vault.Vault;
 import io.hopseal.node.HopsealNode;
+import io.hopseal.transport.mqtt.MqttLinkConfig;
+import io.hopseal.transport.mqtt.MqttTransport;
 import io.hopseal.transport.serial.SerialPortConfig;
 import io.hopseal.transport.serial.SerialTransport;
 import io.hopseal.transport.tcp.TcpTransport;
 
-/** Building the plain-Java node a command runs on (TCP plus the {@code --serial} lines) and opening its channels. */
+/**
+ * Building the plain-Java node a command runs on (TCP plus the {@code --serial} lines and the {@code --mqtt} broker)
+ * and opening its channels.
+ */
 final class Nodes {
     private Nodes() {
     }
@@ -43,6 +48,7 @@ final class Nodes {
     static HopsealNode build(Args a, Vault vault, TcpTransport[] tcp, PrintStream err)
             throws UsageException, InterruptedException {
         List<SerialPortConfig> ports = serialPorts(a);
+        MqttLinkConfig mqttLink = MqttOptions.link(a);
         SerialTransport[] serial = new SerialTransport[1];
         HopsealNode.Builder b = HopsealNode.builder().vault(vault).identityHistory(VaultOptions.historyFile(a))
                 .transport(() -> tcp[0] = new TcpTransport());
@@ -53,13 +59,35 @@ final class Nodes {
                 return serial[0];
             });
         }
+        MqttTransport[] mqtt = new MqttTransport[1];
+        if (mqttLink != null) {
+            b.transport(() -> mqtt[0] = new MqttTransport());
+        }
         HopsealNode node = b.build();
+        if (mqttLink != null) {
+            mqtt[0].putLink(mqttLink);
+            if (!awaitConnected(mqtt[0])) {
+                err.println("note: MQTT broker " + mqttLink.brokerUri() + " is not connected yet; it keeps retrying");
+            }
+        }
         for (SerialPortConfig p : ports) {
             if (!serial[0].awaitOpen(p.linkAddress(), Duration.ofSeconds(5))) {
                 err.println("note: serial link " + p.linkAddress() + " is not open yet; it keeps retrying");
             }
         }
         return node;
+    }
+
+    /** Waits up to 5 s for the broker link, as a dialled route over it fails until it is up. */
+    private static boolean awaitConnected(MqttTransport t) throws InterruptedException {
+        long end = System.nanoTime() + 5_000_000_000L;
+        while (!t.connected(MqttOptions.LINK)) {
+            if (System.nanoTime() - end > 0) {
+                return false;
+            }
+            Thread.sleep(20); // NOPMD: a command waiting for its link, not a test
+        }
+        return true;
     }
 
     /** Opens a secure channel along {@code to}; a refusal or timeout becomes a failure (exit 1) that says why. */
