@@ -1,4 +1,4 @@
-package io.hopseal.transport.zigbee;
+package io.hopseal.link.fragment;
 
 import java.util.ArrayList;
 import java.util.Iterator;
@@ -12,7 +12,7 @@ import io.hopseal.api.transport.Counters;
 /**
  * Puts fragmented envelopes back together, per source 64-bit address (sans-I/O: the caller passes the time; not
  * thread-safe). Fragments of one message may arrive in any order and more than once; several messages of one source
- * may be in progress (ZigBee may reorder across retries).
+ * may be in progress (ZigBee may reorder across retries, UDP and brokers at will).
  *
  * <p><b>Bounded memory.</b> At most {@code maxPartialsPerSource} messages in progress per source (the oldest is
  * evicted), {@code maxSources} sources with messages in progress (the least recently heard is evicted), and
