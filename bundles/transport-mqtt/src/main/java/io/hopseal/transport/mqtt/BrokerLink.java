@@ -33,6 +33,11 @@ public interface BrokerLink {
 
     String status();
 
+    /** Counters of the link's own (reassembly), added to the transport's. */
+    default java.util.Map<String, Long> counters() {
+        return java.util.Map.of();
+    }
+
     /** Disconnects (or unsubscribes) and drops what is queued. */
     void close();
 }

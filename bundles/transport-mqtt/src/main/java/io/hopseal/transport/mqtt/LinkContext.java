@@ -40,6 +40,12 @@ public final class LinkContext {
      * route. Never throws for what a peer sent.
      */
     public void receive(String link, MqttTopics topics, String topic, byte[] payload, boolean retained) {
+        receive(link, topics, null, topic, payload, retained);
+    }
+
+    /** The same, putting fragments back together with {@code fragments} (null: fragments are malformed). */
+    public void receive(String link, MqttTopics topics, LinkFragments fragments, String topic, byte[] payload,
+            boolean retained) {
         try {
             if (retained) {
                 counters.increment("drop.retained");
@@ -50,15 +56,19 @@ public final class LinkContext {
                 counters.increment("drop.bad_topic");
                 return;
             }
+            byte[] frame = fragments == null ? payload : fragments.accept(src, payload);
+            if (frame == null) {
+                return; // a fragment of a message still incomplete (or dropped and counted by the reassembler)
+            }
             Message m;
             try {
-                m = Envelope.decode(payload, 0, payload.length);
+                m = Envelope.decode(frame, 0, frame.length);
             } catch (MalformedMessageException | RuntimeException e) {
                 counters.increment("drop.malformed");
                 return;
             }
             counters.increment("messages.in");
-            counters.add("bytes.in", payload.length);
+            counters.add("bytes.in", frame.length);
             Route back;
             try {
                 back = m.returnRoute().prepend(Address.of(Address.MQTT, MqttTopics.addressValue(link, src)));

@@ -59,6 +59,7 @@ final class MqttLink implements BrokerLink, MqttCallback {
     private final Counters counters;
     private final ScheduledExecutorService timer;
     private final MqttTopics topics;
+    private final LinkFragments fragments;
     private final ArrayDeque<Pending> queue = new ArrayDeque<>();
     private volatile MqttLinkConfig config;
     private MqttAsyncClient client;
@@ -76,6 +77,7 @@ final class MqttLink implements BrokerLink, MqttCallback {
         this.counters = context.counters();
         this.timer = context.timer();
         this.topics = new MqttTopics(config.topicPrefix());
+        this.fragments = new LinkFragments(config.maxMessageSize());
         this.backoffMillis = config.backoffInitial().toMillis();
     }
 
@@ -264,7 +266,10 @@ final class MqttLink implements BrokerLink, MqttCallback {
 
     // ------------------------------------------------------------------------------------------------ sending
 
-    /** Publishes one envelope to the peer {@code dst}; queues it while the broker is unreachable. */
+    /**
+     * Publishes one envelope to the peer {@code dst}, in fragments when it is larger than the configured maximum or
+     * the broker's Maximum Packet Size; queues what cannot go now.
+     */
     @Override
     public SendResult send(String dst, byte[] envelope) {
         MqttLinkConfig c = config;
@@ -274,23 +279,33 @@ final class MqttLink implements BrokerLink, MqttCallback {
         if (broker > 0) {
             limit = Math.min(limit, broker - PUBLISH_OVERHEAD - topic.length());
         }
-        if (envelope.length > limit) {
+        byte[][] parts = fragments.split(envelope, (int) Math.max(0, limit));
+        if (parts == null) {
             counters.increment("drop.too_large");
             return SendResult.DROPPED_TOO_LARGE;
+        }
+        if (parts.length > 1) {
+            counters.add("fragments.out", parts.length);
         }
         synchronized (this) {
             if (closed) {
                 counters.increment("drop.stopped");
                 return SendResult.DROPPED_STOPPED;
             }
-            if (connected && queue.isEmpty() && publish(topic, envelope, c)) {
+            int first = 0;
+            while (connected && queue.isEmpty() && first < parts.length && publish(topic, parts[first], c)) {
+                first++;
+            }
+            if (first == parts.length) {
                 return SendResult.FORWARDED;
             }
-            if (queue.size() >= c.queueCapacity()) {
+            if (queue.size() + parts.length - first > c.queueCapacity()) {
                 counters.increment("drop.queue_full");
                 return SendResult.DROPPED_QUEUE_FULL;
             }
-            queue.add(new Pending(topic, envelope));
+            for (int i = first; i < parts.length; i++) {
+                queue.add(new Pending(topic, parts[i]));
+            }
             scheduleDrain();
             return SendResult.FORWARDED;
         }
@@ -352,7 +367,7 @@ final class MqttLink implements BrokerLink, MqttCallback {
 
     @Override
     public void messageArrived(String topic, MqttMessage message) {
-        context.receive(config.name(), topics, topic, message.getPayload(), message.isRetained());
+        context.receive(config.name(), topics, fragments, topic, message.getPayload(), message.isRetained());
     }
 
     @Override
@@ -404,6 +419,11 @@ final class MqttLink implements BrokerLink, MqttCallback {
                 LOG.debug("close", e);
             }
         }
+    }
+
+    @Override
+    public java.util.Map<String, Long> counters() {
+        return fragments.counters();
     }
 
     @Override

@@ -153,6 +153,7 @@ public final class MqttTransport implements Transport, AutoCloseable {
         long up = 0;
         synchronized (this) {
             for (BrokerLink l : links.values()) {
+                l.counters().forEach((k, v) -> m.merge(k, v, Long::sum));
                 queued += l.queued();
                 up += l.connected() ? 1 : 0;
                 m.put("links", (long) links.size());

@@ -60,6 +60,12 @@ public final class Mosquitto implements AutoCloseable {
         return this;
     }
 
+    /** Refuses packets above {@code bytes} (and announces the limit in CONNACK to MQTT 5 clients). */
+    public Mosquitto maxPacketSize(int bytes) {
+        config.add(0, "max_packet_size " + bytes);
+        return this;
+    }
+
     /** The listener speaks TLS only, with this server certificate and key (PEM). */
     Mosquitto tls(Path certFile, Path keyFile, Path caFile) {
         config.add("certfile " + certFile);

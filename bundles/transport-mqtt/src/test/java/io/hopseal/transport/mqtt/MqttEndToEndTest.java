@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 
@@ -262,5 +263,24 @@ class MqttEndToEndTest {
         assertThat(after).startsWith("after");
         assertThat(backend.channels().counters().get("handshakes.completed")).isEqualTo(handshakes);
         assertThat(gatewayMqtt.counters().get("link.connects")).isGreaterThanOrEqualTo(2);
+    }
+
+    @Test
+    void framesAboveTheBrokersPacketLimitTravelInFragments() throws Exception {
+        Mosquitto b = Mosquitto.in(dir).users("gateway", "gateway-pw", "backend", "backend-pw", "spy", "spy-pw")
+                .maxPacketSize(512);
+        closing.add(b);
+        b.start();
+        spy(b.uri(), "");
+        nodes(b.uri(), b.uri(), "");
+        SecureChannel ch = channel();
+        String big = MARKER + " " + "x".repeat(3000);
+        assertThat(echo(ch, big)).isEqualTo(big);
+        Map<String, Long> gw = gatewayMqtt.counters();
+        assertThat(gw.get("fragments.out")).as("fragments sent by the gateway").isGreaterThanOrEqualTo(6);
+        assertThat(gw.get("reassembly.completed")).as("echo put back together at the gateway").isPositive();
+        assertThat(backendMqtt.counters().get("reassembly.completed")).isPositive();
+        assertThat(spied).allSatisfy(p -> assertThat(p.length).isLessThanOrEqualTo(512));
+        assertOnlyCiphertextSpied();
     }
 }

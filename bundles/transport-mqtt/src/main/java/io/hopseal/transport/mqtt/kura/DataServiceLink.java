@@ -16,6 +16,7 @@ import io.hopseal.api.routing.SendResult;
 import io.hopseal.api.transport.Counters;
 import io.hopseal.transport.mqtt.BrokerLink;
 import io.hopseal.transport.mqtt.LinkContext;
+import io.hopseal.transport.mqtt.LinkFragments;
 import io.hopseal.transport.mqtt.MqttLinkConfig;
 import io.hopseal.transport.mqtt.MqttTopics;
 
@@ -38,6 +39,7 @@ public final class DataServiceLink implements BrokerLink, DataServiceListener {
     private final LinkContext context;
     private final Counters counters;
     private final MqttTopics topics;
+    private final LinkFragments fragments;
     private volatile MqttLinkConfig config;
     private boolean subscribed;
     private boolean closed;
@@ -50,6 +52,7 @@ public final class DataServiceLink implements BrokerLink, DataServiceListener {
         this.context = context;
         this.counters = context.counters();
         this.topics = new MqttTopics(config.topicPrefix());
+        this.fragments = new LinkFragments(config.maxMessageSize());
         this.backoffMillis = config.backoffInitial().toMillis();
     }
 
@@ -135,7 +138,8 @@ public final class DataServiceLink implements BrokerLink, DataServiceListener {
     @Override
     public SendResult send(String dst, byte[] envelope) {
         MqttLinkConfig c = config;
-        if (envelope.length > c.maxMessageSize()) {
+        byte[][] parts = fragments.split(envelope, c.maxMessageSize());
+        if (parts == null) {
             counters.increment("drop.too_large");
             return SendResult.DROPPED_TOO_LARGE;
         }
@@ -146,7 +150,9 @@ public final class DataServiceLink implements BrokerLink, DataServiceListener {
             }
         }
         try {
-            kura.publish(topics.topic(dst, c.topicId()), envelope, c.qos(), false, PRIORITY);
+            for (byte[] p : parts) {
+                kura.publish(topics.topic(dst, c.topicId()), p, c.qos(), false, PRIORITY);
+            }
         } catch (KuraException | RuntimeException e) {
             counters.increment("drop.queue_full");
             return SendResult.DROPPED_QUEUE_FULL;
@@ -172,6 +178,11 @@ public final class DataServiceLink implements BrokerLink, DataServiceListener {
         return c.name() + " on Kura's cloud connection as " + c.topicId()
                 + (c.listeners().isEmpty() ? "" : " listening " + c.listeners()) + " "
                 + (connected() ? "connected" : "waiting for Kura's connection");
+    }
+
+    @Override
+    public java.util.Map<String, Long> counters() {
+        return fragments.counters();
     }
 
     @Override
@@ -232,7 +243,7 @@ public final class DataServiceLink implements BrokerLink, DataServiceListener {
         MqttLinkConfig c = config;
         // Kura's connection carries every application's messages: only ours are looked at
         if (topic != null && topic.startsWith(topics.prefix() + "/")) {
-            context.receive(c.name(), topics, topic, payload, retained);
+            context.receive(c.name(), topics, fragments, topic, payload, retained);
         }
     }
 
