@@ -19,6 +19,7 @@ import io.hopseal.transport.mqtt.MqttTransport;
 import io.hopseal.transport.serial.SerialPortConfig;
 import io.hopseal.transport.serial.SerialTransport;
 import io.hopseal.transport.tcp.TcpTransport;
+import io.hopseal.transport.udp.UdpTransport;
 
 /**
  * Building the plain-Java node a command runs on (TCP plus the {@code --serial} lines and the {@code --mqtt} broker)
@@ -59,11 +60,23 @@ final class Nodes {
                 return serial[0];
             });
         }
+        HostPort udpListen = a.has("udp") ? HostPort.parse(a.get("udp"), "udp") : null;
+        UdpTransport[] udp = new UdpTransport[1];
+        b.transport(() -> udp[0] = new UdpTransport()); // its socket opens on the first datagram or --udp
         MqttTransport[] mqtt = new MqttTransport[1];
         if (mqttLink != null) {
             b.transport(() -> mqtt[0] = new MqttTransport());
         }
         HopsealNode node = b.build();
+        if (udpListen != null) {
+            try {
+                int p = udp[0].listen(udpListen.host(), udpListen.port()).port();
+                err.println("listening on udp " + udpListen.host() + ":" + p);
+            } catch (IOException e) {
+                node.close();
+                throw new UsageException("--udp: cannot listen on " + a.get("udp") + ": " + e.getMessage());
+            }
+        }
         if (mqttLink != null) {
             mqtt[0].putLink(mqttLink);
             if (!awaitConnected(mqtt[0])) {

@@ -158,6 +158,18 @@ class CliTest {
     }
 
     @Test
+    void deviceToABackendNodeOverUdp() throws Exception {
+        int udp;
+        try (java.net.DatagramSocket s = new java.net.DatagramSocket(new java.net.InetSocketAddress("127.0.0.1", 0))) {
+            udp = s.getLocalPort();
+        }
+        start("bport", "node", "--listen", "127.0.0.1:0", "--echo", "--udp", "127.0.0.1:" + udp);
+        Result r = run("send", "--to", "/udp/127.0.0.1:" + udp + "/secure/api/service/echo", "--message", "over udp");
+        assertThat(r.code()).as(r.err()).isZero();
+        assertThat(r.out().lines().filter(l -> l.startsWith("reply: "))).containsExactly("reply: over udp");
+    }
+
+    @Test
     void deviceToABackendNodeThroughAnMqttBroker() throws Exception {
         try (io.hopseal.transport.mqtt.Mosquitto broker = io.hopseal.transport.mqtt.Mosquitto.in(dir).start()) {
             start("bport", "node", "--listen", "127.0.0.1:0", "--echo", "--mqtt", broker.uri(), "--mqtt-id", "be-1",
