@@ -46,13 +46,7 @@ public final class LinkFragments {
         return reassembler.counters();
     }
 
-    /** FNV-1a, 64 bits. */
     static long source(String id) {
-        long h = 0xcbf29ce484222325L;
-        for (byte b : id.getBytes(StandardCharsets.UTF_8)) {
-            h ^= b & 0xff;
-            h *= 0x100000001b3L;
-        }
-        return h;
+        return Reassembler.sourceKey(id.getBytes(StandardCharsets.UTF_8));
     }
 }

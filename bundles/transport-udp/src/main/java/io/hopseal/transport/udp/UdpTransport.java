@@ -341,14 +341,13 @@ public final class UdpTransport implements Transport, AutoCloseable {
         port.deliver(m.withReturnRoute(back));
     }
 
-    /** A 64-bit key for the reassembler: the address bytes and port, folded (FNV-1a). */
+    /** A 64-bit key for the reassembler: the address bytes and port. */
     static long sourceKey(InetSocketAddress a) {
-        long h = 0xcbf29ce484222325L;
-        for (byte b : a.getAddress().getAddress()) {
-            h = (h ^ (b & 0xff)) * 0x100000001b3L;
-        }
-        h = (h ^ (a.getPort() >>> 8)) * 0x100000001b3L;
-        return (h ^ (a.getPort() & 0xff)) * 0x100000001b3L;
+        byte[] ip = a.getAddress().getAddress();
+        byte[] name = java.util.Arrays.copyOf(ip, ip.length + 2);
+        name[ip.length] = (byte) (a.getPort() >>> 8);
+        name[ip.length + 1] = (byte) a.getPort();
+        return Reassembler.sourceKey(name);
     }
 
     void count(String name) {
