@@ -53,6 +53,7 @@ public class MqttUdpLinkIT {
     ConfigurationAdmin cm;
 
     Process broker;
+    Process backend;
 
     @Configuration
     public Option[] config() {
@@ -63,6 +64,10 @@ public class MqttUdpLinkIT {
     public void stopBroker() throws Exception {
         Links.deleteFactoryConfigurations(cm, "io.hopseal.transport.mqtt.link", () -> true);
         Links.deleteFactoryConfigurations(cm, "io.hopseal.transport.udp.listener", () -> true);
+        Links.deleteFactoryConfigurations(cm, "io.hopseal.transport.tcp.listener", () -> true);
+        if (backend != null) {
+            backend.destroyForcibly().waitFor();
+        }
         if (broker != null) {
             broker.destroy();
             broker.waitFor();
@@ -81,9 +86,8 @@ public class MqttUdpLinkIT {
         }
     }
 
-    @Test
-    public void brokerLinkAndUdpListenerConfiguredThroughConfigAdminCarryMessages() throws Exception {
-        Links.assertProfile(ctx);
+    /** Starts a Mosquitto on a free loopback port; returns the port. */
+    int startBroker() throws Exception {
         File mosquitto = new File("/usr/sbin/mosquitto");
         assertTrue("mosquitto is installed (.ci/run installs it)", mosquitto.canExecute());
         int mqttPort = freeTcpPort();
@@ -101,7 +105,13 @@ public class MqttUdpLinkIT {
                 return false;
             }
         });
+        return mqttPort;
+    }
 
+    @Test
+    public void brokerLinkAndUdpListenerConfiguredThroughConfigAdminCarryMessages() throws Exception {
+        Links.assertProfile(ctx);
+        int mqttPort = startBroker();
         Router router = Links.service(ctx, Router.class, null, 20_000);
         List<Message> got = new CopyOnWriteArrayList<>();
         Registration sink = router.register(Address.local("it-sink"), (m, c) -> got.add(m));
@@ -137,5 +147,87 @@ public class MqttUdpLinkIT {
         } finally {
             sink.close();
         }
+    }
+
+    /**
+     * device (a plain node in the probe) ──TCP──► gateway (this framework: TCP listener and broker link configured
+     * through ConfigAdmin) ──MQTT──► Mosquitto ──► backend (its own JVM, answering for the listener {@code api}
+     * through the shared subscription): one secure channel end to end; the gateway forwards only ciphertext.
+     */
+    @Test
+    public void deviceThroughTheGatewayAndABrokerToABackend() throws Exception {
+        Links.assertProfile(ctx);
+        int mqttPort = startBroker();
+        backend = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-cp",
+                System.getProperty("java.class.path"), "io.hopseal.transport.mqtt.BackendInstance",
+                "tcp://127.0.0.1:" + mqttPort, "be-1").redirectError(Links.work().toPath().resolve(
+                        "mqtt-backend.log").toFile()).start();
+        List<String> lines = new CopyOnWriteArrayList<>();
+        Thread reader = new Thread(() -> {
+            try (java.io.BufferedReader r = new java.io.BufferedReader(new java.io.InputStreamReader(
+                    backend.getInputStream(), StandardCharsets.UTF_8))) {
+                for (String l = r.readLine(); l != null; l = r.readLine()) {
+                    lines.add(l);
+                }
+            } catch (java.io.IOException e) {
+                // the backend ended
+            }
+        });
+        reader.setDaemon(true);
+        reader.start();
+        await("the backend subscribed", 30_000, () -> lines.contains("READY"), lines::toString);
+
+        Router router = Links.service(ctx, Router.class, null, 20_000);
+        // default deny: the listener name only; the instance that answers (be-1) uses the return flow of its link
+        Links.allowForwarding(cm, router, "mqtt:up:api");
+        List<byte[]> gatewaySaw = new CopyOnWriteArrayList<>();
+        try (AutoCloseable tap = Links.forwardTap(router, (hop, m) -> gatewaySaw.add(m.payload()))) {
+            cm.createFactoryConfiguration("io.hopseal.transport.mqtt.link", "?").update(dict("link.name", "up",
+                    "broker.uri", "tcp://127.0.0.1:" + mqttPort, "client.id", "gw-it", "connection", "standalone"));
+            int tcpPort = freeTcpPort();
+            cm.createFactoryConfiguration("io.hopseal.transport.tcp.listener", "?").update(dict("bind.address",
+                    "127.0.0.1", "port", tcpPort));
+            Transport mqtt = Links.service(ctx, Transport.class, "(hopseal.transport=mqtt)", 20_000);
+            await("the broker link connected", 20_000, () -> mqtt.counters().getOrDefault("links.connected", 0L) == 1,
+                    mqtt::status);
+            Transport tcp = Links.service(ctx, Transport.class, "(hopseal.transport=tcp)", 20_000);
+            await("the TCP listener bound", 20_000, () -> tcp.status().contains(":" + tcpPort), tcp::status);
+            try (io.hopseal.node.HopsealNode device = io.hopseal.node.HopsealNode.builder()
+                    .transport(io.hopseal.transport.tcp.TcpTransport::new).build()) {
+                io.hopseal.api.channel.SecureChannel ch;
+                try {
+                    ch = device.channels().connect("/tcp/127.0.0.1:" + tcpPort + "/mqtt/up:api/secure/api/service/echo",
+                            io.hopseal.api.channel.ChannelOptions.defaults()).toCompletableFuture()
+                            .get(20, java.util.concurrent.TimeUnit.SECONDS);
+                } catch (java.util.concurrent.TimeoutException e) {
+                    throw new AssertionError("no channel: gateway router " + router.counters() + ", mqtt "
+                            + mqtt.counters() + ", tcp " + tcp.counters() + ", backend said " + lines, e);
+                }
+                ch.send(Links.MARKER.getBytes(StandardCharsets.UTF_8));
+                Message m = ch.receive(java.time.Duration.ofSeconds(10));
+                assertTrue("an echo", m != null);
+                assertEquals(Links.MARKER, new String(m.payload(), StandardCharsets.UTF_8));
+                assertTrue(ch.peerRoute().toString().startsWith("/tcp/127.0.0.1:" + tcpPort + "/mqtt/up:be-1"));
+            }
+            byte[] marker = Links.MARKER.getBytes(StandardCharsets.UTF_8);
+            for (byte[] p : gatewaySaw) {
+                assertTrue("the gateway forwarded plaintext", indexOf(p, marker) < 0);
+            }
+            assertTrue("the gateway forwarded the channel", gatewaySaw.size() >= 4);
+            assertTrue(lines.contains("D " + Links.MARKER));
+        }
+    }
+
+    static int indexOf(byte[] hay, byte[] needle) {
+        outer:
+        for (int i = 0; i + needle.length <= hay.length; i++) {
+            for (int j = 0; j < needle.length; j++) {
+                if (hay[i + j] != needle[j]) {
+                    continue outer;
+                }
+            }
+            return i;
+        }
+        return -1;
     }
 }
