@@ -46,7 +46,7 @@ class ArchitectureTest {
         assertThat(bundles).as("bundle manifests of the jars under bundles/*/target")
                 .containsKeys(API_BUNDLE, "io.hopseal.channel.impl", "io.hopseal.vault", "io.hopseal.status",
                         "io.hopseal.transport.tcp", "io.hopseal.transport.serial", "io.hopseal.transport.lora",
-                        "io.hopseal.transport.zigbee");
+                        "io.hopseal.transport.zigbee", "io.hopseal.transport.mqtt", "io.hopseal.transport.udp");
         List<String> violations = new ArrayList<>();
         bundles.forEach((bsn, mf) -> violations.addAll(violations(bsn, mf)));
         System.out.println("build-check: " + bundles.size() + " bundle manifests checked: " + bundles.keySet());

@@ -14,11 +14,17 @@ import io.hopseal.api.channel.ChannelOptions;
 import io.hopseal.api.channel.SecureChannel;
 import io.hopseal.api.vault.Vault;
 import io.hopseal.node.HopsealNode;
+import io.hopseal.transport.mqtt.MqttLinkConfig;
+import io.hopseal.transport.mqtt.MqttTransport;
 import io.hopseal.transport.serial.SerialPortConfig;
 import io.hopseal.transport.serial.SerialTransport;
 import io.hopseal.transport.tcp.TcpTransport;
+import io.hopseal.transport.udp.UdpTransport;
 
-/** Building the plain-Java node a command runs on (TCP plus the {@code --serial} lines) and opening its channels. */
+/**
+ * Building the plain-Java node a command runs on (TCP plus the {@code --serial} lines and the {@code --mqtt} broker)
+ * and opening its channels.
+ */
 final class Nodes {
     private Nodes() {
     }
@@ -43,6 +49,7 @@ final class Nodes {
     static HopsealNode build(Args a, Vault vault, TcpTransport[] tcp, PrintStream err)
             throws UsageException, InterruptedException {
         List<SerialPortConfig> ports = serialPorts(a);
+        MqttLinkConfig mqttLink = MqttOptions.link(a);
         SerialTransport[] serial = new SerialTransport[1];
         // every command's node denies forwarding what came in from a link unless --forward-allow says otherwise
         // (node, relay): a peer it talks to cannot make it dial elsewhere
@@ -55,13 +62,47 @@ final class Nodes {
                 return serial[0];
             });
         }
+        HostPort udpListen = a.has("udp") ? HostPort.parse(a.get("udp"), "udp") : null;
+        UdpTransport[] udp = new UdpTransport[1];
+        b.transport(() -> udp[0] = new UdpTransport()); // its socket opens on the first datagram or --udp
+        MqttTransport[] mqtt = new MqttTransport[1];
+        if (mqttLink != null) {
+            b.transport(() -> mqtt[0] = new MqttTransport());
+        }
         HopsealNode node = b.build();
+        if (udpListen != null) {
+            try {
+                int p = udp[0].listen(udpListen.host(), udpListen.port()).port();
+                err.println("listening on udp " + udpListen.host() + ":" + p);
+            } catch (IOException e) {
+                node.close();
+                throw new UsageException("--udp: cannot listen on " + a.get("udp") + ": " + e.getMessage());
+            }
+        }
+        if (mqttLink != null) {
+            mqtt[0].putLink(mqttLink);
+            if (!awaitConnected(mqtt[0])) {
+                err.println("note: MQTT broker " + mqttLink.brokerUri() + " is not connected yet; it keeps retrying");
+            }
+        }
         for (SerialPortConfig p : ports) {
             if (!serial[0].awaitOpen(p.linkAddress(), Duration.ofSeconds(5))) {
                 err.println("note: serial link " + p.linkAddress() + " is not open yet; it keeps retrying");
             }
         }
         return node;
+    }
+
+    /** Waits up to 5 s for the broker link, as a dialled route over it fails until it is up. */
+    private static boolean awaitConnected(MqttTransport t) throws InterruptedException {
+        long end = System.nanoTime() + 5_000_000_000L;
+        while (!t.connected(MqttOptions.LINK)) {
+            if (System.nanoTime() - end > 0) {
+                return false;
+            }
+            Thread.sleep(20); // NOPMD: a command waiting for its link, not a test
+        }
+        return true;
     }
 
     /** Opens a secure channel along {@code to}; a refusal or timeout becomes a failure (exit 1) that says why. */

@@ -17,7 +17,8 @@ import io.hopseal.vault.MemoryVault;
 
 /** The vault options every command that has an identity takes ({@code --vault}, the passphrase, {@code --serial}). */
 final class VaultOptions {
-    static final Set<String> OPTS = Set.of("vault", "passphrase-file", "passphrase-env", "serial");
+    static final Set<String> OPTS = with(Set.of("vault", "passphrase-file", "passphrase-env", "serial", "udp"),
+            MqttOptions.OPTS.toArray(String[]::new));
 
     static final String HELP = """
               --vault FILE             the encrypted key vault (created on first use, mode 0600); without it the
@@ -28,7 +29,9 @@ final class VaultOptions {
               --serial LINK=PORT@BAUD[,8N1][,rtscts]
                                        also use a serial line, known in routes as /serial/LINK (repeatable),
                                        e.g. --serial gw=/dev/ttyUSB0@115200; routes then start /serial/gw/...
-            """;
+              --udp [HOST:]PORT        also listen for UDP datagrams (routes /udp/HOST:PORT; any command can send over
+                                       UDP without it)
+            """ + MqttOptions.HELP;
 
     private VaultOptions() {
     }

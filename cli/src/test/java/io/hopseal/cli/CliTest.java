@@ -160,6 +160,32 @@ class CliTest {
     }
 
     @Test
+    void deviceToABackendNodeOverUdp() throws Exception {
+        int udp;
+        try (java.net.DatagramSocket s = new java.net.DatagramSocket(new java.net.InetSocketAddress("127.0.0.1", 0))) {
+            udp = s.getLocalPort();
+        }
+        start("bport", "node", "--listen", "127.0.0.1:0", "--echo", "--udp", "127.0.0.1:" + udp);
+        Result r = run("send", "--to", "/udp/127.0.0.1:" + udp + "/secure/api/service/echo", "--message", "over udp");
+        assertThat(r.code()).as(r.err()).isZero();
+        assertThat(r.out().lines().filter(l -> l.startsWith("reply: "))).containsExactly("reply: over udp");
+    }
+
+    @Test
+    void deviceToABackendNodeThroughAnMqttBroker() throws Exception {
+        try (io.hopseal.transport.mqtt.Mosquitto broker = io.hopseal.transport.mqtt.Mosquitto.in(dir).start()) {
+            start("bport", "node", "--listen", "127.0.0.1:0", "--echo", "--mqtt", broker.uri(), "--mqtt-id", "be-1",
+                    "--mqtt-listen", "api");
+            Result r = run("send", "--mqtt", broker.uri(), "--mqtt-id", "dev-1", "--to",
+                    "/mqtt/broker:api/secure/api/service/echo", "--message", "over mqtt");
+            assertThat(r.code()).as(r.err()).isZero();
+            assertThat(r.out().lines().filter(l -> l.startsWith("reply: "))).containsExactly("reply: over mqtt");
+            assertThat(run("send", "--mqtt-id", "x", "--to", "/mqtt/broker:api/secure/api").err())
+                    .contains("--mqtt-id needs --mqtt URI");
+        }
+    }
+
+    @Test
     void aNodeRegisteredAtARelayIsReachedByName() throws Exception {
         int backend = start("bport", "node", "--listen", "127.0.0.1:0", "--relays");
         start("gport", "node", "--listen", "127.0.0.1:0", "--echo",

@@ -21,6 +21,13 @@ public final class Address {
     public static final int LORA = 4;
     public static final int ZIGBEE = 5;
     /**
+     * A peer behind an MQTT broker: value {@code <link>:<topic id>}, the name of this node's broker link and the
+     * peer's topic id (docs/protocol.md, "MQTT links"), e.g. {@code /mqtt/cloud:backend}.
+     *
+     * @since 2.3
+     */
+    public static final int MQTT = 6;
+    /**
      * Route error reports (docs/protocol.md §2.2): the last address of a report's onward route, after the worker that
      * sent the undelivered message; routers hand such a message to their report handling, never to the worker.
      *
@@ -105,6 +112,7 @@ public final class Address {
             case SERIAL -> "serial";
             case LORA -> "lora";
             case ZIGBEE -> "zigbee";
+            case MQTT -> "mqtt";
             case MEMORY -> "mem";
             case REPORT -> "report";
             default -> "t" + type;
@@ -120,6 +128,7 @@ public final class Address {
             case "serial": return SERIAL;
             case "lora": return LORA;
             case "zigbee": return ZIGBEE;
+            case "mqtt": return MQTT;
             case "mem": return MEMORY;
             case "report": return REPORT;
             default:

@@ -63,7 +63,7 @@ public final class Route {
             int type = Address.typeOf(typeName);
             if (type < 0) {
                 throw new RouteSyntaxException(text, i, "unknown address type '" + typeName
-                        + "' (known: service, secure, worker, tcp, udp, serial, lora, zigbee, mem, t<0-255>)");
+                        + "' (known: service, secure, worker, tcp, udp, serial, lora, zigbee, mqtt, mem, t<0-255>)");
             }
             if (typeEnd < 0 || typeEnd == s.length() - 1) {
                 throw new RouteSyntaxException(text, i, "'" + typeName + "' has no value, expected /" + typeName + "/<value>");

@@ -2,8 +2,9 @@
  * Addresses, routes, messages (with zero-copy payload views), workers and the router. The transport SPI lives in
  * {@code io.hopseal.api.transport} (2.0: moved out of this package, which is why this one is 2.0 as well). 2.1 adds
  * {@link io.hopseal.api.routing.SendResult#DROPPED_FORWARD_DENIED}; 2.2 adds route error
- * reports: {@link io.hopseal.api.routing.RouteError} and {@link io.hopseal.api.routing.Router#watchRouteErrors}.
+ * reports: {@link io.hopseal.api.routing.RouteError} and {@link io.hopseal.api.routing.Router#watchRouteErrors}; 2.3 adds the
+ * address type {@link io.hopseal.api.routing.Address#MQTT}.
  */
 @org.osgi.annotation.bundle.Export
-@org.osgi.annotation.versioning.Version("2.2.0")
+@org.osgi.annotation.versioning.Version("2.3.0")
 package io.hopseal.api.routing;

@@ -312,7 +312,8 @@ public final class DefaultRouter implements Router {
                     if (from != null) {
                         flows.forwarded(from, next, now);
                     }
-                } else if (from == null || !flows.isReturn(from, next, now)) {
+                } else if (from == null
+                        || !(flows.isReturn(from, next, now) || flows.isOnwardOnLink(from, next, now))) {
                     long unlogged = forwardRefusals.admit(now);
                     if (unlogged >= 0) {
                         LOG.warn("refused to forward a message from {} to {}: not an allowed destination ({} of the "

@@ -15,6 +15,11 @@ import io.hopseal.api.routing.Address;
  * {@link #WINDOW_NANOS} after the last message either way. Without this, a backend's replies to devices (to their
  * ephemeral TCP ports, their serial ports, their radios) would need an allow entry for every device.
  *
+ * <p>MQTT destinations are keyed by their broker link alone ({@code /mqtt/<link>:<any id>}): a listener name there is
+ * answered by whichever backend instance of a shared subscription took the message, from that instance's own topic id
+ * (docs/mqtt.md), and a sender's topic id is not authenticated by the broker anyway, so the exact id would protect
+ * nothing while breaking scaled-out backends behind a default-deny gateway.
+ *
  * <p>Only the allowed destination can use a flow, and only towards the neighbour that opened it: a device cannot make
  * the gateway reach another device, nor any address it was not already talking through. Bounded: at most
  * {@link #MAX_FLOWS}; when full, expired flows go first, then the least recently used.
@@ -31,6 +36,18 @@ final class ForwardFlows {
     private record Flow(Address destination, Address neighbour) {
     }
 
+    /** The flow key of a destination: itself, or for MQTT its broker link ({@code <link>:}). */
+    static Address key(Address a) {
+        if (a.type() == Address.MQTT) {
+            String v = a.valueText();
+            int c = v.indexOf(':');
+            if (c > 0) {
+                return Address.of(Address.MQTT, v.substring(0, c + 1));
+            }
+        }
+        return a;
+    }
+
     private final Map<Flow, Long> lastUsed = new ConcurrentHashMap<>();
     private final int max;
 
@@ -44,7 +61,7 @@ final class ForwardFlows {
 
     /** A message from {@code neighbour} was forwarded to {@code destination} (an allowed one). */
     void forwarded(Address neighbour, Address destination, long now) {
-        Flow f = new Flow(destination, neighbour);
+        Flow f = new Flow(key(destination), neighbour);
         Long prev = lastUsed.get(f);
         if (prev == null || now - prev > REFRESH_NANOS) {
             lastUsed.put(f, now);
@@ -56,7 +73,7 @@ final class ForwardFlows {
 
     /** Whether a message from {@code from} to {@code to} travels back along a flow that is open (refreshing it). */
     boolean isReturn(Address from, Address to, long now) {
-        Flow f = new Flow(from, to);
+        Flow f = new Flow(key(from), to);
         Long t = lastUsed.get(f);
         if (t == null) {
             return false;
@@ -69,6 +86,18 @@ final class ForwardFlows {
             lastUsed.replace(f, t, now);
         }
         return true;
+    }
+
+    /**
+     * Whether a message from the neighbour {@code from} may go on to {@code to} because that neighbour already has an
+     * open flow to {@code to}'s MQTT broker link: the instance of a shared subscription that answered a listener name
+     * (the channel sticks to its topic id). False for every other address type (refreshing the flow otherwise).
+     */
+    boolean isOnwardOnLink(Address from, Address to, long now) {
+        if (to.type() != Address.MQTT) {
+            return false;
+        }
+        return isReturn(to, from, now);
     }
 
     /** Closes the flows whose destination {@code stillAllowed} refuses (after a change of policy). */

@@ -310,7 +310,7 @@ public final class ForwardPolicy {
             String rest = s.substring(colon + 1);
             int type = Address.typeOf(name);
             if (type < 0) {
-                throw new IllegalArgumentException("names no transport: use tcp, udp, serial, lora, zigbee, mem or t<N>");
+                throw new IllegalArgumentException("names no transport: use tcp, udp, serial, lora, zigbee, mqtt, mem or t<N>");
             }
             if (type == Address.LOCAL) {
                 throw new IllegalArgumentException("names local services, which are never forwarded to: list "

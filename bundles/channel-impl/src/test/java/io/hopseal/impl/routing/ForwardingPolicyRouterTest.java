@@ -110,6 +110,55 @@ class ForwardingPolicyRouterTest {
     }
 
     @Test
+    void anyInstanceOnTheMqttLinkAnswersThroughTheFlowOfItsListenerName() {
+        router.attach(new io.hopseal.api.transport.Transport() {
+            @Override
+            public int addressType() {
+                return io.hopseal.api.routing.Address.MQTT;
+            }
+
+            @Override
+            public String name() {
+                return "mqtt";
+            }
+
+            @Override
+            public void attach(io.hopseal.api.transport.InboundSink sink) {
+            }
+
+            @Override
+            public void detach(io.hopseal.api.transport.InboundSink sink) {
+            }
+
+            @Override
+            public SendResult send(io.hopseal.api.routing.Address nextHop, Message message) {
+                return SendResult.FORWARDED;
+            }
+
+            @Override
+            public java.util.Map<String, Long> counters() {
+                return java.util.Map.of();
+            }
+        });
+        router.setForwardPolicy(ForwardPolicy.parse("mqtt:up:api"));
+        String device = "/tcp/10.9.9.9:50000";
+        assertThat(router.send(fromLink(device, "/mqtt/up:api/secure/api"))).isEqualTo(SendResult.FORWARDED);
+        // the instance of the shared subscription that took message 1 answers from its own topic id
+        assertThat(router.send(fromLink("/mqtt/up:be-7", device + "/service/d1"))).isEqualTo(SendResult.FORWARDED);
+        // and the device's channel goes on to that instance; another device (no flow) cannot reach it
+        assertThat(router.send(fromLink(device, "/mqtt/up:be-7/service/c1"))).isEqualTo(SendResult.FORWARDED);
+        assertThat(router.send(fromLink("/tcp/10.7.7.7:40000", "/mqtt/up:be-7/service/c1")))
+                .isEqualTo(SendResult.DROPPED_FORWARD_DENIED);
+        assertThat(router.send(fromLink(device, "/tcp/10.1.1.1:5000"))).as("not beyond MQTT")
+                .isEqualTo(SendResult.DROPPED_FORWARD_DENIED);
+        // another broker link, or another transport, has no flow to the device
+        assertThat(router.send(fromLink("/mqtt/other:be-7", device + "/service/d1")))
+                .isEqualTo(SendResult.DROPPED_FORWARD_DENIED);
+        assertThat(router.send(fromLink("/tcp/10.7.7.7:40000", device + "/service/d1")))
+                .isEqualTo(SendResult.DROPPED_FORWARD_DENIED);
+    }
+
+    @Test
     void flowsAreBounded() {
         ForwardFlows flows = new ForwardFlows(100);
         Address backend = Address.tcp("backend.example:5000");

@@ -1,5 +1,6 @@
 package io.hopseal.transport.zigbee;
 
+import io.hopseal.link.fragment.Fragments;
 import io.hopseal.api.transport.Counters;
 import io.hopseal.transport.zigbee.xbee.ApiMode;
 import io.hopseal.transport.zigbee.xbee.XBeeFrame;

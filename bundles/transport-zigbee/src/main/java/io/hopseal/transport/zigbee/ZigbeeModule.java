@@ -1,5 +1,6 @@
 package io.hopseal.transport.zigbee;
 
+import io.hopseal.link.fragment.Reassembler;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;

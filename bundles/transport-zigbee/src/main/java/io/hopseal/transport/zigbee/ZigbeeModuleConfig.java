@@ -1,5 +1,6 @@
 package io.hopseal.transport.zigbee;
 
+import io.hopseal.link.fragment.Fragments;
 import io.hopseal.link.serial.PortDriver;
 import io.hopseal.link.serial.SerialPortSettings;
 import io.hopseal.support.InvalidFieldException;

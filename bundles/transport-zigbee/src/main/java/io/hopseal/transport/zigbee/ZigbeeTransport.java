@@ -1,5 +1,7 @@
 package io.hopseal.transport.zigbee;
 
+import io.hopseal.link.fragment.Fragments;
+import io.hopseal.link.fragment.Reassembler;
 import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.ArrayList;

@@ -1,5 +1,7 @@
 package io.hopseal.transport.zigbee;
 
+import io.hopseal.link.fragment.Fragments;
+import io.hopseal.link.fragment.Reassembler;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.ByteArrayOutputStream;

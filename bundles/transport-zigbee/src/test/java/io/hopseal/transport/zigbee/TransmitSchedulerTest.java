@@ -1,5 +1,6 @@
 package io.hopseal.transport.zigbee;
 
+import io.hopseal.link.fragment.Fragments;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.util.ArrayList;

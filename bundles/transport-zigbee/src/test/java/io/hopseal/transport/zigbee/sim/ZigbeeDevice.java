@@ -1,5 +1,7 @@
 package io.hopseal.transport.zigbee.sim;
 
+import io.hopseal.link.fragment.Fragments;
+import io.hopseal.link.fragment.Reassembler;
 import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.atomic.AtomicLong;
@@ -14,8 +16,6 @@ import io.hopseal.api.transport.InboundPort;
 import io.hopseal.api.transport.InboundSink;
 import io.hopseal.api.transport.MalformedMessageException;
 import io.hopseal.api.transport.Transport;
-import io.hopseal.transport.zigbee.Fragments;
-import io.hopseal.transport.zigbee.Reassembler;
 import io.hopseal.transport.zigbee.ZigbeeAddresses;
 
 /**

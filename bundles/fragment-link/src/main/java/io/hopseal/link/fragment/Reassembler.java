@@ -1,4 +1,4 @@
-package io.hopseal.transport.zigbee;
+package io.hopseal.link.fragment;
 
 import java.util.ArrayList;
 import java.util.Iterator;
@@ -12,7 +12,7 @@ import io.hopseal.api.transport.Counters;
 /**
  * Puts fragmented envelopes back together, per source 64-bit address (sans-I/O: the caller passes the time; not
  * thread-safe). Fragments of one message may arrive in any order and more than once; several messages of one source
- * may be in progress (ZigBee may reorder across retries).
+ * may be in progress (ZigBee may reorder across retries, UDP and brokers at will).
  *
  * <p><b>Bounded memory.</b> At most {@code maxPartialsPerSource} messages in progress per source (the oldest is
  * evicted), {@code maxSources} sources with messages in progress (the least recently heard is evicted), and
@@ -77,6 +77,18 @@ public final class Reassembler {
      * @param maxSources           sources with messages in progress (1..100,000)
      * @param maxBytes             bytes held in all messages in progress
      */
+    /**
+     * A 64-bit source key from the bytes that name a sender on links without 64-bit addresses (a UDP address and
+     * port, an MQTT topic id): FNV-1a.
+     */
+    public static long sourceKey(byte[] name) {
+        long h = 0xcbf29ce484222325L;
+        for (byte b : name) {
+            h = (h ^ (b & 0xff)) * 0x100000001b3L;
+        }
+        return h;
+    }
+
     public Reassembler(int maxMessage, long timeoutNanos, int maxPartialsPerSource, int maxSources, int maxBytes) {
         if (maxMessage < 1 || timeoutNanos <= 0 || maxPartialsPerSource < 1 || maxPartialsPerSource > 16
                 || maxSources < 1 || maxSources > 100_000 || maxBytes < maxMessage) {

@@ -1,7 +1,8 @@
-package io.hopseal.transport.zigbee;
+package io.hopseal.link.fragment;
 
 /**
- * How a routing envelope crosses the ZigBee radio (sans-I/O). The RF data of one 0x10/0x90 frame is either
+ * How a routing envelope crosses a link whose frames are smaller than some envelopes (sans-I/O): the ZigBee radio, UDP
+ * datagrams, MQTT messages above a broker's limit. The payload of one link frame is either
  *
  * <pre>
  * whole     the Hopseal routing envelope itself (docs/protocol.md §2), when it fits the module's maximum payload:
@@ -14,7 +15,8 @@ package io.hopseal.transport.zigbee;
  *
  * The receiver puts the parts of one (source, tag) together in index order; see {@link Reassembler}. So an envelope of
  * {@code n} bytes takes 1 frame if {@code n <= P}, else {@code ceil(n / (P − 2))} frames, at most
- * {@value #MAX_FRAGMENTS}, where {@code P} is the maximum RF payload (ATNP: 84, or 66 with network encryption).
+ * {@value #MAX_FRAGMENTS}, where {@code P} is the link's maximum payload (ZigBee ATNP: 84, or 66 with network
+ * encryption; UDP: the configured MTU; MQTT: the broker's limit).
  */
 public final class Fragments {
     /** Bytes of fragment header. */

@@ -1,0 +1,85 @@
+package io.hopseal.transport.udp;
+
+import java.io.IOException;
+import java.net.DatagramPacket;
+import java.net.DatagramSocket;
+import java.net.InetSocketAddress;
+import java.util.Arrays;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** One UDP socket of the transport (a listener, or the socket for peers dialled first) with its receiving thread. */
+public final class UdpSocket implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(UdpSocket.class);
+
+    private final UdpTransport transport;
+    private final DatagramSocket socket;
+    private final boolean listening;
+    private final Thread reader;
+
+    UdpSocket(UdpTransport transport, DatagramSocket socket, boolean listening) {
+        this.transport = transport;
+        this.socket = socket;
+        this.listening = listening;
+        this.reader = new Thread(this::read, "hopseal-udp-" + socket.getLocalPort());
+        reader.setDaemon(true);
+        reader.start();
+    }
+
+    /** The bound port. */
+    public int port() {
+        return socket.getLocalPort();
+    }
+
+    String localAddress() {
+        return UdpTransport.text(new InetSocketAddress(socket.getLocalAddress(), socket.getLocalPort()));
+    }
+
+    boolean listening() {
+        return listening;
+    }
+
+    /** Writes one datagram; false when the socket refuses it (closed, no route). */
+    boolean send(byte[] datagram, InetSocketAddress to) {
+        try {
+            socket.send(new DatagramPacket(datagram, datagram.length, to));
+            transport.countOut(datagram.length);
+            return true;
+        } catch (IOException | RuntimeException e) {
+            LOG.debug("UDP send to {}: {}", to, e.toString());
+            return false;
+        }
+    }
+
+    private void read() {
+        byte[] buf = new byte[UdpTransport.maxDatagram()];
+        DatagramPacket p = new DatagramPacket(buf, buf.length);
+        while (!socket.isClosed()) {
+            try {
+                p.setLength(buf.length);
+                socket.receive(p);
+                // every message gets an array of its own: the router takes it over
+                byte[] d = Arrays.copyOfRange(buf, p.getOffset(), p.getOffset() + p.getLength());
+                transport.received(this, d, (InetSocketAddress) p.getSocketAddress());
+            } catch (IOException e) {
+                if (!socket.isClosed()) {
+                    LOG.debug("UDP receive: {}", e.toString()); // e.g. ICMP unreachable surfaced: keep reading
+                }
+            } catch (RuntimeException e) { // NOPMD: a bad datagram must not end the socket's reader
+                transport.count("drop.malformed");
+            }
+        }
+    }
+
+    @Override
+    public void close() {
+        socket.close();
+        transport.closed(this);
+        try {
+            reader.join(2000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}

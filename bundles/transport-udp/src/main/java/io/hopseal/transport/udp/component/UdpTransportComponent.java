@@ -1,0 +1,151 @@
+package io.hopseal.transport.udp.component;
+
+import java.time.Duration;
+import java.util.Map;
+
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.ConfigurationPolicy;
+import org.osgi.service.component.annotations.Deactivate;
+import org.osgi.service.component.annotations.Modified;
+import org.osgi.service.metatype.annotations.AttributeDefinition;
+import org.osgi.service.metatype.annotations.Designate;
+import org.osgi.service.metatype.annotations.ObjectClassDefinition;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import io.hopseal.api.routing.Address;
+import io.hopseal.api.routing.Message;
+import io.hopseal.api.routing.SendResult;
+import io.hopseal.api.transport.InboundSink;
+import io.hopseal.api.transport.Transport;
+import io.hopseal.support.InvalidFieldException;
+import io.hopseal.transport.udp.UdpConfig;
+import io.hopseal.transport.udp.UdpTransport;
+
+/**
+ * The node's UDP transport (one per framework), registered as the {@link Transport} service with
+ * {@code hopseal.transport=udp}. Listening sockets are separate factory configurations ({@link UdpListenerComponent}).
+ * The {@link UdpTransport} lives as long as the component; a modified configuration is applied live, an invalid value
+ * is refused with a log line naming the property while the previous settings stay in force.
+ */
+@Component(name = UdpTransportComponent.PID, immediate = true, configurationPolicy = ConfigurationPolicy.OPTIONAL,
+        service = Transport.class,
+        property = { "service.pid=" + UdpTransportComponent.PID, UdpTransportComponent.TRANSPORT_PROPERTY + "=udp" })
+@Designate(ocd = UdpTransportComponent.Config.class)
+public final class UdpTransportComponent implements Transport {
+    private static final Logger LOG = LoggerFactory.getLogger(UdpTransportComponent.class);
+
+    public static final String PID = "io.hopseal.transport.udp";
+    public static final String TRANSPORT_PROPERTY = "hopseal.transport";
+    public static final String TARGET = "(&(" + TRANSPORT_PROPERTY + "=udp)(component.name=" + PID + "))";
+
+    @ObjectClassDefinition(id = PID, name = "Hopseal UDP transport",
+            description = "UDP links between Hopseal nodes. These settings apply to every UDP socket of this node; "
+                    + "listening ports are configured separately (Hopseal UDP listener). Changes apply live.")
+    public @interface Config {
+        @AttributeDefinition(name = "MTU (bytes)",
+                description = "Largest datagram payload sent (64 to 65507); larger messages go in up to 16 "
+                        + "fragments. 1200 fits every IPv6 path.", min = "64", max = "65507")
+        int mtu() default UdpConfig.DEFAULT_MTU;
+
+        @AttributeDefinition(name = "NAT keep-alive (s)",
+                description = "A 1-byte datagram to each peer this node dialled after this many seconds without "
+                        + "sending to it, so NAT bindings stay open for its answers (0 off, at most 3600).",
+                min = "0", max = "3600")
+        int keep_alive_s() default 25;
+
+        @AttributeDefinition(name = "Peer idle (s)",
+                description = "A peer neither heard from nor sent to for this long is forgotten (1 to 604800).",
+                min = "1", max = "604800")
+        int peer_idle_s() default 300;
+
+        @AttributeDefinition(name = "Max peers", description = "Most peers remembered at once (1 to 1000000).",
+                min = "1", max = "1000000")
+        int max_peers() default 10_000;
+
+        @AttributeDefinition(name = "Reassembly timeout (ms)",
+                description = "All fragments of one message must arrive within this time (1 to 600000).",
+                min = "1", max = "600000")
+        int reassembly_timeout_ms() default 10_000;
+    }
+
+    static final Map<String, String> PROPERTY_OF = Map.of("mtu", "mtu", "keepAlive", "keep.alive.s", "peerIdle",
+            "peer.idle.s", "maxPeers", "max.peers", "reassemblyTimeout", "reassembly.timeout.ms");
+
+    private final UdpTransport transport = new UdpTransport();
+
+    @Activate
+    void activate(Config config) {
+        apply(config);
+        LOG.info("{} started: mtu {}", PID, transport.config().mtu());
+    }
+
+    @Modified
+    void modified(Config config) {
+        apply(config);
+    }
+
+    private void apply(Config config) {
+        try {
+            transport.reconfigure(toConfig(config));
+        } catch (InvalidFieldException e) {
+            LOG.error("{}: configuration refused, invalid property {}: {}; keeping {}", PID,
+                    PROPERTY_OF.getOrDefault(e.field(), e.field()), e.getMessage(), transport.config());
+        }
+    }
+
+    static UdpConfig toConfig(Config c) {
+        if (c.keep_alive_s() < 0) {
+            throw new InvalidFieldException("keepAlive", "must be 0 (off) to 3600 s, was " + c.keep_alive_s() + " s");
+        }
+        return new UdpConfig(c.mtu(), Duration.ofSeconds(c.keep_alive_s()), Duration.ofSeconds(c.peer_idle_s()),
+                c.max_peers(), Duration.ofMillis(c.reassembly_timeout_ms()));
+    }
+
+    @Deactivate
+    void deactivate() {
+        transport.close();
+        LOG.info("{} stopped", PID);
+    }
+
+    /** The running transport (for the listener components). */
+    public UdpTransport transport() {
+        return transport;
+    }
+
+    @Override
+    public int addressType() {
+        return Address.UDP;
+    }
+
+    @Override
+    public String name() {
+        return transport.name();
+    }
+
+    @Override
+    public void attach(InboundSink sink) {
+        transport.attach(sink);
+    }
+
+    @Override
+    public void detach(InboundSink sink) {
+        transport.detach(sink);
+    }
+
+    @Override
+    public SendResult send(Address nextHop, Message message) {
+        return transport.send(nextHop, message);
+    }
+
+    @Override
+    public Map<String, Long> counters() {
+        return transport.counters();
+    }
+
+    @Override
+    public String status() {
+        return transport.status();
+    }
+}

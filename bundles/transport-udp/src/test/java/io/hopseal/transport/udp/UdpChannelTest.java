@@ -1,0 +1,134 @@
+package io.hopseal.transport.udp;
+
+import static java.nio.charset.StandardCharsets.UTF_8;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+import org.junit.jupiter.api.Test;
+
+import io.hopseal.api.channel.ChannelOptions;
+import io.hopseal.api.channel.ListenerOptions;
+import io.hopseal.api.channel.SecureChannel;
+import io.hopseal.api.routing.Message;
+import io.hopseal.node.HopsealNode;
+import io.hopseal.testsupport.Await;
+
+/**
+ * Secure channels over real UDP sockets on loopback: IPv4 and IPv6, messages above the MTU in fragments, NAT
+ * keep-alives, and a bad network (a proxy dropping 10 %, duplicating 5 % and reordering) under which the channel's
+ * guarantees hold: nothing is delivered twice, the duplicates are dropped as replays and counted.
+ */
+class UdpChannelTest {
+    static final Duration WAIT = Duration.ofSeconds(20);
+
+    static SecureChannel connect(HopsealNode device, String route) throws Exception {
+        return device.channels().connect(route, ChannelOptions.defaults()).toCompletableFuture()
+                .get(30, TimeUnit.SECONDS);
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = { "127.0.0.1", "::1" })
+    void channelOverIpv4AndIpv6WithFragmentsAboveTheMtu(String host) throws Exception {
+        UdpTransport backendUdp = new UdpTransport(UdpConfig.DEFAULTS.withMtu(256));
+        UdpTransport deviceUdp = new UdpTransport(UdpConfig.DEFAULTS.withMtu(256));
+        try (HopsealNode backend = HopsealNode.builder().transport(() -> backendUdp).build();
+                HopsealNode device = HopsealNode.builder().transport(() -> deviceUdp).build()) {
+            backend.service("echo", (m, ctx) -> ctx.reply(m, m.payload()));
+            backend.channels().listen("api", ListenerOptions.defaults());
+            int port = backendUdp.listen(host, 0).port();
+            String hostPort = host.contains(":") ? "[" + host + "]:" + port : host + ":" + port;
+            SecureChannel ch = connect(device, "/udp/" + hostPort + "/secure/api/service/echo");
+            assertThat(ch.peerRoute().first().valueText()).isEqualTo(hostPort);
+            String big = "y".repeat(2000);
+            ch.send(big.getBytes(UTF_8));
+            Message m = ch.receive(Duration.ofSeconds(10));
+            assertThat(m).isNotNull();
+            assertThat(new String(m.payload(), UTF_8)).isEqualTo(big);
+            assertThat(deviceUdp.counters().get("fragments.out")).isGreaterThanOrEqualTo(8);
+            assertThat(backendUdp.counters().get("reassembly.completed")).isPositive();
+            assertThat(deviceUdp.counters().get("reassembly.completed")).isPositive();
+            // the backend sees the device at its real source, the way back for answers
+            SecureChannel responder = backend.channels().channels().iterator().next();
+            assertThat(responder.peerRoute().first().valueText()).startsWith(host.contains(":") ? "[::1]:" : host);
+        }
+    }
+
+    @Test
+    void aDialledPeerGetsNatKeepAlives() throws Exception {
+        UdpTransport backendUdp = new UdpTransport();
+        UdpTransport deviceUdp = new UdpTransport(UdpConfig.DEFAULTS.withKeepAlive(Duration.ofSeconds(1)));
+        try (HopsealNode backend = HopsealNode.builder().transport(() -> backendUdp).build();
+                HopsealNode device = HopsealNode.builder().transport(() -> deviceUdp).build()) {
+            backend.channels().listen("api", ListenerOptions.defaults());
+            int port = backendUdp.listen("127.0.0.1", 0).port();
+            connect(device, "/udp/127.0.0.1:" + port + "/secure/api");
+            Await.until("keep-alives at the backend", WAIT, () -> backendUdp.counters().get("keepalives.in") >= 2);
+            assertThat(deviceUdp.counters().get("keepalives.out")).isGreaterThanOrEqualTo(2);
+            assertThat(backendUdp.counters().get("drop.malformed")).as("a keep-alive is no malformed message")
+                    .isZero();
+            assertThat(backendUdp.counters().get("keepalives.out")).as("the listener dialled nobody").isZero();
+        }
+    }
+
+    @Test
+    void channelGuaranteesHoldOnABadNetwork() throws Exception {
+        UdpTransport backendUdp = new UdpTransport();
+        UdpTransport deviceUdp = new UdpTransport();
+        int messages = 300;
+        Map<String, AtomicInteger> delivered = new ConcurrentHashMap<>();
+        try (HopsealNode backend = HopsealNode.builder().transport(() -> backendUdp).build();
+                HopsealNode device = HopsealNode.builder().transport(() -> deviceUdp).build()) {
+            backend.service("sink", (m, ctx) -> {
+                delivered.computeIfAbsent(new String(m.payload(), UTF_8), k -> new AtomicInteger()).incrementAndGet();
+                ctx.reply(m, m.payload());
+            });
+            backend.channels().listen("api", ListenerOptions.defaults());
+            int port = backendUdp.listen("127.0.0.1", 0).port();
+            try (LossyUdpProxy proxy = new LossyUdpProxy(new InetSocketAddress("127.0.0.1", port), 0.10, 0.05, 0.10,
+                    17)) {
+                SecureChannel ch = connect(device, "/udp/127.0.0.1:" + proxy.port() + "/secure/api/service/sink");
+                Set<String> echoes = ConcurrentHashMap.newKeySet();
+                AtomicInteger echoCount = new AtomicInteger();
+                ch.setReceiver(m -> {
+                    echoCount.incrementAndGet();
+                    echoes.add(new String(m.payload(), UTF_8));
+                });
+                for (int i = 0; i < messages; i++) {
+                    ch.send(("m" + i).getBytes(UTF_8));
+                    if (i % 25 == 24) {
+                        int sent = i + 1;
+                        // paced by what arrives, so socket buffers do not add loss of their own to the proxy's
+                        Await.until("most of " + sent + " delivered", WAIT, () -> delivered.size() >= sent * 6 / 10);
+                    }
+                }
+                try {
+                    Await.until("the traffic settles", WAIT, () -> delivered.size() >= messages * 7 / 10
+                            && echoes.size() >= messages / 2);
+                } catch (AssertionError e) {
+                    throw new AssertionError(e.getMessage() + ": delivered " + delivered.size() + ", echoes "
+                            + echoes.size() + ", backend " + backendUdp.counters() + ", device " + deviceUdp.counters()
+                            + ", proxy dropped " + proxy.dropped + " duplicated " + proxy.duplicated + " reordered "
+                            + proxy.reordered, e);
+                }
+                // no message reached the service twice, none came back twice
+                assertThat(delivered.values()).allSatisfy(n -> assertThat(n.get()).isEqualTo(1));
+                Await.until("echoes counted", WAIT, () -> echoCount.get() == echoes.size());
+                assertThat(proxy.duplicated.get()).isPositive();
+                assertThat(proxy.dropped.get()).isPositive();
+                assertThat(proxy.reordered.get()).isPositive();
+                SecureChannel responder = backend.channels().channels().iterator().next();
+                assertThat(responder.counters().getOrDefault("drop.replay", 0L) + ch.counters().getOrDefault(
+                        "drop.replay", 0L)).as("duplicates dropped as replays and counted").isPositive();
+            }
+        }
+    }
+}

@@ -1,0 +1,7 @@
+/**
+ * Kura's data service API (exported 1.1.2 by Kura's API bundle): {@link org.eclipse.kura.data.DataService}, the
+ * gateway's MQTT connection.
+ */
+@org.osgi.annotation.bundle.Export
+@org.osgi.annotation.versioning.Version("1.1.2")
+package org.eclipse.kura.data;
