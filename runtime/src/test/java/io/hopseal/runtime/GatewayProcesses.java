@@ -105,6 +105,16 @@ final class GatewayProcesses implements AutoCloseable {
         return http.send(b.build(), HttpResponse.BodyHandlers.ofString());
     }
 
+    /** The status JSON of the gateway at {@code base} (read as {@link #ADMIN}), or "" while it does not answer yet. */
+    String status(String base) throws InterruptedException {
+        try {
+            HttpResponse<String> r = get(base + "/hopseal/status", ADMIN);
+            return r.statusCode() == 200 ? r.body() : "";
+        } catch (IOException notYet) {
+            return "";
+        }
+    }
+
     /** A file (owner-only) whose first line is {@link #PASSWORD}, for {@code --http-password-file}. */
     static synchronized Path passwordFile() throws IOException {
         Path f = Files.createDirectories(WORK).toAbsolutePath().resolve("http-password.txt");
