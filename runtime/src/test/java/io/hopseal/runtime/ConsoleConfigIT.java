@@ -37,7 +37,6 @@ import org.openqa.selenium.support.ui.WebDriverWait;
  * used (it would download a browser).
  */
 class ConsoleConfigIT {
-    private static final Path SCREENSHOTS = HeadlessChromium.SCREENSHOTS;
     /** The gateway's default listener, listed by its label (its pid is the label's title). */
     private static final String LISTENER_ROW = "//table[@id='configTable']//tr[td/span[starts-with(@title, '"
             + Gateway.LISTENER_FACTORY + "~" + Gateway.DEFAULT_LISTENER + "')]]";
@@ -50,17 +49,13 @@ class ConsoleConfigIT {
 
     @Test
     void aPortChangedAndSavedInTheWebConsoleIsAppliedByTheRunningTcpListener() throws Exception {
-        browser = rig.startBrowser("ConsoleConfigIT"); // first: without a browser there is nothing to test, say so before anything else
-        Files.createDirectories(SCREENSHOTS);
-        Files.createDirectories(WORK);
+        browser = rig.startBrowser("ConsoleConfigIT"); // also makes WORK and the screenshots' folder
         int httpPort = freePort();
         int oldPort = freePort();
         int newPort = freePortOtherThan(httpPort, oldPort);
         Path log = WORK.resolve("console-gateway.log");
         String data = WORK.resolve("console-" + System.nanoTime()).toString();
-        Process gateway = gateways.start(log, "--data", data,
-                "--http-port", String.valueOf(httpPort), "--tcp-port", String.valueOf(oldPort), "--no-shell",
-                "--http-password-file", GatewayProcesses.passwordFile().toString());
+        Process gateway = gateways.startWithConsole(log, data, httpPort, "--tcp-port", String.valueOf(oldPort));
         String base = "http://127.0.0.1:" + httpPort;
         // the browser gives the console's credentials (basic auth) in the address; Chromium reuses them for the
         // page's own requests
@@ -112,8 +107,7 @@ class ConsoleConfigIT {
             // it accepted (kept in the state folder) instead of not listening at all, and says why
             gateways.stop(gateway);
             Path restartLog = WORK.resolve("console-gateway-restart.log");
-            Process restarted = gateways.start(restartLog, "--data", data, "--http-port", String.valueOf(httpPort),
-                    "--no-shell", "--http-password-file", GatewayProcesses.passwordFile().toString());
+            Process restarted = gateways.startWithConsole(restartLog, data, httpPort);
             // the TCP listener can be up before the channel listener 'api' is registered, and a device that comes
             // that early is told "no service 'api'" (a route error report): wait for both
             await("the restarted gateway's TCP listener on the last good port " + newPort + " and its channel "

@@ -9,7 +9,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.openqa.selenium.support.ui.ExpectedConditions.elementToBeClickable;
 import static org.openqa.selenium.support.ui.ExpectedConditions.textToBePresentInElementLocated;
 
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 
@@ -33,14 +32,12 @@ class ConsolePluginIT {
 
     @Test
     void theHopsealPageShowsTheGatewayAndAChannelWhenADeviceConnects() throws Exception {
-        browser = rig.startBrowser("ConsolePluginIT");
-        Files.createDirectories(WORK);
+        browser = rig.startBrowser("ConsolePluginIT"); // also makes WORK and the screenshots' folder
         int httpPort = freePort();
         int tcpPort = freePort();
         Path log = WORK.resolve("plugin-gateway.log");
-        Process gateway = gateways.start(log, "--data", WORK.resolve("plugin-" + System.nanoTime()).toString(),
-                "--http-port", String.valueOf(httpPort), "--tcp-port", String.valueOf(tcpPort), "--no-shell",
-                "--http-password-file", GatewayProcesses.passwordFile().toString());
+        Process gateway = gateways.startWithConsole(log, WORK.resolve("plugin-" + System.nanoTime()).toString(),
+                httpPort, "--tcp-port", String.valueOf(tcpPort));
         String base = "http://127.0.0.1:" + httpPort;
         await("the gateway's identity in the status", gateway, log,
                 () -> GatewayProcesses.hasIdentity(gateways.status(base)));

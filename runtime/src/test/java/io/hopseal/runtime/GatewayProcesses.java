@@ -66,6 +66,17 @@ final class GatewayProcesses implements AutoCloseable {
         return p;
     }
 
+    /**
+     * Runs the gateway jar as the web console tests do: its data in {@code data}, HTTP on {@code httpPort} with
+     * {@link #PASSWORD}, no shell, then {@code more} arguments.
+     */
+    Process startWithConsole(Path log, String data, int httpPort, String... more) throws IOException {
+        List<String> args = new ArrayList<>(List.of("--data", data, "--http-port", String.valueOf(httpPort),
+                "--no-shell", "--http-password-file", passwordFile().toString()));
+        args.addAll(List.of(more));
+        return start(log, args.toArray(String[]::new));
+    }
+
     /** Starts {@code command} in {@code directory}, its output going to {@code log}; stopped by {@link #close}. */
     Process start(Path directory, List<String> command, Path log) throws IOException {
         Process p = new ProcessBuilder(command).directory(directory.toFile()).redirectErrorStream(true)
