@@ -107,17 +107,10 @@ public class HopsealIT {
     /** Configures the framework's node as the gateway runtime does, on a free loopback port. */
     @Before
     public void configureNode() throws Exception {
-        String vaultFile = new File(System.getProperty("it.work", "target/it-work"), "vault-" + UUID.randomUUID() + ".bin")
-                .getAbsolutePath();
-        // a small Argon2 memory keeps the many fresh vaults of these tests quick
-        cm.getConfiguration(VAULT, "?").update(dict("path", vaultFile, "kdf.memory.kib", 8192));
-        cm.getConfiguration(CHANNELS, "?").update(dict());
-        cm.getConfiguration(ECHO, "?").update(dict());
-        tcpPort = Probe.freePort();
-        listenerConfig = cm.createFactoryConfiguration(TCP_LISTENER, "?");
-        listenerConfig.update(dict("port", tcpPort, "bind.address", "127.0.0.1"));
-        gateway = Probe.service(ctx, SecureChannelService.class, null, 20_000);
-        Probe.awaitListening(tcpPort, 20_000);
+        Probe.FrameworkGateway g = Probe.configureGateway(ctx, cm);
+        tcpPort = g.tcpPort();
+        listenerConfig = g.listener();
+        gateway = g.channels();
     }
 
     @After

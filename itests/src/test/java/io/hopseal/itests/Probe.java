@@ -6,16 +6,21 @@ import static org.junit.Assert.assertNotNull;
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
 import java.nio.charset.StandardCharsets;
+import java.io.File;
 import java.time.Duration;
 import java.util.Dictionary;
+import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
 
 import org.osgi.framework.BundleContext;
+import org.osgi.service.cm.Configuration;
+import org.osgi.service.cm.ConfigurationAdmin;
 
 import io.hopseal.api.channel.ChannelOptions;
 import io.hopseal.api.channel.SecureChannel;
+import io.hopseal.api.channel.SecureChannelService;
 import io.hopseal.api.routing.Message;
 import io.hopseal.node.HopsealNode;
 import io.hopseal.transport.tcp.TcpTransport;
@@ -27,6 +32,29 @@ final class Probe {
     static final String TCP_THREADS = "hopseal-tcp";
 
     private Probe() {
+    }
+
+    /** The framework node configured as the gateway runtime does: its listener's port and configuration, its channels. */
+    record FrameworkGateway(int tcpPort, Configuration listener, SecureChannelService channels) {
+    }
+
+    /**
+     * Configures the framework's node as the gateway runtime does (vault, channels, echo, one TCP listener on a free
+     * loopback port) and waits until it listens.
+     */
+    static FrameworkGateway configureGateway(BundleContext ctx, ConfigurationAdmin cm) throws Exception {
+        String vaultFile = new File(System.getProperty("it.work", "target/it-work"), "vault-" + UUID.randomUUID() + ".bin")
+                .getAbsolutePath();
+        // a small Argon2 memory keeps the many fresh vaults of these tests quick
+        cm.getConfiguration("io.hopseal.vault", "?").update(dict("path", vaultFile, "kdf.memory.kib", 8192));
+        cm.getConfiguration("io.hopseal.channels", "?").update(dict());
+        cm.getConfiguration("io.hopseal.echo", "?").update(dict());
+        int tcpPort = freePort();
+        Configuration listener = cm.createFactoryConfiguration("io.hopseal.transport.tcp.listener", "?");
+        listener.update(dict("port", tcpPort, "bind.address", "127.0.0.1"));
+        SecureChannelService channels = service(ctx, SecureChannelService.class, null, 20_000);
+        awaitListening(tcpPort, 20_000);
+        return new FrameworkGateway(tcpPort, listener, channels);
     }
 
     static Dictionary<String, Object> dict(Object... kv) {

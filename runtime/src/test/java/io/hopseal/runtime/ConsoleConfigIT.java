@@ -1,6 +1,5 @@
 package io.hopseal.runtime;
 
-import static io.hopseal.runtime.GatewayProcesses.ADMIN;
 import static io.hopseal.runtime.GatewayProcesses.WORK;
 import static io.hopseal.runtime.GatewayProcesses.await;
 import static io.hopseal.runtime.GatewayProcesses.echoThroughGateway;
@@ -14,13 +13,12 @@ import static org.openqa.selenium.support.ui.ExpectedConditions.visibilityOfElem
 import java.io.IOException;
 import java.net.ConnectException;
 import java.net.Socket;
-import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.stream.IntStream;
 
-import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.Test;
 import org.openqa.selenium.By;
 import org.openqa.selenium.WebElement;
@@ -39,44 +37,32 @@ import org.openqa.selenium.support.ui.WebDriverWait;
  * used (it would download a browser).
  */
 class ConsoleConfigIT {
-    private static final Path SCREENSHOTS = HeadlessChromium.SCREENSHOTS;
     /** The gateway's default listener, listed by its label (its pid is the label's title). */
     private static final String LISTENER_ROW = "//table[@id='configTable']//tr[td/span[starts-with(@title, '"
             + Gateway.LISTENER_FACTORY + "~" + Gateway.DEFAULT_LISTENER + "')]]";
     private static final By PORT_FIELD = By.cssSelector("#editorForm [name='port']");
-    private static final By SAVE = By.xpath("//div[contains(@class,'ui-dialog-buttonpane')]//button[normalize-space()='Save']");
 
-    private final GatewayProcesses gateways = new GatewayProcesses();
+    @AutoClose
+    private final BrowserAndGateways rig = new BrowserAndGateways();
+    private final GatewayProcesses gateways = rig.gateways;
     private ChromeDriver browser;
-
-    @AfterEach
-    void stopAll() throws InterruptedException {
-        if (browser != null) {
-            browser.quit();
-        }
-        gateways.close();
-    }
 
     @Test
     void aPortChangedAndSavedInTheWebConsoleIsAppliedByTheRunningTcpListener() throws Exception {
-        browser = HeadlessChromium.start("ConsoleConfigIT"); // first: without a browser there is nothing to test, say so before anything else
-        Files.createDirectories(SCREENSHOTS);
-        Files.createDirectories(WORK);
+        browser = rig.startBrowser("ConsoleConfigIT"); // also makes WORK and the screenshots' folder
         int httpPort = freePort();
         int oldPort = freePort();
         int newPort = freePortOtherThan(httpPort, oldPort);
         Path log = WORK.resolve("console-gateway.log");
         String data = WORK.resolve("console-" + System.nanoTime()).toString();
-        Process gateway = gateways.start(log, "--data", data,
-                "--http-port", String.valueOf(httpPort), "--tcp-port", String.valueOf(oldPort), "--no-shell",
-                "--http-password-file", GatewayProcesses.passwordFile().toString());
+        Process gateway = gateways.startWithConsole(log, data, httpPort, "--tcp-port", String.valueOf(oldPort));
         String base = "http://127.0.0.1:" + httpPort;
         // the browser gives the console's credentials (basic auth) in the address; Chromium reuses them for the
         // page's own requests
         String browserBase = "http://admin:" + GatewayProcesses.PASSWORD + "@127.0.0.1:" + httpPort;
         await("the TCP listener on port " + oldPort + " in the status", gateway, log,
-                () -> status(base).contains(listening(oldPort)));
-        String identifier = identityOf(status(base));
+                () -> gateways.status(base).contains(listening(oldPort)));
+        String identifier = identityOf(gateways.status(base));
 
         try {
             String console = browserBase + "/system/console";
@@ -84,14 +70,14 @@ class ConsoleConfigIT {
             assertThat(port.getDomProperty("value")).as("the form shows the running port").isEqualTo(String.valueOf(oldPort));
             port.clear();
             port.sendKeys(String.valueOf(newPort));
-            screenshot("console-1-new-port-typed.png");
+            rig.screenshot("console-1-new-port-typed.png");
             save(port);
 
             // the running listener moved: the status says so, a node's channel gets its echo through the new port,
             // and the old port refuses connections
             await("the TCP listener on the new port " + newPort + " in the status", gateway, log,
-                    () -> status(base).contains(listening(newPort)));
-            assertThat(status(base)).doesNotContain(listening(oldPort));
+                    () -> gateways.status(base).contains(listening(newPort)));
+            assertThat(gateways.status(base)).doesNotContain(listening(oldPort));
             echoThroughGateway(newPort, identifier, peer -> { });
             assertThatThrownBy(() -> new Socket("127.0.0.1", oldPort).close()).as("old port " + oldPort + " closed")
                     .isInstanceOf(ConnectException.class);
@@ -99,37 +85,39 @@ class ConsoleConfigIT {
             // the status page, in the browser too, shows the listener on the new port
             browser.get(browserBase + "/hopseal/status");
             assertThat(browser.findElement(By.tagName("body")).getText()).contains(listening(newPort));
-            screenshot("console-2-status-after-save.png");
+            rig.screenshot("console-2-status-after-save.png");
 
             // the console shows the saved value when the form is opened again
             port = openListenerForm(console);
             assertThat(port.getDomProperty("value")).isEqualTo(String.valueOf(newPort));
-            screenshot("console-3-form-after-save.png");
+            rig.screenshot("console-3-form-after-save.png");
 
             // a port out of range is refused by the listener, which logs why and keeps the last good port
             port.clear();
             port.sendKeys("70000");
-            screenshot("console-4-bad-port-typed.png");
+            rig.screenshot("console-4-bad-port-typed.png");
             save(port);
             await("the listener's refusal of port 70000 in the gateway log", gateway, log,
                     () -> Files.readString(log).contains("configuration refused: property port must be 1..65535, was "
                             + "70000; keeping 0.0.0.0:" + newPort));
-            assertThat(status(base)).contains(listening(newPort));
+            assertThat(gateways.status(base)).contains(listening(newPort));
             echoThroughGateway(newPort, identifier, peer -> { });
 
             // the console stored 70000 all the same: after a restart the listener runs on the last configuration
-            // it accepted (kept in its bundle's data area) instead of not listening at all, and says why
+            // it accepted (kept in the state folder) instead of not listening at all, and says why
             gateways.stop(gateway);
             Path restartLog = WORK.resolve("console-gateway-restart.log");
-            Process restarted = gateways.start(restartLog, "--data", data, "--http-port", String.valueOf(httpPort),
-                    "--no-shell", "--http-password-file", GatewayProcesses.passwordFile().toString());
-            await("the restarted gateway's TCP listener on the last good port " + newPort, restarted, restartLog,
-                    () -> status(base).contains(listening(newPort)));
+            Process restarted = gateways.startWithConsole(restartLog, data, httpPort);
+            // the TCP listener can be up before the channel listener 'api' is registered, and a device that comes
+            // that early is told "no service 'api'" (a route error report): wait for both
+            await("the restarted gateway's TCP listener on the last good port " + newPort + " and its channel "
+                    + "listener", restarted, restartLog, () -> gateways.status(base).contains(listening(newPort))
+                    && gateways.status(base).contains("\"route\":\"/secure/api\""));
             assertThat(Files.readString(restartLog)).contains("stored configuration refused: property port must be "
                     + "1..65535, was 70000; using the last good configuration 0.0.0.0:" + newPort);
             echoThroughGateway(newPort, identifier, peer -> { });
         } catch (Throwable t) {
-            HeadlessChromium.keepFailure(browser, "console", t); // what the browser showed, to see why
+            rig.keepFailure("console", t); // what the browser showed, to see why
             throw t;
         }
     }
@@ -143,21 +131,17 @@ class ConsoleConfigIT {
                 .findElement(By.cssSelector("li[title='Edit the configuration values']")).click();
         WebElement port = wait.withMessage("the TCP listener's form with its port field")
                 .until(visibilityOfElementLocated(PORT_FIELD));
-        assertThat(browser.findElement(By.cssSelector(".ui-dialog-title")).getText()).isEqualTo("Hopseal TCP listener");
+        rig.assertListenerForm();
         return port;
     }
 
     /** Clicks the form's Save button and waits for the page the console reloads after a successful save. */
     private void save(WebElement field) {
-        browser.findElement(SAVE).click();
+        browser.findElement(BrowserAndGateways.SAVE).click();
         new WebDriverWait(browser, Duration.ofSeconds(30))
                 .withMessage("the console to accept the form and reload the configuration page").until(stalenessOf(field));
         new WebDriverWait(browser, Duration.ofSeconds(30)).withMessage("the reloaded configuration page")
                 .until(visibilityOfElementLocated(By.xpath(LISTENER_ROW)));
-    }
-
-    private void screenshot(String name) throws IOException {
-        HeadlessChromium.screenshot(browser, name);
     }
 
     private static int freePortOtherThan(int... taken) throws IOException {
@@ -171,15 +155,5 @@ class ConsoleConfigIT {
 
     private static String listening(int port) {
         return "tcp: listening 0.0.0.0:" + port + ";";
-    }
-
-    /** The status JSON, or "" while the gateway does not answer it yet. */
-    private String status(String base) throws InterruptedException {
-        try {
-            HttpResponse<String> r = gateways.get(base + "/hopseal/status", ADMIN);
-            return r.statusCode() == 200 ? r.body() : "";
-        } catch (IOException notYet) {
-            return "";
-        }
     }
 }

@@ -1,6 +1,5 @@
 package io.hopseal.runtime;
 
-import static io.hopseal.runtime.GatewayProcesses.ADMIN;
 import static io.hopseal.runtime.GatewayProcesses.WORK;
 import static io.hopseal.runtime.GatewayProcesses.await;
 import static io.hopseal.runtime.GatewayProcesses.echoThroughGateway;
@@ -10,13 +9,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.openqa.selenium.support.ui.ExpectedConditions.elementToBeClickable;
 import static org.openqa.selenium.support.ui.ExpectedConditions.textToBePresentInElementLocated;
 
-import java.io.IOException;
-import java.net.http.HttpResponse;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 
-import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.Test;
 import org.openqa.selenium.By;
 import org.openqa.selenium.chrome.ChromeDriver;
@@ -29,30 +25,23 @@ import org.openqa.selenium.support.ui.WebDriverWait;
  * {@code target/screenshots/hopseal-page-*.png}.
  */
 class ConsolePluginIT {
-    private final GatewayProcesses gateways = new GatewayProcesses();
+    @AutoClose
+    private final BrowserAndGateways rig = new BrowserAndGateways();
+    private final GatewayProcesses gateways = rig.gateways;
     private ChromeDriver browser;
-
-    @AfterEach
-    void stopAll() throws InterruptedException {
-        if (browser != null) {
-            browser.quit();
-        }
-        gateways.close();
-    }
 
     @Test
     void theHopsealPageShowsTheGatewayAndAChannelWhenADeviceConnects() throws Exception {
-        browser = HeadlessChromium.start("ConsolePluginIT");
-        Files.createDirectories(WORK);
+        browser = rig.startBrowser("ConsolePluginIT"); // also makes WORK and the screenshots' folder
         int httpPort = freePort();
         int tcpPort = freePort();
         Path log = WORK.resolve("plugin-gateway.log");
-        Process gateway = gateways.start(log, "--data", WORK.resolve("plugin-" + System.nanoTime()).toString(),
-                "--http-port", String.valueOf(httpPort), "--tcp-port", String.valueOf(tcpPort), "--no-shell",
-                "--http-password-file", GatewayProcesses.passwordFile().toString());
+        Process gateway = gateways.startWithConsole(log, WORK.resolve("plugin-" + System.nanoTime()).toString(),
+                httpPort, "--tcp-port", String.valueOf(tcpPort));
         String base = "http://127.0.0.1:" + httpPort;
-        await("the gateway's identity in the status", gateway, log, () -> GatewayProcesses.hasIdentity(status(base)));
-        String identifier = identityOf(status(base));
+        await("the gateway's identity in the status", gateway, log,
+                () -> GatewayProcesses.hasIdentity(gateways.status(base)));
+        String identifier = identityOf(gateways.status(base));
         WebDriverWait wait = new WebDriverWait(browser, Duration.ofSeconds(30));
         try {
             // from the console's menu, as a person finds it
@@ -68,7 +57,7 @@ class ConsolePluginIT {
             assertThat(text("hopseal-hops")).contains("devices, peers").contains("this node")
                     .contains("backends, next hops").contains(identifier.substring(0, 13));
             assertThat(text("hopseal-channels")).contains("no channel");
-            HeadlessChromium.screenshot(browser, "hopseal-page-1-idle.png");
+            rig.screenshot("hopseal-page-1-idle.png");
 
             // a device opens a channel to the gateway's echo service: the page shows it without a reload
             echoThroughGateway(tcpPort, identifier, device -> {
@@ -76,25 +65,15 @@ class ConsolePluginIT {
                         .until(textToBePresentInElementLocated(By.id("hopseal-channels"), device));
                 assertThat(text("hopseal-channels")).contains("OPEN").contains("Noise_XX_25519_AESGCM_SHA256");
                 assertThat(text("hopseal-hops")).contains("1 link(s) in").contains("1 channel(s) here");
-                HeadlessChromium.screenshot(browser, "hopseal-page-2-channel.png");
+                rig.screenshot("hopseal-page-2-channel.png");
             });
         } catch (Throwable t) {
-            HeadlessChromium.keepFailure(browser, "hopseal-page", t);
+            rig.keepFailure("hopseal-page", t);
             throw t;
         }
     }
 
     private String text(String id) {
         return browser.findElement(By.id(id)).getText();
-    }
-
-    /** The status JSON, or "" while the gateway does not answer it yet. */
-    private String status(String base) throws InterruptedException {
-        try {
-            HttpResponse<String> r = gateways.get(base + "/hopseal/status", ADMIN);
-            return r.statusCode() == 200 ? r.body() : "";
-        } catch (IOException notYet) {
-            return "";
-        }
     }
 }

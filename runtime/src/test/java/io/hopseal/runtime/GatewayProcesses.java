@@ -66,6 +66,17 @@ final class GatewayProcesses implements AutoCloseable {
         return p;
     }
 
+    /**
+     * Runs the gateway jar as the web console tests do: its data in {@code data}, HTTP on {@code httpPort} with
+     * {@link #PASSWORD}, no shell, then {@code more} arguments.
+     */
+    Process startWithConsole(Path log, String data, int httpPort, String... more) throws IOException {
+        List<String> args = new ArrayList<>(List.of("--data", data, "--http-port", String.valueOf(httpPort),
+                "--no-shell", "--http-password-file", passwordFile().toString()));
+        args.addAll(List.of(more));
+        return start(log, args.toArray(String[]::new));
+    }
+
     /** Starts {@code command} in {@code directory}, its output going to {@code log}; stopped by {@link #close}. */
     Process start(Path directory, List<String> command, Path log) throws IOException {
         Process p = new ProcessBuilder(command).directory(directory.toFile()).redirectErrorStream(true)
@@ -103,6 +114,16 @@ final class GatewayProcesses implements AutoCloseable {
             b.header("Authorization", authorization);
         }
         return http.send(b.build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    /** The status JSON of the gateway at {@code base} (read as {@link #ADMIN}), or "" while it does not answer yet. */
+    String status(String base) throws InterruptedException {
+        try {
+            HttpResponse<String> r = get(base + "/hopseal/status", ADMIN);
+            return r.statusCode() == 200 ? r.body() : "";
+        } catch (IOException notYet) {
+            return "";
+        }
     }
 
     /** A file (owner-only) whose first line is {@link #PASSWORD}, for {@code --http-password-file}. */

@@ -19,7 +19,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
-import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.Test;
 import org.openqa.selenium.By;
 import org.openqa.selenium.WebElement;
@@ -35,17 +35,9 @@ import io.hopseal.testsupport.Await;
 class WalkthroughIT {
     private static final Path JAR = GatewayProcesses.JAR;
     private static final Path WORK = GatewayProcesses.WORK;
-    private final GatewayProcesses processes = new GatewayProcesses();
-
-    private ChromeDriver browser;
-
-    @AfterEach
-    void stopAll() throws InterruptedException {
-        if (browser != null) {
-            browser.quit();
-        }
-        processes.close();
-    }
+    @AutoClose
+    private final BrowserAndGateways rig = new BrowserAndGateways();
+    private final GatewayProcesses processes = rig.gateways;
 
     @Test
     void theReadmeWalkthroughWorksAsWritten() throws Exception {
@@ -106,7 +98,7 @@ class WalkthroughIT {
         assertThat(Files.readString(gwLog)).contains("password in " + passwordFile);
         String password = GatewayProcesses.generatedPassword(data); // head -1 hopseal-data/http-password
         assertThat(Files.readString(gwLog)).doesNotContain(password);
-        browser = HeadlessChromium.start("WalkthroughIT");
+        ChromeDriver browser = rig.startBrowser("WalkthroughIT");
         try {
             // the browser gives the credentials in the address (what a person types into the login dialog)
             browser.get(page.replace("http://", "http://" + user + ":" + password + "@"));
@@ -116,20 +108,19 @@ class WalkthroughIT {
                             + clickText + "']"))).click();
             WebElement port = wait.withMessage("the listener's form with its Port field").until(visibilityOfElementLocated(
                     By.xpath("//form[@id='editorForm']//tr[td[normalize-space()='Port']]//*[self::input or self::textarea]")));
-            assertThat(browser.findElement(By.cssSelector(".ui-dialog-title")).getText()).isEqualTo("Hopseal TCP listener");
+            rig.assertListenerForm();
             assertThat(port.getDomProperty("value")).as("the form shows the running port").isEqualTo(ports.get("4000"));
             port.clear();
             port.sendKeys(newPort);
-            HeadlessChromium.screenshot(browser, "walkthrough-step5-port-typed.png");
-            browser.findElement(By.xpath("//div[contains(@class,'ui-dialog-buttonpane')]//button[normalize-space()='Save']"))
-                    .click();
+            rig.screenshot("walkthrough-step5-port-typed.png");
+            browser.findElement(BrowserAndGateways.SAVE).click();
             wait.withMessage("the console to save and reload the configuration page").until(stalenessOf(port));
             wait.withMessage("the listener listed with its new port").until(visibilityOfElementLocated(By.xpath(
                     "//table[@id='configTable']//*[normalize-space(text())='" + clickText.replace(ports.get("4000"), newPort)
                     + "']")));
-            HeadlessChromium.screenshot(browser, "walkthrough-step5-saved.png");
+            rig.screenshot("walkthrough-step5-saved.png");
         } catch (Throwable t) {
-            HeadlessChromium.keepFailure(browser, "walkthrough-step5", t);
+            rig.keepFailure("walkthrough-step5", t);
             throw t;
         }
         GatewayProcesses.await("the listener on the new port " + newPort, gateway, gwLog,

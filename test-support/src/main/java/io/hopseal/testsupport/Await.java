@@ -13,8 +13,8 @@ import java.util.function.Supplier;
  * bounded observations serve a test that must show that something does <em>not</em> happen: {@link #quiet} (an
  * unwanted event stays away for a window) and {@link #settled} (a progress count stops moving: everything in flight
  * has arrived), for where no condition says "done" (a lossy link: which frames it dropped is not known).
- * A wait that runs out throws an {@link AssertionError} naming what was awaited. Tests never call
- * {@code Thread.sleep}: the sleeps between polls are here.
+ * A wait that runs out throws an {@link AssertionError} naming what was awaited. Tests never sleep for a fixed time:
+ * the pauses between polls are here.
  */
 public final class Await {
     /** Pause between two polls of a condition. */

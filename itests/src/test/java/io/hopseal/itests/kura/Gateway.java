@@ -2,7 +2,6 @@ package io.hopseal.itests.kura;
 
 import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertNotNull;
-import static org.junit.Assert.fail;
 
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -11,7 +10,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 
 import org.osgi.framework.BundleContext;
@@ -26,7 +24,9 @@ import io.hopseal.api.routing.Message;
 import io.hopseal.api.routing.Router;
 import io.hopseal.api.vault.KeyHandle;
 import io.hopseal.api.vault.Vault;
+import io.hopseal.itests.PacedSender;
 import io.hopseal.node.HopsealNode;
+import io.hopseal.testsupport.Await;
 import io.hopseal.transport.tcp.TcpTransport;
 import io.hopseal.transport.tcp.TcpTransportConfig;
 import io.hopseal.vault.FileVault;
@@ -147,8 +147,7 @@ final class Gateway {
         final AtomicLong sent = new AtomicLong();
         final AtomicLong echoed = new AtomicLong(-1);
         final AtomicLong received = new AtomicLong();
-        final AtomicBoolean running = new AtomicBoolean();
-        Thread sender;
+        PacedSender sender;
 
         Session(HopsealNode device, SecureChannel channel, SecureChannelService gateway, SecureChannel responder) {
             this.device = device;
@@ -169,25 +168,14 @@ final class Gateway {
             assertEquals(text, new String(m.payload(), StandardCharsets.UTF_8));
         }
 
-        /** A sender numbering its messages every 5 ms; the highest number echoed back is kept. */
+        /** A sender numbering its messages every 5 ms ({@link PacedSender}); the highest number echoed back is kept. */
         void startTraffic() {
             channel.setReceiver(m -> {
                 received.incrementAndGet();
                 echoed.accumulateAndGet(Long.parseLong(new String(m.payload(), StandardCharsets.UTF_8)), Math::max);
             });
-            running.set(true);
-            sender = new Thread(() -> {
-                while (running.get()) {
-                    channel.send(Long.toString(sent.incrementAndGet()).getBytes(StandardCharsets.UTF_8));
-                    try {
-                        Thread.sleep(5);
-                    } catch (InterruptedException e) {
-                        return;
-                    }
-                }
-            }, "it-kura-traffic");
-            sender.setDaemon(true);
-            sender.start();
+            sender = new PacedSender("it-kura-traffic", 5,
+                    () -> channel.send(Long.toString(sent.incrementAndGet()).getBytes(StandardCharsets.UTF_8)));
         }
 
         long sent() {
@@ -201,23 +189,16 @@ final class Gateway {
         /** Waits until a message sent after {@code mark} has come back echoed; returns how long that took. */
         long awaitEchoAfter(long mark, long millis, String when) throws InterruptedException {
             long start = System.nanoTime();
-            long end = start + TimeUnit.MILLISECONDS.toNanos(millis);
-            while (echoed.get() <= mark) {
-                if (System.nanoTime() > end) {
-                    fail("messages sent after " + when + " (from " + mark + ") not echoed within " + millis
-                            + " ms: highest echoed " + echoed.get() + ", sent " + sent.get() + "; device channel "
-                            + channel.state() + " " + channel.counters() + "; gateway channel " + responder.state()
-                            + " " + responder.counters());
-                }
-                Thread.sleep(5);
-            }
+            Await.until(() -> "messages sent after " + when + " (from " + mark + ") echoed: highest echoed "
+                    + echoed.get() + ", sent " + sent.get() + "; " + describe(), Duration.ofMillis(millis),
+                    () -> echoed.get() > mark);
             return KuraProbe.millisSince(start);
         }
 
         void stopTraffic() throws InterruptedException {
-            running.set(false);
             if (sender != null) {
-                sender.join(5_000);
+                sender.close();
+                sender = null;
             }
         }
 
