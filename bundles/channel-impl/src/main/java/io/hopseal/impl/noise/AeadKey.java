@@ -316,6 +316,22 @@ public final class AeadKey implements AutoCloseable {
         return new AeadKey(this);
     }
 
+    /**
+     * The 32 key bytes, for sealing a channel session at rest under a vault key (channel resumption) and nothing
+     * else; the caller wipes the array.
+     */
+    public byte[] exportKey() {
+        if (closed) {
+            throw new IllegalStateException("key is closed");
+        }
+        byte[] b = new byte[KEY_LENGTH];
+        putLong(b, 0, k0);
+        putLong(b, 8, k1);
+        putLong(b, 16, k2);
+        putLong(b, 24, k3);
+        return b;
+    }
+
     /** True once {@link #close()} was called. */
     public boolean isClosed() {
         return closed;
