@@ -81,6 +81,8 @@ final class ChannelEndpoint implements SecureChannel, Worker {
     int lastPingId;
     /** Keep-alive state (initiators whose options ask for it); null otherwise, so other ends pay one reference. */
     final Liveness.KeepAlive keepAlive;
+    /** Channel resumption ({@link SessionResumption}); null when this end's session is kept in memory only. */
+    volatile SessionResumption.State resume;
 
     ChannelEndpoint(DefaultSecureChannelService service, boolean initiator, Handshake handshake, Route peerRoute,
                     Route boundRoute, int window, Duration handshakeTimeout) {
@@ -98,6 +100,19 @@ final class ChannelEndpoint implements SecureChannel, Worker {
         this.peerRoute = peerRoute;
         this.boundRoute = boundRoute;
         this.protocolName = handshake.protocolName();
+    }
+
+    /** An end resumed from a persisted session: no handshake; {@link SessionResumption} registers and opens it. */
+    ChannelEndpoint(DefaultSecureChannelService service, boolean initiator, String protocolName, Route peerRoute,
+                    Route boundRoute, Duration keepAliveInterval, int keepAliveUnanswered, Duration idleTimeout) {
+        this.keepAlive = keepAliveInterval == null && idleTimeout == null ? null
+                : new Liveness.KeepAlive(keepAliveInterval, keepAliveUnanswered, idleTimeout);
+        this.service = service;
+        this.initiator = initiator;
+        this.setup = null;
+        this.peerRoute = peerRoute;
+        this.boundRoute = boundRoute;
+        this.protocolName = protocolName;
     }
 
     /** Registers the two addresses; must be called before any frame is sent. */
@@ -321,6 +336,7 @@ final class ChannelEndpoint implements SecureChannel, Worker {
             }
         }
         releaseHandshakeState();
+        SessionResumption.closed(this);
         if (c != null) {
             // keep the message counters readable after close
             Map<String, Long> last = new java.util.HashMap<>();

@@ -43,6 +43,7 @@ import io.hopseal.impl.credential.AttributeStore;
 import io.hopseal.impl.credential.CredentialCodec;
 import io.hopseal.impl.credential.CredentialVerifier;
 import io.hopseal.impl.credential.RevocationList;
+import io.hopseal.impl.channel.resume.SessionStore;
 import io.hopseal.impl.identity.LocalIdentity;
 import io.hopseal.api.transport.Counters;
 
@@ -74,6 +75,7 @@ public final class DefaultSecureChannelService implements SecureChannelService, 
     private volatile List<Credential> credentials = List.of();
     private volatile List<byte[]> presented = List.of();
     private volatile boolean stopped;
+    private volatile SessionStore sessionStore;
 
     public DefaultSecureChannelService(Router router, LocalIdentity identity, Clock clock) {
         this.router = Objects.requireNonNull(router, "router");
@@ -183,12 +185,17 @@ public final class DefaultSecureChannelService implements SecureChannelService, 
         } catch (ChannelException e) {
             return CompletableFuture.failedFuture(e);
         }
+        ChannelEndpoint resumed = SessionResumption.resumeInitiator(this, options);
+        if (resumed != null) {
+            return CompletableFuture.completedFuture(resumed); // no handshake: its first message is a transport frame
+        }
         Handshake hs = Handshake.initiator(options.pattern(), options.suite(), identity, known, options.trust(),
                 options.rekeyInterval(), options.boundService()).withContext(context(h -> true))
                 .padFirst(!Wire.linksValidateAddresses(listenerRoute));
         ChannelEndpoint ep = new ChannelEndpoint(this, true, hs, listenerRoute, options.boundService(),
                 options.replayWindow(), options.handshakeTimeout(), options.keepAliveInterval(),
                 options.keepAliveUnanswered(), null);
+        ep.resume = SessionResumption.stateFor(options.resumption(), sessionStore);
         ep.register();
         track(ep);
         CompletableFuture<SecureChannel> opened = ep.opened(); // before start: an in-memory handshake may finish in it
@@ -287,6 +294,11 @@ public final class DefaultSecureChannelService implements SecureChannelService, 
             sweepIdleChannels(options.idleTimeout());
         }
         listeners.add(l);
+        for (ChannelEndpoint ep : SessionResumption.resumeResponders(this, options)) {
+            if (options.onChannel() != null) {
+                options.onChannel().accept(ep);
+            }
+        }
         return l;
     }
 
@@ -364,9 +376,22 @@ public final class DefaultSecureChannelService implements SecureChannelService, 
             l.close();
         }
         for (ChannelEndpoint c : List.copyOf(channels)) {
-            c.finish(CloseReason.SERVICE_STOPPED, true);
+            // resumable ends keep their sessions for the next start and say nothing to the peer
+            c.finish(CloseReason.SERVICE_STOPPED, !SessionResumption.suspend(c));
         }
         scheduler.shutdownNow();
+    }
+
+    /**
+     * Where channels and listeners with {@link io.hopseal.api.channel.Resumption} keep their sessions; null (the
+     * default) turns resumption off whatever the options say.
+     */
+    public void setSessionStore(SessionStore store) {
+        this.sessionStore = store;
+    }
+
+    SessionStore sessionStore() {
+        return sessionStore;
     }
 
     // ---- for endpoints and listeners ------------------------------------------------------------------------

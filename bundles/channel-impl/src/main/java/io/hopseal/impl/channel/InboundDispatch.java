@@ -62,6 +62,7 @@ final class InboundDispatch {
             // through another port, a gateway restarted): answer along the path that works now
             ep.peerRoute = ep.service.shareRoute(m.returnRoute());
             ep.count("route.changes");
+            SessionResumption.routeChanged(ep);
         }
         switch (o.kind()) {
             case Wire.DATA_BOUND -> deliverBound(ep, o.plaintext());

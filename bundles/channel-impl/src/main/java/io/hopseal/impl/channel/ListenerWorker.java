@@ -190,6 +190,7 @@ final class ListenerWorker implements ChannelListener {
         Handshake.Outcome o = first.outcome();
         ChannelEndpoint ep = new ChannelEndpoint(service, false, hs, m.returnRoute(), null,
                 options.replayWindow(), options.handshakeTimeout(), null, 0, options.idleTimeout());
+        ep.resume = SessionResumption.stateFor(options.resumption(), service.sessionStore());
         ep.register();
         service.track(ep);
         pending.put(key, ep);

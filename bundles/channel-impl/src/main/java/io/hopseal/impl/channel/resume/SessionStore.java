@@ -59,6 +59,21 @@ public final class SessionStore {
         this.nowSeconds = Objects.requireNonNull(nowSeconds, "nowSeconds");
     }
 
+    /** The sessions' folder inside a state folder: the one place that names it. */
+    public static Path folderIn(Path stateFolder) {
+        return stateFolder.resolve("sessions");
+    }
+
+    /**
+     * The store of a node whose identity lives in {@code vault}: sealed under a key derived from its channel static key
+     * ({@code hopseal.channel-static}), in {@link #folderIn}({@code stateFolder}).
+     */
+    public static SessionStore of(Path stateFolder, Vault vault, java.time.Clock clock) {
+        KeyHandle k = vault.find("hopseal.channel-static")
+                .orElseThrow(() -> new VaultException("the vault has no channel static key yet"));
+        return new SessionStore(folderIn(stateFolder), vault, k, () -> clock.instant().getEpochSecond());
+    }
+
     public Path folder() {
         return folder;
     }
