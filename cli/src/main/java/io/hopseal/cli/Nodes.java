@@ -46,6 +46,9 @@ final class Nodes {
         SerialTransport[] serial = new SerialTransport[1];
         HopsealNode.Builder b = HopsealNode.builder().vault(vault).identityHistory(VaultOptions.historyFile(a))
                 .transport(() -> tcp[0] = new TcpTransport());
+        if (a.has("state")) {
+            b.stateFolder(java.nio.file.Path.of(a.get("state"))); // persisted channel sessions live under it
+        }
         if (!ports.isEmpty()) {
             b.transport(() -> {
                 serial[0] = new SerialTransport();
