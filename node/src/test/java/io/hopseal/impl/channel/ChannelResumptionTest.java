@@ -211,6 +211,60 @@ class ChannelResumptionTest {
         assertThat(reused).isEmpty();
     }
 
+    @Test
+    void aBackendThatLostTheSessionHintsAndTheResumedDeviceClosesAfterAnUnansweredPing() throws Exception {
+        backend = startBackend(true);
+        device = startDevice();
+        SecureChannel ch = device.channels().connect(ROUTE, options()).get(10, TimeUnit.SECONDS);
+        echo(ch, "one");
+        device.close();
+        backend.close();
+        deleteSessions(state.resolve("backend/sessions"));
+        backend = startBackend(true);
+        device = startDevice();
+        SecureChannel resumed = device.channels().connect(ROUTE, options()).get(10, TimeUnit.SECONDS);
+        resumed.send("lost".getBytes(UTF_8));
+
+        assertThat(resumed.whenClosed().toCompletableFuture().get(15, TimeUnit.SECONDS))
+                .isEqualTo(CloseReason.PEER_UNRESPONSIVE);
+        // one hint for the data, one for the probe (a second hint while the probe is out asks nothing more)
+        assertThat(backend.channels().counters()).containsEntry("hints.sent", 2L);
+        assertThat(resumed.counters()).containsEntry("hints.received", 2L).containsEntry("hints.confirmed", 1L)
+                .containsEntry("pings.sent", 1L);
+        // closed for good: the next connect shakes hands (the files went with the channel)
+        int handshakes = handshakeFrames.size();
+        SecureChannel fresh = device.channels().connect(ROUTE, options()).get(10, TimeUnit.SECONDS);
+        assertThat(echo(fresh, "fresh")).isEqualTo("fresh");
+        assertThat(handshakeFrames.size()).isGreaterThan(handshakes);
+    }
+
+    @Test
+    void aForgedHintCostsOnePingAndNothingElse() throws Exception {
+        backend = startBackend(true);
+        device = startDevice();
+        SecureChannel ch = device.channels().connect(ROUTE, options()).get(10, TimeUnit.SECONDS);
+        echo(ch, "one");
+        String id = ch.toString().replaceAll(".*SecureChannel\\[/service/(c[a-z2-7]{5}).*", "$1");
+        byte[] forged = Envelope.encode(new Message(io.hopseal.api.routing.Route.parse("/service/" + id),
+                io.hopseal.api.routing.Route.EMPTY, new byte[] {0x02}));
+        assertThat(net.inject("backend", "device", forged)).isTrue();
+        SecureChannel peer = backend.channels().channels().iterator().next();
+        until("the backend answered the probe", WAIT, () -> peer.counters().getOrDefault("pings.answered", 0L) == 1L);
+        until("the pong arrived", WAIT, () -> ch.counters().get("messages.in") == 2L);
+        assertThat(ch.counters()).containsEntry("hints.received", 1L).containsEntry("pings.sent", 1L)
+                .doesNotContainKey("hints.confirmed");
+        assertThat(ch.state()).isEqualTo(ChannelState.OPEN);
+        assertThat(echo(ch, "two")).isEqualTo("two");
+    }
+
+    static void deleteSessions(Path dir) throws java.io.IOException {
+        try (var s = Files.list(dir)) {
+            for (Path p : s.toList()) {
+                Files.delete(p);
+            }
+        }
+    }
+
     /** Sends until an answer comes (a reconnecting session may drop what it is given while it has no channel). */
     static void echoes(ChannelSession session, java.util.concurrent.BlockingQueue<Message> got, String text)
             throws InterruptedException {

@@ -90,6 +90,9 @@ public final class DefaultSecureChannelService implements SecureChannelService, 
         s.setRemoveOnCancelPolicy(true);
         this.scheduler = s;
         this.attributeStore = new AttributeStore(clock);
+        if (router instanceof io.hopseal.impl.routing.DefaultRouter d) {
+            d.setUnknownLocalHandler(UnknownChannelHint.responder(this)); // docs/protocol.md §5.2
+        }
     }
 
     // ---- credentials ----------------------------------------------------------------------------------------

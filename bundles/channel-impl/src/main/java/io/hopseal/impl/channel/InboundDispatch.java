@@ -35,6 +35,10 @@ final class InboundDispatch {
             ep.count("drop.malformed");
             return;
         }
+        if (fl == 1 && fb[fo] == UnknownChannelHint.HINT) {
+            UnknownChannelHint.onHint(ep); // unauthenticated: it may only make this end ask its peer
+            return;
+        }
         int kind = (fb[fo] & 0xff) >>> 4;
         if (kind <= 3) {
             HandshakeFlow.onFrame(ep, m, body.toArray()); // handshake frames: rare and small
