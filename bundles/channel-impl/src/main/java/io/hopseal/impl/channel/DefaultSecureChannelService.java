@@ -375,6 +375,9 @@ public final class DefaultSecureChannelService implements SecureChannelService, 
     @Override
     public void close() {
         stopped = true;
+        if (router instanceof io.hopseal.impl.routing.DefaultRouter d) {
+            d.setUnknownLocalHandler(null); // a stopped service answers no hints (a new one sets its own)
+        }
         for (ListenerWorker l : List.copyOf(listeners)) {
             l.close();
         }

@@ -108,6 +108,19 @@ public final class ChannelsComponent implements SecureChannelService {
                 min = "0", max = "31622400")
         long idle_timeout_s() default 0;
 
+        @AttributeDefinition(name = "Session resumption",
+                description = "Keep the sessions of this listener's channels, sealed under the vault, in the session "
+                        + "folder, so that after a restart or an update of the core bundle they go on without a "
+                        + "handshake (their peers notice nothing). Session keys are then on disk: turn it off for "
+                        + "peers whose keys must never be written (docs/protocol.md section 5.2). Needs a session "
+                        + "folder.")
+        boolean session_resumption() default false;
+
+        @AttributeDefinition(name = "Session folder",
+                description = "Absolute path of the folder where resumable sessions are kept (owner-only files), e.g. "
+                        + "/var/lib/hopseal/sessions. Empty: resumption is off.")
+        String session_folder() default "";
+
         @AttributeDefinition(name = "Vault target",
                 description = "Filter selecting the vault service holding this node's identity, e.g. "
                         + "(kura.service.pid=io.hopseal.vault). Another vault means another identity.")
@@ -116,25 +129,30 @@ public final class ChannelsComponent implements SecureChannelService {
 
     /** A checked configuration: what the listener needs. */
     record Settings(String listenerName, String trustText, TrustPolicy trust, int handshakeTimeoutSeconds,
-            int replayWindow, long rekeyInterval, long idleTimeoutSeconds) {
+            int replayWindow, long rekeyInterval, long idleTimeoutSeconds, boolean resumption,
+            java.nio.file.Path sessionFolder) {
 
         ListenerOptions listenerOptions() {
-            return ListenerOptions.trusting(trust).withHandshakeTimeout(Duration.ofSeconds(handshakeTimeoutSeconds))
+            ListenerOptions o = ListenerOptions.trusting(trust).withHandshakeTimeout(Duration.ofSeconds(handshakeTimeoutSeconds))
                     .withReplayWindow(replayWindow).withRekeyInterval(rekeyInterval)
                     .withIdleTimeout(idleTimeoutSeconds == 0 ? null : Duration.ofSeconds(idleTimeoutSeconds));
+            return resumption && sessionFolder != null
+                    ? o.withResumption(io.hopseal.api.channel.Resumption.named(listenerName)) : o;
         }
 
         boolean sameListener(Settings o) {
             return o != null && listenerName.equals(o.listenerName) && trustText.equals(o.trustText)
                     && handshakeTimeoutSeconds == o.handshakeTimeoutSeconds && replayWindow == o.replayWindow
-                    && rekeyInterval == o.rekeyInterval && idleTimeoutSeconds == o.idleTimeoutSeconds;
+                    && rekeyInterval == o.rekeyInterval && idleTimeoutSeconds == o.idleTimeoutSeconds
+                    && resumption == o.resumption && Objects.equals(sessionFolder, o.sessionFolder);
         }
 
         @Override
         public String toString() {
             return "listener=/secure/" + listenerName + ", trust=" + trust + ", handshake.timeout.s="
                     + handshakeTimeoutSeconds + ", replay.window=" + replayWindow + ", rekey.interval=" + rekeyInterval
-                    + ", idle.timeout.s=" + idleTimeoutSeconds;
+                    + ", idle.timeout.s=" + idleTimeoutSeconds + ", session.resumption=" + resumption
+                    + (sessionFolder == null ? "" : ", session.folder=" + sessionFolder);
         }
     }
 
@@ -150,6 +168,7 @@ public final class ChannelsComponent implements SecureChannelService {
     }
 
     private final DefaultSecureChannelService service;
+    private final Vault vault;
     private final Object lock = new Object();
     private volatile Settings active;
     private volatile ChannelListener listener;
@@ -182,6 +201,8 @@ public final class ChannelsComponent implements SecureChannelService {
         }
         LocalIdentity identity = LocalIdentity.loadOrCreate(vault, Clock.systemUTC());
         this.service = new DefaultSecureChannelService(router, identity, Clock.systemUTC());
+        useSessionFolder(s, vault);
+        this.vault = vault;
         synchronized (lock) {
             try {
                 listener = service.listen(s.listenerName(), s.listenerOptions());
@@ -213,6 +234,7 @@ public final class ChannelsComponent implements SecureChannelService {
                 lastGood.remember(configPid, properties);
                 return;
             }
+            useSessionFolder(s, vault);
             ChannelListener previous = listener;
             boolean sameName = old != null && old.listenerName().equals(s.listenerName());
             if (previous != null && sameName) {
@@ -245,6 +267,16 @@ public final class ChannelsComponent implements SecureChannelService {
         }
     }
 
+    /** The session store of {@code s}'s folder (none without one): where resumable ends are kept. */
+    private void useSessionFolder(Settings s, Vault v) {
+        service.setSessionStore(s.sessionFolder() == null ? null
+                : io.hopseal.impl.channel.resume.SessionStore.in(s.sessionFolder(), v, Clock.systemUTC()));
+    }
+
+    /**
+     * Stops: resumable channel ends are kept in the session folder and closed without a word to their peers, so the
+     * next activation (a core bundle update) resumes them without a handshake; the others close as usual.
+     */
     @Deactivate
     void deactivate() {
         synchronized (lock) {
@@ -284,8 +316,20 @@ public final class ChannelsComponent implements SecureChannelService {
         if (idle < 0 || idle > 31_622_400L) {
             throw new FieldException("idle.timeout.s", "must be 0 (off) or up to 31622400 seconds, was " + idle);
         }
+        String folderText = c.session_folder() == null ? "" : c.session_folder().strip();
+        java.nio.file.Path folder = null;
+        if (!folderText.isEmpty()) {
+            try {
+                folder = SessionFolder.of(folderText);
+            } catch (IllegalArgumentException e) {
+                throw new FieldException("session.folder", e.getMessage());
+            }
+        }
+        if (c.session_resumption() && folder == null) {
+            throw new FieldException("session.resumption", "needs a session.folder");
+        }
         return new Settings(name, trustText.toLowerCase(Locale.ROOT).equals("everyone") ? "everyone" : trustText,
-                trust, timeout, window, rekey, idle);
+                trust, timeout, window, rekey, idle, c.session_resumption(), folder);
     }
 
     /** At activation: bad fields fall back to their defaults, one log line per field. */
@@ -371,6 +415,16 @@ public final class ChannelsComponent implements SecureChannelService {
             }
 
             @Override
+            public boolean session_resumption() {
+                return field.equals("session.resumption") ? Defaults.INSTANCE.session_resumption() : c.session_resumption();
+            }
+
+            @Override
+            public String session_folder() {
+                return field.equals("session.folder") ? Defaults.INSTANCE.session_folder() : c.session_folder();
+            }
+
+            @Override
             public String Vault_target() {
                 return c.Vault_target();
             }
@@ -414,6 +468,16 @@ public final class ChannelsComponent implements SecureChannelService {
         @Override
         public long idle_timeout_s() {
             return 0;
+        }
+
+        @Override
+        public boolean session_resumption() {
+            return false;
+        }
+
+        @Override
+        public String session_folder() {
+            return "";
         }
 
         @Override

@@ -69,9 +69,14 @@ public final class SessionStore {
      * ({@code hopseal.channel-static}), in {@link #folderIn}({@code stateFolder}).
      */
     public static SessionStore of(Path stateFolder, Vault vault, java.time.Clock clock) {
+        return in(folderIn(stateFolder), vault, clock);
+    }
+
+    /** As {@link #of} with the sessions' folder itself. */
+    public static SessionStore in(Path sessionsFolder, Vault vault, java.time.Clock clock) {
         KeyHandle k = vault.find("hopseal.channel-static")
                 .orElseThrow(() -> new VaultException("the vault has no channel static key yet"));
-        return new SessionStore(folderIn(stateFolder), vault, k, () -> clock.instant().getEpochSecond());
+        return new SessionStore(sessionsFolder, vault, k, () -> clock.instant().getEpochSecond());
     }
 
     public Path folder() {
