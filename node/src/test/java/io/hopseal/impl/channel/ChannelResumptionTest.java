@@ -265,6 +265,24 @@ class ChannelResumptionTest {
         }
     }
 
+    @Test
+    void resumptionIsOnByDefaultOverConstrainedLinksAndOffMeansOff() {
+        io.hopseal.impl.channel.resume.SessionStore store = new io.hopseal.impl.channel.resume.SessionStore(state,
+                deviceKeys, deviceKeys.generate(io.hopseal.api.vault.KeyType.X25519, "k"), () -> 0);
+        io.hopseal.api.routing.Route lora = io.hopseal.api.routing.Route.parse("/lora/00/tcp/10.0.0.5:4000/service/api");
+        io.hopseal.api.routing.Route serial = io.hopseal.api.routing.Route.parse("/serial/gw/tcp/backend:5000/service/api");
+        io.hopseal.api.routing.Route tcp = io.hopseal.api.routing.Route.parse("/tcp/10.0.0.5:4000/service/api");
+        assertThat(SessionResumption.effective(null, lora, "auto-1", store)).isEqualTo(Resumption.named("auto-1"));
+        assertThat(SessionResumption.effective(null, serial, "auto-1", store)).isNotNull();
+        assertThat(SessionResumption.effective(null, tcp, "auto-1", store)).isNull();
+        assertThat(SessionResumption.effective(Resumption.off(), lora, "auto-1", store)).isNull();
+        assertThat(SessionResumption.effective(null, lora, "auto-1", null)).as("no state folder").isNull();
+        assertThat(SessionResumption.effective(Resumption.named("x"), tcp, "auto-1", store)).isEqualTo(Resumption.named("x"));
+        ChannelOptions o = ChannelOptions.defaults();
+        assertThat(SessionResumption.autoName(lora, o)).matches("auto-[0-9a-f]{16}")
+                .isEqualTo(SessionResumption.autoName(lora, o)).isNotEqualTo(SessionResumption.autoName(serial, o));
+    }
+
     /** Sends until an answer comes (a reconnecting session may drop what it is given while it has no channel). */
     static void echoes(ChannelSession session, java.util.concurrent.BlockingQueue<Message> got, String text)
             throws InterruptedException {

@@ -158,9 +158,11 @@ public final class ChannelOptions {
     }
 
     /**
-     * Persists this channel's session so that it resumes without a handshake after a restart (docs/protocol.md §5.2);
-     * {@code null} (the default) keeps it in memory only. A connect with a resumable session under this name returns
-     * the resumed channel at once; otherwise it shakes hands and persists the new session under the name.
+     * Persists this channel's session so that it resumes without a handshake after a restart (docs/protocol.md §5.2).
+     * A connect with a resumable session under this name returns the resumed channel at once; otherwise it shakes
+     * hands and persists the new session under the name. {@code null} (the default): on for routes over a serial,
+     * LoRaWAN or ZigBee link when the service has a session folder (a handshake costs airtime there), under a name
+     * made from the route; otherwise in memory only. {@link Resumption#off()}: never.
      *
      * @since 1.4
      */

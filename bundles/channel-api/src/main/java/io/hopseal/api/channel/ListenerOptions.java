@@ -185,8 +185,9 @@ public final class ListenerOptions {
     /** Half-open handshakes held at once, at most. @since 1.3 */
     /**
      * Persists the sessions of this listener's channels so that they resume without a handshake after a restart
-     * (docs/protocol.md §5.2): the listener restores them when it starts listening again. {@code null} (the default)
-     * keeps them in memory only; the name is the prefix of the session files.
+     * (docs/protocol.md §5.2): the listener restores them when it starts listening again; the name is the prefix of
+     * the session files. {@code null} (the default): only channels whose peer is behind a serial, LoRaWAN or ZigBee
+     * link are kept, when the service has a session folder, under the listener's name; {@link Resumption#off()}: none.
      *
      * @since 1.4
      */

@@ -14,7 +14,8 @@ import java.util.Objects;
  *                    {@code [A-Za-z0-9._-]})
  * @param maxAge      a session is not resumed once this long after its handshake (a new handshake renews the keys)
  * @param maxMessages nor once either direction's counter reached this
- * @param reservation counters a sender reserves at once: after a crash it skips at most that many (1..65536)
+ * @param reservation counters a sender reserves at once: after a crash it skips at most that many (1..65536; 0 only
+ *                    in {@link #off()})
  * @since 1.4
  */
 public record Resumption(String name, Duration maxAge, long maxMessages, int reservation) {
@@ -25,6 +26,7 @@ public record Resumption(String name, Duration maxAge, long maxMessages, int res
     public Resumption {
         Objects.requireNonNull(name, "name");
         Objects.requireNonNull(maxAge, "maxAge");
+        boolean off = reservation == 0 && "off".equals(name); // off(): never resumed, not even on a constrained link
         if (!name.matches("[A-Za-z0-9._-]{1,48}")) {
             throw new IllegalArgumentException("resumption name must be 1-48 of [A-Za-z0-9._-], was '" + name + "'");
         }
@@ -34,7 +36,7 @@ public record Resumption(String name, Duration maxAge, long maxMessages, int res
         if (maxMessages < 1 || maxMessages > 1L << 56) {
             throw new IllegalArgumentException("resumption maxMessages must be 1..2^56, was " + maxMessages);
         }
-        if (reservation < 1 || reservation > 65_536) {
+        if (!off && (reservation < 1 || reservation > 65_536)) {
             throw new IllegalArgumentException("resumption reservation must be 1..65536, was " + reservation);
         }
     }
@@ -42,6 +44,19 @@ public record Resumption(String name, Duration maxAge, long maxMessages, int res
     /** Resumption under this name with the defaults: 7 days, 2^32 messages, 1,024 counters reserved at a time. */
     public static Resumption named(String name) {
         return new Resumption(name, DEFAULT_MAX_AGE, DEFAULT_MAX_MESSAGES, DEFAULT_RESERVATION);
+    }
+
+    /**
+     * Never persisted, not even where resumption is on by default (routes over serial, LoRaWAN or ZigBee links, when
+     * the service has a session folder): for peers whose session keys must never be written to disk.
+     */
+    public static Resumption off() {
+        return new Resumption("off", DEFAULT_MAX_AGE, 1, 0);
+    }
+
+    /** False for {@link #off()}. */
+    public boolean enabled() {
+        return reservation > 0;
     }
 
     public Resumption withMaxAge(Duration d) {

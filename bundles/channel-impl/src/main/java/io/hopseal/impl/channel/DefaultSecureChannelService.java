@@ -188,7 +188,7 @@ public final class DefaultSecureChannelService implements SecureChannelService, 
         } catch (ChannelException e) {
             return CompletableFuture.failedFuture(e);
         }
-        ChannelEndpoint resumed = SessionResumption.resumeInitiator(this, options);
+        ChannelEndpoint resumed = SessionResumption.resumeInitiator(this, listenerRoute, options);
         if (resumed != null) {
             return CompletableFuture.completedFuture(resumed); // no handshake: its first message is a transport frame
         }
@@ -198,7 +198,8 @@ public final class DefaultSecureChannelService implements SecureChannelService, 
         ChannelEndpoint ep = new ChannelEndpoint(this, true, hs, listenerRoute, options.boundService(),
                 options.replayWindow(), options.handshakeTimeout(), options.keepAliveInterval(),
                 options.keepAliveUnanswered(), null);
-        ep.resume = SessionResumption.stateFor(options.resumption(), sessionStore);
+        ep.resume = SessionResumption.stateFor(SessionResumption.effective(options.resumption(), listenerRoute,
+                SessionResumption.autoName(listenerRoute, options), sessionStore), sessionStore);
         ep.register();
         track(ep);
         CompletableFuture<SecureChannel> opened = ep.opened(); // before start: an in-memory handshake may finish in it
@@ -297,7 +298,7 @@ public final class DefaultSecureChannelService implements SecureChannelService, 
             sweepIdleChannels(options.idleTimeout());
         }
         listeners.add(l);
-        for (ChannelEndpoint ep : SessionResumption.resumeResponders(this, options)) {
+        for (ChannelEndpoint ep : SessionResumption.resumeResponders(this, name, options)) {
             if (options.onChannel() != null) {
                 options.onChannel().accept(ep);
             }

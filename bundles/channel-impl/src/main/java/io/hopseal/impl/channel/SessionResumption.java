@@ -51,7 +51,46 @@ final class SessionResumption {
     }
 
     static State stateFor(Resumption r, SessionStore store) {
-        return r == null || store == null ? null : new State(r);
+        return r == null || store == null || !r.enabled() ? null : new State(r);
+    }
+
+    /**
+     * The resumption that applies to a channel along {@code route}: the options' own; none when they say
+     * {@link Resumption#off()} or there is no store; and by default ({@code null}) one named {@code autoName} when the
+     * route crosses a constrained link (serial, LoRaWAN, ZigBee), where a handshake costs airtime or line time.
+     */
+    static Resumption effective(Resumption r, Route route, String autoName, SessionStore store) {
+        if (store == null || (r != null && !r.enabled())) {
+            return null;
+        }
+        if (r != null) {
+            return r;
+        }
+        return constrained(route) ? Resumption.named(autoName) : null;
+    }
+
+    static boolean constrained(Route route) {
+        if (route == null) {
+            return false;
+        }
+        for (Address a : route.addresses()) {
+            if (a.type() == Address.SERIAL || a.type() == Address.LORA || a.type() == Address.ZIGBEE) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** The default name of an initiator's session: from where it goes (route, service, expected peer). */
+    static String autoName(Route listenerRoute, ChannelOptions options) {
+        String key = listenerRoute + "|" + options.boundService() + "|" + options.expectedPeer();
+        byte[] h;
+        try {
+            h = java.security.MessageDigest.getInstance("SHA-256").digest(key.getBytes(StandardCharsets.UTF_8));
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+        return "auto-" + java.util.HexFormat.of().formatHex(h, 0, 8);
     }
 
     private static String fileName(ChannelEndpoint ep, State st) {
@@ -94,10 +133,11 @@ final class SessionResumption {
      * An initiator's persisted session under {@code options}' name, opened without a handshake, or null (no session,
      * or one that cannot be trusted: it is deleted, and the caller shakes hands).
      */
-    static ChannelEndpoint resumeInitiator(DefaultSecureChannelService service, ChannelOptions options) {
+    static ChannelEndpoint resumeInitiator(DefaultSecureChannelService service, Route listenerRoute,
+                                           ChannelOptions options) {
         SessionStore store = service.sessionStore();
-        Resumption r = options.resumption();
-        if (r == null || store == null) {
+        Resumption r = effective(options.resumption(), listenerRoute, autoName(listenerRoute, options), store);
+        if (r == null) {
             return null;
         }
         SessionStore.Loaded l = store.read(r.name());
@@ -127,11 +167,12 @@ final class SessionResumption {
     }
 
     /** The persisted ends of a listener, opened again without a handshake (each reported to its onChannel). */
-    static List<ChannelEndpoint> resumeResponders(DefaultSecureChannelService service, ListenerOptions options) {
+    static List<ChannelEndpoint> resumeResponders(DefaultSecureChannelService service, String listener,
+                                                  ListenerOptions options) {
         SessionStore store = service.sessionStore();
-        Resumption r = options.resumption();
+        Resumption r = options.resumption() != null ? options.resumption() : Resumption.named(listener);
         List<ChannelEndpoint> out = new ArrayList<>();
-        if (r == null || store == null) {
+        if (store == null || !r.enabled()) {
             return out;
         }
         String prefix = r.name() + "-";

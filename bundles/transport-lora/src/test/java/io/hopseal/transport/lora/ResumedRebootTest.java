@@ -14,7 +14,6 @@ import org.junit.jupiter.api.io.TempDir;
 
 import io.hopseal.api.channel.ChannelOptions;
 import io.hopseal.api.channel.ListenerOptions;
-import io.hopseal.api.channel.Resumption;
 import io.hopseal.api.channel.SecureChannel;
 import io.hopseal.api.routing.Address;
 import io.hopseal.impl.memory.MemoryNetwork;
@@ -51,8 +50,8 @@ class ResumedRebootTest {
                 .routeContext(List.of(Address.of(Address.MEMORY, "backend"))).build();
         List<String> readings = new CopyOnWriteArrayList<>();
         MemoryVault deviceKeys = new MemoryVault(); // the device's vault survives its reboots (a file on a real device)
-        ChannelOptions options = ChannelOptions.defaults().withHandshakeTimeout(Duration.ofSeconds(60))
-                .withResumption(Resumption.named("reading"));
+        // no withResumption: over a LoRaWAN hop, a node with a state folder resumes by default
+        ChannelOptions options = ChannelOptions.defaults().withHandshakeTimeout(Duration.ofSeconds(60));
         try (MemoryNetwork net = new MemoryNetwork();
              HopsealNode backend = HopsealNode.builder().memory(net, "backend").build()) {
             backend.service("telemetry", (m, ctx) -> readings.add(new String(m.payload())));
