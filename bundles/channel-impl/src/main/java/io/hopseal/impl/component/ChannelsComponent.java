@@ -109,16 +109,16 @@ public final class ChannelsComponent implements SecureChannelService {
         long idle_timeout_s() default 0;
 
         @AttributeDefinition(name = "Session resumption",
-                description = "Keep the sessions of this listener's channels, sealed under the vault, in the session "
-                        + "folder, so that after a restart or an update of the core bundle they go on without a "
-                        + "handshake (their peers notice nothing). Session keys are then on disk: turn it off for "
-                        + "peers whose keys must never be written (docs/protocol.md section 5.2). Needs a session "
-                        + "folder.")
+                description = "Keep the sessions of all of this listener's channels, sealed under the vault, in the "
+                        + "session folder, so that after a restart or an update of the core bundle they go on without "
+                        + "a handshake (their peers notice nothing). Off: only channels whose peer is behind a serial, "
+                        + "LoRaWAN or ZigBee link are kept (a handshake costs airtime there). Session keys are then on "
+                        + "disk: leave the session folder empty for none at all (docs/protocol.md section 5.2).")
         boolean session_resumption() default false;
 
         @AttributeDefinition(name = "Session folder",
                 description = "Absolute path of the folder where resumable sessions are kept (owner-only files), e.g. "
-                        + "/var/lib/hopseal/sessions. Empty: resumption is off.")
+                        + "/var/lib/hopseal/sessions. Empty: no channel is ever resumed.")
         String session_folder() default "";
 
         @AttributeDefinition(name = "Vault target",
