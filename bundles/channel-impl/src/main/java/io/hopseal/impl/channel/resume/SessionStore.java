@@ -66,7 +66,7 @@ public final class SessionStore {
 
     /**
      * The store of a node whose identity lives in {@code vault}: sealed under a key derived from its channel static key
-     * ({@code hopseal.channel-static}), in {@link #folderIn}({@code stateFolder}).
+     * ({@code LocalIdentity.STATIC_KEY}), in {@link #folderIn}({@code stateFolder}).
      */
     public static SessionStore of(Path stateFolder, Vault vault, java.time.Clock clock) {
         return in(folderIn(stateFolder), vault, clock);
@@ -74,7 +74,7 @@ public final class SessionStore {
 
     /** As {@link #of} with the sessions' folder itself. */
     public static SessionStore in(Path sessionsFolder, Vault vault, java.time.Clock clock) {
-        KeyHandle k = vault.find("hopseal.channel-static")
+        KeyHandle k = vault.find(io.hopseal.impl.identity.LocalIdentity.STATIC_KEY)
                 .orElseThrow(() -> new VaultException("the vault has no channel static key yet"));
         return new SessionStore(sessionsFolder, vault, k, () -> clock.instant().getEpochSecond());
     }
