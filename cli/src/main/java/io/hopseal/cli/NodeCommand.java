@@ -30,7 +30,7 @@ import io.hopseal.transport.tcp.TcpTransport;
 /** {@code hopseal node}: a node that accepts secure channels over TCP until stopped; also the base of {@code authority serve}. */
 final class NodeCommand {
     static final Set<String> OPTS = VaultOptions.with(VaultOptions.OPTS, "listen", "listener", "trust", "policy",
-            "listener-policy", "authority", "credential", "revocations", "port-file", "register-at", "as",
+            "listener-policy", "authority", "credential", "revocations", "port-file", "register-at", "as", "state",
             ForwardOptions.OPT);
 
     private static final String HELP = """
@@ -42,6 +42,7 @@ final class NodeCommand {
               --listener NAME          secure channel listener address (default api: reached as /secure/api)
               --trust everyone|ID,...  who may open channels (default everyone who proves an identity)
               --echo                   run an echo service at /service/echo for messages from secure channels
+              --echo-log               print each message the echo service answers ("echo: <text>")
               --echo-unauthenticated   let the echo service also answer plain envelopes (no channel): tests only
               --policy SERVICE=EXPR    access policy for a service, e.g. telemetry='subject.role = "sensor"'
               --listener-policy EXPR   access policy every initiator must satisfy in the handshake
@@ -51,6 +52,9 @@ final class NodeCommand {
               --revocations DIR        keep accepted revocation lists here (default: next to the vault)
               --relays                 serve named relays: nodes that cannot be dialled register a name here and are
                                        reached at /service/forward_to_<name> (names lapse 90 s after their last refresh)
+              --resume                 persist the listener's channel sessions (sealed under the vault) so that they
+                                       go on without a handshake after this node restarts (needs --state)
+              --state DIR              where this node keeps its state (persisted sessions in DIR/sessions)
               --register-at ROUTE      keep this node registered at the relay whose listener ROUTE reaches, e.g.
                 --as NAME              /tcp/backend:4000/secure/api, under NAME (renewed every 30 s, keep-alive 30 s)
             """ + ForwardOptions.HELP + VaultOptions.HELP;
@@ -65,7 +69,7 @@ final class NodeCommand {
         if (ctx.help(argv, HELP)) {
             return 0;
         }
-        Args a = new Args(argv, 0, OPTS, Set.of("echo", "echo-unauthenticated", "relays"));
+        Args a = new Args(argv, 0, OPTS, Set.of("echo", "echo-unauthenticated", "relays", "resume", "echo-log"));
         return runNode(a, null);
     }
 
@@ -115,6 +119,10 @@ final class NodeCommand {
                 // gets nothing back (no free reflector, no unauthenticated work)
                 node.service("echo", (m, c) -> {
                     if (anyone || m.securePeer() != null) {
+                        if (a.has("echo-log")) {
+                            ctx.out.println("echo: " + new String(m.payload(), java.nio.charset.StandardCharsets.UTF_8));
+                            ctx.out.flush();
+                        }
                         c.reply(m, m.payload());
                     }
                 });
@@ -128,6 +136,12 @@ final class NodeCommand {
             }
             String listenerName = a.get("listener", "api");
             ListenerOptions lo = ListenerOptions.trusting(trust).withAccessPolicy(listenerPolicy);
+            if (a.has("resume")) {
+                if (!a.has("state")) {
+                    throw new UsageException("--resume needs --state DIR: where the sessions are kept");
+                }
+                lo = lo.withResumption(io.hopseal.api.channel.Resumption.named(listenerName));
+            }
             node.channels().listen(listenerName, lo);
             TcpListener l = tcp[0].listen(listen.host(), listen.port());
             if (a.has("port-file")) {

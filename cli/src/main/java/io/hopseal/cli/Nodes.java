@@ -55,6 +55,9 @@ final class Nodes {
         // (node, relay): a peer it talks to cannot make it dial elsewhere
         HopsealNode.Builder b = HopsealNode.builder().vault(vault).identityHistory(VaultOptions.historyFile(a))
                 .forwardPolicy(ForwardOptions.policy(a)).transport(() -> tcp[0] = new TcpTransport());
+        if (a.has("state")) {
+            b.stateFolder(java.nio.file.Path.of(a.get("state"))); // persisted channel sessions live under it
+        }
         if (!ports.isEmpty()) {
             b.transport(() -> {
                 serial[0] = new SerialTransport();

@@ -40,6 +40,10 @@ public final class HopsealNode implements AutoCloseable {
         this.identity = LocalIdentity.loadOrCreate(b.vault != null ? b.vault : new MemoryVault(), b.clock,
                 b.historyFile);
         this.channels = new DefaultSecureChannelService(router, identity, b.clock);
+        if (b.stateFolder != null) {
+            channels.setSessionStore(io.hopseal.impl.channel.resume.SessionStore.of(b.stateFolder, identity.vault(),
+                    b.clock));
+        }
         router.setAccessControl(accessControl, id -> channels.attributeStore().attributes(id));
         List<Transport> all = new ArrayList<>();
         List<Runnable> setUps = new ArrayList<>();
@@ -151,6 +155,7 @@ public final class HopsealNode implements AutoCloseable {
     public static final class Builder {
         private Vault vault;
         private java.nio.file.Path historyFile;
+        private java.nio.file.Path stateFolder;
         private Clock clock = Clock.systemUTC();
         private MemoryNetwork network;
         private String networkName;
@@ -177,6 +182,15 @@ public final class HopsealNode implements AutoCloseable {
          */
         public Builder forwardPolicy(io.hopseal.impl.routing.ForwardPolicy policy) {
             this.forwardPolicy = Objects.requireNonNull(policy, "policy");
+            return this;
+        }
+
+        /**
+         * Where channels and listeners with {@link io.hopseal.api.channel.Resumption} keep their sessions (in its
+         * {@code sessions} folder), sealed under this node's vault; without it, resumption is off.
+         */
+        public Builder stateFolder(java.nio.file.Path folder) {
+            this.stateFolder = Objects.requireNonNull(folder, "folder");
             return this;
         }
 

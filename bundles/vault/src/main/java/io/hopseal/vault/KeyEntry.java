@@ -106,6 +106,58 @@ final class KeyEntry {
         return shared;
     }
 
+    /**
+     * Seals (or, with {@code encrypt} false, opens) under a key derived from this X25519 key and {@code context}:
+     * HMAC-SHA256(private key, "hopseal/vault/seal/v1" ‖ 0x00 ‖ context), used as an AES-256-GCM key with a random
+     * 12-byte nonce in front of the ciphertext. The derived key lives only inside this call. The caller has checked
+     * the key type.
+     */
+    byte[] sealOrOpen(boolean encrypt, String context, byte[] ad, byte[] data, SecureRandom random, String owner) {
+        Objects.requireNonNull(context, "context");
+        Objects.requireNonNull(data, "data");
+        byte[] k = null;
+        try {
+            javax.crypto.Mac mac = javax.crypto.Mac.getInstance("HmacSHA256");
+            mac.init(new javax.crypto.spec.SecretKeySpec(secret, "HmacSHA256"));
+            mac.update("hopseal/vault/seal/v1".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+            mac.update((byte) 0);
+            k = mac.doFinal(context.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            javax.crypto.Cipher c = javax.crypto.Cipher.getInstance("AES/GCM/NoPadding");
+            javax.crypto.spec.SecretKeySpec aes = new javax.crypto.spec.SecretKeySpec(k, "AES");
+            if (encrypt) {
+                byte[] nonce = new byte[SEAL_NONCE];
+                random.nextBytes(nonce);
+                c.init(javax.crypto.Cipher.ENCRYPT_MODE, aes, new javax.crypto.spec.GCMParameterSpec(128, nonce));
+                if (ad != null) {
+                    c.updateAAD(ad);
+                }
+                byte[] out = new byte[SEAL_NONCE + data.length + 16];
+                System.arraycopy(nonce, 0, out, 0, SEAL_NONCE);
+                c.doFinal(data, 0, data.length, out, SEAL_NONCE);
+                return out;
+            }
+            if (data.length < SEAL_NONCE + 16) {
+                throw new VaultException(owner + ": sealed data is too short (" + data.length + " bytes)");
+            }
+            c.init(javax.crypto.Cipher.DECRYPT_MODE, aes, new javax.crypto.spec.GCMParameterSpec(128, data, 0, SEAL_NONCE));
+            if (ad != null) {
+                c.updateAAD(ad);
+            }
+            return c.doFinal(data, SEAL_NONCE, data.length - SEAL_NONCE);
+        } catch (javax.crypto.AEADBadTagException e) {
+            throw new VaultException(owner + ": sealed data does not authenticate under key '" + label()
+                    + "' (another vault, another context, or changed bytes)");
+        } catch (java.security.GeneralSecurityException e) {
+            throw new VaultException(owner + ": sealing with key '" + label() + "' failed: " + e.getClass().getSimpleName());
+        } finally {
+            if (k != null) {
+                Arrays.fill(k, (byte) 0);
+            }
+        }
+    }
+
+    static final int SEAL_NONCE = 12;
+
     /** Overwrites the private (and public) key bytes. The entry is unusable afterwards. */
     void wipe() {
         wiped = true;

@@ -174,6 +174,17 @@ final class KeyRing {
         }
     }
 
+    byte[] seal(KeyHandle key, boolean encrypt, String context, byte[] ad, byte[] data) {
+        Lock r = lock.readLock();
+        r.lock();
+        try {
+            return require(key, KeyType.X25519, encrypt ? "seal" : "unseal")
+                    .sealOrOpen(encrypt, context, ad, data, random, owner);
+        } finally {
+            r.unlock();
+        }
+    }
+
     /** Key count, or -1 once closed (for toString; never throws). */
     int sizeOrClosed() {
         Lock r = lock.readLock();

@@ -63,6 +63,16 @@ abstract class KeyRingVault implements Vault, AutoCloseable {
         return ring.agree(key, peerPublicKey);
     }
 
+    @Override
+    public byte[] seal(KeyHandle key, String context, byte[] associatedData, byte[] plaintext) {
+        return ring.seal(key, true, context, associatedData, plaintext);
+    }
+
+    @Override
+    public byte[] unseal(KeyHandle key, String context, byte[] associatedData, byte[] sealed) {
+        return ring.seal(key, false, context, associatedData, sealed);
+    }
+
     /**
      * {@inheritDoc} The key is gone from the store before this returns, and its bytes are overwritten in memory.
      *

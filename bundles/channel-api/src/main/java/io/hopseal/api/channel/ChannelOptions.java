@@ -33,15 +33,17 @@ public final class ChannelOptions {
     private final long rekeyInterval;
     private final Duration keepAliveInterval;
     private final int keepAliveUnanswered;
+    private final Resumption resumption;
 
     private ChannelOptions(HandshakePattern pattern, CipherSuite suite, TrustPolicy trust, Identifier expectedPeer,
                            Route boundService, Duration handshakeTimeout, int replayWindow, long rekeyInterval) {
-        this(pattern, suite, trust, expectedPeer, boundService, handshakeTimeout, replayWindow, rekeyInterval, null, 0);
+        this(pattern, suite, trust, expectedPeer, boundService, handshakeTimeout, replayWindow, rekeyInterval, null, 0, null);
     }
 
     private ChannelOptions(HandshakePattern pattern, CipherSuite suite, TrustPolicy trust, Identifier expectedPeer,
                            Route boundService, Duration handshakeTimeout, int replayWindow, long rekeyInterval,
-                           Duration keepAliveInterval, int keepAliveUnanswered) {
+                           Duration keepAliveInterval, int keepAliveUnanswered, Resumption resumption) {
+        this.resumption = resumption;
         this.pattern = Objects.requireNonNull(pattern, "pattern");
         this.suite = Objects.requireNonNull(suite, "suite");
         this.trust = Objects.requireNonNull(trust, "trust");
@@ -85,23 +87,23 @@ public final class ChannelOptions {
 
     public ChannelOptions withPattern(HandshakePattern p) {
         return new ChannelOptions(p, suite, trust, expectedPeer, boundService, handshakeTimeout, replayWindow, rekeyInterval,
-                keepAliveInterval, keepAliveUnanswered);
+                keepAliveInterval, keepAliveUnanswered, resumption);
     }
 
     public ChannelOptions withSuite(CipherSuite s) {
         return new ChannelOptions(pattern, s, trust, expectedPeer, boundService, handshakeTimeout, replayWindow, rekeyInterval,
-                keepAliveInterval, keepAliveUnanswered);
+                keepAliveInterval, keepAliveUnanswered, resumption);
     }
 
     public ChannelOptions withTrust(TrustPolicy t) {
         return new ChannelOptions(pattern, suite, t, expectedPeer, boundService, handshakeTimeout, replayWindow, rekeyInterval,
-                keepAliveInterval, keepAliveUnanswered);
+                keepAliveInterval, keepAliveUnanswered, resumption);
     }
 
     /** Accept only this peer (sets the trust policy too); required for KK and IK to find the peer's keys. */
     public ChannelOptions withExpectedPeer(Identifier peer) {
         return new ChannelOptions(pattern, suite, TrustPolicy.only(peer), Objects.requireNonNull(peer, "peer"),
-                boundService, handshakeTimeout, replayWindow, rekeyInterval, keepAliveInterval, keepAliveUnanswered);
+                boundService, handshakeTimeout, replayWindow, rekeyInterval, keepAliveInterval, keepAliveUnanswered, resumption);
     }
 
     /**
@@ -110,22 +112,22 @@ public final class ChannelOptions {
      */
     public ChannelOptions withBoundService(Route service) {
         return new ChannelOptions(pattern, suite, trust, expectedPeer, service == null || service.isEmpty() ? null : service,
-                handshakeTimeout, replayWindow, rekeyInterval, keepAliveInterval, keepAliveUnanswered);
+                handshakeTimeout, replayWindow, rekeyInterval, keepAliveInterval, keepAliveUnanswered, resumption);
     }
 
     public ChannelOptions withHandshakeTimeout(Duration d) {
         return new ChannelOptions(pattern, suite, trust, expectedPeer, boundService, d, replayWindow, rekeyInterval,
-                keepAliveInterval, keepAliveUnanswered);
+                keepAliveInterval, keepAliveUnanswered, resumption);
     }
 
     public ChannelOptions withReplayWindow(int w) {
         return new ChannelOptions(pattern, suite, trust, expectedPeer, boundService, handshakeTimeout, w, rekeyInterval,
-                keepAliveInterval, keepAliveUnanswered);
+                keepAliveInterval, keepAliveUnanswered, resumption);
     }
 
     public ChannelOptions withRekeyInterval(long r) {
         return new ChannelOptions(pattern, suite, trust, expectedPeer, boundService, handshakeTimeout, replayWindow, r,
-                keepAliveInterval, keepAliveUnanswered);
+                keepAliveInterval, keepAliveUnanswered, resumption);
     }
 
     /**
@@ -143,7 +145,7 @@ public final class ChannelOptions {
     public ChannelOptions withKeepAlive(Duration interval, int unansweredPings) {
         if (interval == null) {
             return new ChannelOptions(pattern, suite, trust, expectedPeer, boundService, handshakeTimeout, replayWindow,
-                    rekeyInterval, null, 0);
+                    rekeyInterval, null, 0, resumption);
         }
         if (interval.compareTo(Duration.ofMillis(10)) < 0 || interval.compareTo(Duration.ofHours(24)) > 0) {
             throw new IllegalArgumentException("keep-alive interval must be 10 ms to 24 h, was " + interval);
@@ -152,8 +154,25 @@ public final class ChannelOptions {
             throw new IllegalArgumentException("unansweredPings must be 1 to 100, was " + unansweredPings);
         }
         return new ChannelOptions(pattern, suite, trust, expectedPeer, boundService, handshakeTimeout, replayWindow,
-                rekeyInterval, interval, unansweredPings);
+                rekeyInterval, interval, unansweredPings, resumption);
     }
+
+    /**
+     * Persists this channel's session so that it resumes without a handshake after a restart (docs/protocol.md §5.2).
+     * A connect with a resumable session under this name returns the resumed channel at once; otherwise it shakes
+     * hands and persists the new session under the name. {@code null} (the default): on for routes over a serial,
+     * LoRaWAN or ZigBee link when the service has a session folder (a handshake costs airtime there), under a name
+     * made from the route; otherwise in memory only. {@link Resumption#off()}: never.
+     *
+     * @since 1.6
+     */
+    public ChannelOptions withResumption(Resumption r) {
+        return new ChannelOptions(pattern, suite, trust, expectedPeer, boundService, handshakeTimeout, replayWindow,
+                rekeyInterval, keepAliveInterval, keepAliveUnanswered, r);
+    }
+
+    /** The resumption settings, or null when the session is kept in memory only. */
+    public Resumption resumption() { return resumption; }
 
     public HandshakePattern pattern() { return pattern; }
     public CipherSuite suite() { return suite; }
@@ -174,6 +193,7 @@ public final class ChannelOptions {
     public String toString() {
         return "ChannelOptions[" + suite.noiseName(pattern) + ", trust=" + trust + ", bound=" + boundService
                 + ", timeout=" + handshakeTimeout + ", window=" + replayWindow + ", rekey=" + rekeyInterval
-                + (keepAliveInterval == null ? "" : ", keepAlive=" + keepAliveInterval + " x" + keepAliveUnanswered) + "]";
+                + (keepAliveInterval == null ? "" : ", keepAlive=" + keepAliveInterval + " x" + keepAliveUnanswered)
+                + (resumption == null ? "" : ", resumption=" + resumption.name()) + "]";
     }
 }

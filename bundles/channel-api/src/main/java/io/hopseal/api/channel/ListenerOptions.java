@@ -27,6 +27,7 @@ public final class ListenerOptions {
     private final int maxPending;
     private final int maxPendingPerSource;
     private final int cookieThreshold;
+    private final Resumption resumption;
 
     /** Half-open handshakes a listener holds at once, by default. */
     public static final int DEFAULT_MAX_PENDING = 1024;
@@ -41,12 +42,14 @@ public final class ListenerOptions {
                             int replayWindow, long rekeyInterval, Consumer<SecureChannel> onChannel, String accessPolicy,
                             Duration idleTimeout) {
         this(trust, patterns, handshakeTimeout, replayWindow, rekeyInterval, onChannel, accessPolicy, idleTimeout,
-                DEFAULT_MAX_PENDING, DEFAULT_MAX_PENDING_PER_SOURCE, DEFAULT_COOKIE_THRESHOLD);
+                DEFAULT_MAX_PENDING, DEFAULT_MAX_PENDING_PER_SOURCE, DEFAULT_COOKIE_THRESHOLD, null);
     }
 
     private ListenerOptions(TrustPolicy trust, Set<HandshakePattern> patterns, Duration handshakeTimeout,
                             int replayWindow, long rekeyInterval, Consumer<SecureChannel> onChannel, String accessPolicy,
-                            Duration idleTimeout, int maxPending, int maxPendingPerSource, int cookieThreshold) {
+                            Duration idleTimeout, int maxPending, int maxPendingPerSource, int cookieThreshold,
+                            Resumption resumption) {
+        this.resumption = resumption;
         this.trust = Objects.requireNonNull(trust, "trust");
         if (patterns.isEmpty()) {
             throw new IllegalArgumentException("patterns must not be empty");
@@ -80,7 +83,7 @@ public final class ListenerOptions {
     private ListenerOptions copy(TrustPolicy t, Set<HandshakePattern> p, Duration timeout, int window, long rekey,
                                  Consumer<SecureChannel> callback, String policy, Duration idle) {
         return new ListenerOptions(t, p, timeout, window, rekey, callback, policy, idle, maxPending,
-                maxPendingPerSource, cookieThreshold);
+                maxPendingPerSource, cookieThreshold, resumption);
     }
 
     public static ListenerOptions defaults() {
@@ -162,7 +165,7 @@ public final class ListenerOptions {
      */
     public ListenerOptions withPendingLimits(int maxPending, int maxPendingPerSource) {
         return new ListenerOptions(trust, patterns, handshakeTimeout, replayWindow, rekeyInterval, onChannel,
-                accessPolicy, idleTimeout, maxPending, maxPendingPerSource, cookieThreshold);
+                accessPolicy, idleTimeout, maxPending, maxPendingPerSource, cookieThreshold, resumption);
     }
 
     /**
@@ -176,10 +179,26 @@ public final class ListenerOptions {
      */
     public ListenerOptions withCookieThreshold(int pendingHandshakes) {
         return new ListenerOptions(trust, patterns, handshakeTimeout, replayWindow, rekeyInterval, onChannel,
-                accessPolicy, idleTimeout, maxPending, maxPendingPerSource, pendingHandshakes);
+                accessPolicy, idleTimeout, maxPending, maxPendingPerSource, pendingHandshakes, resumption);
     }
 
     /** Half-open handshakes held at once, at most. @since 1.3 */
+    /**
+     * Persists the sessions of this listener's channels so that they resume without a handshake after a restart
+     * (docs/protocol.md §5.2): the listener restores them when it starts listening again; the name is the prefix of
+     * the session files. {@code null} (the default): only channels whose peer is behind a serial, LoRaWAN or ZigBee
+     * link are kept, when the service has a session folder, under the listener's name; {@link Resumption#off()}: none.
+     *
+     * @since 1.6
+     */
+    public ListenerOptions withResumption(Resumption r) {
+        return new ListenerOptions(trust, patterns, handshakeTimeout, replayWindow, rekeyInterval, onChannel,
+                accessPolicy, idleTimeout, maxPending, maxPendingPerSource, cookieThreshold, r);
+    }
+
+    /** The resumption settings, or null when sessions are kept in memory only. */
+    public Resumption resumption() { return resumption; }
+
     public int maxPending() { return maxPending; }
 
     /** Half-open handshakes from one source held at once, at most. @since 1.3 */

@@ -86,6 +86,8 @@ final class ChannelEndpoint implements SecureChannel, Worker {
     volatile Consumer<io.hopseal.api.routing.RouteError> routeErrorListener;
     /** Keep-alive state (initiators whose options ask for it); null otherwise, so other ends pay one reference. */
     final Liveness.KeepAlive keepAlive;
+    /** Channel resumption ({@link SessionResumption}); null when this end's session is kept in memory only. */
+    volatile SessionResumption.State resume;
 
     ChannelEndpoint(DefaultSecureChannelService service, boolean initiator, Handshake handshake, Route peerRoute,
                     Route boundRoute, int window, Duration handshakeTimeout) {
@@ -103,6 +105,19 @@ final class ChannelEndpoint implements SecureChannel, Worker {
         this.peerRoute = peerRoute;
         this.boundRoute = boundRoute;
         this.protocolName = handshake.protocolName();
+    }
+
+    /** An end resumed from a persisted session: no handshake; {@link SessionResumption} registers and opens it. */
+    ChannelEndpoint(DefaultSecureChannelService service, boolean initiator, String protocolName, Route peerRoute,
+                    Route boundRoute, Duration keepAliveInterval, int keepAliveUnanswered, Duration idleTimeout) {
+        this.keepAlive = keepAliveInterval == null && idleTimeout == null ? null
+                : new Liveness.KeepAlive(keepAliveInterval, keepAliveUnanswered, idleTimeout);
+        this.service = service;
+        this.initiator = initiator;
+        this.setup = null;
+        this.peerRoute = peerRoute;
+        this.boundRoute = boundRoute;
+        this.protocolName = protocolName;
     }
 
     /** Registers the two addresses; must be called before any frame is sent. */
@@ -361,6 +376,7 @@ final class ChannelEndpoint implements SecureChannel, Worker {
             }
         }
         releaseHandshakeState();
+        SessionResumption.closed(this);
         if (c != null) {
             // keep the message counters readable after close
             Map<String, Long> last = new java.util.HashMap<>();

@@ -43,6 +43,7 @@ import io.hopseal.impl.credential.AttributeStore;
 import io.hopseal.impl.credential.CredentialCodec;
 import io.hopseal.impl.credential.CredentialVerifier;
 import io.hopseal.impl.credential.RevocationList;
+import io.hopseal.impl.channel.resume.SessionStore;
 import io.hopseal.impl.identity.LocalIdentity;
 import io.hopseal.api.transport.Counters;
 
@@ -79,6 +80,7 @@ public final class DefaultSecureChannelService implements SecureChannelService, 
             RouteErrorWatch.LOG_INTERVAL_NANOS, System.nanoTime());
     final io.hopseal.impl.routing.TokenBucket routeErrorRate = new io.hopseal.impl.routing.TokenBucket(
             RouteErrorWatch.PER_SECOND, RouteErrorWatch.BURST, System.nanoTime());
+    private volatile SessionStore sessionStore;
 
     public DefaultSecureChannelService(Router router, LocalIdentity identity, Clock clock) {
         this.router = Objects.requireNonNull(router, "router");
@@ -93,6 +95,9 @@ public final class DefaultSecureChannelService implements SecureChannelService, 
         s.setRemoveOnCancelPolicy(true);
         this.scheduler = s;
         this.attributeStore = new AttributeStore(clock);
+        if (router instanceof io.hopseal.impl.routing.DefaultRouter d) {
+            d.setUnknownLocalHandler(UnknownChannelHint.responder(this)); // docs/protocol.md §5.2
+        }
     }
 
     // ---- credentials ----------------------------------------------------------------------------------------
@@ -188,12 +193,18 @@ public final class DefaultSecureChannelService implements SecureChannelService, 
         } catch (ChannelException e) {
             return CompletableFuture.failedFuture(e);
         }
+        ChannelEndpoint resumed = SessionResumption.resumeInitiator(this, listenerRoute, options);
+        if (resumed != null) {
+            return CompletableFuture.completedFuture(resumed); // no handshake: its first message is a transport frame
+        }
         Handshake hs = Handshake.initiator(options.pattern(), options.suite(), identity, known, options.trust(),
                 options.rekeyInterval(), options.boundService()).withContext(context(h -> true))
                 .padFirst(!Wire.linksValidateAddresses(listenerRoute));
         ChannelEndpoint ep = new ChannelEndpoint(this, true, hs, listenerRoute, options.boundService(),
                 options.replayWindow(), options.handshakeTimeout(), options.keepAliveInterval(),
                 options.keepAliveUnanswered(), null);
+        ep.resume = SessionResumption.stateFor(SessionResumption.effective(options.resumption(), listenerRoute,
+                SessionResumption.autoName(listenerRoute, options), sessionStore), sessionStore);
         ep.register();
         track(ep);
         // before start: an in-memory handshake may finish in it; a route error report for message 1 ends it at once
@@ -293,6 +304,11 @@ public final class DefaultSecureChannelService implements SecureChannelService, 
             sweepIdleChannels(options.idleTimeout());
         }
         listeners.add(l);
+        for (ChannelEndpoint ep : SessionResumption.resumeResponders(this, name, options)) {
+            if (options.onChannel() != null) {
+                options.onChannel().accept(ep);
+            }
+        }
         return l;
     }
 
@@ -366,13 +382,29 @@ public final class DefaultSecureChannelService implements SecureChannelService, 
     @Override
     public void close() {
         stopped = true;
+        if (router instanceof io.hopseal.impl.routing.DefaultRouter d) {
+            d.setUnknownLocalHandler(null); // a stopped service answers no hints (a new one sets its own)
+        }
         for (ListenerWorker l : List.copyOf(listeners)) {
             l.close();
         }
         for (ChannelEndpoint c : List.copyOf(channels)) {
-            c.finish(CloseReason.SERVICE_STOPPED, true);
+            // resumable ends keep their sessions for the next start and say nothing to the peer
+            c.finish(CloseReason.SERVICE_STOPPED, !SessionResumption.suspend(c));
         }
         scheduler.shutdownNow();
+    }
+
+    /**
+     * Where channels and listeners with {@link io.hopseal.api.channel.Resumption} keep their sessions; null (the
+     * default) turns resumption off whatever the options say.
+     */
+    public void setSessionStore(SessionStore store) {
+        this.sessionStore = store;
+    }
+
+    SessionStore sessionStore() {
+        return sessionStore;
     }
 
     // ---- for endpoints and listeners ------------------------------------------------------------------------

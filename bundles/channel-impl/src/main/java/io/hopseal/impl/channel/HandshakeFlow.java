@@ -323,6 +323,7 @@ final class HandshakeFlow {
         for (Credential c : handshake.peerCredentials()) {
             ep.service.attributeStore().add(c);
         }
+        SessionResumption.opened(ep, peerStatic, after);
         ep.state = ChannelState.OPEN; // last: whoever sees OPEN also sees the peer's attributes
         Liveness.arm(ep);
         if (!handshake.refusedCredentials().isEmpty()) {

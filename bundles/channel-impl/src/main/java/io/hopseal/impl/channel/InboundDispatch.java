@@ -36,6 +36,10 @@ final class InboundDispatch {
             ep.count("drop.malformed");
             return;
         }
+        if (fl == 1 && fb[fo] == UnknownChannelHint.HINT) {
+            UnknownChannelHint.onHint(ep); // unauthenticated: it may only make this end ask its peer
+            return;
+        }
         int kind = (fb[fo] & 0xff) >>> 4;
         if (kind <= 3) {
             HandshakeFlow.onFrame(ep, m, body.toArray()); // handshake frames: rare and small
@@ -63,6 +67,7 @@ final class InboundDispatch {
             // through another port, a gateway restarted): answer along the path that works now
             ep.peerRoute = ep.service.shareRoute(m.returnRoute());
             ep.count("route.changes");
+            SessionResumption.routeChanged(ep);
         }
         switch (o.kind()) {
             case Wire.DATA_BOUND -> deliverBound(ep, new Payload(o.buffer(), o.offset(), o.length(), 0));

@@ -191,6 +191,8 @@ final class ListenerWorker implements ChannelListener {
         Handshake.Outcome o = first.outcome();
         ChannelEndpoint ep = new ChannelEndpoint(service, false, hs, m.returnRoute(), null,
                 options.replayWindow(), options.handshakeTimeout(), null, 0, options.idleTimeout());
+        ep.resume = SessionResumption.stateFor(SessionResumption.effective(options.resumption(), m.returnRoute(),
+                registration.address().valueText(), service.sessionStore()), service.sessionStore());
         ep.register();
         service.track(ep);
         pending.put(key, ep);

@@ -45,6 +45,15 @@ final class ReplayWindow {
         set(counter);
     }
 
+    /**
+     * A restored receiver (channel resumption): every counter up to {@code floor} counts as seen, since what was
+     * accepted below it before the restart is not known.
+     */
+    void restoreFloor(long floor) {
+        highest = floor;
+        java.util.Arrays.fill(bits, floor < 0 ? 0L : -1L);
+    }
+
     long highest() {
         return highest;
     }

@@ -2,6 +2,8 @@ package io.hopseal.impl.channel;
 
 import io.hopseal.impl.noise.AeadKey;
 import io.hopseal.impl.noise.NoiseException;
+import io.hopseal.impl.channel.resume.Reservations;
+import io.hopseal.impl.channel.resume.SessionSnapshot;
 
 /**
  * Sans-I/O transport phase of a channel: seals and opens transport messages with explicit counters, a replay window
@@ -21,7 +23,8 @@ final class TransportCrypto {
     /** Why an inbound message was refused. */
     enum Drop {
         MALFORMED("drop.malformed"), REPLAY("drop.replay"), TOO_OLD("drop.too_old"), TOO_FAR("drop.too_far"),
-        FORGED("drop.forged"), TOO_LARGE("drop.too_large");
+        FORGED("drop.forged"), TOO_LARGE("drop.too_large"),
+        NOT_PERSISTED("drop.not_persisted");
 
         final String counter;
 
@@ -53,6 +56,34 @@ final class TransportCrypto {
                     int window, int maxSkipEpochs) {
         this.sender = new Sender(sendKey, Long.numberOfTrailingZeros(sendRekeyInterval));
         this.receiver = new Receiver(receiveKey, Long.numberOfTrailingZeros(receiveRekeyInterval), window, maxSkipEpochs);
+    }
+
+    /**
+     * A transport restored from a persisted session (channel resumption): the sender continues at the stored ceiling,
+     * the receiver refuses everything at or below the stored position. Both keep reserving through {@code r}.
+     */
+    static TransportCrypto restored(io.hopseal.impl.noise.NoiseCipher cipher, SessionSnapshot.Direction send,
+                                    SessionSnapshot.Direction receive, int window, int maxSkipEpochs, Reservations r) {
+        TransportCrypto t = new TransportCrypto(AeadKey.of(cipher, send.key()), 1L << send.shift(),
+                AeadKey.of(cipher, receive.key()), 1L << receive.shift(), window, maxSkipEpochs);
+        t.sender.restore(send);
+        t.receiver.restore(receive);
+        t.persistTo(r);
+        return t;
+    }
+
+    /**
+     * From now on every counter beyond the last reservation is reserved through {@code r} before it is used (sending)
+     * or accepted (receiving); null stops that.
+     */
+    void persistTo(Reservations r) {
+        sender.persistTo(r);
+        receiver.persistTo(r);
+    }
+
+    /** This end's two directions as they are now (keys copied: the caller wipes them), for a first snapshot. */
+    SessionSnapshot.Direction[] directions() {
+        return new SessionSnapshot.Direction[] {sender.direction(), receiver.direction()};
     }
 
     /**
@@ -168,9 +199,28 @@ final class TransportCrypto {
         private long messages;
         private long bytes;
 
+        /** Resumption: counters from {@link #ceiling} on need a reservation first; null when not persisted. */
+        private Reservations reservations;
+        private long ceiling = Long.MAX_VALUE;
+
         Sender(AeadKey key, int shift) {
             this.key = key;
             this.shift = shift;
+        }
+
+        synchronized void persistTo(Reservations r) {
+            reservations = r;
+            ceiling = r == null ? Long.MAX_VALUE : Math.min(ceiling, next);
+        }
+
+        synchronized void restore(SessionSnapshot.Direction d) {
+            next = d.position();
+            epoch = d.epoch();
+            ceiling = next; // the first counter after a restore is reserved again before it is used
+        }
+
+        synchronized SessionSnapshot.Direction direction() {
+            return new SessionSnapshot.Direction(shift, epoch, key.exportKey(), next);
         }
 
         /** Length of the frame written by the last {@link #seal} (read under the same lock). */
@@ -192,6 +242,13 @@ final class TransportCrypto {
                 key = k;
                 epoch++;
                 rekeys++;
+            }
+            if (c >= ceiling) {
+                long limit = reservations.reserve(true, new SessionSnapshot.Direction(shift, epoch, key.exportKey(), c));
+                if (limit <= c) {
+                    return null; // neither reserved nor safely forgotten: this counter must not be used
+                }
+                ceiling = limit;
             }
             int n = Wire.counterLength(c);
             int h = 1 + n;
@@ -235,11 +292,30 @@ final class TransportCrypto {
         private long messages;
         private long bytes;
 
+        /** Resumption: accepting a counter above {@link #mark} needs a reservation first; null when not persisted. */
+        private Reservations reservations;
+        private long mark = Long.MAX_VALUE;
+
         Receiver(AeadKey key, int shift, int window, int maxSkip) {
             this.current = key;
             this.shift = shift;
             this.window = new ReplayWindow(window);
             this.maxSkip = maxSkip;
+        }
+
+        synchronized void persistTo(Reservations r) {
+            reservations = r;
+            mark = r == null ? Long.MAX_VALUE : Math.min(mark, window.highest());
+        }
+
+        synchronized void restore(SessionSnapshot.Direction d) {
+            epoch = d.epoch();
+            window.restoreFloor(d.position());
+            mark = d.position();
+        }
+
+        synchronized SessionSnapshot.Direction direction() {
+            return new SessionSnapshot.Direction(shift, epoch, current.exportKey(), window.highest());
         }
 
         /** Into {@code dst} at {@code dstOff}; a new array when {@code dst} is null; over the ciphertext when -1. */
@@ -308,6 +384,20 @@ final class TransportCrypto {
                     }
                 }
                 return drop(Drop.FORGED);
+            }
+            if (c > mark) {
+                // persisted before it counts as accepted, so a restart can never accept it again
+                long limit = reservations.reserve(false, new SessionSnapshot.Direction(shift, e, key.exportKey(), c));
+                if (limit < c) {
+                    if (derived != null) {
+                        for (AeadKey k : derived) {
+                            k.close();
+                        }
+                    }
+                    java.util.Arrays.fill(out, outOff, outOff + ctLen - Wire.TAG, (byte) 0); // no plaintext left behind
+                    return drop(Drop.NOT_PERSISTED);
+                }
+                mark = limit;
             }
             boolean newest = c > window.highest();
             window.mark(c);

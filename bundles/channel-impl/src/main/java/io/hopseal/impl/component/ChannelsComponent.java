@@ -39,6 +39,7 @@ import io.hopseal.api.routing.Router;
 import io.hopseal.api.vault.Vault;
 import io.hopseal.impl.channel.DefaultSecureChannelService;
 import io.hopseal.support.LastGoodConfigs;
+import io.hopseal.support.StateFolder;
 import io.hopseal.impl.identity.LocalIdentity;
 
 /**
@@ -108,6 +109,20 @@ public final class ChannelsComponent implements SecureChannelService {
                 min = "0", max = "31622400")
         long idle_timeout_s() default 0;
 
+        @AttributeDefinition(name = "Session resumption",
+                description = "Keep the sessions of all of this listener's channels, sealed under the vault, in the "
+                        + "session folder, so that after a restart or an update of the core bundle they go on without "
+                        + "a handshake (their peers notice nothing). Off: only channels whose peer is behind a serial, "
+                        + "LoRaWAN or ZigBee link are kept (a handshake costs airtime there). Session keys are then on "
+                        + "disk: leave the session folder empty for none at all (docs/protocol.md section 5.2).")
+        boolean session_resumption() default false;
+
+        @AttributeDefinition(name = "Session folder",
+                description = "Folder where resumable sessions are kept (owner-only files); a relative path is taken "
+                        + "in the state folder (hopseal.state.dir, e.g. /var/lib/hopseal on Kura). Empty: no channel "
+                        + "is ever resumed.")
+        String session_folder() default "sessions";
+
         @AttributeDefinition(name = "Vault target",
                 description = "Filter selecting the vault service holding this node's identity, e.g. "
                         + "(kura.service.pid=io.hopseal.vault). Another vault means another identity.")
@@ -116,25 +131,30 @@ public final class ChannelsComponent implements SecureChannelService {
 
     /** A checked configuration: what the listener needs. */
     record Settings(String listenerName, String trustText, TrustPolicy trust, int handshakeTimeoutSeconds,
-            int replayWindow, long rekeyInterval, long idleTimeoutSeconds) {
+            int replayWindow, long rekeyInterval, long idleTimeoutSeconds, boolean resumption,
+            java.nio.file.Path sessionFolder) {
 
         ListenerOptions listenerOptions() {
-            return ListenerOptions.trusting(trust).withHandshakeTimeout(Duration.ofSeconds(handshakeTimeoutSeconds))
+            ListenerOptions o = ListenerOptions.trusting(trust).withHandshakeTimeout(Duration.ofSeconds(handshakeTimeoutSeconds))
                     .withReplayWindow(replayWindow).withRekeyInterval(rekeyInterval)
                     .withIdleTimeout(idleTimeoutSeconds == 0 ? null : Duration.ofSeconds(idleTimeoutSeconds));
+            return resumption && sessionFolder != null
+                    ? o.withResumption(io.hopseal.api.channel.Resumption.named(listenerName)) : o;
         }
 
         boolean sameListener(Settings o) {
             return o != null && listenerName.equals(o.listenerName) && trustText.equals(o.trustText)
                     && handshakeTimeoutSeconds == o.handshakeTimeoutSeconds && replayWindow == o.replayWindow
-                    && rekeyInterval == o.rekeyInterval && idleTimeoutSeconds == o.idleTimeoutSeconds;
+                    && rekeyInterval == o.rekeyInterval && idleTimeoutSeconds == o.idleTimeoutSeconds
+                    && resumption == o.resumption && Objects.equals(sessionFolder, o.sessionFolder);
         }
 
         @Override
         public String toString() {
             return "listener=/secure/" + listenerName + ", trust=" + trust + ", handshake.timeout.s="
                     + handshakeTimeoutSeconds + ", replay.window=" + replayWindow + ", rekey.interval=" + rekeyInterval
-                    + ", idle.timeout.s=" + idleTimeoutSeconds;
+                    + ", idle.timeout.s=" + idleTimeoutSeconds + ", session.resumption=" + resumption
+                    + (sessionFolder == null ? "" : ", session.folder=" + sessionFolder);
         }
     }
 
@@ -150,22 +170,31 @@ public final class ChannelsComponent implements SecureChannelService {
     }
 
     private final DefaultSecureChannelService service;
+    private final Vault vault;
     private final Object lock = new Object();
     private volatile Settings active;
     private volatile ChannelListener listener;
     private final String configPid;
     /** Where the last accepted configuration is kept, for a restart with an invalid stored one. */
     private final LastGoodConfigs lastGood;
+    /** The node's state folder: a relative session folder lives in it. */
+    private final StateFolder state;
 
     @Activate
     public ChannelsComponent(@Reference(name = "Router") Router router, @Reference(name = "Vault") Vault vault,
             BundleContext context, Config config, Map<String, Object> properties) {
-        this(router, vault, LastGoodConfigs.inStateFolder(context), config, properties);
+        this(router, vault, LastGoodConfigs.inStateFolder(context), StateFolder.of(context), config, properties);
     }
 
     ChannelsComponent(Router router, Vault vault, LastGoodConfigs store, Config config,
             Map<String, Object> properties) {
+        this(router, vault, store, StateFolder.of(null), config, properties);
+    }
+
+    ChannelsComponent(Router router, Vault vault, LastGoodConfigs store, StateFolder state, Config config,
+            Map<String, Object> properties) {
         this.lastGood = store;
+        this.state = state;
         this.configPid = Objects.requireNonNullElse(LastGoodConfigs.configurationPid(properties), PID);
         Settings s;
         boolean accepted = true;
@@ -182,6 +211,8 @@ public final class ChannelsComponent implements SecureChannelService {
         }
         LocalIdentity identity = LocalIdentity.loadOrCreate(vault, Clock.systemUTC());
         this.service = new DefaultSecureChannelService(router, identity, Clock.systemUTC());
+        useSessionFolder(s, vault);
+        this.vault = vault;
         synchronized (lock) {
             try {
                 listener = service.listen(s.listenerName(), s.listenerOptions());
@@ -213,6 +244,7 @@ public final class ChannelsComponent implements SecureChannelService {
                 lastGood.remember(configPid, properties);
                 return;
             }
+            useSessionFolder(s, vault);
             ChannelListener previous = listener;
             boolean sameName = old != null && old.listenerName().equals(s.listenerName());
             if (previous != null && sameName) {
@@ -245,6 +277,17 @@ public final class ChannelsComponent implements SecureChannelService {
         }
     }
 
+    /** The session store of {@code s}'s folder (none without one): where resumable ends are kept. */
+    private void useSessionFolder(Settings s, Vault v) {
+        service.setSessionStore(s.sessionFolder() == null ? null
+                : io.hopseal.impl.channel.resume.SessionStore.in(state.root().resolve(s.sessionFolder()).normalize(), v,
+                        Clock.systemUTC()));
+    }
+
+    /**
+     * Stops: resumable channel ends are kept in the session folder and closed without a word to their peers, so the
+     * next activation (a core bundle update) resumes them without a handshake; the others close as usual.
+     */
     @Deactivate
     void deactivate() {
         synchronized (lock) {
@@ -284,8 +327,20 @@ public final class ChannelsComponent implements SecureChannelService {
         if (idle < 0 || idle > 31_622_400L) {
             throw new FieldException("idle.timeout.s", "must be 0 (off) or up to 31622400 seconds, was " + idle);
         }
+        String folderText = c.session_folder() == null ? "" : c.session_folder().strip();
+        java.nio.file.Path folder = null;
+        if (!folderText.isEmpty()) {
+            try {
+                folder = SessionFolder.of(folderText);
+            } catch (IllegalArgumentException e) {
+                throw new FieldException("session.folder", e.getMessage());
+            }
+        }
+        if (c.session_resumption() && folder == null) {
+            throw new FieldException("session.resumption", "needs a session.folder");
+        }
         return new Settings(name, trustText.toLowerCase(Locale.ROOT).equals("everyone") ? "everyone" : trustText,
-                trust, timeout, window, rekey, idle);
+                trust, timeout, window, rekey, idle, c.session_resumption(), folder);
     }
 
     /** At activation: bad fields fall back to their defaults, one log line per field. */
@@ -371,6 +426,16 @@ public final class ChannelsComponent implements SecureChannelService {
             }
 
             @Override
+            public boolean session_resumption() {
+                return field.equals("session.resumption") ? Defaults.INSTANCE.session_resumption() : c.session_resumption();
+            }
+
+            @Override
+            public String session_folder() {
+                return field.equals("session.folder") ? Defaults.INSTANCE.session_folder() : c.session_folder();
+            }
+
+            @Override
             public String Vault_target() {
                 return c.Vault_target();
             }
@@ -414,6 +479,16 @@ public final class ChannelsComponent implements SecureChannelService {
         @Override
         public long idle_timeout_s() {
             return 0;
+        }
+
+        @Override
+        public boolean session_resumption() {
+            return false;
+        }
+
+        @Override
+        public String session_folder() {
+            return "";
         }
 
         @Override

@@ -118,12 +118,7 @@ public final class AeadKey implements AutoCloseable {
 
             @Override
             public byte[] getEncoded() {
-                byte[] b = new byte[KEY_LENGTH];
-                putLong(b, 0, k0);
-                putLong(b, 8, k1);
-                putLong(b, 16, k2);
-                putLong(b, 24, k3);
-                return b;
+                return keyBytes();
             }
 
             @Override
@@ -314,6 +309,27 @@ public final class AeadKey implements AutoCloseable {
             throw new IllegalStateException("key is closed");
         }
         return new AeadKey(this);
+    }
+
+    /**
+     * The 32 key bytes, for sealing a channel session at rest under a vault key (channel resumption) and nothing
+     * else; the caller wipes the array.
+     */
+    public byte[] exportKey() {
+        if (closed) {
+            throw new IllegalStateException("key is closed");
+        }
+        return keyBytes();
+    }
+
+    /** A fresh array with the 32 key bytes. */
+    private byte[] keyBytes() {
+        byte[] b = new byte[KEY_LENGTH];
+        putLong(b, 0, k0);
+        putLong(b, 8, k1);
+        putLong(b, 16, k2);
+        putLong(b, 24, k3);
+        return b;
     }
 
     /** True once {@link #close()} was called. */

@@ -88,6 +88,8 @@ public final class DefaultRouter implements Router {
             id -> Map.of();
     private final LongSupplier nanoTime;
     private volatile ForwardPolicy forwardPolicy = ForwardPolicy.UNRESTRICTED;
+    /** Told of a message from a link for a local address nobody holds (the channel service's unknown-channel hint). */
+    private volatile java.util.function.Consumer<Message> unknownLocal;
     private final ForwardFlows flows = new ForwardFlows();
     private final LogThrottle forwardRefusals;
     private final LogThrottle accessRefusals;
@@ -105,6 +107,14 @@ public final class DefaultRouter implements Router {
         this.forwardRefusals = new LogThrottle(REFUSAL_LOG_INTERVAL_NANOS, now);
         this.accessRefusals = new LogThrottle(REFUSAL_LOG_INTERVAL_NANOS, now);
         this.reports = new RouteReports(counters, nanoTime);
+    }
+
+    /**
+     * Who hears of a message that came from a link for a local address nobody holds (the whole message, first hop
+     * included); called on the delivering thread, so it must be quick and must not throw. Null: nobody.
+     */
+    public void setUnknownLocalHandler(java.util.function.Consumer<Message> handler) {
+        this.unknownLocal = handler;
     }
 
     /**
@@ -245,6 +255,10 @@ public final class DefaultRouter implements Router {
             }
             LocalTarget target = workers.get(next);
             if (target == null) {
+                java.util.function.Consumer<Message> u = unknownLocal;
+                if (u != null && fromTransport) {
+                    u.accept(message);
+                }
                 return SendResult.DROPPED_NO_WORKER;
             }
             return deliverLocal(target, rest);

@@ -167,6 +167,16 @@ public final class KuraKeystoreVault implements Vault, AutoCloseable {
     }
 
     @Override
+    public byte[] seal(KeyHandle key, String context, byte[] associatedData, byte[] plaintext) {
+        return vault.seal(key, context, associatedData, plaintext);
+    }
+
+    @Override
+    public byte[] unseal(KeyHandle key, String context, byte[] associatedData, byte[] sealed) {
+        return vault.unseal(key, context, associatedData, sealed);
+    }
+
+    @Override
     public boolean delete(KeyHandle key) {
         return vault.delete(key);
     }

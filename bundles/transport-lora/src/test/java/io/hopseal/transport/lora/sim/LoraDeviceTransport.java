@@ -109,9 +109,17 @@ public final class LoraDeviceTransport implements Transport, AutoCloseable {
 
     /** Starts the device's thread (it joins first if the device uses OTAA). */
     public LoraDeviceTransport(SimDevice device, Options options) {
+        this(device, options, new RouteContext(options.routeContext(), true));
+    }
+
+    /**
+     * As above with a route context that outlives this transport: a device keeps it with its LoRaWAN session (frame
+     * counters) across reboots, since what it learned belongs to that session (docs/lora.md §4.3).
+     */
+    public LoraDeviceTransport(SimDevice device, Options options, RouteContext kept) {
         this.device = Objects.requireNonNull(device, "device");
         this.options = Objects.requireNonNull(options, "options");
-        this.ctx = new RouteContext(options.routeContext(), true);
+        this.ctx = Objects.requireNonNull(kept, "kept");
         this.reasm = new Reassembler(options.maxMessageSize(), options.reassemblyTimeout().toNanos(),
                 counters::increment);
         this.worker = new Thread(this::run, "hopseal-lora-dev-" + LoraDevice.euiText(device.devEui()));

@@ -59,6 +59,11 @@ public final class RadioBudget {
         return s;
     }
 
+    /** A resumed channel's first message after a reboot: one data message, no handshake. */
+    public static List<Step> resumed(int data) {
+        return List.of(new Step(true, data, Route.of(BACKEND, BACKEND_END), Route.of(DEVICE_END)));
+    }
+
     /** A two-message handshake (KK, EDHOC-like flights 1 and 2) plus flight 3 or data. */
     public static List<Step> twoWay(int m1, int m2, int... more) {
         List<Step> s = new ArrayList<>();
@@ -85,8 +90,22 @@ public final class RadioBudget {
      * server decides.
      */
     public static Cost cost(String name, List<Step> steps, Region region, int dr, List<Address> statics, int rx2Dr) {
+        return cost(name, List.of(), steps, region, dr, statics, rx2Dr);
+    }
+
+    /** As above, after {@code warmUp} went through the same route contexts uncounted (what both ends learned before). */
+    public static Cost cost(String name, List<Step> warmUp, List<Step> steps, Region region, int dr,
+                            List<Address> statics, int rx2Dr) {
         RouteContext device = new RouteContext(statics, true);
         RouteContext gateway = new RouteContext(statics, true);
+        for (Step st : warmUp) {
+            Message m = new Message(st.onward(), st.back(), new byte[st.channelBytes()]);
+            try {
+                RadioEnvelope.decode(RadioEnvelope.encode(m, st.up() ? device : gateway), st.up() ? gateway : device);
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        }
         DataRate up = region.uplinkDataRate(dr);
         DataRate rx1 = region.rx1(region.defaultUplinkChannels().get(0), up, 0).dataRate();
         DataRate rx2 = rx2Dr >= 0 ? region.downlinkDataRate(rx2Dr) : null;
@@ -155,6 +174,12 @@ public final class RadioBudget {
             // RX2 moved to DR3 (SF9, N = 115), as some public networks do: fewer downlink frames, shorter range
             l.add(cost("Hopseal XX, static context, RX2 at DR3", xx(33, 198, 166, 38), region, dr, statics, 3));
         }
+        // resumed after a reboot (docs/protocol.md §5.2): no handshake; the counter continues above its reservation
+        // (2 bytes from 256 on), so the reading costs 20 + 19 channel bytes
+        // the route context's learned addresses belong to the LoRaWAN session, which a device keeps across reboots
+        // with its frame counters (docs/lora.md §4.3): the warm-up (the first session's KK) is not counted
+        l.add(cost("Hopseal resumed", twoWay(53, 49), resumed(39), region, dr, List.of(), -1));
+        l.add(cost("Hopseal resumed, static context", twoWay(53, 49), resumed(39), region, dr, statics, -1));
         l.add(cost("Hopseal KK", twoWay(53, 49, 38), region, dr, List.of()));
         l.add(cost("Hopseal KK, static context", twoWay(53, 49, 38), region, dr, statics));
         // Ockam: fresh identities 32/419/387 (ockam-reference.md §1.2); a 20-byte message = 96-byte ciphertext

@@ -41,6 +41,11 @@ class RadioBudgetTest {
         assertThat(row(dr0, "Hopseal KK").frames()).isEqualTo(6);
         assertThat(row(dr0, "Ockam XX (838 B)").frames()).isGreaterThan(xx0.frames() * 3 / 2);
         assertThat(row(dr0, "EDHOC static-DH (101 B)").frames()).isLessThanOrEqualTo(row(dr0, "Hopseal KK").frames() + 1);
+        // a device that reboots with a resumed channel: its reading is one uplink frame, no downlink, at DR0 and DR5
+        for (List<RadioBudget.Cost> t : List.of(dr0, dr5)) {
+            assertThat(row(t, "Hopseal resumed").frames()).isEqualTo(1);
+            assertThat(row(t, "Hopseal resumed").downFrames()).isZero();
+        }
         // the static context makes message 1 fit one DR0 frame
         assertThat(xs0.upFrames()).isLessThan(xx0.upFrames());
     }

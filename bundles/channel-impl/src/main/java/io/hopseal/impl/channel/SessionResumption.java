@@ -1,0 +1,291 @@
+package io.hopseal.impl.channel;
+
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+
+import io.hopseal.api.channel.ChannelOptions;
+import io.hopseal.api.channel.ChannelState;
+import io.hopseal.api.channel.CloseReason;
+import io.hopseal.api.channel.ListenerOptions;
+import io.hopseal.api.channel.Resumption;
+import io.hopseal.api.identity.Identity;
+import io.hopseal.api.routing.Address;
+import io.hopseal.api.routing.Registration;
+import io.hopseal.api.routing.Route;
+import io.hopseal.api.transport.Envelope;
+import io.hopseal.api.transport.MalformedMessageException;
+import io.hopseal.impl.channel.resume.PersistedSession;
+import io.hopseal.impl.channel.resume.SessionSnapshot;
+import io.hopseal.impl.channel.resume.SessionStore;
+import io.hopseal.impl.identity.IdentityException;
+import io.hopseal.impl.identity.IdentityHistory;
+import io.hopseal.impl.noise.NoiseCipher;
+
+/**
+ * Channel resumption for routed channel ends (docs/protocol.md §5.2), as functions over {@link ChannelEndpoint} like
+ * its other rooms: an end that opens with resumption on is persisted ({@link #opened}); {@code connect} and
+ * {@code listen} bring persisted ends back without a handshake ({@link #resumeInitiator}, {@link #resumeResponders});
+ * a stopping service keeps them ({@link #suspend}); any other close forgets them ({@link #closed}).
+ *
+ * <p>File names: an initiator's session is {@code <name>} (from {@link ChannelOptions#withResumption}); a listener's
+ * ends are {@code <name>-<channel id>}.
+ */
+final class SessionResumption {
+    /** Receivers persist every accepted counter: nothing delivered before a crash is ever accepted again. */
+    static final long RECEIVE_STEP = 1;
+
+    /** An end's resumption: the settings, and once open its persisted session. */
+    static final class State {
+        final Resumption settings;
+        volatile PersistedSession session;
+        /** Set when the service stops: the files stay for the next start. */
+        volatile boolean suspended;
+
+        State(Resumption settings) {
+            this.settings = settings;
+        }
+    }
+
+    private SessionResumption() {
+    }
+
+    static State stateFor(Resumption r, SessionStore store) {
+        return r == null || store == null || !r.enabled() ? null : new State(r);
+    }
+
+    /**
+     * The resumption that applies to a channel along {@code route}: the options' own; none when they say
+     * {@link Resumption#off()} or there is no store; and by default ({@code null}) one named {@code autoName} when the
+     * route crosses a constrained link (serial, LoRaWAN, ZigBee), where a handshake costs airtime or line time.
+     */
+    static Resumption effective(Resumption r, Route route, String autoName, SessionStore store) {
+        if (store == null || (r != null && !r.enabled())) {
+            return null;
+        }
+        if (r != null) {
+            return r;
+        }
+        return constrained(route) ? Resumption.named(autoName) : null;
+    }
+
+    static boolean constrained(Route route) {
+        if (route == null) {
+            return false;
+        }
+        for (Address a : route.addresses()) {
+            if (a.type() == Address.SERIAL || a.type() == Address.LORA || a.type() == Address.ZIGBEE) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** The default name of an initiator's session: from where it goes (route, service, expected peer). */
+    static String autoName(Route listenerRoute, ChannelOptions options) {
+        String key = listenerRoute + "|" + options.boundService() + "|" + options.expectedPeer();
+        byte[] h;
+        try {
+            h = java.security.MessageDigest.getInstance("SHA-256").digest(key.getBytes(StandardCharsets.UTF_8));
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+        return "auto-" + java.util.HexFormat.of().formatHex(h, 0, 8);
+    }
+
+    private static String fileName(ChannelEndpoint ep, State st) {
+        return ep.initiator ? st.settings.name()
+                : st.settings.name() + "-" + new String(ep.remoteReg.address().value(), StandardCharsets.UTF_8);
+    }
+
+    /**
+     * The end just opened (under its lock, keys in place, before any transport message): from now on its counters are
+     * reserved in its session files. The first write happens here too, so a crash right after the handshake resumes.
+     */
+    static void opened(ChannelEndpoint ep, byte[] peerStatic, List<Runnable> after) {
+        State st = ep.resume;
+        SessionStore store = ep.service.sessionStore();
+        if (st == null || store == null || ep.crypto == null || ep.peer == null || peerStatic == null) {
+            return;
+        }
+        long now = ep.service.nowSeconds();
+        SessionSnapshot.Direction[] d = ep.crypto.directions();
+        SessionSnapshot first = new SessionSnapshot(randomId(ep), 0, ep.initiator,
+                ep.protocolName.contains("ChaChaPoly") ? 1 : 0, now, now + st.settings.maxAge().toSeconds(),
+                st.settings.maxMessages(), d[0], d[1], peerStatic, ep.peer.encodedHistory(),
+                ep.remoteReg.address().value(), routeBytes(ep.peerRoute), routeBytes(ep.boundRoute), ep.protocolName);
+        PersistedSession p = new PersistedSession(store, fileName(ep, st), first, st.settings.reservation(), RECEIVE_STEP);
+        st.session = p;
+        ep.crypto.persistTo(p);
+        after.add(() -> routeChanged(ep)); // after the lock: an initiator takes message 2's route only then
+    }
+
+    /** The route to the peer changed (message 2's route, roaming): the persisted session follows it. */
+    static void routeChanged(ChannelEndpoint ep) {
+        State st = ep.resume;
+        PersistedSession p = st == null ? null : st.session;
+        if (p != null && !p.persist(routeBytes(ep.peerRoute))) {
+            ep.count("resumption.not_persisted");
+        }
+    }
+
+    /**
+     * An initiator's persisted session under {@code options}' name, opened without a handshake, or null (no session,
+     * or one that cannot be trusted: it is deleted, and the caller shakes hands).
+     */
+    static ChannelEndpoint resumeInitiator(DefaultSecureChannelService service, Route listenerRoute,
+                                           ChannelOptions options) {
+        SessionStore store = service.sessionStore();
+        Resumption r = effective(options.resumption(), listenerRoute, autoName(listenerRoute, options), store);
+        if (r == null) {
+            return null;
+        }
+        SessionStore.Loaded l = store.read(r.name());
+        if (!l.ok()) {
+            if (!"no persisted session".equals(l.refusal())) {
+                service.stats().increment("resumption.refused");
+                ChannelEndpoint.LOG.info("session {} not resumed ({}): a new handshake", r.name(), l.refusal());
+            }
+            store.delete(r.name());
+            return null;
+        }
+        SessionSnapshot s = l.snapshot();
+        ChannelEndpoint ep = s.initiator() ? restore(service, s, r.name(), new State(r), options.trust(),
+                options.replayWindow(), options.keepAliveInterval(), options.keepAliveUnanswered(), null) : null;
+        if (ep == null) {
+            store.delete(r.name());
+            return null;
+        }
+        Route bound = options.boundService();
+        if (bound != null && !bound.equals(ep.boundRoute)) {
+            // the session was for another service: it must not carry this one's messages
+            ep.resume.suspended = false;
+            ep.finish(CloseReason.LOCAL_CLOSE, false);
+            return null;
+        }
+        return ep;
+    }
+
+    /** The persisted ends of a listener, opened again without a handshake (each reported to its onChannel). */
+    static List<ChannelEndpoint> resumeResponders(DefaultSecureChannelService service, String listener,
+                                                  ListenerOptions options) {
+        SessionStore store = service.sessionStore();
+        Resumption r = options.resumption() != null ? options.resumption() : Resumption.named(listener);
+        List<ChannelEndpoint> out = new ArrayList<>();
+        if (store == null || !r.enabled()) {
+            return out;
+        }
+        String prefix = r.name() + "-";
+        for (String name : store.names()) {
+            if (!name.startsWith(prefix)) {
+                continue;
+            }
+            SessionStore.Loaded l = store.read(name);
+            ChannelEndpoint ep = l.ok() && !l.snapshot().initiator() ? restore(service, l.snapshot(), name, new State(r),
+                    options.trust(), options.replayWindow(), null, 0, options.idleTimeout()) : null;
+            if (ep == null) {
+                service.stats().increment("resumption.refused");
+                ChannelEndpoint.LOG.info("session {} not resumed ({})", name, l.ok() ? "not usable here" : l.refusal());
+                store.delete(name);
+                continue;
+            }
+            out.add(ep);
+        }
+        return out;
+    }
+
+    /** Builds and registers an open end from a snapshot; null when anything in it is not usable here. */
+    private static ChannelEndpoint restore(DefaultSecureChannelService service, SessionSnapshot s, String name, State st,
+                                           io.hopseal.api.identity.TrustPolicy trust, int window,
+                                           java.time.Duration keepAlive, int unanswered, java.time.Duration idle) {
+        Identity peer;
+        Route peerRoute;
+        Route bound;
+        try {
+            peer = IdentityHistory.decode(s.peerHistory());
+            peerRoute = readRoute(s.peerRoute());
+            bound = s.boundRoute().length == 0 ? null : readRoute(s.boundRoute());
+        } catch (IdentityException | MalformedMessageException | RuntimeException e) {
+            s.wipe();
+            return null;
+        }
+        if (!trust.trusts(peer) || peerRoute.isEmpty()) {
+            s.wipe();
+            return null;
+        }
+        String id = new String(s.localAddress(), StandardCharsets.UTF_8);
+        Registration remote;
+        ChannelEndpoint ep = new ChannelEndpoint(service, s.initiator(), s.protocolName(), peerRoute, bound, keepAlive,
+                unanswered, idle);
+        try {
+            remote = service.router().register(Address.local(id), ep);
+        } catch (RuntimeException taken) {
+            s.wipe();
+            return null; // the channel id is in use (a live end already has it)
+        }
+        ep.remoteReg = remote;
+        ep.localReg = service.registerLongRandom(ep);
+        PersistedSession p = new PersistedSession(service.sessionStore(), name, s, st.settings.reservation(), RECEIVE_STEP);
+        st.session = p;
+        ep.resume = st;
+        ep.peer = service.rememberPeer(peer, s.peerStatic()); // a later fallback handshake can use KK/IK
+        ep.crypto = TransportCrypto.restored(NoiseCipher.values()[s.cipher()], s.send(), s.receive(), window,
+                ChannelEndpoint.MAX_SKIP_EPOCHS, p);
+        ep.peerConfirmed = true; // it completed its handshake long ago
+        ep.state = ChannelState.OPEN;
+        ep.opened = null;
+        service.track(ep);
+        Liveness.arm(ep);
+        service.stats().increment("resumption.resumed");
+        ChannelEndpoint.LOG.info("channel {} with {} resumed without a handshake ({})", id, peer.identifier(),
+                s.protocolName());
+        return ep;
+    }
+
+    /**
+     * The service is stopping (a restart, a bundle update): the end keeps its files and the peer is not told, so the
+     * next start resumes it. Returns false for an end that is not resumable (the caller closes it as usual).
+     */
+    static boolean suspend(ChannelEndpoint ep) {
+        State st = ep.resume;
+        PersistedSession p = st == null ? null : st.session;
+        if (p == null || ep.state != ChannelState.OPEN) {
+            return false;
+        }
+        st.suspended = true;
+        if (!p.persist(routeBytes(ep.peerRoute))) {
+            st.suspended = false;
+            return false;
+        }
+        return true;
+    }
+
+    /** The end closed: unless suspended, its session is over and its files go. */
+    static void closed(ChannelEndpoint ep) {
+        State st = ep.resume;
+        PersistedSession p = st == null ? null : st.session;
+        if (p != null && !st.suspended) {
+            p.drop();
+        }
+    }
+
+    private static byte[] routeBytes(Route r) {
+        if (r == null) {
+            return new byte[0];
+        }
+        byte[] b = new byte[Envelope.routeLength(r)];
+        Envelope.writeRoute(r, b, 0);
+        return b;
+    }
+
+    private static Route readRoute(byte[] b) throws MalformedMessageException {
+        Envelope.Reader rd = new Envelope.Reader(b, 0, b.length);
+        return Envelope.readRoute(rd, "stored");
+    }
+
+    private static byte[] randomId(ChannelEndpoint ep) {
+        byte[] id = new byte[SessionSnapshot.ID_LENGTH];
+        ep.service.random().nextBytes(id);
+        return id;
+    }
+}
