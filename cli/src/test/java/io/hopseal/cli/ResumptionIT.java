@@ -101,7 +101,7 @@ class ResumptionIT {
         until("the backend listens", WAIT, () -> Files.exists(backendPort) && read(backendPort).strip().matches("\\d+"));
         String bport = read(backendPort).strip();
         Process relay = start(work.resolve("relay.log"), "relay", "--listen", "127.0.0.1:0", "--port-file", "relay.port",
-                "--tap");
+                "--tap", "--forward-allow", "tcp:127.0.0.1:" + bport); // relays deny forwarding by default
         Path relayPort = work.resolve("relay.port");
         until("the relay listens", WAIT, () -> read(relayPort).strip().matches("\\d+"));
         String route = "/tcp/127.0.0.1:" + read(relayPort).strip() + "/tcp/127.0.0.1:" + bport + "/secure/api/service/echo";

@@ -246,7 +246,7 @@ class ChannelResumptionTest {
         echo(ch, "one");
         String id = ch.toString().replaceAll(".*SecureChannel\\[/service/(c[a-z2-7]{5}).*", "$1");
         byte[] forged = Envelope.encode(new Message(io.hopseal.api.routing.Route.parse("/service/" + id),
-                io.hopseal.api.routing.Route.EMPTY, new byte[] {0x02}));
+                io.hopseal.api.routing.Route.EMPTY, new byte[] {0x03})); // the hint byte (protocol §5.2)
         assertThat(net.inject("backend", "device", forged)).isTrue();
         SecureChannel peer = backend.channels().channels().iterator().next();
         until("the backend answered the probe", WAIT, () -> peer.counters().getOrDefault("pings.answered", 0L) == 1L);

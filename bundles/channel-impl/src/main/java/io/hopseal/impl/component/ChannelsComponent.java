@@ -488,7 +488,7 @@ public final class ChannelsComponent implements SecureChannelService {
 
         @Override
         public String session_folder() {
-            return "";
+            return "sessions";
         }
 
         @Override
