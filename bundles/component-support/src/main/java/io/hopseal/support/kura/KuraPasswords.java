@@ -1,6 +1,4 @@
-package io.hopseal.transport.lora.kura;
-
-import java.util.Arrays;
+package io.hopseal.support.kura;
 
 import org.eclipse.kura.KuraException;
 import org.eclipse.kura.crypto.CryptoService;
@@ -8,17 +6,19 @@ import org.osgi.framework.BundleContext;
 import org.osgi.framework.ServiceReference;
 
 /**
- * Turns a device key attribute as Kura stores it into the clear hex text. Kura's ConfigurationService encrypts every
- * {@code Password} attribute with its {@link CryptoService} before ConfigurationAdmin sees it; a value that Kura
- * cannot decrypt is clear text (written straight into ConfigurationAdmin), Kura's own rule, so it is used as given.
- * Loaded only when a CryptoService is bound, so the bundle runs without Kura's packages.
+ * Makes a {@code Password} attribute clear as Kura stores it: Kura's ConfigurationService encrypts every Password
+ * attribute with its {@link CryptoService} before ConfigurationAdmin sees it, and treats a value it cannot decrypt as
+ * clear text (what was written straight into ConfigurationAdmin), so such a value is used as given. Loaded only when
+ * a CryptoService is bound, so the bundles embedding it run without Kura's packages.
  */
-public final class KuraKeyAttributes {
-    private KuraKeyAttributes() {
+public final class KuraPasswords {
+    private KuraPasswords() {
     }
 
-    /** The clear value, and whether it was encrypted by Kura (never the value itself in a message). */
-    public record Clear(String value, boolean wasEncrypted) {
+    /**
+     * The clear value (the caller's to wipe), and whether Kura had encrypted it; never the value in a message.
+     */
+    public record Clear(char[] value, boolean wasEncrypted) {
         @Override
         public String toString() {
             return wasEncrypted ? "Clear[decrypted]" : "Clear[as given]";
@@ -38,14 +38,9 @@ public final class KuraKeyAttributes {
             throw new IllegalStateException("Kura's CryptoService is not available");
         }
         try {
-            char[] clear = kura.decryptAes(value.toCharArray());
-            try {
-                return new Clear(new String(clear), true);
-            } finally {
-                Arrays.fill(clear, '\0');
-            }
+            return new Clear(kura.decryptAes(value.toCharArray()), true);
         } catch (KuraException | RuntimeException notEncrypted) {
-            return new Clear(value, false);
+            return new Clear(value.toCharArray(), false);
         } finally {
             context.ungetService(crypto);
         }
