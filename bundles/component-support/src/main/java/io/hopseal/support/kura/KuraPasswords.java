@@ -16,9 +16,10 @@ public final class KuraPasswords {
     }
 
     /**
-     * The clear value (the caller's to wipe), and whether Kura had encrypted it; never the value in a message.
+     * The clear value (the caller's to wipe), whether Kura had encrypted it, and if not why Kura refused it (for a log
+     * line; it names the exception, never the value); never the value in a message.
      */
-    public record Clear(char[] value, boolean wasEncrypted) {
+    public record Clear(char[] value, boolean wasEncrypted, String problem) {
         @Override
         public String toString() {
             return wasEncrypted ? "Clear[decrypted]" : "Clear[as given]";
@@ -27,9 +28,10 @@ public final class KuraPasswords {
 
     /**
      * @param crypto a reference to Kura's CryptoService
+     * @param value  the attribute as stored, left as it is
      * @throws IllegalStateException if the service has gone away
      */
-    public static Clear decrypt(BundleContext context, ServiceReference<?> crypto, String value) {
+    public static Clear decrypt(BundleContext context, ServiceReference<?> crypto, char[] value) {
         Object service = context.getService(crypto);
         if (!(service instanceof CryptoService kura)) {
             if (service != null) {
@@ -38,9 +40,9 @@ public final class KuraPasswords {
             throw new IllegalStateException("Kura's CryptoService is not available");
         }
         try {
-            return new Clear(kura.decryptAes(value.toCharArray()), true);
+            return new Clear(kura.decryptAes(value.clone()), true, null);
         } catch (KuraException | RuntimeException notEncrypted) {
-            return new Clear(value.toCharArray(), false);
+            return new Clear(value.clone(), false, notEncrypted.getClass().getSimpleName());
         } finally {
             context.ungetService(crypto);
         }

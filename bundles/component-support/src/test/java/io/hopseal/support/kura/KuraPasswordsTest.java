@@ -47,23 +47,24 @@ class KuraPasswordsTest {
 
     @Test
     void decryptsWhatKuraEncryptedAndTakesAClearValueAsGiven() {
-        KuraPasswords.Clear clear = KuraPasswords.decrypt(context(crypto), ref, "ENC(terces)");
+        KuraPasswords.Clear clear = KuraPasswords.decrypt(context(crypto), ref, "ENC(terces)".toCharArray());
         assertThat(clear.value()).containsExactly("secret".toCharArray());
         assertThat(clear.wasEncrypted()).isTrue();
         assertThat(clear.toString()).isEqualTo("Clear[decrypted]");
 
-        KuraPasswords.Clear given = KuraPasswords.decrypt(context(crypto), ref, "plain");
+        KuraPasswords.Clear given = KuraPasswords.decrypt(context(crypto), ref, "plain".toCharArray());
         assertThat(given.value()).containsExactly("plain".toCharArray());
         assertThat(given.wasEncrypted()).isFalse();
+        assertThat(given.problem()).isEqualTo("KuraException").doesNotContain("plain");
         assertThat(given.toString()).doesNotContain("plain");
         assertThat(ungets).as("the service is released every time").hasValue(gets.get()).hasValue(2);
     }
 
     @Test
     void aServiceThatHasGoneIsAnError() {
-        assertThatThrownBy(() -> KuraPasswords.decrypt(context(null), ref, "ENC(x)"))
+        assertThatThrownBy(() -> KuraPasswords.decrypt(context(null), ref, "ENC(x)".toCharArray()))
                 .isInstanceOf(IllegalStateException.class).hasMessageNotContaining("ENC(x)");
-        assertThatThrownBy(() -> KuraPasswords.decrypt(context("not a CryptoService"), ref, "ENC(x)"))
+        assertThatThrownBy(() -> KuraPasswords.decrypt(context("not a CryptoService"), ref, "ENC(x)".toCharArray()))
                 .isInstanceOf(IllegalStateException.class);
         assertThat(ungets).as("a service obtained is released").hasValue(1);
     }

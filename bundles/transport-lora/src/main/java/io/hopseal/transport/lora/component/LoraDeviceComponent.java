@@ -221,7 +221,7 @@ public final class LoraDeviceComponent {
             }
             KuraPasswords.Clear clear;
             try {
-                clear = KuraPasswords.decrypt(context, kura, value);
+                clear = KuraPasswords.decrypt(context, kura, value.toCharArray());
             } catch (IllegalStateException e) {
                 throw new InvalidFieldException(field, "cannot be decrypted: " + e.getMessage());
             }

@@ -313,7 +313,7 @@ public final class MqttLinkComponent {
             return value.toCharArray();
         }
         try {
-            return KuraPasswords.decrypt(context, kura, value).value();
+            return KuraPasswords.decrypt(context, kura, value.toCharArray()).value();
         } catch (IllegalStateException e) {
             throw new InvalidFieldException("password", "cannot be decrypted: " + e.getMessage());
         }
