@@ -24,13 +24,15 @@ import io.hopseal.testsupport.Await;
 /**
  * Starts {@code hopseal-gateway.jar} as a separate JVM on free ports, the way a user does, and checks the web console,
  * the status endpoint, a secure channel from a plain-Java node through the gateway's TCP port to its echo service,
- * and that configuration and identity survive a restart.
+ * and that configuration and identity survive a restart. The MQTT and UDP transports ship too: their configurations
+ * are offered in the console, and unconfigured they open no connection and no port.
  */
 class GatewayIT {
     private static final Path WORK = GatewayProcesses.WORK;
     private static final String ADMIN = GatewayProcesses.ADMIN;
     private static final String[] PIDS = {"io.hopseal.router", "io.hopseal.vault", "io.hopseal.channels",
-        "io.hopseal.echo", "io.hopseal.transport.tcp.listener"};
+        "io.hopseal.echo", "io.hopseal.transport.tcp.listener", "io.hopseal.transport.mqtt.link",
+        "io.hopseal.transport.udp", "io.hopseal.transport.udp.listener"};
 
     private final GatewayProcesses gateways = new GatewayProcesses();
 
@@ -101,6 +103,14 @@ class GatewayIT {
         String identifier = identityOf(status);
         assertThat(status).contains("\"listeners\":[{\"address\":\"/service/api\"", "\"type\":\"tcp\"");
         assertThat(get(base + "/hopseal/status", GatewayProcesses.basic("admin", "nope")).statusCode()).isEqualTo(401);
+        // the MQTT and UDP transports run but open nothing (no broker connection, no UDP port) until configured
+        String[] last = {status};
+        Await.attempt(() -> "idle MQTT and UDP transports in the status: " + last[0], Duration.ofSeconds(30),
+                Duration.ofMillis(200), () -> {
+                    last[0] = get(base + "/hopseal/status", ADMIN).body();
+                    return last[0].contains("\"status\":\"mqtt: no broker link\"")
+                            && last[0].contains("\"status\":\"udp: not listening, 0 peers") ? Boolean.TRUE : null;
+                });
         assertThat(get(base + "/hopseal/status", GatewayProcesses.ADMIN_ADMIN).statusCode()).isEqualTo(401);
 
         // the web console lists every Hopseal configuration (rendered from the metatype)

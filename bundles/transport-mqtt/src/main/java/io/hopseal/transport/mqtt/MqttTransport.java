@@ -30,7 +30,8 @@ public final class MqttTransport implements Transport, AutoCloseable {
     private final Counters counters = new Counters("messages.in", "messages.out", "bytes.in", "bytes.out",
             "link.connects", "link.disconnects", "link.connect_failures", "drop.queue_full", "drop.too_large",
             "drop.no_link", "drop.malformed", "drop.bad_topic", "drop.retained", "drop.stopped");
-    private final InboundPort port = new InboundPort(counters);
+    /** Where received messages go: the attached sink, or nowhere (counted) while none is attached. */
+    private final InboundPort port;
     private final ScheduledThreadPoolExecutor timer;
     private final LinkContext context;
     private final Map<String, BrokerLink> links = new TreeMap<>();
@@ -38,7 +39,17 @@ public final class MqttTransport implements Transport, AutoCloseable {
     private final Map<String, BrokerLink.Factory> factories = new java.util.HashMap<>();
     private boolean closed;
 
+    /** A transport with an inbound port of its own (counting into this transport): attach a router to it. */
     public MqttTransport() {
+        this(null);
+    }
+
+    /**
+     * @param inbound the port received messages go through (a DS component hands the one it keeps for its whole life,
+     *                so a router stays attached across transports); null: a port of its own
+     */
+    public MqttTransport(InboundPort inbound) {
+        port = inbound != null ? inbound : new InboundPort(counters);
         timer = new ScheduledThreadPoolExecutor(1, r -> {
             Thread t = new Thread(r, "hopseal-mqtt");
             t.setDaemon(true);

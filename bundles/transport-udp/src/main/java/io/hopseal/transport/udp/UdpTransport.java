@@ -72,7 +72,8 @@ public final class UdpTransport implements Transport, AutoCloseable {
     private final Counters counters = new Counters("messages.in", "messages.out", "bytes.in", "bytes.out",
             "datagrams.in", "datagrams.out", "fragments.out", "keepalives.in", "keepalives.out", "drop.malformed",
             "drop.too_large", "drop.unresolved", "drop.send_failed", "drop.stopped");
-    private final InboundPort port = new InboundPort(counters);
+    /** Where received messages go: the attached sink, or nowhere (counted) while none is attached. */
+    private final InboundPort port;
     private final List<UdpSocket> listeners = new CopyOnWriteArrayList<>();
     private final Map<InetSocketAddress, Peer> peers = new ConcurrentHashMap<>();
     private final Map<String, InetSocketAddress> resolved = new ConcurrentHashMap<>();
@@ -88,7 +89,16 @@ public final class UdpTransport implements Transport, AutoCloseable {
     }
 
     public UdpTransport(UdpConfig config) {
+        this(config, null);
+    }
+
+    /**
+     * @param inbound the port received messages go through (a DS component hands the one it keeps for its whole life,
+     *                so a router stays attached across transports); null: a port of its own
+     */
+    public UdpTransport(UdpConfig config, InboundPort inbound) {
         this.config = config;
+        this.port = inbound != null ? inbound : new InboundPort(counters);
         int max = Fragments.maxMessage(65_507);
         this.reassembler = new Reassembler(max, config.reassemblyTimeout().toNanos(), 4, 10_000, 16 * max);
         timer = new ScheduledThreadPoolExecutor(1, r -> {

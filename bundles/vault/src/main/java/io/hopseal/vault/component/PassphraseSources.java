@@ -13,9 +13,9 @@ import java.util.Base64;
 import org.osgi.framework.BundleContext;
 import org.osgi.framework.ServiceReference;
 
-import io.hopseal.vault.kura.KuraCrypto;
 import io.hopseal.support.InvalidFieldException;
 import io.hopseal.support.PrivateFiles;
+import io.hopseal.support.kura.KuraPasswords;
 
 /**
  * Where the file vault's passphrase comes from, first non-empty wins: the Password attribute ({@code passphrase},
@@ -57,9 +57,9 @@ final class PassphraseSources {
                 throw new InvalidFieldException("passphrase", "is encrypted by Kura, but Kura's CryptoService is not "
                         + "available (yet); the vault opens as soon as it is");
             }
-            KuraCrypto.Decrypted d;
+            KuraPasswords.Clear d;
             try {
-                d = KuraCrypto.decrypt(context, crypto, raw);
+                d = KuraPasswords.decrypt(context, crypto, raw);
             } catch (IllegalStateException e) {
                 throw new InvalidFieldException("passphrase", "cannot be decrypted: " + e.getMessage());
             }

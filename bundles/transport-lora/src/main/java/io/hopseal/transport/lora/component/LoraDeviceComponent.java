@@ -1,6 +1,7 @@
 package io.hopseal.transport.lora.component;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -31,8 +32,8 @@ import io.hopseal.api.routing.RouteSyntaxException;
 import io.hopseal.api.transport.Transport;
 import io.hopseal.support.InvalidFieldException;
 import io.hopseal.support.LastGoodConfigs;
+import io.hopseal.support.kura.KuraPasswords;
 import io.hopseal.transport.lora.LoraDevice;
-import io.hopseal.transport.lora.kura.KuraKeyAttributes;
 import io.hopseal.transport.lora.lorawan.AesKey;
 import io.hopseal.transport.lora.region.Region;
 
@@ -218,9 +219,9 @@ public final class LoraDeviceComponent {
             if (value == null || value.isBlank()) {
                 return value;
             }
-            KuraKeyAttributes.Clear clear;
+            KuraPasswords.Clear clear;
             try {
-                clear = KuraKeyAttributes.decrypt(context, kura, value);
+                clear = KuraPasswords.decrypt(context, kura, value.toCharArray());
             } catch (IllegalStateException e) {
                 throw new InvalidFieldException(field, "cannot be decrypted: " + e.getMessage());
             }
@@ -229,7 +230,11 @@ public final class LoraDeviceComponent {
                         + "through Kura's web UI or REST API so that Kura keeps it encrypted", PID, pid,
                         PROPERTY_OF.getOrDefault(field, field));
             }
-            return clear.value();
+            try {
+                return new String(clear.value());
+            } finally {
+                Arrays.fill(clear.value(), '\0');
+            }
         };
     }
 

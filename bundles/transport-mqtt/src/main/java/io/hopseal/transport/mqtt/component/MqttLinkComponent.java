@@ -29,10 +29,10 @@ import org.slf4j.LoggerFactory;
 
 import io.hopseal.api.transport.Transport;
 import io.hopseal.support.InvalidFieldException;
+import io.hopseal.support.kura.KuraPasswords;
 import io.hopseal.transport.mqtt.MqttLinkConfig;
 import io.hopseal.transport.mqtt.MqttTransport;
 import io.hopseal.transport.mqtt.kura.DataServiceLink;
-import io.hopseal.transport.mqtt.kura.KuraPasswords;
 
 /**
  * One broker link of the node's MQTT transport: one factory configuration (factory pid {@value #PID}) per broker,
@@ -313,7 +313,7 @@ public final class MqttLinkComponent {
             return value.toCharArray();
         }
         try {
-            return KuraPasswords.clear(context, kura, value);
+            return KuraPasswords.decrypt(context, kura, value.toCharArray()).value();
         } catch (IllegalStateException e) {
             throw new InvalidFieldException("password", "cannot be decrypted: " + e.getMessage());
         }

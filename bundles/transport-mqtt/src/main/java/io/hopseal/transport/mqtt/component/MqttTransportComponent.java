@@ -1,7 +1,5 @@
 package io.hopseal.transport.mqtt.component;
 
-import java.util.Map;
-
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.ConfigurationPolicy;
@@ -10,21 +8,21 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import io.hopseal.api.routing.Address;
-import io.hopseal.api.routing.Message;
-import io.hopseal.api.routing.SendResult;
-import io.hopseal.api.transport.InboundSink;
 import io.hopseal.api.transport.Transport;
+import io.hopseal.support.transport.TransportComponentBase;
 import io.hopseal.transport.mqtt.MqttTransport;
 
 /**
  * The node's MQTT transport (one per framework), registered as the {@link Transport} service with
  * {@code hopseal.transport=mqtt}; the router finds it on the whiteboard and attaches itself. It has no settings of its
- * own: each broker link is a factory configuration ({@link MqttLinkComponent}). The {@link MqttTransport} it owns
- * lives as long as the component, so links and the attached router survive every link reconfiguration.
+ * own: each broker link is a factory configuration ({@link MqttLinkComponent}). The {@link MqttTransport} it starts
+ * at activation lives until deactivation, so links survive every link reconfiguration; sends, counters and status go
+ * to it through {@link TransportComponentBase}, which keeps the attached router for the component's whole life.
+ * Without a broker link configured the transport opens no connection.
  */
 @Component(name = MqttTransportComponent.PID, immediate = true, configurationPolicy = ConfigurationPolicy.IGNORE,
         service = Transport.class, property = MqttTransportComponent.TRANSPORT_PROPERTY + "=mqtt")
-public final class MqttTransportComponent implements Transport {
+public final class MqttTransportComponent extends TransportComponentBase<MqttTransport> {
     private static final Logger LOG = LoggerFactory.getLogger(MqttTransportComponent.class);
 
     /** Component name. */
@@ -34,22 +32,31 @@ public final class MqttTransportComponent implements Transport {
     /** Target filter for this component's service. */
     public static final String TARGET = "(&(" + TRANSPORT_PROPERTY + "=mqtt)(component.name=" + PID + "))";
 
-    private final MqttTransport transport = new MqttTransport();
-
     @Activate
     void activate() {
+        MqttTransport old = run(new MqttTransport(inbound()));
+        if (old != null) {
+            old.close();
+        }
         LOG.info("{} started", PID);
     }
 
     @Deactivate
     void deactivate() {
-        transport.close();
+        MqttTransport t = run(null);
+        if (t != null) {
+            t.close();
+        }
         LOG.info("{} stopped", PID);
     }
 
-    /** The transport the link components add their links to. */
+    /** The running transport the link components add their links to. */
     public MqttTransport transport() {
-        return transport;
+        MqttTransport t = running();
+        if (t == null) {
+            throw new IllegalStateException(PID + " is not active");
+        }
+        return t;
     }
 
     @Override
@@ -59,31 +66,6 @@ public final class MqttTransportComponent implements Transport {
 
     @Override
     public String name() {
-        return transport.name();
-    }
-
-    @Override
-    public void attach(InboundSink sink) {
-        transport.attach(sink);
-    }
-
-    @Override
-    public void detach(InboundSink sink) {
-        transport.detach(sink);
-    }
-
-    @Override
-    public SendResult send(Address nextHop, Message message) {
-        return transport.send(nextHop, message);
-    }
-
-    @Override
-    public Map<String, Long> counters() {
-        return transport.counters();
-    }
-
-    @Override
-    public String status() {
-        return transport.status();
+        return "mqtt";
     }
 }

@@ -1,6 +1,7 @@
 package io.hopseal.transport.mqtt.component;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.entry;
 
 import java.nio.file.Path;
 import java.time.Duration;
@@ -9,6 +10,10 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import io.hopseal.api.routing.Address;
+import io.hopseal.api.routing.Message;
+import io.hopseal.api.routing.Route;
+import io.hopseal.api.routing.SendResult;
 import io.hopseal.testsupport.Await;
 import io.hopseal.testsupport.Configs;
 import io.hopseal.testsupport.Logs;
@@ -17,7 +22,8 @@ import io.hopseal.transport.mqtt.Mosquitto;
 /**
  * The broker link component outside OSGi, on real brokers: starts its link from the configuration, applies a change
  * of limits to the running connection, moves to another broker live, refuses an invalid value naming the property
- * while the link keeps running, and removes the link when deactivated.
+ * while the link keeps running, and removes the link when deactivated. While the transport component is not active
+ * (before activation, after deactivation) a send is refused and counted as {@code drop.stopped}.
  */
 class MqttLinkComponentTest {
     static final Duration WAIT = Duration.ofSeconds(20);
@@ -29,7 +35,12 @@ class MqttLinkComponentTest {
     void liveReconfigurationAndRefusedValues() throws Exception {
         try (Mosquitto a = Mosquitto.in(dir).start(); Mosquitto b = Mosquitto.in(dir).start()) {
             MqttTransportComponent tc = new MqttTransportComponent();
+            Address hop = Address.of(Address.MQTT, "cloud:backend");
+            assertThat(tc.send(hop, Message.to(Route.EMPTY, new byte[1]))).isEqualTo(SendResult.DROPPED_STOPPED);
+            assertThat(tc.status()).isEqualTo("mqtt: not active");
+            assertThat(tc.counters()).containsOnly(entry("drop.stopped", 1L), entry("drop.no_router", 0L));
             tc.activate();
+            assertThat(tc.status()).as("no connection without a link").isEqualTo("mqtt: no broker link");
             MqttLinkComponent link = new MqttLinkComponent(tc);
             Map<String, Object> values = Configs.map("link_name", "cloud", "broker_uri", a.uri(), "client_id", "gw-7",
                     "reconnect_backoff_initial_ms", 20, "reconnect_backoff_max_ms", 200);
@@ -57,6 +68,9 @@ class MqttLinkComponentTest {
             link.deactivate();
             assertThat(tc.status()).isEqualTo("mqtt: no broker link");
             tc.deactivate();
+            assertThat(tc.status()).isEqualTo("mqtt: not active");
+            assertThat(tc.send(hop, Message.to(Route.EMPTY, new byte[1]))).isEqualTo(SendResult.DROPPED_STOPPED);
+            assertThat(tc.counters()).containsOnly(entry("drop.stopped", 2L), entry("drop.no_router", 0L));
         }
     }
 }

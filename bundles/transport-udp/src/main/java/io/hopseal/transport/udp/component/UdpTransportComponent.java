@@ -15,25 +15,25 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import io.hopseal.api.routing.Address;
-import io.hopseal.api.routing.Message;
-import io.hopseal.api.routing.SendResult;
-import io.hopseal.api.transport.InboundSink;
 import io.hopseal.api.transport.Transport;
 import io.hopseal.support.InvalidFieldException;
+import io.hopseal.support.transport.TransportComponentBase;
 import io.hopseal.transport.udp.UdpConfig;
 import io.hopseal.transport.udp.UdpTransport;
 
 /**
  * The node's UDP transport (one per framework), registered as the {@link Transport} service with
  * {@code hopseal.transport=udp}. Listening sockets are separate factory configurations ({@link UdpListenerComponent}).
- * The {@link UdpTransport} lives as long as the component; a modified configuration is applied live, an invalid value
- * is refused with a log line naming the property while the previous settings stay in force.
+ * The {@link UdpTransport} it starts at activation lives until deactivation (sends, counters and status go to it
+ * through {@link TransportComponentBase}, which keeps the attached router for the component's whole life); it opens
+ * no socket until a listener is configured or a message is sent. A modified configuration is applied live, an invalid
+ * value is refused with a log line naming the property while the previous settings stay in force.
  */
 @Component(name = UdpTransportComponent.PID, immediate = true, configurationPolicy = ConfigurationPolicy.OPTIONAL,
         service = Transport.class,
         property = { "service.pid=" + UdpTransportComponent.PID, UdpTransportComponent.TRANSPORT_PROPERTY + "=udp" })
 @Designate(ocd = UdpTransportComponent.Config.class)
-public final class UdpTransportComponent implements Transport {
+public final class UdpTransportComponent extends TransportComponentBase<UdpTransport> {
     private static final Logger LOG = LoggerFactory.getLogger(UdpTransportComponent.class);
 
     public static final String PID = "io.hopseal.transport.udp";
@@ -73,25 +73,35 @@ public final class UdpTransportComponent implements Transport {
     static final Map<String, String> PROPERTY_OF = Map.of("mtu", "mtu", "keepAlive", "keep.alive.s", "peerIdle",
             "peer.idle.s", "maxPeers", "max.peers", "reassemblyTimeout", "reassembly.timeout.ms");
 
-    private final UdpTransport transport = new UdpTransport();
-
     @Activate
     void activate(Config config) {
-        apply(config);
-        LOG.info("{} started: mtu {}", PID, transport.config().mtu());
+        UdpConfig c;
+        try {
+            c = toConfig(config);
+        } catch (InvalidFieldException e) {
+            LOG.error("{}: configuration refused, invalid property {}: {}; starting with the default settings instead",
+                    PID, propertyOf(e.field()), e.getMessage());
+            c = UdpConfig.DEFAULTS;
+        }
+        UdpTransport old = run(new UdpTransport(c, inbound()));
+        if (old != null) {
+            old.close();
+        }
+        LOG.info("{} started: mtu {}", PID, c.mtu());
     }
 
     @Modified
     void modified(Config config) {
-        apply(config);
-    }
-
-    private void apply(Config config) {
+        UdpTransport t = running();
+        if (t == null) {
+            LOG.warn("{}: configuration not applied, the transport is not running", PID);
+            return;
+        }
         try {
-            transport.reconfigure(toConfig(config));
+            t.reconfigure(toConfig(config)); // live: sockets, peers and the attached sink stay
         } catch (InvalidFieldException e) {
-            LOG.error("{}: configuration refused, invalid property {}: {}; keeping {}", PID,
-                    PROPERTY_OF.getOrDefault(e.field(), e.field()), e.getMessage(), transport.config());
+            LOG.error("{}: configuration refused, invalid property {}: {}; keeping {}", PID, propertyOf(e.field()),
+                    e.getMessage(), t.config());
         }
     }
 
@@ -103,15 +113,26 @@ public final class UdpTransportComponent implements Transport {
                 c.max_peers(), Duration.ofMillis(c.reassembly_timeout_ms()));
     }
 
+    private static String propertyOf(String field) {
+        return PROPERTY_OF.getOrDefault(field, field);
+    }
+
     @Deactivate
     void deactivate() {
-        transport.close();
+        UdpTransport t = run(null);
+        if (t != null) {
+            t.close();
+        }
         LOG.info("{} stopped", PID);
     }
 
     /** The running transport (for the listener components). */
     public UdpTransport transport() {
-        return transport;
+        UdpTransport t = running();
+        if (t == null) {
+            throw new IllegalStateException(PID + " is not active");
+        }
+        return t;
     }
 
     @Override
@@ -121,31 +142,6 @@ public final class UdpTransportComponent implements Transport {
 
     @Override
     public String name() {
-        return transport.name();
-    }
-
-    @Override
-    public void attach(InboundSink sink) {
-        transport.attach(sink);
-    }
-
-    @Override
-    public void detach(InboundSink sink) {
-        transport.detach(sink);
-    }
-
-    @Override
-    public SendResult send(Address nextHop, Message message) {
-        return transport.send(nextHop, message);
-    }
-
-    @Override
-    public Map<String, Long> counters() {
-        return transport.counters();
-    }
-
-    @Override
-    public String status() {
-        return transport.status();
+        return "udp";
     }
 }

@@ -2,18 +2,32 @@ package io.hopseal.transport.udp.component;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import static org.assertj.core.api.Assertions.entry;
+
 import java.net.DatagramSocket;
 import java.net.InetSocketAddress;
+import java.time.Duration;
 import java.util.Map;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
 
 import org.junit.jupiter.api.Test;
 
+import io.hopseal.api.routing.Address;
+import io.hopseal.api.routing.Message;
+import io.hopseal.api.routing.Route;
+import io.hopseal.api.routing.SendResult;
+import io.hopseal.api.transport.InboundSink;
+import io.hopseal.testsupport.Await;
 import io.hopseal.testsupport.Configs;
 import io.hopseal.testsupport.Logs;
+import io.hopseal.transport.udp.UdpTransport;
 
 /**
  * The UDP components outside OSGi: the transport applies a new MTU live and refuses a bad one naming the property;
- * a listener binds, rebinds live, refuses an invalid port naming it and keeps a busy port's previous socket.
+ * a listener binds, rebinds live, refuses an invalid port naming it and keeps a busy port's previous socket. As a
+ * {@code TransportComponentBase}: a send while no transport runs is refused and counted, and a router attached before
+ * activation stays attached across a restart of the component's transport.
  */
 class UdpComponentsTest {
     @Test
@@ -54,6 +68,54 @@ class UdpComponentsTest {
         } finally {
             tc.deactivate();
         }
+    }
+
+    @Test
+    void theAttachedRouterOutlivesTheTransportAndStoppedSendsAreCounted() throws Exception {
+        UdpTransportComponent tc = new UdpTransportComponent();
+        Address somewhere = Address.of(Address.UDP, "127.0.0.1:9");
+        assertThat(tc.send(somewhere, Message.to(Route.EMPTY, new byte[1]))).isEqualTo(SendResult.DROPPED_STOPPED);
+        assertThat(tc.status()).isEqualTo("udp: not active");
+        assertThat(tc.counters()).containsOnly(entry("drop.stopped", 1L), entry("drop.no_router", 0L));
+
+        LinkedBlockingQueue<Message> inbox = new LinkedBlockingQueue<>();
+        InboundSink router = m -> {
+            inbox.add(m);
+            return SendResult.DELIVERED;
+        };
+        tc.attach(router); // SCR may register the service before activation
+        UdpTransport peer = new UdpTransport();
+        try {
+            for (int round = 1; round <= 2; round++) { // a second activation starts a new transport
+                tc.activate(Configs.config(UdpTransportComponent.Config.class));
+                UdpListenerComponent l = new UdpListenerComponent(tc);
+                int port = freePort();
+                l.activate(Configs.config(UdpListenerComponent.Config.class, "bind_address", "127.0.0.1", "port",
+                        port), Map.of("service.pid", "u" + round));
+                assertThat(peer.send(Address.of(Address.UDP, "127.0.0.1:" + port),
+                        Message.to(Route.EMPTY, new byte[] {(byte) round}))).isEqualTo(SendResult.FORWARDED);
+                Message m = inbox.poll(10, TimeUnit.SECONDS);
+                assertThat(m).as("round %d delivered to the router attached before activation", round).isNotNull();
+                assertThat(tc.counters()).containsEntry("messages.in", 1L);
+                l.deactivate();
+                tc.deactivate();
+            }
+            tc.detach(router);
+            assertThat(tc.attached()).isFalse();
+            tc.activate(Configs.config(UdpTransportComponent.Config.class));
+            UdpListenerComponent l = new UdpListenerComponent(tc);
+            int port = freePort();
+            l.activate(Configs.config(UdpListenerComponent.Config.class, "bind_address", "127.0.0.1", "port", port),
+                    Map.of("service.pid", "u3"));
+            peer.send(Address.of(Address.UDP, "127.0.0.1:" + port), Message.to(Route.EMPTY, new byte[1]));
+            Await.until("the message with no router attached is counted", Duration.ofSeconds(10),
+                    () -> tc.counters().get("drop.no_router") == 1L);
+            l.deactivate();
+        } finally {
+            tc.deactivate();
+            peer.close();
+        }
+        assertThat(tc.status()).isEqualTo("udp: not active");
     }
 
     static int freePort() throws Exception {
