@@ -28,7 +28,8 @@ public final class Activator implements BundleActivator {
     public void start(BundleContext context) throws Exception {
         String dir = context.getProperty("felix.cm.dir");
         if (dir == null || dir.isBlank()) {
-            dir = context.getDataFile("config").getAbsolutePath(); // Felix's own default
+            // not Felix's default (the bundle's data area, which a clean start wipes): the state folder
+            dir = io.hopseal.support.StateFolder.of(context).resolve("config").toString();
         }
         String data = context.getProperty("hopseal.data");
         Path folder = Paths.get(dir).toAbsolutePath();
