@@ -11,6 +11,6 @@ if [ "${1:-}" = "--only" ] && [ "${2:-}" = "mqtt" ]; then
   # issue 17's MQTT benchmarks, own commands like AttackProbe: they write mqtt-data.md and mqtt-scale-data.md,
   # which Report folds into RESULTS.md (section 7) on the next full run
   java -cp bench/target/hopseal-bench.jar io.hopseal.bench.MqttProbe 8 1000 2000 bench/results
-  exec java -cp bench/target/hopseal-bench.jar io.hopseal.bench.MqttScaleProbe 1000 4 20 bench/results
+  exec java -cp bench/target/hopseal-bench.jar io.hopseal.bench.MqttScaleProbe 1000,10000 4,8 20 bench/results
 fi
 exec java -Djava.awt.headless=true -jar bench/target/hopseal-bench.jar --out bench/results "$@"

@@ -35,7 +35,7 @@ import io.hopseal.transport.mqtt.MqttTransport;
  * message (at most {@value #WINDOW} in flight), all echoes awaited, repeated for the time given. Writes {@code mqtt-scale-data.md}.
  *
  * <pre>
- * java -cp bench/target/hopseal-bench.jar io.hopseal.bench.MqttScaleProbe [CHANNELS [GATEWAYS [SECONDS [OUT_DIR]]]]
+ * java -cp bench/target/hopseal-bench.jar io.hopseal.bench.MqttScaleProbe [CHANNELS,... [GATEWAYS,... [SECONDS [OUT_DIR]]]]
  * </pre>
  */
 public final class MqttScaleProbe {
@@ -53,10 +53,29 @@ public final class MqttScaleProbe {
             backends(args[1]);
             return;
         }
-        int n = args.length > 0 ? Integer.parseInt(args[0]) : 1000;
-        int gateways = args.length > 1 ? Integer.parseInt(args[1]) : 4;
+        String[] ns = (args.length > 0 ? args[0] : "1000,10000").split(",");
+        String[] gs = (args.length > 1 ? args[1] : "4,8").split(",");
         long seconds = args.length > 2 ? Long.parseLong(args[2]) : 20;
         Path out = Path.of(args.length > 3 ? args[3] : "bench/results");
+        StringBuilder md = new StringBuilder("### Scale-out: device channels through one broker to three backend "
+                + "instances\n\n`MqttScaleProbe`: the backends' three nodes share the listener `api` (MQTT 5 shared "
+                + "subscription; each channel stays with the instance that answered its first contact) and run in one "
+                + "JVM of their own, so its heap holds the backend ends only (heap per channel = used heap after full "
+                + "GC with the channels open and one echo each, minus the same before, over N). The device ends run in "
+                + "the probe's JVM on G gateway nodes, one MQTT link each (Mosquitto's defaults, links' QoS 1).\n\n");
+        for (int i = 0; i < ns.length; i++) {
+            md.append(measure(Integer.parseInt(ns[i]), Integer.parseInt(gs[Math.min(i, gs.length - 1)]), seconds));
+        }
+        md.append("Reproduce: `java -cp bench/target/hopseal-bench.jar io.hopseal.bench.MqttScaleProbe "
+                + String.join(",", ns) + " " + String.join(",", gs) + " " + seconds + "`.\n\n");
+        System.out.print(md);
+        Files.createDirectories(out);
+        Files.writeString(out.resolve("mqtt-scale-data.md"), md, StandardCharsets.UTF_8);
+        System.exit(0);
+    }
+
+    /** One run: a fresh broker and backends' JVM, {@code n} channels over {@code gateways} links; a markdown table. */
+    static String measure(int n, int gateways, long seconds) throws Exception {
         String loadBefore = Machine.loadAverage();
         Instant started = Instant.now();
         Path dir = Files.createTempDirectory("hopseal-mqtt-scale");
@@ -138,12 +157,7 @@ public final class MqttScaleProbe {
                 }
             }
         }
-        md.append("Reproduce: `java -cp bench/target/hopseal-bench.jar io.hopseal.bench.MqttScaleProbe " + n + " "
-                + gateways + " " + seconds + "`.\n\n");
-        System.out.print(md);
-        Files.createDirectories(out);
-        Files.writeString(out.resolve("mqtt-scale-data.md"), md, StandardCharsets.UTF_8);
-        System.exit(0);
+        return md.toString();
     }
 
     /** Opens {@code n} channels spread over the gateway nodes, {@value #WAVE} handshakes at a time per node. */

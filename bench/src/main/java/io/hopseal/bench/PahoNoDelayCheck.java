@@ -28,7 +28,7 @@ import org.eclipse.paho.mqttv5.common.packet.MqttProperties;
  * publishes at QoS 1, an echoer answers at QoS 1, one message in flight, through a local Mosquitto. Four cases: the
  * broker's {@code set_tcp_nodelay} off (Mosquitto's default) or on, and the Paho clients' sockets with Nagle's
  * algorithm (Paho's default socket factory) or with {@code TCP_NODELAY} (a socket factory that sets it). Prints p50
- * and p99 of the round trip per case.
+ * and p99 of the round trip per case ({@link MqttProbe} adds the same table to its section).
  *
  * <pre>
  * java -cp bench/target/hopseal-bench.jar io.hopseal.bench.PahoNoDelayCheck [MESSAGES]
@@ -39,20 +39,32 @@ public final class PahoNoDelayCheck {
     }
 
     public static void main(String[] args) throws Exception {
-        int messages = args.length > 0 ? Integer.parseInt(args[0]) : 60;
+        System.out.print(table(args.length > 0 ? Integer.parseInt(args[0]) : 60));
+        System.exit(0);
+    }
+
+    /** The four cases as a markdown table. */
+    static String table(int messages) throws Exception {
         Path dir = Files.createTempDirectory("hopseal-paho-nodelay");
-        for (boolean brokerNoDelay : new boolean[] {false, true}) {
-            System.setProperty("hopseal.bench.mqtt.brokerNoDelay", Boolean.toString(brokerNoDelay));
-            try (BenchBroker broker = BenchBroker.start(dir, false)) {
-                for (boolean clientNoDelay : new boolean[] {false, true}) {
-                    List<Double> rtt = run(broker.uri(), clientNoDelay, messages);
-                    System.out.printf(Locale.ROOT, "broker set_tcp_nodelay %-5s, Paho TCP_NODELAY %-5s: QoS 1 round trip "
-                            + "p50 %,.0f µs, p99 %,.0f µs (%d messages)%n", brokerNoDelay, clientNoDelay,
-                            TcpPathProbe.percentile(rtt, 0.5), TcpPathProbe.percentile(rtt, 0.99), rtt.size());
+        StringBuilder md = new StringBuilder("| Mosquitto `set_tcp_nodelay` | Paho sockets `TCP_NODELAY` | QoS 1 "
+                + "round trip p50 µs | p99 µs |\n|---|---|---|---|\n");
+        String saved = System.getProperty("hopseal.bench.mqtt.brokerNoDelay", "false");
+        try {
+            for (boolean brokerNoDelay : new boolean[] {false, true}) {
+                System.setProperty("hopseal.bench.mqtt.brokerNoDelay", Boolean.toString(brokerNoDelay));
+                try (BenchBroker broker = BenchBroker.start(dir, false)) {
+                    for (boolean clientNoDelay : new boolean[] {false, true}) {
+                        List<Double> rtt = run(broker.uri(), clientNoDelay, messages);
+                        md.append(String.format(Locale.ROOT, "| %s | %s | %,.0f | %,.0f |%n", brokerNoDelay ? "true"
+                                : "false (default)", clientNoDelay ? "true" : "false (Paho's default)",
+                                TcpPathProbe.percentile(rtt, 0.5), TcpPathProbe.percentile(rtt, 0.99)));
+                    }
                 }
             }
+        } finally {
+            System.setProperty("hopseal.bench.mqtt.brokerNoDelay", saved);
         }
-        System.exit(0);
+        return md.toString();
     }
 
     static List<Double> run(String uri, boolean noDelay, int messages) throws Exception {
