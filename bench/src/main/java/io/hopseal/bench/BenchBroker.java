@@ -56,7 +56,7 @@ final class BenchBroker implements AutoCloseable {
         List<String> lines = new ArrayList<>(List.of("per_listener_settings false", "persistence false",
                 "log_dest stdout", "log_type error", "log_type warning", "allow_anonymous true",
                 "max_queued_messages 100000",
-                "set_tcp_nodelay " + Boolean.getBoolean("hopseal.bench.mqtt.brokerNoDelay"), "listener " + port + " 127.0.0.1"));
+                "set_tcp_nodelay " + Boolean.parseBoolean(System.getProperty("hopseal.bench.mqtt.brokerNoDelay", "true")), "listener " + port + " 127.0.0.1"));
         if ("root".equals(System.getProperty("user.name"))) {
             lines.add(0, "user root"); // else it drops to 'mosquitto', which cannot read our files
         }

@@ -48,7 +48,7 @@ public final class PahoNoDelayCheck {
         Path dir = Files.createTempDirectory("hopseal-paho-nodelay");
         StringBuilder md = new StringBuilder("| Mosquitto `set_tcp_nodelay` | Paho sockets `TCP_NODELAY` | QoS 1 "
                 + "round trip p50 µs | p99 µs |\n|---|---|---|---|\n");
-        String saved = System.getProperty("hopseal.bench.mqtt.brokerNoDelay", "false");
+        String saved = System.getProperty("hopseal.bench.mqtt.brokerNoDelay", "true");
         try {
             for (boolean brokerNoDelay : new boolean[] {false, true}) {
                 System.setProperty("hopseal.bench.mqtt.brokerNoDelay", Boolean.toString(brokerNoDelay));

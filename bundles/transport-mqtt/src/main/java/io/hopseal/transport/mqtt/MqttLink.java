@@ -172,9 +172,11 @@ final class MqttLink implements BrokerLink, MqttCallback {
         }
         if (c.brokerUri().startsWith("ssl:")) {
             o.setHttpsHostnameVerificationEnabled(true);
-            if (!c.trustFile().isEmpty()) {
-                o.setSocketFactory(trusting(Path.of(c.trustFile())).getSocketFactory());
-            }
+            o.setSocketFactory(NoDelaySockets.tls(c.trustFile().isEmpty()
+                    ? (javax.net.ssl.SSLSocketFactory) javax.net.ssl.SSLSocketFactory.getDefault()
+                    : trusting(Path.of(c.trustFile())).getSocketFactory()));
+        } else {
+            o.setSocketFactory(NoDelaySockets.plain());
         }
         return o;
     }

@@ -100,6 +100,7 @@ public final class Mosquitto implements AutoCloseable {
             lines.add("user root"); // else it drops to 'mosquitto', which cannot read the test's files
         }
         lines.add("listener " + port + " 127.0.0.1");
+        lines.add("set_tcp_nodelay true"); // as docs/mqtt.md advises: no delayed-ACK wait per QoS 1 packet
         boolean passwords = config.stream().anyMatch(l -> l.startsWith("password_file"));
         lines.add("allow_anonymous " + !passwords);
         // listener options first (certfile etc. belong to the listener), the bridge section last
