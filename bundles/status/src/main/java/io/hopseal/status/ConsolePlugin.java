@@ -24,7 +24,9 @@ import jakarta.servlet.http.HttpServletResponse;
  */
 @Component(name = ConsolePlugin.NAME, service = Servlet.class, configurationPolicy = ConfigurationPolicy.IGNORE,
         property = {ConsolePlugin.LABEL_PROPERTY + "=" + ConsolePlugin.LABEL, "felix.webconsole.title=Hopseal",
-            "felix.webconsole.category=Status"})
+            "felix.webconsole.category=Status",
+            // not for Kura 5's JAX-RS publisher, which inspects every service (as StatusServlet)
+            "com.eclipsesource.jaxrs.publish=false"})
 public final class ConsolePlugin extends HttpServlet {
     private static final long serialVersionUID = 1L;
 
