@@ -106,7 +106,8 @@ public final class BackendScaleProbe implements AutoCloseable {
                     end.await();
                 }
             } catch (Exception e) {
-                if (!(e instanceof InterruptedException)) {
+                // close() interrupts the workers waiting at a barrier: that is the end, not a failure
+                if (!(e instanceof InterruptedException) && !(e instanceof java.util.concurrent.BrokenBarrierException)) {
                     e.printStackTrace();
                 }
             }
@@ -306,6 +307,7 @@ public final class BackendScaleProbe implements AutoCloseable {
         Files.writeString(out.resolve("backend-scale.md"), m.toString());
         Charts.bar(out.resolve("backend-scale.png").toFile(), "Backend: 2 threads vs 1 (interleaved)", "operation",
                 "scaling (×)", chart, false, new java.text.DecimalFormat("0.00"), 700, 400);
+        FleetReport.updateResults(out);
         System.out.println(m);
         System.exit(0);
     }

@@ -633,6 +633,7 @@ public final class FleetBench implements AutoCloseable {
         }
         Charts.bar(out.resolve("fleet-threads.png").toFile(), "Gateway threads and descriptors vs device links",
                 "device links", "count", threads, false, new java.text.DecimalFormat("#,##0"), 800, 450);
+        FleetReport.updateResults(out);
         log(m.toString());
     }
 

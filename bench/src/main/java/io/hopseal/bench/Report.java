@@ -276,6 +276,7 @@ final class Report {
         wire(md, charts);
         memory(md);
         tcp(md, charts);
+        md.append(FleetReport.section(out));
         method(md);
         Files.writeString(out.resolve("RESULTS.md"), md.toString(), StandardCharsets.UTF_8);
         if (profile != null) {
