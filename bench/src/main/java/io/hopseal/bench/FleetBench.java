@@ -416,7 +416,25 @@ public final class FleetBench implements AutoCloseable {
         System.exit(code);
     }
 
+    /**
+     * Fails before anything starts when this JVM may not open enough descriptors: per device one socket to the gateway,
+     * one to HAProxy and the backend's end of HAProxy's connection; per probe two more (direct). The JVM has already
+     * raised its soft limit to the hard one ({@code -XX:+MaxFDLimit}, the default); beyond that, {@code ulimit -Hn}.
+     */
+    void checkDescriptorLimit() throws IOException {
+        long needed = 3L * n + 2L * probes + 512;
+        String line = Files.readAllLines(Path.of("/proc/self/limits")).stream()
+                .filter(l -> l.startsWith("Max open files")).findFirst()
+                .orElseThrow(() -> new IllegalStateException("cannot read the open-file limit from /proc/self/limits"));
+        String soft = line.substring("Max open files".length()).trim().split("\\s+")[0];
+        if (!soft.equals("unlimited") && Long.parseLong(soft) < needed) {
+            throw new IllegalStateException("--devices " + n + " needs about " + needed + " open files in the driver; "
+                    + "its limit is " + soft + " (raise the hard limit: ulimit -Hn, or run fewer devices)");
+        }
+    }
+
     int run(Path out, double rate, int steadySeconds, int rounds, long sliceMs, String args) throws Exception {
+        checkDescriptorLimit();
         String load0 = Machine.loadAverage();
         log("fleet: " + n + " devices, load " + load0);
         startBackend();
