@@ -255,15 +255,10 @@ public class FleetSoakIT {
     }
 
     void sample(StringBuilder csv, long start, long heap) {
-        long sent = 0;
-        long echoed = 0;
-        for (FleetTraffic.Device d : traffic.all) {
-            sent += d.sent.get();
-            echoed += d.echoed.size();
-        }
+        long[] c = traffic.counts();
         csv.append(TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - start)).append(',')
                 .append(Probe.liveThreads("hopseal-")).append(',').append(Probe.openFileDescriptors()).append(',')
-                .append(heap).append(',').append(traffic.all.size()).append(',').append(sent).append(',').append(echoed)
+                .append(heap).append(',').append(c[0]).append(',').append(c[1]).append(',').append(c[2])
                 .append('\n');
     }
 

@@ -8,8 +8,6 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
-import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentSkipListSet;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
@@ -35,8 +33,8 @@ final class FleetTraffic implements AutoCloseable {
         final int id;
         final SecureChannel ch;
         final AtomicLong sent = new AtomicLong();
-        final Map<Long, Long> sentAt = new ConcurrentHashMap<>();
-        final ConcurrentSkipListSet<Long> echoed = new ConcurrentSkipListSet<>();
+        final Times sentAt = new Times();
+        final Marks echoed = new Marks();
         final ConcurrentSkipListSet<Long> refused = new ConcurrentSkipListSet<>();
         final AtomicLong duplicates = new AtomicLong();
         final AtomicLong highestEchoed = new AtomicLong(-1);
@@ -81,8 +79,51 @@ final class FleetTraffic implements AutoCloseable {
         }
     }
 
+    /** When each message was sent, by number: 8 bytes a message, so a 30-minute soak's bookkeeping stays small. */
+    static final class Times {
+        private long[] at = new long[256];
+
+        synchronized void put(long n, long nanos) {
+            if (n >= at.length) {
+                at = java.util.Arrays.copyOf(at, (int) Math.max(n + 1, 2L * at.length));
+            }
+            at[(int) n] = nanos;
+        }
+
+        synchronized long get(long n) {
+            return at[(int) n];
+        }
+    }
+
+    /** Which message numbers came back, one bit each. */
+    static final class Marks {
+        private final java.util.BitSet bits = new java.util.BitSet();
+
+        /** False if {@code n} had come back already. */
+        synchronized boolean add(long n) {
+            if (bits.get((int) n)) {
+                return false;
+            }
+            bits.set((int) n);
+            return true;
+        }
+
+        synchronized boolean contains(long n) {
+            return bits.get((int) n);
+        }
+
+        synchronized int size() {
+            return bits.cardinality();
+        }
+    }
+
     final List<Device> active = new CopyOnWriteArrayList<>();
-    final List<Device> all = new CopyOnWriteArrayList<>();
+    /**
+     * Devices that left, already checked and folded into these totals and then let go, so the bookkeeping of a long
+     * soak stays as small as the fleet (a leak check must not see the test's own records grow): devices, sent,
+     * echoed, refused, lost during disturbances.
+     */
+    private final long[] departed = new long[5];
     final List<long[]> windows = Collections.synchronizedList(new ArrayList<>());
     private final AtomicInteger next = new AtomicInteger();
     private final PacedSender sender;
@@ -99,7 +140,6 @@ final class FleetTraffic implements AutoCloseable {
 
     Device join(int id, SecureChannel ch) {
         Device d = new Device(id, ch);
-        all.add(d);
         active.add(d);
         return d;
     }
@@ -110,6 +150,29 @@ final class FleetTraffic implements AutoCloseable {
         long last = d.stopSending();
         await("device " + d.id + "'s last message " + last + " echoed before it leaves; " + summary(d), 20_000,
                 () -> last == 0 || d.echoed.contains(last) || d.refused.contains(last));
+        long[] c = account(d);
+        synchronized (departed) {
+            departed[0]++;
+            for (int i = 0; i < c.length; i++) {
+                departed[i + 1] += c[i];
+            }
+        }
+    }
+
+    /** Devices that took part so far, messages sent, messages echoed. */
+    long[] counts() {
+        long[] out = new long[3];
+        synchronized (departed) {
+            out[0] = departed[0];
+            out[1] = departed[1];
+            out[2] = departed[2];
+        }
+        for (Device d : List.copyOf(active)) {
+            out[0]++;
+            out[1] += d.sent.get();
+            out[2] += d.echoed.size();
+        }
+        return out;
     }
 
     /** Waits until every device in the fleet now has had a message sent after this call echoed. */
@@ -138,43 +201,54 @@ final class FleetTraffic implements AutoCloseable {
 
     /**
      * No message came back twice; every message that did not come back was refused by the API (counted) or sent during
-     * a disturbance. Returns a summary: sent, echoed, refused, lost during disturbances.
+     * a disturbance. Checks the devices in the fleet now (those that left were checked as they left). Returns a
+     * summary: devices, sent, echoed, refused, lost during disturbances.
      */
     String assertNoDuplicatesAndLossesAccounted() {
-        long sent = 0;
-        long echoed = 0;
+        long[] t;
+        synchronized (departed) {
+            t = departed.clone();
+        }
+        for (Device d : List.copyOf(active)) {
+            long[] c = account(d);
+            t[0]++;
+            for (int i = 0; i < c.length; i++) {
+                t[i + 1] += c[i];
+            }
+        }
+        return t[1] + " messages from " + t[0] + " devices, " + t[2] + " echoed, " + t[3]
+                + " refused by the API (counted), " + t[4] + " lost during " + windows.size() + " disturbances";
+    }
+
+    /** Checks one device's messages (see above): returns sent, echoed, refused, lost during disturbances. */
+    private long[] account(Device d) {
+        assertEquals("device " + d.id + ": messages delivered twice", 0, d.duplicates.get());
+        assertEquals("device " + d.id + ": sends that threw", List.of(), d.failed);
         long refused = 0;
         long lostInWindows = 0;
-        for (Device d : all) {
-            assertEquals("device " + d.id + ": messages delivered twice", 0, d.duplicates.get());
-            assertEquals("device " + d.id + ": sends that threw", List.of(), d.failed);
-            List<Long> unexplained = new ArrayList<>();
-            for (long n = 1; n <= d.sent.get(); n++) {
-                if (d.echoed.contains(n)) {
-                    continue;
-                }
-                if (d.refused.contains(n)) {
-                    refused++;
-                    continue;
-                }
-                long at = d.sentAt.get(n);
-                boolean inWindow;
-                synchronized (windows) {
-                    inWindow = windows.stream().anyMatch(w -> at >= w[0] && at <= w[1]);
-                }
-                if (inWindow) {
-                    lostInWindows++;
-                } else {
-                    unexplained.add(n);
-                }
+        List<Long> unexplained = new ArrayList<>();
+        for (long n = 1; n <= d.sent.get(); n++) {
+            if (d.echoed.contains(n)) {
+                continue;
             }
-            assertTrue("device " + d.id + ": messages lost while nothing disturbed the fleet: " + unexplained,
-                    unexplained.isEmpty());
-            sent += d.sent.get();
-            echoed += d.echoed.size();
+            if (d.refused.contains(n)) {
+                refused++;
+                continue;
+            }
+            long at = d.sentAt.get(n);
+            boolean inWindow;
+            synchronized (windows) {
+                inWindow = windows.stream().anyMatch(w -> at >= w[0] && at <= w[1]);
+            }
+            if (inWindow) {
+                lostInWindows++;
+            } else {
+                unexplained.add(n);
+            }
         }
-        return sent + " messages from " + all.size() + " devices, " + echoed + " echoed, " + refused
-                + " refused by the API (counted), " + lostInWindows + " lost during " + windows.size() + " disturbances";
+        assertTrue("device " + d.id + ": messages lost while nothing disturbed the fleet: " + unexplained,
+                unexplained.isEmpty());
+        return new long[] {d.sent.get(), d.echoed.size(), refused, lostInWindows};
     }
 
     static String summary(Device d) {
