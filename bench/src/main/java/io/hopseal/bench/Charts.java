@@ -35,6 +35,26 @@ public final class Charts {
         new Color(0x8c564b), new Color(0xe377c2)
     };
 
+    /** Writes a line chart: one line per series of {@code data}, x and y as numbers. */
+    public static void line(File file, String title, String xLabel, String yLabel,
+                            org.jfree.data.xy.XYSeriesCollection data, int width, int height) throws IOException {
+        JFreeChart chart = ChartFactory.createXYLineChart(title, xLabel, yLabel, data, PlotOrientation.VERTICAL,
+                data.getSeriesCount() > 1, false, false);
+        chart.setBackgroundPaint(Color.WHITE);
+        chart.getTitle().setFont(new Font(Font.SANS_SERIF, Font.BOLD, 16));
+        org.jfree.chart.plot.XYPlot plot = chart.getXYPlot();
+        plot.setBackgroundPaint(Color.WHITE);
+        plot.setRangeGridlinePaint(new Color(0xcccccc));
+        plot.setDomainGridlinePaint(new Color(0xcccccc));
+        plot.setOutlineVisible(false);
+        ((NumberAxis) plot.getRangeAxis()).setNumberFormatOverride(new DecimalFormat("#,##0.#"));
+        for (int i = 0; i < data.getSeriesCount(); i++) {
+            plot.getRenderer().setSeriesPaint(i, PALETTE[i % PALETTE.length]);
+            plot.getRenderer().setSeriesStroke(i, new BasicStroke(2f));
+        }
+        ChartUtils.saveChartAsPNG(file, chart, width, height);
+    }
+
     /**
      * Writes a grouped bar chart: one group per column key, one bar per row key (series).
      *

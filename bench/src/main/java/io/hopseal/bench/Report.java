@@ -286,13 +286,14 @@ final class Report {
         if (Files.exists(attacks)) {
             md.append(Files.readString(attacks, StandardCharsets.UTF_8));
         }
-        method(md);
-        // section 7 comes from MqttProbe and MqttScaleProbe (bench/run.sh --only mqtt), kept the same way, last
+        // section 7 comes from MqttProbe and MqttScaleProbe (bench/run.sh --only mqtt), kept the same way
         for (String f : new String[] {"mqtt-data.md", "mqtt-scale-data.md"}) {
             if (Files.exists(out.resolve(f))) {
                 md.append(Files.readString(out.resolve(f), StandardCharsets.UTF_8));
             }
         }
+        md.append(FleetReport.section(out));
+        method(md);
         Files.writeString(out.resolve("RESULTS.md"), md.toString(), StandardCharsets.UTF_8);
         if (profile != null) {
             Files.writeString(out.resolve("profile-data.md"), profileData(), StandardCharsets.UTF_8);

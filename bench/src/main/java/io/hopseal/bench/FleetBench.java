@@ -1,0 +1,662 @@
+package io.hopseal.bench;
+
+import java.io.BufferedReader;
+import java.io.File;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.OutputStreamWriter;
+import java.io.Writer;
+import java.net.ServerSocket;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.LockSupport;
+
+import org.jfree.data.category.DefaultCategoryDataset;
+
+import io.hopseal.api.channel.ChannelOptions;
+import io.hopseal.api.channel.ListenerOptions;
+import io.hopseal.api.channel.SecureChannel;
+import io.hopseal.api.routing.Address;
+import io.hopseal.api.routing.Message;
+import io.hopseal.api.routing.Route;
+import io.hopseal.api.routing.SendResult;
+import io.hopseal.node.HopsealNode;
+import io.hopseal.transport.tcp.TcpTransport;
+import io.hopseal.transport.tcp.TcpTransportConfig;
+
+/**
+ * Gateway forwarding at scale, a load driver (not JMH). N device nodes in this JVM, each with its own TCP link to a
+ * gateway ({@link FleetGateway}, a {@code HopsealNode} in a JVM of its own) and an end-to-end XX channel through it to
+ * a backend node (in this JVM: an echo service). The same devices also hold a channel relayed by HAProxy in TCP mode
+ * (a child process, config generated here) to the same backend, and send plain envelopes through the gateway, so the
+ * three paths run on one set of links and are measured interleaved (slices rotate, round after round). A few probe
+ * devices also hold a direct channel to the backend: the gateway's added latency is their round trip through the
+ * gateway minus direct, taken alternately at the steady rate.
+ *
+ * <p>Gateway figures come from {@code /proc/<pid>} (CPU = utime + stime, threads = {@code task/}, descriptors =
+ * {@code fd/}; the run fails if any cannot be read) and from its own heap after GC ({@code heap} command on stdin).
+ * Writes {@code FLEET.md}, {@code fleet-throughput.png} and {@code fleet-threads.png} into {@code --out}.
+ *
+ * <pre>
+ * java -cp bench/target/hopseal-bench.jar io.hopseal.bench.FleetBench [--devices 1000] [--probes 50] [--rate 1]
+ *      [--steady-seconds 10] [--rounds 4] [--slice-ms 1500] [--out bench/results]
+ * </pre>
+ * Exit status 3 when the gateway's threads grow with its links (goal: flat), after the results are written.
+ */
+public final class FleetBench implements AutoCloseable {
+    /** The paths a device's traffic can take to the backend's echo service. */
+    enum Path3 {
+        GATEWAY_CHANNEL("gateway, channel"), GATEWAY_PLAIN("gateway, plain envelopes"),
+        HAPROXY_CHANNEL("HAProxy TCP, channel"), DIRECT_CHANNEL("direct, channel");
+
+        final String label;
+
+        Path3(String label) {
+            this.label = label;
+        }
+    }
+
+    static final int PAYLOAD = 64;
+    /** Thread growth of the gateway from 0 to N links still counted as "flat" (timers, GC, JIT come and go). */
+    static final int FLAT_THREADS = 32;
+
+    final int n;
+    final int probes;
+    final Path3[] interleaved = {Path3.GATEWAY_CHANNEL, Path3.GATEWAY_PLAIN, Path3.HAPROXY_CHANNEL};
+
+    /** Echo bookkeeping per path: replies (for the closed loop), and round trips (ns) while recording. */
+    final class Tally {
+        final Semaphore replies = new Semaphore(0);
+        final AtomicLong received = new AtomicLong();
+        final List<Long> rtts = new ArrayList<>();
+        volatile boolean recording;
+
+        void on(long sentNanos) {
+            received.incrementAndGet();
+            if (recording) {
+                long rtt = System.nanoTime() - sentNanos;
+                synchronized (rtts) {
+                    rtts.add(rtt);
+                }
+            }
+            replies.release();
+        }
+
+        List<Double> microsAndReset() {
+            synchronized (rtts) {
+                List<Double> out = new ArrayList<>(rtts.size());
+                for (long v : rtts) {
+                    out.add(v / 1e3);
+                }
+                rtts.clear();
+                return out;
+            }
+        }
+    }
+
+    final Map<Path3, Tally> tallies = new EnumMap<>(Path3.class);
+
+    /** One simulated device: a node with its own TCP transport (its own links). */
+    static final class Device {
+        HopsealNode node;
+        final SecureChannel[] channels = new SecureChannel[Path3.values().length];
+        Route plain;
+    }
+
+    HopsealNode backend;
+    int backendPort;
+    Process gateway;
+    BufferedReader gatewayOut;
+    Writer gatewayIn;
+    int gatewayPort;
+    Process haproxy;
+    int haproxyPort;
+    final List<Device> devices = new ArrayList<>();
+    final Route sink = Route.of(Address.local("sink"));
+    final StringBuilder md = new StringBuilder();
+
+    FleetBench(int n, int probes) {
+        this.n = n;
+        this.probes = probes;
+        for (Path3 p : Path3.values()) {
+            tallies.put(p, new Tally());
+        }
+    }
+
+    // ------------------------------------------------------------------------------------------------ setup
+
+    void startBackend() throws IOException {
+        backend = HopsealNode.builder()
+                .transport(() -> new TcpTransport(FleetGateway.fleetConfig(2 * n + probes + 64))).build();
+        backendPort = backend.transport(TcpTransport.class).orElseThrow().listen("127.0.0.1", 0).port();
+        backend.service("echo", (m, ctx) -> ctx.reply(m, m.payload()));
+        backend.channels().listen("api", ListenerOptions.defaults());
+    }
+
+    void startGateway() throws IOException {
+        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        ProcessBuilder pb = new ProcessBuilder(java, "-Xmx512m", "-cp", System.getProperty("java.class.path"),
+                FleetGateway.class.getName(), Integer.toString(n + 64));
+        pb.redirectError(ProcessBuilder.Redirect.INHERIT);
+        gateway = pb.start();
+        gatewayOut = new BufferedReader(new InputStreamReader(gateway.getInputStream(), StandardCharsets.UTF_8));
+        gatewayIn = new OutputStreamWriter(gateway.getOutputStream(), StandardCharsets.UTF_8);
+        String line = gatewayOut.readLine();
+        if (line == null || !line.startsWith("PORT ")) {
+            throw new IllegalStateException("gateway did not start: " + line);
+        }
+        gatewayPort = Integer.parseInt(line.substring(5).trim());
+    }
+
+    long gatewayHeap() throws IOException {
+        gatewayIn.write("heap\n");
+        gatewayIn.flush();
+        String line = gatewayOut.readLine();
+        if (line == null || !line.startsWith("HEAP ")) {
+            throw new IllegalStateException("gateway heap: " + line);
+        }
+        return Long.parseLong(line.split(" ")[1]);
+    }
+
+    ProcStats gatewayStats() {
+        return ProcStats.of(gateway.pid());
+    }
+
+    /** HAProxy in TCP mode in front of the backend: a byte-stream relay that parses nothing. */
+    void startHaproxy(Path dir) throws IOException, InterruptedException {
+        try (ServerSocket s = new ServerSocket(0)) {
+            haproxyPort = s.getLocalPort();
+        }
+        Path cfg = dir.resolve("haproxy.cfg");
+        Files.writeString(cfg, String.join("\n",
+                "global",
+                "  maxconn " + (n + probes + 1024),
+                "defaults",
+                "  mode tcp",
+                "  timeout connect 5s",
+                "  timeout client 10m",
+                "  timeout server 10m",
+                "frontend devices",
+                "  bind 127.0.0.1:" + haproxyPort,
+                "  maxconn " + (n + probes + 1024),
+                "  default_backend hopseal",
+                "backend hopseal",
+                "  server backend 127.0.0.1:" + backendPort + " maxconn " + (n + probes + 1024),
+                ""));
+        ProcessBuilder pb = new ProcessBuilder("/usr/sbin/haproxy", "-db", "-f", cfg.toString());
+        pb.redirectErrorStream(true);
+        pb.redirectOutput(dir.resolve("haproxy.log").toFile());
+        haproxy = pb.start();
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (true) {
+            try (java.net.Socket probe = new java.net.Socket("127.0.0.1", haproxyPort)) {
+                break;
+            } catch (IOException e) {
+                if (!haproxy.isAlive() || System.nanoTime() > deadline) {
+                    throw new IllegalStateException("haproxy did not start: see " + dir.resolve("haproxy.log"), e);
+                }
+                Thread.sleep(50); // polling a child process's port; no Await in bench (not a test)
+            }
+        }
+    }
+
+    Device newDevice(int i) {
+        Device d = new Device();
+        d.node = HopsealNode.builder().transport(() -> new TcpTransport(TcpTransportConfig.DEFAULTS)).build();
+        d.node.service("sink", (m, ctx) -> tallies.get(Path3.GATEWAY_PLAIN).on(sentAt(m.payload())));
+        String gw = "/tcp/127.0.0.1:" + gatewayPort + "/tcp/127.0.0.1:" + backendPort;
+        d.plain = Route.parse(gw + "/service/echo");
+        return d;
+    }
+
+    CompletableFuture<Void> connect(Device d, Path3 p) {
+        String hops = switch (p) {
+            case GATEWAY_CHANNEL -> "/tcp/127.0.0.1:" + gatewayPort + "/tcp/127.0.0.1:" + backendPort;
+            case HAPROXY_CHANNEL -> "/tcp/127.0.0.1:" + haproxyPort;
+            case DIRECT_CHANNEL -> "/tcp/127.0.0.1:" + backendPort;
+            default -> throw new IllegalArgumentException(p.toString());
+        };
+        Tally t = tallies.get(p);
+        return d.node.channels().connect(hops + "/secure/api/service/echo", ChannelOptions.defaults())
+                .thenAccept(ch -> {
+                    ch.setReceiver(m -> t.on(sentAt(m.payload())));
+                    d.channels[p.ordinal()] = ch;
+                }).toCompletableFuture();
+    }
+
+    /** Opens devices up to {@code target}, 64 handshakes at a time, each with its channels. */
+    void growTo(int target) throws Exception {
+        List<CompletableFuture<Void>> pending = new ArrayList<>();
+        for (int i = devices.size(); i < target; i++) {
+            Device d = newDevice(i);
+            devices.add(d);
+            pending.add(connect(d, Path3.GATEWAY_CHANNEL));
+            pending.add(connect(d, Path3.HAPROXY_CHANNEL));
+            if (i < probes) {
+                pending.add(connect(d, Path3.DIRECT_CHANNEL));
+            }
+            if (pending.size() >= 64) {
+                CompletableFuture.allOf(pending.toArray(CompletableFuture[]::new)).get(120, TimeUnit.SECONDS);
+                pending.clear();
+            }
+        }
+        CompletableFuture.allOf(pending.toArray(CompletableFuture[]::new)).get(120, TimeUnit.SECONDS);
+        // the plain path's first envelope opens nothing new (same device → gateway link); one echo each proves it
+        for (Device d : devices) {
+            send(d, Path3.GATEWAY_PLAIN);
+        }
+        await(Path3.GATEWAY_PLAIN, devices.size());
+    }
+
+    // ------------------------------------------------------------------------------------------------ traffic
+
+    static byte[] payload() {
+        return ByteBuffer.allocate(PAYLOAD).putLong(System.nanoTime()).array();
+    }
+
+    static long sentAt(byte[] echoed) {
+        return echoed.length >= 8 ? ByteBuffer.wrap(echoed).getLong(0) : 0;
+    }
+
+    void send(Device d, Path3 p) {
+        SendResult r = p == Path3.GATEWAY_PLAIN ? d.node.router().send(new Message(d.plain, sink, payload()))
+                : d.channels[p.ordinal()].send(payload());
+        if (r.isDropped()) {
+            throw new IllegalStateException("send dropped on " + p + ": " + r);
+        }
+    }
+
+    void await(Path3 p, int k) throws InterruptedException {
+        Semaphore s = tallies.get(p).replies;
+        if (!s.tryAcquire(k, 60, TimeUnit.SECONDS)) {
+            throw new IllegalStateException("echoes lost on " + p + " (" + s.availablePermits() + " of " + k + ")");
+        }
+    }
+
+    /** Result of one closed-loop slice. */
+    record Slice(double perSecond, double gatewayCpuNsPerEcho, double haproxyCpuNsPerEcho) {
+    }
+
+    /**
+     * The maximum: every device has one message in flight on path {@code p}; when all have come back, again, for
+     * about {@code nanos}. Two sender threads seal (the device ends are in this JVM too).
+     */
+    Slice closedLoop(Path3 p, long nanos, ExecutorService senders) throws Exception {
+        ProcStats g0 = gatewayStats();
+        ProcStats h0 = ProcStats.of(haproxy.pid());
+        long start = System.nanoTime();
+        long now;
+        long messages = 0;
+        int half = devices.size() / 2;
+        do {
+            Future<?> a = senders.submit(() -> devices.subList(0, half).forEach(d -> send(d, p)));
+            devices.subList(half, devices.size()).forEach(d -> send(d, p));
+            a.get();
+            await(p, devices.size());
+            messages += devices.size();
+            now = System.nanoTime();
+        } while (now - start < nanos);
+        ProcStats g1 = gatewayStats();
+        ProcStats h1 = ProcStats.of(haproxy.pid());
+        return new Slice(messages * 1e9 / (now - start), (double) (g1.cpuNanos() - g0.cpuNanos()) / messages,
+                (double) (h1.cpuNanos() - h0.cpuNanos()) / messages);
+    }
+
+    /**
+     * The steady rate: {@code rate} messages/s per device through the gateway, paced evenly over the fleet; each probe
+     * device also sends one message over its direct channel each time. Returns the gateway's CPU ns
+     * per echoed message.
+     */
+    double steady(double rate, long nanos) throws InterruptedException {
+        for (Tally t : tallies.values()) {
+            t.replies.drainPermits();
+            t.microsAndReset();
+            t.recording = true;
+        }
+        long before = tallies.get(Path3.GATEWAY_CHANNEL).received.get();
+        ProcStats g0 = gatewayStats();
+        double interval = 1e9 / (rate * devices.size());
+        long start = System.nanoTime();
+        long sent = 0;
+        for (long k = 0;; k++) {
+            long due = start + (long) (k * interval);
+            if (due - start > nanos) {
+                break;
+            }
+            long wait = due - System.nanoTime();
+            if (wait > 0) {
+                LockSupport.parkNanos(wait);
+            }
+            int i = (int) (k % devices.size());
+            send(devices.get(i), Path3.GATEWAY_CHANNEL);
+            sent++;
+            if (i < probes) {
+                send(devices.get(i), Path3.DIRECT_CHANNEL); // the probes' direct round trip, under the same load
+            }
+        }
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (tallies.get(Path3.GATEWAY_CHANNEL).received.get() - before < sent && System.nanoTime() < deadline) {
+            Thread.sleep(10); // draining the last echoes of a paced run; not a test
+        }
+        ProcStats g1 = gatewayStats();
+        for (Tally t : tallies.values()) {
+            t.recording = false;
+        }
+        long got = tallies.get(Path3.GATEWAY_CHANNEL).received.get() - before;
+        if (got < sent) {
+            throw new IllegalStateException("steady: " + (sent - got) + " of " + sent + " echoes lost");
+        }
+        return (double) (g1.cpuNanos() - g0.cpuNanos()) / sent;
+    }
+
+    @Override
+    public void close() {
+        for (Device d : devices) {
+            d.node.close();
+        }
+        if (backend != null) {
+            backend.close();
+        }
+        if (gateway != null) {
+            try {
+                gatewayIn.write("quit\n");
+                gatewayIn.flush();
+            } catch (IOException ignored) {
+                // already gone
+            }
+            gateway.destroy();
+        }
+        if (haproxy != null) {
+            haproxy.destroy();
+        }
+    }
+
+    // ------------------------------------------------------------------------------------------------ main
+
+    public static void main(String[] args) throws Exception {
+        int devices = 1000;
+        int probes = 50;
+        double rate = 1;
+        int steadySeconds = 10;
+        int rounds = 4;
+        long sliceMs = 1500;
+        Path out = Path.of("bench/results");
+        for (int i = 0; i < args.length; i++) {
+            switch (args[i]) {
+                case "--devices" -> devices = Integer.parseInt(args[++i]);
+                case "--probes" -> probes = Integer.parseInt(args[++i]);
+                case "--rate" -> rate = Double.parseDouble(args[++i]);
+                case "--steady-seconds" -> steadySeconds = Integer.parseInt(args[++i]);
+                case "--rounds" -> rounds = Integer.parseInt(args[++i]);
+                case "--slice-ms" -> sliceMs = Long.parseLong(args[++i]);
+                case "--out" -> out = Path.of(args[++i]);
+                default -> throw new IllegalArgumentException("unknown option " + args[i]);
+            }
+        }
+        Files.createDirectories(out);
+        int code;
+        try (FleetBench b = new FleetBench(devices, Math.min(probes, devices))) {
+            code = b.run(out, rate, steadySeconds, rounds, sliceMs, String.join(" ", args));
+        }
+        System.exit(code);
+    }
+
+    /**
+     * Fails before anything starts when this JVM may not open enough descriptors: per device one socket to the gateway,
+     * one to HAProxy and the backend's end of HAProxy's connection; per probe two more (direct). The JVM has already
+     * raised its soft limit to the hard one ({@code -XX:+MaxFDLimit}, the default); beyond that, {@code ulimit -Hn}.
+     */
+    void checkDescriptorLimit() throws IOException {
+        long needed = 3L * n + 2L * probes + 512;
+        String line = Files.readAllLines(Path.of("/proc/self/limits")).stream()
+                .filter(l -> l.startsWith("Max open files")).findFirst()
+                .orElseThrow(() -> new IllegalStateException("cannot read the open-file limit from /proc/self/limits"));
+        String soft = line.substring("Max open files".length()).trim().split("\\s+")[0];
+        if (!soft.equals("unlimited") && Long.parseLong(soft) < needed) {
+            throw new IllegalStateException("--devices " + n + " needs about " + needed + " open files in the driver; "
+                    + "its limit is " + soft + " (raise the hard limit: ulimit -Hn, or run fewer devices)");
+        }
+    }
+
+    int run(Path out, double rate, int steadySeconds, int rounds, long sliceMs, String args) throws Exception {
+        checkDescriptorLimit();
+        String load0 = Machine.loadAverage();
+        log("fleet: " + n + " devices, load " + load0);
+        startBackend();
+        startGateway();
+        startHaproxy(Files.createTempDirectory("fleet-haproxy"));
+        // links ramp: 0, n/4, n/2, n devices (each: one gateway link; the HAProxy and direct links bypass it)
+        long heap0 = gatewayHeap();
+        ProcStats s0 = gatewayStats();
+        List<int[]> ramp = new ArrayList<>(); // links, threads, fds
+        ramp.add(new int[] {0, s0.threads(), s0.fds()});
+        long setupCpu = 0;
+        long setupNanos = 0;
+        for (int step : new int[] {n / 4, n / 2, n}) {
+            ProcStats a = gatewayStats();
+            long t0 = System.nanoTime();
+            int before = devices.size();
+            growTo(step);
+            setupNanos += System.nanoTime() - t0;
+            ProcStats z = gatewayStats();
+            setupCpu += z.cpuNanos() - a.cpuNanos();
+            ramp.add(new int[] {step, z.threads(), z.fds()});
+            log("  " + step + " devices (+" + (step - before) + "): gateway threads " + z.threads() + ", fds " + z.fds()
+                    + ", load " + Machine.loadAverage());
+        }
+        long heapN = gatewayHeap();
+        ProcStats sN = gatewayStats();
+        // idle: what N links cost the gateway when nothing moves
+        Thread.sleep(3000); // an idle window measured by the gateway's own CPU clock; not a test
+        ProcStats sIdle = gatewayStats();
+        double idleCpuPerLinkPerSecond = (sIdle.cpuNanos() - sN.cpuNanos()) / 3.0 / n;
+
+        log("steady: " + rate + " msg/s per device for " + steadySeconds + " s");
+        double steadyCpu = steady(rate, TimeUnit.SECONDS.toNanos(steadySeconds));
+        List<Double> rttFleet = tallies.get(Path3.GATEWAY_CHANNEL).microsAndReset();
+        List<Double> rttDirect = tallies.get(Path3.DIRECT_CHANNEL).microsAndReset();
+        String loadSteady = Machine.loadAverage();
+
+        log("max: " + rounds + " rounds of " + interleaved.length + " interleaved " + sliceMs + " ms slices");
+        Map<Path3, List<Slice>> slices = new EnumMap<>(Path3.class);
+        ExecutorService senders = Executors.newSingleThreadExecutor();
+        try {
+            for (Path3 p : interleaved) {
+                slices.put(p, new ArrayList<>());
+                closedLoop(p, TimeUnit.MILLISECONDS.toNanos(sliceMs / 2), senders); // warm-up
+            }
+            for (int r = 0; r < rounds; r++) {
+                for (int i = 0; i < interleaved.length; i++) {
+                    Path3 p = interleaved[(i + r) % interleaved.length];
+                    Slice s = closedLoop(p, TimeUnit.MILLISECONDS.toNanos(sliceMs), senders);
+                    slices.get(p).add(s);
+                    log(String.format(Locale.ROOT, "  round %d %-24s %8.0f echoes/s, gateway %6.1f µs CPU/echo",
+                            r, p.label, s.perSecond(), s.gatewayCpuNsPerEcho() / 1e3));
+                }
+            }
+        } finally {
+            senders.shutdownNow();
+        }
+        String loadEnd = Machine.loadAverage();
+        ProcStats sEnd = gatewayStats();
+
+        boolean flat = ramp.get(ramp.size() - 1)[1] - ramp.get(0)[1] <= FLAT_THREADS;
+        write(out, args, load0, loadSteady, loadEnd, ramp, heap0, heapN, s0.rssBytes(), sN.rssBytes(), setupCpu, setupNanos, idleCpuPerLinkPerSecond,
+                rate, steadySeconds, steadyCpu, rttFleet, rttDirect, slices, sEnd, flat);
+        if (!flat) {
+            log("GOAL NOT MET: the gateway's threads grew from " + ramp.get(0)[1] + " to " + ramp.get(ramp.size() - 1)[1]
+                    + " with " + n + " links (a thread per link)");
+            return 3;
+        }
+        return 0;
+    }
+
+    static void log(String s) {
+        System.out.println(s);
+        System.out.flush();
+    }
+
+    // ------------------------------------------------------------------------------------------------ report
+
+    static String n0(double v) {
+        return String.format(Locale.ROOT, "%,.0f", v);
+    }
+
+    static String n1(double v) {
+        return String.format(Locale.ROOT, "%,.1f", v);
+    }
+
+    static List<Double> perSecond(List<Slice> s) {
+        return s.stream().map(Slice::perSecond).toList();
+    }
+
+    /** Median over rounds of a/b, each round's slices side by side (the interleaved ratio). */
+    static double ratio(List<Slice> a, List<Slice> b) {
+        return PairedProbe.medianRatio(perSecond(a), perSecond(b));
+    }
+
+    static String limit(long pid, String name) {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc", Long.toString(pid), "limits"))) {
+                if (line.startsWith(name)) {
+                    String[] f = line.substring(name.length()).trim().split("\\s+");
+                    return f[0] + " (hard " + f[1] + ")";
+                }
+            }
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot read /proc/" + pid + "/limits", e);
+        }
+        return "?";
+    }
+
+    void write(Path out, String args, String load0, String loadSteady, String loadEnd, List<int[]> ramp, long heap0,
+               long heapN, long rss0, long rssN, long setupCpu, long setupNanos, double idleCpuPerLinkPerSecond, double rate, int steadySeconds,
+               double steadyCpu, List<Double> rttFleet, List<Double> rttDirect, Map<Path3, List<Slice>> slices,
+               ProcStats end, boolean flat) throws IOException {
+        StringBuilder m = md;
+        m.append("# Fleet: gateway forwarding at scale\n\n");
+        m.append("Generated by `FleetBench` (").append(Instant.now()).append("), arguments `").append(args)
+                .append("`. ").append(n).append(" device nodes in the driver JVM, each with its own TCP link to a gateway ")
+                .append("JVM (`FleetGateway`, `-Xmx512m`) and an XX channel through it to a backend (echo service, in the ")
+                .append("driver JVM); the same devices hold a channel relayed by HAProxy (TCP mode) and send plain ")
+                .append("envelopes through the gateway. ").append(probes).append(" probe devices also hold a direct ")
+                .append("channel. Payload ").append(PAYLOAD).append(" B, echoed.\n\n");
+        m.append("Machine: ").append(Machine.cpuModel()).append(", ").append(Runtime.getRuntime().availableProcessors())
+                .append(" CPUs, ").append(Machine.jvm()).append(". Load average: ").append(load0).append(" at start, ")
+                .append(loadSteady).append(" after the steady phase, ").append(loadEnd)
+                .append(" at the end: the machine is shared with other builds, so absolute figures need a quiet ")
+                .append("machine; the interleaved ratios are the result.\n\n");
+        m.append("Open-file limits: driver ").append(limit(ProcessHandle.current().pid(), "Max open files"))
+                .append(", gateway ").append(limit(gateway.pid(), "Max open files"))
+                .append(" (the JVM raises its soft limit to the hard one at start: `-XX:+MaxFDLimit`, the default); ")
+                .append("threads: gateway ").append(limit(gateway.pid(), "Max processes")).append(".\n\n");
+
+        m.append("## Gateway resources as links grow\n\n| device links | gateway threads | gateway fds |\n|---:|---:|---:|\n");
+        for (int[] r : ramp) {
+            m.append("| ").append(r[0]).append(" | ").append(r[1]).append(" | ").append(r[2]).append(" |\n");
+        }
+        int[] last = ramp.get(ramp.size() - 1);
+        double threadsPerLink = (double) (last[1] - ramp.get(0)[1]) / n;
+        m.append("\nThreads per link: ").append(String.format(Locale.ROOT, "%.2f", threadsPerLink)).append(" → ")
+                .append(flat ? "**flat (goal met)**" : "**GOAL NOT MET: the gateway starts threads per link** "
+                        + "(`TcpTransport` uses blocking sockets: one reader and one writer thread per connected link, "
+                        + "see its class doc; a selector-based transport is needed for flat threads)")
+                .append(". Descriptors per link: ")
+                .append(String.format(Locale.ROOT, "%.2f", (double) (last[2] - ramp.get(0)[2]) / n)).append(".\n\n");
+        m.append("Heap after GC: ").append(n1(heap0 / 1048576.0)).append(" MiB with no link, ")
+                .append(n1(heapN / 1048576.0)).append(" MiB with ").append(n).append(" links: **")
+                .append(n0((double) (heapN - heap0) / n)).append(" B per link**. Resident set (heap, thread stacks, ")
+                .append("code): ").append(n1(rss0 / 1048576.0)).append(" MiB with no link, ")
+                .append(n1(rssN / 1048576.0)).append(" MiB with ").append(n).append(" links (")
+                .append(n0((double) (rssN - rss0) / n)).append(" B per link), ").append(n1(end.rssBytes() / 1048576.0))
+                .append(" MiB at the end. CPU to set up a link (accept + forwarding the ")
+                .append("handshake): ").append(n0(setupCpu / 1e3 / n)).append(" µs per device (")
+                .append(n1(n * 1e9 / setupNanos)).append(" devices/s joined, driver-bound). Idle CPU: ")
+                .append(n1(idleCpuPerLinkPerSecond / 1e3)).append(" µs per link per second.\n\n");
+
+        m.append("## Steady rate\n\n").append(n0(rate)).append(" message(s)/s per device, ").append(n0(rate * n))
+                .append(" messages/s in all, ").append(steadySeconds).append(" s. Gateway CPU per echoed message ")
+                .append("(two forwarded frames): **").append(n1(steadyCpu / 1e3)).append(" µs** (")
+                .append(n1(steadyCpu / 2e3)).append(" µs per forwarded frame; ")
+                .append(n1(steadyCpu * rate * n / 1e7)).append(" % of one core).\n\n");
+        m.append("| round trip (µs) | samples | p50 | p99 | p99.9 |\n|---|---:|---:|---:|---:|\n");
+        List<Double> probesGw = rttFleet; // every gateway echo of the fleet (probe devices included)
+        m.append(rttRow("through the gateway (whole fleet)", probesGw));
+        m.append(rttRow("direct to the backend (probe devices)", rttDirect));
+        m.append("| **added by the gateway** (difference of quantiles) | | **")
+                .append(n0(TcpPathProbe.percentile(probesGw, 0.5) - TcpPathProbe.percentile(rttDirect, 0.5))).append("** | **")
+                .append(n0(TcpPathProbe.percentile(probesGw, 0.99) - TcpPathProbe.percentile(rttDirect, 0.99))).append("** | **")
+                .append(n0(TcpPathProbe.percentile(probesGw, 0.999) - TcpPathProbe.percentile(rttDirect, 0.999)))
+                .append("** |\n\n");
+
+        m.append("## Maximum (closed loop: every device one message in flight), interleaved\n\n")
+                .append("| path | echoes/s (median of rounds) | per round | gateway CPU µs/echo | HAProxy CPU µs/echo |\n")
+                .append("|---|---:|---|---:|---:|\n");
+        DefaultCategoryDataset chart = new DefaultCategoryDataset();
+        for (Path3 p : interleaved) {
+            List<Slice> s = slices.get(p);
+            double med = PairedProbe.median(perSecond(s));
+            chart.addValue(med, "echoes/s", p.label);
+            m.append("| ").append(p.label).append(" | ").append(n0(med)).append(" | ");
+            for (Slice x : s) {
+                m.append(n0(x.perSecond())).append(' ');
+            }
+            m.append("| ").append(n1(PairedProbe.median(s.stream().map(Slice::gatewayCpuNsPerEcho).toList()) / 1e3))
+                    .append(" | ").append(n1(PairedProbe.median(s.stream().map(Slice::haproxyCpuNsPerEcho).toList()) / 1e3))
+                    .append(" |\n");
+        }
+        double vsHaproxy = ratio(slices.get(Path3.GATEWAY_CHANNEL), slices.get(Path3.HAPROXY_CHANNEL));
+        double vsPlain = ratio(slices.get(Path3.GATEWAY_CHANNEL), slices.get(Path3.GATEWAY_PLAIN));
+        double cpuGw = PairedProbe.median(slices.get(Path3.GATEWAY_CHANNEL).stream().map(Slice::gatewayCpuNsPerEcho).toList());
+        double cpuHa = PairedProbe.median(slices.get(Path3.HAPROXY_CHANNEL).stream().map(Slice::haproxyCpuNsPerEcho).toList());
+        double cpuPlain = PairedProbe.median(slices.get(Path3.GATEWAY_PLAIN).stream().map(Slice::gatewayCpuNsPerEcho).toList());
+        m.append("\nRelay CPU per echo, HAProxy / gateway (channel traffic) = **")
+                .append(String.format(Locale.ROOT, "%.2f", cpuHa / cpuGw)).append("**: the share of HAProxy's messages/s ")
+                .append("the gateway would reach if each relay had the cores to itself (goal ≥ 0.50: ")
+                .append(cpuHa / cpuGw >= 0.5 ? "met" : "**not met**").append("); gateway plain / gateway channel = **")
+                .append(String.format(Locale.ROOT, "%.2f", cpuPlain / cpuGw)).append("** (≈ 1: the gateway does the ")
+                .append("same work for both; it never sees inside a channel).\n");
+        m.append("\nForwarded messages/s = 2 × echoes/s (each echo crosses the relay twice). CPU columns: the relay's ")
+                .append("process CPU (utime + stime) over the slice divided by its echoes; the column of the process ")
+                .append("not on the path counts only its idle cost.\n\n");
+        m.append("Ratios (median of per-round ratios): gateway channel / HAProxy channel = **")
+                .append(String.format(Locale.ROOT, "%.2f", vsHaproxy)).append("** (goal ≥ 0.50: ")
+                .append(vsHaproxy >= 0.5 ? "met" : "**not met**").append("); gateway channel / gateway plain = **")
+                .append(String.format(Locale.ROOT, "%.2f", vsPlain)).append("** (goal: the same rate, ≈ 1.0: ")
+                .append(vsPlain >= 0.9 ? "met" : "**not met**").append("). All paths share one driver JVM that seals ")
+                .append("and opens both channel ends on the same 2 cores, so the maxima are bounded by the whole ")
+                .append("machine, not the relay alone; the CPU per echo of each relay is the cleaner comparison.\n");
+        Files.writeString(out.resolve("FLEET.md"), m.toString());
+        Charts.bar(out.resolve("fleet-throughput.png").toFile(), "Fleet of " + n + " devices: echoes/s by path (interleaved)",
+                "path", "echoes/s", chart, false, new java.text.DecimalFormat("#,##0"), 800, 450);
+        DefaultCategoryDataset threads = new DefaultCategoryDataset();
+        for (int[] r : ramp) {
+            threads.addValue(r[1], "gateway threads", Integer.toString(r[0]));
+            threads.addValue(r[2], "gateway file descriptors", Integer.toString(r[0]));
+        }
+        Charts.bar(out.resolve("fleet-threads.png").toFile(), "Gateway threads and descriptors vs device links",
+                "device links", "count", threads, false, new java.text.DecimalFormat("#,##0"), 800, 450);
+        FleetReport.updateResults(out);
+        log(m.toString());
+    }
+
+    static String rttRow(String what, List<Double> v) {
+        return "| " + what + " | " + v.size() + " | " + n0(TcpPathProbe.percentile(v, 0.5)) + " | "
+                + n0(TcpPathProbe.percentile(v, 0.99)) + " | " + n0(TcpPathProbe.percentile(v, 0.999)) + " |\n";
+    }
+}
