@@ -24,6 +24,11 @@ import java.util.Map;
 public final class Json {
     public static final int MAX_DEPTH = 16;
     public static final int MAX_NUMBER_LENGTH = 40;
+    /**
+     * Largest decimal exponent of a number (|adjusted exponent|): no Semtech field needs more, and 1e999999999 would
+     * otherwise be accepted in 11 characters and cost gigabytes wherever it is written out or made an integer.
+     */
+    public static final int MAX_NUMBER_EXPONENT = 64;
 
     /** JSON {@code null}. */
     public static final Object NULL = new Object() {
@@ -293,11 +298,20 @@ public final class Json {
         if (p - start > MAX_NUMBER_LENGTH) {
             throw error("number literal longer than " + MAX_NUMBER_LENGTH + " characters");
         }
+        BigDecimal d;
         try {
-            return new BigDecimal(s, start, p - start);
+            d = new BigDecimal(s, start, p - start);
         } catch (NumberFormatException | ArithmeticException e) {
             throw error("number out of range");
         }
+        if (d.signum() == 0) {
+            return BigDecimal.ZERO; // 0e999999999 too: no scale to carry around
+        }
+        long exponent = (long) d.precision() - d.scale() - 1;
+        if (Math.abs(exponent) > MAX_NUMBER_EXPONENT) {
+            throw error("number out of range (exponent beyond " + MAX_NUMBER_EXPONENT + ")");
+        }
+        return d;
     }
 
     // ------------------------------------------------------------------------------------------------------ writer

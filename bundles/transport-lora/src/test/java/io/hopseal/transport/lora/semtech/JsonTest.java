@@ -16,6 +16,15 @@ import org.junit.jupiter.params.provider.ValueSource;
 class JsonTest {
 
     @Test
+    void hugeExponentsAreRefusedAndZeroCarriesNoScale() throws Exception {
+        // found by SemtechPacketFuzzTest: 11 characters that cost gigabytes when written out again
+        assertThatThrownBy(() -> Json.parse("1e999999999")).hasMessageContaining("out of range");
+        assertThatThrownBy(() -> Json.parse("-1.5E-999999999")).hasMessageContaining("out of range");
+        assertThat(Json.parse("0e999999999")).isEqualTo(BigDecimal.ZERO);
+        assertThat(Json.write(Json.parse("[1e64,-1e-64]"))).isEqualTo("[1" + "0".repeat(64) + ",-0." + "0".repeat(63) + "1]");
+    }
+
+    @Test
     void parsesWhatForwardersSend() throws Exception {
         String s = " {\"rxpk\":[{\"tmst\":3512348611,\"chan\":2,\"rfch\":0,\"freq\":866.349812,\"stat\":1,"
                 + "\"modu\":\"LORA\",\"datr\":\"SF7BW125\",\"codr\":\"4/6\",\"rssi\":-35,\"lsnr\":5.1,\"size\":32,"
