@@ -249,8 +249,9 @@ public final class MqttProbe implements AutoCloseable {
                 + "quiet machine; the ratios are the result**). ", Instant.now().toString().substring(0, 16)
                 .replace('T', ' '), Runtime.getRuntime().availableProcessors()));
         md.append("The device → gateway hop is loopback TCP (Hopseal's TCP link) in all three paths; the gateway's and "
-                + "the backend's MQTT links are Paho MQTT 5 to a local Mosquitto " + mosquittoVersion() + " with its "
-                + "default configuration (`set_tcp_nodelay false`). `channel`: an XX channel end to end over plain "
+                + "the backend's MQTT links are Paho MQTT 5 (the links set `TCP_NODELAY` on their sockets) to a local "
+                + "Mosquitto " + mosquittoVersion() + " with `set_tcp_nodelay true` (as docs/mqtt.md advises; "
+                + "otherwise its defaults). `channel`: an XX channel end to end over plain "
                 + "MQTT (the broker sees ciphertext only); `plain`: the same route with plain envelopes; `tls`: plain "
                 + "envelopes over MQTT over TLS hop by hop (a second Mosquitto with a TLS-only listener, EC P-256 "
                 + "certificate, both links over `ssl://`: what Kura users run today, which leaves plaintext at the "
@@ -262,11 +263,10 @@ public final class MqttProbe implements AutoCloseable {
         for (int qos : new int[] {1, 0}) {
             md.append(run(qos, rounds, slice, warmup));
         }
-        md.append("Why every round trip at QoS 1 takes about 88 ms on all three paths: Nagle's algorithm on both ends "
-                + "of each MQTT connection meets the peer's delayed ACK (about 40 ms on Linux) whenever a PUBACK is "
-                + "still unacknowledged when the next PUBLISH is written; QoS 0 has no PUBACKs, so its one-in-flight "
-                + "round trips show what the paths themselves cost, while its pipelined batches still wait on one "
-                + "stall each. The same with Paho alone (`PahoNoDelayCheck`: one client publishes at QoS 1, another "
+        md.append("Before the links and the broker set `TCP_NODELAY`, every QoS 1 round trip took about 88 ms on all "
+                + "three paths: Nagle's algorithm on both ends of each MQTT connection met the peer's delayed ACK "
+                + "(about 40 ms on Linux) whenever a PUBACK was still unacknowledged when the next PUBLISH was "
+                + "written. The evidence, with Paho alone (`PahoNoDelayCheck`: one client publishes at QoS 1, another "
                 + "echoes at QoS 1, no Hopseal code), " + PAHO_MESSAGES + " round trips per case:\n\n");
         md.append(PahoNoDelayCheck.table(PAHO_MESSAGES)).append('\n');
         md.append("Reproduce: `mvn -q -o -pl bench -am package -DskipTests && java -cp bench/target/hopseal-bench.jar "

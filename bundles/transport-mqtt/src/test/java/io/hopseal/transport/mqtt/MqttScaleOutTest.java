@@ -8,34 +8,42 @@ import java.io.InputStreamReader;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.IntStream;
 
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import io.hopseal.api.channel.ChannelOptions;
+import io.hopseal.api.channel.ChannelSession;
+import io.hopseal.api.channel.ChannelState;
 import io.hopseal.api.channel.SecureChannel;
+import io.hopseal.api.routing.SendResult;
 import io.hopseal.node.HopsealNode;
 import io.hopseal.testsupport.Await;
 
 /**
  * Horizontal scale-out: three backend instances (separate JVMs) answer for one listener name through an MQTT 5 shared
  * subscription; {@value #DEVICES} device channels open through it, each instance takes a share, and every channel
- * sticks to its instance (the instance's own topic is in the return route). One instance is SIGKILLed: the devices
- * it held open new channels, which land on the two survivors, and no message is delivered twice.
+ * sticks to its instance (the instance's own topic is in the return route). Every device keeps its channel in a
+ * {@link ChannelSession} with a short keep-alive. One instance is SIGKILLed: the sessions of the devices it held notice
+ * (unanswered pings) and open new channels by themselves, which land on the two survivors; the other devices keep
+ * their channels; no message is delivered twice.
  */
 class MqttScaleOutTest {
     static final int DEVICES = 300;
     static final int INSTANCES = 3;
     static final Duration WAIT = Duration.ofSeconds(60);
+    /** A dead instance is noticed after 2 unanswered pings, a second apart (2 to 3 s). */
+    static final ChannelOptions SESSION = ChannelOptions.defaults().withKeepAlive(Duration.ofSeconds(1), 2);
 
     @TempDir
     Path dir;
@@ -78,7 +86,7 @@ class MqttScaleOutTest {
     }
 
     @Test
-    void instancesShareTheListenerAndTakeOverTheDevicesOfOneThatIsKilled() throws Exception {
+    void instancesShareTheListenerAndTheSessionsOfAKilledOneLandOnTheSurvivors() throws Exception {
         broker = Mosquitto.in(dir).start();
         for (int i = 0; i < INSTANCES; i++) {
             instances.add(instance(i));
@@ -89,32 +97,45 @@ class MqttScaleOutTest {
         try (HopsealNode devices = HopsealNode.builder().transport(() -> mqtt).build()) {
             mqtt.putLink(MqttEndToEndTest.fast(MqttLinkConfig.of("dev", broker.uri(), "devices")));
             Await.until("device link", WAIT, () -> mqtt.connected("dev"));
-            SecureChannel[] channels = open(devices, allDevices());
-            Map<String, Set<String>> echoed = new ConcurrentHashMap<>();
-            exchange(channels, allDevices(), 0, echoed, Duration.ofSeconds(30));
-            assertThat(echoed.get("0")).hasSize(DEVICES);
-
+            ChannelSession[] sessions = new ChannelSession[DEVICES];
+            for (int d = 0; d < DEVICES; d++) {
+                sessions[d] = devices.channels().session("/mqtt/dev:api/secure/api/service/echo", SESSION,
+                        Duration.ofMillis(200), Duration.ofSeconds(2));
+            }
+            Set<String> echoed = ConcurrentHashMap.newKeySet();
+            for (ChannelSession s : sessions) {
+                s.setReceiver(m -> echoed.add(new String(m.payload(), UTF_8)));
+            }
+            Await.until("every session open", WAIT, () -> Arrays.stream(sessions).allMatch(MqttScaleOutTest::open));
+            SecureChannel[] before = new SecureChannel[DEVICES];
             Map<Integer, List<Integer>> byInstance = new HashMap<>();
             for (int d = 0; d < DEVICES; d++) {
-                byInstance.computeIfAbsent(instanceOf(channels[d]), k -> new ArrayList<>()).add(d);
+                before[d] = sessions[d].channel();
+                byInstance.computeIfAbsent(instanceOf(before[d]), k -> new ArrayList<>()).add(d);
             }
             assertThat(byInstance.keySet()).as("every instance takes a share").containsExactlyInAnyOrder(0, 1, 2);
+            exchange(sessions, 0, echoed);
 
             instances.get(0).destroyForcibly(); // SIGKILL: no MQTT DISCONNECT, no channel close
             instances.get(0).waitFor(10, TimeUnit.SECONDS);
             List<Integer> orphans = byInstance.get(0);
-            exchange(channels, allDevices(), 1, echoed, Duration.ofSeconds(3));
-            assertThat(echoed.get("1")).as("the survivors' devices are unaffected")
-                    .hasSize(DEVICES - orphans.size());
-            // the devices of the killed instance: no answer, so (as a device's session keep-alive would) they open a
-            // new channel through the listener name, which the shared subscription hands to a survivor
-            SecureChannel[] fresh = open(devices, orphans);
-            for (int d : orphans) {
-                channels[d] = fresh[d];
-                assertThat(instanceOf(channels[d])).isIn(1, 2);
+            // nothing but the sessions' keep-alive notices the dead instance; their next handshake goes to the
+            // listener name, which the shared subscription hands to a survivor
+            Await.until("every orphaned device served by a survivor", WAIT, () -> orphans.stream()
+                    .allMatch(d -> open(sessions[d]) && sessions[d].channel() != before[d]));
+            for (int d = 0; d < DEVICES; d++) {
+                if (orphans.contains(d)) {
+                    assertThat(instanceOf(sessions[d].channel())).as("device " + d).isIn(1, 2);
+                    assertThat(sessions[d].counters()).containsEntry("channels.closed.peer_unresponsive", 1L);
+                } else {
+                    assertThat(sessions[d].channel()).as("device " + d + " of a survivor, unaffected")
+                            .isSameAs(before[d]);
+                }
             }
-            exchange(channels, orphans, 1, echoed, Duration.ofSeconds(30));
-            assertThat(echoed.get("1")).hasSize(DEVICES);
+            exchange(sessions, 1, echoed);
+            for (ChannelSession s : sessions) {
+                s.close();
+            }
         }
         Await.until("the instances reported every delivery", WAIT,
                 () -> deliveries.keySet().stream().filter(k -> k.endsWith("#1")).count() == DEVICES);
@@ -122,26 +143,9 @@ class MqttScaleOutTest {
         assertThat(deliveries).hasSize(2 * DEVICES);
     }
 
-    static List<Integer> allDevices() {
-        List<Integer> all = new ArrayList<>();
-        for (int d = 0; d < DEVICES; d++) {
-            all.add(d);
-        }
-        return all;
-    }
-
-    static SecureChannel[] open(HopsealNode node, List<Integer> which) throws Exception {
-        SecureChannel[] out = new SecureChannel[DEVICES];
-        List<CompletableFuture<SecureChannel>> pending = new ArrayList<>();
-        for (int d : which) {
-            pending.add(node.channels().connect("/mqtt/dev:api/secure/api/service/echo", ChannelOptions.defaults())
-                    .toCompletableFuture());
-        }
-        int i = 0;
-        for (int d : which) {
-            out[d] = pending.get(i++).get(60, TimeUnit.SECONDS);
-        }
-        return out;
+    static boolean open(ChannelSession s) {
+        SecureChannel c = s.channel();
+        return c != null && c.state() == ChannelState.OPEN;
     }
 
     /** The instance a channel sticks to: {@code /mqtt/dev:be-<i>} first in its route to the peer. */
@@ -151,21 +155,13 @@ class MqttScaleOutTest {
         return Integer.parseInt(hop.substring("dev:be-".length()));
     }
 
-    /** Sends {@code <device>#<round>} on each channel and collects the echoes that come back within {@code wait}. */
-    static void exchange(SecureChannel[] channels, List<Integer> which, int round, Map<String, Set<String>> echoed,
-            Duration wait) throws InterruptedException {
-        Set<String> got = echoed.computeIfAbsent(String.valueOf(round), k -> ConcurrentHashMap.newKeySet());
-        for (int d : which) {
-            channels[d].setReceiver(m -> got.add(new String(m.payload(), UTF_8)));
+    /** Sends {@code <device>#<round>} through every session and waits until every echo is back. */
+    static void exchange(ChannelSession[] sessions, int round, Set<String> echoed) throws InterruptedException {
+        for (int d = 0; d < DEVICES; d++) {
+            SendResult sent = sessions[d].send((d + "#" + round).getBytes(UTF_8));
+            assertThat(sent.isDropped()).as("send of device " + d + ": " + sent).isFalse();
         }
-        for (int d : which) {
-            channels[d].send((d + "#" + round).getBytes(UTF_8));
-        }
-        long expected = got.size() + which.size();
-        try {
-            Await.until("echoes of round " + round, wait, () -> got.size() >= expected);
-        } catch (AssertionError e) {
-            // some channels lead to a dead instance: the caller checks which answered
-        }
+        Await.until(() -> "echoes of round " + round + ", " + echoed.size() + " so far", WAIT,
+                () -> IntStream.range(0, DEVICES).allMatch(d -> echoed.contains(d + "#" + round)));
     }
 }
