@@ -76,6 +76,10 @@ final class Links {
         o.add(cleanCaches(true));
         File work = work();
         o.add(frameworkProperty("hopseal.data").value(work.getAbsolutePath()));
+        // each framework its own state folder: LoRaWAN counters and last good configurations persist there (as on a
+        // gateway), and a simulated device starting at counter 0 must not meet the counters of an earlier test
+        File state = new File(work, "state-" + java.util.UUID.randomUUID());
+        o.add(frameworkProperty("hopseal.state.dir").value(state.getAbsolutePath()));
         o.add(frameworkProperty("felix.log.level").value("1"));
         o.add(frameworkProperty("ds.loglevel").value("warn"));
         // the bundles' log (pax-logging-api's fallback to stdout); -Dit.log.level=INFO or DEBUG to see more
