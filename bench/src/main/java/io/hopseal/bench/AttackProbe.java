@@ -274,7 +274,7 @@ public final class AttackProbe implements AutoCloseable {
 
         @Override
         void settle() throws InterruptedException {
-            Thread.sleep(500);
+            Thread.sleep(500); // the attack reaches its steady state before the slice is measured: a benchmark window
         }
 
         @Override
@@ -311,7 +311,7 @@ public final class AttackProbe implements AutoCloseable {
 
         @Override
         void settle() throws InterruptedException {
-            Thread.sleep(500);
+            Thread.sleep(500); // the attack reaches its steady state before the slice is measured: a benchmark window
         }
 
         @Override

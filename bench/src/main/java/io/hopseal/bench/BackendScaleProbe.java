@@ -74,6 +74,8 @@ public final class BackendScaleProbe implements AutoCloseable {
         volatile String op = "";
         volatile boolean running;
         volatile long ops;
+        /** Why this worker stopped early; the measuring thread reports it instead of a figure. */
+        volatile Exception failure;
         final CyclicBarrier start;
         final CyclicBarrier end;
 
@@ -108,7 +110,8 @@ public final class BackendScaleProbe implements AutoCloseable {
             } catch (Exception e) {
                 // close() interrupts the workers waiting at a barrier: that is the end, not a failure
                 if (!(e instanceof InterruptedException) && !(e instanceof java.util.concurrent.BrokenBarrierException)) {
-                    e.printStackTrace();
+                    failure = e;
+                    end.reset(); // the measuring thread's await ends (BrokenBarrierException) and reports this
                 }
             }
         }
@@ -175,7 +178,16 @@ public final class BackendScaleProbe implements AutoCloseable {
         for (Worker w : ws) {
             w.running = false;
         }
-        end.await();
+        try {
+            end.await();
+        } catch (java.util.concurrent.BrokenBarrierException broken) {
+            for (Worker w : ws) {
+                if (w.failure != null) {
+                    throw new IllegalStateException("worker " + w.getName() + " failed during " + w.op, w.failure);
+                }
+            }
+            throw broken;
+        }
         long elapsed = System.nanoTime() - t0;
         long total = 0;
         for (int i = 0; i < threads; i++) {
