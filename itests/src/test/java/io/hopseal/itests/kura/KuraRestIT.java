@@ -62,12 +62,14 @@ public class KuraRestIT {
 
     @Test
     public void theStatusAnswersThroughKurasRestStackOnlyToUsersWithThePermission() throws Exception {
+        long start = System.nanoTime();
         StubCryptoService crypto = new StubCryptoService();
         ctx.registerService(CryptoService.class, crypto, dict("kura.service.pid", "org.eclipse.kura.crypto.CryptoService"));
         UserAdmin users = KuraProbe.service(ctx, UserAdmin.class, null, 10_000);
         ctx.registerService(new String[] {AuthenticationHandler.class.getName(), AuthorizationHandler.class.getName()},
                 new KuraRestAuthentication(users, crypto), dict("service.pid", "org.eclipse.kura.internal.rest.provider.RestService"));
         String identity = KuraStatusIT.installNode(ctx, cm, "kura-rest");
+        long installed = KuraProbe.millisSince(start);
 
         // the resource created its permission group at start; Kura's Identities page would add members to it
         Group permission = KuraProbe.awaitValue("the permission group", 10_000, () -> {
@@ -91,6 +93,7 @@ public class KuraRestIT {
         } catch (AssertionError e) {
             throw new AssertionError(e.getMessage() + "; last: " + last[0], e);
         }
+        long served = KuraProbe.millisSince(start);
         assertTrue(ok.body(), ok.body().contains("\"channels\":["));
         assertTrue(ok.contentType(), ok.contentType().startsWith("application/json"));
 
@@ -104,7 +107,8 @@ public class KuraRestIT {
         assertTrue("no status for the guest: " + guest, !guest.body().contains(identity));
         assertEquals("kura.admin holds every REST permission", 200, get(url, "admin", "admin-secret").status());
         System.out.println("kura rest (" + System.getProperty("it.profile") + "): " + url + " 401 anonymous, 403 guest, 200 "
-                + "monitor (" + ok.body().length() + " bytes of JSON) and admin");
+                + "monitor (" + ok.body().length() + " bytes of JSON) and admin; packages and node up after " + installed
+                + " ms, first 200 after " + served + " ms, all requests done after " + KuraProbe.millisSince(start) + " ms");
     }
 
     record Reply(int status, String body, String contentType, String authenticate) {
