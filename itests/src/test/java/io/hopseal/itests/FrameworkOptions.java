@@ -74,6 +74,12 @@ public final class FrameworkOptions {
         return this;
     }
 
+    /** One more framework property. */
+    public FrameworkOptions property(String name, String value) {
+        options.add(frameworkProperty(name).value(value));
+        return this;
+    }
+
     /** One more bundle from a file. */
     public FrameworkOptions bundle(File jar) {
         options.add(org.ops4j.pax.exam.CoreOptions.bundle(jar.toURI().toString()));

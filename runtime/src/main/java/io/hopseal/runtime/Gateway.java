@@ -153,7 +153,7 @@ public final class Gateway {
         }
         if (interactiveShell() && System.getProperty(PAX_LOG_FILE) == null) {
             // the shell owns the terminal: log lines would land inside its prompt (read before the framework starts)
-            System.setProperty(PAX_LOG_FILE, data.resolve(LOG_FILE).toString());
+            System.setProperty(PAX_LOG_FILE, ownerOnlyLog(data.resolve(LOG_FILE)).toString());
         }
         SecureRandom random = new SecureRandom();
         try {
@@ -261,6 +261,23 @@ public final class Gateway {
         } catch (IOException | OverlappingFileLockException e) {
             throw new StartupException("cannot lock the data folder " + data + " (" + lockFile + "): " + e.getMessage(), e);
         }
+    }
+
+    /**
+     * The log file, created owner-only (or narrowed to it) before pax-logging opens it: pax-logging writes with the
+     * umask, and the log names files and peers (never secrets). A problem is left to pax-logging to report.
+     */
+    private static Path ownerOnlyLog(Path file) {
+        try {
+            if (!Files.exists(file)) {
+                Files.createFile(file, ownerOnlyFile(file));
+            } else if (file.getFileSystem().supportedFileAttributeViews().contains("posix")) {
+                Files.setPosixFilePermissions(file, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
+            }
+        } catch (IOException e) {
+            // pax-logging reports what is wrong with the file when it cannot open it
+        }
+        return file;
     }
 
     /** rw------- for a new file, where the file system has POSIX permissions. */

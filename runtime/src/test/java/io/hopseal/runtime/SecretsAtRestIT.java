@@ -45,6 +45,7 @@ class SecretsAtRestIT {
         Path data = Files.createDirectories(GatewayProcesses.WORK).toAbsolutePath().resolve("secrets-" + System.nanoTime());
         Path log = data.resolveSibling(data.getFileName() + ".log");
         Path log2 = data.resolveSibling(data.getFileName() + "-restart.log");
+        Path log3 = data.resolveSibling(data.getFileName() + "-own-passphrase.log");
         int http = freePort();
         int tcp = freePort();
         String base = "http://127.0.0.1:" + http;
@@ -86,40 +87,62 @@ class SecretsAtRestIT {
         // the same identity proves the vault opened with the typed passphrase: the generated file is gone and the
         // stored configuration names only passphrase.file (its INFO line may come before the log service is up)
         assertThat(generated).doesNotExist();
+        assertThat(typed).as("still the vault's passphrase source").exists();
         gateways.stop(again);
 
-        // the whole data folder and the gateway's output: the passphrase only in its owner-only file; all owner-only
+        // the operator moves the passphrase to a file of their own: re-encrypted under it, and the typed file, now
+        // obsolete, is removed once the vault works with the new one
+        Path own = data.resolveSibling(data.getFileName() + "-vault-passphrase");
+        io.hopseal.support.PrivateFiles.writeString(own, "operator-" + SECRET + "\n");
+        Process third = start(log3, data, http, tcp, "--vault-passphrase-file", own.toString());
+        GatewayProcesses.await("the obsolete typed passphrase file removed", third, log3, () -> !Files.exists(typed));
+        assertThat(identityOf(gateways.get(base + "/hopseal/status", auth[0]).body())).isEqualTo(identity);
+        gateways.stop(third);
+        try (io.hopseal.vault.FileVault v = io.hopseal.vault.FileVault.open(data.resolve("vault.bin"),
+                ("operator-" + SECRET).toCharArray())) {
+            assertThat(v.path()).as("the vault opens with the operator's passphrase").isEqualTo(data.resolve("vault.bin"));
+        }
+
+        // the whole data folder and the gateway's output: the passphrase nowhere; nothing reachable by others;
+        // everything Hopseal writes owner-only
         byte[] secret = SECRET.getBytes(StandardCharsets.UTF_8);
         assertThat(mode(data)).isEqualTo("rwx------");
         List<Path> checked = new ArrayList<>();
+        int cacheEntries = 0;
         try (Stream<Path> all = Files.walk(data)) {
             for (Path f : all.toList()) {
-                if (Files.isRegularFile(f) && !f.equals(typed)) {
+                if (Files.isRegularFile(f)) {
                     assertThat(Bytes.indexOf(Files.readAllBytes(f), secret)).as("the passphrase in " + f)
                             .isEqualTo(-1);
                 }
-                // Felix's bundle cache is written with the umask, inside a folder only the owner can enter
+                assertThat(OwnerOnly.othersCanAccess(data, f)).as("group or others can reach " + f + " ("
+                        + mode(f) + ")").isNull();
+                // Felix writes its bundle cache with the umask; its root (made 0700 before Felix starts) shuts it
                 if (!f.startsWith(data.resolve("felix-cache")) || f.equals(data.resolve("felix-cache"))) {
                     assertThat(mode(f)).as(f.toString()).isEqualTo(Files.isDirectory(f) ? "rwx------" : "rw-------");
                     checked.add(f);
+                } else {
+                    cacheEntries++;
                 }
             }
         }
-        assertThat(checked).as("what was checked").contains(typed, data.resolve("vault.bin"),
+        assertThat(cacheEntries).as("Felix cache entries checked for effective access").isGreaterThan(10);
+        assertThat(checked).as("what was checked").contains(data.resolve("vault.bin"),
                 data.resolve("http-password"), data.resolve("config"), data.resolve("felix-cache"));
         assertThat(checked.stream().filter(f -> f.toString().endsWith(".config"))).as("configuration files")
                 .hasSizeGreaterThanOrEqualTo(5);
-        for (Path output : List.of(log, log2)) {
+        for (Path output : List.of(log, log2, log3)) {
             assertThat(Bytes.indexOf(Files.readAllBytes(output), secret)).as("the passphrase in " + output)
                     .isEqualTo(-1);
         }
     }
 
-    private Process start(Path log, Path data, int http, int tcp) throws Exception {
+    private Process start(Path log, Path data, int http, int tcp, String... more) throws Exception {
         List<String> cmd = new ArrayList<>(List.of(Paths.get(System.getProperty("java.home"), "bin", "java").toString(),
                 "-Xmx256m", "-Dorg.ops4j.pax.logging.DefaultServiceLog.level=INFO", "-jar",
                 GatewayProcesses.JAR.toAbsolutePath().toString(), "--data", data.toString(), "--http-port",
                 String.valueOf(http), "--tcp-port", String.valueOf(tcp), "--no-shell"));
+        cmd.addAll(List.of(more));
         return gateways.start(data.getParent(), cmd, log);
     }
 

@@ -201,10 +201,19 @@ public final class StateFolder {
             LOG.warn("{} appeared meanwhile: the older {} is left in place", to, from);
             return false;
         }
+        ownerOnlyFile(to); // a link keeps the older file's mode, which its old place may have left open to others
         PrivateFiles.forceDirectory(dir);
         Files.delete(from);
         PrivateFiles.forceDirectory(from.getParent());
         return true;
+    }
+
+    private static void ownerOnlyFile(Path file) throws IOException {
+        try {
+            Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-------"));
+        } catch (UnsupportedOperationException notPosix) {
+            // the platform's own ACLs apply
+        }
     }
 
     private static void createPrivateDirectories(Path dir) throws IOException {

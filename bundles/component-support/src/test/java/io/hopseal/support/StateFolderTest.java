@@ -49,6 +49,8 @@ class StateFolderTest {
         Path old = dir.resolve("old-data-area");
         PrivateFiles.writeString(old.resolve("last-good-config/io.hopseal.router.cfg"), "router");
         PrivateFiles.writeString(old.resolve("last-good-config/nested/x.cfg"), "nested");
+        // as a framework writes its data area, with the umask: the moved file must not keep that mode
+        Files.setPosixFilePermissions(old.resolve("last-good-config/nested/x.cfg"), PosixFilePermissions.fromString("rw-r--r--"));
         StateFolder s = StateFolder.at(dir.resolve("state"));
 
         Path adopted = s.adopt("last-good-config", null, dir.resolve("absent"), old.resolve("last-good-config"));
@@ -56,8 +58,10 @@ class StateFolderTest {
         assertThat(adopted).isEqualTo(dir.resolve("state/last-good-config"));
         assertThat(Files.readString(adopted.resolve("io.hopseal.router.cfg"))).isEqualTo("router");
         assertThat(Files.readString(adopted.resolve("nested/x.cfg"))).isEqualTo("nested");
-        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(adopted.resolve("io.hopseal.router.cfg"))))
-                .isEqualTo("rw-------");
+        for (String f : new String[] {"io.hopseal.router.cfg", "nested/x.cfg"}) {
+            assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(adopted.resolve(f)))).as(f)
+                    .isEqualTo("rw-------");
+        }
         assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(dir.resolve("state"))))
                 .isEqualTo("rwx------");
         assertThat(old.resolve("last-good-config")).doesNotExist();

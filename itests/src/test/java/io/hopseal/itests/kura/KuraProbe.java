@@ -55,13 +55,35 @@ final class KuraProbe {
             o.runtime(folder, name -> !name.contains("bcprov"));
         }
         if (kuraApi) {
-            String api = System.getProperty("it.kura.api");
-            if (api == null || !new File(api).isFile()) {
-                throw new IllegalStateException("it.kura.api does not name the kura-api jar: " + api);
-            }
-            o.bundle(new File(api));
+            o.bundle(kuraApi());
         }
         return o.build();
+    }
+
+    /**
+     * The framework of {@link #framework(boolean)} with the Kura API and Kura 5's REST stack ({@code it.runtime.kura.rest}:
+     * Equinox HttpService on Jetty 9.4, Jersey, the JAX-RS publisher and its security provider, Felix UserAdmin), HTTP on
+     * {@code 127.0.0.1:httpPort}. As on Kura, javax.servlet 3.1 is the only Servlet API and Jersey's bundle exports
+     * JAX-RS and the security annotations: the separate API bundles of the other Kura tests are left out, so that
+     * every bundle sees one copy of each.
+     */
+    static Option[] restFramework(int httpPort) {
+        FrameworkOptions o = new FrameworkOptions();
+        o.runtime("it.runtime", name -> !name.contains("bcprov") && !name.contains("servlet-api"));
+        o.runtime("it.runtime.da", name -> !name.contains("jaxrs") && !name.contains("annotation"));
+        o.runtime("it.runtime.kura.rest");
+        o.bundle(kuraApi());
+        o.property("org.osgi.service.http.port", Integer.toString(httpPort));
+        o.property("org.eclipse.equinox.http.jetty.http.host", "127.0.0.1");
+        return o.build();
+    }
+
+    private static File kuraApi() {
+        String api = System.getProperty("it.kura.api");
+        if (api == null || !new File(api).isFile()) {
+            throw new IllegalStateException("it.kura.api does not name the kura-api jar: " + api);
+        }
+        return new File(api);
     }
 
     // ---- deployment packages ------------------------------------------------------------------------------------

@@ -33,8 +33,8 @@ import org.osgi.service.cm.ConfigurationAdmin;
 /**
  * The status package on Kura's stack (execution {@code kura}: Equinox 3.16.0, SCR 2.1.16, Deployment Admin 0.9.5)
  * with the APIs Kura 5's REST service is built on (UserAdmin 1.1, JAX-RS 2.0, the security annotations) and a
- * recording stand-in for Kura's UserAdmin. Kura's REST stack itself (its JAX-RS publisher, Jersey, its authentication)
- * is not here: the test checks what that stack reads. The package installs; the resource is registered as a service
+ * recording stand-in for Kura's UserAdmin: the test checks what Kura's REST stack reads. {@link KuraRestIT} sends real
+ * HTTP requests through that stack. The package installs; the resource is registered as a service
  * whose class carries {@code @Path("/hopseal")}, a {@code GET} method at {@code /status} with
  * {@code @RolesAllowed("hopseal.status")} that returns the node's JSON status (its identity); the permission group
  * {@code kura.permission.rest.hopseal.status} is created in UserAdmin (Kura's Identities page lists it); and the
@@ -70,14 +70,7 @@ public class KuraStatusIT {
         ctx.registerService(userAdminType.getName(), userAdmin, null);
         ctx.registerService(CryptoService.class, new StubCryptoService(),
                 dict("kura.service.pid", "org.eclipse.kura.crypto.CryptoService"));
-        KuraProbe.installReleases(ctx, CORE, STATUS);
-        String vault = new File(System.getProperty("it.work", "target/it-work"), "kura-status-" + UUID.randomUUID() + ".bin")
-                .getAbsolutePath();
-        KuraConfigs.kuraConfig(cm, "io.hopseal.vault", "path", vault, "kdf.memory.kib", 8192, "passphrase",
-                StubCryptoService.encrypt("correct horse battery staple"));
-        KuraConfigs.kuraConfig(cm, "io.hopseal.router");
-        KuraConfigs.kuraConfig(cm, "io.hopseal.channels");
-        String identity = Gateway.identity(ctx);
+        String identity = installNode(ctx, cm, "kura-status");
 
         ServiceReference<?> ref = KuraProbe.awaitValue("the Kura REST resource registered", 10_000,
                 () -> ctx.getServiceReference(RESOURCE));
@@ -115,6 +108,23 @@ public class KuraStatusIT {
         System.out.println("kura status (" + System.getProperty("it.profile") + "): " + RESOURCE + " at /services"
                 + value(annotation(resource.getClass(), "javax.ws.rs.Path")) + "/status, roles " + roles + ", "
                 + checked + " servlet registration(s) hidden from the publisher; " + json.length() + " bytes of JSON");
+    }
+
+    /**
+     * Installs the core and status packages as Kura does and configures a vault (its passphrase a Password field, as
+     * {@link StubCryptoService} "encrypts" it: register one first), the router and the channel service.
+     *
+     * @return the node's identity
+     */
+    static String installNode(BundleContext ctx, ConfigurationAdmin cm, String label) throws Exception {
+        KuraProbe.installReleases(ctx, CORE, STATUS);
+        String vault = new File(System.getProperty("it.work", "target/it-work"), label + "-" + UUID.randomUUID() + ".bin")
+                .getAbsolutePath();
+        KuraConfigs.kuraConfig(cm, "io.hopseal.vault", "path", vault, "kdf.memory.kib", 8192, "passphrase",
+                StubCryptoService.encrypt("correct horse battery staple"));
+        KuraConfigs.kuraConfig(cm, "io.hopseal.router");
+        KuraConfigs.kuraConfig(cm, "io.hopseal.channels");
+        return Gateway.identity(ctx);
     }
 
     /** An annotation by type name (the probe does not compile against JAX-RS; the runtime classes are Kura's). */

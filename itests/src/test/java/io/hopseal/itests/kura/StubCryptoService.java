@@ -1,6 +1,8 @@
 package io.hopseal.itests.kura;
 
 import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.util.Base64;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -52,9 +54,11 @@ final class StubCryptoService implements CryptoService {
         }
     }
 
+    /** As Kura's {@code CryptoServiceImpl.hash}: the digest of the UTF-8 bytes, Base64 (Kura hashes REST passwords so). */
     @Override
-    public String hash(String s, String algorithm) {
-        throw new UnsupportedOperationException();
+    public String hash(String s, String algorithm) throws NoSuchAlgorithmException {
+        byte[] digest = MessageDigest.getInstance(algorithm).digest(s.getBytes(StandardCharsets.UTF_8));
+        return Base64.getEncoder().encodeToString(digest);
     }
 
     @Override

@@ -144,12 +144,10 @@ final class ActiveVault {
                     throw new InvalidFieldException(PassphraseSources.fieldOf(source), "cannot re-encrypt " + path + ": "
                             + e.getMessage());
                 }
-                if ("generated".equals(active.passphraseSource()) && !"generated".equals(source)) {
-                    PassphraseSources.deleteGenerated(path);
-                }
                 active = next;
                 VaultComponent.LOG.info("{}: {} re-encrypted under the passphrase from {}", VaultComponent.PID, path,
                         PassphraseSources.describe(source));
+                PassphraseSources.removeObsolete(state.root(), path, config, source);
                 return;
             }
             passphrase = PassphraseSources.read(config, attribute, path, false);
@@ -157,6 +155,7 @@ final class ActiveVault {
             install(opened, null, next);
             VaultComponent.LOG.info("{}: {} {} (passphrase from {})", VaultComponent.PID,
                     first ? "opened" : "switched to", opened.path(), PassphraseSources.describe(source));
+            PassphraseSources.removeObsolete(state.root(), opened.path(), config, source);
         } catch (InvalidFieldException e) {
             // published as "field: problem", the form monitoring and tests match
             refused = e.field() + ":" + e.getMessage().substring(e.field().length());

@@ -24,6 +24,12 @@ import io.hopseal.support.kura.KuraPasswords;
  * (owner-only). Every passphrase returned is a fresh array the caller wipes.
  */
 final class PassphraseSources {
+    /**
+     * The file in the state folder where the embedded gateway's configuration store (bundle {@code io.hopseal.config.store})
+     * moves a passphrase typed into the console; a Hopseal name, removed once another source opens the vault.
+     */
+    static final String TYPED_FILE = "vault-passphrase";
+
     private PassphraseSources() {
     }
 
@@ -195,14 +201,36 @@ final class PassphraseSources {
         return text.toCharArray();
     }
 
-    /** Deletes the generated passphrase file once another source has replaced it (a warning if it cannot). */
-    static void deleteGenerated(Path vaultPath) {
-        Path f = generatedFile(vaultPath);
+    /**
+     * Removes the passphrase files Hopseal wrote itself that no longer supply the vault's passphrase, once the vault
+     * has been opened or re-encrypted with the passphrase from {@code source} (never before: a failed open keeps
+     * them): the generated {@code <vault file>.passphrase} unless the source is the generated one, and
+     * {@code <state folder>/}{@value #TYPED_FILE} (where the embedded gateway's configuration store keeps a passphrase
+     * typed into the console) unless {@code passphrase.file} names it. Either one is then obsolete: it holds the
+     * vault's current passphrase as a second copy, or an old one that opens nothing. Each removal is logged once at
+     * INFO, naming the file, never its content; one that cannot be removed is a warning.
+     */
+    static void removeObsolete(Path stateFolder, Path vaultPath, VaultComponent.Config c, String source) {
+        if (!"generated".equals(source)) {
+            remove(generatedFile(vaultPath), source);
+        }
+        Path typed = stateFolder.resolve(TYPED_FILE).toAbsolutePath().normalize();
+        boolean typedInUse = "passphrase.file".equals(source)
+                && Paths.get(c.passphrase_file().strip()).toAbsolutePath().normalize().equals(typed);
+        if (!typedInUse) {
+            remove(typed, source);
+        }
+    }
+
+    private static void remove(Path f, String source) {
         try {
-            Files.deleteIfExists(f);
+            if (Files.deleteIfExists(f)) {
+                VaultComponent.LOG.info("{}: removed the obsolete passphrase file {} (the vault's passphrase now comes "
+                        + "from {})", VaultComponent.PID, f, describe(source));
+            }
         } catch (IOException e) {
-            VaultComponent.LOG.warn("{}: cannot delete the obsolete generated passphrase file {}: {}",
-                    VaultComponent.PID, f, e.toString());
+            VaultComponent.LOG.warn("{}: cannot remove the obsolete passphrase file {}: {}", VaultComponent.PID, f,
+                    e.toString());
         }
     }
 }

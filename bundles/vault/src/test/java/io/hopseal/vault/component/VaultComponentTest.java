@@ -298,6 +298,58 @@ class VaultComponentTest {
     }
 
     @Test
+    void theTypedPassphraseFileGoesOnlyOnceAnotherSourceHasOpenedTheVault() throws IOException {
+        // the embedded gateway keeps a passphrase typed into the console in <state>/vault-passphrase, named by
+        // passphrase.file; --vault-passphrase-file later names the operator's own file instead
+        Path typed = data.resolve(PassphraseSources.TYPED_FILE);
+        Files.writeString(typed, "typed at the console\n");
+        Path chosen = data.resolve("chosen-passphrase");
+        Path file = data.resolve("vault.bin");
+        VaultComponent vc = activate(cfg("passphrase_file", typed.toString()));
+        vc.vault().generate(KeyType.X25519, "k");
+        assertThat(typed).as("the source in use").exists();
+
+        // the new file cannot be read: refused, the typed file stays
+        vc.modified(cfg("passphrase_file", chosen.toString()), props());
+        assertThat((String) refused()).startsWith("passphrase.file: cannot read " + chosen);
+        assertThat(typed).exists();
+        // re-encrypted under the new file: the typed file is removed, logged once, its content never
+        Files.writeString(chosen, "the operator's own\n");
+        String logs = logsOf(() -> vc.modified(cfg("passphrase_file", chosen.toString()), props()));
+        assertThat(logs).contains(file + " re-encrypted under the passphrase from passphrase.file")
+                .contains("io.hopseal.vault: removed the obsolete passphrase file " + typed + " (the vault's passphrase "
+                        + "now comes from passphrase.file)")
+                .doesNotContain("typed at the console").doesNotContain("the operator's own");
+        assertThat(typed).doesNotExist();
+        logs = logsOf(() -> vc.modified(cfg("passphrase_file", chosen.toString(), "kdf_memory_kib", 2048), props()));
+        assertThat(logs).doesNotContain("removed");
+        vc.deactivate();
+
+        // a restart where the new source is set before the vault opens: a failed open keeps the typed file ...
+        Files.writeString(typed, "the operator's own\n");
+        Files.writeString(chosen, "a mistyped one\n");
+        VaultComponent restarted = activate(cfg("passphrase_file", chosen.toString()));
+        assertThat(restarted.vault()).isNull();
+        assertThat(typed).exists();
+        // ... and the first successful open with it removes the typed file
+        Files.writeString(chosen, "the operator's own\n");
+        logs = logsOf(() -> restarted.modified(cfg("passphrase_file", " " + chosen + " "), props()));
+        assertThat(restarted.vault().find("k")).isPresent();
+        assertThat(logs).contains("removed the obsolete passphrase file " + typed);
+        assertThat(typed).doesNotExist();
+        assertThat(chosen).as("the operator's own file is never touched").exists();
+        restarted.deactivate();
+
+        // the typed file as the source in use is kept, also when it is named with another spelling
+        Files.writeString(typed, "the operator's own\n");
+        VaultComponent typedAgain = activate(cfg("passphrase_file", data.resolve("./" + PassphraseSources.TYPED_FILE)
+                .toString()));
+        assertThat(typedAgain.vault().find("k")).isPresent();
+        assertThat(typed).exists();
+        typedAgain.deactivate();
+    }
+
+    @Test
     void anotherPathSwitchesTheRegisteredVault() {
         VaultComponent vc = new VaultComponent();
         vc.activate(context(), cfg(), props("kura.service.pid", "MyVault"));
