@@ -256,7 +256,35 @@ public final class DefaultSecureChannelService implements SecureChannelService, 
         }
         Handshake hs = Handshake.initiator(options.pattern(), options.suite(), identity, knownPeerFor(options),
                 options.trust(), options.rekeyInterval(), null).withContext(context(h -> true));
-        return EngineEnd.initiator(this, hs, options.replayWindow());
+        return EngineEnd.initiator(this, hs, options.replayWindow(), options.resumption());
+    }
+
+    @Override
+    public ChannelEngine resumeEngine(byte[] session, ChannelOptions options) {
+        Objects.requireNonNull(options, "options");
+        if (options.boundService() != null) {
+            throw new IllegalArgumentException("a channel engine carries no routes: options must not bind a service");
+        }
+        return resumeEngine(session, true, options.trust(), null, options.replayWindow(), options.resumption());
+    }
+
+    @Override
+    public ChannelEngine resumeEngine(byte[] session, ListenerOptions options) {
+        Objects.requireNonNull(options, "options");
+        return resumeEngine(session, false, options.trust(), options, options.replayWindow(), options.resumption());
+    }
+
+    private ChannelEngine resumeEngine(byte[] session, boolean initiator, io.hopseal.api.identity.TrustPolicy trust,
+                                       ListenerOptions accepts, int window, io.hopseal.api.channel.Resumption r) {
+        if (stopped) {
+            throw new ChannelException(CloseReason.SERVICE_STOPPED, "channel service stopped");
+        }
+        try {
+            return EngineEnd.resumed(this, EngineSessions.open(this, session, initiator, trust), accepts, window, r);
+        } catch (ChannelException e) {
+            stats().increment("resumption.engines_refused");
+            throw e;
+        }
     }
 
     @Override
