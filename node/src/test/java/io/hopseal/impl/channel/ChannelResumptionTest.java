@@ -96,11 +96,15 @@ class ChannelResumptionTest {
     }
 
     HopsealNode startBackend(boolean resume) {
+        ListenerOptions o = ListenerOptions.defaults();
+        return startBackend(resume ? o.withResumption(Resumption.named("api")) : o);
+    }
+
+    HopsealNode startBackend(ListenerOptions o) {
         HopsealNode b = HopsealNode.builder().vault(backendKeys).stateFolder(state.resolve("backend"))
                 .memory(net, "backend").build();
         b.service("echo", (m, ctx) -> ctx.reply(m, m.payload()));
-        ListenerOptions o = ListenerOptions.defaults();
-        b.channels().listen("api", resume ? o.withResumption(Resumption.named("api")) : o);
+        b.channels().listen("api", o);
         return b;
     }
 
@@ -255,6 +259,79 @@ class ChannelResumptionTest {
                 .doesNotContainKey("hints.confirmed");
         assertThat(ch.state()).isEqualTo(ChannelState.OPEN);
         assertThat(echo(ch, "two")).isEqualTo("two");
+    }
+
+    /**
+     * The device's resumed session to a backend that lost it (its end closed while the device was down) ends after
+     * an unanswered probe; the device's next connect under the same name is the fallback. Returns the handshake
+     * frames (first bytes) on the wire from that connect on, and the channel it opened.
+     */
+    List<Integer> fallbackAfterTheBackendLostTheSession(ListenerOptions listener) throws Exception {
+        backend = startBackend(listener);
+        device = startDevice();
+        ChannelOptions o = options().withKeepAlive(Duration.ofMillis(200), 3);
+        SecureChannel ch = device.channels().connect(ROUTE, o).get(10, TimeUnit.SECONDS);
+        echo(ch, "one");
+        device.close(); // keeps the session
+        for (SecureChannel end : backend.channels().channels()) {
+            end.close(); // the backend loses it (an idle timeout, a deleted file), still knowing the device
+        }
+        device = startDevice();
+        SecureChannel resumed = device.channels().connect(ROUTE, o).get(10, TimeUnit.SECONDS);
+        resumed.send("lost".getBytes(UTF_8));
+        assertThat(resumed.whenClosed().toCompletableFuture().get(15, TimeUnit.SECONDS))
+                .isEqualTo(CloseReason.PEER_UNRESPONSIVE);
+        int before = handshakeFrames.size();
+        SecureChannel fresh = device.channels().connect(ROUTE, o).get(30, TimeUnit.SECONDS);
+        assertThat(echo(fresh, "fresh")).isEqualTo("fresh");
+        lastFallback = fresh;
+        assertThat(reused).isEmpty();
+        return List.copyOf(handshakeFrames.subList(before, handshakeFrames.size()));
+    }
+
+    SecureChannel lastFallback;
+
+    @Test
+    void theFallbackHandshakeOfALostSessionIsKkTwoMessages() throws Exception {
+        List<Integer> frames = fallbackAfterTheBackendLostTheSession(ListenerOptions.defaults());
+        assertThat(lastFallback.protocolName()).isEqualTo("Noise_KK_25519_AESGCM_SHA256");
+        assertThat(frames).as("KK: message 1 and message 2, no message 3").hasSize(2);
+        assertThat(frames.get(0) & 0xF0).isEqualTo(0x10);
+        assertThat(frames.get(1) & 0xF0).isEqualTo(0x20);
+        assertThat(device.channels().counters()).containsEntry("resumption.fallback.kk", 1L)
+                .doesNotContainKey("resumption.fallback.xx");
+    }
+
+    @Test
+    void aListenerThatTakesOnlyXxRefusesTheKkFallbackWithAHintAndGetsXx() throws Exception {
+        List<Integer> frames = fallbackAfterTheBackendLostTheSession(
+                ListenerOptions.defaults().withPatterns(Set.of(io.hopseal.api.channel.HandshakePattern.XX)));
+        assertThat(lastFallback.protocolName()).isEqualTo("Noise_XX_25519_AESGCM_SHA256");
+        assertThat(frames).as("the refused KK message 1, then XX's three").hasSize(4);
+        assertThat(device.channels().counters()).containsEntry("resumption.fallback.kk", 1L)
+                .containsEntry("resumption.fallback.xx", 1L)
+                .as("the hint ended the KK attempt, not its timeout")
+                .containsEntry("handshakes.failed.unknown_peer", 1L)
+                .doesNotContainKey("handshakes.failed.handshake_timeout");
+    }
+
+    @Test
+    void aBackendThatRestartedForgotTheDeviceSoKkIsRefusedAndXxFollows() throws Exception {
+        backend = startBackend(false);
+        device = startDevice();
+        ChannelOptions o = options().withKeepAlive(Duration.ofMillis(200), 3);
+        SecureChannel ch = device.channels().connect(ROUTE, o).get(10, TimeUnit.SECONDS);
+        echo(ch, "one");
+        backend.close();
+        backend = startBackend(false); // a new process: no sessions, no known peers
+        assertThat(ch.whenClosed().toCompletableFuture().get(15, TimeUnit.SECONDS))
+                .as("a clean stop of a backend that keeps nothing tells its peers").isEqualTo(CloseReason.PEER_CLOSED);
+        SecureChannel fresh = device.channels().connect(ROUTE, o).get(30, TimeUnit.SECONDS);
+        assertThat(echo(fresh, "fresh")).isEqualTo("fresh");
+        assertThat(fresh.protocolName()).isEqualTo("Noise_XX_25519_AESGCM_SHA256");
+        assertThat(device.channels().counters()).containsEntry("resumption.fallback.kk", 1L)
+                .containsEntry("resumption.fallback.xx", 1L).containsEntry("handshakes.failed.unknown_peer", 1L);
+        assertThat(reused).isEmpty();
     }
 
     static void deleteSessions(Path dir) throws java.io.IOException {

@@ -67,7 +67,8 @@ public interface ChannelEngine extends AutoCloseable {
      * Seals {@code plaintext[off, off+len)} into {@code out} from {@code outOff}, which must have room for
      * {@code len + }{@link #MAX_OVERHEAD} bytes; returns the frame's length. {@code out} must not overlap the plaintext.
      *
-     * @throws IllegalStateException when the channel is not open
+     * @throws IllegalStateException when the channel is not open, or after an {@link #exportSession()} when the
+     *                               counters it reserved are used up ({@link #reservationLeft()} is 0)
      * @throws ChannelException      with {@link CloseReason#COUNTER_EXHAUSTED} when this end has sent its last counter
      *                               (the engine is then closed)
      */
@@ -113,4 +114,38 @@ public interface ChannelEngine extends AutoCloseable {
 
     /** Frames and bytes in and out, drops by reason ({@code drop.replay}, {@code drop.forged}, ...), rekeys. */
     Map<String, Long> counters();
+
+    /**
+     * This open end's session as an opaque blob, sealed under a key this node's vault derives from its channel static
+     * key (nobody without that vault can open it), for {@link SecureChannelService#resumeEngine} after a reboot
+     * (docs/protocol.md §5.2). Its keys, counters, peer and expiry; never the handshake's keys.
+     *
+     * <p><b>Counter reservation</b> (OSCORE, RFC 8613 Appendix B.1): the blob reserves the next
+     * {@link Resumption#reservation()} send counters, and from the first export on this end seals only counters a
+     * blob reserved ({@link #reservationLeft()}). Store the blob durably (write, fsync, rename), replacing the one
+     * before, <em>before</em> the next {@link #seal}: a resumed end starts above the reserved ceiling, so a crash at any
+     * moment skips counters and never repeats one. Never resume an older blob than the last stored one (it would
+     * repeat counters). Calls to this and to {@link #seal} must not overlap.
+     *
+     * <p>The receive side is kept as it is at the export: a resumed end refuses every counter up to the highest it had
+     * accepted. A message opened after the last export may be accepted once more after a resume from it, so a caller
+     * that must never act twice on a message exports (and stores) after {@link #open} and before acting on it.
+     *
+     * @throws IllegalStateException when the engine is not open, or its options say {@link Resumption#off()}
+     * @throws ChannelException      with {@link CloseReason#SESSION_REFUSED} when the session has passed its
+     *                               {@link Resumption#maxAge()} or {@link Resumption#maxMessages()} (nothing is
+     *                               reserved: a new handshake is due), or the vault cannot seal
+     * @since 1.7
+     */
+    byte[] exportSession();
+
+    /**
+     * How many more frames {@link #seal} may produce before a new {@link #exportSession()} must be stored:
+     * {@link Long#MAX_VALUE} before the first export (nothing persisted, nothing limited), 0 on an end just resumed.
+     * Beyond it {@code seal} throws {@link IllegalStateException} and the engine stays open. Exporting again when
+     * this falls below a fraction of the reservation keeps a sender from ever waiting for its storage.
+     *
+     * @since 1.7
+     */
+    long reservationLeft();
 }

@@ -27,5 +27,12 @@ public enum CloseReason {
     /** Keep-alive pings went unanswered ({@link ChannelOptions#withKeepAlive}): the peer restarted or is out of reach. */
     PEER_UNRESPONSIVE,
     /** Nothing came from the peer within the listener's idle timeout ({@link ListenerOptions#withIdleTimeout}). */
-    IDLE_TIMEOUT
+    IDLE_TIMEOUT,
+    /**
+     * A persisted session could not be resumed: changed, truncated, sealed by another node's vault, expired, or of the
+     * other role ({@link SecureChannelService#resumeEngine(byte[], ChannelOptions)}). A new handshake is needed.
+     *
+     * @since 1.7
+     */
+    SESSION_REFUSED
 }

@@ -71,6 +71,33 @@ public interface SecureChannelService {
      */
     ChannelEngine responderEngine(ListenerOptions options);
 
+    /**
+     * An initiator engine resumed from {@link ChannelEngine#exportSession()} of an initiator engine of this node
+     * (after a reboot, with the same vault): OPEN without a handshake. Its first frame continues above the counters
+     * the blob reserved and it refuses every counter up to the one the blob had accepted; {@link ChannelEngine#seal}
+     * needs a new {@link ChannelEngine#exportSession()}, stored, first ({@link ChannelEngine#reservationLeft()} is 0).
+     * Uses the options' trust policy (the stored peer must still pass it), replay window and {@link Resumption}
+     * (reservation and limits of the exports to come).
+     *
+     * @throws ChannelException with {@link CloseReason#SESSION_REFUSED} for a blob that is truncated, changed, sealed
+     *                          by another node's vault, expired, a responder's, or when the options say
+     *                          {@link Resumption#off()}; {@link CloseReason#PEER_NOT_TRUSTED} or
+     *                          {@link CloseReason#REVOKED} when the stored peer is no longer accepted. Nothing is
+     *                          half open: a new handshake is the way on.
+     * @throws IllegalArgumentException when the options bind a service (engines carry no routes)
+     * @since 1.7
+     */
+    ChannelEngine resumeEngine(byte[] session, ChannelOptions options);
+
+    /**
+     * A responder engine resumed from {@link ChannelEngine#exportSession()} of a responder engine of this node, as
+     * {@link #resumeEngine(byte[], ChannelOptions)} with the listener options' trust, replay window and resumption.
+     *
+     * @throws ChannelException as {@link #resumeEngine(byte[], ChannelOptions)}, also for an initiator's blob
+     * @since 1.7
+     */
+    ChannelEngine resumeEngine(byte[] session, ListenerOptions options);
+
     /** Open and handshaking channels. */
     Collection<SecureChannel> channels();
 

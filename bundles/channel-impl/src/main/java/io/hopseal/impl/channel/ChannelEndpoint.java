@@ -88,6 +88,8 @@ final class ChannelEndpoint implements SecureChannel, Worker {
     final Liveness.KeepAlive keepAlive;
     /** Channel resumption ({@link SessionResumption}); null when this end's session is kept in memory only. */
     volatile SessionResumption.State resume;
+    /** A KK handshake replacing a session the peer lost: a hint makes it give up at once, for XX (§5.2). */
+    volatile boolean fallbackAttempt;
 
     ChannelEndpoint(DefaultSecureChannelService service, boolean initiator, Handshake handshake, Route peerRoute,
                     Route boundRoute, int window, Duration handshakeTimeout) {

@@ -81,6 +81,9 @@ public final class DefaultSecureChannelService implements SecureChannelService, 
     final io.hopseal.impl.routing.TokenBucket routeErrorRate = new io.hopseal.impl.routing.TokenBucket(
             RouteErrorWatch.PER_SECOND, RouteErrorWatch.BURST, System.nanoTime());
     private volatile SessionStore sessionStore;
+    private final UnknownChannelHint.Budget hintBudget = new UnknownChannelHint.Budget();
+    /** Initiator sessions (by resumption name) whose peer lost them: the peer, for a KK fallback (SessionResumption). */
+    private final Map<String, Identifier> lostSessions = new ConcurrentHashMap<>();
 
     public DefaultSecureChannelService(Router router, LocalIdentity identity, Clock clock) {
         this.router = Objects.requireNonNull(router, "router");
@@ -197,6 +200,13 @@ public final class DefaultSecureChannelService implements SecureChannelService, 
         if (resumed != null) {
             return CompletableFuture.completedFuture(resumed); // no handshake: its first message is a transport frame
         }
+        CompletableFuture<SecureChannel> fallback = SessionResumption.fallback(this, listenerRoute, options);
+        return fallback != null ? fallback : handshake(listenerRoute, options, known, false);
+    }
+
+    /** A new handshake along {@code listenerRoute}; a fallback attempt gives up on an unknown-channel hint. */
+    CompletableFuture<SecureChannel> handshake(Route listenerRoute, ChannelOptions options, KnownPeer known,
+                                               boolean fallbackAttempt) {
         Handshake hs = Handshake.initiator(options.pattern(), options.suite(), identity, known, options.trust(),
                 options.rekeyInterval(), options.boundService()).withContext(context(h -> true))
                 .padFirst(!Wire.linksValidateAddresses(listenerRoute));
@@ -205,6 +215,7 @@ public final class DefaultSecureChannelService implements SecureChannelService, 
                 options.keepAliveUnanswered(), null);
         ep.resume = SessionResumption.stateFor(SessionResumption.effective(options.resumption(), listenerRoute,
                 SessionResumption.autoName(listenerRoute, options), sessionStore), sessionStore);
+        ep.fallbackAttempt = fallbackAttempt;
         ep.register();
         track(ep);
         // before start: an in-memory handshake may finish in it; a route error report for message 1 ends it at once
@@ -214,7 +225,7 @@ public final class DefaultSecureChannelService implements SecureChannelService, 
     }
 
     /** The known peer a KK/IK initiator needs (null for XX). */
-    private KnownPeer knownPeerFor(ChannelOptions options) {
+    KnownPeer knownPeerFor(ChannelOptions options) {
         if (options.pattern() == HandshakePattern.XX) {
             return null;
         }
@@ -256,7 +267,35 @@ public final class DefaultSecureChannelService implements SecureChannelService, 
         }
         Handshake hs = Handshake.initiator(options.pattern(), options.suite(), identity, knownPeerFor(options),
                 options.trust(), options.rekeyInterval(), null).withContext(context(h -> true));
-        return EngineEnd.initiator(this, hs, options.replayWindow());
+        return EngineEnd.initiator(this, hs, options.replayWindow(), options.resumption());
+    }
+
+    @Override
+    public ChannelEngine resumeEngine(byte[] session, ChannelOptions options) {
+        Objects.requireNonNull(options, "options");
+        if (options.boundService() != null) {
+            throw new IllegalArgumentException("a channel engine carries no routes: options must not bind a service");
+        }
+        return resumeEngine(session, true, options.trust(), null, options.replayWindow(), options.resumption());
+    }
+
+    @Override
+    public ChannelEngine resumeEngine(byte[] session, ListenerOptions options) {
+        Objects.requireNonNull(options, "options");
+        return resumeEngine(session, false, options.trust(), options, options.replayWindow(), options.resumption());
+    }
+
+    private ChannelEngine resumeEngine(byte[] session, boolean initiator, io.hopseal.api.identity.TrustPolicy trust,
+                                       ListenerOptions accepts, int window, io.hopseal.api.channel.Resumption r) {
+        if (stopped) {
+            throw new ChannelException(CloseReason.SERVICE_STOPPED, "channel service stopped");
+        }
+        try {
+            return EngineEnd.resumed(this, EngineSessions.open(this, session, initiator, trust), accepts, window, r);
+        } catch (ChannelException e) {
+            stats().increment("resumption.engines_refused");
+            throw e;
+        }
     }
 
     @Override
@@ -405,6 +444,27 @@ public final class DefaultSecureChannelService implements SecureChannelService, 
 
     SessionStore sessionStore() {
         return sessionStore;
+    }
+
+    UnknownChannelHint.Budget hintBudget() {
+        return hintBudget;
+    }
+
+    /** Remembers (null: forgets) the peer of the initiator session {@code name}, which that peer lost. */
+    void lostSession(String name, Identifier peer) {
+        if (peer == null) {
+            lostSessions.remove(name);
+            return;
+        }
+        if (lostSessions.size() >= 4096) {
+            lostSessions.clear(); // only a hint for a smaller handshake: never worth unbounded memory
+        }
+        lostSessions.put(name, peer);
+    }
+
+    /** The peer of the lost initiator session {@code name}, forgotten as it is taken; null when none. */
+    Identifier takeLostSession(String name) {
+        return lostSessions.remove(name);
     }
 
     // ---- for endpoints and listeners ------------------------------------------------------------------------

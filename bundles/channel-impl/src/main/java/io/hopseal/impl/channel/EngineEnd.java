@@ -12,9 +12,11 @@ import io.hopseal.api.channel.ChannelState;
 import io.hopseal.api.channel.CloseReason;
 import io.hopseal.api.channel.HandshakePattern;
 import io.hopseal.api.channel.ListenerOptions;
+import io.hopseal.api.channel.Resumption;
 import io.hopseal.api.identity.Identifier;
 import io.hopseal.api.identity.Identity;
 import io.hopseal.api.transport.Counters;
+import io.hopseal.impl.channel.resume.SessionSnapshot;
 
 /**
  * The public sans-I/O channel end: the same {@link Handshake} and {@link TransportCrypto} cores a routed
@@ -54,25 +56,73 @@ final class EngineEnd implements ChannelEngine {
     private volatile ChannelState state = ChannelState.HANDSHAKING;
     private volatile CloseReason closeReason;
 
+    /** Exports (docs/protocol.md §5.2): the settings (null when off) and, once open, what a snapshot needs. */
+    private final Resumption resumption;
+    /** Guarded by this. */
+    private byte[] peerStatic;
+    private long createdAt;
+    private byte[] sessionId;
+    private long generation;
+    /** Set by the first export (or a resume): from then on only counters an export reserved are sealed. */
+    private volatile EngineSessions.Grant grant;
+
     private EngineEnd(DefaultSecureChannelService service, boolean initiator, Handshake handshake,
-                      ListenerOptions accepts, int window) {
+                      ListenerOptions accepts, int window, Resumption resumption) {
         this.service = service;
         this.initiator = initiator;
         this.handshake = handshake;
         this.accepts = accepts;
         this.window = window;
+        this.resumption = EngineSessions.settings(resumption);
         this.accessCheck = accepts == null ? h -> true : ListenerWorker.accessCheck(accepts.accessPolicy(), counters);
         if (handshake != null) {
             this.protocolName = handshake.protocolName();
         }
     }
 
-    static EngineEnd initiator(DefaultSecureChannelService service, Handshake handshake, int window) {
-        return new EngineEnd(service, true, handshake, null, window);
+    static EngineEnd initiator(DefaultSecureChannelService service, Handshake handshake, int window,
+                               Resumption resumption) {
+        return new EngineEnd(service, true, handshake, null, window, resumption);
     }
 
     static EngineEnd responder(DefaultSecureChannelService service, ListenerOptions options) {
-        return new EngineEnd(service, false, null, options, options.replayWindow());
+        return new EngineEnd(service, false, null, options, options.replayWindow(), options.resumption());
+    }
+
+    /**
+     * An end resumed from an exported session: OPEN, its handshake long done, sealing nothing until the next export
+     * reserves counters. The snapshot's keys are wiped here.
+     */
+    static EngineEnd resumed(DefaultSecureChannelService service, EngineSessions.Opened o, ListenerOptions accepts,
+                             int window, Resumption resumption) {
+        SessionSnapshot s = o.snapshot();
+        EngineEnd e = new EngineEnd(service, s.initiator(), null, accepts, window, resumption);
+        if (e.resumption == null) {
+            s.wipe();
+            throw new ChannelException(CloseReason.SESSION_REFUSED, "session not resumed: the options say Resumption.off()");
+        }
+        EngineSessions.Grant g = new EngineSessions.Grant();
+        try {
+            e.crypto = EngineSessions.transport(s, window, g);
+        } finally {
+            s.wipe();
+        }
+        synchronized (e) {
+            e.grant = g;
+            e.started = true;
+            e.validated = true;
+            e.peerConfirmed = true;
+            e.protocolName = s.protocolName();
+            e.peer = service.rememberPeer(o.peer(), s.peerStatic());
+            e.peerStatic = s.peerStatic().clone();
+            e.createdAt = s.createdAt();
+            e.sessionId = s.sessionId().clone();
+            e.generation = s.generation();
+            e.state = ChannelState.OPEN;
+        }
+        e.counters.increment("resumed");
+        service.stats().increment("resumption.engines_resumed");
+        return e;
     }
 
     @Override
@@ -262,6 +312,8 @@ final class EngineEnd implements ChannelEngine {
                 return out;
             }
             peer = service.rememberPeer(hs.peer(), hs.peerStatic());
+            peerStatic = hs.peerStatic().clone();
+            createdAt = service.nowSeconds();
             for (io.hopseal.api.credential.Credential cr : hs.peerCredentials()) {
                 service.attributeStore().add(cr);
             }
@@ -303,6 +355,13 @@ final class EngineEnd implements ChannelEngine {
         if (n < 0) {
             if (state != ChannelState.OPEN) {
                 throw new IllegalStateException("channel engine is " + state + ", not OPEN"); // closed meanwhile
+            }
+            EngineSessions.Grant g = grant;
+            if (g != null && c.nextSendCounter() >= g.ceiling() && c.nextSendCounter() <= Wire.MAX_COUNTER) {
+                counters.increment("seal.not_reserved");
+                throw new IllegalStateException("this engine sealed every counter its last exportSession() reserved"
+                        + (g.ceiling() == 0 ? " (none: it was just resumed)" : "")
+                        + ": store a new exportSession() before sealing more");
             }
             finish(CloseReason.COUNTER_EXHAUSTED);
             throw new ChannelException(CloseReason.COUNTER_EXHAUSTED,
@@ -409,6 +468,63 @@ final class EngineEnd implements ChannelEngine {
         if (c != null) {
             c.destroy();
         }
+    }
+
+    @Override
+    public synchronized byte[] exportSession() {
+        TransportCrypto c = crypto;
+        if (c == null || state != ChannelState.OPEN) {
+            throw new IllegalStateException("channel engine is " + state + ", not OPEN");
+        }
+        if (resumption == null) {
+            throw new IllegalStateException("resumption is off for this engine (Resumption.off() in its options)");
+        }
+        EngineSessions.Grant g = grant;
+        boolean first = g == null;
+        if (first) {
+            g = new EngineSessions.Grant();
+            c.persistTo(g); // from here on a seal needs a granted counter
+        }
+        SessionSnapshot.Direction[] d = c.directions();
+        long ceiling = d[0].position() + resumption.reservation();
+        if (sessionId == null) {
+            sessionId = new byte[SessionSnapshot.ID_LENGTH];
+            service.random().nextBytes(sessionId);
+        }
+        SessionSnapshot s = EngineSessions.snapshot(sessionId, generation + 1, initiator, protocolName, createdAt,
+                resumption, d[0].at(ceiling), d[1], peerStatic, peer);
+        if (s.expired(service.nowSeconds())) {
+            s.wipe();
+            if (first) {
+                c.persistTo(null); // nothing was ever exported: the end goes on unlimited, in memory only
+            }
+            throw new ChannelException(CloseReason.SESSION_REFUSED, "the session passed its maximum age or message "
+                    + "limit and is no longer resumable: open a new channel");
+        }
+        byte[] blob;
+        try {
+            blob = EngineSessions.seal(service.localIdentity(), s);
+        } catch (ChannelException e) {
+            if (first) {
+                c.persistTo(null);
+            }
+            throw e;
+        }
+        generation++;
+        grant = g;
+        g.grant(ceiling); // only now: the blob that reserves these counters exists
+        counters.increment("exports");
+        return blob;
+    }
+
+    @Override
+    public long reservationLeft() {
+        EngineSessions.Grant g = grant;
+        TransportCrypto c = crypto;
+        if (g == null || c == null) {
+            return Long.MAX_VALUE;
+        }
+        return Math.max(0, g.ceiling() - c.nextSendCounter());
     }
 
     @Override

@@ -86,6 +86,13 @@ final class ListenerWorker implements ChannelListener {
         }
         if (!options.patterns().contains(p)) {
             counters.increment("drop.pattern_not_allowed");
+            refuseKk(m, p);
+            return;
+        }
+        if (p == HandshakePattern.KK && raw.length >= 1 + Wire.KK_HINT
+                && service.peersByHint(java.util.Arrays.copyOfRange(raw, 1, 1 + Wire.KK_HINT)).length == 0) {
+            counters.increment("drop.unknown_peer"); // the same check as readFirst, before any slot is taken
+            refuseKk(m, p);
             return;
         }
         boolean validated = false;
@@ -152,6 +159,16 @@ final class ListenerWorker implements ChannelListener {
             if (!kept) {
                 release(src);
             }
+        }
+    }
+
+    /**
+     * A KK message 1 this listener cannot take: the one-byte hint tells an initiator whose session we lost to use XX
+     * now rather than after its timeout (docs/protocol.md §5.2). Never more than the hint budget; 1 byte never amplifies.
+     */
+    private void refuseKk(Message m, HandshakePattern p) {
+        if (p == HandshakePattern.KK && !m.returnRoute().isEmpty()) {
+            UnknownChannelHint.send(service, m.returnRoute());
         }
     }
 

@@ -3,8 +3,14 @@ package io.hopseal.impl.channel;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 
+import io.hopseal.api.channel.ChannelException;
 import io.hopseal.api.channel.ChannelOptions;
+import io.hopseal.api.channel.HandshakePattern;
+import io.hopseal.api.channel.KnownPeer;
+import io.hopseal.api.channel.SecureChannel;
+import io.hopseal.api.identity.Identifier;
 import io.hopseal.api.channel.ChannelState;
 import io.hopseal.api.channel.CloseReason;
 import io.hopseal.api.channel.ListenerOptions;
@@ -260,13 +266,81 @@ final class SessionResumption {
         return true;
     }
 
-    /** The end closed: unless suspended, its session is over and its files go. */
+    /**
+     * The end closed: unless suspended, its session is over and its files go. An initiator remembers whom the session
+     * was with, so that the next connect under its name shakes hands with KK ({@link #fallback}); not after the peer
+     * refused or was revoked.
+     */
     static void closed(ChannelEndpoint ep) {
         State st = ep.resume;
         PersistedSession p = st == null ? null : st.session;
         if (p != null && !st.suspended) {
             p.drop();
+            if (ep.initiator && ep.peer != null) {
+                CloseReason why = ep.closeReason;
+                boolean refused = why == CloseReason.REVOKED || why == CloseReason.PEER_NOT_TRUSTED
+                        || why == CloseReason.REFUSED_BY_PEER;
+                ep.service.lostSession(st.settings.name(), refused ? null : ep.peer.identifier());
+            }
         }
+    }
+
+    /**
+     * The handshake that replaces an initiator session this service held until its peer lost it (docs/protocol.md
+     * §5.2): KK, since both static keys are known (2 messages instead of XX's 3), with a third of the handshake time;
+     * when the listener does not take it (KK not allowed, or it no longer knows us: it answers with the unknown-channel
+     * hint, or stays silent until that time is up, or the keys no longer agree) XX follows once, as the options ask.
+     * Null when no such session is remembered under this name, the options ask for KK/IK or for another peer, or the
+     * peer is no longer known or trusted: the caller shakes hands as the options say.
+     */
+    static CompletableFuture<SecureChannel> fallback(DefaultSecureChannelService service, Route listenerRoute,
+                                                     ChannelOptions options) {
+        Resumption r = effective(options.resumption(), listenerRoute, autoName(listenerRoute, options),
+                service.sessionStore());
+        if (r == null || options.pattern() != HandshakePattern.XX) {
+            return null;
+        }
+        Identifier lost = service.takeLostSession(r.name());
+        if (lost == null || (options.expectedPeer() != null && !options.expectedPeer().equals(lost))) {
+            return null;
+        }
+        ChannelOptions kk = options.withPattern(HandshakePattern.KK).withExpectedPeer(lost)
+                .withHandshakeTimeout(options.handshakeTimeout().dividedBy(3));
+        KnownPeer known;
+        try {
+            known = service.knownPeerFor(kk);
+        } catch (ChannelException notKnownOrTrusted) {
+            return null;
+        }
+        service.stats().increment("resumption.fallback.kk");
+        CompletableFuture<SecureChannel> out = new CompletableFuture<>();
+        service.handshake(listenerRoute, kk, known, true).whenComplete((ch, e) -> {
+            if (e == null) {
+                out.complete(ch);
+                return;
+            }
+            Throwable cause = unwrap(e);
+            CloseReason why = cause instanceof ChannelException ce ? ce.reason() : null;
+            if (why != CloseReason.UNKNOWN_PEER && why != CloseReason.HANDSHAKE_TIMEOUT
+                    && why != CloseReason.HANDSHAKE_FAILED) {
+                out.completeExceptionally(cause); // unreachable, refused, stopped: XX would not do better
+                return;
+            }
+            service.stats().increment("resumption.fallback.xx");
+            ChannelEndpoint.LOG.info("KK to {} not taken ({}): XX instead", lost, why);
+            service.connect(listenerRoute, options).whenComplete((c2, e2) -> {
+                if (e2 == null) {
+                    out.complete(c2);
+                } else {
+                    out.completeExceptionally(unwrap(e2));
+                }
+            });
+        });
+        return out;
+    }
+
+    private static Throwable unwrap(Throwable e) {
+        return e instanceof java.util.concurrent.CompletionException && e.getCause() != null ? e.getCause() : e;
     }
 
     private static byte[] routeBytes(Route r) {

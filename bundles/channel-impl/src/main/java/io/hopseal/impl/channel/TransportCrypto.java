@@ -81,6 +81,11 @@ final class TransportCrypto {
         receiver.persistTo(r);
     }
 
+    /** The counter the next sealed frame will carry. */
+    long nextSendCounter() {
+        return sender.next();
+    }
+
     /** This end's two directions as they are now (keys copied: the caller wipes them), for a first snapshot. */
     SessionSnapshot.Direction[] directions() {
         return new SessionSnapshot.Direction[] {sender.direction(), receiver.direction()};
@@ -221,6 +226,10 @@ final class TransportCrypto {
 
         synchronized SessionSnapshot.Direction direction() {
             return new SessionSnapshot.Direction(shift, epoch, key.exportKey(), next);
+        }
+
+        synchronized long next() {
+            return next;
         }
 
         /** Length of the frame written by the last {@link #seal} (read under the same lock). */

@@ -14,7 +14,7 @@ import io.hopseal.api.routing.Route;
 /**
  * The unauthenticated "unknown channel" hint (docs/protocol.md §5.2): a node that gets a transport frame from a link for
  * a channel id it does not hold (it restarted and lost that channel) answers the frame's return route with the single
- * byte {@code 0x03}. An initiator end that receives it changes nothing: it only pings its peer at once, and closes
+ * byte {@code 0x03}; so does a listener to a KK message 1 it cannot take (pattern not allowed, initiator unknown). An initiator end that receives it changes nothing: it only pings its peer at once, and closes
  * ({@link CloseReason#PEER_UNRESPONSIVE}, so a session or the application shakes hands anew) when that authenticated
  * ping goes unanswered. A forged hint thus costs one ping, never the channel.
  */
@@ -30,9 +30,34 @@ final class UnknownChannelHint {
     private UnknownChannelHint() {
     }
 
+    /** The hints one service may still send: {@link #PER_SECOND} a second, whatever made them. */
+    static final class Budget {
+        private long refilled;
+        private long tokens = PER_SECOND;
+
+        synchronized boolean take(long nowMillis) {
+            tokens = Math.min(PER_SECOND, tokens + (nowMillis - refilled) * PER_SECOND / 1000);
+            refilled = nowMillis;
+            if (tokens < 1) {
+                return false;
+            }
+            tokens--;
+            return true;
+        }
+    }
+
+    /** Sends the hint along {@code to} within the service's budget (counted either way). */
+    static void send(DefaultSecureChannelService service, Route to) {
+        if (!service.hintBudget().take(service.nowMillis())) {
+            service.stats().increment("hints.limited");
+            return;
+        }
+        service.stats().increment("hints.sent");
+        service.router().send(new Message(to, Route.EMPTY, new byte[] {(byte) HINT}));
+    }
+
     /** The router's handler for messages to local addresses nobody holds: answers lost channels' transport frames. */
     static Consumer<Message> responder(DefaultSecureChannelService service) {
-        long[] bucket = {0, PER_SECOND}; // last refill (ms), tokens
         return m -> {
             Address to = m.onwardRoute().first();
             Payload p = m.body();
@@ -43,24 +68,22 @@ final class UnknownChannelHint {
             if (kind < Wire.DATA_BOUND || kind > Wire.CONTROL || !CHANNEL_ID.matcher(to.valueText()).matches()) {
                 return;
             }
-            synchronized (bucket) {
-                long now = service.nowMillis();
-                bucket[1] = Math.min(PER_SECOND, bucket[1] + (now - bucket[0]) * PER_SECOND / 1000);
-                bucket[0] = now;
-                if (bucket[1] < 1) {
-                    service.stats().increment("hints.limited");
-                    return;
-                }
-                bucket[1]--;
-            }
-            service.stats().increment("hints.sent");
-            service.router().send(new Message(m.returnRoute(), Route.EMPTY, new byte[] {(byte) HINT}));
+            send(service, m.returnRoute());
         };
     }
 
-    /** A hint reached this end: an initiator that is open pings its peer (one probe at a time); nothing else. */
+    /**
+     * A hint reached this end: an initiator that is open pings its peer (one probe at a time); a fallback KK handshake
+     * of a session the peer lost (which a listener that cannot take KK from us answers with a hint) gives up at once,
+     * so that XX follows without waiting for a timeout; nothing else.
+     */
     static void onHint(ChannelEndpoint ep) {
         ep.count("hints.received");
+        if (ep.initiator && ep.fallbackAttempt && ep.state == ChannelState.HANDSHAKING) {
+            // unauthenticated: a forged one only makes this end shake hands with XX instead, never opens anything
+            HandshakeFlow.fail(ep, CloseReason.UNKNOWN_PEER);
+            return;
+        }
         if (!ep.initiator || ep.state != ChannelState.OPEN) {
             return;
         }

@@ -550,6 +550,17 @@ public final class ChannelsComponent implements SecureChannelService {
     }
 
     @Override
+    public io.hopseal.api.channel.ChannelEngine resumeEngine(byte[] session, ChannelOptions options) {
+        return service.resumeEngine(session, options);
+    }
+
+    @Override
+    public io.hopseal.api.channel.ChannelEngine resumeEngine(byte[] session,
+                                                             io.hopseal.api.channel.ListenerOptions options) {
+        return service.resumeEngine(session, options);
+    }
+
+    @Override
     public Collection<SecureChannel> channels() {
         return service.channels();
     }
