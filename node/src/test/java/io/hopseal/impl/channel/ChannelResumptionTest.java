@@ -292,31 +292,40 @@ class ChannelResumptionTest {
     SecureChannel lastFallback;
 
     @Test
-    void theFallbackHandshakeOfALostSessionIsKkTwoMessages() throws Exception {
+    void theFallbackHandshakeOfALostSessionIsIkTwoMessages() throws Exception {
         List<Integer> frames = fallbackAfterTheBackendLostTheSession(ListenerOptions.defaults());
-        assertThat(lastFallback.protocolName()).isEqualTo("Noise_KK_25519_AESGCM_SHA256");
-        assertThat(frames).as("KK: message 1 and message 2, no message 3").hasSize(2);
-        assertThat(frames.get(0) & 0xF0).isEqualTo(0x10);
+        assertThat(lastFallback.protocolName()).isEqualTo("Noise_IK_25519_AESGCM_SHA256");
+        assertIkTwoMessages(frames);
+    }
+
+    /** IK's two frames and nothing else: message 1 (pattern 2, §4.1) and message 2, no message 3, no XX after it. */
+    void assertIkTwoMessages(List<Integer> frames) {
+        assertThat(frames).as("IK: message 1 and message 2, no message 3").hasSize(2);
+        assertThat(frames.get(0) & 0xF6).as("message 1, IK").isEqualTo(0x14);
         assertThat(frames.get(1) & 0xF0).isEqualTo(0x20);
-        assertThat(device.channels().counters()).containsEntry("resumption.fallback.kk", 1L)
-                .doesNotContainKey("resumption.fallback.xx");
+        assertThat(device.channels().counters()).containsEntry("resumption.fallback.ik", 1L)
+                .doesNotContainKey("resumption.fallback.xx").doesNotContainKey("resumption.fallback.kk");
     }
 
     @Test
-    void aListenerThatTakesOnlyXxRefusesTheKkFallbackWithAHintAndGetsXx() throws Exception {
+    void aListenerThatTakesOnlyXxRefusesTheIkFallbackWithAHintAndGetsXx() throws Exception {
         List<Integer> frames = fallbackAfterTheBackendLostTheSession(
                 ListenerOptions.defaults().withPatterns(Set.of(io.hopseal.api.channel.HandshakePattern.XX)));
         assertThat(lastFallback.protocolName()).isEqualTo("Noise_XX_25519_AESGCM_SHA256");
-        assertThat(frames).as("the refused KK message 1, then XX's three").hasSize(4);
-        assertThat(device.channels().counters()).containsEntry("resumption.fallback.kk", 1L)
+        assertThat(frames).as("the refused IK message 1, then XX's three").hasSize(4);
+        assertThat(frames.get(0) & 0xF6).as("message 1, IK").isEqualTo(0x14);
+        assertThat(frames.subList(1, 4)).as("XX").allMatch(f -> f == 0x10 || f == 0x20 || f == 0x30);
+        assertThat(device.channels().counters()).containsEntry("resumption.fallback.ik", 1L)
                 .containsEntry("resumption.fallback.xx", 1L)
-                .as("the hint ended the KK attempt, not its timeout")
+                .as("the hint ended the IK attempt, not its timeout")
                 .containsEntry("handshakes.failed.unknown_peer", 1L)
                 .doesNotContainKey("handshakes.failed.handshake_timeout");
+        assertThat(backend.channels().listeners().iterator().next().counters())
+                .containsEntry("drop.pattern_not_allowed", 1L);
     }
 
     @Test
-    void aBackendThatRestartedForgotTheDeviceSoKkIsRefusedAndXxFollows() throws Exception {
+    void aBackendThatRestartedForgotTheDeviceYetTakesTheIkFallbackInTwoFrames() throws Exception {
         backend = startBackend(false);
         device = startDevice();
         ChannelOptions o = options().withKeepAlive(Duration.ofMillis(200), 3);
@@ -324,14 +333,45 @@ class ChannelResumptionTest {
         echo(ch, "one");
         backend.close();
         backend = startBackend(false); // a new process: no sessions, no known peers
+        assertThat(backend.channels().counters()).containsEntry("peers.known", 0L);
         assertThat(ch.whenClosed().toCompletableFuture().get(15, TimeUnit.SECONDS))
                 .as("a clean stop of a backend that keeps nothing tells its peers").isEqualTo(CloseReason.PEER_CLOSED);
+        int before = handshakeFrames.size();
+        SecureChannel fresh = device.channels().connect(ROUTE, o).get(30, TimeUnit.SECONDS);
+        assertThat(echo(fresh, "fresh")).isEqualTo("fresh");
+        assertThat(fresh.protocolName()).isEqualTo("Noise_IK_25519_AESGCM_SHA256");
+        assertIkTwoMessages(List.copyOf(handshakeFrames.subList(before, handshakeFrames.size())));
+        assertThat(device.channels().counters()).doesNotContainKey("handshakes.failed.unknown_peer");
+        assertThat(backend.channels().channels()).singleElement()
+                .satisfies(end -> assertThat(end.peer()).isEqualTo(device.channels().identity().identifier()));
+        assertThat(reused).isEmpty();
+    }
+
+    @Test
+    void aListenerWhoseStaticKeyChangedHintsTheIkFallbackAwayAndXxFollows() throws Exception {
+        // the device's session and known peer name the backend's old static key; the restarted backend has another
+        MemoryVault rotated = new MemoryVault();
+        backend = startBackend(false);
+        device = startDevice();
+        ChannelOptions o = options().withKeepAlive(Duration.ofMillis(200), 3);
+        SecureChannel ch = device.channels().connect(ROUTE, o).get(10, TimeUnit.SECONDS);
+        echo(ch, "one");
+        backend.close();
+        backend = HopsealNode.builder().vault(rotated).stateFolder(state.resolve("backend-2")).memory(net, "backend")
+                .build();
+        backend.service("echo", (m, ctx) -> ctx.reply(m, m.payload()));
+        backend.channels().listen("api", ListenerOptions.defaults());
+        ch.whenClosed().toCompletableFuture().get(15, TimeUnit.SECONDS);
+        int before = handshakeFrames.size();
         SecureChannel fresh = device.channels().connect(ROUTE, o).get(30, TimeUnit.SECONDS);
         assertThat(echo(fresh, "fresh")).isEqualTo("fresh");
         assertThat(fresh.protocolName()).isEqualTo("Noise_XX_25519_AESGCM_SHA256");
-        assertThat(device.channels().counters()).containsEntry("resumption.fallback.kk", 1L)
-                .containsEntry("resumption.fallback.xx", 1L).containsEntry("handshakes.failed.unknown_peer", 1L);
-        assertThat(reused).isEmpty();
+        assertThat(handshakeFrames.subList(before, handshakeFrames.size())).as("IK message 1, then XX's three").hasSize(4);
+        assertThat(device.channels().counters()).containsEntry("resumption.fallback.ik", 1L)
+                .containsEntry("resumption.fallback.xx", 1L).containsEntry("handshakes.failed.unknown_peer", 1L)
+                .doesNotContainKey("handshakes.failed.handshake_timeout");
+        assertThat(backend.channels().listeners().iterator().next().counters())
+                .containsEntry("drop.handshake_invalid", 1L);
     }
 
     static void deleteSessions(Path dir) throws java.io.IOException {

@@ -86,13 +86,13 @@ final class ListenerWorker implements ChannelListener {
         }
         if (!options.patterns().contains(p)) {
             counters.increment("drop.pattern_not_allowed");
-            refuseKk(m, p);
+            refuse(m, p);
             return;
         }
         if (p == HandshakePattern.KK && raw.length >= 1 + Wire.KK_HINT
                 && service.peersByHint(java.util.Arrays.copyOfRange(raw, 1, 1 + Wire.KK_HINT)).length == 0) {
             counters.increment("drop.unknown_peer"); // the same check as readFirst, before any slot is taken
-            refuseKk(m, p);
+            refuse(m, p);
             return;
         }
         boolean validated = false;
@@ -143,6 +143,7 @@ final class ListenerWorker implements ChannelListener {
             // read before creating anything: a forged message 1 costs no addresses, timers or log lines
             FirstMessage first = readFirst(service, f, p, options, accessCheck, counters);
             if (first == null) {
+                refuse(m, p); // KK/IK made for keys this node no longer has (or forged): the sender may go on with XX
                 return;
             }
             Handshake hs = first.handshake();
@@ -163,11 +164,12 @@ final class ListenerWorker implements ChannelListener {
     }
 
     /**
-     * A KK message 1 this listener cannot take: the one-byte hint tells an initiator whose session we lost to use XX
-     * now rather than after its timeout (docs/protocol.md §5.2). Never more than the hint budget; 1 byte never amplifies.
+     * A KK or IK message 1 this listener cannot take (pattern not allowed, KK initiator unknown, keys that do not agree):
+     * the one-byte hint tells an initiator whose session we lost to use XX now rather than after its timeout
+     * (docs/protocol.md §5.2). Never more than the hint budget; 1 byte never amplifies. XX is never refused this way.
      */
-    private void refuseKk(Message m, HandshakePattern p) {
-        if (p == HandshakePattern.KK && !m.returnRoute().isEmpty()) {
+    private void refuse(Message m, HandshakePattern p) {
+        if (p != HandshakePattern.XX && !m.returnRoute().isEmpty()) {
             UnknownChannelHint.send(service, m.returnRoute());
         }
     }

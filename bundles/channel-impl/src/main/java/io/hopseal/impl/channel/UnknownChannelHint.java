@@ -14,7 +14,8 @@ import io.hopseal.api.routing.Route;
 /**
  * The unauthenticated "unknown channel" hint (docs/protocol.md §5.2): a node that gets a transport frame from a link for
  * a channel id it does not hold (it restarted and lost that channel) answers the frame's return route with the single
- * byte {@code 0x03}; so does a listener to a KK message 1 it cannot take (pattern not allowed, initiator unknown). An initiator end that receives it changes nothing: it only pings its peer at once, and closes
+ * byte {@code 0x03}; so does a listener to a KK or IK message 1 it cannot take (pattern not allowed, initiator unknown,
+ * keys that do not agree). An initiator end that receives it changes nothing: it only pings its peer at once, and closes
  * ({@link CloseReason#PEER_UNRESPONSIVE}, so a session or the application shakes hands anew) when that authenticated
  * ping goes unanswered. A forged hint thus costs one ping, never the channel.
  */
@@ -73,8 +74,8 @@ final class UnknownChannelHint {
     }
 
     /**
-     * A hint reached this end: an initiator that is open pings its peer (one probe at a time); a fallback KK handshake
-     * of a session the peer lost (which a listener that cannot take KK from us answers with a hint) gives up at once,
+     * A hint reached this end: an initiator that is open pings its peer (one probe at a time); a fallback IK handshake
+     * of a session the peer lost (which a listener that cannot take IK from us answers with a hint) gives up at once,
      * so that XX follows without waiting for a timeout; nothing else.
      */
     static void onHint(ChannelEndpoint ep) {
