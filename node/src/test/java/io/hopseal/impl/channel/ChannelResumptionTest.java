@@ -374,6 +374,24 @@ class ChannelResumptionTest {
                 .containsEntry("drop.handshake_invalid", 1L);
     }
 
+    @Test
+    void aListenersPersistedEndIsNotResumedForAPeerItsAccessPolicyNowRefuses() throws Exception {
+        backend = startBackend(true);
+        device = startDevice();
+        SecureChannel ch = device.channels().connect(ROUTE, options()).get(10, TimeUnit.SECONDS);
+        echo(ch, "one");
+        backend.close(); // keeps its end
+        // back with a policy the device (no credentials) does not meet: a handshake would refuse it, so must the file
+        backend = startBackend(ListenerOptions.defaults().withResumption(Resumption.named("api"))
+                .withAccessPolicy("subject.role = \"sensor\""));
+        assertThat(backend.channels().channels()).isEmpty();
+        assertThat(backend.channels().counters()).containsEntry("resumption.denied_by_policy", 1L)
+                .containsEntry("resumption.refused", 1L).doesNotContainKey("resumption.resumed");
+        try (var files = Files.list(state.resolve("backend/sessions"))) {
+            assertThat(files.toList()).as("the refused session's files are gone").isEmpty();
+        }
+    }
+
     static void deleteSessions(Path dir) throws java.io.IOException {
         try (var s = Files.list(dir)) {
             for (Path p : s.toList()) {

@@ -297,4 +297,58 @@ class EngineResumptionTest {
         assertThat(open(b, seal(resumed, "kk again"))).isEqualTo("kk again");
         assertThat(resumed.protocolName()).isEqualTo(i.protocolName());
     }
+
+    @Test
+    void aResumedResponderIsJudgedByTheListenersAccessPolicyAsAFreshHandshakeWouldBe() {
+        HopsealNode authorityNode = node(new MemoryVault());
+        io.hopseal.impl.credential.Authority authority = new io.hopseal.impl.credential.Authority(
+                authorityNode.localIdentity());
+        java.util.function.Supplier<io.hopseal.impl.credential.CredentialVerifier> verifier =
+                () -> new io.hopseal.impl.credential.CredentialVerifier(List.of(authority.identity()),
+                        Duration.ofSeconds(60), Clock.systemUTC(), null);
+        ListenerOptions sensors = ListenerOptions.defaults().withAccessPolicy("subject.role = \"sensor\"");
+        ListenerOptions admins = ListenerOptions.defaults().withAccessPolicy("subject.role = \"admin\"");
+        HopsealNode device = node(deviceKeys);
+        device.channels().setCredentials(List.of(authority.issue(device.identifier(), java.util.Map.of("role", "sensor"),
+                Duration.ofHours(1))));
+        HopsealNode backend = node(backendKeys);
+        backend.channels().setCredentialVerifier(verifier.get());
+        ChannelEngine i = device.channels().initiatorEngine(ChannelOptions.defaults());
+        ChannelEngine b = backend.channels().responderEngine(sensors);
+        List<byte[]> toI = b.readHandshake(i.start());
+        toI.forEach(f -> i.readHandshake(f).forEach(b::readHandshake));
+        assertThat(b.state()).as("the sensor's credential, presented in message 3, passes the policy")
+                .isEqualTo(ChannelState.OPEN);
+        byte[] blob = b.exportSession();
+
+        // the same process: the credential the device presented is still held and valid, so the policy passes again
+        assertThat(backend.channels().resumeEngine(blob, sensors).state()).isEqualTo(ChannelState.OPEN);
+        // a listener whose policy the device does not meet refuses the blob, as its handshake would refuse the device
+        assertThatThrownBy(() -> backend.channels().resumeEngine(blob, admins))
+                .isInstanceOf(ChannelException.class).hasMessageContaining("access policy")
+                .satisfies(x -> assertThat(((ChannelException) x).reason()).isEqualTo(CloseReason.PEER_NOT_TRUSTED));
+        ChannelEngine fresh = backend.channels().responderEngine(admins);
+        ChannelEngine again = device.channels().initiatorEngine(ChannelOptions.defaults());
+        fresh.readHandshake(again.start()).forEach(f -> again.readHandshake(f).forEach(fresh::readHandshake));
+        assertThat(fresh.state()).as("a fresh handshake on that listener: refused too").isNotEqualTo(ChannelState.OPEN);
+        assertThat(fresh.closeReason()).isEqualTo(CloseReason.PEER_NOT_TRUSTED);
+
+        // a restarted backend holds no credential of the device: no attributes, so the sensors' listener refuses the
+        // blob (fail closed) and the device's new handshake, presenting its credential again, is accepted
+        HopsealNode backend2 = node(backendKeys);
+        backend2.channels().setCredentialVerifier(verifier.get());
+        assertThatThrownBy(() -> backend2.channels().resumeEngine(blob, sensors))
+                .isInstanceOf(ChannelException.class).hasMessageContaining("access policy");
+        assertThat(backend2.channels().resumeEngine(blob, ListenerOptions.defaults()).state())
+                .as("a listener without a policy still resumes it").isEqualTo(ChannelState.OPEN);
+        ChannelEngine i2 = device.channels().initiatorEngine(ChannelOptions.defaults());
+        ChannelEngine b2 = backend2.channels().responderEngine(sensors);
+        b2.readHandshake(i2.start()).forEach(f -> i2.readHandshake(f).forEach(b2::readHandshake));
+        assertThat(b2.state()).isEqualTo(ChannelState.OPEN);
+        assertThat(backend2.channels().resumeEngine(b2.exportSession(), sensors).state()).isEqualTo(ChannelState.OPEN);
+        assertThat(backend.channels().counters()).containsEntry("resumption.denied_by_policy", 1L)
+                .containsEntry("resumption.engines_refused", 1L).containsEntry("resumption.engines_resumed", 1L);
+        assertThat(backend2.channels().counters()).containsEntry("resumption.denied_by_policy", 1L)
+                .containsEntry("resumption.engines_resumed", 2L);
+    }
 }

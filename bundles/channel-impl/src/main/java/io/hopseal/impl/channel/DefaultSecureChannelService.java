@@ -291,7 +291,8 @@ public final class DefaultSecureChannelService implements SecureChannelService, 
             throw new ChannelException(CloseReason.SERVICE_STOPPED, "channel service stopped");
         }
         try {
-            return EngineEnd.resumed(this, EngineSessions.open(this, session, initiator, trust), accepts, window, r);
+            return EngineEnd.resumed(this, EngineSessions.open(this, session, initiator, trust,
+                    accepts == null ? null : accepts.accessPolicy()), accepts, window, r);
         } catch (ChannelException e) {
             stats().increment("resumption.engines_refused");
             throw e;

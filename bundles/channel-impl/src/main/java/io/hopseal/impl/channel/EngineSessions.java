@@ -101,9 +101,11 @@ final class EngineSessions {
 
     /**
      * Opens a blob of this node for an end of the given role; refuses anything else with a {@link ChannelException}
-     * that names why, having changed nothing.
+     * that names why, having changed nothing. A responder's blob is judged as a fresh handshake on that listener would
+     * judge its peer: revocation, trust, and {@code accessPolicy} (the listener options'; null for initiators).
      */
-    static Opened open(DefaultSecureChannelService service, byte[] blob, boolean initiator, TrustPolicy trust) {
+    static Opened open(DefaultSecureChannelService service, byte[] blob, boolean initiator, TrustPolicy trust,
+                       String accessPolicy) {
         if (blob == null || blob.length > MAX_BLOB) {
             throw refused(blob == null ? "no session given" : "the blob is longer than any session");
         }
@@ -138,12 +140,14 @@ final class EngineSessions {
             } catch (IdentityException | RuntimeException e) {
                 throw refused("the stored peer identity does not verify");
             }
-            if (!trust.trusts(peer)) {
-                throw new ChannelException(CloseReason.PEER_NOT_TRUSTED,
-                        peer.identifier() + " is not trusted by these options: a new handshake is needed");
+            CloseReason no = SessionResumption.refusal(service, peer, trust, accessPolicy);
+            if (no == CloseReason.REVOKED) {
+                throw new ChannelException(no, peer.identifier() + " is revoked");
             }
-            if (service.verifier() != null && service.verifier().isRevoked(peer.identifier())) {
-                throw new ChannelException(CloseReason.REVOKED, peer.identifier() + " is revoked");
+            if (no != null) {
+                throw new ChannelException(no, peer.identifier() + (trust.trusts(peer)
+                        ? " is not allowed by the listener's access policy" : " is not trusted by these options")
+                        + ": a new handshake is needed");
             }
             return new Opened(s, peer);
         } catch (RuntimeException e) {

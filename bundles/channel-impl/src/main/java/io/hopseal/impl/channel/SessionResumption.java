@@ -156,7 +156,7 @@ final class SessionResumption {
             return null;
         }
         SessionSnapshot s = l.snapshot();
-        ChannelEndpoint ep = s.initiator() ? restore(service, s, r.name(), new State(r), options.trust(),
+        ChannelEndpoint ep = s.initiator() ? restore(service, s, r.name(), new State(r), options.trust(), null,
                 options.replayWindow(), options.keepAliveInterval(), options.keepAliveUnanswered(), null) : null;
         if (ep == null) {
             store.delete(r.name());
@@ -188,7 +188,8 @@ final class SessionResumption {
             }
             SessionStore.Loaded l = store.read(name);
             ChannelEndpoint ep = l.ok() && !l.snapshot().initiator() ? restore(service, l.snapshot(), name, new State(r),
-                    options.trust(), options.replayWindow(), null, 0, options.idleTimeout()) : null;
+                    options.trust(), options.accessPolicy(), options.replayWindow(), null, 0, options.idleTimeout())
+                    : null;
             if (ep == null) {
                 service.stats().increment("resumption.refused");
                 ChannelEndpoint.LOG.info("session {} not resumed ({})", name, l.ok() ? "not usable here" : l.refusal());
@@ -200,9 +201,12 @@ final class SessionResumption {
         return out;
     }
 
-    /** Builds and registers an open end from a snapshot; null when anything in it is not usable here. */
+    /**
+     * Builds and registers an open end from a snapshot; null when anything in it is not usable here, or when a fresh
+     * handshake with these options would refuse its peer now ({@link #refusal}; {@code accessPolicy}: a listener's).
+     */
     private static ChannelEndpoint restore(DefaultSecureChannelService service, SessionSnapshot s, String name, State st,
-                                           io.hopseal.api.identity.TrustPolicy trust, int window,
+                                           io.hopseal.api.identity.TrustPolicy trust, String accessPolicy, int window,
                                            java.time.Duration keepAlive, int unanswered, java.time.Duration idle) {
         Identity peer;
         Route peerRoute;
@@ -215,7 +219,7 @@ final class SessionResumption {
             s.wipe();
             return null;
         }
-        if (!trust.trusts(peer) || peerRoute.isEmpty()) {
+        if (peerRoute.isEmpty() || refusal(service, peer, trust, accessPolicy) != null) {
             s.wipe();
             return null;
         }
@@ -246,6 +250,32 @@ final class SessionResumption {
         ChannelEndpoint.LOG.info("channel {} with {} resumed without a handshake ({})", id, peer.identifier(),
                 s.protocolName());
         return ep;
+    }
+
+    /**
+     * Why a fresh handshake with these options would refuse {@code peer} now, or null: it is revoked
+     * ({@link CloseReason#REVOKED}), the trust policy does not trust it, or a listener's {@code accessPolicy} (null:
+     * none) does not allow it ({@link CloseReason#PEER_NOT_TRUSTED}, as a handshake refuses it). A resumed end has no
+     * handshake to present credentials in: the policy sees the peer's identifier and the attributes of the verified
+     * credentials this node still holds for it, valid now (the ones it presented in its handshake, if this process saw
+     * that handshake, or later on the channel); after a restart that holds none, a policy that needs attributes refuses
+     * the session and the peer shakes hands anew, presenting them (docs/protocol.md §5.2). Counted
+     * {@code resumption.denied_by_policy}.
+     */
+    static CloseReason refusal(DefaultSecureChannelService service, Identity peer,
+                               io.hopseal.api.identity.TrustPolicy trust, String accessPolicy) {
+        if (service.verifier() != null && service.verifier().isRevoked(peer.identifier())) {
+            return CloseReason.REVOKED;
+        }
+        if (!trust.trusts(peer)) {
+            return CloseReason.PEER_NOT_TRUSTED;
+        }
+        if (accessPolicy != null && !io.hopseal.impl.access.Policy.parse(accessPolicy).allows(
+                io.hopseal.impl.access.Subject.of(peer.identifier(), service.attributeStore().attributes(peer.identifier())))) {
+            service.stats().increment("resumption.denied_by_policy");
+            return CloseReason.PEER_NOT_TRUSTED;
+        }
+        return null;
     }
 
     /**
