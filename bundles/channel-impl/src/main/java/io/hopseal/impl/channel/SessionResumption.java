@@ -319,10 +319,11 @@ final class SessionResumption {
      * The handshake that replaces an initiator session this service held until its peer lost it (docs/protocol.md
      * §5.2): IK, since the peer's static key is known from the session (2 messages instead of XX's 3). IK asks nothing of
      * the listener about us: it reads our identity proof in message 1 and applies its trust and access policies as for
-     * XX, so it works after the listener restarted and forgot us too (KK would not). It has half the handshake time (its
-     * message 1 carries our proof: over a DR0 LoRa link it takes about half of XX's frames). When the listener does not
-     * take it (IK not among its patterns, or its static key changed: it answers with the unknown-channel hint; or it
-     * stays silent until that time is up) XX follows once, as the options ask. Null when no such session is remembered
+     * XX, so it works after the listener restarted and forgot us too (KK would not). It has the whole handshake time:
+     * its message 1 carries our static key and proof, so at LoRa DR0 the exchange takes 6 uplink frames to XX's 7
+     * (docs/lora.md §5), and a shorter deadline would cut off a genuine IK on a slow link; every refusal the listener can tell (IK not among its
+     * patterns, its static key changed) comes back at once as the unknown-channel hint. After a hint, or silence until
+     * that time is up, XX follows once, as the options ask. Null when no such session is remembered
      * under this name, the options ask for KK/IK or for another peer, or the peer is no longer known or trusted: the
      * caller shakes hands as the options say.
      */
@@ -337,8 +338,7 @@ final class SessionResumption {
         if (lost == null || (options.expectedPeer() != null && !options.expectedPeer().equals(lost))) {
             return null;
         }
-        ChannelOptions ik = options.withPattern(HandshakePattern.IK).withExpectedPeer(lost)
-                .withHandshakeTimeout(options.handshakeTimeout().dividedBy(2));
+        ChannelOptions ik = options.withPattern(HandshakePattern.IK).withExpectedPeer(lost);
         KnownPeer known;
         try {
             known = service.knownPeerFor(ik);

@@ -182,6 +182,16 @@ public final class RadioBudget {
         l.add(cost("Hopseal resumed, static context", twoWay(53, 49), resumed(39), region, dr, statics, -1));
         l.add(cost("Hopseal KK", twoWay(53, 49, 38), region, dr, List.of()));
         l.add(cost("Hopseal KK, static context", twoWay(53, 49, 38), region, dr, statics));
+        // IK: message 1 carries the initiator's static key and proof (1 + 32 + 48 + 117); the fallback of a session the
+        // backend lost (docs/protocol.md §5.2), which works whatever the backend forgot
+        l.add(cost("Hopseal IK", twoWay(198, 49, 38), region, dr, List.of()));
+        // what that fallback cost when it tried KK first: a backend that restarted no longer knows the device, answers
+        // KK message 1 with the 1-byte unknown-channel hint (a downlink), and XX follows
+        List<Step> kkRefused = new ArrayList<>(List.of(
+                new Step(true, 53, Route.of(BACKEND, LISTENER), Route.of(DEVICE_END)),
+                new Step(false, 1, Route.of(DEVICE_END), Route.of(BACKEND))));
+        kkRefused.addAll(xx(33, 198, 166, 38));
+        l.add(cost("Hopseal KK refused (hint), then XX", kkRefused, region, dr, List.of()));
         // Ockam: fresh identities 32/419/387 (ockam-reference.md §1.2); a 20-byte message = 96-byte ciphertext
         // (8 nonce + CBOR inner routes and payload + 16 tag, §2.4)
         l.add(cost("Ockam XX (838 B)", xx(32, 419, 387, 96), region, dr, List.of()));

@@ -39,6 +39,11 @@ class RadioBudgetTest {
         assertThat(xs0.frames()).isEqualTo(15);
         assertThat(row(dr0, "Hopseal XX, static context, RX2 at DR3").frames()).isLessThan(xs0.frames());
         assertThat(row(dr0, "Hopseal KK").frames()).isEqualTo(6);
+        // the fallback after a lost session: IK costs more than KK, far less than XX or the KK attempt XX followed
+        RadioBudget.Cost ik0 = row(dr0, "Hopseal IK");
+        assertThat(ik0.frames()).isGreaterThan(row(dr0, "Hopseal KK").frames()).isLessThan(xx0.frames());
+        assertThat(row(dr0, "Hopseal KK refused (hint), then XX").frames()).isGreaterThan(xx0.frames());
+        assertThat(row(dr5, "Hopseal IK").frames()).isEqualTo(3);
         assertThat(row(dr0, "Ockam XX (838 B)").frames()).isGreaterThan(xx0.frames() * 3 / 2);
         assertThat(row(dr0, "EDHOC static-DH (101 B)").frames()).isLessThanOrEqualTo(row(dr0, "Hopseal KK").frames() + 1);
         // a device that reboots with a resumed channel: its reading is one uplink frame, no downlink, at DR0 and DR5
