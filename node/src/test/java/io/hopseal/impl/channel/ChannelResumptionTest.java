@@ -50,6 +50,8 @@ class ChannelResumptionTest {
     HopsealNode device;
     /** Every channel-layer frame seen on the network: handshake frames, and (receiving channel id, counter) pairs. */
     final List<Integer> handshakeFrames = new CopyOnWriteArrayList<>();
+    /** The channel-layer length of each frame in {@link #handshakeFrames}, in the same order. */
+    final List<Integer> handshakeSizes = new CopyOnWriteArrayList<>();
     final Map<String, Integer> nonces = new ConcurrentHashMap<>();
     final Set<String> reused = ConcurrentHashMap.newKeySet();
 
@@ -78,6 +80,7 @@ class ChannelResumptionTest {
             byte[] p = m.payload();
             int kind = p.length == 0 ? -1 : (p[0] & 0xff) >>> 4;
             if (kind >= 1 && kind <= 3) {
+                handshakeSizes.add(p.length); // before the frame itself: a reader of the frames sees its size
                 handshakeFrames.add(p[0] & 0xff);
             } else if (kind >= 4 && kind <= 7) {
                 int n = (p[0] & 7) + 1;
@@ -301,6 +304,9 @@ class ChannelResumptionTest {
     /** IK's two frames and nothing else: message 1 (pattern 2, §4.1) and message 2, no message 3, no XX after it. */
     void assertIkTwoMessages(List<Integer> frames) {
         assertThat(frames).as("IK: message 1 and message 2, no message 3").hasSize(2);
+        // docs/protocol.md §4.3: 198 + the bound route /service/echo (7), and 49
+        assertThat(handshakeSizes.subList(handshakeSizes.size() - 2, handshakeSizes.size()))
+                .as("IK's bytes on the wire (channel layer)").containsExactly(198 + 7, 49);
         assertThat(frames.get(0) & 0xF6).as("message 1, IK").isEqualTo(0x14);
         assertThat(frames.get(1) & 0xF0).isEqualTo(0x20);
         assertThat(device.channels().counters()).containsEntry("resumption.fallback.ik", 1L)
