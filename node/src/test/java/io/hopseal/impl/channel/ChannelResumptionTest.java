@@ -317,7 +317,12 @@ class ChannelResumptionTest {
     void aListenerThatTakesOnlyXxRefusesTheIkFallbackWithAHintAndGetsXx() throws Exception {
         List<Integer> frames = fallbackAfterTheBackendLostTheSession(
                 ListenerOptions.defaults().withPatterns(Set.of(io.hopseal.api.channel.HandshakePattern.XX)));
-        assertThat(lastFallback.protocolName()).isEqualTo("Noise_XX_25519_AESGCM_SHA256");
+        assertIkHintedAwayThenXx(lastFallback, frames, "drop.pattern_not_allowed");
+    }
+
+    /** The IK attempt refused at once with the hint (the listener counted why), then XX's three messages, once. */
+    void assertIkHintedAwayThenXx(SecureChannel fresh, List<Integer> frames, String listenerDrop) {
+        assertThat(fresh.protocolName()).isEqualTo("Noise_XX_25519_AESGCM_SHA256");
         assertThat(frames).as("the refused IK message 1, then XX's three").hasSize(4);
         assertThat(frames.get(0) & 0xF6).as("message 1, IK").isEqualTo(0x14);
         assertThat(frames.subList(1, 4)).as("XX").allMatch(f -> f == 0x10 || f == 0x20 || f == 0x30);
@@ -326,58 +331,53 @@ class ChannelResumptionTest {
                 .as("the hint ended the IK attempt, not its timeout")
                 .containsEntry("handshakes.failed.unknown_peer", 1L)
                 .doesNotContainKey("handshakes.failed.handshake_timeout");
-        assertThat(backend.channels().listeners().iterator().next().counters())
-                .containsEntry("drop.pattern_not_allowed", 1L);
+        assertThat(backend.channels().listeners().iterator().next().counters()).containsEntry(listenerDrop, 1L);
+    }
+
+    /**
+     * A device's channel to a backend that keeps nothing; the backend stops (telling the device) and {@code next}
+     * starts in its place; the device connects again under the same session name. Returns the handshake frames (first
+     * bytes) of that connect; {@link #lastFallback} is its channel.
+     */
+    List<Integer> reconnectAfterTheBackendRestarted(java.util.function.Supplier<HopsealNode> next) throws Exception {
+        backend = startBackend(false);
+        device = startDevice();
+        ChannelOptions o = options().withKeepAlive(Duration.ofMillis(200), 3);
+        SecureChannel ch = device.channels().connect(ROUTE, o).get(10, TimeUnit.SECONDS);
+        echo(ch, "one");
+        backend.close();
+        backend = next.get();
+        assertThat(backend.channels().counters()).as("a new process: no known peers").containsEntry("peers.known", 0L);
+        assertThat(ch.whenClosed().toCompletableFuture().get(15, TimeUnit.SECONDS))
+                .as("a clean stop of a backend that keeps nothing tells its peers").isEqualTo(CloseReason.PEER_CLOSED);
+        int before = handshakeFrames.size();
+        lastFallback = device.channels().connect(ROUTE, o).get(30, TimeUnit.SECONDS);
+        assertThat(echo(lastFallback, "fresh")).isEqualTo("fresh");
+        assertThat(reused).isEmpty();
+        return List.copyOf(handshakeFrames.subList(before, handshakeFrames.size()));
     }
 
     @Test
     void aBackendThatRestartedForgotTheDeviceYetTakesTheIkFallbackInTwoFrames() throws Exception {
-        backend = startBackend(false);
-        device = startDevice();
-        ChannelOptions o = options().withKeepAlive(Duration.ofMillis(200), 3);
-        SecureChannel ch = device.channels().connect(ROUTE, o).get(10, TimeUnit.SECONDS);
-        echo(ch, "one");
-        backend.close();
-        backend = startBackend(false); // a new process: no sessions, no known peers
-        assertThat(backend.channels().counters()).containsEntry("peers.known", 0L);
-        assertThat(ch.whenClosed().toCompletableFuture().get(15, TimeUnit.SECONDS))
-                .as("a clean stop of a backend that keeps nothing tells its peers").isEqualTo(CloseReason.PEER_CLOSED);
-        int before = handshakeFrames.size();
-        SecureChannel fresh = device.channels().connect(ROUTE, o).get(30, TimeUnit.SECONDS);
-        assertThat(echo(fresh, "fresh")).isEqualTo("fresh");
-        assertThat(fresh.protocolName()).isEqualTo("Noise_IK_25519_AESGCM_SHA256");
-        assertIkTwoMessages(List.copyOf(handshakeFrames.subList(before, handshakeFrames.size())));
+        List<Integer> frames = reconnectAfterTheBackendRestarted(() -> startBackend(false));
+        assertThat(lastFallback.protocolName()).isEqualTo("Noise_IK_25519_AESGCM_SHA256");
+        assertIkTwoMessages(frames);
         assertThat(device.channels().counters()).doesNotContainKey("handshakes.failed.unknown_peer");
         assertThat(backend.channels().channels()).singleElement()
                 .satisfies(end -> assertThat(end.peer()).isEqualTo(device.channels().identity().identifier()));
-        assertThat(reused).isEmpty();
     }
 
     @Test
     void aListenerWhoseStaticKeyChangedHintsTheIkFallbackAwayAndXxFollows() throws Exception {
-        // the device's session and known peer name the backend's old static key; the restarted backend has another
-        MemoryVault rotated = new MemoryVault();
-        backend = startBackend(false);
-        device = startDevice();
-        ChannelOptions o = options().withKeepAlive(Duration.ofMillis(200), 3);
-        SecureChannel ch = device.channels().connect(ROUTE, o).get(10, TimeUnit.SECONDS);
-        echo(ch, "one");
-        backend.close();
-        backend = HopsealNode.builder().vault(rotated).stateFolder(state.resolve("backend-2")).memory(net, "backend")
-                .build();
-        backend.service("echo", (m, ctx) -> ctx.reply(m, m.payload()));
-        backend.channels().listen("api", ListenerOptions.defaults());
-        ch.whenClosed().toCompletableFuture().get(15, TimeUnit.SECONDS);
-        int before = handshakeFrames.size();
-        SecureChannel fresh = device.channels().connect(ROUTE, o).get(30, TimeUnit.SECONDS);
-        assertThat(echo(fresh, "fresh")).isEqualTo("fresh");
-        assertThat(fresh.protocolName()).isEqualTo("Noise_XX_25519_AESGCM_SHA256");
-        assertThat(handshakeFrames.subList(before, handshakeFrames.size())).as("IK message 1, then XX's three").hasSize(4);
-        assertThat(device.channels().counters()).containsEntry("resumption.fallback.ik", 1L)
-                .containsEntry("resumption.fallback.xx", 1L).containsEntry("handshakes.failed.unknown_peer", 1L)
-                .doesNotContainKey("handshakes.failed.handshake_timeout");
-        assertThat(backend.channels().listeners().iterator().next().counters())
-                .containsEntry("drop.handshake_invalid", 1L);
+        // the device's session and known peer name the backend's old static key; the new backend has another
+        List<Integer> frames = reconnectAfterTheBackendRestarted(() -> {
+            HopsealNode b = HopsealNode.builder().vault(new MemoryVault()).stateFolder(state.resolve("backend-2"))
+                    .memory(net, "backend").build();
+            b.service("echo", (m, ctx) -> ctx.reply(m, m.payload()));
+            b.channels().listen("api", ListenerOptions.defaults());
+            return b;
+        });
+        assertIkHintedAwayThenXx(lastFallback, frames, "drop.handshake_invalid");
     }
 
     @Test
