@@ -82,7 +82,7 @@ public final class DefaultSecureChannelService implements SecureChannelService, 
             RouteErrorWatch.PER_SECOND, RouteErrorWatch.BURST, System.nanoTime());
     private volatile SessionStore sessionStore;
     private final UnknownChannelHint.Budget hintBudget = new UnknownChannelHint.Budget();
-    /** Initiator sessions (by resumption name) whose peer lost them: the peer, for a KK fallback (SessionResumption). */
+    /** Initiator sessions (by resumption name) whose peer lost them: the peer, for an IK fallback (SessionResumption). */
     private final Map<String, Identifier> lostSessions = new ConcurrentHashMap<>();
 
     public DefaultSecureChannelService(Router router, LocalIdentity identity, Clock clock) {
