@@ -23,8 +23,11 @@ import io.hopseal.support.PrivateFiles;
  *
  * <p><b>Rollback.</b> Every write stores the snapshot first and the marker second, with the same new generation; a
  * session is restored only when both open and agree. An older snapshot put back (or an older marker) no longer
- * matches and is refused, and so is a crash between the two writes: the caller then does a new handshake, which never
- * reuses a nonce. Putting back older copies of <em>both</em> files together (a whole state-folder backup) cannot be
+ * matches and is refused. A crash between the two writes leaves a snapshot exactly one generation ahead of its marker:
+ * that snapshot is accepted (it is the newer state: its counter reservation and receive position are both later than
+ * the marker's, so resuming from it never reuses a nonce) and the marker is brought up to it. A refused pair costs a
+ * new handshake, which never reuses a nonce either. (A marker exactly one generation behind, put back on purpose,
+ * therefore opens the newer snapshot: the attacker gains nothing the last write did not already hold.) Putting back older copies of <em>both</em> files together (a whole state-folder backup) cannot be
  * told apart from the real thing by any file on that disk: docs/protocol.md §5.2 says so, and the state folder's
  * sessions must not be restored from a backup.
  */
@@ -100,6 +103,27 @@ public final class SessionStore {
         return folder.resolve(checked(name) + ".gen");
     }
 
+    /**
+     * Brings the marker up to a snapshot one generation ahead of it, so a later interrupted write is again at most one
+     * generation apart. A failure is harmless: the pair is read the same way next time.
+     */
+    private void repairMarker(String name, byte[] ad, SessionSnapshot s) {
+        try {
+            writeMarker(name, ad, s);
+        } catch (IOException e) {
+            // the next read accepts the same pair again; the next write replaces both
+        }
+    }
+
+    private void writeMarker(String name, byte[] ad, SessionSnapshot s) throws IOException {
+        byte[] marker = ByteBuffer.allocate(SessionSnapshot.ID_LENGTH + 8).put(s.sessionId()).putLong(s.generation()).array();
+        try {
+            PrivateFiles.write(markerFile(name), vault.seal(key, MARKER_CONTEXT, ad, marker));
+        } catch (VaultException e) {
+            throw new IOException("cannot seal session marker " + name + ": " + e.getMessage());
+        }
+    }
+
     /** Stores {@code s} (snapshot, then generation marker). On failure the previous pair may be half replaced. */
     public void write(String name, SessionSnapshot s) throws IOException {
         byte[] ad = name.getBytes(StandardCharsets.US_ASCII);
@@ -113,12 +137,7 @@ public final class SessionStore {
             java.util.Arrays.fill(plain, (byte) 0);
         }
         PrivateFiles.write(snapshotFile(name), sealed);
-        byte[] marker = ByteBuffer.allocate(SessionSnapshot.ID_LENGTH + 8).put(s.sessionId()).putLong(s.generation()).array();
-        try {
-            PrivateFiles.write(markerFile(name), vault.seal(key, MARKER_CONTEXT, ad, marker));
-        } catch (VaultException e) {
-            throw new IOException("cannot seal session marker " + name + ": " + e.getMessage());
-        }
+        writeMarker(name, ad, s);
     }
 
     /**
@@ -152,9 +171,14 @@ public final class SessionStore {
             ByteBuffer m = ByteBuffer.wrap(marker);
             byte[] id = new byte[SessionSnapshot.ID_LENGTH];
             m.get(id);
-            if (!MessageDigest.isEqual(id, s.sessionId()) || m.getLong() != s.generation()) {
+            long markerGeneration = m.getLong();
+            if (!MessageDigest.isEqual(id, s.sessionId())
+                    || (markerGeneration != s.generation() && markerGeneration != s.generation() - 1)) {
                 s.wipe();
-                return refused("rolled back or interrupted write (generation does not match its marker)");
+                return refused("rolled back (generation does not match its marker)");
+            }
+            if (markerGeneration != s.generation()) {
+                repairMarker(name, ad, s); // the write stopped between snapshot and marker: the snapshot is the newer
             }
             if (s.expired(nowSeconds.getAsLong())) {
                 s.wipe();

@@ -101,21 +101,32 @@ class SessionStoreTest {
         Files.write(store.snapshotFile("dev-1"), oldSnapshot);
         assertThat(store.read("dev-1").refusal()).startsWith("rolled back");
 
-        Files.write(store.snapshotFile("dev-1"), newSnapshot);
-        Files.write(store.markerFile("dev-1"), oldMarker);
+        SessionSnapshot third = s.next(s.send().at(1024), s.receive()).next(s.send().at(2048), s.receive());
+        store.write("dev-1", third);
+        Files.write(store.markerFile("dev-1"), oldMarker); // two generations behind the snapshot
         assertThat(store.read("dev-1").refusal()).startsWith("rolled back");
     }
 
     @Test
-    void aCrashBetweenTheTwoWritesIsRefused() throws Exception {
+    void aCrashBetweenTheTwoWritesResumesFromTheNewerSnapshotAndMendsTheMarker() throws Exception {
         SessionStore store = store();
         SessionSnapshot s = SessionFixtures.snapshot();
         store.write("dev-1", s);
         byte[] marker = Files.readAllBytes(store.markerFile("dev-1"));
-        store.write("dev-1", s.next(s.send().at(1024), s.receive()));
+        SessionSnapshot next = s.next(s.send().at(1024), s.receive());
+        store.write("dev-1", next);
         Files.write(store.markerFile("dev-1"), marker); // as if the process died after the snapshot's rename
 
-        assertThat(store.read("dev-1").ok()).isFalse();
+        SessionStore.Loaded loaded = store.read("dev-1");
+        assertThat(loaded.ok()).isTrue();
+        assertThat(loaded.snapshot().generation()).isEqualTo(next.generation());
+        assertThat(Files.readAllBytes(store.markerFile("dev-1"))).isNotEqualTo(marker);
+
+        // mended: a further write that is interrupted the same way is again only one generation apart
+        byte[] mended = Files.readAllBytes(store.markerFile("dev-1"));
+        store.write("dev-1", next.next(next.send().at(2048), next.receive()));
+        Files.write(store.markerFile("dev-1"), mended);
+        assertThat(store.read("dev-1").ok()).isTrue();
     }
 
     @Test
