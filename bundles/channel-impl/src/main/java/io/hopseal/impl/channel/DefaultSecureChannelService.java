@@ -81,6 +81,8 @@ public final class DefaultSecureChannelService implements SecureChannelService, 
     final io.hopseal.impl.routing.TokenBucket routeErrorRate = new io.hopseal.impl.routing.TokenBucket(
             RouteErrorWatch.PER_SECOND, RouteErrorWatch.BURST, System.nanoTime());
     private volatile SessionStore sessionStore;
+    /** Send frames lent to transports that give them back ({@link FramePool}). */
+    private final FramePool framePool = new FramePool();
 
     public DefaultSecureChannelService(Router router, LocalIdentity identity, Clock clock) {
         this.router = Objects.requireNonNull(router, "router");
@@ -411,6 +413,10 @@ public final class DefaultSecureChannelService implements SecureChannelService, 
 
     Router router() {
         return router;
+    }
+
+    FramePool framePool() {
+        return framePool;
     }
 
     LocalIdentity localIdentity() {
