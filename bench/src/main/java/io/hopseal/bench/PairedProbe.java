@@ -74,6 +74,8 @@ public final class PairedProbe {
             cs.add(new Contender("ChannelBench.hopsealEngine" + p, b::hopsealEngine, batch));
             cs.add(new Contender("ChannelBench.hopsealRouted" + p, b::hopsealRouted, batch));
             cs.add(new Contender("ChannelBench.hopsealRoutedInPlace" + p, b::hopsealRoutedInPlace, batch));
+            cs.add(new Contender("ChannelBench.hopsealRoutedCopyPooled" + p, b::hopsealRoutedCopyPooled, batch));
+            cs.add(new Contender("ChannelBench.hopsealRoutedCopy" + p, b::hopsealRoutedCopy, batch));
             cs.add(new Contender("ChannelBench.tls13" + p, b::tls13, batch));
             cs.add(new Contender("ChannelBench.rawAesGcm" + p, b::rawAesGcm, batch));
             cs.add(new Contender("ChannelBench.rawAesGcmAllocating" + p, b::rawAesGcmAllocating, batch));
