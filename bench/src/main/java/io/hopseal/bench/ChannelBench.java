@@ -68,15 +68,75 @@ public class ChannelBench {
     ChannelEngine engineB;
     byte[] frameBuf;
     byte[] engineOut;
-    DirectLink link;
-    HopsealNode routedDevice;
-    HopsealNode routedBackend;
+    /** The routed path over the zero-copy link ({@link #hopsealRouted()}, {@link #hopsealRoutedInPlace()}). */
+    Routed zeroCopy;
     SecureChannel routed;
-    /** Payload bytes the backend's {@code sink} service received over {@link #routed}. */
-    long routedBytes;
-    long routedMessages;
     /** The headroom {@link #hopsealRoutedInPlace()} gives each payload ({@code SecureChannel.sendHeadroom()}). */
     int sendRoom;
+    /** The routed path over a copying link that gives lent frames back ({@link #hopsealRoutedCopyPooled()}). */
+    Routed copyPooled;
+    /** The routed path over a copying link that never releases ({@link #hopsealRoutedCopy()}). */
+    Routed copyUnpooled;
+
+    /** A device and a backend node over their own link, with an open channel from one to the other's sink service. */
+    static final class Routed implements AutoCloseable {
+        final DirectLink link;
+        final DirectLink.End deviceEnd;
+        final HopsealNode device;
+        final HopsealNode backend;
+        final SecureChannel channel;
+        long bytes;
+        long messages;
+
+        Routed(DirectLink link, byte[] plaintext) throws Exception {
+            this.link = link;
+            DirectLink.End d = link.join("device");
+            DirectLink.End b = link.join("backend");
+            deviceEnd = d;
+            device = HopsealNode.builder().transport(() -> d).build();
+            backend = HopsealNode.builder().transport(() -> b).build();
+            backend.service("sink", (m, ctx) -> {
+                bytes += m.body().length();
+                messages++;
+            });
+            backend.channels().listen("api", ListenerOptions.defaults());
+            channel = device.channels().connect("/mem/backend/secure/api/service/sink", ChannelOptions.defaults())
+                    .get(20, TimeUnit.SECONDS);
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+            while (backend.channels().channels().stream().noneMatch(c -> c.state() == ChannelState.OPEN)) {
+                if (System.nanoTime() > deadline) {
+                    throw new IllegalStateException("backend end of the routed channel did not open");
+                }
+                Thread.sleep(1);
+            }
+            link.direct(true);
+            for (int i = 0; i < 100; i++) {
+                if (channel.send(plaintext).isDropped()) {
+                    throw new IllegalStateException("routed send dropped");
+                }
+            }
+            if (messages != 100 || bytes != 100L * plaintext.length) {
+                throw new IllegalStateException("routed channel delivered " + messages + " messages, " + bytes
+                        + " bytes; expected 100 of " + plaintext.length);
+            }
+        }
+
+        long send(byte[] plaintext) {
+            SendResult r = channel.send(plaintext);
+            if (r.isDropped()) {
+                throw new IllegalStateException("routed send dropped: " + r);
+            }
+            return bytes;
+        }
+
+        @Override
+        public void close() {
+            channel.close();
+            device.close();
+            backend.close();
+            link.close();
+        }
+    }
 
     @Setup
     public void setup() throws Exception {
@@ -92,6 +152,8 @@ public class ChannelBench {
             throw new IllegalStateException("engine handshake did not complete");
         }
         setupRouted();
+        copyPooled = new Routed(DirectLink.copying(true), plaintext);
+        copyUnpooled = new Routed(DirectLink.copying(false), plaintext);
         frameBuf = new byte[size + ChannelEngine.MAX_OVERHEAD];
         engineOut = new byte[size];
         tls = new TlsPair.Factory(true).newPair().handshake();
@@ -118,40 +180,23 @@ public class ChannelBench {
      * framed in place (the zero-copy path), then switches the link to synchronous delivery.
      */
     void setupRouted() throws Exception {
-        link = new DirectLink();
-        DirectLink.End device = link.join("device");
-        DirectLink.End backend = link.join("backend");
-        routedDevice = HopsealNode.builder().transport(() -> device).build();
-        routedBackend = HopsealNode.builder().transport(() -> backend).build();
-        routedBackend.service("sink", (m, ctx) -> {
-            routedBytes += m.body().length();
-            routedMessages++;
-        });
-        routedBackend.channels().listen("api", ListenerOptions.defaults());
-        routed = routedDevice.channels().connect("/mem/backend/secure/api/service/sink", ChannelOptions.defaults())
-                .get(20, TimeUnit.SECONDS);
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
-        while (routedBackend.channels().channels().stream().noneMatch(c -> c.state() == ChannelState.OPEN)) {
-            if (System.nanoTime() > deadline) {
-                throw new IllegalStateException("backend end of the routed channel did not open");
-            }
-            Thread.sleep(1);
-        }
-        link.direct(true);
+        zeroCopy = new Routed(new DirectLink(), plaintext);
+        routed = zeroCopy.channel;
         sendRoom = routed.sendHeadroom();
-        long inPlace = device.counters().getOrDefault("frames.in_place", 0L);
+        long inPlace = zeroCopy.deviceEnd.counters().getOrDefault("frames.in_place", 0L);
+        long before = zeroCopy.messages;
         for (int i = 0; i < 100; i++) {
             SendResult r = i % 2 == 0 ? routed.send(plaintext) : routed.send(Payload.of(plaintext.clone()));
             if (r.isDropped()) {
                 throw new IllegalStateException("routed send dropped: " + r);
             }
         }
-        if (routedMessages != 100 || routedBytes != 100L * size) {
-            throw new IllegalStateException("routed channel delivered " + routedMessages + " messages, "
-                    + routedBytes + " bytes; expected 100 of " + size);
+        if (zeroCopy.messages - before != 100) {
+            throw new IllegalStateException("routed channel delivered " + (zeroCopy.messages - before)
+                    + " of 100 messages");
         }
-        if (device.counters().getOrDefault("frames.in_place", 0L) - inPlace != 100) {
-            throw new IllegalStateException("routed frames were not framed in place: " + device.counters());
+        if (zeroCopy.deviceEnd.counters().getOrDefault("frames.in_place", 0L) - inPlace != 100) {
+            throw new IllegalStateException("routed frames were not framed in place: " + zeroCopy.deviceEnd.counters());
         }
     }
 
@@ -162,7 +207,7 @@ public class ChannelBench {
         if (r.isDropped()) {
             throw new IllegalStateException("routed send dropped: " + r);
         }
-        return routedBytes;
+        return zeroCopy.bytes;
     }
 
     /**
@@ -179,19 +224,34 @@ public class ChannelBench {
         if (r.isDropped()) {
             throw new IllegalStateException("routed send dropped: " + r);
         }
-        return routedBytes;
+        return zeroCopy.bytes;
+    }
+
+    /**
+     * The routed {@code SecureChannel} over a link that copies each frame into the receiver's own array, as a socket
+     * read does, and gives the sender's lent frame back to the channel service's pool once copied: the channel seals
+     * into a warm pooled array, the receiver pays the new array (TCP once it releases).
+     */
+    @Benchmark
+    public long hopsealRoutedCopyPooled() {
+        return copyPooled.send(plaintext);
+    }
+
+    /** As {@link #hopsealRoutedCopyPooled()} over a link that never releases: a new send frame per message too. */
+    @Benchmark
+    public long hopsealRoutedCopy() {
+        return copyUnpooled.send(plaintext);
     }
 
     @TearDown
     public void tearDown() {
+        copyPooled.close();
+        copyUnpooled.close();
         engineA.close();
         engineB.close();
         nodeA.close();
         nodeB.close();
-        routed.close();
-        routedDevice.close();
-        routedBackend.close();
-        link.close();
+        zeroCopy.close();
     }
 
     @Benchmark

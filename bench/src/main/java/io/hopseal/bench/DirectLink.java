@@ -12,6 +12,7 @@ import io.hopseal.api.routing.Payload;
 import io.hopseal.api.routing.SendResult;
 import io.hopseal.api.transport.Counters;
 import io.hopseal.api.transport.Envelope;
+import io.hopseal.api.transport.FrameRelease;
 import io.hopseal.api.transport.InboundPort;
 import io.hopseal.api.transport.InboundSink;
 import io.hopseal.api.transport.MalformedMessageException;
@@ -42,6 +43,31 @@ public final class DirectLink implements AutoCloseable {
     /** By address, not by name: {@code Address.valueText()} makes a new String per call. */
     private final Map<Address, End> ends = new ConcurrentHashMap<>();
     private volatile boolean direct;
+    /** The receiving end gets a copy of each frame in an array of its own, as a socket read gives it. */
+    private final boolean copies;
+    /** A copying link gives lent send frames back to their pool ({@link FrameRelease}) once copied. */
+    private final boolean releases;
+
+    /** The zero-copy link: the sender's array is what the receiver decodes, opens and keeps. */
+    public DirectLink() {
+        this(false, false);
+    }
+
+    private DirectLink(boolean copies, boolean releases) {
+        this.copies = copies;
+        this.releases = releases;
+    }
+
+    /**
+     * A link that behaves like TCP minus the socket: the frame is framed in the sender's headroom, then copied into a
+     * new array that the receiving end decodes and keeps (a socket read). With {@code releases} the sender's lent
+     * frame goes back to its pool right after the copy (what the TCP transport does once it is wired to
+     * {@link Transport#send(Address, Message, FrameRelease)}); without, it is left to the garbage collector (the SPI's
+     * default, today's TCP).
+     */
+    public static DirectLink copying(boolean releases) {
+        return new DirectLink(true, releases);
+    }
 
     /** Joins a node named {@code name}: its transport for {@code /mem/<name>} addresses. */
     public End join(String name) {
@@ -138,11 +164,28 @@ public final class DirectLink implements AutoCloseable {
             frame[start + 1] = (byte) (n >>> 16);
             frame[start + 2] = (byte) (n >>> 8);
             frame[start + 3] = (byte) n;
+            if (copies) {
+                frame = java.util.Arrays.copyOfRange(frame, start, end);
+                start = 0;
+            }
             if (direct) {
                 return target.receive(self, frame, start);
             }
             thread(target, frame, start);
             return SendResult.FORWARDED;
+        }
+
+        /** A copying link that releases: the receiver has its copy once {@code send} returns. */
+        @Override
+        public SendResult send(Address nextHop, Message message, FrameRelease release) {
+            if (!releases) {
+                return send(nextHop, message);
+            }
+            try {
+                return send(nextHop, message);
+            } finally {
+                release.release();
+            }
         }
 
         private void thread(End target, byte[] frame, int start) {

@@ -15,8 +15,12 @@ import java.util.concurrent.Callable;
  * (started by {@link BenchMain}); prints {@code RATE <key> <ops/s per round...>} lines.
  *
  * <pre>
- * PairedProbe handshake|channel|tcp ROUNDS SLICE_MS WARMUP_MS     (tcp: see TcpPathProbe)
+ * PairedProbe handshake|channel|routed|tcp ROUNDS SLICE_MS WARMUP_MS     (tcp: see TcpPathProbe)
  * </pre>
+ *
+ * <p>{@code routed} is the issue-15 subset of {@code channel}, at 64 B and 16 KiB only, so each contender gets more
+ * rounds in the same time: the raw AEAD, {@code ChannelEngine}, the routed channel over the zero-copy link and over
+ * a copying link with and without releasing pooled send frames, and the one-array raw diagnostic.
  */
 public final class PairedProbe {
     private PairedProbe() {
@@ -37,7 +41,7 @@ public final class PairedProbe {
         int rounds = Integer.parseInt(args[1]);
         long sliceNanos = Long.parseLong(args[2]) * 1_000_000L;
         long warmupNanos = Long.parseLong(args[3]) * 1_000_000L;
-        List<Contender> cs = suite.equals("handshake") ? handshakes() : channels();
+        List<Contender> cs = suite.equals("handshake") ? handshakes() : suite.equals("routed") ? routed() : channels();
         Map<String, List<Double>> rates = run(cs, rounds, sliceNanos, warmupNanos);
         for (Map.Entry<String, List<Double>> e : rates.entrySet()) {
             StringBuilder sb = new StringBuilder("RATE ").append(e.getKey());
@@ -74,9 +78,29 @@ public final class PairedProbe {
             cs.add(new Contender("ChannelBench.hopsealEngine" + p, b::hopsealEngine, batch));
             cs.add(new Contender("ChannelBench.hopsealRouted" + p, b::hopsealRouted, batch));
             cs.add(new Contender("ChannelBench.hopsealRoutedInPlace" + p, b::hopsealRoutedInPlace, batch));
+            cs.add(new Contender("ChannelBench.hopsealRoutedCopyPooled" + p, b::hopsealRoutedCopyPooled, batch));
+            cs.add(new Contender("ChannelBench.hopsealRoutedCopy" + p, b::hopsealRoutedCopy, batch));
             cs.add(new Contender("ChannelBench.tls13" + p, b::tls13, batch));
             cs.add(new Contender("ChannelBench.rawAesGcm" + p, b::rawAesGcm, batch));
             cs.add(new Contender("ChannelBench.rawAesGcmAllocating" + p, b::rawAesGcmAllocating, batch));
+            cs.add(new Contender("ChannelBench.rawAesGcmOneArray" + p, b::rawAesGcmOneArray, batch));
+        }
+        return cs;
+    }
+
+    static List<Contender> routed() throws Exception {
+        List<Contender> cs = new ArrayList<>();
+        for (int size : new int[] {64, 16384}) {
+            ChannelBench b = new ChannelBench();
+            b.size = size;
+            b.setup();
+            int batch = size == 64 ? 64 : 4;
+            String p = "[size=" + size + "]";
+            cs.add(new Contender("ChannelBench.rawAesGcm" + p, b::rawAesGcm, batch));
+            cs.add(new Contender("ChannelBench.hopsealEngine" + p, b::hopsealEngine, batch));
+            cs.add(new Contender("ChannelBench.hopsealRouted" + p, b::hopsealRouted, batch));
+            cs.add(new Contender("ChannelBench.hopsealRoutedCopyPooled" + p, b::hopsealRoutedCopyPooled, batch));
+            cs.add(new Contender("ChannelBench.hopsealRoutedCopy" + p, b::hopsealRoutedCopy, batch));
             cs.add(new Contender("ChannelBench.rawAesGcmOneArray" + p, b::rawAesGcmOneArray, batch));
         }
         return cs;

@@ -381,6 +381,8 @@ final class Report {
             {"hopsealEngine", "Hopseal ChannelEngine (public sans-I/O API, caller's buffers)"},
             {"hopsealRouted", "Hopseal routed SecureChannel, end to end (send → 2 routers, zero-copy link → bound service)"},
             {"hopsealRoutedInPlace", "Hopseal routed SecureChannel, send(Payload): a new buffer with headroom per message, sealed in place"},
+            {"hopsealRoutedCopyPooled", "Hopseal routed SecureChannel over a copying link (the receiver's own array, like a socket read) that releases pooled send frames"},
+            {"hopsealRoutedCopy", "Hopseal routed SecureChannel over a copying link that never releases (a new send frame per message: the SPI default)"},
             {"tls13", "JDK TLS 1.3 (SSLEngine wrap/unwrap)"},
             {"rawAesGcm", "raw AES-256-GCM (JDK), new nonce per message: the limit"},
             {"rawAesGcmAllocating", "raw AES-256-GCM, new output arrays per message (diagnostic)"},

@@ -191,7 +191,16 @@ public final class Route {
 
     @Override
     public boolean equals(Object o) {
-        return o instanceof Route r && r.addresses.equals(addresses);
+        if (!(o instanceof Route r) || r.addresses.size() != addresses.size()) {
+            return false;
+        }
+        // indexed: a channel end compares the return route of every message it opens; List.equals would iterate
+        for (int i = 0, n = addresses.size(); i < n; i++) {
+            if (!addresses.get(i).equals(r.addresses.get(i))) {
+                return false;
+            }
+        }
+        return true;
     }
 
     @Override

@@ -51,6 +51,19 @@ public interface Transport {
     SendResult send(Address nextHop, Message message);
 
     /**
+     * As {@link #send(Address, Message)} for a message whose body array the sender lent from a pool: the transport
+     * calls {@code release} exactly once when it no longer needs the array (after the frame's bytes are written to the
+     * link or copied, or at once when it refuses the message), and never lets a receiver keep the array
+     * ({@link FrameRelease} has the ownership rules). The default sends and never releases, which is always correct:
+     * the array then goes to the garbage collector and the pool makes a new one.
+     *
+     * @param release the frame's way back to its pool
+     */
+    default SendResult send(Address nextHop, Message message, FrameRelease release) {
+        return send(nextHop, message);
+    }
+
+    /**
      * Bytes this transport writes in front of a routing envelope on its links (a length prefix, a link header): a
      * sender that leaves {@code linkHeadroom() + }{@link Envelope#headerLength} bytes of
      * {@linkplain io.hopseal.api.routing.Payload#headroom() headroom} before its payload lets the transport frame the

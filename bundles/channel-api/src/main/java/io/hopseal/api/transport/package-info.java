@@ -4,8 +4,10 @@
  * attaches, the routing {@link io.hopseal.api.transport.Envelope} codec, {@link io.hopseal.api.transport.Counters}
  * and {@link io.hopseal.api.transport.InboundPort}. Version 1 was {@code io.hopseal.api.transport.Transport} (routing
  * 1.x), where each transport also held the router. 2.1 adds {@link io.hopseal.api.transport.InboundSink#undeliverable} (route error
- * reports for messages a transport accepted and then could not deliver).
+ * reports for messages a transport accepted and then could not deliver). 2.3 adds pooled send frames:
+ * {@link io.hopseal.api.transport.FrameRelease} and {@link io.hopseal.api.transport.Transport#send(io.hopseal.api.routing.Address,
+ * io.hopseal.api.routing.Message, io.hopseal.api.transport.FrameRelease)}, whose default never releases.
  */
 @org.osgi.annotation.bundle.Export
-@org.osgi.annotation.versioning.Version("2.1.0")
+@org.osgi.annotation.versioning.Version("2.3.0")
 package io.hopseal.api.transport;

@@ -315,13 +315,25 @@ final class ChannelEndpoint implements SecureChannel, Worker {
             int start = po + len + Wire.TAG - n;
             return sendFrame(to, back, new Payload(pa, start, n, start - (po - plaintext.headroom())));
         }
-        byte[] buf = new byte[room + len + TransportCrypto.MAX_OVERHEAD];
+        // a large frame is sealed into an array lent from the service's pool, which a transport that supports it
+        // gives back once the frame is written (FramePool); only a DefaultRouter passes the release on
+        int need = room + len + TransportCrypto.MAX_OVERHEAD;
+        DefaultRouter direct = need >= FramePool.MIN_POOLED ? DefaultRouter.behind(service.router()) : null;
+        FramePool.Lease lease = direct == null ? null : service.framePool().lend(need);
+        byte[] buf = lease == null ? new byte[need] : lease.array;
         int n = c.seal(kind, pa, po, len, buf, room);
         if (n < 0) {
+            if (lease != null) {
+                lease.release(); // nothing was sealed into it
+            }
             finish(CloseReason.COUNTER_EXHAUSTED, true);
             return SendResult.DROPPED_CHANNEL_NOT_OPEN;
         }
-        return sendFrame(to, back, new Payload(buf, room, n, room));
+        Payload frame = new Payload(buf, room, n, room);
+        if (lease == null) {
+            return sendFrame(to, back, frame);
+        }
+        return counted(direct.send(new Message(to, back, frame), lease));
     }
 
     /** Sends a whole frame (handshake, close) along the peer route. */
@@ -330,7 +342,10 @@ final class ChannelEndpoint implements SecureChannel, Worker {
     }
 
     private SendResult sendFrame(Route to, Route back, Payload frame) {
-        SendResult r = service.router().send(new Message(to, back, frame));
+        return counted(service.router().send(new Message(to, back, frame)));
+    }
+
+    private SendResult counted(SendResult r) {
         if (r.isDropped()) {
             count("send." + r.counterName());
         }

@@ -84,6 +84,8 @@ public final class DefaultSecureChannelService implements SecureChannelService, 
     private final UnknownChannelHint.Budget hintBudget = new UnknownChannelHint.Budget();
     /** Initiator sessions (by resumption name) whose peer lost them: the peer, for an IK fallback (SessionResumption). */
     private final Map<String, Identifier> lostSessions = new ConcurrentHashMap<>();
+    /** Send frames lent to transports that give them back ({@link FramePool}). */
+    private final FramePool framePool = new FramePool();
 
     public DefaultSecureChannelService(Router router, LocalIdentity identity, Clock clock) {
         this.router = Objects.requireNonNull(router, "router");
@@ -472,6 +474,10 @@ public final class DefaultSecureChannelService implements SecureChannelService, 
 
     Router router() {
         return router;
+    }
+
+    FramePool framePool() {
+        return framePool;
     }
 
     LocalIdentity localIdentity() {

@@ -13,6 +13,7 @@ import io.hopseal.api.routing.Message;
 import io.hopseal.api.routing.SendResult;
 import io.hopseal.api.transport.Counters;
 import io.hopseal.api.transport.Envelope;
+import io.hopseal.api.transport.FrameRelease;
 import io.hopseal.api.transport.InboundPort;
 import io.hopseal.api.transport.InboundSink;
 import io.hopseal.api.transport.MalformedMessageException;
@@ -94,6 +95,19 @@ public final class MemoryTransport implements Transport, AutoCloseable {
             target.receive(name, f);
         }
         return SendResult.FORWARDED;
+    }
+
+    /**
+     * This simulated wire copies each frame before {@link #send(Address, Message)} returns (the receiver and any
+     * interceptor get copies), so a lent frame goes back to its pool as soon as the send is done, sent or refused.
+     */
+    @Override
+    public SendResult send(Address nextHop, Message message, FrameRelease release) {
+        try {
+            return send(nextHop, message);
+        } finally {
+            release.release();
+        }
     }
 
     void receive(String from, byte[] frame) {

@@ -23,6 +23,7 @@ import io.hopseal.api.routing.Worker;
 import io.hopseal.api.routing.WorkerContext;
 import io.hopseal.api.transport.Counters;
 import io.hopseal.api.transport.Envelope;
+import io.hopseal.api.transport.FrameRelease;
 import io.hopseal.api.transport.InboundSink;
 import io.hopseal.api.transport.Transport;
 
@@ -193,8 +194,18 @@ public final class DefaultRouter implements Router {
         return send(message, false);
     }
 
+    /**
+     * As {@link #send(Message)} for a frame whose array was lent from a pool: {@code release} goes to the transport
+     * that takes the message ({@link Transport#send(Address, Message, FrameRelease)}). A message delivered to a local
+     * worker, which may keep it, or dropped before any transport took it, is never released: its array is left to the
+     * garbage collector, which is always correct.
+     */
+    public SendResult send(Message message, FrameRelease release) {
+        return counted(route(message, false, Objects.requireNonNull(release, "release")), message, false);
+    }
+
     private SendResult send(Message message, boolean fromTransport) {
-        return counted(route(message, fromTransport), message, fromTransport);
+        return counted(route(message, fromTransport, null), message, fromTransport);
     }
 
     private SendResult counted(SendResult r, Message message, boolean fromTransport) {
@@ -243,7 +254,7 @@ public final class DefaultRouter implements Router {
         return reports.watch(local, watcher);
     }
 
-    private SendResult route(Message message, boolean fromTransport) {
+    private SendResult route(Message message, boolean fromTransport, FrameRelease release) {
         if (message.onwardRoute().isEmpty()) {
             return SendResult.DROPPED_EMPTY_ROUTE;
         }
@@ -263,7 +274,7 @@ public final class DefaultRouter implements Router {
             }
             return deliverLocal(target, rest);
         }
-        return forward(next, rest, fromTransport);
+        return forward(next, rest, fromTransport, release);
     }
 
     /** Local delivery to a found worker: access control, secure-only services, loop depth, the worker itself. */
@@ -313,7 +324,7 @@ public final class DefaultRouter implements Router {
         }
     }
 
-    private SendResult forward(Address next, Message rest, boolean fromTransport) {
+    private SendResult forward(Address next, Message rest, boolean fromTransport, FrameRelease release) {
         Route back = rest.returnRoute();
         boolean neighbourFirst = !back.isEmpty() && !back.first().isLocal();
         if (fromTransport || neighbourFirst) {
@@ -349,7 +360,7 @@ public final class DefaultRouter implements Router {
             }
         }
         try {
-            SendResult r = t.send(next, rest);
+            SendResult r = release == null ? t.send(next, rest) : t.send(next, rest, release);
             return r == null ? SendResult.DROPPED_LINK_DOWN : r;
         } catch (RuntimeException e) {
             LOG.warn("transport {} failed to send: {}", t.name(), e.toString());
