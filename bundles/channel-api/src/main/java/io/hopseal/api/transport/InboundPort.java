@@ -41,13 +41,23 @@ public final class InboundPort {
 
     /** Delivers to the attached sink; never throws. */
     public SendResult deliver(Message message) {
+        return deliver(message, null);
+    }
+
+    /**
+     * Delivers to the attached sink a message that came in through {@code ingress} (see
+     * {@link InboundSink#deliver(Message, Ingress)}); never throws.
+     *
+     * @since 2.2
+     */
+    public SendResult deliver(Message message, Ingress ingress) {
         InboundSink s = sink;
         if (s == null) {
             counters.increment(DROP_NO_ROUTER);
             return SendResult.DROPPED_STOPPED;
         }
         try {
-            SendResult r = s.deliver(message);
+            SendResult r = ingress == null ? s.deliver(message) : s.deliver(message, ingress);
             return r == null ? SendResult.DROPPED_STOPPED : r;
         } catch (RuntimeException | LinkageError e) { // NOPMD: a router being swapped out must not end a link
             counters.increment(DROP_ROUTER_EXCEPTION);

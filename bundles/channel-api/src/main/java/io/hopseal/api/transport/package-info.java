@@ -4,8 +4,10 @@
  * attaches, the routing {@link io.hopseal.api.transport.Envelope} codec, {@link io.hopseal.api.transport.Counters}
  * and {@link io.hopseal.api.transport.InboundPort}. Version 1 was {@code io.hopseal.api.transport.Transport} (routing
  * 1.x), where each transport also held the router. 2.1 adds {@link io.hopseal.api.transport.InboundSink#undeliverable} (route error
- * reports for messages a transport accepted and then could not deliver).
+ * reports for messages a transport accepted and then could not deliver). 2.2 adds {@link io.hopseal.api.transport.Ingress}
+ * and {@link io.hopseal.api.transport.InboundSink#deliver(io.hopseal.api.routing.Message, Ingress)}: where a message came
+ * in, with the plain services and forwarding destinations the operator opened there.
  */
 @org.osgi.annotation.bundle.Export
-@org.osgi.annotation.versioning.Version("2.1.0")
+@org.osgi.annotation.versioning.Version("2.2.0")
 package io.hopseal.api.transport;
