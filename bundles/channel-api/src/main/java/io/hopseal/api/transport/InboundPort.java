@@ -18,6 +18,8 @@ public final class InboundPort {
 
     private final Counters counters;
     private volatile InboundSink sink;
+    /** Where messages delivered without an ingress of their own came in (null: not named). */
+    private volatile Ingress ingress;
 
     /** @param counters where drops are counted (the transport's own) */
     public InboundPort(Counters counters) {
@@ -39,18 +41,35 @@ public final class InboundPort {
         return sink != null;
     }
 
-    /** Delivers to the attached sink; never throws. */
+    /**
+     * Names where the messages this port delivers came in, for those delivered without an ingress of their own: a
+     * transport with one "listener" (a radio, a set of serial ports) sets its configuration's here. Applies to the next
+     * message; null: not named (the router's defaults).
+     *
+     * @since 2.2
+     */
+    public void ingress(Ingress in) {
+        this.ingress = in;
+    }
+
+    /** See {@link #ingress(Ingress)}. @since 2.2 */
+    public Ingress ingress() {
+        return ingress;
+    }
+
+    /** Delivers to the attached sink (with this port's {@link #ingress() ingress}, if named); never throws. */
     public SendResult deliver(Message message) {
         return deliver(message, null);
     }
 
     /**
      * Delivers to the attached sink a message that came in through {@code ingress} (see
-     * {@link InboundSink#deliver(Message, Ingress)}); never throws.
+     * {@link InboundSink#deliver(Message, Ingress)}; null: this port's {@link #ingress() ingress}); never throws.
      *
      * @since 2.2
      */
-    public SendResult deliver(Message message, Ingress ingress) {
+    public SendResult deliver(Message message, Ingress in) {
+        Ingress ingress = in != null ? in : this.ingress;
         InboundSink s = sink;
         if (s == null) {
             counters.increment(DROP_NO_ROUTER);
