@@ -42,10 +42,18 @@ import io.hopseal.api.transport.Transport;
  * {@link ForwardPolicy} allows its next hop, or if it travels back along a flow an allowed message opened
  * ({@link ForwardFlows}: a backend's replies to the device that wrote to it). Everything else is dropped before any
  * transport sees it (no connection is dialed), as {@link SendResult#DROPPED_FORWARD_DENIED}, counted
- * ({@code drop.forward_denied}) and logged at most once a minute with a count, never with a payload. Messages from
- * local workers and secure channels (return route empty or starting at a local address) are not restricted: the
- * node's own channels and services choose their routes, and what comes out of a channel was sent by an authenticated
- * peer. A router built with {@code new DefaultRouter()} forwards everything ({@link ForwardPolicy#UNRESTRICTED}, for
+ * ({@code drop.forward_denied}) and logged at most once a minute with a count, never with a payload.
+ *
+ * <p>Where a message came in ({@link Ingress}, handed by the transport with it) counts too: a listener with its own
+ * {@code forward.allow} is checked against that list instead of the router's, and a service that takes only secure
+ * channels ({@link SecureChannelOnly}) takes plain messages that came in through an ingress listing it in
+ * {@code plain.services}. What comes out of a secure channel ending here (a message with a
+ * {@link Message#securePeer()}) and goes on to a link is forwarded when the router's list allows the destination, when
+ * an access-control forwarding rule allows that peer the destination
+ * ({@link io.hopseal.impl.access.AccessControl#checkForward}), or when it goes back to the neighbour whose message a
+ * local worker (a relay's forwarder) passed into that channel (a flow, as above). Messages of local workers (return
+ * route empty or starting at a local address, no secure peer: the node's own services, the ciphertext of its
+ * channels) are not restricted. A router built with {@code new DefaultRouter()} forwards everything ({@link ForwardPolicy#UNRESTRICTED}, for
  * plain-Java embedding and tests) until {@link #setForwardPolicy} is called; the gateway's router component always
  * sets a policy, deny-all by default.
  */
