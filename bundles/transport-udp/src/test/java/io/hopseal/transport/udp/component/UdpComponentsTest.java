@@ -152,8 +152,8 @@ class UdpComponentsTest {
                     + "/service/echo"), Route.parse("/service/inbox"), "plain ping".getBytes()));
 
             ping.run();
-            assertThat(Await.value("the plain echo through UDP", Duration.ofSeconds(10), inbox::poll))
-                    .isEqualTo("plain ping");
+            String echoed = Await.value("the plain echo through UDP", Duration.ofSeconds(10), inbox::poll);
+            assertThat(echoed).isEqualTo("plain ping");
 
             String logs = Logs.logsOf(() -> tc.modified(Configs.config(UdpTransportComponent.Config.class,
                     "plain_services", new String[] {"echo"}, "forward_allow", new String[] {"tcp:10.0.0.5"})));
