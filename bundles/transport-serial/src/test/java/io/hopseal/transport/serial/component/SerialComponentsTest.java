@@ -238,8 +238,9 @@ class SerialComponentsTest {
         p.deactivate();
         ports.remove(p);
         transportComponent.deactivate();
-        transportComponent.activate(store, PropertyTypes.of(SerialTransportComponent.Config.class, open),
-                TRANSPORT_PROPS);
+        Map<String, Object> stored = new HashMap<>(open); // as SCR hands them: the configuration and the pid
+        stored.putAll(TRANSPORT_PROPS);
+        transportComponent.activate(store, PropertyTypes.of(SerialTransportComponent.Config.class, open), stored);
         SerialPortComponent p2 = port(map("port.name", socat.a().toString(), "link.address", "dev"));
         assertThat(p2.port().awaitOpen(Duration.ofSeconds(5))).isTrue();
         try (FileOutputStream out = new FileOutputStream(socat.b().toFile())) {
@@ -258,8 +259,10 @@ class SerialComponentsTest {
         p2.deactivate();
         ports.remove(p2);
         transportComponent.deactivate();
+        Map<String, Object> storedBad = new HashMap<>(bad);
+        storedBad.putAll(TRANSPORT_PROPS);
         log = logsOf(() -> transportComponent.activate(store, PropertyTypes.of(SerialTransportComponent.Config.class,
-                bad), TRANSPORT_PROPS));
+                bad), storedBad));
         assertThat(log).contains("stored configuration refused, invalid property forward.allow");
         assertThat(transportComponent.ingress().opens("plain")).as("the last good ingress").isTrue();
     }
