@@ -171,7 +171,8 @@ public class HopsealIT {
         assertOcd("io.hopseal.channel.impl", "io.hopseal.relay.registration", true, "relay.route", "name",
                 "refresh.s", "keepalive.s");
         assertOcd("io.hopseal.transport.tcp", TCP, false);
-        assertOcd("io.hopseal.transport.tcp", TCP_LISTENER, true, "port", "bind.address");
+        assertOcd("io.hopseal.transport.tcp", TCP_LISTENER, true, "port", "bind.address", "plain.services",
+                "forward.allow");
 
         // the identity was created in the vault and is the service's identity
         Vault v = Probe.service(ctx, Vault.class, null, 10_000);

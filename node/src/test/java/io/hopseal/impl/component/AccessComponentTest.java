@@ -100,6 +100,36 @@ class AccessComponentTest {
         net.close();
     }
 
+    /**
+     * Forwarding rules for authenticated peers: a valid list is put in force, a bad pattern or policy is refused naming
+     * the field and the rules in force stay.
+     */
+    @Test
+    void forwardingRulesAreAppliedAndBadOnesRefusedNamingTheField() throws Exception {
+        DefaultRouter router = new DefaultRouter();
+        DefaultSecureChannelService channels = new DefaultSecureChannelService(router,
+                LocalIdentity.loadOrCreate(new MemoryVault(), Clock.systemUTC()), Clock.systemUTC());
+        Map<String, Object> good = Map.of("service.pid", AccessComponent.PID, "forward.policies",
+                new String[] {"tcp:10.0.0.5:4000=subject.role = \"relay\""}, "revocation.folder", dir.toString());
+        AccessComponent c = new AccessComponent(channels, router, new LastGoodConfigs(null),
+                io.hopseal.support.PropertyTypes.of(AccessComponent.Config.class, good), good);
+        try {
+            assertThat(c.accessControl().forwardRules()).extracting(Object::toString)
+                    .containsExactly("tcp:10.0.0.5:4000=subject.role = \"relay\"");
+            for (String bad : new String[] {"tcp:10.0.0.5=true", "tcp:10.0.0.5:4000=subject.role = relay",
+                "no rule"}) {
+                Map<String, Object> props = Map.of("service.pid", AccessComponent.PID, "forward.policies",
+                        new String[] {bad}, "revocation.folder", dir.toString());
+                String log = logsOf(() -> c.modified(io.hopseal.support.PropertyTypes.of(AccessComponent.Config.class,
+                        props), props));
+                assertThat(log).as(bad).contains("configuration refused, forward.policies: ");
+                assertThat(c.accessControl().forwardRules()).hasSize(1);
+            }
+        } finally {
+            c.deactivate();
+        }
+    }
+
     /** Properties as ConfigurationAdmin holds them, with the component's own. */
     private Map<String, Object> stored(String authorityHex, String policy) {
         return Map.of("service.pid", AccessComponent.PID, "authorities", new String[] {authorityHex},

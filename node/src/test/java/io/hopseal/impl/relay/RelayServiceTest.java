@@ -93,6 +93,44 @@ class RelayServiceTest {
         assertThat(relaySaw).noneMatch(f -> f.contains("reading")); // the relay carries ciphertext only
     }
 
+    /**
+     * On a relay that forwards nothing from links (a gateway's default), the registrant's answers still reach the
+     * backend that wrote through the name (a flow into the registrant's channel), but the registrant, an
+     * authenticated peer, cannot make the relay send anywhere else.
+     */
+    @Test
+    void aDefaultDenyRelayCarriesTheRegistrantsAnswersAndNothingElseItSends() throws Exception {
+        HopsealNode strict = HopsealNode.builder().memory(net, "strict")
+                .forwardPolicy(io.hopseal.impl.routing.ForwardPolicy.DENY_ALL).build();
+        RelayService strictRelays = new RelayService(strict.router(), Duration.ofSeconds(60), now::get);
+        try {
+            strict.channels().listen("api", ListenerOptions.defaults());
+            SecureChannel up = gateway.channels().connect(Route.parse("/mem/strict/service/api"),
+                    ChannelOptions.defaults()).get(5, TimeUnit.SECONDS);
+            Relays.register(gateway.router(), up, "g1", Duration.ofSeconds(5)).get(5, TimeUnit.SECONDS);
+            SecureChannel ch = backend.channels().connect("/mem/strict/service/forward_to_g1/secure/api/service/echo",
+                    ChannelOptions.defaults().withExpectedPeer(gateway.identifier())).get(10, TimeUnit.SECONDS);
+            for (int i = 0; i < 3; i++) {
+                ch.send(("reading " + i).getBytes(UTF_8));
+                Message m = ch.receive(Duration.ofSeconds(5));
+                assertThat(m).isNotNull();
+                assertThat(new String(m.payload(), UTF_8)).isEqualTo("reading " + i);
+            }
+            long denied = strict.router().counters().getOrDefault("drop.forward_denied", 0L);
+            // the flow lets the registrant answer the backend that wrote to it; another node it cannot reach
+            List<String> got = new java.util.concurrent.CopyOnWriteArrayList<>();
+            relay.service("inbox", (m, ctx) -> got.add(new String(m.payload(), UTF_8)));
+            gateway.router().send(new Message(Route.parse("/mem/relay/service/inbox").prepend(up.address()),
+                    Route.EMPTY, "through the relay's channel".getBytes(UTF_8)));
+            until("the relay refused the registrant's message to another node", Duration.ofSeconds(5),
+                    () -> strict.router().counters().getOrDefault("drop.forward_denied", 0L) == denied + 1);
+            assertThat(got).isEmpty();
+        } finally {
+            strictRelays.close();
+            strict.close();
+        }
+    }
+
     @Test
     void aNameBelongsToItsIdentityUntilItLapses() throws Exception {
         SecureChannel up = gatewayToRelay();

@@ -3,8 +3,9 @@
  * {@code io.hopseal.api.transport} (2.0: moved out of this package, which is why this one is 2.0 as well). 2.1 adds
  * {@link io.hopseal.api.routing.SendResult#DROPPED_FORWARD_DENIED}; 2.2 adds route error
  * reports: {@link io.hopseal.api.routing.RouteError} and {@link io.hopseal.api.routing.Router#watchRouteErrors}; 2.3 adds the
- * address type {@link io.hopseal.api.routing.Address#MQTT}.
+ * address type {@link io.hopseal.api.routing.Address#MQTT}; 2.4 adds {@link io.hopseal.api.routing.ForwardPattern}
+ * (forwarding allow-list entries, so that a transport can check its own list).
  */
 @org.osgi.annotation.bundle.Export
-@org.osgi.annotation.versioning.Version("2.3.0")
+@org.osgi.annotation.versioning.Version("2.4.0")
 package io.hopseal.api.routing;

@@ -18,6 +18,8 @@ public final class InboundPort {
 
     private final Counters counters;
     private volatile InboundSink sink;
+    /** Where messages delivered without an ingress of their own came in (null: not named). */
+    private volatile Ingress ingress;
 
     /** @param counters where drops are counted (the transport's own) */
     public InboundPort(Counters counters) {
@@ -39,15 +41,42 @@ public final class InboundPort {
         return sink != null;
     }
 
-    /** Delivers to the attached sink; never throws. */
+    /**
+     * Names where the messages this port delivers came in, for those delivered without an ingress of their own: a
+     * transport with one "listener" (a radio, a set of serial ports) sets its configuration's here. Applies to the next
+     * message; null: not named (the router's defaults).
+     *
+     * @since 2.2
+     */
+    public void ingress(Ingress in) {
+        this.ingress = in;
+    }
+
+    /** See {@link #ingress(Ingress)}. @since 2.2 */
+    public Ingress ingress() {
+        return ingress;
+    }
+
+    /** Delivers to the attached sink (with this port's {@link #ingress() ingress}, if named); never throws. */
     public SendResult deliver(Message message) {
+        return deliver(message, null);
+    }
+
+    /**
+     * Delivers to the attached sink a message that came in through {@code ingress} (see
+     * {@link InboundSink#deliver(Message, Ingress)}; null: this port's {@link #ingress() ingress}); never throws.
+     *
+     * @since 2.2
+     */
+    public SendResult deliver(Message message, Ingress in) {
+        Ingress ingress = in != null ? in : this.ingress;
         InboundSink s = sink;
         if (s == null) {
             counters.increment(DROP_NO_ROUTER);
             return SendResult.DROPPED_STOPPED;
         }
         try {
-            SendResult r = s.deliver(message);
+            SendResult r = ingress == null ? s.deliver(message) : s.deliver(message, ingress);
             return r == null ? SendResult.DROPPED_STOPPED : r;
         } catch (RuntimeException | LinkageError e) { // NOPMD: a router being swapped out must not end a link
             counters.increment(DROP_ROUTER_EXCEPTION);

@@ -21,6 +21,19 @@ public interface InboundSink {
     SendResult deliver(Message message);
 
     /**
+     * As {@link #deliver(Message)}, for a message that came in through {@code ingress} (a listener, a port, a radio):
+     * the router answers plain messages for the local services it opens and forwards by its allow list when it has
+     * one. The default ignores the ingress (a sink that does not know it treats the message as from an unnamed
+     * ingress that opens nothing). A transport that knows where a message came in calls this one.
+     *
+     * @param ingress where it came in; null: as {@link #deliver(Message)}
+     * @since 2.2
+     */
+    default SendResult deliver(Message message, Ingress ingress) {
+        return deliver(message);
+    }
+
+    /**
      * A message this transport accepted for {@code nextHop} earlier (its send returned {@code FORWARDED}) cannot be
      * delivered after all, e.g. the connection it queued for was refused. The router may send a route error report
      * (docs/protocol.md §2.2) back along the message's return route. Called at most once per message, never under a

@@ -4,7 +4,9 @@
  * attaches, the routing {@link io.hopseal.api.transport.Envelope} codec, {@link io.hopseal.api.transport.Counters}
  * and {@link io.hopseal.api.transport.InboundPort}. Version 1 was {@code io.hopseal.api.transport.Transport} (routing
  * 1.x), where each transport also held the router. 2.1 adds {@link io.hopseal.api.transport.InboundSink#undeliverable} (route error
- * reports for messages a transport accepted and then could not deliver). 2.3 adds pooled send frames:
+ * reports for messages a transport accepted and then could not deliver). 2.2 adds {@link io.hopseal.api.transport.Ingress}
+ * and {@link io.hopseal.api.transport.InboundSink#deliver(io.hopseal.api.routing.Message, Ingress)}: where a message came
+ * in, with the plain services and forwarding destinations the operator opened there. 2.3 adds pooled send frames:
  * {@link io.hopseal.api.transport.FrameRelease} and {@link io.hopseal.api.transport.Transport#send(io.hopseal.api.routing.Address,
  * io.hopseal.api.routing.Message, io.hopseal.api.transport.FrameRelease)}, whose default never releases.
  */

@@ -62,6 +62,27 @@ public final class AccessControl {
         }
     }
 
+    /**
+     * A forwarding rule: authenticated peers that satisfy {@code policy} may have this node forward what they send
+     * through a secure channel ending here to destinations matching {@code destination}.
+     */
+    public record ForwardRule(io.hopseal.api.routing.ForwardPattern destination, Policy policy) {
+        public ForwardRule {
+            Objects.requireNonNull(destination, "destination");
+            Objects.requireNonNull(policy, "policy");
+        }
+
+        @Override
+        public String toString() {
+            return destination + "=" + policy.text();
+        }
+    }
+
+    public static final Decision NO_FORWARD_RULE = new Decision(false, "denied: no forwarding rule for the destination");
+    public static final Decision FORWARD_NOT_SATISFIED = new Decision(false,
+            "denied: subject satisfies no forwarding rule for the destination");
+
+    private volatile java.util.List<ForwardRule> forwardRules = java.util.List.of();
     private final Object writeLock = new Object();
     private volatile Map<String, Entry> entries = Map.of();
     private final ConcurrentHashMap<String, ServiceCounters> counters = new ConcurrentHashMap<>();
@@ -108,6 +129,43 @@ public final class AccessControl {
             copy.forEach((name, policy) -> next.put(name, entry(name, policy)));
             entries = Map.copyOf(next);
         }
+    }
+
+    /** Replaces every forwarding rule at once (an empty list: none, authenticated senders get no exemption). */
+    public void replaceForwardRules(java.util.List<ForwardRule> rules) {
+        forwardRules = java.util.List.copyOf(rules);
+    }
+
+    /** The forwarding rules in force. */
+    public java.util.List<ForwardRule> forwardRules() {
+        return forwardRules;
+    }
+
+    /** Whether any forwarding rule exists (when none does, the router builds no subject). */
+    public boolean hasForwardRules() {
+        return !forwardRules.isEmpty();
+    }
+
+    /**
+     * Whether this node may forward a message {@code subject} sent through a secure channel ending here to
+     * {@code destination}: some rule whose pattern matches the destination has a policy the subject satisfies.
+     * The anonymous subject is never allowed (default deny).
+     */
+    public Decision checkForward(io.hopseal.api.routing.Address destination, Subject subject) {
+        Objects.requireNonNull(destination, "destination");
+        if (subject == null || subject.isAnonymous()) {
+            return NO_AUTHENTICATED_SUBJECT;
+        }
+        boolean matched = false;
+        for (ForwardRule r : forwardRules) {
+            if (r.destination().matches(destination)) {
+                matched = true;
+                if (r.policy().allows(subject)) {
+                    return ALLOWED_BY_POLICY;
+                }
+            }
+        }
+        return matched ? FORWARD_NOT_SATISFIED : NO_FORWARD_RULE;
     }
 
     /** Whether any service has a policy (when none has, no check needs a service name). */

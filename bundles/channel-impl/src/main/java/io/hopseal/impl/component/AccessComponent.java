@@ -76,6 +76,15 @@ public final class AccessComponent {
                         + "telemetry=subject.role = \"sensor\" and subject.site = \"plant-3\". Syntax: docs/access-control.md.")
         String[] policies() default {};
 
+        @AttributeDefinition(name = "Forwarding for authenticated peers", required = false,
+                description = "One entry per rule: <destination pattern>=<policy>, e.g. "
+                        + "tcp:10.0.0.5:4000=subject.role = \"relay\". A message that comes out of a secure channel "
+                        + "ending at this node is forwarded to a link only when the router's (or its listener's) "
+                        + "forward.allow list allows the destination, or when the channel's authenticated peer "
+                        + "satisfies the policy of a rule whose pattern matches it (pattern syntax as forward.allow, "
+                        + "policy syntax: docs/access-control.md). Empty (the default): no such exemption.")
+        String[] forward_policies() default {};
+
         @AttributeDefinition(name = "Clock skew (s)", min = "0", max = "86400",
                 description = "Seconds of clock difference tolerated when checking credential validity windows.")
         int clock_skew_s() default 60;
@@ -109,13 +118,16 @@ public final class AccessComponent {
     private final StateFolder state;
 
     /** A checked configuration: what {@link #apply(Settings)} needs. */
-    record Settings(List<Identity> authorities, Map<String, Policy> policies, int clockSkewSeconds,
+    record Settings(List<Identity> authorities, Map<String, Policy> policies,
+            List<AccessControl.ForwardRule> forwardRules, int clockSkewSeconds,
             String revocationFolder, boolean revocationsService, boolean revocationsSecureOnly) {
 
         /** What is logged: counts and service names, never identities or policy contents. */
         @Override
         public String toString() {
-            return authorities.size() + " trusted authorities, policies for " + policies.keySet();
+            return authorities.size() + " trusted authorities, policies for " + policies.keySet()
+                    + (forwardRules.isEmpty() ? "" : ", forwarding rules for " + forwardRules.stream()
+                            .map(r -> r.destination().toString()).toList());
         }
     }
 
@@ -217,6 +229,26 @@ public final class AccessComponent {
                 throw new IllegalArgumentException("policies: service " + service + ": " + e.getMessage());
             }
         }
+        List<AccessControl.ForwardRule> forwardRules = new ArrayList<>();
+        for (String entry : nonBlank(c.forward_policies())) {
+            int eq = entry.indexOf('=');
+            if (eq <= 0) {
+                throw new IllegalArgumentException("forward.policies: '" + abbreviate(entry)
+                        + "' must be <destination pattern>=<policy>, e.g. tcp:10.0.0.5:4000=subject.role = \"relay\"");
+            }
+            String pattern = entry.substring(0, eq).strip();
+            io.hopseal.api.routing.ForwardPattern destination;
+            try {
+                destination = io.hopseal.api.routing.ForwardPattern.parse(pattern);
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("forward.policies: '" + abbreviate(pattern) + "' " + e.getMessage());
+            }
+            try {
+                forwardRules.add(new AccessControl.ForwardRule(destination, Policy.parse(entry.substring(eq + 1).strip())));
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("forward.policies: " + destination + ": " + e.getMessage());
+            }
+        }
         if (!c.revocation_folder().isBlank()) {
             try {
                 StateFolder.at(Path.of("/")).resolve(c.revocation_folder()); // the syntax; the folder is not needed
@@ -227,7 +259,7 @@ public final class AccessComponent {
         if (c.clock_skew_s() < 0 || c.clock_skew_s() > 86_400) {
             throw new IllegalArgumentException("clock.skew.s must be 0..86400, was " + c.clock_skew_s());
         }
-        return new Settings(List.copyOf(authorities), policies, c.clock_skew_s(), c.revocation_folder(),
+        return new Settings(List.copyOf(authorities), policies, List.copyOf(forwardRules), c.clock_skew_s(), c.revocation_folder(),
                 c.revocations_service(), c.revocations_secure_only());
     }
 
@@ -242,6 +274,7 @@ public final class AccessComponent {
         verifier = v;
         channels.setCredentialVerifier(v);
         accessControl.replaceAll(s.policies());
+        accessControl.replaceForwardRules(s.forwardRules());
         if (revocations != null) {
             revocations.close();
             revocations = null;

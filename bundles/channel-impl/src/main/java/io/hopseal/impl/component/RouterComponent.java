@@ -64,8 +64,10 @@ public final class RouterComponent implements Router, DefaultRouter.Fronted {
             description = "Moves messages between local services, secure channels and transports (TCP, serial, "
                     + "radio). It uses every Hopseal transport installed; a transport can be updated or restarted "
                     + "while the router keeps running. Messages that come in from a link are forwarded to another "
-                    + "link only to the destinations allowed below (default deny: a fresh gateway is no open relay); "
-                    + "the node's own channels and services are not restricted.")
+                    + "link only to the destinations allowed below (default deny: a fresh gateway is no open relay), "
+                    + "or a listener's own list where it has one; so is what an authenticated peer sends through a "
+                    + "secure channel ending here, unless an access-control forwarding rule allows it. The node's own "
+                    + "services and the ciphertext of its channels are not restricted.")
     public @interface Config {
         @AttributeDefinition(name = "Allowed forwarding destinations", required = false,
                 description = "Where messages that came in from a link (TCP, serial, radio) may be forwarded, one "

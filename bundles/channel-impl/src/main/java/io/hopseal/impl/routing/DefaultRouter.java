@@ -25,6 +25,7 @@ import io.hopseal.api.transport.Counters;
 import io.hopseal.api.transport.Envelope;
 import io.hopseal.api.transport.FrameRelease;
 import io.hopseal.api.transport.InboundSink;
+import io.hopseal.api.transport.Ingress;
 import io.hopseal.api.transport.Transport;
 
 /**
@@ -42,10 +43,18 @@ import io.hopseal.api.transport.Transport;
  * {@link ForwardPolicy} allows its next hop, or if it travels back along a flow an allowed message opened
  * ({@link ForwardFlows}: a backend's replies to the device that wrote to it). Everything else is dropped before any
  * transport sees it (no connection is dialed), as {@link SendResult#DROPPED_FORWARD_DENIED}, counted
- * ({@code drop.forward_denied}) and logged at most once a minute with a count, never with a payload. Messages from
- * local workers and secure channels (return route empty or starting at a local address) are not restricted: the
- * node's own channels and services choose their routes, and what comes out of a channel was sent by an authenticated
- * peer. A router built with {@code new DefaultRouter()} forwards everything ({@link ForwardPolicy#UNRESTRICTED}, for
+ * ({@code drop.forward_denied}) and logged at most once a minute with a count, never with a payload.
+ *
+ * <p>Where a message came in ({@link Ingress}, handed by the transport with it) counts too: a listener with its own
+ * {@code forward.allow} is checked against that list instead of the router's, and a service that takes only secure
+ * channels ({@link SecureChannelOnly}) takes plain messages that came in through an ingress listing it in
+ * {@code plain.services}. What comes out of a secure channel ending here (a message with a
+ * {@link Message#securePeer()}) and goes on to a link is forwarded when the router's list allows the destination, when
+ * an access-control forwarding rule allows that peer the destination
+ * ({@link io.hopseal.impl.access.AccessControl#checkForward}), or when it goes back to the neighbour whose message a
+ * local worker (a relay's forwarder) passed into that channel (a flow, as above). Messages of local workers (return
+ * route empty or starting at a local address, no secure peer: the node's own services, the ciphertext of its
+ * channels) are not restricted. A router built with {@code new DefaultRouter()} forwards everything ({@link ForwardPolicy#UNRESTRICTED}, for
  * plain-Java embedding and tests) until {@link #setForwardPolicy} is called; the gateway's router component always
  * sets a policy, deny-all by default.
  */
@@ -74,7 +83,12 @@ public final class DefaultRouter implements Router {
     private final InboundSink sink = new InboundSink() {
         @Override
         public SendResult deliver(Message m) {
-            return send(m, true);
+            return send(m, true, null);
+        }
+
+        @Override
+        public SendResult deliver(Message m, Ingress ingress) {
+            return send(m, true, ingress);
         }
 
         @Override
@@ -92,6 +106,10 @@ public final class DefaultRouter implements Router {
     /** Told of a message from a link for a local address nobody holds (the channel service's unknown-channel hint). */
     private volatile java.util.function.Consumer<Message> unknownLocal;
     private final ForwardFlows flows = new ForwardFlows();
+    /** The policies of ingresses with an allow list of their own, by that list (few: one per listener or port). */
+    private final ConcurrentHashMap<List<io.hopseal.api.routing.ForwardPattern>, ForwardPolicy> ingressPolicies =
+            new ConcurrentHashMap<>();
+    static final int MAX_INGRESS_POLICIES = 256;
     private final LogThrottle forwardRefusals;
     private final LogThrottle accessRefusals;
     /** Route error reports (protocol §2.2): sent for what cannot be delivered, handed to watchers when they come back. */
@@ -126,7 +144,9 @@ public final class DefaultRouter implements Router {
         ForwardPolicy p = Objects.requireNonNull(policy, "policy");
         forwardPolicy = p;
         if (!p.isUnrestricted()) {
-            flows.retain(p::allows);
+            // flows into local channel ends (a relay's) and those an ingress's own list allowed stay
+            flows.retain(d -> d.isLocal() || p.allows(d)
+                    || ingressPolicies.values().stream().anyMatch(ip -> ip.allows(d)));
         }
     }
 
@@ -191,7 +211,7 @@ public final class DefaultRouter implements Router {
 
     @Override
     public SendResult send(Message message) {
-        return send(message, false);
+        return send(message, false, null);
     }
 
     /**
@@ -201,11 +221,11 @@ public final class DefaultRouter implements Router {
      * garbage collector, which is always correct.
      */
     public SendResult send(Message message, FrameRelease release) {
-        return counted(route(message, false, Objects.requireNonNull(release, "release")), message, false);
+        return counted(route(message, false, null, Objects.requireNonNull(release, "release")), message, false);
     }
 
-    private SendResult send(Message message, boolean fromTransport) {
-        return counted(route(message, fromTransport, null), message, fromTransport);
+    private SendResult send(Message message, boolean fromTransport, Ingress ingress) {
+        return counted(route(message, fromTransport, ingress, null), message, fromTransport);
     }
 
     private SendResult counted(SendResult r, Message message, boolean fromTransport) {
@@ -231,7 +251,7 @@ public final class DefaultRouter implements Router {
         }
         Message report = reports.reportFor(failed, reason);
         if (report != null) {
-            send(report, false);
+            send(report, false, null);
         }
     }
 
@@ -245,7 +265,7 @@ public final class DefaultRouter implements Router {
         }
         Message report = reports.reportFor(rest.withOnwardRoute(rest.onwardRoute().prepend(nextHop)), reason);
         if (report != null) {
-            send(report, false);
+            send(report, false, null);
         }
     }
 
@@ -254,7 +274,7 @@ public final class DefaultRouter implements Router {
         return reports.watch(local, watcher);
     }
 
-    private SendResult route(Message message, boolean fromTransport, FrameRelease release) {
+    private SendResult route(Message message, boolean fromTransport, Ingress ingress, FrameRelease release) {
         if (message.onwardRoute().isEmpty()) {
             return SendResult.DROPPED_EMPTY_ROUTE;
         }
@@ -272,13 +292,30 @@ public final class DefaultRouter implements Router {
                 }
                 return SendResult.DROPPED_NO_WORKER;
             }
-            return deliverLocal(target, rest);
+            if (!fromTransport) {
+                openFlowInto(next, rest.returnRoute());
+            }
+            return deliverLocal(target, rest, ingress);
         }
-        return forward(next, rest, fromTransport, release);
+        return forward(next, rest, fromTransport, ingress, release);
     }
 
-    /** Local delivery to a found worker: access control, secure-only services, loop depth, the worker itself. */
-    private SendResult deliverLocal(LocalTarget target, Message message) {
+    /**
+     * A local worker (a relay's forwarder) hands a message from neighbour N on to local address {@code local} (a
+     * channel end) keeping N first in the return route: what comes back out of that channel towards N may go there,
+     * as a return flow (the relay's replies to the device that wrote to it).
+     */
+    private void openFlowInto(Address local, Route back) {
+        if (!back.isEmpty() && !back.first().isLocal() && !forwardPolicy.isUnrestricted()) {
+            flows.forwarded(back.first(), local, nanoTime.getAsLong());
+        }
+    }
+
+    /**
+     * Local delivery to a found worker: access control, secure-only services (open to plain messages only through an
+     * ingress that lists them), loop depth, the worker itself.
+     */
+    private SendResult deliverLocal(LocalTarget target, Message message, Ingress ingress) {
         Address next = target.address;
         Worker w = target.worker;
         io.hopseal.impl.access.AccessControl ac = accessControl;
@@ -299,12 +336,14 @@ public final class DefaultRouter implements Router {
                 }
             }
         }
-        if (w instanceof SecureChannelOnly gate && message.securePeer() == null && gate.secureChannelOnly()) {
+        if (w instanceof SecureChannelOnly gate && message.securePeer() == null && gate.secureChannelOnly()
+                && (ingress == null || !ingress.opens(next.valueText()))) {
             long unlogged = accessRefusals.admit(nanoTime.getAsLong());
             if (unlogged >= 0) {
-                LOG.info("refused a message to {} from {}: it takes only messages from secure channels{}", next,
+                LOG.info("refused a message to {} from {}{}: it takes only messages from secure channels{}{}", next,
                         message.returnRoute().isEmpty() ? "this node" : message.returnRoute().first(),
-                        more(unlogged));
+                        ingress == null ? "" : " through " + ingress.name(),
+                        ingress == null ? "" : " (not in " + Ingress.PLAIN_SERVICES + " there)", more(unlogged));
             }
             return SendResult.DROPPED_ACCESS_DENIED;
         }
@@ -324,27 +363,18 @@ public final class DefaultRouter implements Router {
         }
     }
 
-    private SendResult forward(Address next, Message rest, boolean fromTransport, FrameRelease release) {
+    private SendResult forward(Address next, Message rest, boolean fromTransport, Ingress ingress,
+                               FrameRelease release) {
         Route back = rest.returnRoute();
         boolean neighbourFirst = !back.isEmpty() && !back.first().isLocal();
-        if (fromTransport || neighbourFirst) {
-            ForwardPolicy policy = forwardPolicy;
+        io.hopseal.api.identity.Identifier peer = fromTransport ? null : rest.securePeer();
+        if (fromTransport || neighbourFirst || peer != null) {
+            ForwardPolicy policy = policyFor(ingress);
             if (!policy.isUnrestricted()) {
-                // the neighbour the transport prepended (none: a transport that broke that rule gets no flows)
-                Address from = neighbourFirst ? back.first() : null;
-                long now = nanoTime.getAsLong();
-                if (policy.allows(next)) {
-                    if (from != null) {
-                        flows.forwarded(from, next, now);
-                    }
-                } else if (from == null
-                        || !(flows.isReturn(from, next, now) || flows.isOnwardOnLink(from, next, now))) {
-                    long unlogged = forwardRefusals.admit(now);
-                    if (unlogged >= 0) {
-                        LOG.warn("refused to forward a message from {} to {}: not an allowed destination ({} of the "
-                                + "router; default deny){}", from, next, ForwardPolicy.FIELD, more(unlogged));
-                    }
-                    return SendResult.DROPPED_FORWARD_DENIED;
+                SendResult denied = peer != null && !neighbourFirst ? checkAuthenticated(next, back, peer, policy)
+                        : checkFromLink(next, neighbourFirst ? back.first() : null, policy, ingress);
+                if (denied != null) {
+                    return denied;
                 }
             }
         }
@@ -366,6 +396,75 @@ public final class DefaultRouter implements Router {
             LOG.warn("transport {} failed to send: {}", t.name(), e.toString());
             return SendResult.DROPPED_LINK_DOWN;
         }
+    }
+
+    /** The allow list for a message from {@code ingress}: its own when it has one, else the router's. */
+    private ForwardPolicy policyFor(Ingress ingress) {
+        if (ingress == null || ingress.forwardAllow().isEmpty()) {
+            return forwardPolicy;
+        }
+        ForwardPolicy p = ingressPolicies.get(ingress.forwardAllow());
+        if (p == null) {
+            if (ingressPolicies.size() >= MAX_INGRESS_POLICIES) {
+                ingressPolicies.clear(); // lists of listeners long gone; the ones in use come back at once
+            }
+            p = ingressPolicies.computeIfAbsent(ingress.forwardAllow(), ForwardPolicy::of);
+        }
+        return p;
+    }
+
+    /**
+     * A message from a link ({@code from}: the neighbour the transport prepended; null when a transport broke that
+     * rule, and then it gets no flows): allowed by {@code policy} (opening a return flow), or travelling back along
+     * an open flow. Null when allowed, else the drop.
+     */
+    private SendResult checkFromLink(Address next, Address from, ForwardPolicy policy, Ingress ingress) {
+        long now = nanoTime.getAsLong();
+        if (policy.allows(next)) {
+            if (from != null) {
+                flows.forwarded(from, next, now);
+            }
+            return null;
+        }
+        if (from != null && (flows.isReturn(from, next, now) || flows.isOnwardOnLink(from, next, now))) {
+            return null;
+        }
+        long unlogged = forwardRefusals.admit(now);
+        if (unlogged >= 0) {
+            LOG.warn("refused to forward a message from {}{} to {}: not an allowed destination ({} of the {}; "
+                    + "default deny){}", from, ingress == null ? "" : " (" + ingress.name() + ")", next,
+                    ForwardPolicy.FIELD, policy == forwardPolicy ? "router" : ingress.name(), more(unlogged));
+        }
+        return SendResult.DROPPED_FORWARD_DENIED;
+    }
+
+    /**
+     * A message that came out of a secure channel ending here (the authenticated {@code peer} sent it; {@code back}
+     * starts at the channel end) and goes on to a link: allowed when {@code policy} allows the destination, when the
+     * access control's forwarding rules allow that peer the destination, or when it travels back along a flow into
+     * that channel (a relay's replies). Null when allowed, else the drop.
+     */
+    private SendResult checkAuthenticated(Address next, Route back, io.hopseal.api.identity.Identifier peer,
+                                          ForwardPolicy policy) {
+        if (policy.allows(next)) {
+            return null;
+        }
+        long now = nanoTime.getAsLong();
+        if (!back.isEmpty() && flows.isReturn(back.first(), next, now)) {
+            return null;
+        }
+        io.hopseal.impl.access.AccessControl ac = accessControl;
+        if (ac != null && ac.hasForwardRules()
+                && ac.checkForward(next, io.hopseal.impl.access.Subject.of(peer, attributes.apply(peer))).allowed()) {
+            return null;
+        }
+        long unlogged = forwardRefusals.admit(now);
+        if (unlogged >= 0) {
+            LOG.warn("refused to forward a message from the secure channel of {} to {}: not an allowed destination "
+                    + "({} of the router) and no forwarding rule of the access control allows it (default deny){}",
+                    peer, next, ForwardPolicy.FIELD, more(unlogged));
+        }
+        return SendResult.DROPPED_FORWARD_DENIED;
     }
 
     private static String more(long unlogged) {
@@ -536,7 +635,7 @@ public final class DefaultRouter implements Router {
 
         /** Delivers {@code message} to this worker (the onward route is what the worker sees, normally empty). */
         public SendResult deliver(Message message) {
-            return counted(open ? deliverLocal(this, message) : SendResult.DROPPED_NO_WORKER, message, false);
+            return counted(open ? deliverLocal(this, message, null) : SendResult.DROPPED_NO_WORKER, message, false);
         }
 
         @Override

@@ -104,16 +104,6 @@ class ForwardPolicyTest {
     }
 
     @Test
-    void globMatchesRunsOfCharacters() {
-        assertThat(ForwardPolicy.glob("*", "")).isTrue();
-        assertThat(ForwardPolicy.glob("a*c", "abbbc")).isTrue();
-        assertThat(ForwardPolicy.glob("a*c", "abbbd")).isFalse();
-        assertThat(ForwardPolicy.glob("*b*", "abc")).isTrue();
-        assertThat(ForwardPolicy.glob("web-*", "web-")).isTrue();
-        assertThat(ForwardPolicy.glob("a", "ab")).isFalse();
-    }
-
-    @Test
     void invalidEntriesAreRefusedNamingTheFieldTheEntryAndWhy() {
         assertRefused("10.0.0.5:4000", "forward.allow: '10.0.0.5:4000' names no transport");
         assertRefused("tcp10.0.0.5", "forward.allow: 'tcp10.0.0.5' must be <transport>:<destination>");

@@ -9,6 +9,7 @@ import io.hopseal.api.routing.Message;
 import io.hopseal.api.routing.SendResult;
 import io.hopseal.api.transport.Counters;
 import io.hopseal.api.transport.InboundPort;
+import io.hopseal.api.transport.Ingress;
 import io.hopseal.api.transport.InboundSink;
 import io.hopseal.api.transport.Transport;
 
@@ -32,6 +33,22 @@ public abstract class TransportComponentBase<T extends Transport> implements Tra
     /** Counted when a send finds no transport running. */
     public static final String DROP_STOPPED = "drop.stopped";
 
+    /** Label of a transport's {@value Ingress#PLAIN_SERVICES} field (metatype). */
+    public static final String PLAIN_SERVICES_NAME = "Services without a channel";
+    /** Description of a transport's {@value Ingress#PLAIN_SERVICES} field (metatype). */
+    public static final String PLAIN_SERVICES_DESCRIPTION = "Local services (names as in /service/<name>, e.g. echo, "
+            + "revocations) that answer plain messages, without a secure channel, that come in through this transport. "
+            + "Empty (the default): none; a service whose own 'Secure channels only' switch is off answers through "
+            + "every transport anyway. Anyone who reaches this transport can use the services listed here "
+            + "unauthenticated.";
+    /** Label of a transport's {@value Ingress#FORWARD_ALLOW} field (metatype). */
+    public static final String FORWARD_ALLOW_NAME = "Allowed forwarding destinations";
+    /** Description of a transport's {@value Ingress#FORWARD_ALLOW} field (metatype). */
+    public static final String FORWARD_ALLOW_DESCRIPTION = "Where messages that come in through this transport may be "
+            + "forwarded, used instead of the router's list (Hopseal router > Allowed forwarding destinations) for "
+            + "them: patterns such as tcp:10.0.0.5:4000, tcp:*.backend.example:5000, serial:*. Empty (the default): "
+            + "the router's list applies. Syntax: docs/security.md.";
+
     /** What this component counts itself: {@value #DROP_STOPPED} and the inbound port's drops. */
     private final Counters counters = new Counters(DROP_STOPPED);
     /** The one inbound port of the component's life: every transport it runs delivers through it. */
@@ -41,6 +58,41 @@ public abstract class TransportComponentBase<T extends Transport> implements Tra
     /** The port to hand to every transport this component starts. */
     protected final InboundPort inbound() {
         return inbound;
+    }
+
+    /**
+     * The ingress a transport's configuration names (its {@value Ingress#PLAIN_SERVICES} and
+     * {@value Ingress#FORWARD_ALLOW} fields): what its messages may reach without a channel and where they may be
+     * forwarded.
+     *
+     * @throws io.hopseal.support.InvalidFieldException naming the field and its first bad entry
+     */
+    public static Ingress ingressOf(String name, String[] plainServices, String[] forwardAllow) {
+        try {
+            return Ingress.parse(name, plainServices == null ? java.util.List.of() : java.util.Arrays.asList(plainServices),
+                    forwardAllow == null ? java.util.List.of() : java.util.Arrays.asList(forwardAllow));
+        } catch (IllegalArgumentException e) {
+            String m = String.valueOf(e.getMessage());
+            for (String field : new String[] {Ingress.PLAIN_SERVICES, Ingress.FORWARD_ALLOW}) {
+                if (m.startsWith(field + ": ")) {
+                    throw new io.hopseal.support.InvalidFieldException(field, m.substring(field.length() + 2));
+                }
+            }
+            throw e;
+        }
+    }
+
+    /**
+     * Makes {@code in} the ingress of every message the running transport (and any later one) delivers; applies to the
+     * next message.
+     */
+    protected final void ingress(Ingress in) {
+        inbound.ingress(in);
+    }
+
+    /** The ingress in force (null: none named). */
+    public final Ingress ingress() {
+        return inbound.ingress();
     }
 
     /** The running transport, or null while none runs. */

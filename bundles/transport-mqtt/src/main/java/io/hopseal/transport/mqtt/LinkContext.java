@@ -18,6 +18,9 @@ public final class LinkContext {
     private final Counters counters;
     private final InboundPort port;
     private final ScheduledExecutorService timer;
+    /** Where each link's messages came in, by link name (the link's configuration names it; absent: not named). */
+    private final java.util.concurrent.ConcurrentHashMap<String, io.hopseal.api.transport.Ingress> ingresses =
+            new java.util.concurrent.ConcurrentHashMap<>();
 
     LinkContext(Counters counters, InboundPort port, ScheduledExecutorService timer) {
         this.counters = counters;
@@ -27,6 +30,15 @@ public final class LinkContext {
 
     public Counters counters() {
         return counters;
+    }
+
+    /** Names the ingress of link {@code link}'s messages (null: not named); applies to the next message. */
+    void ingress(String link, io.hopseal.api.transport.Ingress in) {
+        if (in == null) {
+            ingresses.remove(link);
+        } else {
+            ingresses.put(link, in);
+        }
     }
 
     public ScheduledExecutorService timer() {
@@ -76,7 +88,7 @@ public final class LinkContext {
                 counters.increment("drop.route_too_long");
                 return;
             }
-            port.deliver(m.withReturnRoute(back));
+            port.deliver(m.withReturnRoute(back), ingresses.get(link));
         } catch (VirtualMachineError e) {
             throw e;
         } catch (Throwable e) { // NOPMD: nothing a peer sends may end the client's callback thread

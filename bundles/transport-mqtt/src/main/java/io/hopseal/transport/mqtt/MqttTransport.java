@@ -88,6 +88,14 @@ public final class MqttTransport implements Transport, AutoCloseable {
     }
 
     /** Closes and removes the link {@code name}; false when there is none. */
+    /**
+     * Names where the messages of link {@code name} came in (its plain services and forwarding list); null: not
+     * named. Applies to the next message.
+     */
+    public void ingress(String name, io.hopseal.api.transport.Ingress in) {
+        context.ingress(name, in);
+    }
+
     public boolean removeLink(String name) {
         BrokerLink l;
         synchronized (this) {

@@ -70,6 +70,8 @@ final class TcpLink {
     private final HostPort target;
     /** Prepended to the return route of every message received on this link. */
     private final Address returnAddress;
+    /** The listener that accepted this link (its ingress goes with every message), null for an outbound link. */
+    private TcpListener acceptedBy;
 
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition changed = lock.newCondition();
@@ -96,8 +98,9 @@ final class TcpLink {
     }
 
     /** A link for an accepted socket; call {@link #start()}. */
-    static TcpLink inbound(TcpTransport t, String key, InetAddress source, Socket s) {
+    static TcpLink inbound(TcpTransport t, String key, InetAddress source, Socket s, TcpListener acceptedBy) {
         TcpLink l = new TcpLink(t, key, false, source, null, State.UP);
+        l.acceptedBy = acceptedBy;
         l.conn = l.new Conn(s);
         return l;
     }
@@ -729,7 +732,7 @@ final class TcpLink {
             // the port counts drop.no_router while no router is attached (the link stays open) and catches what the
             // router or a worker throws (drop.router_exception)
             try {
-                t.port().deliver(m.withReturnRoute(back));
+                t.port().deliver(m.withReturnRoute(back), acceptedBy == null ? null : acceptedBy.ingress());
             } catch (VirtualMachineError e) {
                 throw e;
             } catch (Throwable e) { // NOPMD: an Error the port lets through must not end the link either

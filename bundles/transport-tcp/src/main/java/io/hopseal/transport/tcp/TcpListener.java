@@ -22,6 +22,8 @@ public final class TcpListener implements AutoCloseable {
     private final Thread acceptor;
     private final String text;
     private volatile boolean closed;
+    /** Where messages from links this listener accepted came in (read per message, so a change applies at once). */
+    private volatile java.util.function.Supplier<io.hopseal.api.transport.Ingress> ingress = () -> null;
 
     TcpListener(TcpTransport transport, ServerSocket server, String bindHost) {
         this.transport = transport;
@@ -55,6 +57,20 @@ public final class TcpListener implements AutoCloseable {
         return text;
     }
 
+    /**
+     * Where the links this listener accepts (also those accepted earlier) tell the router their messages came in:
+     * read for every message, so the plain services and forwarding list it names apply at once. Null (the default):
+     * the router's defaults.
+     */
+    public void ingress(java.util.function.Supplier<io.hopseal.api.transport.Ingress> source) {
+        this.ingress = java.util.Objects.requireNonNull(source, "source");
+    }
+
+    /** The ingress of this listener's links now (null: none named). */
+    io.hopseal.api.transport.Ingress ingress() {
+        return ingress.get();
+    }
+
     public boolean isOpen() {
         return !closed;
     }
@@ -77,7 +93,7 @@ public final class TcpListener implements AutoCloseable {
                 }
                 continue;
             }
-            transport.adoptInbound(s);
+            transport.adoptInbound(s, this);
         }
     }
 

@@ -348,7 +348,7 @@ public final class TcpTransport implements Transport, AutoCloseable {
     }
 
     /** Takes over an accepted socket (called by a listener's acceptor). */
-    void adoptInbound(Socket s) {
+    void adoptInbound(Socket s, TcpListener acceptedBy) {
         String key;
         InetAddress source;
         try {
@@ -380,7 +380,7 @@ public final class TcpTransport implements Transport, AutoCloseable {
                 closeQuietly(s);
                 return;
             }
-            TcpLink link = TcpLink.inbound(this, key, source, s);
+            TcpLink link = TcpLink.inbound(this, key, source, s, acceptedBy);
             allLinks.add(link);
             inboundBySource.merge(source, 1, Integer::sum);
             unvalidated.add(link);

@@ -161,6 +161,17 @@ public final class LoraTransportComponent extends TransportComponentBase<LoraTra
                         + "empty = any. The Semtech protocol has no authentication: on a shared network, list your "
                         + "gateways.")
         String allowed_gateways() default "";
+
+        @AttributeDefinition(name = PLAIN_SERVICES_NAME, required = false, description = PLAIN_SERVICES_DESCRIPTION)
+        String[] plain_services() default {};
+
+        @AttributeDefinition(name = FORWARD_ALLOW_NAME, required = false, description = FORWARD_ALLOW_DESCRIPTION)
+        String[] forward_allow() default {};
+    }
+
+    /** The ingress of every device's messages. @throws InvalidFieldException naming the field */
+    static io.hopseal.api.transport.Ingress ingressOf(Config c) {
+        return ingressOf("lora", c.plain_services(), c.forward_allow());
     }
 
     /** Record field → configuration property, for messages an integrator can act on. */
@@ -211,6 +222,7 @@ public final class LoraTransportComponent extends TransportComponentBase<LoraTra
         boolean accepted = true;
         try {
             c = toLoraConfig(config);
+            ingress(ingressOf(config));
         } catch (IllegalArgumentException e) {
             accepted = false;
             Optional<LoraConfig> last = lastGood.recall(configPid, Config.class, LoraTransportComponent::toLoraConfig);
@@ -222,6 +234,7 @@ public final class LoraTransportComponent extends TransportComponentBase<LoraTra
                 LOG.error("{}: invalid configuration {}; starting with the default settings instead", PID, describe(e));
             }
             c = last.orElseGet(LoraConfig::defaults);
+            ingress(lastGood.recall(configPid, Config.class, LoraTransportComponent::ingressOf).orElse(null));
         }
         synchronized (lock) {
             active = c;
@@ -237,6 +250,7 @@ public final class LoraTransportComponent extends TransportComponentBase<LoraTra
         LoraConfig c;
         try {
             c = toLoraConfig(config);
+            ingress(ingressOf(config));
         } catch (IllegalArgumentException e) {
             synchronized (lock) {
                 LOG.error("{}: configuration refused, {}; the previous configuration stays in force", PID, describe(e));

@@ -29,6 +29,7 @@ import org.slf4j.LoggerFactory;
 
 import io.hopseal.api.transport.Transport;
 import io.hopseal.support.InvalidFieldException;
+import io.hopseal.support.transport.TransportComponentBase;
 import io.hopseal.support.kura.KuraPasswords;
 import io.hopseal.transport.mqtt.MqttLinkConfig;
 import io.hopseal.transport.mqtt.MqttTransport;
@@ -151,6 +152,15 @@ public final class MqttLinkComponent {
                 description = "Longest wait between attempts (at least the first wait, at most 3600000).",
                 min = "1", max = "3600000")
         int reconnect_backoff_max_ms() default 30_000;
+
+        @AttributeDefinition(name = TransportComponentBase.PLAIN_SERVICES_NAME, required = false,
+                description = TransportComponentBase.PLAIN_SERVICES_DESCRIPTION)
+        String[] plain_services() default {};
+
+        @AttributeDefinition(name = TransportComponentBase.FORWARD_ALLOW_NAME, required = false,
+                description = TransportComponentBase.FORWARD_ALLOW_DESCRIPTION)
+        String[] forward_allow() default {};
+
     }
 
     /** Record component name → configuration property, for messages an integrator can act on. */
@@ -233,6 +243,7 @@ public final class MqttLinkComponent {
         last = null;
         if (active != null) {
             transport().removeLink(active.name());
+            transport().ingress(active.name(), null);
             LOG.info("{} {}: link {} removed", PID, pid, active.name());
             active = null;
         }
@@ -240,6 +251,7 @@ public final class MqttLinkComponent {
 
     synchronized void apply(Config config) {
         MqttLinkConfig c;
+        io.hopseal.api.transport.Ingress in;
         String connection = Objects.requireNonNullElse(config.connection(), CONNECTION_AUTO);
         ServiceReference<?> kura = dataService;
         boolean useKura = CONNECTION_KURA.equals(connection) || CONNECTION_AUTO.equals(connection) && kura != null;
@@ -249,6 +261,8 @@ public final class MqttLinkComponent {
                         + "'");
             }
             c = toLinkConfig(config, useKura ? new char[0] : password(config.password()));
+            in = TransportComponentBase.ingressOf("mqtt link " + c.name(), config.plain_services(),
+                    config.forward_allow());
         } catch (InvalidFieldException e) {
             LOG.error("{} {}: configuration refused, invalid property {}: {}; {}", PID, pid,
                     PROPERTY_OF.getOrDefault(e.field(), e.field()), e.getMessage(),
@@ -258,8 +272,10 @@ public final class MqttLinkComponent {
         last = config;
         if (active != null && (!active.name().equals(c.name()) || onKura != useKura)) {
             transport().removeLink(active.name());
+            transport().ingress(active.name(), null);
             active = null;
         }
+        transport().ingress(c.name(), in);
         if (useKura && kura == null) {
             LOG.warn("{} {}: link {} waits for Kura's DataService ({})", PID, pid, c.name(),
                     config.DataService_target());

@@ -88,6 +88,17 @@ public final class SerialTransportComponent extends TransportComponentBase<Seria
                         + "wait, at most 3600000). A USB adapter plugged back in is found within this time.",
                 min = "1", max = "3600000")
         int reconnect_backoff_max_ms() default 5_000;
+
+        @AttributeDefinition(name = PLAIN_SERVICES_NAME, required = false, description = PLAIN_SERVICES_DESCRIPTION)
+        String[] plain_services() default {};
+
+        @AttributeDefinition(name = FORWARD_ALLOW_NAME, required = false, description = FORWARD_ALLOW_DESCRIPTION)
+        String[] forward_allow() default {};
+    }
+
+    /** The ingress of every serial port's messages. @throws InvalidFieldException naming the field */
+    static io.hopseal.api.transport.Ingress ingressOf(Config c) {
+        return ingressOf(SerialTransport.NAME, c.plain_services(), c.forward_allow());
     }
 
     private static final Map<String, String> PROPERTY_OF = Map.of("reconnectBackoffInitial",
@@ -135,6 +146,7 @@ public final class SerialTransportComponent extends TransportComponentBase<Seria
         boolean accepted = true;
         try {
             c = toTransportConfig(config);
+            ingress(ingressOf(config));
         } catch (InvalidFieldException e) {
             accepted = false;
             Optional<SerialTransportConfig> last = lastGood.recall(configPid, Config.class,
@@ -148,6 +160,7 @@ public final class SerialTransportComponent extends TransportComponentBase<Seria
                         PID, propertyOf(e.field()), e.getMessage());
             }
             c = last.orElse(SerialTransportConfig.DEFAULTS);
+            ingress(lastGood.recall(configPid, Config.class, SerialTransportComponent::ingressOf).orElse(null));
         }
         List<SerialPortProvider> providers = new ArrayList<>();
         SerialPortProviders.jSerialComm().ifPresent(providers::add);
@@ -170,14 +183,17 @@ public final class SerialTransportComponent extends TransportComponentBase<Seria
     @Modified
     void modified(Config config, Map<String, Object> properties) {
         SerialTransportConfig c;
+        io.hopseal.api.transport.Ingress in;
         try {
             c = toTransportConfig(config);
+            in = ingressOf(config);
         } catch (InvalidFieldException e) {
             LOG.error("{}: configuration refused, invalid property {}: {}; the previous configuration stays in force",
                     PID, propertyOf(e.field()), e.getMessage());
             return;
         }
         transport().reconfigure(c);
+        ingress(in);
         lastGood.remember(configPid, properties);
         LOG.info("{} reconfigured: {}", PID, summary(c));
     }

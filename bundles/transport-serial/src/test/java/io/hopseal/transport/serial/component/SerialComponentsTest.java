@@ -205,6 +205,68 @@ class SerialComponentsTest {
         assertThat(p[0].port().awaitOpen(Duration.ofSeconds(5))).isTrue();
     }
 
+    /**
+     * The transport's plain.services opens a secure-only service to plain frames from its ports; a bad forward.allow
+     * is refused naming the field (what was open stays open), and after a restart with it stored the last good
+     * configuration's ingress is in force.
+     */
+    @Test
+    void plainServicesOpenAServiceToThePortsAndABadListIsRefused() throws Exception {
+        router.register(Address.local("plain"), new io.hopseal.impl.routing.SecureChannelOnly() {
+            @Override
+            public boolean secureChannelOnly() {
+                return true;
+            }
+
+            @Override
+            public void handle(Message m, io.hopseal.api.routing.WorkerContext ctx) {
+                sink.add(m);
+            }
+        });
+        SerialPortComponent p = port(map("port.name", socat.a().toString(), "link.address", "dev"));
+        assertThat(p.port().awaitOpen(Duration.ofSeconds(5))).isTrue();
+        byte[] frame = FrameEncoder.encode(Envelope.encode(Message.to(Route.parse("/service/plain"), new byte[] {9})));
+        try (FileOutputStream out = new FileOutputStream(socat.b().toFile())) {
+            out.write(0);
+            out.write(frame);
+        }
+        Await.until("the plain frame refused", Duration.ofSeconds(5),
+                () -> router.counters().getOrDefault("drop.access_denied", 0L) == 1);
+
+        LastGoodConfigs store = new LastGoodConfigs(dir.resolve("last-good"));
+        Map<String, Object> open = map("plain.services", new String[] {"plain"});
+        p.deactivate();
+        ports.remove(p);
+        transportComponent.deactivate();
+        Map<String, Object> stored = new HashMap<>(open); // as SCR hands them: the configuration and the pid
+        stored.putAll(TRANSPORT_PROPS);
+        transportComponent.activate(store, PropertyTypes.of(SerialTransportComponent.Config.class, open), stored);
+        SerialPortComponent p2 = port(map("port.name", socat.a().toString(), "link.address", "dev"));
+        assertThat(p2.port().awaitOpen(Duration.ofSeconds(5))).isTrue();
+        try (FileOutputStream out = new FileOutputStream(socat.b().toFile())) {
+            out.write(0);
+            out.write(frame);
+        }
+        Message m = Await.value("the plain frame delivered", Duration.ofSeconds(5), sink::poll);
+        assertThat(m.payload()).containsExactly(9);
+
+        Map<String, Object> bad = map("plain.services", new String[] {"plain"}, "forward.allow", new String[] {"tcp:x"});
+        String log = logsOf(() -> transportComponent.modified(PropertyTypes.of(SerialTransportComponent.Config.class,
+                bad), bad));
+        assertThat(log).contains("invalid property forward.allow").contains("'tcp:x' needs a port");
+        assertThat(transportComponent.ingress().opens("plain")).isTrue();
+
+        p2.deactivate();
+        ports.remove(p2);
+        transportComponent.deactivate();
+        Map<String, Object> storedBad = new HashMap<>(bad);
+        storedBad.putAll(TRANSPORT_PROPS);
+        log = logsOf(() -> transportComponent.activate(store, PropertyTypes.of(SerialTransportComponent.Config.class,
+                bad), storedBad));
+        assertThat(log).contains("stored configuration refused, invalid property forward.allow");
+        assertThat(transportComponent.ingress().opens("plain")).as("the last good ingress").isTrue();
+    }
+
     /** Writes a frame for /service/sink into the far end, as a device would. */
     static void writeFrame(Path farEnd, byte marker) throws IOException {
         try (FileOutputStream out = new FileOutputStream(farEnd.toFile())) {

@@ -25,6 +25,7 @@ import org.osgi.service.metatype.annotations.ObjectClassDefinition;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import io.hopseal.api.transport.Ingress;
 import io.hopseal.api.transport.Transport;
 import io.hopseal.support.LastGoodConfigs;
 import io.hopseal.transport.tcp.TcpListener;
@@ -85,14 +86,35 @@ public final class TcpListenerComponent {
                 description = "TCP port number to listen on (1 to 65535). Ports below 1024 usually need root.",
                 min = "1", max = "65535")
         int port() default 4000;
+
+        @AttributeDefinition(name = "Services without a channel", required = false,
+                description = "Local services (names as in /service/<name>, e.g. echo, revocations) that answer "
+                        + "plain messages, without a secure channel, that come in through this port. Empty (the "
+                        + "default): none; a service whose own 'Secure channels only' switch is off answers on every "
+                        + "port anyway. Anyone who reaches this port can use the services listed here unauthenticated.")
+        String[] plain_services() default {};
+
+        @AttributeDefinition(name = "Allowed forwarding destinations", required = false,
+                description = "Where messages that come in through this port may be forwarded, used instead of the "
+                        + "router's list (Hopseal router > Allowed forwarding destinations) for them: patterns such as "
+                        + "tcp:10.0.0.5:4000, tcp:*.backend.example:5000, serial:*. Empty (the default): the router's "
+                        + "list applies. Syntax: docs/security.md.")
+        String[] forward_allow() default {};
     }
 
-    /** A checked listener configuration. */
-    record Settings(boolean enabled, String bindAddress, int port) {
+    /** A checked listener configuration: where to listen, and what messages coming in there may reach. */
+    record Settings(boolean enabled, String bindAddress, int port, Ingress ingress) {
+        /** Whether {@code o} listens on the same socket (only the ingress may differ). */
+        boolean sameSocket(Settings o) {
+            return o != null && enabled == o.enabled && bindAddress.equals(o.bindAddress) && port == o.port;
+        }
+
         @Override
         public String toString() {
             return (bindAddress.indexOf(':') >= 0 ? "[" + bindAddress + "]" : bindAddress) + ":" + port
-                    + (enabled ? "" : " (disabled)");
+                    + (enabled ? "" : " (disabled)")
+                    + (ingress.plainServices().isEmpty() ? "" : ", plain services " + ingress.plainServices())
+                    + (ingress.forwardAllow().isEmpty() ? "" : ", forwarding to " + ingress.forwardAllow());
         }
     }
 
@@ -105,6 +127,8 @@ public final class TcpListenerComponent {
     /** Where the last accepted configuration is kept, for a restart with an invalid stored one. */
     private LastGoodConfigs lastGood = new LastGoodConfigs(null);
     private Settings active; // last good settings
+    /** The ingress of every listener this component opened (links accepted before a rebind follow changes too). */
+    private final java.util.concurrent.atomic.AtomicReference<Ingress> ingress = new java.util.concurrent.atomic.AtomicReference<>();
     private TcpListener listener;
     private ScheduledExecutorService retryExecutor;
     private ScheduledFuture<?> retry;
@@ -215,7 +239,18 @@ public final class TcpListenerComponent {
         } catch (UnknownHostException | SecurityException e) {
             throw new IllegalArgumentException("property bind.address '" + host + "' is not a known address or host name");
         }
-        return new Settings(c.enabled(), host, port);
+        String where = (host.indexOf(':') >= 0 ? "[" + host + "]" : host) + ":" + port;
+        Ingress in;
+        try {
+            in = Ingress.parse("tcp listener " + where, list(c.plain_services()), list(c.forward_allow()));
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("property " + e.getMessage(), e);
+        }
+        return new Settings(c.enabled(), host, port, in);
+    }
+
+    private static java.util.List<String> list(String[] values) {
+        return values == null ? java.util.List.of() : java.util.Arrays.asList(values);
     }
 
     private TcpTransport transport() {
@@ -230,7 +265,12 @@ public final class TcpListenerComponent {
             if (deactivated) {
                 return;
             }
-            if (s.equals(active) && (listener != null || retry != null || !s.enabled())) {
+            ingress.set(s.ingress());
+            if (s.sameSocket(active) && (listener != null || retry != null || !s.enabled())) {
+                if (!s.equals(active)) {
+                    LOG.info("{}: {}", name, s);
+                }
+                active = s;
                 return;
             }
             active = s;
@@ -256,6 +296,7 @@ public final class TcpListenerComponent {
             Settings s = active;
             try {
                 listener = transport().listen(s.bindAddress(), s.port());
+                listener.ingress(ingress::get);
                 LOG.info("{}: listening on {}", name, s);
                 stopRetryExecutor();
                 return;

@@ -68,6 +68,17 @@ public final class UdpTransportComponent extends TransportComponentBase<UdpTrans
                 description = "All fragments of one message must arrive within this time (1 to 600000).",
                 min = "1", max = "600000")
         int reassembly_timeout_ms() default 10_000;
+
+        @AttributeDefinition(name = PLAIN_SERVICES_NAME, required = false, description = PLAIN_SERVICES_DESCRIPTION)
+        String[] plain_services() default {};
+
+        @AttributeDefinition(name = FORWARD_ALLOW_NAME, required = false, description = FORWARD_ALLOW_DESCRIPTION)
+        String[] forward_allow() default {};
+    }
+
+    /** The ingress of every UDP listener's messages. @throws InvalidFieldException naming the field */
+    static io.hopseal.api.transport.Ingress ingressOf(Config c) {
+        return ingressOf("udp", c.plain_services(), c.forward_allow());
     }
 
     static final Map<String, String> PROPERTY_OF = Map.of("mtu", "mtu", "keepAlive", "keep.alive.s", "peerIdle",
@@ -78,6 +89,7 @@ public final class UdpTransportComponent extends TransportComponentBase<UdpTrans
         UdpConfig c;
         try {
             c = toConfig(config);
+            ingress(ingressOf(config));
         } catch (InvalidFieldException e) {
             LOG.error("{}: configuration refused, invalid property {}: {}; starting with the default settings instead",
                     PID, propertyOf(e.field()), e.getMessage());
@@ -98,7 +110,10 @@ public final class UdpTransportComponent extends TransportComponentBase<UdpTrans
             return;
         }
         try {
-            t.reconfigure(toConfig(config)); // live: sockets, peers and the attached sink stay
+            UdpConfig c = toConfig(config);
+            io.hopseal.api.transport.Ingress in = ingressOf(config);
+            t.reconfigure(c); // live: sockets, peers and the attached sink stay
+            ingress(in);
         } catch (InvalidFieldException e) {
             LOG.error("{}: configuration refused, invalid property {}: {}; keeping {}", PID, propertyOf(e.field()),
                     e.getMessage(), t.config());

@@ -118,6 +118,58 @@ class UdpComponentsTest {
         assertThat(tc.status()).isEqualTo("udp: not active");
     }
 
+    /**
+     * The transport's plain.services opens the echo to plain datagrams that come in through it (real sockets on
+     * loopback, the real router); a bad forward.allow is refused naming the field and what was open stays open;
+     * an empty plain.services closes it again.
+     */
+    @Test
+    void plainServicesOpenAServiceThroughThisTransportOnly() throws Exception {
+        UdpTransportComponent tc = new UdpTransportComponent();
+        tc.activate(Configs.config(UdpTransportComponent.Config.class, "plain_services", new String[] {"echo"}));
+        UdpTransport deviceUdp = new UdpTransport();
+        try (io.hopseal.node.HopsealNode gateway = io.hopseal.node.HopsealNode.builder().transport(() -> tc)
+                .forwardPolicy(io.hopseal.impl.routing.ForwardPolicy.DENY_ALL).build();
+                io.hopseal.node.HopsealNode device = io.hopseal.node.HopsealNode.builder().transport(() -> deviceUdp)
+                        .build()) {
+            gateway.router().register(Address.local("echo"), new io.hopseal.impl.routing.SecureChannelOnly() {
+                @Override
+                public boolean secureChannelOnly() {
+                    return true; // the echo service's default
+                }
+
+                @Override
+                public void handle(Message m, io.hopseal.api.routing.WorkerContext ctx) {
+                    ctx.reply(m, m.payload());
+                }
+            });
+            UdpListenerComponent l = new UdpListenerComponent(tc);
+            l.activate(Configs.config(UdpListenerComponent.Config.class, "bind_address", "127.0.0.1", "port",
+                    freePort()), Map.of("service.pid", "u1"));
+            LinkedBlockingQueue<String> inbox = new LinkedBlockingQueue<>();
+            device.service("inbox", (m, ctx) -> inbox.add(new String(m.payload(), java.nio.charset.StandardCharsets.UTF_8)));
+            Runnable ping = () -> device.router().send(new Message(Route.parse("/udp/127.0.0.1:" + l.port()
+                    + "/service/echo"), Route.parse("/service/inbox"), "plain ping".getBytes()));
+
+            ping.run();
+            String echoed = Await.value("the plain echo through UDP", Duration.ofSeconds(10), inbox::poll);
+            assertThat(echoed).isEqualTo("plain ping");
+
+            String logs = Logs.logsOf(() -> tc.modified(Configs.config(UdpTransportComponent.Config.class,
+                    "plain_services", new String[] {"echo"}, "forward_allow", new String[] {"tcp:10.0.0.5"})));
+            assertThat(logs).contains("invalid property forward.allow").contains("'tcp:10.0.0.5' needs a port");
+            assertThat(tc.ingress().opens("echo")).as("the last good ingress stays").isTrue();
+
+            tc.modified(Configs.config(UdpTransportComponent.Config.class, "plain_services", new String[0]));
+            ping.run();
+            Await.until("the plain echo refused once closed", Duration.ofSeconds(10),
+                    () -> gateway.router().counters().getOrDefault("drop.access_denied", 0L) == 1);
+            l.deactivate();
+        } finally {
+            tc.deactivate();
+        }
+    }
+
     static int freePort() throws Exception {
         try (DatagramSocket s = new DatagramSocket(new InetSocketAddress("127.0.0.1", 0))) {
             return s.getLocalPort();

@@ -139,6 +139,17 @@ public final class ZigbeeTransportComponent extends TransportComponentBase<Zigbe
                         + "and asked again later.",
                 min = "10", max = "60000")
         int at_timeout_ms() default 1_000;
+
+        @AttributeDefinition(name = PLAIN_SERVICES_NAME, required = false, description = PLAIN_SERVICES_DESCRIPTION)
+        String[] plain_services() default {};
+
+        @AttributeDefinition(name = FORWARD_ALLOW_NAME, required = false, description = FORWARD_ALLOW_DESCRIPTION)
+        String[] forward_allow() default {};
+    }
+
+    /** The ingress of every module's messages. @throws InvalidFieldException naming the field */
+    static io.hopseal.api.transport.Ingress ingressOf(Config c) {
+        return ingressOf(ZigbeeTransport.NAME, c.plain_services(), c.forward_allow());
     }
 
     private static final Map<String, String> PROPERTY_OF = Map.ofEntries(
@@ -191,6 +202,7 @@ public final class ZigbeeTransportComponent extends TransportComponentBase<Zigbe
         boolean accepted = true;
         try {
             c = toTransportConfig(config);
+            ingress(ingressOf(config));
         } catch (InvalidFieldException e) {
             accepted = false;
             Optional<ZigbeeTransportConfig> last = lastGood.recall(configPid, Config.class,
@@ -204,6 +216,7 @@ public final class ZigbeeTransportComponent extends TransportComponentBase<Zigbe
                         PID, propertyOf(e.field()), e.getMessage());
             }
             c = last.orElse(ZigbeeTransportConfig.DEFAULTS);
+            ingress(lastGood.recall(configPid, Config.class, ZigbeeTransportComponent::ingressOf).orElse(null));
         }
         List<SerialPortProvider> providers = new ArrayList<>();
         SerialPortProviders.jSerialComm().ifPresent(providers::add);
@@ -226,14 +239,17 @@ public final class ZigbeeTransportComponent extends TransportComponentBase<Zigbe
     @Modified
     void modified(Config config, Map<String, Object> properties) {
         ZigbeeTransportConfig c;
+        io.hopseal.api.transport.Ingress in;
         try {
             c = toTransportConfig(config);
+            in = ingressOf(config);
         } catch (InvalidFieldException e) {
             LOG.error("{}: configuration refused, invalid property {}: {}; the previous configuration stays in force",
                     PID, propertyOf(e.field()), e.getMessage());
             return;
         }
         transport().reconfigure(c);
+        ingress(in);
         lastGood.remember(configPid, properties);
         LOG.info("{} reconfigured: {}", PID, c);
     }
