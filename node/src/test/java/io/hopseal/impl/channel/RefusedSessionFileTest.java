@@ -8,11 +8,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Arrays;
-import java.util.List;
-import java.util.Map;
-import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 
 import org.junit.jupiter.api.AfterEach;
@@ -28,7 +23,6 @@ import io.hopseal.api.channel.ListenerOptions;
 import io.hopseal.api.channel.Resumption;
 import io.hopseal.api.channel.SecureChannel;
 import io.hopseal.api.routing.Message;
-import io.hopseal.api.transport.Envelope;
 import io.hopseal.impl.memory.MemoryNetwork;
 import io.hopseal.node.HopsealNode;
 import io.hopseal.vault.MemoryVault;
@@ -52,17 +46,12 @@ class RefusedSessionFileTest {
     final MemoryVault backendKeys = new MemoryVault();
     HopsealNode backend;
     HopsealNode device;
-    final List<Integer> handshakeFrames = new CopyOnWriteArrayList<>();
-    final Map<String, Integer> nonces = new ConcurrentHashMap<>();
-    final Set<String> reused = ConcurrentHashMap.newKeySet();
+    WireCapture wire;
 
     @BeforeEach
     void setUp() {
         net = new MemoryNetwork();
-        net.setInterceptor((from, to, frame) -> {
-            capture(frame);
-            return List.of(frame);
-        });
+        wire = WireCapture.on(net);
     }
 
     @AfterEach
@@ -73,30 +62,6 @@ class RefusedSessionFileTest {
             }
         }
         net.close();
-    }
-
-    /** Handshake frames by first byte; transport frames as (receiving channel id, counter), repeats noted. */
-    void capture(byte[] frame) {
-        try {
-            Message m = Envelope.decode(frame);
-            byte[] p = m.payload();
-            int kind = p.length == 0 ? -1 : (p[0] & 0xff) >>> 4;
-            if (kind >= 1 && kind <= 3) {
-                handshakeFrames.add(p[0] & 0xff);
-            } else if (kind >= 4 && kind <= 7) {
-                int n = (p[0] & 7) + 1;
-                long c = 0;
-                for (int i = 0; i < n; i++) {
-                    c = c << 8 | (p[1 + i] & 0xff);
-                }
-                String key = m.onwardRoute().addresses().get(m.onwardRoute().size() - 1) + "#" + c;
-                if (nonces.merge(key, 1, Integer::sum) > 1) {
-                    reused.add(key);
-                }
-            }
-        } catch (Exception e) {
-            throw new AssertionError("unreadable frame on the test network", e);
-        }
     }
 
     HopsealNode startBackend() {
@@ -165,7 +130,7 @@ class RefusedSessionFileTest {
             case OLDER_SNAPSHOT_PUT_BACK -> Files.write(file(".session"), early[0]);
             case OLDER_MARKER_PUT_BACK -> Files.write(file(".gen"), early[1]);
         }
-        int handshakes = handshakeFrames.size();
+        int handshakes = wire.handshakeFrames.size();
 
         device = startDevice();
         SecureChannel ch = device.channels().connect(ROUTE, options()).get(10, TimeUnit.SECONDS);
@@ -177,9 +142,9 @@ class RefusedSessionFileTest {
         assertThat(device.channels().counters()).as(damage + ": refused, not resumed, one new handshake")
                 .containsEntry("resumption.refused", 1L).containsEntry("handshakes.started", 1L)
                 .doesNotContainKey("resumption.resumed");
-        assertThat(handshakeFrames.subList(handshakes, handshakeFrames.size())).as("XX's three messages")
+        assertThat(wire.handshakeFrames.subList(handshakes, wire.handshakeFrames.size())).as("XX's three messages")
                 .hasSize(3);
-        assertThat(reused).as("(channel, counter) pairs seen twice on the wire").isEmpty();
+        assertThat(wire.reused).as("(channel, counter) pairs seen twice on the wire").isEmpty();
         // the new session is the one on disk now and resumes on the next start
         device.close();
         device = startDevice();
@@ -187,7 +152,7 @@ class RefusedSessionFileTest {
         assertThat(echo(ch, "resumed")).isEqualTo("resumed");
         assertThat(device.channels().counters()).containsEntry("resumption.resumed", 1L)
                 .doesNotContainKey("handshakes.started");
-        assertThat(reused).isEmpty();
+        assertThat(wire.reused).isEmpty();
     }
 
     /**
@@ -202,18 +167,18 @@ class RefusedSessionFileTest {
         byte[][] early = aStoppedDeviceWithAnEarlierCopyOfItsFiles();
         Files.write(file(".session"), early[0]);
         Files.write(file(".gen"), early[1]);
-        int handshakes = handshakeFrames.size();
+        int handshakes = wire.handshakeFrames.size();
 
         device = startDevice();
         SecureChannel ch = device.channels().connect(ROUTE, options()).get(10, TimeUnit.SECONDS);
         ch.send("from the backup".getBytes(UTF_8));
 
-        until("the resumed device repeated a counter on the wire", WAIT, () -> !reused.isEmpty());
+        until("the resumed device repeated a counter on the wire", WAIT, () -> !wire.reused.isEmpty());
         SecureChannel backendEnd = backend.channels().channels().iterator().next();
         until("the backend dropped it as a replay", WAIT,
                 () -> backendEnd.counters().getOrDefault("drop.replay", 0L) >= 1L);
         assertThat(device.channels().counters()).containsEntry("resumption.resumed", 1L)
                 .doesNotContainKey("resumption.refused");
-        assertThat(handshakeFrames).hasSize(handshakes);
+        assertThat(wire.handshakeFrames).hasSize(handshakes);
     }
 }
