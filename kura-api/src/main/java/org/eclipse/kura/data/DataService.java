@@ -7,9 +7,11 @@ import org.osgi.annotation.versioning.ProviderType;
 /**
  * Kura's MQTT data service: the gateway's one broker connection, configured by the operator (broker, credentials,
  * TLS through Kura's SSL manager), with a persistent store and forward for what is published while disconnected. The
- * subset of methods Hopseal calls, with Kura's names and signatures, following
- * {@code kura/org.eclipse.kura.api/src/main/java/org/eclipse/kura/data/DataService.java} in eclipse-kura/kura
- * (package 1.1.2; unchanged through the 5.x releases). Kura's own declarations throw subclasses of
+ * subset of methods Hopseal calls, with Kura's names and signatures.
+ *
+ * <p>Follows eclipse/kura tag {@code KURA_5.3.0_RELEASE},
+ * {@code kura/org.eclipse.kura.api/src/main/java/org/eclipse/kura/data/DataService.java} (package 1.1.2; unchanged
+ * through the 5.x releases). Kura's own declarations throw subclasses of
  * {@link KuraException} ({@code KuraStoreException}, {@code KuraNotConnectedException}, ...); catching
  * {@link KuraException} covers them. Implemented by Kura only.
  */

@@ -150,7 +150,7 @@ class TransportResumptionTest {
     }
 
     @Test
-    void anOlderCopyPutBackAfterAReservationIsNeverResumed() throws Exception {
+    void anOlderSnapshotAloneIsRefusedButOlderCopiesOfBothFilesOpenTheDocumentedLimit() throws Exception {
         SessionStore s = store();
         TransportCrypto dev = device();
         persist(dev, s, 4, 1, 1L << 40);
