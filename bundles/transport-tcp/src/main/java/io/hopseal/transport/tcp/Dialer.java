@@ -58,7 +58,7 @@ final class Dialer implements IoLoop.Handler {
         try {
             t.resolver().execute(() -> {
                 InetSocketAddress a = new InetSocketAddress(target.host, target.port); // the name lookup
-                t.io().execute(() -> resolved(id, a));
+                link.io.execute(() -> resolved(id, a));
             });
         } catch (RejectedExecutionException e) { // the transport is closing
             failed(id, new IOException("the TCP transport is closing"));
@@ -86,13 +86,13 @@ final class Dialer implements IoLoop.Handler {
             ch.setOption(StandardSocketOptions.SO_KEEPALIVE, true);
             pending = ch;
             if (ch.connect(addr)) {
-                pendingKey = t.io().register(ch, SelectionKey.OP_READ, this);
+                pendingKey = link.io.register(ch, SelectionKey.OP_READ, this);
                 established(id);
                 return;
             }
-            pendingKey = t.io().register(ch, SelectionKey.OP_CONNECT, this);
+            pendingKey = link.io.register(ch, SelectionKey.OP_CONNECT, this);
             long timeout = cfg.connectTimeout().toMillis();
-            timer = t.schedule(() -> {
+            timer = t.schedule(link.io, () -> {
                 if (id == attempt && pending != null) {
                     failed(id, new SocketTimeoutException("connect timed out after " + timeout + " ms"));
                 }
@@ -180,7 +180,7 @@ final class Dialer implements IoLoop.Handler {
             return;
         }
         int id = attempt;
-        timer = t.schedule(() -> {
+        timer = t.schedule(link.io, () -> {
             if (id == attempt) {
                 attempt();
             }

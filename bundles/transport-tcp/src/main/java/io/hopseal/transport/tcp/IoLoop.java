@@ -50,9 +50,9 @@ final class IoLoop {
     private volatile boolean running = true;
     private boolean dispatching; // loop thread
 
-    IoLoop(TcpTransport transport) throws IOException {
+    IoLoop(TcpTransport transport, String name) throws IOException {
         this.selector = Selector.open();
-        this.thread = transport.newThread("io", this::run);
+        this.thread = transport.newThread(name, this::run);
     }
 
     void start() {
@@ -146,6 +146,11 @@ final class IoLoop {
             selector.selectNow();
         } catch (IOException | ClosedSelectorException e) {
             // the next select does it
+        }
+        if (wakeupPending.get()) {
+            // selectNow consumed a producer's wakeup while its flag is still set, so later producers will not wake
+            // the selector: wake it again, or the next select would sleep with tasks queued
+            selector.wakeup();
         }
     }
 

@@ -60,6 +60,8 @@ final class TcpLink {
     }
 
     final TcpTransport t;
+    /** The I/O loop that serves this link's connection (all its socket work runs there). */
+    final IoLoop io;
     final String key;
     final boolean outbound;
     /** The remote IP address of an inbound link (for the per-source limit); null for an outbound link. */
@@ -85,6 +87,7 @@ final class TcpLink {
 
     private TcpLink(TcpTransport t, String key, InetAddress source, TcpListener listener, HostPort target, State state) {
         this.t = t;
+        this.io = t.pickLoop();
         this.key = key;
         this.outbound = target != null;
         this.source = source;
@@ -142,7 +145,7 @@ final class TcpLink {
         }
         // read after queueing: a link that turns UP later flushes on connecting and sees this frame
         if (state == State.UP && flushScheduled.compareAndSet(false, true)) {
-            t.io().execute(this::scheduledFlush);
+            io.execute(this::scheduledFlush);
         }
         return Offer.QUEUED;
     }
@@ -170,7 +173,7 @@ final class TcpLink {
 
     /** Starts the first connection attempt of a new outbound link (any thread). */
     void startDialing() {
-        t.io().execute(dialer::attempt);
+        io.execute(dialer::attempt);
     }
 
     /**
@@ -261,11 +264,11 @@ final class TcpLink {
         return wasDown;
     }
 
-    /** An accepted connection of an inbound link admitted by the table (loop thread). */
+    /** An accepted connection of an inbound link admitted by the table (on this link's loop). */
     void accepted(SocketChannel ch) throws IOException {
         Conn c = new Conn(ch, null);
         conn = c;
-        c.key = t.io().register(ch, SelectionKey.OP_READ, c);
+        c.key = io.register(ch, SelectionKey.OP_READ, c);
         c.flush();
     }
 
@@ -315,7 +318,7 @@ final class TcpLink {
 
     /** Evicted by the link table (any thread, under its lock): ends the link on the loop thread. */
     void evict() {
-        t.io().run(this::end);
+        io.run(this::end);
     }
 
     /**
@@ -521,7 +524,7 @@ final class TcpLink {
 
         /** Reads into the loop's shared buffer and feeds the decoder, which keeps only a partial frame per link. */
         private void read() {
-            ByteBuffer buf = t.io().readBuffer();
+            ByteBuffer buf = io.readBuffer();
             try {
                 for (int round = 0; round < READS_PER_EVENT && !dead; round++) {
                     buf.clear();

@@ -2,6 +2,7 @@ package io.hopseal.transport.tcp;
 
 import java.io.IOException;
 import java.net.InetSocketAddress;
+import java.net.StandardSocketOptions;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
@@ -82,14 +83,45 @@ public final class TcpListener implements AutoCloseable, IoLoop.Handler {
                 LOG.warn("TCP listener {}: accept failed ({}); retrying in {} ms", text, e.toString(),
                         ACCEPT_PAUSE_MILLIS);
                 k.interestOps(0);
-                transport.schedule(this::resume, ACCEPT_PAUSE_MILLIS);
+                transport.schedule(transport.io(), this::resume, ACCEPT_PAUSE_MILLIS);
                 return;
             }
             if (ch == null) {
                 return;
             }
-            transport.adoptInbound(ch, this);
+            adopt(ch);
         }
+    }
+
+    /**
+     * Takes over an accepted connection (loop thread): a link if the limits allow, registered on that link's loop;
+     * else the connection is closed.
+     */
+    private void adopt(SocketChannel ch) {
+        TcpLink link;
+        try {
+            ch.configureBlocking(false);
+            ch.setOption(StandardSocketOptions.TCP_NODELAY, transport.config().tcpNoDelay());
+            ch.setOption(StandardSocketOptions.SO_KEEPALIVE, true);
+            InetSocketAddress remote = (InetSocketAddress) ch.getRemoteAddress();
+            link = TcpLink.inbound(transport, HostPort.format(remote), remote.getAddress(), this);
+        } catch (IOException | RuntimeException e) {
+            TcpTransport.closeQuietly(ch);
+            return;
+        }
+        if (!transport.table().admitInbound(transport.config(), link)) {
+            TcpTransport.closeQuietly(ch);
+            return;
+        }
+        link.io.run(() -> {
+            try {
+                link.accepted(ch);
+            } catch (IOException | RuntimeException e) {
+                LOG.debug("TCP link from {}: cannot register ({})", link.key, e.toString());
+                TcpTransport.closeQuietly(ch);
+                link.end();
+            }
+        });
     }
 
     private void resume() {

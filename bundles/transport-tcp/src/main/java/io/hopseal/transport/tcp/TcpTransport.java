@@ -21,6 +21,7 @@ import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 
 import org.slf4j.Logger;
@@ -162,6 +163,11 @@ public final class TcpTransport implements Transport, AutoCloseable {
 
     static final long FLUSH_ON_CLOSE_MILLIS = 1_000;
     static final long JOIN_ON_CLOSE_MILLIS = 5_000;
+    /**
+     * System property: the number of I/O threads (selectors) per transport, 1..8, default 1. For measurements only
+     * (bench/README.md, "one selector or two"): one is what ships.
+     */
+    static final String IO_THREADS_PROPERTY = "hopseal.tcp.ioThreads";
     /** Name lookups in parallel at most (a lookup blocks its thread for up to the resolver's timeout). */
     static final int RESOLVER_THREADS = 2;
 
@@ -178,8 +184,10 @@ public final class TcpTransport implements Transport, AutoCloseable {
 
     private final LinkTable table = new LinkTable(counters);
     private final List<TcpListener> listeners = new CopyOnWriteArrayList<>();
-    private final Set<Thread> threads = ConcurrentHashMap.newKeySet();
-    private final IoLoop io;
+    private final TcpThreads threads = new TcpThreads();
+    /** The I/O loops (one unless {@value #IO_THREADS_PROPERTY} says otherwise); links are spread over them. */
+    private final IoLoop[] loops;
+    private final AtomicInteger nextLoop = new AtomicInteger();
     private final ScheduledThreadPoolExecutor timer;
     private final ThreadPoolExecutor resolver;
     private final AtomicLong lastSinkWarning = new AtomicLong();
@@ -204,8 +212,12 @@ public final class TcpTransport implements Transport, AutoCloseable {
     public TcpTransport(TcpTransportConfig config, InboundPort inbound) {
         this.config = Objects.requireNonNull(config, "config");
         this.port = inbound != null ? inbound : new InboundPort(counters);
+        int n = Math.max(1, Math.min(8, Integer.getInteger(IO_THREADS_PROPERTY, 1)));
+        this.loops = new IoLoop[n];
         try {
-            this.io = new IoLoop(this);
+            for (int i = 0; i < n; i++) {
+                loops[i] = new IoLoop(this, i == 0 ? "io" : "io-" + i);
+            }
         } catch (IOException e) {
             throw new UncheckedIOException("TCP transport: cannot open a selector", e);
         }
@@ -215,7 +227,9 @@ public final class TcpTransport implements Transport, AutoCloseable {
         this.resolver = new ThreadPoolExecutor(RESOLVER_THREADS, RESOLVER_THREADS, 30, TimeUnit.SECONDS,
                 new LinkedBlockingQueue<>(), r -> newThread("resolve", r));
         resolver.allowCoreThreadTimeOut(true);
-        io.start();
+        for (IoLoop l : loops) {
+            l.start();
+        }
         timer.schedule(this::onIdleTick, idleTick(config), TimeUnit.MILLISECONDS);
     }
 
@@ -322,8 +336,14 @@ public final class TcpTransport implements Transport, AutoCloseable {
         return stopping;
     }
 
+    /** The first I/O loop: the listeners' (they accept there and hand each connection to its link's loop). */
     IoLoop io() {
-        return io;
+        return loops[0];
+    }
+
+    /** The loop for a new link: round robin. */
+    IoLoop pickLoop() {
+        return loops.length == 1 ? loops[0] : loops[Math.floorMod(nextLoop.getAndIncrement(), loops.length)];
     }
 
     LinkTable table() {
@@ -334,10 +354,10 @@ public final class TcpTransport implements Transport, AutoCloseable {
         return resolver;
     }
 
-    /** Runs {@code r} on the I/O thread after {@code delayMillis}; null once the transport is closing. */
-    Future<?> schedule(Runnable r, long delayMillis) {
+    /** Runs {@code r} on {@code loop} after {@code delayMillis}; null once the transport is closing. */
+    Future<?> schedule(IoLoop loop, Runnable r, long delayMillis) {
         try {
-            return timer.schedule(() -> io.execute(r), delayMillis, TimeUnit.MILLISECONDS);
+            return timer.schedule(() -> loop.execute(r), delayMillis, TimeUnit.MILLISECONDS);
         } catch (RejectedExecutionException e) {
             return null; // closing: close() ends every link itself
         }
@@ -369,7 +389,7 @@ public final class TcpTransport implements Transport, AutoCloseable {
             server.setOption(StandardSocketOptions.SO_REUSEADDR, true);
             server.bind(new InetSocketAddress(addr, port), 128);
             l = new TcpListener(this, server, bindHost);
-            io.call(() -> {
+            io().call(() -> {
                 if (stopping) {
                     throw new IllegalStateException("TCP transport is closed");
                 }
@@ -392,32 +412,6 @@ public final class TcpTransport implements Transport, AutoCloseable {
 
     void listenerClosed(TcpListener l) {
         listeners.remove(l);
-    }
-
-    /** Takes over an accepted connection (I/O thread): a link if the limits allow, else it is closed. */
-    void adoptInbound(SocketChannel ch, TcpListener listener) {
-        TcpLink link;
-        try {
-            ch.configureBlocking(false);
-            ch.setOption(StandardSocketOptions.TCP_NODELAY, config.tcpNoDelay());
-            ch.setOption(StandardSocketOptions.SO_KEEPALIVE, true);
-            InetSocketAddress remote = (InetSocketAddress) ch.getRemoteAddress();
-            link = TcpLink.inbound(this, HostPort.format(remote), remote.getAddress(), listener);
-        } catch (IOException | RuntimeException e) {
-            closeQuietly(ch);
-            return;
-        }
-        if (!table.admitInbound(config, link)) {
-            closeQuietly(ch);
-            return;
-        }
-        try {
-            link.accepted(ch);
-        } catch (IOException | RuntimeException e) {
-            LOG.debug("TCP link from {}: cannot register ({})", link.key, e.toString());
-            closeQuietly(ch);
-            link.end();
-        }
     }
 
     // ------------------------------------------------------------------------------------------------ sending
@@ -525,30 +519,47 @@ public final class TcpTransport implements Transport, AutoCloseable {
         return Math.max(5, Math.min(1000, shortest / 4));
     }
 
-    /** On the timer: runs the check on the I/O thread, which reschedules it. */
+    /** On the timer: each loop checks its own links; then the next tick. */
     private void onIdleTick() {
-        io.execute(this::checkIdle);
+        TcpTransportConfig c = config;
+        for (IoLoop l : loops) {
+            l.execute(() -> checkIdle(l, c));
+        }
+        try {
+            timer.schedule(this::onIdleTick, idleTick(c), TimeUnit.MILLISECONDS);
+        } catch (RejectedExecutionException e) {
+            // closing
+        }
     }
 
-    private void checkIdle() {
+    private void checkIdle(IoLoop loop, TcpTransportConfig c) {
         if (stopping) {
             return;
         }
-        TcpTransportConfig c = config;
-        try {
-            long idleNanos = c.idleTimeout().toNanos();
-            long firstFrameNanos = c.firstFrameTimeout().toNanos();
-            long now = System.nanoTime();
-            for (TcpLink link : table.snapshot()) {
+        long idleNanos = c.idleTimeout().toNanos();
+        long firstFrameNanos = c.firstFrameTimeout().toNanos();
+        long now = System.nanoTime();
+        for (TcpLink link : table.snapshot()) {
+            if (link.io == loop) {
                 link.closeIfIdle(now, idleNanos, firstFrameNanos);
             }
-        } catch (RuntimeException e) {
-            LOG.warn("TCP idle check failed", e);
-        } finally {
-            try {
-                timer.schedule(this::onIdleTick, idleTick(c), TimeUnit.MILLISECONDS);
-            } catch (RejectedExecutionException e) {
-                // closing
+        }
+    }
+
+    /** Runs {@code action} on each loop for the links it serves (a snapshot taken there). */
+    private void onEachLoop(java.util.function.Consumer<TcpLink> action, boolean last) {
+        for (IoLoop l : loops) {
+            Runnable r = () -> {
+                for (TcpLink link : table.snapshot()) {
+                    if (link.io == l) {
+                        action.accept(link);
+                    }
+                }
+            };
+            if (last) {
+                l.stop(r);
+            } else {
+                l.execute(r);
             }
         }
     }
@@ -557,19 +568,7 @@ public final class TcpTransport implements Transport, AutoCloseable {
 
     /** Starts nothing: makes a daemon thread named {@code hopseal-tcp-<what>} that is joined by {@link #close()}. */
     Thread newThread(String what, Runnable r) {
-        // forget threads that have ended (a thread stays in the set until then, so close() can join it for real)
-        threads.removeIf(x -> x.getState() == Thread.State.TERMINATED);
-        Thread t = new Thread(() -> {
-            try {
-                r.run();
-            } catch (RuntimeException | Error e) {
-                LOG.error("TCP transport thread {} failed", Thread.currentThread().getName(), e);
-                throw e;
-            }
-        }, THREAD_PREFIX + what);
-        t.setDaemon(true);
-        threads.add(t);
-        return t;
+        return threads.newThread(what, r);
     }
 
     // ------------------------------------------------------------------------------------------------ status
@@ -653,7 +652,10 @@ public final class TcpTransport implements Transport, AutoCloseable {
             return;
         }
         stopping = true;
-        boolean onLoop = io.inLoop();
+        boolean onLoop = false;
+        for (IoLoop l : loops) {
+            onLoop |= l.inLoop();
+        }
         for (TcpListener l : listeners) {
             l.close();
         }
@@ -662,44 +664,22 @@ public final class TcpTransport implements Transport, AutoCloseable {
         boolean interrupted = false;
         if (!onLoop) {
             // connected links write what is queued, then FIN; each ends when its peer closes too
-            io.execute(() -> {
-                for (TcpLink l : table.snapshot()) {
-                    l.beginStop();
-                }
-            });
+            onEachLoop(TcpLink::beginStop, false);
             try {
                 table.awaitEmpty(System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(FLUSH_ON_CLOSE_MILLIS));
             } catch (InterruptedException e) {
                 interrupted = true;
             }
         }
-        io.stop(() -> {
-            for (TcpLink l : table.snapshot()) {
-                l.end(); // drops what is still queued (drop.stopped)
-            }
-        });
-        long joinDeadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(JOIN_ON_CLOSE_MILLIS);
-        List<Thread> stuck = new ArrayList<>();
-        for (Thread t : List.copyOf(threads)) {
-            if (t == Thread.currentThread() || interrupted) {
-                continue;
-            }
-            try {
-                t.join(Math.max(1, TimeUnit.NANOSECONDS.toMillis(joinDeadline - System.nanoTime())));
-            } catch (InterruptedException e) {
-                interrupted = true;
-            }
-            if (t.isAlive()) {
-                stuck.add(t); // e.g. a resolver in a name lookup that does not return
-            }
-        }
-        threads.removeIf(x -> !x.isAlive());
+        onEachLoop(TcpLink::end, true); // drops what is still queued (drop.stopped), then the loops end
+        List<Thread> stuck = threads.joinAll(System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(JOIN_ON_CLOSE_MILLIS),
+                interrupted);
         if (!stuck.isEmpty()) {
             LOG.warn("TCP transport closed, but {} threads did not stop in time: {}", stuck.size(), stuck);
         } else {
             LOG.info("TCP transport closed");
         }
-        if (interrupted) {
+        if (interrupted || Thread.currentThread().isInterrupted()) {
             Thread.currentThread().interrupt();
         }
     }
