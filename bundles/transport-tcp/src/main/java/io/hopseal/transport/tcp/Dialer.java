@@ -1,9 +1,11 @@
 package io.hopseal.transport.tcp;
 
 import java.io.IOException;
+import java.net.Inet4Address;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.SocketTimeoutException;
+import java.net.StandardProtocolFamily;
 import java.net.StandardSocketOptions;
 import java.net.UnknownHostException;
 import java.nio.channels.SelectionKey;
@@ -80,7 +82,8 @@ final class Dialer implements IoLoop.Handler {
         TcpTransportConfig cfg = t.config();
         SocketChannel ch = null;
         try {
-            ch = SocketChannel.open();
+            ch = SocketChannel.open(addr.getAddress() instanceof Inet4Address ? StandardProtocolFamily.INET
+                    : StandardProtocolFamily.INET6);
             ch.configureBlocking(false);
             ch.setOption(StandardSocketOptions.TCP_NODELAY, cfg.tcpNoDelay());
             ch.setOption(StandardSocketOptions.SO_KEEPALIVE, true);

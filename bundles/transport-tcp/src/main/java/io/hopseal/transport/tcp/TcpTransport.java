@@ -2,8 +2,10 @@ package io.hopseal.transport.tcp;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.net.Inet4Address;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.net.StandardProtocolFamily;
 import java.net.StandardSocketOptions;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
@@ -383,7 +385,9 @@ public final class TcpTransport implements Transport, AutoCloseable {
             throw new IllegalStateException("TCP transport is closed");
         }
         InetAddress addr = InetAddress.getByName(bindHost); // on the caller's thread, as configured
-        ServerSocketChannel server = ServerSocketChannel.open();
+        // the family of the bind address: 0.0.0.0 must not become a dual-stack [::] that also accepts IPv6
+        ServerSocketChannel server = ServerSocketChannel.open(
+                addr instanceof Inet4Address ? StandardProtocolFamily.INET : StandardProtocolFamily.INET6);
         TcpListener l;
         try {
             server.setOption(StandardSocketOptions.SO_REUSEADDR, true);

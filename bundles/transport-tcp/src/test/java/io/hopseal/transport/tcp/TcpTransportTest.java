@@ -585,4 +585,29 @@ class TcpTransportTest {
         assertThat(reply.returnRoute().first()).isEqualTo(Address.tcp("[::1]:" + b.port()));
         assertThat(b.echoed.poll().returnRoute().first().valueText()).matches("\\[::1\\]:\\d+");
     }
+
+    /** A listener bound to 0.0.0.0 listens on IPv4 only: it must not turn into a dual-stack [::] socket. */
+    @Test
+    void anIpv4WildcardListenerDoesNotAcceptIpv6() throws Exception {
+        Node b = node(fast());
+        b.listener = b.transport.listen("0.0.0.0", 0);
+        assertThat(b.listener.localAddress().getAddress().getHostAddress()).isEqualTo("0.0.0.0");
+        assertThat(b.transport.status()).contains("listening 0.0.0.0:" + b.port());
+        try (Socket v4 = new Socket(InetAddress.getByName("127.0.0.1"), b.port())) {
+            assertThat(v4.isConnected()).isTrue();
+        }
+        boolean v6Loopback;
+        try (ServerSocket probe = new ServerSocket(0, 1, InetAddress.getByName("::1"))) {
+            v6Loopback = true;
+        } catch (IOException e) {
+            v6Loopback = false;
+        }
+        assumeTrue(v6Loopback, "IPv6 loopback not available");
+        try (Socket v6 = new Socket()) {
+            v6.connect(new InetSocketAddress(InetAddress.getByName("::1"), b.port()), 5_000);
+            throw new AssertionError("an IPv6 connection reached the IPv4 wildcard listener");
+        } catch (java.net.ConnectException expected) {
+            // refused: nothing listens on [::1] at that port
+        }
+    }
 }
