@@ -136,9 +136,8 @@ import io.hopseal.api.transport.Transport;
  * looked up, up to two resolver threads ({@code hopseal-tcp-resolve}). Nothing on the I/O thread blocks: a socket whose
  * send buffer is full keeps its frames queued and waits for {@code OP_WRITE}, so its bounded queue fills and sends
  * return {@code DROPPED_QUEUE_FULL}. Queued frames are written with gathering writes (up to 256 frames or 256 KiB per
- * write) straight from their arrays. One I/O thread, not one per core: on a 2-core gateway the router's work per
- * message is what costs, and a second selector would compete with the router's own threads (see
- * docs/architecture.md, "Threads").
+ * write) straight from their arrays. One I/O thread, not one per core: measured on 2 cores, a second selector changed
+ * neither the CPU per message nor the rate in a consistent direction (bench/results/tcp-loops.md).
  *
  * <h2>Shutdown</h2>
  * {@link #close()} closes the listeners, lets connected links flush what is queued and close gracefully (FIN) for up
