@@ -45,13 +45,13 @@ import io.hopseal.api.transport.Transport;
  * {@link TcpFraming}; each carries one routing {@link Envelope}.
  *
  * <h2>Links</h2>
- * A link is keyed by {@code host:port} text. {@link #send(Address, Message)} uses the live link with the next hop's key:
- * an outbound link dialed to it, or an inbound link whose remote {@code ip:port} (IPv6 as {@code [::1]:port}) equals
- * it; otherwise it creates an outbound link. Every message received on an inbound link gets
- * {@code /tcp/<remote ip:port>} prepended to its return route, so replies go back over the same connection; on an
- * outbound link the prepended address is the key the link was dialed with (e.g. {@code /tcp/backend.example:4000}).
- * Sends to the address of an inbound link that has closed return {@code DROPPED_LINK_DOWN} for five minutes: the
- * transport never dials a peer's ephemeral source port.
+ * A link is keyed by {@code host:port} text. {@link #send(Address, Message)} uses the live link with the next hop's
+ * key: an outbound link dialed to it, or an inbound link whose remote {@code ip:port} (IPv6 as {@code [::1]:port})
+ * equals it; otherwise it creates an outbound link. Every message received on an inbound link gets {@code /tcp/<remote
+ * ip:port>} prepended to its return route, so replies go back over the same connection; on an outbound link the
+ * prepended address is the key the link was dialed with (e.g. {@code /tcp/backend.example:4000}). Sends to the address
+ * of an inbound link that has closed return {@code DROPPED_LINK_DOWN} for five minutes: the transport never dials a
+ * peer's ephemeral source port.
  *
  * <h2>Sending never blocks</h2>
  * A send frames the message on the caller's thread and queues the frame on the link's bounded queue
@@ -70,41 +70,41 @@ import io.hopseal.api.transport.Transport;
  *
  * <h2>Connecting, reconnecting and giving up</h2>
  * An outbound link connects asynchronously (a non-blocking connect, each attempt bounded by the connect timeout) and
- * keeps its queue while it does. After a failed attempt, or after a connection breaks while messages are still queued, it waits and
- * retries; the wait starts at {@link TcpTransportConfig#reconnectBackoffInitial()} and doubles up to
- * {@link TcpTransportConfig#reconnectBackoffMax()}, each wait jittered to between half and all of its nominal value.
- * It restarts from the initial value only after a connection on which the peer's preamble arrived (so a peer that
- * accepts and hangs up at once cannot make the link spin). Host names are looked up on a small pool of at most two
- * threads ({@code hopseal-tcp-resolve}, started on demand, ending when idle), never on the caller's thread or the I/O
- * thread; IP literals need no lookup. When an attempt fails after a full maximum wait (with the defaults, after 40 to 80 s of trying, about ten
- * attempts), the link <b>gives up</b>: it drops every queued message (counted as
- * {@code drop.link_down}, logged once) and turns <i>down</i>: sends to it return {@code DROPPED_LINK_DOWN} at once,
- * holding no memory, and it probes the peer once per maximum backoff while anybody tried to send during the last
- * wait. A successful probe makes the link usable again; a down link that nobody used for a whole wait is discarded,
- * and the next send starts afresh. An outbound link whose connection closes with an empty queue is discarded too
- * (links are made on demand); an inbound link ends with its connection, dropping what is queued for it
- * ({@code drop.link_down}).
+ * keeps its queue while it does. After a failed attempt, or after a connection breaks while messages are still queued,
+ * it waits and retries; the wait starts at {@link TcpTransportConfig#reconnectBackoffInitial()} and doubles up to
+ * {@link TcpTransportConfig#reconnectBackoffMax()}, each wait jittered to between half and all of its nominal value. It
+ * restarts from the initial value only after a connection on which the peer's preamble arrived (so a peer that accepts
+ * and hangs up at once cannot make the link spin). Host names are looked up on a small pool of at most two threads
+ * ({@code hopseal-tcp-resolve}, started on demand, ending when idle), never on the caller's thread or the I/O thread;
+ * IP literals need no lookup. When an attempt fails after a full maximum wait (with the defaults, after 40 to 80 s of
+ * trying, about ten attempts), the link <b>gives up</b>: it drops every queued message (counted as {@code
+ * drop.link_down}, logged once) and turns <i>down</i>: sends to it return {@code DROPPED_LINK_DOWN} at once, holding no
+ * memory, and it probes the peer once per maximum backoff while anybody tried to send during the last wait. A
+ * successful probe makes the link usable again; a down link that nobody used for a whole wait is discarded, and the
+ * next send starts afresh. An outbound link whose connection closes with an empty queue is discarded too (links are
+ * made on demand); an inbound link ends with its connection, dropping what is queued for it ({@code drop.link_down}).
  *
  * <h2>Receiving</h2>
  * Each side sends the preamble once, then frames. A peer that sends a bad preamble, a zero or oversized length or an
- * envelope that does not decode is disconnected and counted ({@code drop.bad_preamble}, {@code drop.oversized},
- * {@code drop.malformed}); other links are untouched. Each frame is read into an array of its own, which is handed
- * over with the decoded message (its payload is a view into that array, not a copy); until a frame's length is known
- * a link holds only its partial header, bytes are read into one buffer shared by every link. Received messages go to
- * the {@linkplain #attach(InboundSink) attached} sink (the router) through one {@link InboundPort}, on the transport's
- * I/O thread: the sink must be quick and must not block (the router and channels are synchronous and fast), since a
- * slow sink stalls every link of the transport. While no sink is attached (no router yet, or the router's bundle is being updated) the links stay open and
- * what arrives is dropped and counted ({@code drop.no_router}). An exception from the sink (the router or a worker) is
- * caught and counted ({@code drop.router_exception}), logged at most once a minute, and the I/O thread carries on. A message whose return route is
- * already {@link io.hopseal.api.routing.Route#MAX_HOPS} long is dropped ({@code drop.route_too_long}).
+ * envelope that does not decode is disconnected and counted ({@code drop.bad_preamble}, {@code drop.oversized}, {@code
+ * drop.malformed}); other links are untouched. Each frame is read into an array of its own, which is handed over with
+ * the decoded message (its payload is a view into that array, not a copy); until a frame's length is known a link holds
+ * only its partial header, bytes are read into one buffer shared by every link. Received messages go to the {@linkplain
+ * #attach(InboundSink) attached} sink (the router) through one {@link InboundPort}, on the transport's I/O thread: the
+ * sink must be quick and must not block (the router and channels are synchronous and fast), since a slow sink stalls
+ * every link of the transport. While no sink is attached (no router yet, or the router's bundle is being updated) the
+ * links stay open and what arrives is dropped and counted ({@code drop.no_router}). An exception from the sink (the
+ * router or a worker) is caught and counted ({@code drop.router_exception}), logged at most once a minute, and the I/O
+ * thread carries on. A message whose return route is already {@link io.hopseal.api.routing.Route#MAX_HOPS} long is
+ * dropped ({@code drop.route_too_long}).
  *
  * <h2>Limits: a listener that idle or trickling connections cannot lock</h2>
- * The listener faces unauthenticated peers (a plant network is assumed hostile). A connection costs a slot, a descriptor and
- * a little heap (no thread), so these rules keep junk from holding the slots a real device needs:
+ * The listener faces unauthenticated peers (a plant network is assumed hostile). A connection costs a slot, a
+ * descriptor and a little heap (no thread), so these rules keep junk from holding the slots a real device needs:
  * <ul>
- * <li><b>Per source</b>: at most {@link TcpTransportConfig#maxLinksPerSource()} inbound links from one remote IP address
- * (the whole address; an IPv6 host with many addresses counts as many sources). The next one is closed at once and
- * counted ({@code links.refused.per_source}); nothing is evicted for it.
+ * <li><b>Per source</b>: at most {@link TcpTransportConfig#maxLinksPerSource()} inbound links from one remote IP
+ * address (the whole address; an IPv6 host with many addresses counts as many sources). The next one is closed at once
+ * and counted ({@code links.refused.per_source}); nothing is evicted for it.
  * <li><b>Global</b>: at most {@link TcpTransportConfig#maxLinks()} links, inbound and outbound together.
  * <li><b>First frame</b>: an inbound connection must deliver the preamble and one <i>valid frame</i> (complete, within
  * the length limits, decoded as an envelope) within {@link TcpTransportConfig#firstFrameTimeout()} of being accepted;
@@ -124,14 +124,15 @@ import io.hopseal.api.transport.Transport;
  * needs to send its first frame. A "valid frame" is no authentication (the transport does not see channels): a
  * peer that sends well-formed envelopes keeps its slot until its idle timeout, bounded by the per-source limit.
  * </ul>
- * An evicted or timed-out connection is closed on the spot and its descriptor is released. Refusals and evictions are logged as a warning at most once every 10 s per kind, first-frame timeouts
- * and idle closes of unvalidated links only at debug level: a flood must not flood the log; the counters tell how many. New limits apply to the next connection or check; links already open are not closed by a
- * lower per-source limit.
+ * An evicted or timed-out connection is closed on the spot and its descriptor is released. Refusals and evictions are
+ * logged as a warning at most once every 10 s per kind, first-frame timeouts and idle closes of unvalidated links only
+ * at debug level: a flood must not flood the log; the counters tell how many. New limits apply to the next connection
+ * or check; links already open are not closed by a lower per-source limit.
  *
  * <h2>Threads</h2>
  * A fixed few, whatever the number of links or listeners; all daemon and named {@code hopseal-tcp-...}: one I/O thread
- * ({@code hopseal-tcp-io}, a {@link java.nio.channels.Selector}) that accepts, connects, reads, decodes, delivers to the
- * sink and writes for every listener and link; one timer ({@code hopseal-tcp-timer}) for connect timeouts, backoff
+ * ({@code hopseal-tcp-io}, a {@link java.nio.channels.Selector}) that accepts, connects, reads, decodes, delivers to
+ * the sink and writes for every listener and link; one timer ({@code hopseal-tcp-timer}) for connect timeouts, backoff
  * waits and the idle and first-frame checks (it hands each to the I/O thread); and, only while host names are being
  * looked up, up to two resolver threads ({@code hopseal-tcp-resolve}). Nothing on the I/O thread blocks: a socket whose
  * send buffer is full keeps its frames queued and waits for {@code OP_WRITE}, so its bounded queue fills and sends
@@ -145,13 +146,13 @@ import io.hopseal.api.transport.Transport;
  * seconds at most). Called on the I/O thread itself (by a sink), it skips the flush.
  *
  * <h2>Counters</h2>
- * {@code links.open} (connections open now), {@code links.awaiting_first_frame} (unvalidated inbound links now),
- * {@code links.accepted}, {@code links.connected}, {@code links.refused} (at the link limit, nothing to evict),
- * {@code links.refused.per_source} (at the per-source limit), {@code links.evicted} (unvalidated inbound links closed
- * to make room), {@code links.first_frame_timeout}, {@code links.idle_closed}, {@code connect.failed}, {@code messages.in},
+ * {@code links.open} (connections open now), {@code links.awaiting_first_frame} (unvalidated inbound links now), {@code
+ * links.accepted}, {@code links.connected}, {@code links.refused} (at the link limit, nothing to evict), {@code
+ * links.refused.per_source} (at the per-source limit), {@code links.evicted} (unvalidated inbound links closed to make
+ * room), {@code links.first_frame_timeout}, {@code links.idle_closed}, {@code connect.failed}, {@code messages.in},
  * {@code messages.out}, {@code bytes.in}, {@code bytes.out} (all bytes on the wire, preambles and headers included),
- * {@code frames.in_place} (frames sent from the payload's own array), {@code queue.messages} (queued now),
- * {@code drop.<reason>}. Payload bytes are never logged.
+ * {@code frames.in_place} (frames sent from the payload's own array), {@code queue.messages} (queued now), {@code
+ * drop.<reason>}. Payload bytes are never logged.
  *
  * <p>Configuration can be changed while running ({@link #reconfigure(TcpTransportConfig)}): limits, timeouts and
  * backoff apply to the next frame, connect attempt, wait or idle check; TCP_NODELAY to links made afterwards.
