@@ -129,16 +129,7 @@ public final class TcpLoopsProbe {
     }
 
     private static long cpu(ThreadMXBean mx, ThreadGroup g) {
-        Thread[] ts = new Thread[g.activeCount() + 8];
-        int n = g.enumerate(ts);
-        long sum = 0;
-        for (int i = 0; i < n; i++) {
-            long c = mx.getThreadCpuTime(ts[i].getId());
-            if (c > 0) {
-                sum += c;
-            }
-        }
-        return sum;
+        return TcpPathProbe.cpuNanos(mx, g);
     }
 
     private static int threads(ThreadGroup g) {

@@ -108,8 +108,13 @@ public final class TcpPathProbe implements AutoCloseable {
 
     /** CPU time so far of every live thread of the gateway. */
     long gatewayCpuNanos() {
-        Thread[] ts = new Thread[gatewayThreads.activeCount() + 16];
-        int n = gatewayThreads.enumerate(ts, true);
+        return cpuNanos(mx, gatewayThreads);
+    }
+
+    /** CPU time so far of every live thread of {@code group} (and its subgroups). */
+    static long cpuNanos(ThreadMXBean mx, ThreadGroup group) {
+        Thread[] ts = new Thread[group.activeCount() + 16];
+        int n = group.enumerate(ts, true);
         long sum = 0;
         for (int i = 0; i < n; i++) {
             long c = mx.getThreadCpuTime(ts[i].getId());

@@ -17,10 +17,9 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import io.hopseal.api.routing.Address;
 import io.hopseal.api.routing.Message;
@@ -41,7 +40,8 @@ class TcpConnectionLimitsTest {
     /** Long enough that held junk is not closed by the deadline during a test: there, eviction must do the work. */
     private static final Duration HOLD = Duration.ofMinutes(10);
 
-    private final List<AutoCloseable> toClose = new ArrayList<>();
+    @RegisterExtension
+    final TcpTestSupport.Closer toClose = new TcpTestSupport.Closer();
 
     private Node node(TcpTransportConfig c) {
         Node n = new Node(c);
@@ -50,21 +50,7 @@ class TcpConnectionLimitsTest {
     }
 
     private <T extends AutoCloseable> T closeLater(T c) {
-        toClose.add(c);
-        return c;
-    }
-
-    @BeforeEach
-    void noThreadsBefore() throws InterruptedException {
-        Await.until("no hopseal-tcp threads before the test", Duration.ofSeconds(5), () -> tcpThreads().isEmpty());
-    }
-
-    @AfterEach
-    void closeAll() throws Exception {
-        for (int i = toClose.size() - 1; i >= 0; i--) {
-            toClose.get(i).close();
-        }
-        assertThat(tcpThreads()).as("hopseal-tcp threads after close()").isEmpty();
+        return toClose.add(c);
     }
 
     private static Message take(Node n, String what) throws InterruptedException {

@@ -15,10 +15,9 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import io.hopseal.api.routing.Message;
 import io.hopseal.api.routing.SendResult;
@@ -40,24 +39,11 @@ class TcpLockoutAtScaleTest {
     private static final int GREEDY = 100;
     private static final int ATTACK = SOURCES * PER_SOURCE + GREEDY; // 1,100
 
-    private final List<AutoCloseable> toClose = new ArrayList<>();
+    @RegisterExtension
+    final TcpTestSupport.Closer toClose = new TcpTestSupport.Closer();
 
     private <T extends AutoCloseable> T closeLater(T c) {
-        toClose.add(c);
-        return c;
-    }
-
-    @BeforeEach
-    void noThreadsBefore() throws InterruptedException {
-        Await.until("no hopseal-tcp threads before the test", Duration.ofSeconds(5), () -> tcpThreads().isEmpty());
-    }
-
-    @AfterEach
-    void closeAll() throws Exception {
-        for (int i = toClose.size() - 1; i >= 0; i--) {
-            toClose.get(i).close();
-        }
-        assertThat(tcpThreads()).as("hopseal-tcp threads after close()").isEmpty();
+        return toClose.add(c);
     }
 
     @Test

@@ -16,10 +16,9 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import io.hopseal.api.routing.Address;
 import io.hopseal.api.routing.Message;
@@ -42,20 +41,8 @@ class TcpThreadsAtScaleTest {
     /** Threads one transport may run whatever its links: I/O, timer and at most two name lookups. */
     private static final int MAX_THREADS = 4;
 
-    private final List<AutoCloseable> toClose = new ArrayList<>();
-
-    @BeforeEach
-    void noThreadsBefore() throws InterruptedException {
-        Await.until("no hopseal-tcp threads before the test", Duration.ofSeconds(5), () -> tcpThreads().isEmpty());
-    }
-
-    @AfterEach
-    void closeAll() throws Exception {
-        for (int i = toClose.size() - 1; i >= 0; i--) {
-            toClose.get(i).close();
-        }
-        assertThat(tcpThreads()).as("hopseal-tcp threads after close()").isEmpty();
-    }
+    @RegisterExtension
+    final TcpTestSupport.Closer toClose = new TcpTestSupport.Closer();
 
     @Test
     void aThousandLinksExchangingFramesRunOnAFixedFewThreads() throws Exception {

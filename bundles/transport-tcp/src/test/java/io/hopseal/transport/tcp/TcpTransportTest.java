@@ -26,10 +26,9 @@ import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import io.hopseal.api.routing.Address;
 import io.hopseal.api.routing.Message;
@@ -43,7 +42,8 @@ import io.hopseal.transport.tcp.TcpTestSupport.Node;
 class TcpTransportTest {
     private static final Duration WAIT = Duration.ofSeconds(10);
 
-    private final List<AutoCloseable> toClose = new ArrayList<>();
+    @RegisterExtension
+    final TcpTestSupport.Closer toClose = new TcpTestSupport.Closer();
 
     /** Fast settings for tests. */
     static TcpTransportConfig fast() {
@@ -58,21 +58,7 @@ class TcpTransportTest {
     }
 
     private <T extends AutoCloseable> T closeLater(T c) {
-        toClose.add(c);
-        return c;
-    }
-
-    @BeforeEach
-    void noThreadsBefore() throws InterruptedException {
-        Await.until("no hopseal-tcp threads before the test", Duration.ofSeconds(5), () -> tcpThreads().isEmpty());
-    }
-
-    @AfterEach
-    void closeAll() throws Exception {
-        for (int i = toClose.size() - 1; i >= 0; i--) {
-            toClose.get(i).close();
-        }
-        assertThat(tcpThreads()).as("hopseal-tcp threads after close()").isEmpty();
+        return toClose.add(c);
     }
 
     private static Message take(Node n, String what) throws InterruptedException {
