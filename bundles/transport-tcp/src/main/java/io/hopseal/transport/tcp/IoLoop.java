@@ -212,7 +212,7 @@ final class IoLoop {
             }
             try {
                 ((Handler) k.attachment()).ready(k);
-            } catch (RuntimeException | LinkageError | AssertionError e) { // NOPMD: a bug must not stop every link
+            } catch (Throwable e) { // NOPMD: whatever one socket's handler throws must not stop every link
                 logFailure("a socket handler failed; closing that socket", e);
                 k.cancel();
                 TcpTransport.closeQuietly(k.channel());
@@ -228,7 +228,7 @@ final class IoLoop {
             }
             try {
                 r.run();
-            } catch (RuntimeException | LinkageError | AssertionError e) { // NOPMD: as dispatch
+            } catch (Throwable e) { // NOPMD: as dispatch
                 logFailure("a task failed", e);
             }
         }

@@ -316,9 +316,7 @@ public final class TcpTransport implements Transport, AutoCloseable {
     void deliver(TcpLink link, Message m) {
         try {
             port.deliver(m);
-        } catch (VirtualMachineError e) {
-            throw e;
-        } catch (Throwable e) { // NOPMD: an Error the port lets through must not end the I/O thread either
+        } catch (Throwable e) { // NOPMD: not even an Error (a worker's stack overflow) may end the I/O thread
             counters.increment(InboundPort.DROP_ROUTER_EXCEPTION);
             long now = System.nanoTime();
             long last = lastSinkWarning.get();

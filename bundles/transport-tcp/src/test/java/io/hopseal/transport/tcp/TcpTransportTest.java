@@ -289,6 +289,25 @@ class TcpTransportTest {
         assertThat(a.counter("links.connected")).isEqualTo(1);
     }
 
+    /** Delivery runs on the transport's one I/O thread: not even an Error from a worker may end it. */
+    @Test
+    void aWorkerThrowingAnErrorDoesNotStopTheIoThread() throws Exception {
+        Node a = node(fast());
+        Node b = node(fast()).listen();
+        b.router.register(Address.local("overflow"), (m, ctx) -> {
+            throw new StackOverflowError("worker bug");
+        });
+        for (int i = 0; i < 3; i++) {
+            a.sendTo(b.hostPort(), "overflow", utf8("x"));
+            a.sendTo(b.hostPort(), "echo", utf8("alive " + i));
+        }
+        for (int i = 0; i < 3; i++) {
+            assertThat(text(take(a, "reply").payload())).isEqualTo("alive " + i);
+        }
+        assertThat(b.counter("drop.router_exception")).isEqualTo(3);
+        assertThat(tcpThreads()).anyMatch(t -> t.getName().equals(TcpTransport.THREAD_PREFIX + "io"));
+    }
+
     @Test
     void returnRouteAtMaxHopsIsDroppedNotDisconnected() throws Exception {
         Node a = node(fast());
@@ -570,6 +589,18 @@ class TcpTransportTest {
         Message reply = take(a, "reply over IPv6");
         assertThat(reply.returnRoute().first()).isEqualTo(Address.tcp("[::1]:" + b.port()));
         assertThat(b.echoed.poll().returnRoute().first().valueText()).matches("\\[::1\\]:\\d+");
+    }
+
+    /** A host name is looked up on the transport's resolver threads (at most two), never on its I/O thread. */
+    @Test
+    void aHostNameNextHopIsLookedUpOnTheResolver() throws Exception {
+        Node a = node(fast());
+        Node b = node(fast()).listen();
+        assertThat(a.sendTo("localhost:" + b.port(), "echo", utf8("by name"))).isEqualTo(SendResult.FORWARDED);
+        assertThat(text(take(a, "reply over a link dialed by name").payload())).isEqualTo("by name");
+        assertThat(a.transport.openLinks()).contains("localhost:" + b.port());
+        assertThat(tcpThreads().stream().filter(t -> t.getName().equals(TcpTransport.THREAD_PREFIX + "resolve")))
+                .hasSizeBetween(1, TcpTransport.RESOLVER_THREADS);
     }
 
     /** A listener bound to 0.0.0.0 listens on IPv4 only: it must not turn into a dual-stack [::] socket. */
