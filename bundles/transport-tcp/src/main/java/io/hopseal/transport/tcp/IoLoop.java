@@ -115,12 +115,22 @@ final class IoLoop {
             }
         });
         try {
-            return f.get(5, TimeUnit.SECONDS);
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+            while (true) {
+                try {
+                    return f.get(50, TimeUnit.MILLISECONDS);
+                } catch (TimeoutException e) {
+                    if (!running) { // the loop ended before running the task: it never will
+                        throw new IllegalStateException("TCP transport is closed", e);
+                    }
+                    if (System.nanoTime() - deadline > 0) {
+                        throw new IOException("the TCP transport's I/O thread did not answer within 5 s", e);
+                    }
+                }
+            }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IOException("interrupted", e);
-        } catch (TimeoutException e) {
-            throw new IOException("the TCP transport's I/O thread did not answer within 5 s", e);
         } catch (ExecutionException e) {
             if (e.getCause() instanceof IOException io) {
                 throw io;
