@@ -574,8 +574,7 @@ public final class FleetBench implements AutoCloseable {
         double threadsPerLink = (double) (last[1] - ramp.get(0)[1]) / n;
         m.append("\nThreads per link: ").append(String.format(Locale.ROOT, "%.2f", threadsPerLink)).append(" → ")
                 .append(flat ? "**flat (goal met)**" : "**GOAL NOT MET: the gateway starts threads per link** "
-                        + "(`TcpTransport` uses blocking sockets: one reader and one writer thread per connected link, "
-                        + "see its class doc; a selector-based transport is needed for flat threads)")
+                        + "(`TcpTransport` should serve every link on its one I/O thread, see its class doc)")
                 .append(". Descriptors per link: ")
                 .append(String.format(Locale.ROOT, "%.2f", (double) (last[2] - ramp.get(0)[2]) / n)).append(".\n\n");
         m.append("Heap after GC: ").append(n1(heap0 / 1048576.0)).append(" MiB with no link, ")

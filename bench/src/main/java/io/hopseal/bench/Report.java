@@ -648,7 +648,7 @@ final class Report {
                 + "and plain envelopes along the same TCP links to the same echo service) and the four contenders take "
                 + "turns, ").append(rounds).append(" rounds of a pipelined slice and a one-at-a-time slice each, so a "
                 + "ratio compares slices that saw the same background load. Gateway CPU: CPU time of all the gateway's "
-                + "threads (its transport's acceptor, link readers and writers, timer: they run its router) per echoed "
+                + "threads (its transport's I/O thread and timer: the I/O thread runs its router) per echoed "
                 + "message, which the gateway forwards twice (device → backend, backend → device); process CPU: all "
                 + "three nodes and the load generator.\n\n");
         md.append("| size | path | messages/s pipelined (median) | p50 round trip | p99 | p99.9 | gateway CPU per echoed message, pipelined (median) | per forwarded frame | gateway CPU per echoed message, one at a time | process CPU per message, pipelined |\n");

@@ -28,8 +28,8 @@ import io.hopseal.transport.tcp.TcpTransport;
  * envelopes along the same route to the same echo service, and the four contenders (plain/channel × 64 B/16 KiB)
  * take turns in short slices, round after round, so both sides of a ratio saw the same background load on this
  * shared machine. Also measures the gateway's cost per forwarded message: the CPU time of the gateway's threads
- * (every thread its transport starts: acceptor, link readers and writers, timer; they inherit the gateway's thread
- * group) per echoed message, i.e. per two forwarded frames (device → backend and back). Runs in its own JVM (started
+ * (every thread its transport starts: its I/O thread, which runs the router, and its timer; they inherit the
+ * gateway's thread group) per echoed message, i.e. per two forwarded frames (device → backend and back). Runs in its own JVM (started
  * by {@link BenchMain}); prints {@code RATE <key> <value per round...>} lines:
  * <ul>
  * <li>{@code TcpPathBench.pipelined[path=..,size=..]}: echoed messages/s, {@value TcpPathBench#BATCH} in flight;</li>
@@ -66,7 +66,7 @@ public final class TcpPathProbe implements AutoCloseable {
         AtomicReference<TcpListener> lg = new AtomicReference<>();
         backend = TcpPathBench.tcpNode(tb);
         // the gateway is built, and listens, on a thread of its own group: every thread its transport starts then
-        // belongs to that group (a new Thread inherits its creator's group), acceptor first, then the links' threads
+        // belongs to that group (a new Thread inherits its creator's group): its I/O thread and its timer
         AtomicReference<Exception> failed = new AtomicReference<>();
         Thread t = new Thread(gatewayThreads, () -> {
             try {
@@ -108,8 +108,13 @@ public final class TcpPathProbe implements AutoCloseable {
 
     /** CPU time so far of every live thread of the gateway. */
     long gatewayCpuNanos() {
-        Thread[] ts = new Thread[gatewayThreads.activeCount() + 16];
-        int n = gatewayThreads.enumerate(ts, true);
+        return cpuNanos(mx, gatewayThreads);
+    }
+
+    /** CPU time so far of every live thread of {@code group} (and its subgroups). */
+    static long cpuNanos(ThreadMXBean mx, ThreadGroup group) {
+        Thread[] ts = new Thread[group.activeCount() + 16];
+        int n = group.enumerate(ts, true);
         long sum = 0;
         for (int i = 0; i < n; i++) {
             long c = mx.getThreadCpuTime(ts[i].getId());

@@ -1,5 +1,6 @@
 package io.hopseal.transport.tcp;
 
+import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
@@ -95,54 +96,42 @@ public final class FrameDecoder {
      */
     public void feed(byte[] chunk, int off, int len, FrameSink sink) throws FramingException {
         Objects.checkFromIndexSize(off, len, chunk.length);
+        feed(ByteBuffer.wrap(chunk, off, len), sink);
+    }
+
+    /**
+     * Decodes the bytes remaining in {@code src} (a heap or direct buffer, e.g. one read buffer shared by many links),
+     * consuming them all, passing each completed frame to {@code sink} in order. Only a partial frame is kept between
+     * calls: at most the four header bytes, and once its length is known and checked, the frame's own array.
+     *
+     * @throws FramingException as {@link #feed(byte[], int, int, FrameSink)}
+     */
+    public void feed(ByteBuffer src, FrameSink sink) throws FramingException {
         if (failure != null) {
             throw failure;
         }
         try {
-            int p = off;
-            int end = off + len;
-            while (p < end) {
+            while (src.hasRemaining()) {
                 if (preambleSeen < TcpFraming.PREAMBLE_LENGTH) {
-                    if (chunk[p] != TcpFraming.preambleByte(preambleSeen)) {
+                    byte b = src.get();
+                    if (b != TcpFraming.preambleByte(preambleSeen)) {
                         throw new FramingException(FramingException.Reason.BAD_PREAMBLE, preambleSeen < 2
                                 ? "bad preamble: not a Hopseal TCP peer (magic mismatch)"
-                                : preambleSeen == 2 ? "bad preamble: unsupported protocol version " + (chunk[p] & 0xff)
+                                : preambleSeen == 2 ? "bad preamble: unsupported protocol version " + (b & 0xff)
                                 : "bad preamble: reserved byte is not 0");
                     }
                     preambleSeen++;
-                    p++;
                 } else if (body == null) {
-                    int n = Math.min(TcpFraming.HEADER_LENGTH - headerFill, end - p);
-                    System.arraycopy(chunk, p, header, headerFill, n);
+                    int n = Math.min(TcpFraming.HEADER_LENGTH - headerFill, src.remaining());
+                    src.get(header, headerFill, n);
                     headerFill += n;
-                    p += n;
                     if (headerFill == TcpFraming.HEADER_LENGTH) {
-                        long length = (header[0] & 0xffL) << 24 | (header[1] & 0xff) << 16 | (header[2] & 0xff) << 8
-                                | (header[3] & 0xff);
-                        if (length == 0) {
-                            throw new FramingException(FramingException.Reason.MALFORMED, "zero-length frame");
-                        }
-                        if (length > maxFrameSize) {
-                            throw new FramingException(FramingException.Reason.OVERSIZED,
-                                    "frame of " + length + " bytes exceeds the max frame size " + maxFrameSize);
-                        }
-                        headerFill = 0;
-                        int l = (int) length;
-                        if (end - p >= l) { // whole body in this chunk: no intermediate state
-                            byte[] frame = new byte[l];
-                            System.arraycopy(chunk, p, frame, 0, l);
-                            p += l;
-                            sink.onFrame(frame);
-                        } else {
-                            body = new byte[l];
-                            bodyFill = 0;
-                        }
+                        startFrame(src, sink);
                     }
                 } else {
-                    int n = Math.min(body.length - bodyFill, end - p);
-                    System.arraycopy(chunk, p, body, bodyFill, n);
+                    int n = Math.min(body.length - bodyFill, src.remaining());
+                    src.get(body, bodyFill, n);
                     bodyFill += n;
-                    p += n;
                     if (bodyFill == body.length) {
                         byte[] frame = body;
                         body = null;
@@ -157,6 +146,28 @@ public final class FrameDecoder {
             bodyFill = 0;
             headerFill = 0;
             throw e;
+        }
+    }
+
+    /** A complete header: checks the length before allocating, then takes the body whole if it is all here. */
+    private void startFrame(ByteBuffer src, FrameSink sink) throws FramingException {
+        long length = (header[0] & 0xffL) << 24 | (header[1] & 0xff) << 16 | (header[2] & 0xff) << 8 | (header[3] & 0xff);
+        if (length == 0) {
+            throw new FramingException(FramingException.Reason.MALFORMED, "zero-length frame");
+        }
+        if (length > maxFrameSize) {
+            throw new FramingException(FramingException.Reason.OVERSIZED,
+                    "frame of " + length + " bytes exceeds the max frame size " + maxFrameSize);
+        }
+        headerFill = 0;
+        int l = (int) length;
+        if (src.remaining() >= l) { // whole body in this chunk: no intermediate state
+            byte[] frame = new byte[l];
+            src.get(frame);
+            sink.onFrame(frame);
+        } else {
+            body = new byte[l];
+            bodyFill = 0;
         }
     }
 

@@ -88,6 +88,43 @@ final class HostPort {
         return new HostPort(host, port, key);
     }
 
+    /**
+     * The address when {@link #host} is an IP literal (IPv6, or IPv4 as four decimal numbers), made without any name
+     * lookup; {@code null} for a name, which must be looked up off the I/O thread.
+     */
+    InetAddress literalAddress() {
+        boolean v6 = host.indexOf(':') >= 0;
+        if (!v6 && !isDottedQuad(host)) {
+            return null;
+        }
+        try {
+            return InetAddress.getByName(host); // a literal: parsed, never looked up
+        } catch (UnknownHostException | SecurityException e) {
+            return null;
+        }
+    }
+
+    private static boolean isDottedQuad(String h) {
+        String[] parts = h.split("\\.", -1);
+        if (parts.length != 4) {
+            return false;
+        }
+        for (String p : parts) {
+            if (p.isEmpty() || p.length() > 3) {
+                return false;
+            }
+            for (int i = 0; i < p.length(); i++) {
+                if (p.charAt(i) < '0' || p.charAt(i) > '9') {
+                    return false;
+                }
+            }
+            if (Integer.parseInt(p) > 255) {
+                return false;
+            }
+        }
+        return true;
+    }
+
     /** {@code ip:port}; IPv6 as {@code [::1]:port}. */
     static String format(InetSocketAddress a) {
         InetAddress ip = a.getAddress();

@@ -58,18 +58,27 @@ public final class TcpFraming {
     /**
      * Frames {@code m}, whose envelope is {@code envelopeLength} bytes ({@link Envelope#encodedLength(Message)}): in
      * place when the payload's headroom holds the envelope header and the frame header, else into a new array.
+     * {@code release} (may be null) goes with an in-place frame; a copied frame no longer needs the payload's array, so
+     * it is released here at once and carries none.
      */
     static Frame frame(Message m, int envelopeLength) {
+        return frame(m, envelopeLength, null);
+    }
+
+    static Frame frame(Message m, int envelopeLength, io.hopseal.api.transport.FrameRelease release) {
         int start = Envelope.encodeHeaderInPlace(m, HEADER_LENGTH);
         if (start >= 0) {
             byte[] a = m.body().array();
             writeHeader(envelopeLength, a, start - HEADER_LENGTH);
-            return new Frame(a, start - HEADER_LENGTH, HEADER_LENGTH + envelopeLength, true);
+            return new Frame(a, start - HEADER_LENGTH, HEADER_LENGTH + envelopeLength, true, release);
         }
         byte[] f = new byte[HEADER_LENGTH + envelopeLength];
         writeHeader(envelopeLength, f, 0);
         Envelope.encode(m, f, HEADER_LENGTH);
-        return new Frame(f, 0, f.length, false);
+        if (release != null) {
+            release.release();
+        }
+        return new Frame(f, 0, f.length, false, null);
     }
 
     /** A complete frame (header and body) carrying {@code envelope}. */

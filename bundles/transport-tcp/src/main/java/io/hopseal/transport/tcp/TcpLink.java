@@ -1,21 +1,16 @@
 package io.hopseal.transport.tcp;
 
-import java.io.BufferedOutputStream;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
 import java.net.InetAddress;
-import java.net.InetSocketAddress;
-import java.net.Socket;
-import java.net.UnknownHostException;
+import java.nio.ByteBuffer;
+import java.nio.channels.SelectionKey;
+import java.nio.channels.SocketChannel;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.locks.Condition;
-import java.util.concurrent.locks.ReentrantLock;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -23,13 +18,18 @@ import org.slf4j.LoggerFactory;
 import io.hopseal.api.routing.Address;
 import io.hopseal.api.routing.Message;
 import io.hopseal.api.routing.Route;
+import io.hopseal.api.routing.RouteError;
 import io.hopseal.api.transport.Envelope;
-import io.hopseal.api.transport.InboundPort;
 import io.hopseal.api.transport.MalformedMessageException;
 
 /**
- * One link to a neighbour: a bounded send queue, a writer thread (which for outbound links also dials, backs off and
- * reconnects) and, while connected, a reader thread. See {@link TcpTransport} for the behaviour.
+ * One link to a neighbour: a bounded send queue and, while connected, its connection ({@link Conn}); an outbound link
+ * also has a {@link Dialer} that connects, backs off and reconnects. See {@link TcpTransport} for the behaviour.
+ *
+ * <p>Threads: senders only {@linkplain #offer(Frame) queue} frames (under the queue's monitor) and ask the
+ * {@link IoLoop} to flush; everything else (the connection, the decoder, state changes after connecting, removing
+ * frames from the queue) happens on the loop thread. Idle per link: this object, its queue's small array, a decoder's
+ * partial frame (a frame's array is made only once its length is known and checked) and the socket; no buffer.
  *
  * <p>An inbound link is <i>validated</i> once it has delivered one complete frame that passed the length checks and
  * decoded as an envelope; until then it may be closed by the first-frame deadline or evicted at the link limit. Only
@@ -38,10 +38,11 @@ import io.hopseal.api.transport.MalformedMessageException;
 final class TcpLink {
     private static final Logger LOG = LoggerFactory.getLogger(TcpTransport.class);
 
-    private static final int READ_BUFFER = 16 * 1024;
-    private static final int WRITE_BUFFER = 16 * 1024;
+    /** At most this many frames, or about this many bytes, per gathering write. */
     private static final int MAX_BATCH_MESSAGES = 256;
     private static final int MAX_BATCH_BYTES = 256 * 1024;
+    /** Reads per readiness event at most, so one busy peer cannot starve the others. */
+    private static final int READS_PER_EVENT = 4;
 
     enum State {
         /** Outbound, not connected, trying (the queue fills). */
@@ -59,68 +60,55 @@ final class TcpLink {
     }
 
     final TcpTransport t;
+    /** The I/O loop that serves this link's connection (all its socket work runs there). */
+    final IoLoop io;
     final String key;
     final boolean outbound;
     /** The remote IP address of an inbound link (for the per-source limit); null for an outbound link. */
     final InetAddress source;
+    /** The listener that accepted an inbound link; null for an outbound link. */
+    final TcpListener listener;
     /** Whether the link has delivered a valid frame; outbound links count as validated (they are ours). */
     private volatile boolean validated;
-    /** Whether the transport has stopped counting this link against its limits; guarded by the transport's lock. */
+    /** Whether the link table has stopped counting this link; guarded by the table's lock. */
     boolean released;
-    private final HostPort target;
     /** Prepended to the return route of every message received on this link. */
-    private final Address returnAddress;
-    /** The listener that accepted this link (its ingress goes with every message), null for an outbound link. */
-    private TcpListener acceptedBy;
+    final Address returnAddress;
+    private final Dialer dialer;
 
-    private final ReentrantLock lock = new ReentrantLock();
-    private final Condition changed = lock.newCondition();
-    /** Frames waiting for the writer; a frame may be a message's own payload array (never copied, never changed). */
-    private final ArrayDeque<Frame> queue = new ArrayDeque<>(); // guarded by lock
-    private volatile State state; // written under lock
-    private boolean wantedWhileDown; // guarded by lock
-    private volatile Conn conn; // written under lock
-    private Socket connecting; // guarded by lock
-    private Thread writer;
-    private boolean connectFailureLogged;
-    /** Queued frames at the head already reported undeliverable (route error reports); guarded by lock. */
+    /** Frames not yet written; a frame may be a message's own payload array (never copied, never changed). */
+    private final ArrayDeque<Frame> queue = new ArrayDeque<>(); // guarded by itself
+    private volatile State state; // written under the queue's monitor
+    private boolean wantedWhileDown; // guarded by queue
+    /** Queued frames at the head already reported undeliverable (route error reports); guarded by queue. */
     private int reportedQueued;
+    private volatile Conn conn; // loop thread
+    private final AtomicBoolean flushScheduled = new AtomicBoolean();
 
-    private TcpLink(TcpTransport t, String key, boolean outbound, InetAddress source, HostPort target, State state) {
+    private TcpLink(TcpTransport t, String key, InetAddress source, TcpListener listener, HostPort target, State state) {
         this.t = t;
+        this.io = t.pickLoop();
         this.key = key;
-        this.outbound = outbound;
+        this.outbound = target != null;
         this.source = source;
+        this.listener = listener;
         this.validated = outbound;
-        this.target = target;
         this.state = state;
         this.returnAddress = Address.tcp(key);
+        this.dialer = target != null ? new Dialer(this, target) : null;
     }
 
-    /** A link for an accepted socket; call {@link #start()}. */
-    static TcpLink inbound(TcpTransport t, String key, InetAddress source, Socket s, TcpListener acceptedBy) {
-        TcpLink l = new TcpLink(t, key, false, source, null, State.UP);
-        l.acceptedBy = acceptedBy;
-        l.conn = l.new Conn(s);
-        return l;
+    /** A link for an accepted connection; {@link #accepted(SocketChannel)} once the table admitted it. */
+    static TcpLink inbound(TcpTransport t, String key, InetAddress source, TcpListener listener) {
+        return new TcpLink(t, key, source, listener, null, State.UP);
     }
 
-    /** An outbound link with its first frame queued; call {@link #start()}. */
+    /** An outbound link with its first frame queued; {@link #startDialing()} once the table admitted it. */
     static TcpLink outbound(TcpTransport t, HostPort target, Frame firstFrame) {
-        TcpLink l = new TcpLink(t, target.key, true, null, target, State.CONNECTING);
+        TcpLink l = new TcpLink(t, target.key, null, null, target, State.CONNECTING);
         l.queue.add(firstFrame);
         t.queuedMessages.incrementAndGet();
         return l;
-    }
-
-    void start() {
-        if (outbound) {
-            writer = t.newThread("out-" + key, this::runOutbound);
-        } else {
-            conn.startReader();
-            writer = t.newThread("in-" + key, this::runInbound);
-        }
-        writer.start();
     }
 
     State state() {
@@ -132,7 +120,7 @@ final class TcpLink {
         return validated;
     }
 
-    /** Marks the link validated (called by the transport under its lock). */
+    /** Marks the link validated (called by the link table under its lock). */
     void markValidated() {
         validated = true;
     }
@@ -140,8 +128,7 @@ final class TcpLink {
     // ------------------------------------------------------------------------------------------------ queue
 
     Offer offer(Frame frame) {
-        lock.lock();
-        try {
+        synchronized (queue) {
             switch (state) {
                 case TERMINATED:
                     return Offer.TERMINATED;
@@ -154,126 +141,62 @@ final class TcpLink {
                     }
                     queue.addLast(frame);
                     t.queuedMessages.incrementAndGet();
-                    changed.signalAll();
-                    return Offer.QUEUED;
             }
-        } finally {
-            lock.unlock();
+        }
+        // read after queueing: a link that turns UP later flushes on connecting and sees this frame
+        if (state == State.UP && flushScheduled.compareAndSet(false, true)) {
+            io.execute(this::scheduledFlush);
+        }
+        return Offer.QUEUED;
+    }
+
+    private void scheduledFlush() {
+        flushScheduled.set(false); // before flushing: a frame queued from now on schedules another
+        Conn c = conn;
+        if (c != null) {
+            c.flush();
         }
     }
 
-    private void signal() {
-        lock.lock();
-        try {
-            changed.signalAll();
-        } finally {
-            lock.unlock();
-        }
-    }
-
-    /** Drops everything queued; call with the lock held. */
+    /** Drops everything queued; call holding the queue's monitor. */
     private void dropQueued(String counter) {
         reportedQueued = 0;
         int n = queue.size();
         if (n > 0) {
+            for (Frame f : queue) {
+                f.released();
+            }
             queue.clear();
             t.queuedMessages.addAndGet(-n);
             t.counters.add(counter, n);
         }
     }
 
-    // ------------------------------------------------------------------------------------------------ outbound
+    // ------------------------------------------------------------------------------------------------ dialing
 
-    private void runOutbound() {
-        Backoff backoff = new Backoff();
-        long delayMillis = 0;
-        try {
-            while (true) {
-                if (delayMillis > 0) {
-                    if (!worthWaiting()) {
-                        return;
-                    }
-                    waitUnlessStopping(delayMillis);
-                }
-                if (!worthTrying()) {
-                    return;
-                }
-                Conn c = connect();
-                if (c == null) {
-                    t.counters.increment("connect.failed");
-                    reportUnconnected();
-                    if (backoff.exhausted()) {
-                        giveUp();
-                        delayMillis = jitter(t.config().reconnectBackoffMax().toMillis());
-                    } else {
-                        delayMillis = jitter(backoff.next(t.config()));
-                    }
-                    continue;
-                }
-                boolean wasDown;
-                lock.lock();
-                try {
-                    if (t.stopping()) {
-                        c.close();
-                        continue;
-                    }
-                    wasDown = state == State.DOWN;
-                    conn = c;
-                    state = State.UP;
-                    reportedQueued = 0;
-                } finally {
-                    lock.unlock();
-                }
-                t.counters.increment("links.connected");
-                if (wasDown || connectFailureLogged) {
-                    LOG.info("TCP link to {} is up again", key);
-                } else {
-                    LOG.debug("TCP link to {} connected", key);
-                }
-                connectFailureLogged = false;
-                c.startReader();
-                writeLoop(c);
-                lock.lock();
-                try {
-                    conn = null;
-                    if (state == State.UP) {
-                        state = State.CONNECTING;
-                    }
-                } finally {
-                    lock.unlock();
-                }
-                c.close();
-                if (c.peerPreambleSeen) {
-                    backoff.reset();
-                }
-                delayMillis = jitter(backoff.next(t.config()));
-            }
-        } finally {
-            end();
-        }
+    /** Starts the first connection attempt of a new outbound link (any thread). */
+    void startDialing() {
+        io.execute(dialer::attempt);
     }
 
     /**
-     * Before a wait: whether the link should stay (stopping, or nothing to send, ends it). Ending is decided and
-     * marked under the lock, so a concurrent offer either lands before (and keeps the link) or sees it terminated.
+     * Before a wait between attempts: whether the link should stay (stopping, or nothing to send, ends it). Ending is
+     * decided and marked under the monitor, so a concurrent offer either lands before (and keeps the link) or sees it
+     * terminated.
      */
-    private boolean worthWaiting() {
-        lock.lock();
-        try {
+    boolean worthWaiting() {
+        synchronized (queue) {
             boolean stay = !t.stopping() && (state == State.DOWN || !queue.isEmpty());
             if (!stay) {
                 state = State.TERMINATED;
             }
             return stay;
-        } finally {
-            lock.unlock();
         }
     }
 
     /** Before an attempt: whether to connect. A down link probes only when somebody tried to use it meanwhile. */
-    private boolean worthTrying() {
-        lock.lock();
-        try {
+    boolean worthTrying() {
+        synchronized (queue) {
             boolean go;
             if (t.stopping()) {
                 go = false;
@@ -290,14 +213,12 @@ final class TcpLink {
                 state = State.TERMINATED;
             }
             return go;
-        } finally {
-            lock.unlock();
         }
     }
 
-    private void giveUp() {
-        lock.lock();
-        try {
+    /** Gives up after a full maximum wait: drops the queue, and sends fail at once until a probe connects. */
+    void giveUp() {
+        synchronized (queue) {
             if (state == State.DOWN) {
                 return;
             }
@@ -305,39 +226,19 @@ final class TcpLink {
             dropQueued("drop.link_down");
             state = State.DOWN;
             wantedWhileDown = false;
+            long max = t.config().reconnectBackoffMax().toMillis();
             LOG.warn("TCP link to {} is down: cannot connect after backing off to {} ms; dropped {} queued messages; "
-                    + "sends to it fail until a probe (every ~{} ms while it is used) connects", key,
-                    t.config().reconnectBackoffMax().toMillis(), n, t.config().reconnectBackoffMax().toMillis());
-        } finally {
-            lock.unlock();
+                    + "sends to it fail until a probe (every ~{} ms while it is used) connects", key, max, n, max);
         }
     }
-
-    private void waitUnlessStopping(long millis) {
-        lock.lock();
-        try {
-            long left = TimeUnit.MILLISECONDS.toNanos(millis);
-            while (left > 0 && !t.stopping()) {
-                left = changed.awaitNanos(left);
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        } finally {
-            lock.unlock();
-        }
-    }
-
-    /** Why the last connection attempt failed (for route error reports); written and read by the writer thread. */
-    private Exception lastConnectFailure;
 
     /**
      * After a failed attempt: tells the router about each queued frame not reported yet, so it can send a route error
      * report to the frame's sender at once (docs/protocol.md §2.2) while the frames stay queued for the next attempt.
      */
-    private void reportUnconnected() {
+    void reportUnconnected(RouteError.Reason reason) {
         List<Frame> fresh = new ArrayList<>();
-        lock.lock();
-        try {
+        synchronized (queue) {
             int i = 0;
             for (Frame f : queue) {
                 if (i++ >= reportedQueued) {
@@ -345,230 +246,105 @@ final class TcpLink {
                 }
             }
             reportedQueued = queue.size();
-        } finally {
-            lock.unlock();
         }
         if (!fresh.isEmpty() && !t.stopping()) {
-            t.undeliverable(returnAddress, fresh, UnreachableReasons.of(lastConnectFailure));
+            t.undeliverable(returnAddress, fresh, reason);
         }
     }
 
-    private Conn connect() {
-        TcpTransportConfig cfg = t.config();
-        Socket s = new Socket();
-        lock.lock();
-        try {
-            if (t.stopping()) {
-                TcpTransport.closeQuietly(s);
-                return null;
-            }
-            connecting = s;
-        } finally {
-            lock.unlock();
+    /** An outbound connection is established (loop thread); returns whether it came back from down. */
+    boolean connected(SocketChannel ch, SelectionKey key) {
+        boolean wasDown;
+        Conn c = new Conn(ch, key);
+        synchronized (queue) {
+            wasDown = state == State.DOWN;
+            state = State.UP;
+            reportedQueued = 0;
         }
-        try {
-            s.setTcpNoDelay(cfg.tcpNoDelay());
-            s.setKeepAlive(true);
-            InetSocketAddress addr = new InetSocketAddress(target.host, target.port); // may look the name up
-            if (addr.isUnresolved()) {
-                throw new UnknownHostException("cannot resolve host name");
-            }
-            s.connect(addr, (int) Math.min(Integer.MAX_VALUE, cfg.connectTimeout().toMillis()));
-            return new Conn(s);
-        } catch (IOException | RuntimeException e) {
-            TcpTransport.closeQuietly(s);
-            lastConnectFailure = e;
-            if (!t.stopping()) {
-                if (!connectFailureLogged) {
-                    connectFailureLogged = true;
-                    LOG.info("TCP link to {}: cannot connect ({}); retrying with backoff", key, e.toString());
-                } else {
-                    LOG.debug("TCP link to {}: cannot connect ({})", key, e.toString());
-                }
-            }
-            return null;
-        } finally {
-            lock.lock();
-            try {
-                connecting = null;
-            } finally {
-                lock.unlock();
-            }
-        }
+        conn = c;
+        t.counters.increment("links.connected");
+        c.flush(); // the preamble and whatever queued while connecting
+        return wasDown;
     }
 
-    // ------------------------------------------------------------------------------------------------ inbound
-
-    private void runInbound() {
-        Conn c = conn;
-        try {
-            writeLoop(c);
-        } finally {
-            c.close();
-            end();
-        }
-    }
-
-    // ------------------------------------------------------------------------------------------------ writing
-
-    /** Writes queued frames to {@code c} until it dies, or (when stopping) until the queue is flushed. */
-    private void writeLoop(Conn c) {
-        ArrayDeque<Frame> batch = new ArrayDeque<>();
-        try {
-            OutputStream out = new BufferedOutputStream(c.socket.getOutputStream(), WRITE_BUFFER);
-            out.write(TcpFraming.preamble());
-            out.flush();
-            c.wrote(TcpFraming.PREAMBLE_LENGTH, false);
-            while (true) {
-                boolean more;
-                lock.lock();
-                try {
-                    while (queue.isEmpty() && !c.dead() && !t.stopping()) {
-                        changed.await();
-                    }
-                    if (c.dead()) {
-                        return;
-                    }
-                    if (queue.isEmpty()) {
-                        break; // stopping and flushed
-                    }
-                    int bytes = 0;
-                    while (!queue.isEmpty() && batch.size() < MAX_BATCH_MESSAGES && bytes < MAX_BATCH_BYTES) {
-                        Frame f = queue.pollFirst();
-                        batch.addLast(f);
-                        bytes += f.length();
-                    }
-                    t.queuedMessages.addAndGet(-batch.size());
-                } finally {
-                    lock.unlock();
-                }
-                while (!batch.isEmpty()) {
-                    Frame f = batch.peekFirst();
-                    // straight from the frame's array (a payload framed in place is not copied here; a frame larger
-                    // than the buffer bypasses it)
-                    out.write(f.array(), f.offset(), f.length());
-                    batch.pollFirst();
-                    c.wrote(f.length(), true);
-                    t.counters.increment("messages.out");
-                }
-                lock.lock();
-                try {
-                    more = !queue.isEmpty();
-                } finally {
-                    lock.unlock();
-                }
-                if (!more) {
-                    out.flush();
-                }
-            }
-            // stopping: everything is written; close our direction and wait for the peer to close its own
-            out.flush();
-            c.socket.shutdownOutput();
-            lock.lock();
-            try {
-                while (!c.dead()) {
-                    changed.await(); // close() force-closes the socket after its flush deadline
-                }
-            } finally {
-                lock.unlock();
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        } catch (IOException e) {
-            if (!c.dead() && !t.stopping()) {
-                LOG.debug("TCP link {}: write failed ({})", key, e.toString());
-            }
-        } finally {
-            if (!batch.isEmpty()) {
-                t.counters.add(t.stopping() ? "drop.stopped" : "drop.link_down", batch.size());
-            }
-        }
+    /** An accepted connection of an inbound link admitted by the table (on this link's loop). */
+    void accepted(SocketChannel ch) throws IOException {
+        Conn c = new Conn(ch, null);
+        conn = c;
+        c.key = io.register(ch, SelectionKey.OP_READ, c);
+        c.flush();
     }
 
     // ------------------------------------------------------------------------------------------------ ending
 
-    private void end() {
+    /** The connection {@code c} has closed (loop thread): an inbound link ends, an outbound one may reconnect. */
+    private void connectionClosed(Conn c) {
+        if (!outbound) {
+            end();
+            return;
+        }
+        if (conn == c) {
+            conn = null;
+        }
+        synchronized (queue) {
+            if (state == State.TERMINATED) {
+                return;
+            }
+            if (state == State.UP) {
+                state = State.CONNECTING;
+            }
+        }
+        if (t.stopping()) {
+            end();
+        } else {
+            dialer.connectionEnded(c.peerPreambleSeen);
+        }
+    }
+
+    /** Ends the link (loop thread): drops what is queued, closes its connection or connect attempt. Idempotent. */
+    void end() {
         Conn c;
-        lock.lock();
-        try {
+        synchronized (queue) {
             state = State.TERMINATED;
             dropQueued(t.stopping() ? "drop.stopped" : "drop.link_down");
             c = conn;
             conn = null;
-        } finally {
-            lock.unlock();
         }
         if (c != null) {
             c.close();
         }
-        t.terminated(this);
+        if (dialer != null) {
+            dialer.cancel();
+        }
+        t.table().release(this);
     }
 
-    /** Ends a link whose threads could not be started: nothing runs, so drop what is queued here. */
-    void discardUnstarted() {
-        lock.lock();
-        try {
-            state = State.TERMINATED;
-            dropQueued("drop.link_down");
-        } finally {
-            lock.unlock();
-        }
+    /** Evicted by the link table (any thread, under its lock): ends the link on the loop thread. */
+    void evict() {
+        io.run(this::end);
     }
 
-    /** Wakes the writer for shutdown and aborts a connect in progress. */
-    void stop() {
-        Socket s;
-        lock.lock();
-        try {
-            s = connecting;
-            changed.signalAll();
-        } finally {
-            lock.unlock();
-        }
-        TcpTransport.closeQuietly(s);
-    }
-
-    void awaitWriter(long deadlineNanos) {
-        Thread w = writer;
-        if (w == null || w == Thread.currentThread()) {
-            return;
-        }
-        long left = deadlineNanos - System.nanoTime();
-        if (left <= 0) {
-            return;
-        }
-        try {
-            w.join(Math.max(1, TimeUnit.NANOSECONDS.toMillis(left)));
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
-    }
-
-    /** Closes the connection and any connect in progress. */
-    void forceClose() {
-        Socket s;
-        Conn c;
-        lock.lock();
-        try {
-            s = connecting;
-            c = conn;
-            changed.signalAll();
-        } finally {
-            lock.unlock();
-        }
-        TcpTransport.closeQuietly(s);
-        if (c != null) {
-            c.close();
+    /**
+     * For the transport's close (loop thread): a connected link writes what is queued, then closes its direction and
+     * ends when the peer closes its own; any other link ends now.
+     */
+    void beginStop() {
+        Conn c = conn;
+        if (c == null) {
+            end();
+        } else {
+            c.shutdownWhenFlushed = true;
+            c.flush();
         }
     }
 
     /**
      * Closes the connection of an inbound link that has delivered no valid frame {@code firstFrameNanos} after it was
-     * accepted, or of any link with no frame either way for {@code idleNanos} (0 = no idle timeout).
+     * accepted, or of any link with no frame either way for {@code idleNanos} (0 = no idle timeout). Loop thread.
      */
     void closeIfIdle(long now, long idleNanos, long firstFrameNanos) {
         Conn c = conn;
-        if (c == null || c.dead()) {
+        if (c == null || c.dead) {
             return;
         }
         if (!validated && now - c.opened >= firstFrameNanos) {
@@ -590,7 +366,7 @@ final class TcpLink {
         }
     }
 
-    private static long jitter(long nominalMillis) {
+    static long jitter(long nominalMillis) {
         long half = nominalMillis / 2;
         return nominalMillis - half + ThreadLocalRandom.current().nextLong(half + 1);
     }
@@ -600,116 +376,199 @@ final class TcpLink {
         return "TcpLink[" + (outbound ? "to " : "from ") + key + ", " + state + "]";
     }
 
-    // ------------------------------------------------------------------------------------------------ backoff
-
-    /** Exponential backoff: initial, doubling, up to max; exhausted once a full max wait has been handed out. */
-    private static final class Backoff {
-        private long next = -1;
-        private boolean reachedMax;
-
-        long next(TcpTransportConfig c) {
-            long initial = c.reconnectBackoffInitial().toMillis();
-            long max = c.reconnectBackoffMax().toMillis();
-            if (next < 0) {
-                next = initial;
-            }
-            long d = Math.max(1, Math.min(next, max));
-            if (d >= max) {
-                reachedMax = true;
-            }
-            next = Math.min(max, d * 2);
-            return d;
-        }
-
-        boolean exhausted() {
-            return reachedMax;
-        }
-
-        void reset() {
-            next = -1;
-            reachedMax = false;
-        }
-    }
-
     // ------------------------------------------------------------------------------------------------ connection
 
-    /** One TCP connection of this link, with its reader. */
-    final class Conn {
-        final Socket socket;
+    /** One TCP connection of this link; every method runs on the loop thread. */
+    final class Conn implements IoLoop.Handler {
+        final SocketChannel ch;
+        SelectionKey key;
         /** When the connection was made (accepted or connected). */
         final long opened = System.nanoTime();
         /** When the last frame went either way (received and valid, or written); never touched by single bytes. */
         volatile long lastActivity = opened;
-        volatile boolean peerPreambleSeen;
-        private volatile boolean dead;
-        private final AtomicBoolean closed = new AtomicBoolean();
+        boolean peerPreambleSeen;
+        volatile boolean dead;
+        /** The closing transport's flush: once the queue is empty, close our direction (FIN). */
+        boolean shutdownWhenFlushed;
+        private boolean outputShut;
+        private final FrameDecoder decoder = new FrameDecoder(t.config().maxFrameSize());
+        /** Our preamble until it is written. */
+        private ByteBuffer preamble = ByteBuffer.wrap(TcpFraming.preamble());
+        /** Bytes of the head frame already written (a partial write); the frame stays queued until all are. */
+        private int headWritten;
+        private boolean writeInterest;
 
-        Conn(Socket socket) {
-            this.socket = socket;
+        Conn(SocketChannel ch, SelectionKey key) {
+            this.ch = ch;
+            this.key = key;
+            if (key != null) {
+                key.attach(this);
+                key.interestOps(SelectionKey.OP_READ);
+            }
             t.openConnections.incrementAndGet();
         }
 
-        boolean dead() {
-            return dead;
-        }
-
-        /** Counts {@code n} bytes written; a written frame (not the preamble) resets the idle timer. */
-        void wrote(int n, boolean frame) {
-            if (frame) {
-                lastActivity = System.nanoTime();
+        @Override
+        public void ready(SelectionKey k) {
+            if (k.isReadable()) {
+                read();
             }
-            t.counters.add("bytes.out", n);
-        }
-
-        /** Closes the socket (the reader and writer then end). Idempotent. */
-        void close() {
-            dead = true;
-            if (closed.compareAndSet(false, true)) {
-                TcpTransport.closeQuietly(socket);
-                if (!outbound) {
-                    t.inboundClosed(TcpLink.this); // never called holding the link's lock
-                }
-                t.openConnections.decrementAndGet();
+            if (!dead && k.isValid() && k.isWritable()) {
+                flush();
             }
-            signal();
         }
 
-        void startReader() {
-            t.newThread("read-" + key, this::readLoop).start();
-        }
+        // -------------------------------------------------------------------------------------------- writing
 
-        private void readLoop() {
-            FrameDecoder decoder = new FrameDecoder(t.config().maxFrameSize());
-            byte[] buf = new byte[READ_BUFFER];
+        /**
+         * Writes our preamble and queued frames with gathering writes, straight from the frames' arrays (a payload
+         * framed in place is not copied here), until the queue is empty or the socket's send buffer is full; then
+         * waits for {@code OP_WRITE}. Never blocks.
+         */
+        void flush() {
+            if (dead) {
+                return;
+            }
             try {
-                InputStream in = socket.getInputStream();
-                int n;
-                while ((n = in.read(buf)) >= 0) {
+                while (true) {
+                    List<ByteBuffer> batch = new ArrayList<>();
+                    Frame[] frames = gather(batch);
+                    if (batch.isEmpty()) {
+                        writeInterest(false);
+                        if (shutdownWhenFlushed && !outputShut) {
+                            outputShut = true;
+                            ch.shutdownOutput(); // then the link ends when the peer closes its own direction
+                        }
+                        return;
+                    }
+                    ByteBuffer[] bufs = batch.toArray(new ByteBuffer[0]);
+                    long want = 0;
+                    for (ByteBuffer b : bufs) {
+                        want += b.remaining();
+                    }
+                    long n = ch.write(bufs);
+                    t.counters.add("bytes.out", n);
+                    written(bufs, frames);
+                    if (n < want) {
+                        writeInterest(true); // the socket is full: the frames stay queued, senders see FULL in time
+                        return;
+                    }
+                }
+            } catch (IOException e) {
+                if (!t.stopping()) {
+                    LOG.debug("TCP link {}: write failed ({})", TcpLink.this.key, e.toString());
+                }
+                close();
+            }
+        }
+
+        /** Fills {@code batch} with the preamble (if unsent) and the head frames' unwritten bytes; their frames. */
+        private Frame[] gather(List<ByteBuffer> batch) {
+            if (preamble != null) {
+                batch.add(preamble);
+            }
+            List<Frame> frames = new ArrayList<>();
+            synchronized (queue) {
+                int bytes = 0;
+                for (Frame f : queue) {
+                    if (frames.size() >= MAX_BATCH_MESSAGES || bytes >= MAX_BATCH_BYTES) {
+                        break;
+                    }
+                    int skip = frames.isEmpty() ? headWritten : 0;
+                    batch.add(ByteBuffer.wrap(f.array(), f.offset() + skip, f.length() - skip)); // a view, no copy
+                    frames.add(f);
+                    bytes += f.length() - skip;
+                }
+            }
+            return frames.toArray(new Frame[0]);
+        }
+
+        /** After a write: takes the fully written frames off the queue; remembers how much of the next one went. */
+        private void written(ByteBuffer[] bufs, Frame[] frames) {
+            int i = 0;
+            if (preamble != null) {
+                if (preamble.hasRemaining()) {
+                    return;
+                }
+                preamble = null;
+                i = 1;
+            }
+            int done = 0;
+            for (; i < bufs.length && !bufs[i].hasRemaining(); i++) {
+                done++;
+            }
+            if (done > 0) {
+                synchronized (queue) {
+                    for (int k = 0; k < done; k++) {
+                        queue.pollFirst(); // only this thread removes frames: the head is frames[k]
+                        frames[k].released(); // its last byte is in the socket: a lent array goes back to its pool
+                    }
+                    reportedQueued = Math.max(0, reportedQueued - done);
+                }
+                t.queuedMessages.addAndGet(-done);
+                t.counters.add("messages.out", done);
+                lastActivity = System.nanoTime();
+                headWritten = 0;
+            }
+            if (done < frames.length) {
+                Frame head = frames[done];
+                ByteBuffer b = bufs[i];
+                headWritten = b.position() - head.offset();
+            }
+        }
+
+        private void writeInterest(boolean on) {
+            if (on != writeInterest && key.isValid()) {
+                writeInterest = on;
+                key.interestOps(on ? SelectionKey.OP_READ | SelectionKey.OP_WRITE : SelectionKey.OP_READ);
+            }
+        }
+
+        // -------------------------------------------------------------------------------------------- reading
+
+        /** Reads into the loop's shared buffer and feeds the decoder, which keeps only a partial frame per link. */
+        private void read() {
+            ByteBuffer buf = io.readBuffer();
+            try {
+                for (int round = 0; round < READS_PER_EVENT && !dead; round++) {
+                    buf.clear();
+                    int n = ch.read(buf);
+                    if (n < 0) {
+                        LOG.debug("TCP link {}: peer closed the connection", TcpLink.this.key);
+                        close();
+                        return;
+                    }
                     if (n == 0) {
-                        continue;
+                        return;
                     }
                     t.counters.add("bytes.in", n); // bytes alone never reset the idle timer: only valid frames do
+                    buf.flip();
                     decoder.maxFrameSize(t.config().maxFrameSize());
-                    decoder.feed(buf, 0, n, this::deliver);
+                    decoder.feed(buf, this::deliver);
                     if (!peerPreambleSeen && decoder.preambleDone()) {
                         peerPreambleSeen = true;
                     }
+                    if (n < buf.capacity()) {
+                        return; // drained
+                    }
                 }
-                LOG.debug("TCP link {}: peer closed the connection", key);
             } catch (FramingException e) {
                 t.counters.increment(e.reason().counterName());
-                LOG.info("TCP link {} closed: peer broke the protocol: {}", key, e.getMessage());
+                LOG.info("TCP link {} closed: peer broke the protocol: {}", TcpLink.this.key, e.getMessage());
+                close();
             } catch (IOException e) {
                 if (!dead && !t.stopping()) {
-                    LOG.debug("TCP link {}: read failed ({})", key, e.toString());
+                    LOG.debug("TCP link {}: read failed ({})", TcpLink.this.key, e.toString());
                 }
-            } finally {
                 close();
             }
         }
 
         /** Decodes a frame (an array of its own, handed over with the message: never reused) and delivers it. */
         private void deliver(byte[] frame) throws FramingException {
+            if (dead) {
+                return; // closed by an earlier frame's delivery
+            }
             Message m;
             try {
                 m = Envelope.decode(frame, 0, frame.length); // the payload is a view into frame, not a copy
@@ -719,7 +578,7 @@ final class TcpLink {
             // a complete frame within the length limits that decoded as an envelope: a valid frame
             lastActivity = System.nanoTime();
             if (!validated) {
-                t.validated(TcpLink.this); // under the transport's lock: a link is either evicted or validated
+                t.table().validated(TcpLink.this); // under the table's lock: a link is either evicted or validated
             }
             t.counters.increment("messages.in");
             Route back;
@@ -729,17 +588,24 @@ final class TcpLink {
                 t.counters.increment("drop.route_too_long");
                 return;
             }
-            // the port counts drop.no_router while no router is attached (the link stays open) and catches what the
-            // router or a worker throws (drop.router_exception)
-            try {
-                t.port().deliver(m.withReturnRoute(back), acceptedBy == null ? null : acceptedBy.ingress());
-            } catch (VirtualMachineError e) {
-                throw e;
-            } catch (Throwable e) { // NOPMD: an Error the port lets through must not end the link either
-                t.counters.increment(InboundPort.DROP_ROUTER_EXCEPTION);
-                LOG.warn("TCP link {}: the router failed on a received message ({}); continuing", key, e.toString());
-                LOG.debug("router failure", e);
+            t.deliver(TcpLink.this, m.withReturnRoute(back));
+        }
+
+        /** Closes the socket; the link then ends or reconnects. Idempotent. */
+        void close() {
+            if (dead) {
+                return;
             }
+            dead = true;
+            if (key != null) {
+                key.cancel();
+            }
+            TcpTransport.closeQuietly(ch);
+            if (!outbound) {
+                t.table().release(TcpLink.this); // before links.open drops: the source may connect again at once
+            }
+            t.openConnections.decrementAndGet();
+            connectionClosed(this);
         }
     }
 }

@@ -1,24 +1,29 @@
 package io.hopseal.transport.tcp;
 
 import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.Inet4Address;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
-import java.net.Socket;
+import java.net.StandardProtocolFamily;
+import java.net.StandardSocketOptions;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.channels.SocketChannel;
 import java.util.ArrayList;
 import java.util.Collections;
-import java.util.HashMap;
-import java.util.Iterator;
-import java.util.LinkedHashMap;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.Future;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 
 import org.slf4j.Logger;
@@ -26,11 +31,14 @@ import org.slf4j.LoggerFactory;
 
 import io.hopseal.api.routing.Address;
 import io.hopseal.api.routing.Message;
+import io.hopseal.api.routing.RouteError;
 import io.hopseal.api.routing.SendResult;
 import io.hopseal.api.transport.Counters;
 import io.hopseal.api.transport.Envelope;
+import io.hopseal.api.transport.FrameRelease;
 import io.hopseal.api.transport.InboundPort;
 import io.hopseal.api.transport.InboundSink;
+import io.hopseal.api.transport.MalformedMessageException;
 import io.hopseal.api.transport.Transport;
 
 /**
@@ -38,13 +46,13 @@ import io.hopseal.api.transport.Transport;
  * {@link TcpFraming}; each carries one routing {@link Envelope}.
  *
  * <h2>Links</h2>
- * A link is keyed by {@code host:port} text. {@link #send(Address, Message)} uses the live link with the next hop's key:
- * an outbound link dialed to it, or an inbound link whose remote {@code ip:port} (IPv6 as {@code [::1]:port}) equals
- * it; otherwise it creates an outbound link. Every message received on an inbound link gets
- * {@code /tcp/<remote ip:port>} prepended to its return route, so replies go back over the same connection; on an
- * outbound link the prepended address is the key the link was dialed with (e.g. {@code /tcp/backend.example:4000}).
- * Sends to the address of an inbound link that has closed return {@code DROPPED_LINK_DOWN} for five minutes: the
- * transport never dials a peer's ephemeral source port.
+ * A link is keyed by {@code host:port} text. {@link #send(Address, Message)} uses the live link with the next hop's
+ * key: an outbound link dialed to it, or an inbound link whose remote {@code ip:port} (IPv6 as {@code [::1]:port})
+ * equals it; otherwise it creates an outbound link. Every message received on an inbound link gets {@code /tcp/<remote
+ * ip:port>} prepended to its return route, so replies go back over the same connection; on an outbound link the
+ * prepended address is the key the link was dialed with (e.g. {@code /tcp/backend.example:4000}). Sends to the address
+ * of an inbound link that has closed return {@code DROPPED_LINK_DOWN} for five minutes: the transport never dials a
+ * peer's ephemeral source port.
  *
  * <h2>Sending never blocks</h2>
  * A send frames the message on the caller's thread and queues the frame on the link's bounded queue
@@ -62,39 +70,42 @@ import io.hopseal.api.transport.Transport;
  * bytes on the wire are the same either way.
  *
  * <h2>Connecting, reconnecting and giving up</h2>
- * An outbound link connects asynchronously (each attempt bounded by the connect timeout) and keeps its queue while
- * it does. After a failed attempt, or after a connection breaks while messages are still queued, it waits and
- * retries; the wait starts at {@link TcpTransportConfig#reconnectBackoffInitial()} and doubles up to
- * {@link TcpTransportConfig#reconnectBackoffMax()}, each wait jittered to between half and all of its nominal value.
- * It restarts from the initial value only after a connection on which the peer's preamble arrived (so a peer that
- * accepts and hangs up at once cannot make the link spin). Host names are looked up on the link's thread, never the
- * caller's. When an attempt fails after a full maximum wait (with the defaults, after 40 to 80 s of trying, about ten
- * attempts), the link <b>gives up</b>: it drops every queued message (counted as
- * {@code drop.link_down}, logged once) and turns <i>down</i>: sends to it return {@code DROPPED_LINK_DOWN} at once,
- * holding no memory, and it probes the peer once per maximum backoff while anybody tried to send during the last
- * wait. A successful probe makes the link usable again; a down link that nobody used for a whole wait is discarded,
- * and the next send starts afresh. An outbound link whose connection closes with an empty queue is discarded too
- * (links are made on demand); an inbound link ends with its connection, dropping what is queued for it
- * ({@code drop.link_down}).
+ * An outbound link connects asynchronously (a non-blocking connect, each attempt bounded by the connect timeout) and
+ * keeps its queue while it does. After a failed attempt, or after a connection breaks while messages are still queued,
+ * it waits and retries; the wait starts at {@link TcpTransportConfig#reconnectBackoffInitial()} and doubles up to
+ * {@link TcpTransportConfig#reconnectBackoffMax()}, each wait jittered to between half and all of its nominal value. It
+ * restarts from the initial value only after a connection on which the peer's preamble arrived (so a peer that accepts
+ * and hangs up at once cannot make the link spin). Host names are looked up on a small pool of at most two threads
+ * ({@code hopseal-tcp-resolve}, started on demand, ending when idle), never on the caller's thread or the I/O thread;
+ * IP literals need no lookup. When an attempt fails after a full maximum wait (with the defaults, after 40 to 80 s of
+ * trying, about ten attempts), the link <b>gives up</b>: it drops every queued message (counted as {@code
+ * drop.link_down}, logged once) and turns <i>down</i>: sends to it return {@code DROPPED_LINK_DOWN} at once, holding no
+ * memory, and it probes the peer once per maximum backoff while anybody tried to send during the last wait. A
+ * successful probe makes the link usable again; a down link that nobody used for a whole wait is discarded, and the
+ * next send starts afresh. An outbound link whose connection closes with an empty queue is discarded too (links are
+ * made on demand); an inbound link ends with its connection, dropping what is queued for it ({@code drop.link_down}).
  *
  * <h2>Receiving</h2>
  * Each side sends the preamble once, then frames. A peer that sends a bad preamble, a zero or oversized length or an
- * envelope that does not decode is disconnected and counted ({@code drop.bad_preamble}, {@code drop.oversized},
- * {@code drop.malformed}); other links are untouched. Each frame is read into an array of its own, which is handed
- * over with the decoded message (its payload is a view into that array, not a copy). Received messages go to the
- * {@linkplain #attach(InboundSink) attached} sink (the router) through one {@link InboundPort}, on the link's reader
- * thread. While no sink is attached (no router yet, or the router's bundle is being updated) the links stay open and
- * what arrives is dropped and counted ({@code drop.no_router}). An exception from the sink (the router or a worker) is
- * caught and counted ({@code drop.router_exception}) and the reader carries on. A message whose return route is
- * already {@link io.hopseal.api.routing.Route#MAX_HOPS} long is dropped ({@code drop.route_too_long}).
+ * envelope that does not decode is disconnected and counted ({@code drop.bad_preamble}, {@code drop.oversized}, {@code
+ * drop.malformed}); other links are untouched. Each frame is read into an array of its own, which is handed over with
+ * the decoded message (its payload is a view into that array, not a copy); until a frame's length is known a link holds
+ * only its partial header, bytes are read into one buffer shared by every link. Received messages go to the {@linkplain
+ * #attach(InboundSink) attached} sink (the router) through one {@link InboundPort}, on the transport's I/O thread: the
+ * sink must be quick and must not block (the router and channels are synchronous and fast), since a slow sink stalls
+ * every link of the transport. While no sink is attached (no router yet, or the router's bundle is being updated) the
+ * links stay open and what arrives is dropped and counted ({@code drop.no_router}). An exception from the sink (the
+ * router or a worker) is caught and counted ({@code drop.router_exception}), logged at most once a minute, and the I/O
+ * thread carries on. A message whose return route is already {@link io.hopseal.api.routing.Route#MAX_HOPS} long is
+ * dropped ({@code drop.route_too_long}).
  *
  * <h2>Limits: a listener that idle or trickling connections cannot lock</h2>
- * The listener faces unauthenticated peers (a plant network is assumed hostile). A connection costs a slot, two
- * threads and a descriptor, so these rules keep junk from holding the slots a real device needs:
+ * The listener faces unauthenticated peers (a plant network is assumed hostile). A connection costs a slot, a
+ * descriptor and a little heap (no thread), so these rules keep junk from holding the slots a real device needs:
  * <ul>
- * <li><b>Per source</b>: at most {@link TcpTransportConfig#maxLinksPerSource()} inbound links from one remote IP address
- * (the whole address; an IPv6 host with many addresses counts as many sources). The next one is closed at once and
- * counted ({@code links.refused.per_source}); nothing is evicted for it.
+ * <li><b>Per source</b>: at most {@link TcpTransportConfig#maxLinksPerSource()} inbound links from one remote IP
+ * address (the whole address; an IPv6 host with many addresses counts as many sources). The next one is closed at once
+ * and counted ({@code links.refused.per_source}); nothing is evicted for it.
  * <li><b>Global</b>: at most {@link TcpTransportConfig#maxLinks()} links, inbound and outbound together.
  * <li><b>First frame</b>: an inbound connection must deliver the preamble and one <i>valid frame</i> (complete, within
  * the length limits, decoded as an envelope) within {@link TcpTransportConfig#firstFrameTimeout()} of being accepted;
@@ -114,33 +125,35 @@ import io.hopseal.api.transport.Transport;
  * needs to send its first frame. A "valid frame" is no authentication (the transport does not see channels): a
  * peer that sends well-formed envelopes keeps its slot until its idle timeout, bounded by the per-source limit.
  * </ul>
- * An evicted or timed-out connection is closed on the spot; its reader and writer threads then end and its descriptor
- * is released. Refusals and evictions are logged as a warning at most once every 10 s per kind, first-frame timeouts
- * and idle closes of unvalidated links only at debug level: a flood must not flood the log; the counters tell how many. New limits apply to the next connection or check; links already open are not closed by a
- * lower per-source limit.
+ * An evicted or timed-out connection is closed on the spot and its descriptor is released. Refusals and evictions are
+ * logged as a warning at most once every 10 s per kind, first-frame timeouts and idle closes of unvalidated links only
+ * at debug level: a flood must not flood the log; the counters tell how many. New limits apply to the next connection
+ * or check; links already open are not closed by a lower per-source limit.
  *
  * <h2>Threads</h2>
- * Blocking sockets, all threads daemon and named {@code hopseal-tcp-...}: per listener one acceptor
- * ({@code hopseal-tcp-accept-<host:port>}); per link one writer that also dials, backs off and reconnects
- * ({@code hopseal-tcp-out-<key>} / {@code hopseal-tcp-in-<key>}) and, while connected, one reader
- * ({@code hopseal-tcp-read-<key>}) that decodes frames and hands messages to the attached sink; one timer
- * ({@code hopseal-tcp-timer}) that closes idle links and connections past their first-frame deadline. A slow worker
- * thus stalls only its own link. Two threads per connected link suits gateways and backends with up to a few thousand
- * links ({@link TcpTransportConfig#maxLinks()}).
+ * A fixed few, whatever the number of links or listeners; all daemon and named {@code hopseal-tcp-...}: one I/O thread
+ * ({@code hopseal-tcp-io}, a {@link java.nio.channels.Selector}) that accepts, connects, reads, decodes, delivers to
+ * the sink and writes for every listener and link; one timer ({@code hopseal-tcp-timer}) for connect timeouts, backoff
+ * waits and the idle and first-frame checks (it hands each to the I/O thread); and, only while host names are being
+ * looked up, up to two resolver threads ({@code hopseal-tcp-resolve}). Nothing on the I/O thread blocks: a socket whose
+ * send buffer is full keeps its frames queued and waits for {@code OP_WRITE}, so its bounded queue fills and sends
+ * return {@code DROPPED_QUEUE_FULL}. Queued frames are written with gathering writes (up to 256 frames or 256 KiB per
+ * write) straight from their arrays. One I/O thread, not one per core: measured on 2 cores, a second selector changed
+ * neither the CPU per message nor the rate in a consistent direction (bench/results/tcp-loops.md).
  *
  * <h2>Shutdown</h2>
  * {@link #close()} closes the listeners, lets connected links flush what is queued and close gracefully (FIN) for up
  * to one second, drops the rest ({@code drop.stopped}), closes every socket and joins every thread it started (five
- * seconds at most).
+ * seconds at most). Called on the I/O thread itself (by a sink), it skips the flush.
  *
  * <h2>Counters</h2>
- * {@code links.open} (connections open now), {@code links.awaiting_first_frame} (unvalidated inbound links now),
- * {@code links.accepted}, {@code links.connected}, {@code links.refused} (at the link limit, nothing to evict),
- * {@code links.refused.per_source} (at the per-source limit), {@code links.evicted} (unvalidated inbound links closed
- * to make room), {@code links.first_frame_timeout}, {@code links.idle_closed}, {@code connect.failed}, {@code messages.in},
+ * {@code links.open} (connections open now), {@code links.awaiting_first_frame} (unvalidated inbound links now), {@code
+ * links.accepted}, {@code links.connected}, {@code links.refused} (at the link limit, nothing to evict), {@code
+ * links.refused.per_source} (at the per-source limit), {@code links.evicted} (unvalidated inbound links closed to make
+ * room), {@code links.first_frame_timeout}, {@code links.idle_closed}, {@code connect.failed}, {@code messages.in},
  * {@code messages.out}, {@code bytes.in}, {@code bytes.out} (all bytes on the wire, preambles and headers included),
- * {@code frames.in_place} (frames sent from the payload's own array), {@code queue.messages} (queued now),
- * {@code drop.<reason>}. Payload bytes are never logged.
+ * {@code frames.in_place} (frames sent from the payload's own array), {@code queue.messages} (queued now), {@code
+ * drop.<reason>}. Payload bytes are never logged.
  *
  * <p>Configuration can be changed while running ({@link #reconfigure(TcpTransportConfig)}): limits, timeouts and
  * backoff apply to the next frame, connect attempt, wait or idle check; TCP_NODELAY to links made afterwards.
@@ -153,12 +166,16 @@ public final class TcpTransport implements Transport, AutoCloseable {
 
     static final long FLUSH_ON_CLOSE_MILLIS = 1_000;
     static final long JOIN_ON_CLOSE_MILLIS = 5_000;
-    static final long CLOSED_INBOUND_MEMORY_MILLIS = 5 * 60_000;
-    static final int CLOSED_INBOUND_MEMORY_SIZE = 4096;
+    /**
+     * System property: the number of I/O threads (selectors) per transport, 1..8, default 1. For measurements only
+     * (bench/README.md, "one selector or two"): one is what ships.
+     */
+    static final String IO_THREADS_PROPERTY = "hopseal.tcp.ioThreads";
+    /** Name lookups in parallel at most (a lookup blocks its thread for up to the resolver's timeout). */
+    static final int RESOLVER_THREADS = 2;
 
     private volatile TcpTransportConfig config;
     private volatile boolean stopping;
-    private final Object lifecycle = new Object();
 
     final Counters counters = new Counters("links.accepted", "links.connected", "links.refused",
             "links.refused.per_source", "links.evicted", "links.first_frame_timeout", "links.idle_closed",
@@ -168,31 +185,15 @@ public final class TcpTransport implements Transport, AutoCloseable {
     final AtomicLong openConnections = new AtomicLong();
     final AtomicLong queuedMessages = new AtomicLong();
 
-    /** Live links by key (see class doc). */
-    private final ConcurrentHashMap<String, TcpLink> links = new ConcurrentHashMap<>();
-    /** Every link not yet terminated, including inbound links shadowed in {@link #links} by another link. */
-    private final Set<TcpLink> allLinks = ConcurrentHashMap.newKeySet();
+    private final LinkTable table = new LinkTable(counters);
     private final List<TcpListener> listeners = new CopyOnWriteArrayList<>();
-    private final Set<Thread> threads = ConcurrentHashMap.newKeySet();
-    private final Map<String, Long> closedInbound = new LinkedHashMap<>(64, 0.75f, false) {
-        private static final long serialVersionUID = 1L;
-
-        @Override
-        protected boolean removeEldestEntry(Map.Entry<String, Long> eldest) {
-            return size() > CLOSED_INBOUND_MEMORY_SIZE;
-        }
-    };
-    /** Inbound links (not yet released) per remote IP address; guarded by {@link #lifecycle}. */
-    private final Map<InetAddress, Integer> inboundBySource = new HashMap<>();
-    /**
-     * Inbound links that have not yet delivered a valid frame, oldest first: the ones a newcomer may evict at the
-     * link limit. Guarded by {@link #lifecycle}.
-     */
-    private final LinkedHashSet<TcpLink> unvalidated = new LinkedHashSet<>();
+    private final TcpThreads threads = new TcpThreads();
+    /** The I/O loops (one unless {@value #IO_THREADS_PROPERTY} says otherwise); links are spread over them. */
+    private final IoLoop[] loops;
+    private final AtomicInteger nextLoop = new AtomicInteger();
     private final ScheduledThreadPoolExecutor timer;
-    private final AtomicLong lastLimitWarning = new AtomicLong();
-    private final AtomicLong lastSourceWarning = new AtomicLong();
-    private final AtomicLong lastEvictionWarning = new AtomicLong();
+    private final ThreadPoolExecutor resolver;
+    private final AtomicLong lastSinkWarning = new AtomicLong();
 
     /**
      * A transport with no sink attached: received messages are counted and dropped until a router
@@ -209,14 +210,30 @@ public final class TcpTransport implements Transport, AutoCloseable {
      * replaces its transport keeps the router attached); null: a port of its own, counting into this transport.
      *
      * @param config the settings (see {@link TcpTransportConfig#DEFAULTS})
+     * @throws UncheckedIOException when no selector can be opened (no descriptors left)
      */
     public TcpTransport(TcpTransportConfig config, InboundPort inbound) {
         this.config = Objects.requireNonNull(config, "config");
         this.port = inbound != null ? inbound : new InboundPort(counters);
+        int n = Math.max(1, Math.min(8, Integer.getInteger(IO_THREADS_PROPERTY, 1)));
+        this.loops = new IoLoop[n];
+        try {
+            for (int i = 0; i < n; i++) {
+                loops[i] = new IoLoop(this, i == 0 ? "io" : "io-" + i);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("TCP transport: cannot open a selector", e);
+        }
         this.timer = new ScheduledThreadPoolExecutor(1, r -> newThread("timer", r));
         timer.setRemoveOnCancelPolicy(true);
         timer.setExecuteExistingDelayedTasksAfterShutdownPolicy(false);
-        timer.schedule(this::checkIdle, idleTick(config), TimeUnit.MILLISECONDS);
+        this.resolver = new ThreadPoolExecutor(RESOLVER_THREADS, RESOLVER_THREADS, 30, TimeUnit.SECONDS,
+                new LinkedBlockingQueue<>(), r -> newThread("resolve", r));
+        resolver.allowCoreThreadTimeOut(true);
+        for (IoLoop l : loops) {
+            l.start();
+        }
+        timer.schedule(this::onIdleTick, idleTick(config), TimeUnit.MILLISECONDS);
     }
 
     /** A transport with the default settings. */
@@ -277,18 +294,38 @@ public final class TcpTransport implements Transport, AutoCloseable {
 
     /**
      * Frames accepted for {@code hop} that its link could not deliver yet (a refused connection): the attached router
-     * may report them to their senders. The frames stay queued; called on the link's writer thread, no lock held.
+     * may report them to their senders. The frames stay queued; called on the I/O thread, no lock held.
      */
-    void undeliverable(Address hop, java.util.List<Frame> frames, io.hopseal.api.routing.RouteError.Reason reason) {
+    void undeliverable(Address hop, List<Frame> frames, RouteError.Reason reason) {
         for (Frame f : frames) {
             Message m;
             try {
                 m = Envelope.decode(f.array(), f.offset() + TcpFraming.HEADER_LENGTH, f.length() - TcpFraming.HEADER_LENGTH);
-            } catch (io.hopseal.api.transport.MalformedMessageException e) {
+            } catch (MalformedMessageException e) {
                 continue; // we encoded it: cannot happen, and a report is only advice
             }
             counters.increment("reports.undeliverable");
             port.undeliverable(hop, m, reason);
+        }
+    }
+
+    /**
+     * Hands a received message to the sink, on the I/O thread. The port counts {@code drop.no_router} while no router
+     * is attached (the link stays open) and catches what the router or a worker throws ({@code drop.router_exception});
+     * whatever else escapes is caught here, counted and logged at most once a minute: it never ends the I/O thread.
+     */
+    void deliver(TcpLink link, Message m) {
+        try {
+            port.deliver(m, link.listener == null ? null : link.listener.ingress());
+        } catch (Throwable e) { // NOPMD: not even an Error (a worker's stack overflow) may end the I/O thread
+            counters.increment(InboundPort.DROP_ROUTER_EXCEPTION);
+            long now = System.nanoTime();
+            long last = lastSinkWarning.get();
+            if ((last == 0 || now - last > TimeUnit.MINUTES.toNanos(1)) && lastSinkWarning.compareAndSet(last, now)) {
+                LOG.warn("TCP link {}: the router failed on a received message ({}); continuing (logged at most once a "
+                        + "minute, drop.router_exception counts every failure)", link.key, e.toString());
+            }
+            LOG.debug("router failure", e);
         }
     }
 
@@ -298,6 +335,33 @@ public final class TcpTransport implements Transport, AutoCloseable {
 
     boolean stopping() {
         return stopping;
+    }
+
+    /** The first I/O loop: the listeners' (they accept there and hand each connection to its link's loop). */
+    IoLoop io() {
+        return loops[0];
+    }
+
+    /** The loop for a new link: round robin. */
+    IoLoop pickLoop() {
+        return loops.length == 1 ? loops[0] : loops[Math.floorMod(nextLoop.getAndIncrement(), loops.length)];
+    }
+
+    LinkTable table() {
+        return table;
+    }
+
+    ThreadPoolExecutor resolver() {
+        return resolver;
+    }
+
+    /** Runs {@code r} on {@code loop} after {@code delayMillis}; null once the transport is closing. */
+    Future<?> schedule(IoLoop loop, Runnable r, long delayMillis) {
+        try {
+            return timer.schedule(() -> loop.execute(r), delayMillis, TimeUnit.MILLISECONDS);
+        } catch (RejectedExecutionException e) {
+            return null; // closing: close() ends every link itself
+        }
     }
 
     // ------------------------------------------------------------------------------------------------ listening
@@ -316,26 +380,32 @@ public final class TcpTransport implements Transport, AutoCloseable {
         if (port < 0 || port > 65535) {
             throw new IllegalArgumentException("port must be 0..65535, was " + port);
         }
-        InetAddress addr = InetAddress.getByName(bindHost);
-        ServerSocket server = new ServerSocket();
+        if (stopping) {
+            throw new IllegalStateException("TCP transport is closed");
+        }
+        InetAddress addr = InetAddress.getByName(bindHost); // on the caller's thread, as configured
+        // the family of the bind address: 0.0.0.0 must not become a dual-stack [::] that also accepts IPv6
+        ServerSocketChannel server = ServerSocketChannel.open(
+                addr instanceof Inet4Address ? StandardProtocolFamily.INET : StandardProtocolFamily.INET6);
+        TcpListener l;
         try {
-            server.setReuseAddress(true);
+            server.setOption(StandardSocketOptions.SO_REUSEADDR, true);
             server.bind(new InetSocketAddress(addr, port), 128);
+            l = new TcpListener(this, server, bindHost);
+            io().call(() -> {
+                if (stopping) {
+                    throw new IllegalStateException("TCP transport is closed");
+                }
+                l.register();
+                listeners.add(l);
+                return null;
+            });
         } catch (IOException | RuntimeException e) {
             server.close();
             throw e;
         }
-        synchronized (lifecycle) {
-            if (stopping) {
-                server.close();
-                throw new IllegalStateException("TCP transport is closed");
-            }
-            TcpListener l = new TcpListener(this, server, bindHost);
-            listeners.add(l);
-            l.start();
-            LOG.info("TCP transport listening on {}", l.localAddressText());
-            return l;
-        }
+        LOG.info("TCP transport listening on {}", l.localAddressText());
+        return l;
     }
 
     /** The open listeners. */
@@ -347,88 +417,57 @@ public final class TcpTransport implements Transport, AutoCloseable {
         listeners.remove(l);
     }
 
-    /** Takes over an accepted socket (called by a listener's acceptor). */
-    void adoptInbound(Socket s, TcpListener acceptedBy) {
-        String key;
-        InetAddress source;
-        try {
-            s.setTcpNoDelay(config.tcpNoDelay());
-            s.setKeepAlive(true);
-            InetSocketAddress remote = (InetSocketAddress) s.getRemoteSocketAddress();
-            key = HostPort.format(remote);
-            source = remote.getAddress();
-        } catch (IOException | RuntimeException e) {
-            closeQuietly(s);
-            return;
-        }
-        synchronized (lifecycle) {
-            if (stopping) {
-                closeQuietly(s);
-                return;
-            }
-            TcpTransportConfig c = config;
-            int fromSource = inboundBySource.getOrDefault(source, 0);
-            if (fromSource >= c.maxLinksPerSource()) {
-                counters.increment("links.refused.per_source");
-                rateLimitedWarning(lastSourceWarning, "TCP link from {} refused: {} links from {} open, the limit per "
-                        + "source address (max links per source); links.refused.per_source counts every refusal", key,
-                        fromSource, source.getHostAddress());
-                closeQuietly(s);
-                return;
-            }
-            if (!makeRoom(c, "TCP link from " + key)) {
-                closeQuietly(s);
-                return;
-            }
-            TcpLink link = TcpLink.inbound(this, key, source, s, acceptedBy);
-            allLinks.add(link);
-            inboundBySource.merge(source, 1, Integer::sum);
-            unvalidated.add(link);
-            TcpLink existing = links.putIfAbsent(key, link);
-            synchronized (closedInbound) {
-                closedInbound.remove(key);
-            }
-            counters.increment("links.accepted");
-            LOG.debug("TCP link from {} accepted{}", key, existing != null ? " (shadowed by an existing link)" : "");
-            startOrDiscard(link);
-        }
-    }
-
     // ------------------------------------------------------------------------------------------------ sending
 
     @Override
     public SendResult send(Address nextHop, Message message) {
+        return send(nextHop, message, null);
+    }
+
+    /** Releases a lent frame once its last byte is written to the socket, or at once when it is not queued. */
+    @Override
+    public SendResult send(Address nextHop, Message message, FrameRelease release) {
         try {
-            return doSend(nextHop, message);
+            return doSend(nextHop, message, release);
         } catch (RuntimeException e) {
-            // never throw into the router
+            // never throw into the router (and never release: the frame may be queued; the GC takes the array)
             LOG.warn("TCP send to {} failed: {}", nextHop, e.toString());
             return drop(SendResult.DROPPED_MALFORMED);
         }
     }
 
-    private SendResult doSend(Address nextHop, Message message) {
+    private SendResult doSend(Address nextHop, Message message, FrameRelease release) {
+        SendResult refused = null;
+        HostPort hp = null;
+        int length = 0;
         if (stopping) {
-            return drop(SendResult.DROPPED_STOPPED);
-        }
-        if (nextHop == null || message == null || nextHop.type() != Address.TCP) {
-            return drop(SendResult.DROPPED_MALFORMED);
-        }
-        HostPort hp = HostPort.parse(nextHop.valueText());
-        if (hp == null) {
+            refused = SendResult.DROPPED_STOPPED;
+        } else if (nextHop == null || message == null || nextHop.type() != Address.TCP
+                || (hp = HostPort.parse(nextHop.valueText())) == null) {
             LOG.debug("TCP next hop {} is not host:port", nextHop);
-            return drop(SendResult.DROPPED_MALFORMED);
+            refused = SendResult.DROPPED_MALFORMED;
+        } else if ((length = Envelope.encodedLength(message)) > config.maxFrameSize()) {
+            refused = SendResult.DROPPED_TOO_LARGE;
         }
-        int length = Envelope.encodedLength(message);
-        if (length > config.maxFrameSize()) {
-            return drop(SendResult.DROPPED_TOO_LARGE);
+        if (refused != null) {
+            if (release != null) {
+                release.release();
+            }
+            return drop(refused);
         }
-        Frame frame = TcpFraming.frame(message, length);
+        Frame frame = TcpFraming.frame(message, length, release);
+        SendResult r = enqueue(hp, frame);
+        if (r != SendResult.FORWARDED) {
+            frame.released();
+        }
+        return r;
+    }
 
+    private SendResult enqueue(HostPort hp, Frame frame) {
         for (int attempt = 0; attempt < 4; attempt++) {
-            TcpLink link = links.get(hp.key);
+            TcpLink link = table.get(hp.key);
             if (link == null) {
-                if (recentlyClosedInbound(hp.key)) {
+                if (table.recentlyClosedInbound(hp.key)) {
                     return drop(SendResult.DROPPED_LINK_DOWN);
                 }
                 SendResult created = createOutbound(hp, frame);
@@ -446,7 +485,7 @@ public final class TcpTransport implements Transport, AutoCloseable {
                     return drop(SendResult.DROPPED_LINK_DOWN);
                 case TERMINATED:
                 default:
-                    links.remove(hp.key, link);
+                    table.removeIfSame(hp.key, link);
                     if (stopping) {
                         return drop(SendResult.DROPPED_STOPPED);
                     }
@@ -457,20 +496,21 @@ public final class TcpTransport implements Transport, AutoCloseable {
 
     /** Makes an outbound link with {@code frame} queued; {@code null} if a link with that key exists already. */
     private SendResult createOutbound(HostPort hp, Frame frame) {
-        synchronized (lifecycle) {
-            if (stopping) {
-                return drop(SendResult.DROPPED_STOPPED);
-            }
-            if (links.containsKey(hp.key)) {
+        TcpLink link = TcpLink.outbound(this, hp, frame);
+        switch (table.admitOutbound(config, link)) {
+            case ADDED:
+                link.startDialing();
+                return forwarded(frame);
+            case EXISTS:
+                queuedMessages.decrementAndGet(); // the frame goes to the existing link instead
                 return null;
-            }
-            if (!makeRoom(config, "TCP link to " + hp.key)) {
+            case STOPPED:
+                queuedMessages.decrementAndGet();
+                return drop(SendResult.DROPPED_STOPPED);
+            case REFUSED:
+            default:
+                queuedMessages.decrementAndGet();
                 return drop(SendResult.DROPPED_LINK_DOWN);
-            }
-            TcpLink link = TcpLink.outbound(this, hp, frame);
-            allLinks.add(link);
-            links.put(hp.key, link);
-            return startOrDiscard(link) ? forwarded(frame) : drop(SendResult.DROPPED_LINK_DOWN);
         }
     }
 
@@ -479,124 +519,6 @@ public final class TcpTransport implements Transport, AutoCloseable {
             counters.increment("frames.in_place");
         }
         return SendResult.FORWARDED;
-    }
-
-    /** Starts a new link's threads; if the JVM cannot make them, undoes the link (called under the lifecycle lock). */
-    private boolean startOrDiscard(TcpLink link) {
-        try {
-            link.start();
-            return true;
-        } catch (OutOfMemoryError e) { // "unable to create native thread"
-            LOG.error("TCP link {} discarded: cannot start its threads ({})", link.key, e.toString());
-            link.forceClose();
-            link.discardUnstarted();
-            release(link);
-            counters.increment("links.refused");
-            return false;
-        }
-    }
-
-    /**
-     * Below the link limit, or brought below it by evicting the oldest inbound links that have not yet delivered a valid
-     * frame: whether a new link may be made. At the limit with nothing to evict it counts the refusal (called under the
-     * lifecycle lock).
-     */
-    private boolean makeRoom(TcpTransportConfig c, String what) {
-        int evicted = 0;
-        while (allLinks.size() >= c.maxLinks()) {
-            Iterator<TcpLink> oldest = unvalidated.iterator();
-            if (!oldest.hasNext()) {
-                counters.increment("links.refused");
-                rateLimitedWarning(lastLimitWarning, "{} refused: {} links open, the limit (max links), and every one "
-                        + "has carried valid frames; links.refused counts every refusal", what, allLinks.size());
-                return false;
-            }
-            TcpLink victim = oldest.next();
-            release(victim);
-            counters.increment("links.evicted"); // counted before the peer can see the close
-            victim.forceClose(); // its reader and writer end at once and release their threads
-            evicted++;
-            LOG.debug("TCP link {} evicted: no valid frame yet, and the link limit is reached", victim.key);
-        }
-        if (evicted > 0) {
-            rateLimitedWarning(lastEvictionWarning, "{}: the link limit (max links, {}) is reached: closed the oldest "
-                    + "connection(s) that had sent no valid frame yet to make room; links.evicted counts them", what,
-                    c.maxLinks());
-        }
-        return true;
-    }
-
-    /**
-     * Forgets {@code link}: it no longer counts against the limits and cannot be evicted; sends to a released inbound
-     * link's address are refused (never dialed). Idempotent (eviction, the close of an inbound link's connection and
-     * the link's end all call it); called under the lifecycle lock.
-     */
-    private void release(TcpLink link) {
-        if (link.released) {
-            return;
-        }
-        link.released = true;
-        if (!link.outbound && !stopping) {
-            synchronized (closedInbound) { // before it leaves the map: a sender never finds neither
-                closedInbound.put(link.key, System.nanoTime());
-            }
-        }
-        links.remove(link.key, link);
-        allLinks.remove(link);
-        unvalidated.remove(link);
-        if (link.source != null) {
-            inboundBySource.computeIfPresent(link.source, (k, n) -> n <= 1 ? null : n - 1);
-        }
-    }
-
-    /** Called by an inbound link's reader on its first valid frame: from now on it is never evicted. */
-    void validated(TcpLink link) {
-        synchronized (lifecycle) {
-            link.markValidated();
-            unvalidated.remove(link);
-        }
-    }
-
-    /** A warning at most every 10 s per kind, debug otherwise (a flood must not flood the log). */
-    private static void rateLimitedWarning(AtomicLong lastWarning, String msg, Object... args) {
-        long now = System.nanoTime();
-        long last = lastWarning.get();
-        if ((last == 0 || now - last > TimeUnit.SECONDS.toNanos(10)) && lastWarning.compareAndSet(last, now)) {
-            LOG.warn(msg, args);
-        } else {
-            LOG.debug(msg, args);
-        }
-    }
-
-    private boolean recentlyClosedInbound(String key) {
-        synchronized (closedInbound) {
-            Long at = closedInbound.get(key);
-            if (at == null) {
-                return false;
-            }
-            if (System.nanoTime() - at > TimeUnit.MILLISECONDS.toNanos(CLOSED_INBOUND_MEMORY_MILLIS)) {
-                closedInbound.remove(key);
-                return false;
-            }
-            return true;
-        }
-    }
-
-    /** Called by a link's writer thread when the link has ended. */
-    void terminated(TcpLink link) {
-        synchronized (lifecycle) {
-            release(link);
-        }
-    }
-
-    /**
-     * Called when an inbound link's connection closes (the link ends with it): releases its slot at once, before
-     * {@code links.open} drops, so its source may connect again as soon as the close is visible.
-     */
-    void inboundClosed(TcpLink link) {
-        synchronized (lifecycle) {
-            release(link);
-        }
     }
 
     SendResult drop(SendResult r) {
@@ -616,27 +538,47 @@ public final class TcpTransport implements Transport, AutoCloseable {
         return Math.max(5, Math.min(1000, shortest / 4));
     }
 
-    private void checkIdle() {
+    /** On the timer: each loop checks its own links; then the next tick. */
+    private void onIdleTick() {
+        TcpTransportConfig c = config;
+        for (IoLoop l : loops) {
+            l.execute(() -> checkIdle(l, c));
+        }
+        try {
+            timer.schedule(this::onIdleTick, idleTick(c), TimeUnit.MILLISECONDS);
+        } catch (RejectedExecutionException e) {
+            // closing
+        }
+    }
+
+    private void checkIdle(IoLoop loop, TcpTransportConfig c) {
         if (stopping) {
             return;
         }
-        TcpTransportConfig c = config;
-        try {
-            long idleNanos = c.idleTimeout().toNanos();
-            long firstFrameNanos = c.firstFrameTimeout().toNanos();
-            long now = System.nanoTime();
-            for (TcpLink link : allLinks) {
+        long idleNanos = c.idleTimeout().toNanos();
+        long firstFrameNanos = c.firstFrameTimeout().toNanos();
+        long now = System.nanoTime();
+        for (TcpLink link : table.snapshot()) {
+            if (link.io == loop) {
                 link.closeIfIdle(now, idleNanos, firstFrameNanos);
             }
-        } catch (RuntimeException e) {
-            LOG.warn("TCP idle check failed", e);
-        } finally {
-            if (!stopping) {
-                try {
-                    timer.schedule(this::checkIdle, idleTick(c), TimeUnit.MILLISECONDS);
-                } catch (RuntimeException e) {
-                    // rejected during shutdown
+        }
+    }
+
+    /** Runs {@code action} on each loop for the links it serves (a snapshot taken there). */
+    private void onEachLoop(java.util.function.Consumer<TcpLink> action, boolean last) {
+        for (IoLoop l : loops) {
+            Runnable r = () -> {
+                for (TcpLink link : table.snapshot()) {
+                    if (link.io == l) {
+                        action.accept(link);
+                    }
                 }
+            };
+            if (last) {
+                l.stop(r);
+            } else {
+                l.execute(r);
             }
         }
     }
@@ -645,19 +587,7 @@ public final class TcpTransport implements Transport, AutoCloseable {
 
     /** Starts nothing: makes a daemon thread named {@code hopseal-tcp-<what>} that is joined by {@link #close()}. */
     Thread newThread(String what, Runnable r) {
-        // forget threads that have ended (a thread stays in the set until then, so close() can join it for real)
-        threads.removeIf(x -> x.getState() == Thread.State.TERMINATED);
-        Thread t = new Thread(() -> {
-            try {
-                r.run();
-            } catch (RuntimeException | Error e) {
-                LOG.error("TCP transport thread {} failed", Thread.currentThread().getName(), e);
-                throw e;
-            }
-        }, THREAD_PREFIX + what);
-        t.setDaemon(true);
-        threads.add(t);
-        return t;
+        return threads.newThread(what, r);
     }
 
     // ------------------------------------------------------------------------------------------------ status
@@ -686,7 +616,7 @@ public final class TcpTransport implements Transport, AutoCloseable {
         int out = 0;
         int connecting = 0;
         int down = 0;
-        for (TcpLink l : allLinks) {
+        for (TcpLink l : table.all()) {
             switch (l.state()) {
                 case UP -> {
                     if (l.outbound) {
@@ -709,15 +639,13 @@ public final class TcpTransport implements Transport, AutoCloseable {
 
     /** Inbound links open now that have not yet delivered a valid frame (the ones a newcomer may evict). */
     public int awaitingFirstFrame() {
-        synchronized (lifecycle) {
-            return unvalidated.size();
-        }
+        return table.awaitingFirstFrame();
     }
 
     /** Keys of the links that are up (connected). */
     public List<String> openLinks() {
         List<String> out = new ArrayList<>();
-        for (TcpLink l : allLinks) {
+        for (TcpLink l : table.all()) {
             if (l.state() == TcpLink.State.UP) {
                 out.add(l.key);
             }
@@ -739,63 +667,38 @@ public final class TcpTransport implements Transport, AutoCloseable {
      */
     @Override
     public void close() {
-        List<TcpLink> snapshot;
-        synchronized (lifecycle) {
-            if (stopping) {
-                return;
-            }
-            stopping = true;
-            snapshot = new ArrayList<>(allLinks);
+        if (!table.stop()) {
+            return;
+        }
+        stopping = true;
+        boolean onLoop = false;
+        for (IoLoop l : loops) {
+            onLoop |= l.inLoop();
         }
         for (TcpListener l : listeners) {
             l.close();
         }
         timer.shutdownNow();
-        for (TcpLink l : snapshot) {
-            l.stop();
-        }
-        long flushDeadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(FLUSH_ON_CLOSE_MILLIS);
-        for (TcpLink l : snapshot) {
-            l.awaitWriter(flushDeadline);
-        }
-        for (TcpLink l : snapshot) {
-            l.forceClose();
-        }
-        long joinDeadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(JOIN_ON_CLOSE_MILLIS);
+        resolver.shutdownNow();
         boolean interrupted = false;
-        List<Thread> stuck = new ArrayList<>();
-        while (true) {
-            threads.removeIf(x -> x.getState() == Thread.State.TERMINATED || x == Thread.currentThread());
-            // once stopping, only our own running threads start new ones (a writer its reader): when none runs, a
-            // thread still NEW will never start (its start() failed)
-            if (threads.stream().allMatch(x -> x.getState() == Thread.State.NEW) || interrupted) {
-                threads.clear();
-                break;
-            }
-            long left = joinDeadline - System.nanoTime();
-            if (left <= 0) {
-                stuck.addAll(threads);
-                break;
-            }
-            for (Thread t : List.copyOf(threads)) {
-                try {
-                    t.join(Math.max(1, Math.min(100, TimeUnit.NANOSECONDS.toMillis(joinDeadline - System.nanoTime()))));
-                } catch (InterruptedException e) {
-                    interrupted = true;
-                    break;
-                }
-            }
-            // a thread can still be starting a reader or sitting in a name lookup: close what is left again
-            for (TcpLink l : allLinks) {
-                l.forceClose();
+        if (!onLoop) {
+            // connected links write what is queued, then FIN; each ends when its peer closes too
+            onEachLoop(TcpLink::beginStop, false);
+            try {
+                table.awaitEmpty(System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(FLUSH_ON_CLOSE_MILLIS));
+            } catch (InterruptedException e) {
+                interrupted = true;
             }
         }
+        onEachLoop(TcpLink::end, true); // drops what is still queued (drop.stopped), then the loops end
+        List<Thread> stuck = threads.joinAll(System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(JOIN_ON_CLOSE_MILLIS),
+                interrupted);
         if (!stuck.isEmpty()) {
             LOG.warn("TCP transport closed, but {} threads did not stop in time: {}", stuck.size(), stuck);
         } else {
             LOG.info("TCP transport closed");
         }
-        if (interrupted) {
+        if (interrupted || Thread.currentThread().isInterrupted()) {
             Thread.currentThread().interrupt();
         }
     }

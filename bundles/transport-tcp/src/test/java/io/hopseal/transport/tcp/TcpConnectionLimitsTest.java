@@ -17,10 +17,9 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import io.hopseal.api.routing.Address;
 import io.hopseal.api.routing.Message;
@@ -41,7 +40,8 @@ class TcpConnectionLimitsTest {
     /** Long enough that held junk is not closed by the deadline during a test: there, eviction must do the work. */
     private static final Duration HOLD = Duration.ofMinutes(10);
 
-    private final List<AutoCloseable> toClose = new ArrayList<>();
+    @RegisterExtension
+    final TcpTestSupport.Closer toClose = new TcpTestSupport.Closer();
 
     private Node node(TcpTransportConfig c) {
         Node n = new Node(c);
@@ -50,21 +50,7 @@ class TcpConnectionLimitsTest {
     }
 
     private <T extends AutoCloseable> T closeLater(T c) {
-        toClose.add(c);
-        return c;
-    }
-
-    @BeforeEach
-    void noThreadsBefore() throws InterruptedException {
-        Await.until("no hopseal-tcp threads before the test", Duration.ofSeconds(5), () -> tcpThreads().isEmpty());
-    }
-
-    @AfterEach
-    void closeAll() throws Exception {
-        for (int i = toClose.size() - 1; i >= 0; i--) {
-            toClose.get(i).close();
-        }
-        assertThat(tcpThreads()).as("hopseal-tcp threads after close()").isEmpty();
+        return toClose.add(c);
     }
 
     private static Message take(Node n, String what) throws InterruptedException {
@@ -176,17 +162,17 @@ class TcpConnectionLimitsTest {
 
     /**
      * 160 idle connections from eight addresses against a cap of 64: a device from a ninth address connects and gets its
-     * replies. Evicted connections release their threads and descriptors while their clients still hold their ends;
+     * replies. Evicted connections release their descriptors while their clients still hold their ends;
      * once the clients go, the listener is back to its baseline.
      */
     @Test
-    void idleConnectionsFromSeveralSourcesBeyondTheCapDoNotLockOutADeviceAndReleaseTheirThreads() throws Exception {
+    void idleConnectionsFromSeveralSourcesBeyondTheCapDoNotLockOutADeviceAndReleaseTheirDescriptors() throws Exception {
         int cap = 64;
         int perSource = 20;
         List<String> from = sources(2, 8);
         int junk = perSource * from.size();
         Node server = node(limits(cap, 32)).listen();
-        int baseThreads = tcpThreads().size(); // acceptor and timer
+        int baseThreads = tcpThreads().size(); // the I/O thread and the timer
         long baseFds = openFdsOrFail();
 
         List<Socket> held = holdJunk(server.port(), from, perSource);
@@ -194,9 +180,8 @@ class TcpConnectionLimitsTest {
         assertThat(server.counter("links.evicted")).isEqualTo(junk - cap);
         assertThat(server.counter("links.open")).isEqualTo(cap);
         assertThat(server.counter("links.refused.per_source")).isZero();
-        // the evicted connections' threads ended and their sockets closed, although their clients still hold them
-        Await.until("two threads per held link, none for evicted ones", WAIT,
-                () -> tcpThreads().size() == baseThreads + 2 * cap);
+        // the evicted connections' sockets closed, although their clients still hold them
+        assertThat(tcpThreads()).as("no thread per held link").hasSize(baseThreads);
         long fdsHeld = openFdsOrFail();
         assertThat(fdsHeld - baseFds).as("new descriptors while held: the clients' %d and the listener's %d, not the "
                 + "%d evicted ones", junk, cap, junk - cap).isLessThan(junk + cap + 16L);
@@ -211,7 +196,7 @@ class TcpConnectionLimitsTest {
             s.close();
         }
         Await.until("the listener's links ended", WAIT, () -> server.counter("links.open") == 0);
-        Await.until("only the acceptor and the timer left", WAIT, () -> tcpThreads().size() == baseThreads);
+        Await.until("still only the I/O thread and the timer", WAIT, () -> tcpThreads().size() == baseThreads);
         Await.until("descriptors back to the baseline " + baseFds, WAIT, () -> openFdsOrFail() <= baseFds + 5);
         assertThat(server.counter("links.awaiting_first_frame")).isZero();
     }

@@ -15,10 +15,9 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import io.hopseal.api.routing.Message;
 import io.hopseal.api.routing.SendResult;
@@ -40,24 +39,11 @@ class TcpLockoutAtScaleTest {
     private static final int GREEDY = 100;
     private static final int ATTACK = SOURCES * PER_SOURCE + GREEDY; // 1,100
 
-    private final List<AutoCloseable> toClose = new ArrayList<>();
+    @RegisterExtension
+    final TcpTestSupport.Closer toClose = new TcpTestSupport.Closer();
 
     private <T extends AutoCloseable> T closeLater(T c) {
-        toClose.add(c);
-        return c;
-    }
-
-    @BeforeEach
-    void noThreadsBefore() throws InterruptedException {
-        Await.until("no hopseal-tcp threads before the test", Duration.ofSeconds(5), () -> tcpThreads().isEmpty());
-    }
-
-    @AfterEach
-    void closeAll() throws Exception {
-        for (int i = toClose.size() - 1; i >= 0; i--) {
-            toClose.get(i).close();
-        }
-        assertThat(tcpThreads()).as("hopseal-tcp threads after close()").isEmpty();
+        return toClose.add(c);
     }
 
     @Test
@@ -84,7 +70,7 @@ class TcpLockoutAtScaleTest {
             assertThat(warm.inbox.poll(WAIT.toMillis(), TimeUnit.MILLISECONDS)).as("warm-up reply").isNotNull();
         }
         Await.until("the warm-up links ended", WAIT, () -> server.counter("links.open") == 0);
-        Await.until("only the listener's acceptor and timer", WAIT, () -> tcpThreads().size() == 2);
+        Await.until("only the transport's I/O thread and timer", WAIT, () -> tcpThreads().size() == 2);
         long acceptedBefore = server.counter("links.accepted");
         int baseThreads = tcpThreads().size();
         long baseFds = openFdsOrFail();
@@ -118,8 +104,8 @@ class TcpLockoutAtScaleTest {
         assertThat(server.counter("links.refused")).isZero();
         assertThat(server.counter("links.open")).as("every slot held by junk").isEqualTo(1024);
         assertThat(server.counter("links.awaiting_first_frame")).isEqualTo(1024);
-        Await.until("two threads per held link, none for evicted or refused ones", WAIT,
-                () -> tcpThreads().size() == baseThreads + 2 * 1024);
+        assertThat(tcpThreads()).as("no thread per held link: the listener's I/O thread and timer only")
+                .hasSize(baseThreads);
         assertThat(openFdsOrFail() - baseFds).as("new descriptors: the clients' 1,100 and the listener's 1024 only")
                 .isLessThan(1_100 + 1024 + 16L);
 
@@ -145,7 +131,7 @@ class TcpLockoutAtScaleTest {
             s.close();
         }
         Await.until("the listener's links ended", WAIT, () -> server.counter("links.open") == 0);
-        Await.until("only the acceptor and the timer left", WAIT, () -> tcpThreads().size() == baseThreads);
+        Await.until("still only the I/O thread and the timer", WAIT, () -> tcpThreads().size() == baseThreads);
         Await.until("descriptors back to the baseline " + baseFds, WAIT, () -> openFdsOrFail() <= baseFds + 5);
         assertThat(server.counter("links.awaiting_first_frame")).isZero();
         assertThat(server.counter("links.first_frame_timeout")).isZero();

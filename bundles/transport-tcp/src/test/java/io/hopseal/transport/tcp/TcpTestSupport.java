@@ -1,5 +1,7 @@
 package io.hopseal.transport.tcp;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import java.io.IOException;
 import java.io.InputStream;
 import java.lang.management.ManagementFactory;
@@ -12,14 +14,20 @@ import java.net.SocketException;
 import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
+
+import org.junit.jupiter.api.extension.AfterEachCallback;
+import org.junit.jupiter.api.extension.BeforeEachCallback;
+import org.junit.jupiter.api.extension.ExtensionContext;
 
 import io.hopseal.api.routing.Address;
 import io.hopseal.api.routing.Message;
 import io.hopseal.api.routing.Route;
 import io.hopseal.api.transport.Envelope;
+import io.hopseal.testsupport.Await;
 
 /** Helpers for tests on real sockets. */
 public final class TcpTestSupport {
@@ -124,6 +132,34 @@ public final class TcpTestSupport {
 
     public static String text(byte[] b) {
         return new String(b, StandardCharsets.UTF_8);
+    }
+
+    /**
+     * A test's resources (register with {@code @RegisterExtension}): waits before each test until no thread of an
+     * earlier test's transport runs, and after it closes what was {@linkplain #add added}, last first, then fails if any
+     * {@code hopseal-tcp-} thread is left.
+     */
+    public static final class Closer implements BeforeEachCallback, AfterEachCallback {
+        private final List<AutoCloseable> items = new ArrayList<>();
+
+        public <T extends AutoCloseable> T add(T c) {
+            items.add(c);
+            return c;
+        }
+
+        @Override
+        public void beforeEach(ExtensionContext context) throws InterruptedException {
+            Await.until("no hopseal-tcp threads before the test", Duration.ofSeconds(5), () -> tcpThreads().isEmpty());
+        }
+
+        @Override
+        public void afterEach(ExtensionContext context) throws Exception {
+            for (int i = items.size() - 1; i >= 0; i--) {
+                items.get(i).close();
+            }
+            items.clear();
+            assertThat(tcpThreads()).as("hopseal-tcp threads after close()").isEmpty();
+        }
     }
 
     /** A node: a test router, a TCP transport attached to it, an echo worker and an inbox worker. */

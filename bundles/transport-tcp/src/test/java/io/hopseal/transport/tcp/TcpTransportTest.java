@@ -26,10 +26,9 @@ import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import io.hopseal.api.routing.Address;
 import io.hopseal.api.routing.Message;
@@ -43,7 +42,8 @@ import io.hopseal.transport.tcp.TcpTestSupport.Node;
 class TcpTransportTest {
     private static final Duration WAIT = Duration.ofSeconds(10);
 
-    private final List<AutoCloseable> toClose = new ArrayList<>();
+    @RegisterExtension
+    final TcpTestSupport.Closer toClose = new TcpTestSupport.Closer();
 
     /** Fast settings for tests. */
     static TcpTransportConfig fast() {
@@ -58,21 +58,7 @@ class TcpTransportTest {
     }
 
     private <T extends AutoCloseable> T closeLater(T c) {
-        toClose.add(c);
-        return c;
-    }
-
-    @BeforeEach
-    void noThreadsBefore() throws InterruptedException {
-        Await.until("no hopseal-tcp threads before the test", Duration.ofSeconds(5), () -> tcpThreads().isEmpty());
-    }
-
-    @AfterEach
-    void closeAll() throws Exception {
-        for (int i = toClose.size() - 1; i >= 0; i--) {
-            toClose.get(i).close();
-        }
-        assertThat(tcpThreads()).as("hopseal-tcp threads after close()").isEmpty();
+        return toClose.add(c);
     }
 
     private static Message take(Node n, String what) throws InterruptedException {
@@ -287,10 +273,26 @@ class TcpTransportTest {
 
     @Test
     void aThrowingWorkerDoesNotKillTheReader() throws Exception {
+        workerFailuresAreCountedAndTheLinkCarriesOn(() -> new IllegalStateException("worker bug"));
+    }
+
+    /** Delivery runs on the transport's one I/O thread: not even an Error from a worker may end it. */
+    @Test
+    void aWorkerThrowingAnErrorDoesNotStopTheIoThread() throws Exception {
+        workerFailuresAreCountedAndTheLinkCarriesOn(() -> new StackOverflowError("worker bug"));
+    }
+
+    /** Five messages to a worker that throws {@code failure}, each followed by an echo that must still come back. */
+    private void workerFailuresAreCountedAndTheLinkCarriesOn(java.util.function.Supplier<Throwable> failure)
+            throws Exception {
         Node a = node(fast());
         Node b = node(fast()).listen();
         b.router.register(Address.local("boom"), (m, ctx) -> {
-            throw new IllegalStateException("worker bug");
+            Throwable t = failure.get();
+            if (t instanceof Error e) {
+                throw e;
+            }
+            throw (RuntimeException) t;
         });
         for (int i = 0; i < 5; i++) {
             a.sendTo(b.hostPort(), "boom", utf8("x"));
@@ -301,6 +303,7 @@ class TcpTransportTest {
         }
         assertThat(b.counter("drop.router_exception")).isEqualTo(5);
         assertThat(a.counter("links.connected")).isEqualTo(1);
+        assertThat(tcpThreads()).anyMatch(t -> t.getName().equals(TcpTransport.THREAD_PREFIX + "io"));
     }
 
     @Test
@@ -431,8 +434,8 @@ class TcpTransportTest {
         int port = freePort();
         a.sendTo("127.0.0.1:" + port, "inbox", utf8("x"));
         Await.until("gave up", WAIT, () -> a.counter("drop.link_down") == 1);
-        Await.until("only the timer thread left", WAIT, () -> tcpThreads().size() == 1); // the link thread ended
-        assertThat(a.transport.status()).contains("0 connecting, 0 down");
+        Await.until("the down link discarded", WAIT, () -> a.transport.status().contains("0 connecting, 0 down"));
+        assertThat(tcpThreads()).as("the I/O thread and the timer, nothing per link").hasSize(2);
     }
 
     @Test
@@ -584,5 +587,42 @@ class TcpTransportTest {
         Message reply = take(a, "reply over IPv6");
         assertThat(reply.returnRoute().first()).isEqualTo(Address.tcp("[::1]:" + b.port()));
         assertThat(b.echoed.poll().returnRoute().first().valueText()).matches("\\[::1\\]:\\d+");
+    }
+
+    /** A host name is looked up on the transport's resolver threads (at most two), never on its I/O thread. */
+    @Test
+    void aHostNameNextHopIsLookedUpOnTheResolver() throws Exception {
+        Node a = node(fast());
+        Node b = node(fast()).listen();
+        assertThat(a.sendTo("localhost:" + b.port(), "echo", utf8("by name"))).isEqualTo(SendResult.FORWARDED);
+        assertThat(text(take(a, "reply over a link dialed by name").payload())).isEqualTo("by name");
+        assertThat(a.transport.openLinks()).contains("localhost:" + b.port());
+        assertThat(tcpThreads().stream().filter(t -> t.getName().equals(TcpTransport.THREAD_PREFIX + "resolve")))
+                .hasSizeBetween(1, TcpTransport.RESOLVER_THREADS);
+    }
+
+    /** A listener bound to 0.0.0.0 listens on IPv4 only: it must not turn into a dual-stack [::] socket. */
+    @Test
+    void anIpv4WildcardListenerDoesNotAcceptIpv6() throws Exception {
+        Node b = node(fast());
+        b.listener = b.transport.listen("0.0.0.0", 0);
+        assertThat(b.listener.localAddress().getAddress().getHostAddress()).isEqualTo("0.0.0.0");
+        assertThat(b.transport.status()).contains("listening 0.0.0.0:" + b.port());
+        try (Socket v4 = new Socket(InetAddress.getByName("127.0.0.1"), b.port())) {
+            assertThat(v4.isConnected()).isTrue();
+        }
+        boolean v6Loopback;
+        try (ServerSocket probe = new ServerSocket(0, 1, InetAddress.getByName("::1"))) {
+            v6Loopback = true;
+        } catch (IOException e) {
+            v6Loopback = false;
+        }
+        assumeTrue(v6Loopback, "IPv6 loopback not available");
+        try (Socket v6 = new Socket()) {
+            v6.connect(new InetSocketAddress(InetAddress.getByName("::1"), b.port()), 5_000);
+            throw new AssertionError("an IPv6 connection reached the IPv4 wildcard listener");
+        } catch (java.net.ConnectException expected) {
+            // refused: nothing listens on [::1] at that port
+        }
     }
 }
