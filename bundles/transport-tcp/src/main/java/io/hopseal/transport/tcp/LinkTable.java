@@ -79,6 +79,15 @@ final class LinkTable {
         return all;
     }
 
+    /** Runs {@code action} for each link served by {@code loop} (on a snapshot: the action may close links). */
+    void forEachOn(IoLoop loop, java.util.function.Consumer<TcpLink> action) {
+        for (TcpLink link : snapshot()) {
+            if (link.io == loop) {
+                action.accept(link);
+            }
+        }
+    }
+
     synchronized List<TcpLink> snapshot() {
         return new ArrayList<>(all);
     }

@@ -233,7 +233,7 @@ public final class TcpTransport implements Transport, AutoCloseable {
         for (IoLoop l : loops) {
             l.start();
         }
-        timer.schedule(this::onIdleTick, idleTick(config), TimeUnit.MILLISECONDS);
+        timer.schedule(this::onIdleTick, config.idleCheckMillis(), TimeUnit.MILLISECONDS);
     }
 
     /** A transport with the default settings. */
@@ -528,16 +528,6 @@ public final class TcpTransport implements Transport, AutoCloseable {
 
     // ------------------------------------------------------------------------------------------------ idle
 
-    /** How often idle links and first-frame deadlines are checked: a quarter of the shorter timeout, 5 ms..1 s. */
-    static long idleTick(TcpTransportConfig c) {
-        long idle = c.idleTimeout().toMillis();
-        long shortest = c.firstFrameTimeout().toMillis();
-        if (idle > 0) {
-            shortest = Math.min(shortest, idle);
-        }
-        return Math.max(5, Math.min(1000, shortest / 4));
-    }
-
     /** On the timer: each loop checks its own links; then the next tick. */
     private void onIdleTick() {
         TcpTransportConfig c = config;
@@ -545,36 +535,25 @@ public final class TcpTransport implements Transport, AutoCloseable {
             l.execute(() -> checkIdle(l, c));
         }
         try {
-            timer.schedule(this::onIdleTick, idleTick(c), TimeUnit.MILLISECONDS);
+            timer.schedule(this::onIdleTick, c.idleCheckMillis(), TimeUnit.MILLISECONDS);
         } catch (RejectedExecutionException e) {
             // closing
         }
     }
 
     private void checkIdle(IoLoop loop, TcpTransportConfig c) {
-        if (stopping) {
-            return;
-        }
-        long idleNanos = c.idleTimeout().toNanos();
-        long firstFrameNanos = c.firstFrameTimeout().toNanos();
-        long now = System.nanoTime();
-        for (TcpLink link : table.snapshot()) {
-            if (link.io == loop) {
-                link.closeIfIdle(now, idleNanos, firstFrameNanos);
-            }
+        if (!stopping) {
+            long now = System.nanoTime();
+            long idle = c.idleTimeout().toNanos();
+            long firstFrame = c.firstFrameTimeout().toNanos();
+            table.forEachOn(loop, link -> link.closeIfIdle(now, idle, firstFrame));
         }
     }
 
     /** Runs {@code action} on each loop for the links it serves (a snapshot taken there). */
     private void onEachLoop(java.util.function.Consumer<TcpLink> action, boolean last) {
         for (IoLoop l : loops) {
-            Runnable r = () -> {
-                for (TcpLink link : table.snapshot()) {
-                    if (link.io == l) {
-                        action.accept(link);
-                    }
-                }
-            };
+            Runnable r = () -> table.forEachOn(l, action);
             if (last) {
                 l.stop(r);
             } else {

@@ -112,6 +112,15 @@ public record TcpTransportConfig(int maxFrameSize, Duration connectTimeout, Dura
         }
     }
 
+    /** How often idle links and first-frame deadlines are checked: a quarter of the shorter timeout, 5 ms..1 s. */
+    long idleCheckMillis() {
+        long shortest = firstFrameTimeout.toMillis();
+        if (!idleTimeout.isZero()) {
+            shortest = Math.min(shortest, idleTimeout.toMillis());
+        }
+        return Math.max(5, Math.min(1000, shortest / 4));
+    }
+
     public TcpTransportConfig withMaxFrameSize(int v) {
         return new TcpTransportConfig(v, connectTimeout, idleTimeout, sendQueueCapacity, reconnectBackoffInitial,
                 reconnectBackoffMax, tcpNoDelay, maxLinks, maxLinksPerSource, firstFrameTimeout);
