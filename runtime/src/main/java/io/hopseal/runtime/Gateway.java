@@ -216,10 +216,12 @@ public final class Gateway {
         }
         int tcpPort = configure(cm, data, firstStart);
         boolean consolePasswordConfigured = consolePasswordConfigured(cm);
-        String identifier = awaitIdentifier(ctx, 60_000);
+        String vaultLocked = VaultPrompt.unlock(cm, data, VaultPrompt.terminal(), out, err);
+        String identifier = vaultLocked != null ? null : awaitIdentifier(ctx, 60_000);
         // the ports the listener really binds: the stored one may have been refused (then it keeps its last good one)
         List<Integer> bound = tcpPort < 0 ? List.of() : RunningListeners.await(ctx, tcpPort, 5_000);
-        printBanner(identifier, tcpPort, bound, consolePasswordConfigured, forwardAllow(cm));
+        printBanner(identifier, vaultLocked, VaultPrompt.generatedPassphrase(cm, data), tcpPort, bound, consolePasswordConfigured,
+                forwardAllow(cm));
         if (options.demo()) {
             Demo demo = new Demo(bundlesDir.resolveSibling("demo").resolve("hopseal.jar"), ctx, cm, data,
                     RunningListeners.inForce(tcpPort, bound), out, err);
@@ -581,13 +583,19 @@ public final class Gateway {
         return "http://" + host + ":" + options.httpPort();
     }
 
-    private void printBanner(String identifier, int tcpPort, List<Integer> bound, boolean consolePasswordConfigured,
-            List<String> allow) {
+    private void printBanner(String identifier, String vaultLocked, Path generatedPassphrase, int tcpPort,
+            List<Integer> bound, boolean consolePasswordConfigured, List<String> allow) {
         String version = Gateway.class.getPackage().getImplementationVersion();
         String http = httpBase();
         out.println("Hopseal gateway " + (version == null ? "" : version));
-        out.println("  identity     " + (identifier == null
-                ? "(not available: see the log; is the io.hopseal.channels configuration valid?)" : identifier));
+        out.println("  identity     " + (identifier != null ? identifier : vaultLocked != null
+                ? "(not available: " + vaultLocked + ")"
+                : "(not available: see the log; is the io.hopseal.channels configuration valid?)"));
+        if (generatedPassphrase != null) {
+            // the bootstrap passphrase: where it lies, once at each start, so it can be moved (docs/security.md)
+            out.println("  vault        passphrase generated into " + generatedPassphrase + " (owner-only); to keep it "
+                    + "elsewhere move it and start with --vault-passphrase-file FILE");
+        }
         out.println("  tcp port     " + tcpLine(tcpPort, bound));
         out.println("  forwarding   " + (allow.isEmpty()
                 ? "nothing that comes in from links (default deny; --forward-allow tcp:<host>:<port> to allow)"

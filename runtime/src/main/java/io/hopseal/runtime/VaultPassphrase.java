@@ -9,17 +9,18 @@ import java.util.Hashtable;
 /**
  * The vault's passphrase on the embedded gateway. Never in the configuration store: {@code --vault-passphrase-file}
  * sets the vault's {@code passphrase.file} (the file's first line), and a passphrase typed into the console's
- * Password field is moved into {@code <data>/}{@value #TYPED_FILE} by the configuration store (bundle
- * {@code io.hopseal.config.store}, ConfigAdmin's persistence manager {@value #PERSISTENCE_MANAGER}) before anything
- * is written. Without either the vault generates its own passphrase file next to the vault (see the vault
- * component).
+ * Password field (or at the start-up prompt, {@link VaultPrompt}) is kept by ConfigAdmin in memory for this run only:
+ * the configuration store (bundle {@code io.hopseal.config.store}, ConfigAdmin's persistence manager
+ * {@value #PERSISTENCE_MANAGER}) writes the configuration without it. Without any source the vault generates its own
+ * passphrase file next to the vault on the first start (see the vault component); {@code <data>/}{@value #TYPED_FILE}
+ * is where older gateways kept a typed one.
  */
 final class VaultPassphrase {
     static final String VAULT_PID = "io.hopseal.vault";
     /** The framework property naming ConfigAdmin's persistence manager, and our store's name. */
     static final String PM_PROPERTY = "felix.cm.pm";
     static final String PERSISTENCE_MANAGER = "hopseal";
-    /** Where the configuration store keeps a passphrase typed into the console (owner-only). */
+    /** Where older gateways' configuration store kept a passphrase typed into the console (still read, with a warning). */
     static final String TYPED_FILE = "vault-passphrase";
 
     private VaultPassphrase() {

@@ -13,13 +13,14 @@ import org.osgi.framework.ServiceRegistration;
 /**
  * Registers {@link SecretMovingStore} as the Felix ConfigAdmin persistence manager named {@value #NAME}; the
  * gateway sets the framework property {@code felix.cm.pm} to that name, so ConfigAdmin stores nothing before this
- * bundle runs. The store's folder is {@code felix.cm.dir}; a typed vault passphrase goes to
- * {@code <hopseal.data>/}{@value #SECRET_FILE}.
+ * bundle runs. The store's folder is {@code felix.cm.dir}; a typed vault passphrase is never written (kept in
+ * ConfigAdmin's memory for this run); one an older gateway stored in clear is moved to
+ * {@code <hopseal.data>/}{@value #SECRET_FILE} (see {@link SecretMovingStore#migrate}).
  */
 public final class Activator implements BundleActivator {
     /** The persistence manager's name (ConfigAdmin's {@code felix.cm.pm}). */
     public static final String NAME = "hopseal";
-    /** The file in the data folder that holds a vault passphrase typed into the configuration. */
+    /** The legacy file in the data folder: a vault passphrase an older gateway stored (the vault warns about it). */
     public static final String SECRET_FILE = "vault-passphrase";
 
     private ServiceRegistration<PersistenceManager> registration;

@@ -10,6 +10,7 @@ import java.util.Arrays;
 import java.util.Dictionary;
 import java.util.EnumSet;
 import java.util.Enumeration;
+import java.util.Hashtable;
 import java.util.Set;
 import java.util.stream.Stream;
 
@@ -22,14 +23,17 @@ import io.hopseal.support.PrivateFiles;
  *
  * <ul>
  * <li>A vault passphrase typed into the vault's configuration ({@value #PASSPHRASE} of {@value #VAULT_PID}, the
- * console's Password field) is never written: before the configuration is stored, the passphrase goes into
- * {@link #secretFile} (owner-only, atomic, fsynced) and the property is replaced by {@value #PASSPHRASE_FILE} naming
- * that file. ConfigAdmin stores and delivers the very dictionary it hands to {@link #store}, so the vault component
- * receives the reference too, and the clear passphrase exists only in the memory of the request that carried it.
+ * console's Password field, or the gateway's start-up prompt) is never written: {@link #store} persists a copy of the
+ * dictionary without it. The dictionary ConfigAdmin hands over is left as it is: ConfigAdmin keeps that one in memory
+ * and delivers it, so the vault component receives the passphrase for this run only and opens (or re-encrypts) the
+ * vault with it. After a restart the stored configuration has no passphrase; the vault needs another source.
  * <li>Every file and folder of the store is owner-only (0600/0700): Felix writes them with the process's umask.
  * </ul>
  *
- * Everything else is Felix's own {@code FilePersistenceManager}, so the files stay in its format and folder.
+ * Everything else is Felix's own {@code FilePersistenceManager}, so the files stay in its format and folder. The one
+ * passphrase this class writes is one an older gateway (before this store) had already written in clear into the
+ * configuration store (mode 0644): {@link #migrate} moves it to the owner-only {@code legacyFile}, which the vault
+ * reads (and warns about) until another source replaces it, so an upgraded gateway still opens its vault.
  */
 final class SecretMovingStore implements PersistenceManager {
     static final String VAULT_PID = "io.hopseal.vault";
@@ -43,27 +47,27 @@ final class SecretMovingStore implements PersistenceManager {
 
     private final PersistenceManager files;
     private final Path folder;
-    private final Path secretFile;
+    private final Path legacyFile;
 
     /**
      * @param files      Felix's file store on {@code folder}
-     * @param secretFile where a typed vault passphrase goes (its first line)
+     * @param legacyFile where {@link #migrate} moves a passphrase an older gateway stored in clear (its first line)
      */
-    SecretMovingStore(PersistenceManager files, Path folder, Path secretFile) {
+    SecretMovingStore(PersistenceManager files, Path folder, Path legacyFile) {
         this.files = files;
         this.folder = folder;
-        this.secretFile = secretFile.toAbsolutePath().normalize();
+        this.legacyFile = legacyFile.toAbsolutePath().normalize();
     }
 
     /**
-     * Moves a passphrase that an earlier gateway stored in clear out of the vault's stored configuration, and makes
-     * the store owner-only. Run before the store is offered to ConfigAdmin.
+     * Moves a passphrase that an older gateway stored in clear out of the vault's stored configuration into the
+     * owner-only legacy file, and makes the store owner-only. Run before the store is offered to ConfigAdmin.
      */
     void migrate() throws IOException {
         if (files.exists(VAULT_PID)) {
             @SuppressWarnings("unchecked")
             Dictionary<String, Object> stored = files.load(VAULT_PID);
-            if (moveSecret(stored)) {
+            if (moveToLegacyFile(stored)) {
                 files.store(VAULT_PID, stored);
             }
         }
@@ -73,20 +77,28 @@ final class SecretMovingStore implements PersistenceManager {
     @Override
     public void store(String pid, @SuppressWarnings("rawtypes") Dictionary properties) throws IOException {
         if (VAULT_PID.equals(pid)) {
-            @SuppressWarnings("unchecked")
-            Dictionary<String, Object> p = properties;
-            moveSecret(p);
+            // a copy without the passphrase goes to disk; ConfigAdmin keeps (and delivers) the one it gave us
+            Hashtable<Object, Object> persisted = new Hashtable<>();
+            for (Enumeration<?> keys = properties.keys(); keys.hasMoreElements();) {
+                Object k = keys.nextElement();
+                // ConfigAdmin's dictionary ignores case, so does this
+                if (!(k instanceof String name && name.equalsIgnoreCase(PASSPHRASE))) {
+                    persisted.put(k, properties.get(k));
+                }
+            }
+            files.store(pid, persisted);
+        } else {
+            files.store(pid, properties);
         }
-        files.store(pid, properties);
         ownerOnly();
     }
 
     /**
-     * Replaces a non-empty {@value #PASSPHRASE} by {@value #PASSPHRASE_FILE} naming {@link #secretFile}, which gets
-     * the passphrase; true when it did. The file is written before the dictionary changes: if writing fails, the
-     * configuration is not stored at all (ConfigAdmin reports the failure to the caller), never stored in clear.
+     * Replaces a non-empty clear {@value #PASSPHRASE} by {@value #PASSPHRASE_FILE} naming {@link #legacyFile}, which
+     * gets the passphrase; true when it did. The file is written before the dictionary changes: if writing fails, the
+     * old store stays as it was (the gateway reports the failure), the passphrase is never lost.
      */
-    boolean moveSecret(Dictionary<String, Object> properties) throws IOException {
+    private boolean moveToLegacyFile(Dictionary<String, Object> properties) throws IOException {
         Object v = properties.get(PASSPHRASE);
         char[] typed = v instanceof String s ? s.toCharArray() : v instanceof char[] c ? c.clone() : null;
         if (typed == null || typed.length == 0) {
@@ -94,11 +106,12 @@ final class SecretMovingStore implements PersistenceManager {
         }
         byte[] line = null;
         try {
-            // the vault reads the first line: a passphrase with a line break would be cut there, so it is refused
+            // the vault reads the first line: a passphrase with a line break would be cut there, so it stays put
             for (char c : typed) {
                 if (c == '\n' || c == '\r') {
-                    throw new IOException(VAULT_PID + " " + PASSPHRASE + " must be one line (it is kept in "
-                            + secretFile + ")");
+                    throw new IOException(VAULT_PID + " " + PASSPHRASE + " in the stored configuration spans lines; "
+                            + "it cannot be moved to " + legacyFile + ": give the passphrase with "
+                            + "--vault-passphrase-file and remove it in the console");
                 }
             }
             char[] withNewline = Arrays.copyOf(typed, typed.length + 1);
@@ -110,7 +123,7 @@ final class SecretMovingStore implements PersistenceManager {
             if (b.hasArray()) {
                 Arrays.fill(b.array(), (byte) 0);
             }
-            PrivateFiles.write(secretFile, line);
+            PrivateFiles.write(legacyFile, line);
         } finally {
             Arrays.fill(typed, '\0');
             if (line != null) {
@@ -118,7 +131,7 @@ final class SecretMovingStore implements PersistenceManager {
             }
         }
         properties.remove(PASSPHRASE);
-        properties.put(PASSPHRASE_FILE, secretFile.toString());
+        properties.put(PASSPHRASE_FILE, legacyFile.toString());
         return true;
     }
 

@@ -32,7 +32,7 @@ class SecretMovingStoreTest {
     }
 
     @Test
-    void aTypedVaultPassphraseIsMovedToAnOwnerOnlyFileBeforeAnythingIsStored() throws IOException {
+    void aTypedVaultPassphraseIsDeliveredButNeverWritten() throws IOException {
         SecretMovingStore store = store();
         Hashtable<String, Object> p = new Hashtable<>();
         p.put("service.pid", SecretMovingStore.VAULT_PID);
@@ -40,16 +40,22 @@ class SecretMovingStoreTest {
         p.put("passphrase", SECRET);
         store.store(SecretMovingStore.VAULT_PID, p);
 
-        assertThat(p).as("what ConfigAdmin keeps and delivers").doesNotContainKey("passphrase")
-                .containsEntry("passphrase.file", data.resolve("vault-passphrase").toString());
-        Path secret = data.resolve("vault-passphrase");
-        assertThat(Files.readString(secret)).isEqualTo(SECRET + "\n");
-        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(secret))).isEqualTo("rw-------");
+        assertThat(p).as("what ConfigAdmin keeps in memory and delivers to the vault").containsEntry("passphrase", SECRET)
+                .doesNotContainKey("passphrase.file");
         Dictionary<?, ?> loaded = store.load(SecretMovingStore.VAULT_PID);
-        assertThat(loaded.get("passphrase")).isNull();
-        assertThat(loaded.get("passphrase.file")).isEqualTo(secret.toString());
+        assertThat(loaded.get("passphrase")).as("what a restart reads").isNull();
+        assertThat(loaded.get("passphrase.file")).isNull();
         assertThat(loaded.get("path")).isEqualTo("${hopseal.data}/vault.bin");
+        assertThat(data.resolve("vault-passphrase")).as("no passphrase file either").doesNotExist();
+        assertNoFileUnderTheDataFolderHoldsTheSecret();
         assertNoStoredFileHoldsTheSecretAndAllAreOwnerOnly();
+
+        // another spelling of the key (ConfigAdmin's dictionaries ignore case) is kept out as well
+        Hashtable<String, Object> q = new Hashtable<>();
+        q.put("Passphrase", SECRET);
+        store.store(SecretMovingStore.VAULT_PID, q);
+        assertNoFileUnderTheDataFolderHoldsTheSecret();
+        assertThat(q).containsEntry("Passphrase", SECRET);
     }
 
     @Test
@@ -83,14 +89,25 @@ class SecretMovingStoreTest {
     }
 
     @Test
-    void aPassphraseWithALineBreakIsRefusedAndNothingIsStored() {
-        SecretMovingStore store = store();
+    void aLegacyPassphraseSpanningLinesStaysWhereItWasAndTheStartFails() throws IOException {
+        Path config = data.resolve("config");
+        FilePersistenceManager plain = new FilePersistenceManager(config.toString());
         Hashtable<String, Object> p = new Hashtable<>();
         p.put("passphrase", "two\nlines");
-        assertThatThrownBy(() -> store.store(SecretMovingStore.VAULT_PID, p)).isInstanceOf(IOException.class)
-                .hasMessageContaining("one line").hasMessageNotContaining("two");
-        assertThat(store.exists(SecretMovingStore.VAULT_PID)).isFalse();
+        plain.store(SecretMovingStore.VAULT_PID, p);
+        assertThatThrownBy(() -> store().migrate()).isInstanceOf(IOException.class)
+                .hasMessageContaining("spans lines").hasMessageNotContaining("two");
+        assertThat(plain.load(SecretMovingStore.VAULT_PID).get("passphrase")).isEqualTo("two\nlines");
         assertThat(data.resolve("vault-passphrase")).doesNotExist();
+    }
+
+    private void assertNoFileUnderTheDataFolderHoldsTheSecret() throws IOException {
+        try (Stream<Path> s = Files.walk(data)) {
+            for (Path f : s.filter(Files::isRegularFile).toList()) {
+                assertThat(new String(Files.readAllBytes(f), StandardCharsets.ISO_8859_1)).as(f.toString())
+                        .doesNotContain(SECRET);
+            }
+        }
     }
 
     private String storedText() throws IOException {

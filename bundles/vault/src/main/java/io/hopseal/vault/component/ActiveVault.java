@@ -47,6 +47,8 @@ final class ActiveVault {
     private String refused;
     private long refusals;
     private String kuraPid = VaultComponent.PID;
+    /** Whether the warning about the legacy typed passphrase file was logged in this activation (once is enough). */
+    private boolean legacyWarned;
 
     void activate(BundleContext context, ServiceReference<?> crypto, VaultComponent.Config config,
                   Map<String, Object> properties) {
@@ -156,6 +158,10 @@ final class ActiveVault {
             VaultComponent.LOG.info("{}: {} {} (passphrase from {})", VaultComponent.PID,
                     first ? "opened" : "switched to", opened.path(), PassphraseSources.describe(source));
             PassphraseSources.removeObsolete(state.root(), opened.path(), config, source);
+            if (!legacyWarned && PassphraseSources.fromLegacyTypedFile(state.root(), config, source)) {
+                legacyWarned = true;
+                PassphraseSources.warnLegacyTypedFile(state.root());
+            }
         } catch (InvalidFieldException e) {
             // published as "field: problem", the form monitoring and tests match
             refused = e.field() + ":" + e.getMessage().substring(e.field().length());

@@ -25,8 +25,9 @@ import io.hopseal.support.kura.KuraPasswords;
  */
 final class PassphraseSources {
     /**
-     * The file in the state folder where the embedded gateway's configuration store (bundle {@code io.hopseal.config.store})
-     * moves a passphrase typed into the console; a Hopseal name, removed once another source opens the vault.
+     * The file in the state folder where an older embedded gateway's configuration store (bundle
+     * {@code io.hopseal.config.store}) moved a passphrase typed into the console (today it keeps a typed one in memory
+     * only); still read through passphrase.file, with a warning, and removed once another source opens the vault.
      */
     static final String TYPED_FILE = "vault-passphrase";
 
@@ -179,8 +180,7 @@ final class PassphraseSources {
             }
         }
         if (!vaultMayExist && Files.exists(vaultPath)) {
-            throw new InvalidFieldException("passphrase", "no passphrase is configured and " + f + " is missing, but the vault "
-                    + vaultPath + " exists: configure its passphrase (passphrase, passphrase.file or passphrase.env)");
+            throw new InvalidFieldException("passphrase", locked(vaultPath, f));
         }
         byte[] random = new byte[32];
         new SecureRandom().nextBytes(random);
@@ -202,6 +202,36 @@ final class PassphraseSources {
     }
 
     /**
+     * Why an existing vault file stays closed when no source gives its passphrase (and its generated file is missing),
+     * with every way to give it, by their real names.
+     */
+    static String locked(Path vaultPath, Path generatedFile) {
+        return "vault locked: " + vaultPath + " is encrypted and no passphrase source is given (" + generatedFile
+                + " is missing). Give the passphrase with --vault-passphrase-file FILE (or HOPSEAL_VAULT_PASSPHRASE_FILE) "
+                + "on the Hopseal gateway, at its prompt when it starts in a terminal, by typing it into the vault's "
+                + "Passphrase field (on the Hopseal gateway kept for this run only), or set passphrase.file or "
+                + "passphrase.env";
+    }
+
+    /**
+     * Whether the passphrase comes from {@code <state folder>/}{@value #TYPED_FILE}, the clear copy an older embedded
+     * gateway wrote from a passphrase typed into the console.
+     */
+    static boolean fromLegacyTypedFile(Path stateFolder, VaultComponent.Config c, String source) {
+        return "passphrase.file".equals(source) && Paths.get(c.passphrase_file().strip()).toAbsolutePath().normalize()
+                .equals(stateFolder.resolve(TYPED_FILE).toAbsolutePath().normalize());
+    }
+
+    /** The warning for {@link #fromLegacyTypedFile}: where the file is and how to move it, never what it holds. */
+    static void warnLegacyTypedFile(Path stateFolder) {
+        Path f = stateFolder.resolve(TYPED_FILE).toAbsolutePath().normalize();
+        VaultComponent.LOG.warn("{}: the vault's passphrase is read from {}, where an older Hopseal gateway stored a "
+                + "passphrase typed into the console: it is kept there in clear (owner-only). Move it: keep it in a file "
+                + "of your own (or a secret store) and start the gateway with --vault-passphrase-file FILE (or "
+                + "HOPSEAL_VAULT_PASSPHRASE_FILE); Hopseal then removes {}", VaultComponent.PID, f, f);
+    }
+
+    /**
      * Removes the passphrase files Hopseal wrote itself that no longer supply the vault's passphrase, once the vault
      * has been opened or re-encrypted with the passphrase from {@code source} (never before: a failed open keeps
      * them): the generated {@code <vault file>.passphrase} unless the source is the generated one, and
@@ -214,11 +244,8 @@ final class PassphraseSources {
         if (!"generated".equals(source)) {
             remove(generatedFile(vaultPath), source);
         }
-        Path typed = stateFolder.resolve(TYPED_FILE).toAbsolutePath().normalize();
-        boolean typedInUse = "passphrase.file".equals(source)
-                && Paths.get(c.passphrase_file().strip()).toAbsolutePath().normalize().equals(typed);
-        if (!typedInUse) {
-            remove(typed, source);
+        if (!fromLegacyTypedFile(stateFolder, c, source)) {
+            remove(stateFolder.resolve(TYPED_FILE).toAbsolutePath().normalize(), source);
         }
     }
 

@@ -66,9 +66,10 @@ import io.hopseal.vault.kura.KuraKeystoreVault;
  * identity and the service stay (for passphrase.file, another file name or new content in the same file at the next
  * configuration update; for passphrase.env, another variable name: a variable's value is read when the vault is
  * opened, so rotating the secret behind an unchanged name takes a change of the Passphrase attribute, or
- * re-encryption by hand). On the embedded gateway a passphrase typed into the Passphrase field never reaches this
- * component nor the configuration store: the gateway's store moves it into {@code <data>/vault-passphrase} and hands
- * over passphrase.file instead (bundle {@code io.hopseal.config.store}). Another path, store or keystore opens (or creates) that vault
+ * re-encryption by hand). On the embedded gateway a passphrase typed into the Passphrase field reaches this component
+ * in memory only: the gateway's configuration store (bundle {@code io.hopseal.config.store}) never writes it, so after
+ * a restart without another source the vault stays locked and says how to give the passphrase; a
+ * {@code <data>/vault-passphrase} an older gateway wrote is still read through passphrase.file, with a warning. Another path, store or keystore opens (or creates) that vault
  * first; only when that succeeds is the old service unregistered and the new one registered, so components holding
  * the old vault (the channel service and its identity) restart with the new one; keys are never copied between
  * stores. A configuration that does not work is refused with a log message naming the field, and the last good vault
@@ -139,11 +140,12 @@ public final class VaultComponent {
         String path() default "vault.bin";
 
         @AttributeDefinition(name = "Passphrase", type = AttributeType.PASSWORD, required = false,
-                description = "Passphrase that encrypts the vault file (on Kura it is stored encrypted by Kura). "
-                        + "Leave empty to use the passphrase file or environment variable below; if all three are "
-                        + "empty, a random passphrase is generated on first start into <vault file>.passphrase "
-                        + "(owner-only), which protects a copied vault file but not a gateway whose data folder can "
-                        + "be read.")
+                description = "Passphrase that encrypts the vault file. On Kura it is stored encrypted by Kura. On "
+                        + "the Hopseal gateway it is kept for this run only, never written: after a restart give it "
+                        + "again, or start the gateway with --vault-passphrase-file FILE. Leave empty to use the "
+                        + "passphrase file or environment variable below; if all three are empty, a random passphrase "
+                        + "is generated on first start into <vault file>.passphrase (owner-only), which protects a "
+                        + "copied vault file but not a gateway whose data folder can be read.")
         String passphrase() default "";
 
         @AttributeDefinition(name = "Passphrase file", required = false,

@@ -142,9 +142,9 @@ record VaultSettings(String store, Path path, String passphraseSource, byte[] se
     }
 
     /**
-     * Adds the file's content to the digest, so that a new passphrase written into the same file (the embedded
-     * gateway's configuration store moves a typed passphrase there) counts as a change; nothing when it cannot be
-     * read (opening it then says why). Files of more than 64 KiB count by their name only.
+     * Adds the file's content to the digest, so that a new passphrase written into the same file (an operator's
+     * rotation, or an older gateway's store moving a typed passphrase there) counts as a change; nothing when it
+     * cannot be read (opening it then says why). Files of more than 64 KiB count by their name only.
      */
     private static void contentOf(String file, MessageDigest d) {
         try {

@@ -291,10 +291,56 @@ class VaultComponentTest {
         VaultComponent none = new VaultComponent();
         logs = logsOf(() -> none.activate(context(), cfg(), props()));
         assertThat(none.vault()).isNull();
-        assertThat(logs).contains("io.hopseal.vault: configuration refused, passphrase: no passphrase is configured and "
-                + generated + " is missing, but the vault " + file + " exists: configure its passphrase (passphrase, "
-                + "passphrase.file or passphrase.env); no vault is available");
+        assertThat(logs).contains("io.hopseal.vault: configuration refused, passphrase: vault locked: " + file
+                + " is encrypted and no passphrase source is given (" + generated + " is missing)")
+                .contains("no vault is available");
         none.deactivate();
+    }
+
+    @Test
+    void aTypedPassphraseOpensForThisRunOnlyAndARestartWithoutASourceIsLockedWithTheWaysToUnlock() throws IOException {
+        String secret = "typed-only-in-memory-4e1f";
+        Path file = data.resolve("vault.bin");
+        VaultComponent first = activate(cfg());
+        first.vault().generate(KeyType.X25519, "k");
+        // the console's Save hands the typed passphrase over in memory: the vault is re-encrypted under it
+        String logs = logsOf(() -> first.modified(cfg("passphrase", secret), props()));
+        assertThat(logs).contains(file + " re-encrypted under the passphrase from the passphrase attribute")
+                .doesNotContain(secret);
+        assertThat(PassphraseSources.generatedFile(file)).as("obsolete once the typed one encrypts the vault")
+                .doesNotExist();
+        first.deactivate();
+
+        // a restart: the stored configuration has no passphrase and nothing else gives one
+        VaultComponent[] locked = new VaultComponent[1];
+        logs = logsOf(() -> locked[0] = activate(cfg()));
+        assertThat(locked[0].vault()).as("locked").isNull();
+        assertThat(logs).contains("configuration refused, passphrase: vault locked: " + file + " is encrypted and no "
+                + "passphrase source is given").contains("--vault-passphrase-file FILE")
+                .contains("HOPSEAL_VAULT_PASSPHRASE_FILE").contains("passphrase.env").doesNotContain(secret);
+        assertThat(file).as("a locked vault is never replaced").exists();
+        assertThat(PassphraseSources.generatedFile(file)).as("nor given a new generated passphrase").doesNotExist();
+        // the same passphrase from a file opens it with its keys
+        Path own = data.resolve("own-passphrase");
+        Files.writeString(own, secret + "\n");
+        locked[0].modified(cfg("passphrase_file", own.toString()), props());
+        assertThat(locked[0].vault().find("k")).isPresent();
+        locked[0].deactivate();
+    }
+
+    @Test
+    void aLegacyTypedPassphraseFileStillOpensTheVaultWithOneWarningThatNeverShowsItsContent() throws IOException {
+        Path legacy = data.resolve(PassphraseSources.TYPED_FILE);
+        io.hopseal.support.PrivateFiles.writeString(legacy, "written-by-an-older-gateway\n");
+        VaultComponent[] vc = new VaultComponent[1];
+        String logs = logsOf(() -> vc[0] = activate(cfg("passphrase_file", legacy.toString())));
+        assertThat(vc[0].vault()).isNotNull();
+        assertThat(logs).contains("the vault's passphrase is read from " + legacy).contains("in clear")
+                .contains("--vault-passphrase-file FILE").doesNotContain("written-by-an-older-gateway");
+        logs = logsOf(() -> vc[0].modified(cfg("passphrase_file", legacy.toString(), "kdf_memory_kib", 2048), props()));
+        assertThat(logs).as("once per start").doesNotContain("in clear");
+        assertThat(legacy).as("still the source in use").exists();
+        vc[0].deactivate();
     }
 
     @Test
