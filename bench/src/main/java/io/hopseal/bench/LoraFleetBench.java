@@ -234,7 +234,10 @@ public final class LoraFleetBench {
         backend = HopsealNode.builder().transport(() -> new TcpTransport(FleetGateway.fleetConfig(64))).build();
         int backendPort = backend.transport(TcpTransport.class).orElseThrow().listen("127.0.0.1", 0).port();
         backend.service("telemetry", (m, c) -> onReading(m.payload()));
-        backend.channels().listen("api", ListenerOptions.defaults().onChannel(ch -> opened.incrementAndGet()));
+        // the commissioning path makes the whole fleet one source (one TCP link from 127.0.0.1 to the gateway), and a
+        // listener holds 16 half-open handshakes per source by default; over the air each device is a source
+        backend.channels().listen("api", ListenerOptions.defaults().onChannel(ch -> opened.incrementAndGet())
+                .withPendingLimits(ListenerOptions.DEFAULT_MAX_PENDING, ListenerOptions.DEFAULT_MAX_PENDING));
 
         TcpTransport commissioning = new TcpTransport(TcpTransportConfig.DEFAULTS);
         radio = new LoraFleetRadio(n, dataRate, new InetSocketAddress("127.0.0.1", ports[0]), commissioning,

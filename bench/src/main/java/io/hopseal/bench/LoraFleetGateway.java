@@ -2,8 +2,6 @@ package io.hopseal.bench;
 
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
-import java.lang.management.ManagementFactory;
-import java.lang.management.MemoryMXBean;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -44,14 +42,10 @@ public final class LoraFleetGateway {
             int tcpPort = tcp.listen("127.0.0.1", 0).port();
             System.out.println("PORTS " + lora.localPort() + " " + tcpPort);
             System.out.flush();
-            MemoryMXBean mem = ManagementFactory.getMemoryMXBean();
             BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
             for (String line; (line = in.readLine()) != null && !line.equals("quit");) {
                 if (line.equals("heap")) {
-                    System.gc();
-                    System.gc();
-                    System.out.println("HEAP " + mem.getHeapMemoryUsage().getUsed() + " "
-                            + mem.getHeapMemoryUsage().getCommitted());
+                    FleetGateway.printHeap();
                 } else if (line.startsWith("add ")) {
                     int n = Integer.parseInt(line.substring(4).trim());
                     for (int i = 0; i < n; i++) {
