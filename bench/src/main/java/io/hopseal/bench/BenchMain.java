@@ -186,8 +186,13 @@ public final class BenchMain {
 
     /** Runs {@link MemoryProbe} in a JVM with a 256 MiB heap; RESULT and HISTO lines come back. */
     static Map<String, Object> probe(String mode, long arg, long timeoutSeconds) throws Exception {
+        return probe("-Xmx256m", mode, arg, timeoutSeconds);
+    }
+
+    /** Runs {@link MemoryProbe} in a JVM with the heap option {@code xmx}; RESULT and HISTO lines come back. */
+    static Map<String, Object> probe(String xmx, String mode, long arg, long timeoutSeconds) throws Exception {
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        ProcessBuilder pb = new ProcessBuilder(java, "-Xmx256m", "-Djava.awt.headless=true", "-cp",
+        ProcessBuilder pb = new ProcessBuilder(java, xmx, "-Djava.awt.headless=true", "-cp",
                 System.getProperty("java.class.path"), MemoryProbe.class.getName(), mode, Long.toString(arg));
         pb.redirectErrorStream(true);
         Process p = pb.start();

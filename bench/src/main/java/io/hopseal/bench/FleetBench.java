@@ -54,8 +54,12 @@ import io.hopseal.transport.tcp.TcpTransportConfig;
  *
  * <pre>
  * java -cp bench/target/hopseal-bench.jar io.hopseal.bench.FleetBench [--devices 1000] [--probes 50] [--rate 1]
- *      [--steady-seconds 10] [--rounds 4] [--slice-ms 1500] [--out bench/results]
+ *      [--steady-seconds 10] [--rounds 4] [--slice-ms 1500] [--per-node 1] [--out bench/results]
  * </pre>
+ * {@code --per-node K}: the devices after the probes share a node K at a time, so that the driver does not run a node's
+ * timers per device (a channel timer and a TCP timer each). Each device keeps its own TCP connection and its own
+ * channel: device k of a node dials the gateway (and HAProxy) at 127.0.0.(k+1), on which both also listen, and a
+ * node's TCP transport holds one link per address. (One node is one identity: the relays never see identities.)
  * Exit status 3 when the gateway's threads grow with its links (goal: flat), after the results are written.
  */
 public final class FleetBench implements AutoCloseable {
@@ -77,6 +81,7 @@ public final class FleetBench implements AutoCloseable {
 
     final int n;
     final int probes;
+    final int perNode;
     final Path3[] interleaved = {Path3.GATEWAY_CHANNEL, Path3.GATEWAY_PLAIN, Path3.HAPROXY_CHANNEL};
 
     /** Echo bookkeeping per path: replies (for the closed loop), and round trips (ns) while recording. */
@@ -111,9 +116,11 @@ public final class FleetBench implements AutoCloseable {
 
     final Map<Path3, Tally> tallies = new EnumMap<>(Path3.class);
 
-    /** One simulated device: a node with its own TCP transport (its own links). */
+    /** One simulated device: a node with its own TCP transport (its own links), or a share of one ({@code --per-node}). */
     static final class Device {
         HopsealNode node;
+        /** The loopback address it dials the gateway and HAProxy at: its own link on a shared node. */
+        String host = "127.0.0.1";
         final SecureChannel[] channels = new SecureChannel[Path3.values().length];
         Route plain;
     }
@@ -127,12 +134,18 @@ public final class FleetBench implements AutoCloseable {
     Process haproxy;
     int haproxyPort;
     final List<Device> devices = new ArrayList<>();
+    /** The driver's own threads and descriptors with every device open. */
+    ProcStats driver;
     final Route sink = Route.of(Address.local("sink"));
     final StringBuilder md = new StringBuilder();
 
-    FleetBench(int n, int probes) {
+    FleetBench(int n, int probes, int perNode) {
+        if (perNode < 1 || perNode > 250) {
+            throw new IllegalArgumentException("--per-node must be 1..250 (loopback addresses 127.0.0.1..250)");
+        }
         this.n = n;
         this.probes = probes;
+        this.perNode = perNode;
         for (Path3 p : Path3.values()) {
             tallies.put(p, new Tally());
         }
@@ -145,13 +158,16 @@ public final class FleetBench implements AutoCloseable {
                 .transport(() -> new TcpTransport(FleetGateway.fleetConfig(2 * n + probes + 64))).build();
         backendPort = backend.transport(TcpTransport.class).orElseThrow().listen("127.0.0.1", 0).port();
         backend.service("echo", (m, ctx) -> ctx.reply(m, m.payload()));
-        backend.channels().listen("api", ListenerOptions.defaults());
+        // every device dials from 127.0.0.1, and a listener counts half-open handshakes per source address (16 by
+        // default, ports ignored): the fleet would be one source; real devices are many
+        backend.channels().listen("api", ListenerOptions.defaults().withPendingLimits(ListenerOptions.DEFAULT_MAX_PENDING,
+                ListenerOptions.DEFAULT_MAX_PENDING));
     }
 
     void startGateway() throws IOException {
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         ProcessBuilder pb = new ProcessBuilder(java, "-Xmx512m", "-cp", System.getProperty("java.class.path"),
-                FleetGateway.class.getName(), Integer.toString(n + 64));
+                FleetGateway.class.getName(), Integer.toString(n + 64), Integer.toString(perNode));
         pb.redirectError(ProcessBuilder.Redirect.INHERIT);
         gateway = pb.start();
         gatewayOut = new BufferedReader(new InputStreamReader(gateway.getInputStream(), StandardCharsets.UTF_8));
@@ -192,7 +208,7 @@ public final class FleetBench implements AutoCloseable {
                 "  timeout client 10m",
                 "  timeout server 10m",
                 "frontend devices",
-                "  bind 127.0.0.1:" + haproxyPort,
+                binds(haproxyPort),
                 "  maxconn " + (n + probes + 1024),
                 "  default_backend hopseal",
                 "backend hopseal",
@@ -215,19 +231,34 @@ public final class FleetBench implements AutoCloseable {
         }
     }
 
+    /** HAProxy's frontend addresses: 127.0.0.1..perNode, one port. */
+    String binds(int port) {
+        List<String> b = new ArrayList<>();
+        for (int k = 1; k <= perNode; k++) {
+            b.add("  bind 127.0.0." + k + ":" + port);
+        }
+        return String.join("\n", b);
+    }
+
     Device newDevice(int i) {
         Device d = new Device();
-        d.node = HopsealNode.builder().transport(() -> new TcpTransport(TcpTransportConfig.DEFAULTS)).build();
-        d.node.service("sink", (m, ctx) -> tallies.get(Path3.GATEWAY_PLAIN).on(sentAt(m.payload())));
-        String gw = "/tcp/127.0.0.1:" + gatewayPort + "/tcp/127.0.0.1:" + backendPort;
+        int slot = i < probes ? 0 : (i - probes) % perNode; // probes: a node each (their direct link is to one address)
+        if (slot == 0) {
+            d.node = HopsealNode.builder().transport(() -> new TcpTransport(TcpTransportConfig.DEFAULTS)).build();
+            d.node.service("sink", (m, ctx) -> tallies.get(Path3.GATEWAY_PLAIN).on(sentAt(m.payload())));
+        } else {
+            d.node = devices.get(i - 1).node;
+            d.host = "127.0.0." + (slot + 1);
+        }
+        String gw = "/tcp/" + d.host + ":" + gatewayPort + "/tcp/127.0.0.1:" + backendPort;
         d.plain = Route.parse(gw + "/service/echo");
         return d;
     }
 
     CompletableFuture<Void> connect(Device d, Path3 p) {
         String hops = switch (p) {
-            case GATEWAY_CHANNEL -> "/tcp/127.0.0.1:" + gatewayPort + "/tcp/127.0.0.1:" + backendPort;
-            case HAPROXY_CHANNEL -> "/tcp/127.0.0.1:" + haproxyPort;
+            case GATEWAY_CHANNEL -> "/tcp/" + d.host + ":" + gatewayPort + "/tcp/127.0.0.1:" + backendPort;
+            case HAPROXY_CHANNEL -> "/tcp/" + d.host + ":" + haproxyPort;
             case DIRECT_CHANNEL -> "/tcp/127.0.0.1:" + backendPort;
             default -> throw new IllegalArgumentException(p.toString());
         };
@@ -366,8 +397,11 @@ public final class FleetBench implements AutoCloseable {
 
     @Override
     public void close() {
+        java.util.Set<HopsealNode> nodes = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
         for (Device d : devices) {
-            d.node.close();
+            if (nodes.add(d.node)) {
+                d.node.close();
+            }
         }
         if (backend != null) {
             backend.close();
@@ -391,6 +425,7 @@ public final class FleetBench implements AutoCloseable {
     public static void main(String[] args) throws Exception {
         int devices = 1000;
         int probes = 50;
+        int perNode = 1;
         double rate = 1;
         int steadySeconds = 10;
         int rounds = 4;
@@ -400,6 +435,7 @@ public final class FleetBench implements AutoCloseable {
             switch (args[i]) {
                 case "--devices" -> devices = Integer.parseInt(args[++i]);
                 case "--probes" -> probes = Integer.parseInt(args[++i]);
+                case "--per-node" -> perNode = Integer.parseInt(args[++i]);
                 case "--rate" -> rate = Double.parseDouble(args[++i]);
                 case "--steady-seconds" -> steadySeconds = Integer.parseInt(args[++i]);
                 case "--rounds" -> rounds = Integer.parseInt(args[++i]);
@@ -410,7 +446,7 @@ public final class FleetBench implements AutoCloseable {
         }
         Files.createDirectories(out);
         int code;
-        try (FleetBench b = new FleetBench(devices, Math.min(probes, devices))) {
+        try (FleetBench b = new FleetBench(devices, Math.min(probes, devices), perNode)) {
             code = b.run(out, rate, steadySeconds, rounds, sliceMs, String.join(" ", args));
         }
         System.exit(code);
@@ -461,6 +497,8 @@ public final class FleetBench implements AutoCloseable {
         }
         long heapN = gatewayHeap();
         ProcStats sN = gatewayStats();
+        driver = ProcStats.of(ProcessHandle.current().pid());
+        log("  driver: " + driver.threads() + " threads, " + driver.fds() + " fds (" + perNode + " devices per node)");
         // idle: what N links cost the gateway when nothing moves
         Thread.sleep(3000); // an idle window measured by the gateway's own CPU clock; not a test
         ProcStats sIdle = gatewayStats();
@@ -551,7 +589,8 @@ public final class FleetBench implements AutoCloseable {
         StringBuilder m = md;
         m.append("# Fleet: gateway forwarding at scale\n\n");
         m.append("Generated by `FleetBench` (").append(Instant.now()).append("), arguments `").append(args)
-                .append("`. ").append(n).append(" device nodes in the driver JVM, each with its own TCP link to a gateway ")
+                .append("`. ").append(n).append(perNode == 1 ? " device nodes" : " devices (" + perNode + " per node after the "
+                        + "probes)").append(" in the driver JVM, each with its own TCP link to a gateway ")
                 .append("JVM (`FleetGateway`, `-Xmx512m`) and an XX channel through it to a backend (echo service, in the ")
                 .append("driver JVM); the same devices hold a channel relayed by HAProxy (TCP mode) and send plain ")
                 .append("envelopes through the gateway. ").append(probes).append(" probe devices also hold a direct ")
@@ -576,7 +615,9 @@ public final class FleetBench implements AutoCloseable {
                 .append(flat ? "**flat (goal met)**" : "**GOAL NOT MET: the gateway starts threads per link** "
                         + "(`TcpTransport` should serve every link on its one I/O thread, see its class doc)")
                 .append(". Descriptors per link: ")
-                .append(String.format(Locale.ROOT, "%.2f", (double) (last[2] - ramp.get(0)[2]) / n)).append(".\n\n");
+                .append(String.format(Locale.ROOT, "%.2f", (double) (last[2] - ramp.get(0)[2]) / n))
+                .append(String.format(Locale.ROOT, ". The driver (this JVM: every device and the backend) at %d devices, "
+                        + "%d per node: %d threads, %d descriptors.%n%n", n, perNode, driver.threads(), driver.fds()));
         m.append("Heap after GC: ").append(n1(heap0 / 1048576.0)).append(" MiB with no link, ")
                 .append(n1(heapN / 1048576.0)).append(" MiB with ").append(n).append(" links: **")
                 .append(n0((double) (heapN - heap0) / n)).append(" B per link**. Resident set (heap, thread stacks, ")

@@ -5,6 +5,8 @@ import java.io.InputStreamReader;
 import java.lang.management.ManagementFactory;
 import java.lang.management.MemoryMXBean;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.atomic.AtomicReference;
 
 import io.hopseal.node.HopsealNode;
@@ -19,8 +21,9 @@ import io.hopseal.transport.tcp.TcpTransportConfig;
  * {@code heap} → {@code HEAP <used bytes after GC> <committed>}; {@code quit} (or end of input) → exit.
  *
  * <pre>
- * FleetGateway MAX_LINKS
+ * FleetGateway MAX_LINKS [ADDRESSES]
  * </pre>
+ * With ADDRESSES = K it also listens on 127.0.0.2..127.0.0.K, same port (FleetBench's {@code --per-node}).
  */
 public final class FleetGateway {
     private FleetGateway() {
@@ -31,23 +34,49 @@ public final class FleetGateway {
         return TcpTransportConfig.DEFAULTS.withMaxLinks(maxLinks).withMaxLinksPerSource(maxLinks);
     }
 
+    /** The {@code heap} command's answer: {@code HEAP <used bytes after GC> <committed>}. */
+    static void printHeap() {
+        MemoryMXBean mem = ManagementFactory.getMemoryMXBean();
+        System.gc();
+        System.gc();
+        System.out.println("HEAP " + mem.getHeapMemoryUsage().getUsed() + " " + mem.getHeapMemoryUsage().getCommitted());
+    }
+
+    /**
+     * Listens on 127.0.0.1 at a free port and on 127.0.0.2..{@code addresses} at the same port; another port when one
+     * of those is taken (a free port on 127.0.0.1 may be in use on another loopback address).
+     */
+    static TcpListener listen(TcpTransport t, int addresses) throws java.io.IOException {
+        for (int attempt = 0; ; attempt++) {
+            List<TcpListener> all = new ArrayList<>();
+            try {
+                all.add(t.listen("127.0.0.1", 0));
+                for (int k = 2; k <= addresses; k++) {
+                    all.add(t.listen("127.0.0." + k, all.get(0).port()));
+                }
+                return all.get(0);
+            } catch (java.io.IOException e) {
+                all.forEach(TcpListener::close);
+                if (attempt == 20) {
+                    throw e;
+                }
+            }
+        }
+    }
+
     public static void main(String[] args) throws Exception {
         int maxLinks = Integer.parseInt(args[0]);
         AtomicReference<TcpTransport> t = new AtomicReference<>();
         try (HopsealNode gateway = HopsealNode.builder()
                 .transport(() -> new TcpTransport(fleetConfig(maxLinks))).build()) {
             t.set(gateway.transport(TcpTransport.class).orElseThrow());
-            TcpListener l = t.get().listen("127.0.0.1", 0);
+            TcpListener l = listen(t.get(), args.length > 1 ? Integer.parseInt(args[1]) : 1);
             System.out.println("PORT " + l.port());
             System.out.flush();
-            MemoryMXBean mem = ManagementFactory.getMemoryMXBean();
             BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
             for (String line; (line = in.readLine()) != null && !line.equals("quit");) {
                 if (line.equals("heap")) {
-                    System.gc();
-                    System.gc();
-                    System.out.println("HEAP " + mem.getHeapMemoryUsage().getUsed() + " "
-                            + mem.getHeapMemoryUsage().getCommitted());
+                    printHeap();
                     System.out.flush();
                 }
             }

@@ -4,17 +4,21 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.Stream;
 
 /**
- * Section 6 of {@code RESULTS.md}: the fleet measurements ({@link FleetBench}, {@link BackendScaleProbe}, the soak
- * chart) are separate commands, not part of {@code run.sh}'s suites, so their reports are kept in files of their own
- * ({@code FLEET.md}, {@code backend-scale.md}, {@code soak.md}) and copied into RESULTS.md: by {@link Report} when it
+ * Section 8 of {@code RESULTS.md}: the fleet measurements ({@link FleetBench}, {@link LoraFleetBench},
+ * {@link BackendScaleProbe}, the soak chart) are separate commands, not part of {@code run.sh}'s suites, so their
+ * reports are kept in files of their own ({@code FLEET.md}, {@code LORA-FLEET*.md}, {@code backend-scale.md},
+ * {@code soak.md}) and copied into RESULTS.md: by {@link Report} when it
  * writes RESULTS.md, and by each fleet command after it ran (replacing the previous section 8).
  */
 final class FleetReport {
     static final String HEADING = "## 8. Fleet scale: many devices through one gateway, a backend on all cores";
     static final String NEXT = "## How this was measured";
-    static final String[] FILES = {"FLEET.md", "backend-scale.md", "soak.md"};
+    static final String[] FILES = {"FLEET.md", "LORA-FLEET*.md", "backend-scale.md", "soak.md", "soak-heap.md"};
 
     private FleetReport() {
     }
@@ -23,11 +27,26 @@ final class FleetReport {
     static String section(Path dir) throws IOException {
         StringBuilder sb = new StringBuilder(HEADING).append("\n\n");
         sb.append("Separate commands (not run by `run.sh`): `FleetBench` (gateway forwarding, HAProxy anchor), ")
+                .append("`LoraFleetBench` (LoRaWAN devices through the Semtech UDP forwarder), ")
                 .append("`BackendScaleProbe` (1 vs 2 threads), `FleetSoak` (the long soak's chart); see ")
                 .append("bench/README.md, \"Fleet\".\n\n");
         boolean any = false;
+        List<Path> files = new ArrayList<>();
         for (String f : FILES) {
-            Path p = dir.resolve(f);
+            if (f.endsWith("*.md")) { // LoraFleetBench writes one report per de-duplication window
+                String prefix = f.substring(0, f.length() - 4);
+                try (Stream<Path> s = Files.list(dir)) {
+                    // by name without ".md": the main report (LORA-FLEET.md) before its variants and findings
+                    s.filter(p -> p.getFileName().toString().startsWith(prefix)
+                                    && p.getFileName().toString().endsWith(".md"))
+                            .sorted(java.util.Comparator.comparing(p -> p.getFileName().toString().replace(".md", "")))
+                            .forEach(files::add);
+                }
+            } else {
+                files.add(dir.resolve(f));
+            }
+        }
+        for (Path p : files) {
             if (Files.isRegularFile(p)) {
                 any = true;
                 for (String line : Files.readAllLines(p, StandardCharsets.UTF_8)) {

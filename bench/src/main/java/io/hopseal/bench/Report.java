@@ -280,6 +280,10 @@ final class Report {
         channel(md, charts);
         wire(md, charts);
         memory(md);
+        Path memoryScale = out.resolve(MemoryScale.FILE); // MemoryScale's 10,000 and 100,000 ends (issue 19)
+        if (Files.isRegularFile(memoryScale)) {
+            md.append(Files.readString(memoryScale, StandardCharsets.UTF_8)).append('\n');
+        }
         tcp(md, charts);
         // section 6 comes from AttackProbe, run on its own (its command is in the section): kept across full runs
         Path attacks = out.resolve("attack-data.md");

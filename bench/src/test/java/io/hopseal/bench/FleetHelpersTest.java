@@ -35,4 +35,17 @@ class FleetHelpersTest {
                 .doesNotContain("first").endsWith(FleetReport.NEXT + "\n\nm\n");
         assertThat(md.indexOf(FleetReport.HEADING)).isEqualTo(md.lastIndexOf(FleetReport.HEADING));
     }
+
+    @Test
+    void loraReportsFollowTheFleetReportTheDefaultRunFirst(@TempDir Path dir) throws Exception {
+        Files.writeString(dir.resolve("FLEET.md"), "# Fleet\n");
+        Files.writeString(dir.resolve("LORA-FLEET-dedup-0ms.md"), "# LoRa dedup 0\n");
+        Files.writeString(dir.resolve("LORA-FLEET.md"), "# LoRa\n");
+        Files.writeString(dir.resolve("soak.md"), "# Soak\n");
+        String md = FleetReport.section(dir);
+        assertThat(md).contains("### Fleet\n", "### LoRa\n", "### LoRa dedup 0\n", "### Soak\n");
+        assertThat(md.indexOf("### Fleet")).isLessThan(md.indexOf("### LoRa\n"));
+        assertThat(md.indexOf("### LoRa\n")).isLessThan(md.indexOf("### LoRa dedup 0"));
+        assertThat(md.indexOf("### LoRa dedup 0")).isLessThan(md.indexOf("### Soak"));
+    }
 }

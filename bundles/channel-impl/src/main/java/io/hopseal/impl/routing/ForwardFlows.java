@@ -22,7 +22,9 @@ import io.hopseal.api.routing.Address;
  *
  * <p>Only the allowed destination can use a flow, and only towards the neighbour that opened it: a device cannot make
  * the gateway reach another device, nor any address it was not already talking through. Bounded: at most
- * {@link #MAX_FLOWS}; when full, expired flows go first, then the least recently used.
+ * {@link #MAX_FLOWS}; when full, expired flows go first, then the least recently used. Expired flows are also swept
+ * when a new flow comes and the last sweep is {@link #SWEEP_NANOS} old: a device that left for good never looks its
+ * flows up again, so without the sweep they stayed until the table was full (the fleet soak's growth, issue 19).
  */
 final class ForwardFlows {
     /** How long a flow stays open after its last message (either way). */
@@ -31,6 +33,8 @@ final class ForwardFlows {
     static final int MAX_FLOWS = 65_536;
     /** A flow's time is refreshed at most this often (saves a map write per message). */
     private static final long REFRESH_NANOS = 1_000_000_000L;
+    /** Expired flows are swept at most this often (a pass over the table, when a new flow comes). */
+    static final long SWEEP_NANOS = 60_000_000_000L;
 
     /** Messages from {@code destination} may go to {@code neighbour}. */
     private record Flow(Address destination, Address neighbour) {
@@ -50,6 +54,8 @@ final class ForwardFlows {
 
     private final Map<Flow, Long> lastUsed = new ConcurrentHashMap<>();
     private final int max;
+    private volatile boolean swept;
+    private volatile long lastSweep;
 
     ForwardFlows() {
         this(MAX_FLOWS);
@@ -67,6 +73,8 @@ final class ForwardFlows {
             lastUsed.put(f, now);
             if (prev == null && lastUsed.size() > max) {
                 trim(now);
+            } else if (prev == null && (!swept || now - lastSweep >= SWEEP_NANOS)) {
+                sweep(now);
             }
         }
     }
@@ -107,6 +115,15 @@ final class ForwardFlows {
 
     int size() {
         return lastUsed.size();
+    }
+
+    private synchronized void sweep(long now) {
+        if (swept && now - lastSweep < SWEEP_NANOS) {
+            return; // another thread swept meanwhile
+        }
+        swept = true;
+        lastSweep = now;
+        lastUsed.entrySet().removeIf(e -> now - e.getValue() > WINDOW_NANOS);
     }
 
     private synchronized void trim(long now) {

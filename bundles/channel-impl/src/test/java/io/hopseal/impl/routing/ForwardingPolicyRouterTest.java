@@ -171,6 +171,24 @@ class ForwardingPolicyRouterTest {
     }
 
     @Test
+    void flowsOfNeighboursThatLeftAreSweptOnceExpiredAndNotOnlyWhenTheTableIsFull() {
+        ForwardFlows flows = new ForwardFlows();
+        Address backend = Address.tcp("backend.example:5000");
+        for (int i = 0; i < 100; i++) { // a hundred devices write once and leave for good
+            flows.forwarded(Address.tcp("10.0.0.1:" + (1000 + i)), backend, i);
+        }
+        assertThat(flows.size()).isEqualTo(100);
+        long later = 100 + ForwardFlows.SWEEP_NANOS;
+        flows.forwarded(Address.tcp("10.0.0.2:1"), backend, later); // a sweep is due, but nothing has expired yet
+        assertThat(flows.size()).isEqualTo(101);
+        long expired = 100 + ForwardFlows.WINDOW_NANOS; // no message either way for a window: all hundred lapsed
+        flows.forwarded(Address.tcp("10.0.0.2:2"), backend, expired);
+        assertThat(flows.size()).as("the hundred expired flows swept, the two new ones kept").isEqualTo(2);
+        assertThat(flows.isReturn(backend, Address.tcp("10.0.0.2:1"), expired)).isTrue();
+        assertThat(flows.isReturn(backend, Address.tcp("10.0.0.1:1000"), expired)).isFalse();
+    }
+
+    @Test
     void refusalsAreLoggedAtMostOnceAMinuteWithACountAndNeverWithThePayload() {
         router.setForwardPolicy(ForwardPolicy.DENY_ALL);
         byte[] secret = "do-not-log-me".getBytes();
