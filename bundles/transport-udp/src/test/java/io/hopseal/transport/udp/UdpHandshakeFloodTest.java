@@ -49,9 +49,8 @@ import io.hopseal.transport.tcp.TcpTransport;
  * the junk sockets themselves: whole datagrams either way, envelopes included). Printed, not asserted (a time
  * threshold on a shared 2-core machine would measure the machine): the share completing within 2 s, p50 and p99.
  *
- * <p>The junk sockets are bound to 64 loopback addresses (127.0.1.1-64): the listener's per-source limit counts
- * addresses, not ports (docs/protocol.md §4.5), so junk from the devices' own address 127.0.0.1 would be the devices'
- * source; see docs/security.md for that case.
+ * <p>Twice: junk from 64 loopback addresses (127.0.1.1-64), and junk forged from the devices' own address 127.0.0.1
+ * (the listener's per-source limit counts addresses, not ports: docs/protocol.md §4.5).
  */
 class UdpHandshakeFloodTest {
     static final int LEGIT = 200;
@@ -81,13 +80,13 @@ class UdpHandshakeFloodTest {
         final Selector selector;
         final Thread reader;
 
-        Junk() throws IOException {
+        Junk(java.util.function.IntFunction<String> host) throws IOException {
             selector = Selector.open();
             try {
                 for (int i = 0; i < JUNK_SOCKETS; i++) {
                     DatagramChannel c = DatagramChannel.open();
                     sockets.add(c);
-                    c.bind(new InetSocketAddress("127.0.1." + (i + 1), 0));
+                    c.bind(new InetSocketAddress(host.apply(i), 0));
                     c.configureBlocking(false);
                     c.register(selector, SelectionKey.OP_READ, i);
                 }
@@ -171,6 +170,22 @@ class UdpHandshakeFloodTest {
     @Test
     void twoHundredHandshakesCompleteThroughTheGatewayWhileTwoThousandJunkOpenersPerSecondArriveOverUdp()
             throws Exception {
+        // 64 addresses: the listener's half-open slots fill up to its cookie threshold, then every opener gets a cookie
+        flood("junk from 64 addresses", i -> "127.0.1." + (i + 1), "handshake.cookie_replies");
+    }
+
+    /**
+     * Junk forged from the devices' own address (UDP proves no source): that source's half-open slots stay full of
+     * junk, below the listener's cookie threshold, so its message 1s get a cookie; a device that shows it receives
+     * there takes a slot of the validated quota, which junk cannot reach.
+     */
+    @Test
+    void junkFromTheDevicesOwnAddressDoesNotLockThemOut() throws Exception {
+        flood("junk from the devices' address", i -> "127.0.0.1", "handshake.cookie_replies.source_limit");
+    }
+
+    private void flood(String what, java.util.function.IntFunction<String> junkHost, String loadCounter)
+            throws Exception {
         TcpTransport backendTcp = new TcpTransport();
         UdpTransport gatewayUdp = new UdpTransport();
         try (HopsealNode backend = HopsealNode.builder().transport(() -> backendTcp).build()) {
@@ -178,7 +193,7 @@ class UdpHandshakeFloodTest {
             int b = backendTcp.listen("127.0.0.1", 0).port();
             try (HopsealNode gateway = HopsealNode.builder().forwardPolicy(ForwardPolicy.parse("tcp:127.0.0.1:" + b))
                     .transport(() -> gatewayUdp).transport(TcpTransport::new).build();
-                    Junk junk = new Junk()) {
+                    Junk junk = new Junk(junkHost)) {
                 int g = gatewayUdp.listen("127.0.0.1", 0).port();
                 InetSocketAddress gw = new InetSocketAddress("127.0.0.1", g);
                 String target = "/udp/127.0.0.1:" + g + "/tcp/127.0.0.1:" + b + "/secure/api";
@@ -191,9 +206,9 @@ class UdpHandshakeFloodTest {
                     long floodStart = System.nanoTime();
                     Future<?> flood = threads.submit(() -> junk.flood(gw,
                             Route.parse("/tcp/127.0.0.1:" + b + "/service/api")));
-                    // the flood fills the listener's half-open slots first: from then on it answers with cookies
-                    Await.until("the listener under load", Duration.ofSeconds(20),
-                            () -> api.counters().getOrDefault("handshake.cookie_replies", 0L) > 0);
+                    // the flood fills half-open slots first: from then on the listener answers with cookies
+                    Await.until("the listener under load (" + loadCounter + ")", Duration.ofSeconds(20),
+                            () -> api.counters().getOrDefault(loadCounter, 0L) > 0);
 
                     List<Future<long[]>> runs = new ArrayList<>();
                     for (HopsealNode d : devices) {
@@ -234,12 +249,12 @@ class UdpHandshakeFloodTest {
                     Map<String, Long> c = api.counters();
                     long sent = total(junk.sent);
                     long received = total(junk.received);
-                    System.out.printf("UDP handshake flood: %d junk openers in %.1f s (%.0f/s) from %d sockets, "
+                    System.out.printf("UDP handshake flood, %s: %d junk openers in %.1f s (%.0f/s) from %d sockets, "
                                     + "%d bytes sent, %d bytes back (%.2fx); %d of %d legitimate handshakes completed, "
                                     + "%d within 2 s (%.1f %%); ms p50 %d, p99 %d, max %d;%n"
                                     + "  the gateway read %d datagrams (junk and devices; the rest overflowed its socket)"
                                     + "%n  listener %s%n  gateway udp %s%n",
-                            junk.openers.get(), seconds, junk.openers.get() / seconds, JUNK_SOCKETS, sent, received,
+                            what, junk.openers.get(), seconds, junk.openers.get() / seconds, JUNK_SOCKETS, sent, received,
                             (double) received / sent, ms.size(), LEGIT, within2s, 100.0 * within2s / LEGIT,
                             pct(ms, 50), pct(ms, 99), ms.isEmpty() ? -1 : ms.get(ms.size() - 1),
                             gatewayUdp.counters().get("datagrams.in"), c, gatewayUdp.counters());
@@ -248,7 +263,7 @@ class UdpHandshakeFloodTest {
                             .isGreaterThanOrEqualTo(LEGIT * 99 / 100);
                     assertThat(junk.openers.get()).as("the flood ran at its rate")
                             .isGreaterThanOrEqualTo(FLOOD_MIN.toSeconds() * JUNK_PER_SECOND);
-                    assertThat(c.getOrDefault("handshake.cookie_replies", 0L)).as("cookies under load").isPositive();
+                    assertThat(c.getOrDefault(loadCounter, 0L)).as("cookies under load").isPositive();
                     assertThat(received).as("the junk sockets were answered (the 3x check is not vacuous)")
                             .isPositive();
                     for (int i = 0; i < JUNK_SOCKETS; i++) {
