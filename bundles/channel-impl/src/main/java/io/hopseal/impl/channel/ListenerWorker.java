@@ -22,8 +22,9 @@ import io.hopseal.api.transport.Envelope;
  * message 1 (the initiator retransmitting because our reply was lost) goes to the channel it already started, so
  * lossy links do not create duplicate channels.
  *
- * <p>Hard to knock over (docs/protocol.md §4.5): half-open handshakes are limited in all and per source; from the
- * cookie threshold on, a message 1 without a valid cookie is answered statelessly with a cookie reply (no state, no
+ * <p>Hard to knock over (docs/protocol.md §4.5): half-open handshakes are limited in all and per source
+ * (cookie-validated initiators per source separately, and a source that may be forged gets a cookie at its limit);
+ * from the cookie threshold on, a message 1 without a valid cookie is answered statelessly with a cookie reply (no state, no
  * Diffie-Hellman) instead of a handshake; and no responder end sends an initiator more than 3x the bytes it received
  * from it before the initiator is validated.
  */

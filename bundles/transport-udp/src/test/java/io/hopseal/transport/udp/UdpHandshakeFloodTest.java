@@ -36,6 +36,7 @@ import io.hopseal.api.transport.Envelope;
 import io.hopseal.impl.routing.ForwardPolicy;
 import io.hopseal.node.HopsealNode;
 import io.hopseal.testsupport.Await;
+import io.hopseal.testsupport.HandshakeLoad;
 import io.hopseal.transport.tcp.TcpTransport;
 
 /**
@@ -60,15 +61,6 @@ class UdpHandshakeFloodTest {
     /** The flood runs at least this long, and never longer than {@link #FLOOD_LIMIT}. */
     static final Duration FLOOD_MIN = Duration.ofSeconds(5);
     static final Duration FLOOD_LIMIT = Duration.ofSeconds(25);
-
-    /** XX message 1 as a padded initiator sends it (66 bytes), with a random ephemeral key: anyone can make these. */
-    static byte[] junkXx(Random rnd) {
-        byte[] f = new byte[66];
-        rnd.nextBytes(f);
-        f[0] = 0x10;
-        java.util.Arrays.fill(f, 33, 66, (byte) 0);
-        return f;
-    }
 
     /** The attacker: raw UDP sockets, bytes sent and received counted per socket. */
     static final class Junk implements AutoCloseable {
@@ -140,7 +132,7 @@ class UdpHandshakeFloodTest {
                 if (due > now) {
                     LockSupport.parkNanos(due - now); // pacing, not waiting for a condition
                 }
-                byte[] f = junkXx(rnd);
+                byte[] f = HandshakeLoad.junkXx(rnd);
                 if (n % 2 == 1) {
                     f = java.util.Arrays.copyOf(f, 33);
                 }
@@ -250,14 +242,15 @@ class UdpHandshakeFloodTest {
                     long sent = total(junk.sent);
                     long received = total(junk.received);
                     System.out.printf("UDP handshake flood, %s: %d junk openers in %.1f s (%.0f/s) from %d sockets, "
-                                    + "%d bytes sent, %d bytes back (%.2fx); %d of %d legitimate handshakes completed, "
-                                    + "%d within 2 s (%.1f %%); ms p50 %d, p99 %d, max %d;%n"
-                                    + "  the gateway read %d datagrams (junk and devices; the rest overflowed its socket)"
-                                    + "%n  listener %s%n  gateway udp %s%n",
-                            what, junk.openers.get(), seconds, junk.openers.get() / seconds, JUNK_SOCKETS, sent, received,
-                            (double) received / sent, ms.size(), LEGIT, within2s, 100.0 * within2s / LEGIT,
-                            pct(ms, 50), pct(ms, 99), ms.isEmpty() ? -1 : ms.get(ms.size() - 1),
-                            gatewayUdp.counters().get("datagrams.in"), c, gatewayUdp.counters());
+                                    + "%d bytes sent, %d bytes back (%.2fx); %d of %d legitimate handshakes "
+                                    + "completed, %d within 2 s (%.1f %%); ms p50 %d, p99 %d, max %d;%n  the gateway "
+                                    + "read %d datagrams (junk and devices; the rest overflowed its socket)%n"
+                                    + "  listener %s%n  gateway udp %s%n",
+                            what, junk.openers.get(), seconds, junk.openers.get() / seconds, JUNK_SOCKETS, sent,
+                            received, (double) received / sent, ms.size(), LEGIT, within2s, 100.0 * within2s / LEGIT,
+                            HandshakeLoad.percentile(ms, 50), HandshakeLoad.percentile(ms, 99),
+                            ms.isEmpty() ? -1 : ms.get(ms.size() - 1), gatewayUdp.counters().get("datagrams.in"), c,
+                            gatewayUdp.counters());
 
                     assertThat(ms.size()).as("legitimate handshakes completed (>= 99 %% of %d)", LEGIT)
                             .isGreaterThanOrEqualTo(LEGIT * 99 / 100);
@@ -291,12 +284,5 @@ class UdpHandshakeFloodTest {
             s += a.get(i);
         }
         return s;
-    }
-
-    private static long pct(List<Long> sorted, int p) {
-        if (sorted.isEmpty()) {
-            return -1;
-        }
-        return sorted.get(Math.min(sorted.size() - 1, (int) Math.ceil(p / 100.0 * sorted.size()) - 1));
     }
 }
