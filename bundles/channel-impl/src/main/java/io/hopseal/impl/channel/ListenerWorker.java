@@ -24,9 +24,9 @@ import io.hopseal.api.transport.Envelope;
  *
  * <p>Hard to knock over (docs/protocol.md §4.5): half-open handshakes are limited in all and per source
  * (cookie-validated initiators per source separately, and a source that may be forged gets a cookie at its limit);
- * from the cookie threshold on, a message 1 without a valid cookie is answered statelessly with a cookie reply (no state, no
- * Diffie-Hellman) instead of a handshake; and no responder end sends an initiator more than 3x the bytes it received
- * from it before the initiator is validated.
+ * from the cookie threshold on, a message 1 without a valid cookie is answered statelessly with a cookie reply (no
+ * state, no Diffie-Hellman) instead of a handshake; and no responder end sends an initiator more than 3x the bytes it
+ * received from it before the initiator is validated.
  */
 final class ListenerWorker implements ChannelListener {
     /** Half-open handshakes held at once by default; beyond the options' limit new ones are refused. */
