@@ -204,21 +204,12 @@ class UdpHandshakeFloodTest {
 
                     List<Future<long[]>> runs = new ArrayList<>();
                     for (HopsealNode d : devices) {
-                        runs.add(threads.submit(() -> {
-                            long[] times = new long[LEGIT / DEVICES];
-                            for (int i = 0; i < times.length; i++) {
-                                long t0 = System.nanoTime();
-                                try {
-                                    SecureChannel ch = d.channels().connect(target, ChannelOptions.defaults())
-                                            .toCompletableFuture().get(30, TimeUnit.SECONDS);
-                                    times[i] = ch.state() == ChannelState.OPEN ? System.nanoTime() - t0 : -1;
-                                    ch.close();
-                                } catch (Exception e) {
-                                    times[i] = -1;
-                                }
+                        runs.add(threads.submit(() -> HandshakeLoad.timed(LEGIT / DEVICES, () -> {
+                            try (SecureChannel ch = d.channels().connect(target, ChannelOptions.defaults())
+                                    .toCompletableFuture().get(30, TimeUnit.SECONDS)) {
+                                return ch.state() == ChannelState.OPEN;
                             }
-                            return times;
-                        }));
+                        })));
                     }
                     List<Long> ms = new ArrayList<>();
                     for (Future<long[]> r : runs) {
