@@ -79,22 +79,13 @@ class HandshakeFloodTest {
 
                 List<Future<long[]>> runs = new ArrayList<>();
                 for (HopsealNode d : devices) {
-                    runs.add(runners.submit(() -> {
-                        long[] times = new long[LEGIT / DEVICES];
-                        for (int i = 0; i < times.length; i++) {
-                            long t0 = System.nanoTime();
-                            CompletableFuture<SecureChannel> f = d.channels().connect(
-                                    Route.parse("/mem/gw/mem/backend/service/api"), ChannelOptions.defaults());
-                            try {
-                                SecureChannel ch = f.get(30, TimeUnit.SECONDS);
-                                times[i] = ch.state() == ChannelState.OPEN ? System.nanoTime() - t0 : -1;
-                                ch.close();
-                            } catch (Exception e) {
-                                times[i] = -1;
-                            }
+                    runs.add(runners.submit(() -> io.hopseal.testsupport.HandshakeLoad.timed(LEGIT / DEVICES, () -> {
+                        CompletableFuture<SecureChannel> f = d.channels().connect(
+                                Route.parse("/mem/gw/mem/backend/service/api"), ChannelOptions.defaults());
+                        try (SecureChannel ch = f.get(30, TimeUnit.SECONDS)) {
+                            return ch.state() == ChannelState.OPEN;
                         }
-                        return times;
-                    }));
+                    })));
                 }
                 List<Long> ms = new ArrayList<>();
                 int failed = 0;
@@ -141,9 +132,6 @@ class HandshakeFloodTest {
     }
 
     private static long pct(List<Long> sorted, int p) {
-        if (sorted.isEmpty()) {
-            return -1;
-        }
-        return sorted.get(Math.min(sorted.size() - 1, (int) Math.ceil(p / 100.0 * sorted.size()) - 1));
+        return io.hopseal.testsupport.HandshakeLoad.percentile(sorted, p);
     }
 }

@@ -62,11 +62,7 @@ class HandshakeHardeningTest {
 
     /** XX message 1 as our initiators send it (66 bytes), with a random ephemeral key: anyone can make these. */
     static byte[] junkXx(Random rnd) {
-        byte[] f = new byte[66];
-        rnd.nextBytes(f);
-        f[0] = 0x10;
-        java.util.Arrays.fill(f, 33, 66, (byte) 0);
-        return f;
+        return io.hopseal.testsupport.HandshakeLoad.junkXx(rnd);
     }
 
     /** A bare link end: sends raw envelopes and keeps what comes back (the attacker's view). */

@@ -22,16 +22,22 @@ import io.hopseal.api.transport.Envelope;
  * message 1 (the initiator retransmitting because our reply was lost) goes to the channel it already started, so
  * lossy links do not create duplicate channels.
  *
- * <p>Hard to knock over (docs/protocol.md §4.5): half-open handshakes are limited in all and per source; from the
- * cookie threshold on, a message 1 without a valid cookie is answered statelessly with a cookie reply (no state, no
- * Diffie-Hellman) instead of a handshake; and no responder end sends an initiator more than 3x the bytes it received
- * from it before the initiator is validated.
+ * <p>Hard to knock over (docs/protocol.md §4.5): half-open handshakes are limited in all and per source
+ * (cookie-validated initiators per source separately, and a source that may be forged gets a cookie at its limit);
+ * from the cookie threshold on, a message 1 without a valid cookie is answered statelessly with a cookie reply (no
+ * state, no Diffie-Hellman) instead of a handshake; and no responder end sends an initiator more than 3x the bytes it
+ * received from it before the initiator is validated.
  */
 final class ListenerWorker implements ChannelListener {
     /** Half-open handshakes held at once by default; beyond the options' limit new ones are refused. */
     static final int MAX_PENDING = ListenerOptions.DEFAULT_MAX_PENDING;
     /** Hops of a return route (after the first) that name a source besides the first. */
     static final int SOURCE_HOPS = 2;
+    /** Put before a source for its cookie-validated initiators' quota (a source starts with '/' or is "local"). */
+    static final String VALIDATED = "+";
+    private static final int RESERVED = 0;
+    private static final int LISTENER_FULL = 1;
+    private static final int SOURCE_FULL = 2;
 
     private final DefaultSecureChannelService service;
     private final ListenerOptions options;
@@ -134,8 +140,14 @@ final class ListenerWorker implements ChannelListener {
             sendCookie(m, source, f, raw.length, "handshake.cookie_replies.amplification");
             return;
         }
-        String src = sourceOf(m.returnRoute());
-        if (!reserve(src)) {
+        // A cookie-validated initiator receives at its address: it takes slots of a quota of its own, so message 1s
+        // forged from that address (UDP proves nothing) cannot lock it out; a forged source at its limit gets a cookie
+        String src = (validated ? VALIDATED : "") + sourceOf(m.returnRoute());
+        int slot = reserve(src);
+        if (slot != RESERVED) {
+            if (slot == SOURCE_FULL && !validated && !linkValidated) {
+                sendCookie(m, source, f, raw.length, "handshake.cookie_replies.source_limit");
+            }
             return;
         }
         boolean kept = false;
@@ -174,21 +186,24 @@ final class ListenerWorker implements ChannelListener {
         }
     }
 
-    /** Takes a half-open slot for {@code src}: false (counted) when the listener or that source is at its limit. */
-    private boolean reserve(String src) {
+    /**
+     * Takes a half-open slot for {@code src}: {@link #RESERVED}, or (counted) {@link #LISTENER_FULL} or
+     * {@link #SOURCE_FULL} when the listener or that source is at its limit.
+     */
+    private int reserve(String src) {
         synchronized (perSource) {
             if (reserved >= options.maxPending()) {
                 counters.increment("drop.too_many_pending");
-                return false;
+                return LISTENER_FULL;
             }
             int n = perSource.getOrDefault(src, 0);
             if (n >= options.maxPendingPerSource()) {
                 counters.increment("drop.too_many_pending_source");
-                return false;
+                return SOURCE_FULL;
             }
             perSource.put(src, n + 1);
             reserved++;
-            return true;
+            return RESERVED;
         }
     }
 
