@@ -11,8 +11,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 
 import org.junit.jupiter.api.AfterEach;
@@ -49,19 +47,12 @@ class ChannelResumptionTest {
     HopsealNode backend;
     HopsealNode device;
     /** Every channel-layer frame seen on the network: handshake frames, and (receiving channel id, counter) pairs. */
-    final List<Integer> handshakeFrames = new CopyOnWriteArrayList<>();
-    /** The channel-layer length of each frame in {@link #handshakeFrames}, in the same order. */
-    final List<Integer> handshakeSizes = new CopyOnWriteArrayList<>();
-    final Map<String, Integer> nonces = new ConcurrentHashMap<>();
-    final Set<String> reused = ConcurrentHashMap.newKeySet();
+    WireCapture wire;
 
     @BeforeEach
     void setUp() {
         net = new MemoryNetwork();
-        net.setInterceptor((from, to, frame) -> {
-            capture(frame);
-            return List.of(frame);
-        });
+        wire = WireCapture.on(net);
     }
 
     @AfterEach
@@ -72,30 +63,6 @@ class ChannelResumptionTest {
             }
         }
         net.close();
-    }
-
-    void capture(byte[] frame) {
-        try {
-            Message m = Envelope.decode(frame);
-            byte[] p = m.payload();
-            int kind = p.length == 0 ? -1 : (p[0] & 0xff) >>> 4;
-            if (kind >= 1 && kind <= 3) {
-                handshakeSizes.add(p.length); // before the frame itself: a reader of the frames sees its size
-                handshakeFrames.add(p[0] & 0xff);
-            } else if (kind >= 4 && kind <= 7) {
-                int n = (p[0] & 7) + 1;
-                long c = 0;
-                for (int i = 0; i < n; i++) {
-                    c = c << 8 | (p[1 + i] & 0xff);
-                }
-                String key = m.onwardRoute().addresses().get(m.onwardRoute().size() - 1) + "#" + c;
-                if (nonces.merge(key, 1, Integer::sum) > 1) {
-                    reused.add(key);
-                }
-            }
-        } catch (Exception e) {
-            throw new AssertionError("unreadable frame on the test network", e);
-        }
     }
 
     HopsealNode startBackend(boolean resume) {
@@ -134,7 +101,7 @@ class ChannelResumptionTest {
         for (int i = 0; i < 20; i++) {
             assertThat(echo(ch, "before " + i)).isEqualTo("before " + i);
         }
-        int handshakes = handshakeFrames.size();
+        int handshakes = wire.handshakeFrames.size();
         for (int restart = 0; restart < 5; restart++) {
             device.close(); // a clean stop keeps the session (and tells the peer nothing)
             device = startDevice();
@@ -144,9 +111,9 @@ class ChannelResumptionTest {
                 assertThat(echo(ch, "after " + restart + "." + i)).isEqualTo("after " + restart + "." + i);
             }
         }
-        assertThat(handshakeFrames).hasSize(handshakes); // not one handshake frame after the first handshake
+        assertThat(wire.handshakeFrames).hasSize(handshakes); // not one handshake frame after the first handshake
         assertThat(device.channels().counters()).containsEntry("resumption.resumed", 1L);
-        assertThat(reused).isEmpty();
+        assertThat(wire.reused).isEmpty();
         assertThat(backend.channels().channels()).hasSize(1);
     }
 
@@ -157,7 +124,7 @@ class ChannelResumptionTest {
         SecureChannel ch = device.channels().connect(ROUTE, options()).get(10, TimeUnit.SECONDS);
         Path files = state.resolve("device/sessions");
         java.util.Random random = new java.util.Random();
-        int handshakes = handshakeFrames.size();
+        int handshakes = wire.handshakeFrames.size();
         for (int kill = 0; kill < 8; kill++) {
             int n = random.nextInt(40);
             for (int i = 0; i < n; i++) {
@@ -178,8 +145,8 @@ class ChannelResumptionTest {
             ch = device.channels().connect(ROUTE, options()).get(10, TimeUnit.SECONDS);
             assertThat(echo(ch, "resumed " + kill)).isEqualTo("resumed " + kill);
         }
-        assertThat(handshakeFrames).hasSize(handshakes);
-        assertThat(reused).as("(channel, counter) pairs seen twice on the wire").isEmpty();
+        assertThat(wire.handshakeFrames).hasSize(handshakes);
+        assertThat(wire.reused).as("(channel, counter) pairs seen twice on the wire").isEmpty();
     }
 
     @Test
@@ -188,14 +155,14 @@ class ChannelResumptionTest {
         device = startDevice();
         SecureChannel ch = device.channels().connect(ROUTE, options()).get(10, TimeUnit.SECONDS);
         assertThat(echo(ch, "one")).isEqualTo("one");
-        int handshakes = handshakeFrames.size();
+        int handshakes = wire.handshakeFrames.size();
         for (int restart = 0; restart < 3; restart++) {
             backend.close();
             backend = startBackend(true);
             assertThat(echo(ch, "again " + restart)).isEqualTo("again " + restart);
         }
-        assertThat(handshakeFrames).hasSize(handshakes);
-        assertThat(reused).isEmpty();
+        assertThat(wire.handshakeFrames).hasSize(handshakes);
+        assertThat(wire.reused).isEmpty();
     }
 
     @Test
@@ -208,14 +175,14 @@ class ChannelResumptionTest {
         session.setReceiver(got::add);
         session.whenOpen().toCompletableFuture().get(10, TimeUnit.SECONDS);
         echoes(session, got, "x");
-        int handshakes = handshakeFrames.size();
+        int handshakes = wire.handshakeFrames.size();
         backend.close();
         backend = startBackend(false);
 
-        until("a new handshake", WAIT, () -> handshakeFrames.size() > handshakes);
+        until("a new handshake", WAIT, () -> wire.handshakeFrames.size() > handshakes);
         echoes(session, got, "y");
         session.close();
-        assertThat(reused).isEmpty();
+        assertThat(wire.reused).isEmpty();
     }
 
     @Test
@@ -239,10 +206,10 @@ class ChannelResumptionTest {
         assertThat(resumed.counters()).containsEntry("hints.received", 2L).containsEntry("hints.confirmed", 1L)
                 .containsEntry("pings.sent", 1L);
         // closed for good: the next connect shakes hands (the files went with the channel)
-        int handshakes = handshakeFrames.size();
+        int handshakes = wire.handshakeFrames.size();
         SecureChannel fresh = device.channels().connect(ROUTE, options()).get(10, TimeUnit.SECONDS);
         assertThat(echo(fresh, "fresh")).isEqualTo("fresh");
-        assertThat(handshakeFrames.size()).isGreaterThan(handshakes);
+        assertThat(wire.handshakeFrames.size()).isGreaterThan(handshakes);
     }
 
     @Test
@@ -284,12 +251,12 @@ class ChannelResumptionTest {
         resumed.send("lost".getBytes(UTF_8));
         assertThat(resumed.whenClosed().toCompletableFuture().get(15, TimeUnit.SECONDS))
                 .isEqualTo(CloseReason.PEER_UNRESPONSIVE);
-        int before = handshakeFrames.size();
+        int before = wire.handshakeFrames.size();
         SecureChannel fresh = device.channels().connect(ROUTE, o).get(30, TimeUnit.SECONDS);
         assertThat(echo(fresh, "fresh")).isEqualTo("fresh");
         lastFallback = fresh;
-        assertThat(reused).isEmpty();
-        return List.copyOf(handshakeFrames.subList(before, handshakeFrames.size()));
+        assertThat(wire.reused).isEmpty();
+        return List.copyOf(wire.handshakeFrames.subList(before, wire.handshakeFrames.size()));
     }
 
     SecureChannel lastFallback;
@@ -305,7 +272,7 @@ class ChannelResumptionTest {
     void assertIkTwoMessages(List<Integer> frames) {
         assertThat(frames).as("IK: message 1 and message 2, no message 3").hasSize(2);
         // docs/protocol.md §4.3: 198 + the bound route /service/echo (7), and 49
-        assertThat(handshakeSizes.subList(handshakeSizes.size() - 2, handshakeSizes.size()))
+        assertThat(wire.handshakeSizes.subList(wire.handshakeSizes.size() - 2, wire.handshakeSizes.size()))
                 .as("IK's bytes on the wire (channel layer)").containsExactly(198 + 7, 49);
         assertThat(frames.get(0) & 0xF6).as("message 1, IK").isEqualTo(0x14);
         assertThat(frames.get(1) & 0xF0).isEqualTo(0x20);
@@ -350,11 +317,11 @@ class ChannelResumptionTest {
         assertThat(backend.channels().counters()).as("a new process: no known peers").containsEntry("peers.known", 0L);
         assertThat(ch.whenClosed().toCompletableFuture().get(15, TimeUnit.SECONDS))
                 .as("a clean stop of a backend that keeps nothing tells its peers").isEqualTo(CloseReason.PEER_CLOSED);
-        int before = handshakeFrames.size();
+        int before = wire.handshakeFrames.size();
         lastFallback = device.channels().connect(ROUTE, o).get(30, TimeUnit.SECONDS);
         assertThat(echo(lastFallback, "fresh")).isEqualTo("fresh");
-        assertThat(reused).isEmpty();
-        return List.copyOf(handshakeFrames.subList(before, handshakeFrames.size()));
+        assertThat(wire.reused).isEmpty();
+        return List.copyOf(wire.handshakeFrames.subList(before, wire.handshakeFrames.size()));
     }
 
     @Test
@@ -446,12 +413,12 @@ class ChannelResumptionTest {
         for (int i = 0; i < 12; i++) {
             echo(ch, "m" + i);
         }
-        int handshakes = handshakeFrames.size();
+        int handshakes = wire.handshakeFrames.size();
         device.close();
         device = startDevice();
         ch = device.channels().connect(ROUTE, o).get(10, TimeUnit.SECONDS);
         assertThat(echo(ch, "fresh")).isEqualTo("fresh");
-        assertThat(handshakeFrames.size()).isGreaterThan(handshakes);
+        assertThat(wire.handshakeFrames.size()).isGreaterThan(handshakes);
     }
 
     @Test

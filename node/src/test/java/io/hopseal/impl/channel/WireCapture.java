@@ -17,6 +17,8 @@ import io.hopseal.impl.memory.MemoryNetwork;
  */
 final class WireCapture {
     final List<Integer> handshakeFrames = new CopyOnWriteArrayList<>();
+    /** The channel-layer length of each frame in {@link #handshakeFrames}, in the same order. */
+    final List<Integer> handshakeSizes = new CopyOnWriteArrayList<>();
     final Set<String> reused = ConcurrentHashMap.newKeySet();
     private final Map<String, Integer> nonces = new ConcurrentHashMap<>();
 
@@ -36,6 +38,7 @@ final class WireCapture {
             byte[] p = m.payload();
             int kind = p.length == 0 ? -1 : (p[0] & 0xff) >>> 4;
             if (kind >= 1 && kind <= 3) {
+                handshakeSizes.add(p.length); // before the frame itself: a reader of the frames sees its size
                 handshakeFrames.add(p[0] & 0xff);
             } else if (kind >= 4 && kind <= 7) { // docs/protocol.md §5: counter length in the low 3 bits
                 int n = (p[0] & 7) + 1;
