@@ -20,7 +20,11 @@ final class ReplayWindow {
         this.bits = new long[size / 64];
     }
 
+    /** Counters are never negative on the wire; a negative one is refused here too, so no slot is ever negative. */
     Verdict check(long counter) {
+        if (counter < 0) {
+            return Verdict.TOO_OLD;
+        }
         if (counter > highest) {
             return Verdict.FRESH;
         }
@@ -31,6 +35,9 @@ final class ReplayWindow {
     }
 
     void mark(long counter) {
+        if (counter < 0) {
+            throw new IllegalArgumentException("negative counter");
+        }
         if (counter > highest) {
             long gap = counter - highest;
             if (gap >= size || highest < 0) {
@@ -59,7 +66,7 @@ final class ReplayWindow {
     }
 
     private int slot(long c) {
-        return (int) (c % size);
+        return (int) Math.floorMod(c, (long) size);
     }
 
     private boolean isSet(long c) {

@@ -345,8 +345,9 @@ final class TransportCrypto {
             for (int i = 0; i < n; i++) {
                 c = c << 8 | (f[off + 1 + i] & 0xff);
             }
-            if (c > Wire.MAX_COUNTER || (n > 1 && Wire.counterLength(c) != n)) {
-                return drop(Drop.MALFORMED); // non-minimal encodings would give one counter two wire forms
+            // eight counter bytes can make c negative; non-minimal encodings would give one counter two wire forms
+            if (c < 0 || c > Wire.MAX_COUNTER || (n > 1 && Wire.counterLength(c) != n)) {
+                return drop(Drop.MALFORMED);
             }
             switch (window.check(c)) {
                 case DUPLICATE: return drop(Drop.REPLAY);

@@ -170,6 +170,12 @@ class AuthenticatedPeerFuzzTest {
                 s.writeBytes(new byte[] {0, 0x06, 2, 9, 9}); // close with an unknown reason and a trailing byte
                 out.put("script", s.toByteArray());
                 out.put("close", new byte[] {0, 0x06, 1, 0});
+                // raw frame whose eight counter bytes read as -2: once indexed the replay window below zero (CI crash)
+                ByteArrayOutputStream neg = new ByteArrayOutputStream();
+                neg.writeBytes(new byte[] {1, 25, (byte) (Wire.DATA_BOUND << 4 | 7)});
+                neg.writeBytes(new byte[] {-1, -1, -1, -1, -1, -1, -1, -2});
+                neg.writeBytes(new byte[16]);
+                out.put("negative-counter", neg.toByteArray());
         return out;
     }
 

@@ -266,4 +266,14 @@ class HandshakeAndTransportTest {
         assertThat(w.check(2000)).isEqualTo(ReplayWindow.Verdict.TOO_OLD);
         assertThat(w.check(6999)).isEqualTo(ReplayWindow.Verdict.FRESH);
     }
+
+    @Test
+    void replayWindowRefusesNegativeCountersWithoutIndexingBelowZero() {
+        ReplayWindow fresh = new ReplayWindow(1024);
+        assertThat(fresh.check(-2)).isEqualTo(ReplayWindow.Verdict.TOO_OLD);
+        assertThat(fresh.check(Long.MIN_VALUE)).isEqualTo(ReplayWindow.Verdict.TOO_OLD);
+        fresh.mark(3);
+        assertThat(fresh.check(-1)).isEqualTo(ReplayWindow.Verdict.TOO_OLD);
+        assertThat(fresh.check(2)).isEqualTo(ReplayWindow.Verdict.FRESH);
+    }
 }
