@@ -15,17 +15,32 @@ final class HostPort {
     final int port;
     /** The link key: the text as given, except that IPv6 literals are normalized. */
     final String key;
+    /** An accepted connection's alias {@code remote@local} (see {@code LinkTable.admitInbound}): never dialed. */
+    final boolean inboundOnly;
 
-    private HostPort(String host, int port, String key) {
+    private HostPort(String host, int port, String key, boolean inboundOnly) {
         this.host = host;
         this.port = port;
         this.key = key;
+        this.inboundOnly = inboundOnly;
     }
 
-    /** Parses {@code host:port}; {@code null} if it is not one. Never resolves a name. */
+    /**
+     * Parses {@code host:port}, or an inbound link's alias {@code ip:port@ip:port}; {@code null} if it is neither.
+     * Never resolves a name.
+     */
     static HostPort parse(String text) {
         if (text == null || text.isEmpty() || text.length() > 255) {
             return null;
+        }
+        int at = text.indexOf('@');
+        if (at >= 0) {
+            HostPort remote = parse(text.substring(0, at));
+            HostPort local = parse(text.substring(at + 1));
+            if (remote == null || local == null || remote.inboundOnly || local.inboundOnly) {
+                return null;
+            }
+            return new HostPort(remote.host, remote.port, remote.key + "@" + local.key, true);
         }
         String host;
         String portText;
@@ -85,7 +100,7 @@ final class HostPort {
                 return null;
             }
         }
-        return new HostPort(host, port, key);
+        return new HostPort(host, port, key, false);
     }
 
     /**

@@ -1,6 +1,7 @@
 package io.hopseal.transport.tcp;
 
 import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.Iterator;
@@ -12,6 +13,7 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Function;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -33,7 +35,7 @@ final class LinkTable {
     private final Counters counters;
     /** Live links by key (see the transport's class doc). */
     private final ConcurrentHashMap<String, TcpLink> links = new ConcurrentHashMap<>();
-    /** Every link not yet released, including inbound links shadowed in {@link #links} by another link. */
+    /** Every link not yet released. */
     private final Set<TcpLink> all = ConcurrentHashMap.newKeySet();
     private final Map<String, Long> closedInbound = new LinkedHashMap<>(64, 0.75f, false) {
         private static final long serialVersionUID = 1L;
@@ -97,35 +99,45 @@ final class LinkTable {
     }
 
     /**
-     * Adds an accepted connection's link if the per-source and the global limit allow (evicting unvalidated links for
-     * it); false when refused (counted and logged, rate limited).
+     * Makes and adds an accepted connection's link if the per-source and the global limit allow (evicting unvalidated
+     * links for it); null when refused (counted and logged, rate limited). Its key is the remote {@code ip:port}, unless
+     * a live link has that key already (the same remote port towards another of our addresses: the kernel reuses a
+     * source port for another destination; or an outbound link dialed to it): then {@code remote@local}, which names
+     * this connection alone and is never dialed. One connection's replies must never go down another's link.
      */
-    synchronized boolean admitInbound(TcpTransportConfig c, TcpLink link) {
+    synchronized TcpLink admitInbound(TcpTransportConfig c, InetSocketAddress remote, InetSocketAddress local,
+                                      Function<String, TcpLink> make) {
         if (stopping) {
-            return false;
+            return null;
         }
-        InetAddress source = link.source;
+        InetAddress source = remote.getAddress();
+        String key = HostPort.format(remote);
         int fromSource = inboundBySource.getOrDefault(source, 0);
         if (fromSource >= c.maxLinksPerSource()) {
             counters.increment("links.refused.per_source");
             rateLimitedWarning(lastSourceWarning, "TCP link from {} refused: {} links from {} open, the limit per source "
-                    + "address (max links per source); links.refused.per_source counts every refusal", link.key,
+                    + "address (max links per source); links.refused.per_source counts every refusal", key,
                     fromSource, source.getHostAddress());
-            return false;
+            return null;
         }
-        if (!makeRoom(c, "TCP link from " + link.key)) {
-            return false;
+        if (!makeRoom(c, "TCP link from " + key)) {
+            return null;
         }
+        if (links.containsKey(key)) {
+            key = key + "@" + HostPort.format(local);
+            counters.increment("links.accepted.aliased");
+        }
+        TcpLink link = make.apply(key);
         all.add(link);
         inboundBySource.merge(source, 1, Integer::sum);
         unvalidated.add(link);
-        TcpLink existing = links.putIfAbsent(link.key, link);
+        links.put(key, link);
         synchronized (closedInbound) {
-            closedInbound.remove(link.key);
+            closedInbound.remove(key);
         }
         counters.increment("links.accepted");
-        LOG.debug("TCP link from {} accepted{}", link.key, existing != null ? " (shadowed by an existing link)" : "");
-        return true;
+        LOG.debug("TCP link from {} accepted", key);
+        return link;
     }
 
     /** Outcome of {@link #admitOutbound}. */

@@ -120,12 +120,14 @@ public final class TcpListener implements AutoCloseable, IoLoop.Handler {
             ch.setOption(StandardSocketOptions.TCP_NODELAY, transport.config().tcpNoDelay());
             ch.setOption(StandardSocketOptions.SO_KEEPALIVE, true);
             InetSocketAddress remote = (InetSocketAddress) ch.getRemoteAddress();
-            link = TcpLink.inbound(transport, HostPort.format(remote), remote.getAddress(), this);
+            InetSocketAddress local = (InetSocketAddress) ch.getLocalAddress();
+            link = transport.table().admitInbound(transport.config(), remote, local,
+                    key -> TcpLink.inbound(transport, key, remote.getAddress(), this));
         } catch (IOException | RuntimeException e) {
             TcpTransport.closeQuietly(ch);
             return;
         }
-        if (!transport.table().admitInbound(transport.config(), link)) {
+        if (link == null) {
             TcpTransport.closeQuietly(ch);
             return;
         }

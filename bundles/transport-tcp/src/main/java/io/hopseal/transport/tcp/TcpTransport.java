@@ -49,10 +49,10 @@ import io.hopseal.api.transport.Transport;
  * A link is keyed by {@code host:port} text. {@link #send(Address, Message)} uses the live link with the next hop's
  * key: an outbound link dialed to it, or an inbound link whose remote {@code ip:port} (IPv6 as {@code [::1]:port})
  * equals it; otherwise it creates an outbound link. Every message received on an inbound link gets {@code /tcp/<remote
- * ip:port>} prepended to its return route, so replies go back over the same connection; on an outbound link the
- * prepended address is the key the link was dialed with (e.g. {@code /tcp/backend.example:4000}). Sends to the address
- * of an inbound link that has closed return {@code DROPPED_LINK_DOWN} for five minutes: the transport never dials a
- * peer's ephemeral source port.
+ * ip:port>} (or {@code <remote>@<local ip:port>} when a live link has that key) prepended to its return route, so
+ * replies go back over the same connection; on an outbound link the prepended address is the key the link was dialed
+ * with (e.g. {@code /tcp/backend.example:4000}). Sends to the address of an inbound link that has closed return
+ * {@code DROPPED_LINK_DOWN} (for five minutes; an alias always): the transport never dials a peer's source port.
  *
  * <h2>Sending never blocks</h2>
  * A send frames the message on the caller's thread and queues the frame on the link's bounded queue
@@ -467,7 +467,7 @@ public final class TcpTransport implements Transport, AutoCloseable {
         for (int attempt = 0; attempt < 4; attempt++) {
             TcpLink link = table.get(hp.key);
             if (link == null) {
-                if (table.recentlyClosedInbound(hp.key)) {
+                if (hp.inboundOnly || table.recentlyClosedInbound(hp.key)) {
                     return drop(SendResult.DROPPED_LINK_DOWN);
                 }
                 SendResult created = createOutbound(hp, frame);
