@@ -305,7 +305,7 @@ public final class BackendScaleProbe implements AutoCloseable {
             double two = PairedProbe.median(rates.get(op + "/2"));
             double s = PairedProbe.medianRatio(rates.get(op + "/2"), rates.get(op + "/1"));
             chart.addValue(s, "scaling 2 threads / 1", op);
-            m.append("| ").append(op).append(" | ").append(FleetBench.n0(one)).append(" | ").append(FleetBench.n0(two))
+            m.append("| ").append(op).append(" | ").append(FleetBenchReport.n0(one)).append(" | ").append(FleetBenchReport.n0(two))
                     .append(" | ×").append(String.format(Locale.ROOT, "%.2f", s)).append(" | ")
                     .append(String.format(Locale.ROOT, "%.2f", s / control)).append(" |\n");
         }

@@ -50,12 +50,16 @@ import io.hopseal.transport.tcp.TcpTransportConfig;
  *
  * <p>Gateway figures come from {@code /proc/<pid>} (CPU = utime + stime, threads = {@code task/}, descriptors =
  * {@code fd/}; the run fails if any cannot be read) and from its own heap after GC ({@code heap} command on stdin).
- * Writes {@code FLEET.md}, {@code fleet-throughput.png} and {@code fleet-threads.png} into {@code --out}.
+ * Writes {@code FLEET.md}, {@code fleet-throughput.png} and {@code fleet-threads.png} into {@code --out} (another
+ * name with {@code --report NAME}: {@code NAME.md}, {@code name-throughput.png}, ...).
  *
  * <pre>
  * java -cp bench/target/hopseal-bench.jar io.hopseal.bench.FleetBench [--devices 1000] [--probes 50] [--rate 1]
- *      [--steady-seconds 10] [--rounds 4] [--slice-ms 1500] [--per-node 1] [--out bench/results]
+ *      [--steady-seconds 10] [--rounds 4] [--slice-ms 1500] [--per-node 1] [--no-haproxy] [--report FLEET]
+ *      [--out bench/results]
  * </pre>
+ * {@code --no-haproxy}: no HAProxy path (one descriptor per device in the driver instead of three: 10,000 devices fit
+ * a 20,000 limit).
  * {@code --per-node K}: the devices after the probes share a node K at a time, so that the driver does not run a node's
  * timers per device (a channel timer and a TCP timer each). Each device keeps its own TCP connection and its own
  * channel: device k of a node dials the gateway (and HAProxy) at 127.0.0.(k+1), on which both also listen, and a
@@ -82,7 +86,11 @@ public final class FleetBench implements AutoCloseable {
     final int n;
     final int probes;
     final int perNode;
-    final Path3[] interleaved = {Path3.GATEWAY_CHANNEL, Path3.GATEWAY_PLAIN, Path3.HAPROXY_CHANNEL};
+    /** Whether HAProxy relays a channel per device too (off: {@code --no-haproxy}). */
+    final boolean withHaproxy;
+    /** The report's file name without {@code .md}; the charts take it in lower case as their prefix. */
+    final String report;
+    final Path3[] interleaved;
 
     /** Echo bookkeeping per path: replies (for the closed loop), and round trips (ns) while recording. */
     final class Tally {
@@ -139,13 +147,17 @@ public final class FleetBench implements AutoCloseable {
     final Route sink = Route.of(Address.local("sink"));
     final StringBuilder md = new StringBuilder();
 
-    FleetBench(int n, int probes, int perNode) {
+    FleetBench(int n, int probes, int perNode, boolean withHaproxy, String report) {
         if (perNode < 1 || perNode > 250) {
             throw new IllegalArgumentException("--per-node must be 1..250 (loopback addresses 127.0.0.1..250)");
         }
         this.n = n;
         this.probes = probes;
         this.perNode = perNode;
+        this.withHaproxy = withHaproxy;
+        this.report = report;
+        this.interleaved = withHaproxy ? new Path3[] {Path3.GATEWAY_CHANNEL, Path3.GATEWAY_PLAIN, Path3.HAPROXY_CHANNEL}
+                : new Path3[] {Path3.GATEWAY_CHANNEL, Path3.GATEWAY_PLAIN};
         for (Path3 p : Path3.values()) {
             tallies.put(p, new Tally());
         }
@@ -277,7 +289,9 @@ public final class FleetBench implements AutoCloseable {
             Device d = newDevice(i);
             devices.add(d);
             pending.add(connect(d, Path3.GATEWAY_CHANNEL));
-            pending.add(connect(d, Path3.HAPROXY_CHANNEL));
+            if (withHaproxy) {
+                pending.add(connect(d, Path3.HAPROXY_CHANNEL));
+            }
             if (i < probes) {
                 pending.add(connect(d, Path3.DIRECT_CHANNEL));
             }
@@ -329,7 +343,7 @@ public final class FleetBench implements AutoCloseable {
      */
     Slice closedLoop(Path3 p, long nanos, ExecutorService senders) throws Exception {
         ProcStats g0 = gatewayStats();
-        ProcStats h0 = ProcStats.of(haproxy.pid());
+        ProcStats h0 = haproxy != null ? ProcStats.of(haproxy.pid()) : null;
         long start = System.nanoTime();
         long now;
         long messages = 0;
@@ -343,9 +357,9 @@ public final class FleetBench implements AutoCloseable {
             now = System.nanoTime();
         } while (now - start < nanos);
         ProcStats g1 = gatewayStats();
-        ProcStats h1 = ProcStats.of(haproxy.pid());
+        ProcStats h1 = haproxy != null ? ProcStats.of(haproxy.pid()) : null;
         return new Slice(messages * 1e9 / (now - start), (double) (g1.cpuNanos() - g0.cpuNanos()) / messages,
-                (double) (h1.cpuNanos() - h0.cpuNanos()) / messages);
+                h0 != null ? (double) (h1.cpuNanos() - h0.cpuNanos()) / messages : Double.NaN);
     }
 
     /**
@@ -431,6 +445,8 @@ public final class FleetBench implements AutoCloseable {
         int rounds = 4;
         long sliceMs = 1500;
         Path out = Path.of("bench/results");
+        boolean withHaproxy = true;
+        String report = "FLEET";
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--devices" -> devices = Integer.parseInt(args[++i]);
@@ -441,12 +457,14 @@ public final class FleetBench implements AutoCloseable {
                 case "--rounds" -> rounds = Integer.parseInt(args[++i]);
                 case "--slice-ms" -> sliceMs = Long.parseLong(args[++i]);
                 case "--out" -> out = Path.of(args[++i]);
+                case "--no-haproxy" -> withHaproxy = false;
+                case "--report" -> report = args[++i];
                 default -> throw new IllegalArgumentException("unknown option " + args[i]);
             }
         }
         Files.createDirectories(out);
         int code;
-        try (FleetBench b = new FleetBench(devices, Math.min(probes, devices), perNode)) {
+        try (FleetBench b = new FleetBench(devices, Math.min(probes, devices), perNode, withHaproxy, report)) {
             code = b.run(out, rate, steadySeconds, rounds, sliceMs, String.join(" ", args));
         }
         System.exit(code);
@@ -454,18 +472,19 @@ public final class FleetBench implements AutoCloseable {
 
     /**
      * Fails before anything starts when this JVM may not open enough descriptors: per device one socket to the gateway,
-     * one to HAProxy and the backend's end of HAProxy's connection; per probe two more (direct). The JVM has already
+     * (with HAProxy) one to HAProxy and the backend's end of HAProxy's connection; per probe two more (direct). The JVM has already
      * raised its soft limit to the hard one ({@code -XX:+MaxFDLimit}, the default); beyond that, {@code ulimit -Hn}.
      */
     void checkDescriptorLimit() throws IOException {
-        long needed = 3L * n + 2L * probes + 512;
+        long needed = (withHaproxy ? 3L : 1L) * n + 2L * probes + 512;
         String line = Files.readAllLines(Path.of("/proc/self/limits")).stream()
                 .filter(l -> l.startsWith("Max open files")).findFirst()
                 .orElseThrow(() -> new IllegalStateException("cannot read the open-file limit from /proc/self/limits"));
         String soft = line.substring("Max open files".length()).trim().split("\\s+")[0];
         if (!soft.equals("unlimited") && Long.parseLong(soft) < needed) {
             throw new IllegalStateException("--devices " + n + " needs about " + needed + " open files in the driver; "
-                    + "its limit is " + soft + " (raise the hard limit: ulimit -Hn, or run fewer devices)");
+                    + "its limit is " + soft + " (raise the hard limit: ulimit -Hn, run fewer devices"
+                    + (withHaproxy ? ", or --no-haproxy" : "") + ")");
         }
     }
 
@@ -475,7 +494,9 @@ public final class FleetBench implements AutoCloseable {
         log("fleet: " + n + " devices, load " + load0);
         startBackend();
         startGateway();
-        startHaproxy(Files.createTempDirectory("fleet-haproxy"));
+        if (withHaproxy) {
+            startHaproxy(Files.createTempDirectory("fleet-haproxy"));
+        }
         // links ramp: 0, n/4, n/2, n devices (each: one gateway link; the HAProxy and direct links bypass it)
         long heap0 = gatewayHeap();
         ProcStats s0 = gatewayStats();
@@ -534,7 +555,7 @@ public final class FleetBench implements AutoCloseable {
         ProcStats sEnd = gatewayStats();
 
         boolean flat = ramp.get(ramp.size() - 1)[1] - ramp.get(0)[1] <= FLAT_THREADS;
-        write(out, args, load0, loadSteady, loadEnd, ramp, heap0, heapN, s0.rssBytes(), sN.rssBytes(), setupCpu, setupNanos, idleCpuPerLinkPerSecond,
+        FleetBenchReport.write(this, out, args, load0, loadSteady, loadEnd, ramp, heap0, heapN, s0.rssBytes(), sN.rssBytes(), setupCpu, setupNanos, idleCpuPerLinkPerSecond,
                 rate, steadySeconds, steadyCpu, rttFleet, rttDirect, slices, sEnd, flat);
         if (!flat) {
             log("GOAL NOT MET: the gateway's threads grew from " + ramp.get(0)[1] + " to " + ramp.get(ramp.size() - 1)[1]
@@ -547,156 +568,5 @@ public final class FleetBench implements AutoCloseable {
     static void log(String s) {
         System.out.println(s);
         System.out.flush();
-    }
-
-    // ------------------------------------------------------------------------------------------------ report
-
-    static String n0(double v) {
-        return String.format(Locale.ROOT, "%,.0f", v);
-    }
-
-    static String n1(double v) {
-        return String.format(Locale.ROOT, "%,.1f", v);
-    }
-
-    static List<Double> perSecond(List<Slice> s) {
-        return s.stream().map(Slice::perSecond).toList();
-    }
-
-    /** Median over rounds of a/b, each round's slices side by side (the interleaved ratio). */
-    static double ratio(List<Slice> a, List<Slice> b) {
-        return PairedProbe.medianRatio(perSecond(a), perSecond(b));
-    }
-
-    static String limit(long pid, String name) {
-        try {
-            for (String line : Files.readAllLines(Path.of("/proc", Long.toString(pid), "limits"))) {
-                if (line.startsWith(name)) {
-                    String[] f = line.substring(name.length()).trim().split("\\s+");
-                    return f[0] + " (hard " + f[1] + ")";
-                }
-            }
-        } catch (IOException e) {
-            throw new IllegalStateException("cannot read /proc/" + pid + "/limits", e);
-        }
-        return "?";
-    }
-
-    void write(Path out, String args, String load0, String loadSteady, String loadEnd, List<int[]> ramp, long heap0,
-               long heapN, long rss0, long rssN, long setupCpu, long setupNanos, double idleCpuPerLinkPerSecond, double rate, int steadySeconds,
-               double steadyCpu, List<Double> rttFleet, List<Double> rttDirect, Map<Path3, List<Slice>> slices,
-               ProcStats end, boolean flat) throws IOException {
-        StringBuilder m = md;
-        m.append("# Fleet: gateway forwarding at scale\n\n");
-        m.append("Generated by `FleetBench` (").append(Instant.now()).append("), arguments `").append(args)
-                .append("`. ").append(n).append(perNode == 1 ? " device nodes" : " devices (" + perNode + " per node after the "
-                        + "probes)").append(" in the driver JVM, each with its own TCP link to a gateway ")
-                .append("JVM (`FleetGateway`, `-Xmx512m`) and an XX channel through it to a backend (echo service, in the ")
-                .append("driver JVM); the same devices hold a channel relayed by HAProxy (TCP mode) and send plain ")
-                .append("envelopes through the gateway. ").append(probes).append(" probe devices also hold a direct ")
-                .append("channel. Payload ").append(PAYLOAD).append(" B, echoed.\n\n");
-        m.append("Machine: ").append(Machine.cpuModel()).append(", ").append(Runtime.getRuntime().availableProcessors())
-                .append(" CPUs, ").append(Machine.jvm()).append(". Load average: ").append(load0).append(" at start, ")
-                .append(loadSteady).append(" after the steady phase, ").append(loadEnd)
-                .append(" at the end: the machine is shared with other builds, so absolute figures need a quiet ")
-                .append("machine; the interleaved ratios are the result.\n\n");
-        m.append("Open-file limits: driver ").append(limit(ProcessHandle.current().pid(), "Max open files"))
-                .append(", gateway ").append(limit(gateway.pid(), "Max open files"))
-                .append(" (the JVM raises its soft limit to the hard one at start: `-XX:+MaxFDLimit`, the default); ")
-                .append("threads: gateway ").append(limit(gateway.pid(), "Max processes")).append(".\n\n");
-
-        m.append("## Gateway resources as links grow\n\n| device links | gateway threads | gateway fds |\n|---:|---:|---:|\n");
-        for (int[] r : ramp) {
-            m.append("| ").append(r[0]).append(" | ").append(r[1]).append(" | ").append(r[2]).append(" |\n");
-        }
-        int[] last = ramp.get(ramp.size() - 1);
-        double threadsPerLink = (double) (last[1] - ramp.get(0)[1]) / n;
-        m.append("\nThreads per link: ").append(String.format(Locale.ROOT, "%.2f", threadsPerLink)).append(" → ")
-                .append(flat ? "**flat (goal met)**" : "**GOAL NOT MET: the gateway starts threads per link** "
-                        + "(`TcpTransport` should serve every link on its one I/O thread, see its class doc)")
-                .append(". Descriptors per link: ")
-                .append(String.format(Locale.ROOT, "%.2f", (double) (last[2] - ramp.get(0)[2]) / n))
-                .append(String.format(Locale.ROOT, ". The driver (this JVM: every device and the backend) at %d devices, "
-                        + "%d per node: %d threads, %d descriptors.%n%n", n, perNode, driver.threads(), driver.fds()));
-        m.append("Heap after GC: ").append(n1(heap0 / 1048576.0)).append(" MiB with no link, ")
-                .append(n1(heapN / 1048576.0)).append(" MiB with ").append(n).append(" links: **")
-                .append(n0((double) (heapN - heap0) / n)).append(" B per link**. Resident set (heap, thread stacks, ")
-                .append("code): ").append(n1(rss0 / 1048576.0)).append(" MiB with no link, ")
-                .append(n1(rssN / 1048576.0)).append(" MiB with ").append(n).append(" links (")
-                .append(n0((double) (rssN - rss0) / n)).append(" B per link), ").append(n1(end.rssBytes() / 1048576.0))
-                .append(" MiB at the end. CPU to set up a link (accept + forwarding the ")
-                .append("handshake): ").append(n0(setupCpu / 1e3 / n)).append(" µs per device (")
-                .append(n1(n * 1e9 / setupNanos)).append(" devices/s joined, driver-bound). Idle CPU: ")
-                .append(n1(idleCpuPerLinkPerSecond / 1e3)).append(" µs per link per second.\n\n");
-
-        m.append("## Steady rate\n\n").append(n0(rate)).append(" message(s)/s per device, ").append(n0(rate * n))
-                .append(" messages/s in all, ").append(steadySeconds).append(" s. Gateway CPU per echoed message ")
-                .append("(two forwarded frames): **").append(n1(steadyCpu / 1e3)).append(" µs** (")
-                .append(n1(steadyCpu / 2e3)).append(" µs per forwarded frame; ")
-                .append(n1(steadyCpu * rate * n / 1e7)).append(" % of one core).\n\n");
-        m.append("| round trip (µs) | samples | p50 | p99 | p99.9 |\n|---|---:|---:|---:|---:|\n");
-        List<Double> probesGw = rttFleet; // every gateway echo of the fleet (probe devices included)
-        m.append(rttRow("through the gateway (whole fleet)", probesGw));
-        m.append(rttRow("direct to the backend (probe devices)", rttDirect));
-        m.append("| **added by the gateway** (difference of quantiles) | | **")
-                .append(n0(TcpPathProbe.percentile(probesGw, 0.5) - TcpPathProbe.percentile(rttDirect, 0.5))).append("** | **")
-                .append(n0(TcpPathProbe.percentile(probesGw, 0.99) - TcpPathProbe.percentile(rttDirect, 0.99))).append("** | **")
-                .append(n0(TcpPathProbe.percentile(probesGw, 0.999) - TcpPathProbe.percentile(rttDirect, 0.999)))
-                .append("** |\n\n");
-
-        m.append("## Maximum (closed loop: every device one message in flight), interleaved\n\n")
-                .append("| path | echoes/s (median of rounds) | per round | gateway CPU µs/echo | HAProxy CPU µs/echo |\n")
-                .append("|---|---:|---|---:|---:|\n");
-        DefaultCategoryDataset chart = new DefaultCategoryDataset();
-        for (Path3 p : interleaved) {
-            List<Slice> s = slices.get(p);
-            double med = PairedProbe.median(perSecond(s));
-            chart.addValue(med, "echoes/s", p.label);
-            m.append("| ").append(p.label).append(" | ").append(n0(med)).append(" | ");
-            for (Slice x : s) {
-                m.append(n0(x.perSecond())).append(' ');
-            }
-            m.append("| ").append(n1(PairedProbe.median(s.stream().map(Slice::gatewayCpuNsPerEcho).toList()) / 1e3))
-                    .append(" | ").append(n1(PairedProbe.median(s.stream().map(Slice::haproxyCpuNsPerEcho).toList()) / 1e3))
-                    .append(" |\n");
-        }
-        double vsHaproxy = ratio(slices.get(Path3.GATEWAY_CHANNEL), slices.get(Path3.HAPROXY_CHANNEL));
-        double vsPlain = ratio(slices.get(Path3.GATEWAY_CHANNEL), slices.get(Path3.GATEWAY_PLAIN));
-        double cpuGw = PairedProbe.median(slices.get(Path3.GATEWAY_CHANNEL).stream().map(Slice::gatewayCpuNsPerEcho).toList());
-        double cpuHa = PairedProbe.median(slices.get(Path3.HAPROXY_CHANNEL).stream().map(Slice::haproxyCpuNsPerEcho).toList());
-        double cpuPlain = PairedProbe.median(slices.get(Path3.GATEWAY_PLAIN).stream().map(Slice::gatewayCpuNsPerEcho).toList());
-        m.append("\nRelay CPU per echo, HAProxy / gateway (channel traffic) = **")
-                .append(String.format(Locale.ROOT, "%.2f", cpuHa / cpuGw)).append("**: the share of HAProxy's messages/s ")
-                .append("the gateway would reach if each relay had the cores to itself (goal ≥ 0.50: ")
-                .append(cpuHa / cpuGw >= 0.5 ? "met" : "**not met**").append("); gateway plain / gateway channel = **")
-                .append(String.format(Locale.ROOT, "%.2f", cpuPlain / cpuGw)).append("** (≈ 1: the gateway does the ")
-                .append("same work for both; it never sees inside a channel).\n");
-        m.append("\nForwarded messages/s = 2 × echoes/s (each echo crosses the relay twice). CPU columns: the relay's ")
-                .append("process CPU (utime + stime) over the slice divided by its echoes; the column of the process ")
-                .append("not on the path counts only its idle cost.\n\n");
-        m.append("Ratios (median of per-round ratios): gateway channel / HAProxy channel = **")
-                .append(String.format(Locale.ROOT, "%.2f", vsHaproxy)).append("** (goal ≥ 0.50: ")
-                .append(vsHaproxy >= 0.5 ? "met" : "**not met**").append("); gateway channel / gateway plain = **")
-                .append(String.format(Locale.ROOT, "%.2f", vsPlain)).append("** (goal: the same rate, ≈ 1.0: ")
-                .append(vsPlain >= 0.9 ? "met" : "**not met**").append("). All paths share one driver JVM that seals ")
-                .append("and opens both channel ends on the same 2 cores, so the maxima are bounded by the whole ")
-                .append("machine, not the relay alone; the CPU per echo of each relay is the cleaner comparison.\n");
-        Files.writeString(out.resolve("FLEET.md"), m.toString());
-        Charts.bar(out.resolve("fleet-throughput.png").toFile(), "Fleet of " + n + " devices: echoes/s by path (interleaved)",
-                "path", "echoes/s", chart, false, new java.text.DecimalFormat("#,##0"), 800, 450);
-        DefaultCategoryDataset threads = new DefaultCategoryDataset();
-        for (int[] r : ramp) {
-            threads.addValue(r[1], "gateway threads", Integer.toString(r[0]));
-            threads.addValue(r[2], "gateway file descriptors", Integer.toString(r[0]));
-        }
-        Charts.bar(out.resolve("fleet-threads.png").toFile(), "Gateway threads and descriptors vs device links",
-                "device links", "count", threads, false, new java.text.DecimalFormat("#,##0"), 800, 450);
-        FleetReport.updateResults(out);
-        log(m.toString());
-    }
-
-    static String rttRow(String what, List<Double> v) {
-        return "| " + what + " | " + v.size() + " | " + n0(TcpPathProbe.percentile(v, 0.5)) + " | "
-                + n0(TcpPathProbe.percentile(v, 0.99)) + " | " + n0(TcpPathProbe.percentile(v, 0.999)) + " |\n";
     }
 }
