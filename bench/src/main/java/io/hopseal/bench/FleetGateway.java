@@ -7,6 +7,8 @@ import java.lang.management.MemoryMXBean;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 import java.util.concurrent.atomic.AtomicReference;
 
 import io.hopseal.node.HopsealNode;
@@ -18,7 +20,8 @@ import io.hopseal.transport.tcp.TcpTransportConfig;
  * The gateway of {@link FleetBench}, in a JVM of its own: one {@link HopsealNode} with the TCP transport, listening on
  * loopback, holding no channel keys and running no service: it only forwards envelopes along their routes (device
  * links → one link to the backend and back). Prints {@code PORT <n>}, then answers commands on stdin, one a line:
- * {@code heap} → {@code HEAP <used bytes after GC> <committed>}; {@code quit} (or end of input) → exit.
+ * {@code heap} → {@code HEAP <used bytes after GC> <committed>}; {@code counters} → its drop and error counters on
+ * one line; {@code quit} (or end of input) → exit.
  *
  * <pre>
  * FleetGateway MAX_LINKS [ADDRESSES]
@@ -29,9 +32,14 @@ public final class FleetGateway {
     private FleetGateway() {
     }
 
-    /** A TCP transport configuration for a fleet on loopback: every device comes from 127.0.0.1. */
+    /**
+     * A TCP transport configuration for a fleet on loopback: every device comes from 127.0.0.1, and the one link between
+     * gateway and backend carries every device's message: its queue holds one per link (FleetBench's closed loop keeps
+     * one message per device in flight; the default 1,024 would drop above 1,024 devices, as it should).
+     */
     static TcpTransportConfig fleetConfig(int maxLinks) {
-        return TcpTransportConfig.DEFAULTS.withMaxLinks(maxLinks).withMaxLinksPerSource(maxLinks);
+        return TcpTransportConfig.DEFAULTS.withMaxLinks(maxLinks).withMaxLinksPerSource(maxLinks)
+                .withSendQueueCapacity(Math.max(TcpTransportConfig.DEFAULT_SEND_QUEUE_CAPACITY, maxLinks));
     }
 
     /** The {@code heap} command's answer: {@code HEAP <used bytes after GC> <committed>}. */
@@ -77,6 +85,12 @@ public final class FleetGateway {
             for (String line; (line = in.readLine()) != null && !line.equals("quit");) {
                 if (line.equals("heap")) {
                     printHeap();
+                    System.out.flush();
+                } else if (line.equals("counters")) {
+                    Map<String, Long> all = new TreeMap<>();
+                    gateway.router().counters().forEach((k, v) -> all.put("router." + k, v));
+                    t.get().counters().forEach((k, v) -> all.put("tcp." + k, v));
+                    System.out.println(FleetBench.dropsOnly(all));
                     System.out.flush();
                 }
             }
