@@ -56,6 +56,13 @@ import io.hopseal.transport.tcp.TcpTransport;
 @ExamReactorStrategy(PerMethod.class)
 public class FleetSoakIT {
     static final int DEVICES = 10;
+    /**
+     * The fleet's devices (identities): DEVICES of them online at a time, the others off; a device that leaves comes back
+     * later with its identity, as devices do after a reboot or a lost uplink. (A new identity on every join would also
+     * grow the backend's known-peer cache by about 0.75 KB each, up to its bound of 10,000 peers: bench/results
+     * soak-heap.md.)
+     */
+    static final int FLEET = 3 * DEVICES;
     static final int EVENTS = 40;
     static final long HEAP_SLACK = 32L << 20;
 
@@ -71,6 +78,9 @@ public class FleetSoakIT {
     HopsealNode backend;
     FleetTraffic traffic;
     int nextId;
+    /** Identities of the devices that are off, the longest off first. */
+    final java.util.ArrayDeque<io.hopseal.api.vault.Vault> offline = new java.util.ArrayDeque<>();
+    final Map<FleetTraffic.Device, io.hopseal.api.vault.Vault> identityOf = new HashMap<>();
 
     @Configuration
     public Option[] config() {
@@ -119,6 +129,9 @@ public class FleetSoakIT {
         backend.channels().listen("api", ListenerOptions.defaults());
         traffic = new FleetTraffic(4);
         closeables.add(traffic);
+        for (int i = 0; i < FLEET; i++) {
+            offline.add(new io.hopseal.vault.MemoryVault());
+        }
         for (int i = 0; i < DEVICES; i++) {
             join();
         }
@@ -179,7 +192,7 @@ public class FleetSoakIT {
             java.nio.file.Files.writeString(java.nio.file.Path.of(csvFile), csv);
         }
         System.out.println("fleet soak (" + System.getProperty("it.profile") + ", seed " + seed + "): " + DEVICES
-                + " devices, " + cuts + " links cut, " + churned + " devices left and joined, " + updates
+                + " of " + FLEET + " devices online, " + cuts + " links cut, " + churned + " devices left and joined, " + updates
                 + " transport-tcp update(s) after the warm-up; "
                 + accounted + "; threads " + threadsBefore + " → " + Probe.liveThreads("hopseal-") + ", fds " + fdsBefore
                 + " → " + fdsAfter + ", heap after GC " + (heapBefore >> 10) + " KiB → " + (heapAfter >> 10) + " KiB");
@@ -191,18 +204,20 @@ public class FleetSoakIT {
 
     /** A device node dialling the gateway through a cable of its own, with a channel to the backend's echo. */
     FleetTraffic.Device join() throws Exception {
-        HopsealNode node = Probe.tcpNode();
+        io.hopseal.api.vault.Vault identity = offline.removeFirst();
+        HopsealNode node = Probe.tcpNode(identity);
         Cable cable = new Cable(gatewayPort);
         SecureChannel ch = node.channels().connect("/tcp/127.0.0.1:" + cable.port() + "/tcp/127.0.0.1:" + backendPort
                         + "/secure/api/service/echo",
                 ChannelOptions.defaults().withExpectedPeer(backend.identifier()).withHandshakeTimeout(Duration.ofSeconds(20)))
                 .get(30, TimeUnit.SECONDS);
         FleetTraffic.Device d = traffic.join(nextId++, ch);
+        identityOf.put(d, identity);
         owned.put(d, new AutoCloseable[] {cable, node, ch::close});
         return d;
     }
 
-    /** 0: a random device's link is cut; 1: a random device leaves and a new one joins. */
+    /** 0: a random device's link is cut; 1: a random device leaves and the device off longest joins. */
     void event(int kind, Random random) throws Exception {
         List<FleetTraffic.Device> now = List.copyOf(traffic.active);
         FleetTraffic.Device d = now.get(random.nextInt(now.size()));
@@ -217,6 +232,7 @@ public class FleetSoakIT {
             for (int i = o.length - 1; i >= 0; i--) {
                 o[i].close();
             }
+            offline.addLast(identityOf.remove(d));
             join();
             traffic.awaitEveryDeviceEchoes("device " + d.id + " left");
         }

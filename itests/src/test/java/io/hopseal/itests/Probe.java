@@ -91,9 +91,14 @@ final class Probe {
 
     /** The probe's own node ("device/backend" side): in-memory vault, its own TcpTransport with quick reconnects. */
     static HopsealNode tcpNode() {
+        return tcpNode(new io.hopseal.vault.MemoryVault());
+    }
+
+    /** A node with the identity in {@code vault} (the node does not close it: it may come back with it). */
+    static HopsealNode tcpNode(io.hopseal.api.vault.Vault vault) {
         TcpTransportConfig c = TcpTransportConfig.DEFAULTS.withReconnectBackoff(Duration.ofMillis(10), Duration.ofMillis(250))
                 .withConnectTimeout(Duration.ofSeconds(2));
-        return HopsealNode.builder().transport(() -> new TcpTransport(c)).build();
+        return HopsealNode.builder().vault(vault).transport(() -> new TcpTransport(c)).build();
     }
 
     static SecureChannel connectEcho(HopsealNode node, int port, long timeoutSeconds) throws Exception {
