@@ -11,14 +11,14 @@ import java.util.stream.Stream;
 /**
  * Section 8 of {@code RESULTS.md}: the fleet measurements ({@link FleetBench}, {@link LoraFleetBench},
  * {@link BackendScaleProbe}, the soak chart) are separate commands, not part of {@code run.sh}'s suites, so their
- * reports are kept in files of their own ({@code FLEET.md}, {@code LORA-FLEET*.md}, {@code backend-scale.md},
+ * reports are kept in files of their own ({@code FLEET*.md}, {@code LORA-FLEET*.md}, {@code backend-scale.md},
  * {@code soak.md}) and copied into RESULTS.md: by {@link Report} when it
  * writes RESULTS.md, and by each fleet command after it ran (replacing the previous section 8).
  */
 final class FleetReport {
     static final String HEADING = "## 8. Fleet scale: many devices through one gateway, a backend on all cores";
     static final String NEXT = "## How this was measured";
-    static final String[] FILES = {"FLEET.md", "LORA-FLEET*.md", "backend-scale.md", "soak.md", "soak-heap.md"};
+    static final String[] FILES = {"FLEET*.md", "LORA-FLEET*.md", "backend-scale.md", "soak.md", "soak-heap.md"};
 
     private FleetReport() {
     }
@@ -33,7 +33,7 @@ final class FleetReport {
         boolean any = false;
         List<Path> files = new ArrayList<>();
         for (String f : FILES) {
-            if (f.endsWith("*.md")) { // LoraFleetBench writes one report per de-duplication window
+            if (f.endsWith("*.md")) { // FleetBench one per fleet size (--report), LoraFleetBench one per de-duplication window
                 String prefix = f.substring(0, f.length() - 4);
                 try (Stream<Path> s = Files.list(dir)) {
                     // by name without ".md": the main report (LORA-FLEET.md) before its variants and findings
