@@ -18,13 +18,35 @@ public final class UdpSocket implements AutoCloseable {
     private final boolean listening;
     private final Thread reader;
 
+    /**
+     * What each socket asks the kernel to buffer for it: one reader thread drains it, and a burst (a fleet's uplinks,
+     * a flood) that outruns the reader for a moment would otherwise be dropped by the kernel at the default size
+     * (about 200 KB on Linux), uncounted by us.
+     */
+    static final int RECEIVE_BUFFER_BYTES = 1 << 20;
+
     UdpSocket(UdpTransport transport, DatagramSocket socket, boolean listening) {
         this.transport = transport;
         this.socket = socket;
         this.listening = listening;
+        try {
+            socket.setReceiveBufferSize(RECEIVE_BUFFER_BYTES);
+            int got = socket.getReceiveBufferSize();
+            if (got < RECEIVE_BUFFER_BYTES) {
+                LOG.warn("UDP socket {}: the kernel gave a receive buffer of {} bytes, not {} (its limit: "
+                        + "net.core.rmem_max); bursts may be dropped", socket.getLocalPort(), got, RECEIVE_BUFFER_BYTES);
+            }
+        } catch (java.net.SocketException e) {
+            LOG.warn("UDP socket {}: cannot set the receive buffer: {}", socket.getLocalPort(), e.toString());
+        }
         this.reader = new Thread(this::read, "hopseal-udp-" + socket.getLocalPort());
         reader.setDaemon(true);
         reader.start();
+    }
+
+    /** The receive buffer the kernel gave this socket, in bytes. */
+    public int receiveBufferSize() throws java.net.SocketException {
+        return socket.getReceiveBufferSize();
     }
 
     /** The bound port. */

@@ -63,6 +63,24 @@ class UdpChannelTest {
     }
 
     @Test
+    void aListenerAsksTheKernelForAOneMebibyteReceiveBuffer() throws Exception {
+        UdpTransport udp = new UdpTransport();
+        try {
+            UdpSocket s = udp.listen("127.0.0.1", 0);
+            // Linux caps a request at net.core.rmem_max and reports double what it granted (its bookkeeping)
+            long max = Long.parseLong(java.nio.file.Files.readString(
+                    java.nio.file.Path.of("/proc/sys/net/core/rmem_max")).trim());
+            assertThat((long) s.receiveBufferSize()).as("receive buffer (rmem_max %d)", max)
+                    .isGreaterThanOrEqualTo(Math.min(UdpSocket.RECEIVE_BUFFER_BYTES, max));
+            assertThat(s.receiveBufferSize()).as("more than the kernel's default (net.core.rmem_default)")
+                    .isGreaterThan(Integer.parseInt(java.nio.file.Files.readString(
+                            java.nio.file.Path.of("/proc/sys/net/core/rmem_default")).trim()));
+        } finally {
+            udp.close();
+        }
+    }
+
+    @Test
     void aDialledPeerGetsNatKeepAlives() throws Exception {
         UdpTransport backendUdp = new UdpTransport();
         UdpTransport deviceUdp = new UdpTransport(UdpConfig.DEFAULTS.withKeepAlive(Duration.ofSeconds(1)));
