@@ -139,7 +139,7 @@ final class ActiveVault {
                     return;
                 }
                 // same file, another passphrase: re-encrypt the file under it (keys and identity stay)
-                passphrase = PassphraseSources.read(config, attribute, path, true);
+                passphrase = PassphraseSources.read(config, attribute, path, true, state);
                 try {
                     fv.changePassphrase(passphrase);
                 } catch (VaultException | IllegalArgumentException e) {
@@ -149,16 +149,16 @@ final class ActiveVault {
                 active = next;
                 VaultComponent.LOG.info("{}: {} re-encrypted under the passphrase from {}", VaultComponent.PID, path,
                         PassphraseSources.describe(source));
-                PassphraseSources.removeObsolete(state.root(), path, config, source);
+                PassphraseSources.removeObsolete(state, path, config, source);
                 return;
             }
-            passphrase = PassphraseSources.read(config, attribute, path, false);
+            passphrase = PassphraseSources.read(config, attribute, path, false, state);
             FileVault opened = VaultOpening.openFile(path, passphrase, kdfMemory, source);
             install(opened, null, next);
             VaultComponent.LOG.info("{}: {} {} (passphrase from {})", VaultComponent.PID,
                     first ? "opened" : "switched to", opened.path(), PassphraseSources.describe(source));
-            PassphraseSources.removeObsolete(state.root(), opened.path(), config, source);
-            if (!legacyWarned && PassphraseSources.fromLegacyTypedFile(state.root(), config, source)) {
+            PassphraseSources.removeObsolete(state, opened.path(), config, source);
+            if (!legacyWarned && PassphraseSources.fromLegacyTypedFile(state, config, source)) {
                 legacyWarned = true;
                 PassphraseSources.warnLegacyTypedFile(state.root());
             }

@@ -5,7 +5,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.Paths;
 import java.security.SecureRandom;
 import java.util.Arrays;
 import java.util.Base64;
@@ -15,6 +14,7 @@ import org.osgi.framework.ServiceReference;
 
 import io.hopseal.support.InvalidFieldException;
 import io.hopseal.support.PrivateFiles;
+import io.hopseal.support.StateFolder;
 import io.hopseal.support.kura.KuraPasswords;
 
 /**
@@ -121,13 +121,14 @@ final class PassphraseSources {
      * @param vaultMayExist whether a generated passphrase may be created for an existing vault file (to re-encrypt
      *                      it, never to open it)
      */
-    static char[] read(VaultComponent.Config c, char[] attribute, Path vaultPath, boolean vaultMayExist) {
+    static char[] read(VaultComponent.Config c, char[] attribute, Path vaultPath, boolean vaultMayExist,
+                       StateFolder state) {
         String source = source(c, attribute);
         switch (source) {
             case "passphrase":
                 return attribute.clone();
             case "passphrase.file": {
-                Path f = Paths.get(c.passphrase_file().strip()).toAbsolutePath();
+                Path f = passphraseFile(c, state);
                 try {
                     String first = firstLine(Files.readString(f, StandardCharsets.UTF_8));
                     if (first.isEmpty()) {
@@ -148,6 +149,18 @@ final class PassphraseSources {
             }
             default:
                 return generated(vaultPath, vaultMayExist);
+        }
+    }
+
+    /**
+     * The file {@code passphrase.file} names: resolved like every configured path, against the state folder (a
+     * relative name is never looked up in the working directory, which on Kura is its install folder).
+     */
+    static Path passphraseFile(VaultComponent.Config c, StateFolder state) {
+        try {
+            return state.resolve(c.passphrase_file());
+        } catch (IllegalArgumentException e) {
+            throw new InvalidFieldException("passphrase.file", e.getMessage());
         }
     }
 
@@ -217,9 +230,9 @@ final class PassphraseSources {
      * Whether the passphrase comes from {@code <state folder>/}{@value #TYPED_FILE}, the clear copy an older embedded
      * gateway wrote from a passphrase typed into the console.
      */
-    static boolean fromLegacyTypedFile(Path stateFolder, VaultComponent.Config c, String source) {
-        return "passphrase.file".equals(source) && Paths.get(c.passphrase_file().strip()).toAbsolutePath().normalize()
-                .equals(stateFolder.resolve(TYPED_FILE).toAbsolutePath().normalize());
+    static boolean fromLegacyTypedFile(StateFolder state, VaultComponent.Config c, String source) {
+        return "passphrase.file".equals(source) && passphraseFile(c, state).toAbsolutePath().normalize()
+                .equals(state.root().resolve(TYPED_FILE).toAbsolutePath().normalize());
     }
 
     /** The warning for {@link #fromLegacyTypedFile}: where the file is and how to move it, never what it holds. */
@@ -240,12 +253,12 @@ final class PassphraseSources {
      * vault's current passphrase as a second copy, or an old one that opens nothing. Each removal is logged once at
      * INFO, naming the file, never its content; one that cannot be removed is a warning.
      */
-    static void removeObsolete(Path stateFolder, Path vaultPath, VaultComponent.Config c, String source) {
+    static void removeObsolete(StateFolder state, Path vaultPath, VaultComponent.Config c, String source) {
         if (!"generated".equals(source)) {
             remove(generatedFile(vaultPath), source);
         }
-        if (!fromLegacyTypedFile(stateFolder, c, source)) {
-            remove(stateFolder.resolve(TYPED_FILE).toAbsolutePath().normalize(), source);
+        if (!fromLegacyTypedFile(state, c, source)) {
+            remove(state.root().resolve(TYPED_FILE).toAbsolutePath().normalize(), source);
         }
     }
 

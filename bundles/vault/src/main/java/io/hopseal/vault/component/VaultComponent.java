@@ -149,8 +149,8 @@ public final class VaultComponent {
         String passphrase() default "";
 
         @AttributeDefinition(name = "Passphrase file", required = false,
-                description = "Path of a file whose first line is the passphrase (used when Passphrase is empty). "
-                        + "Keep it readable by the gateway's user only.")
+                description = "Path of a file whose first line is the passphrase (used when Passphrase is empty); "
+                        + "a relative path is in the Hopseal state folder. Keep it readable by the gateway's user only.")
         String passphrase_file() default "";
 
         @AttributeDefinition(name = "Passphrase environment variable", required = false,

@@ -230,6 +230,25 @@ class VaultComponentTest {
     }
 
     @Test
+    void aRelativePassphraseFileIsReadFromTheStateFolderNotTheWorkingDirectory() throws IOException {
+        Files.writeString(data.resolve("pass.txt"), "in the state folder\n");
+        VaultComponent vc = activate(cfg());
+        vc.vault().generate(KeyType.X25519, "k");
+        Path file = data.resolve("vault.bin");
+
+        String logs = logsOf(() -> vc.modified(cfg("passphrase_file", "pass.txt"), props()));
+        assertThat(refused()).isNull();
+        assertThat(logs).contains(file + " re-encrypted under the passphrase from passphrase.file");
+        try (FileVault reopened = FileVault.open(file, "in the state folder".toCharArray())) {
+            assertThat(reopened.find("k")).isPresent();
+        }
+        vc.modified(cfg("passphrase_file", "missing.txt"), props());
+        assertThat(refused()).isEqualTo("passphrase.file: cannot read " + data.resolve("missing.txt")
+                + ": NoSuchFileException");
+        vc.deactivate();
+    }
+
+    @Test
     void passphraseSourcesAndReEncryption() throws IOException {
         Path pf = data.resolve("pass.txt");
         Files.writeString(pf, "\r\nsecond line\n");
