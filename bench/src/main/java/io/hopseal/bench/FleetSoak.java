@@ -66,7 +66,7 @@ public final class FleetSoak {
                         Double.parseDouble(first[3]) / 1048576, Double.parseDouble(last[3]) / 1048576, max[2]))
                 .append("| messages sent / echoed | ").append(first[5]).append(" / ").append(first[6]).append(" | ")
                 .append(last[5]).append(" / ").append(last[6]).append(" | |\n")
-                .append("| devices that took part | ").append(first[4]).append(" | ").append(last[4]).append(" | |\n\n")
+                .append("| device joins (a returning device counts again) | ").append(first[4]).append(" | ").append(last[4]).append(" | |\n\n")
                 .append("![Fleet soak](soak.png)\n");
         Files.writeString(out.resolve("soak.md"), m.toString());
         FleetReport.updateResults(out);
