@@ -53,7 +53,10 @@ import io.hopseal.api.transport.Counters;
  */
 public final class DefaultSecureChannelService implements SecureChannelService, AutoCloseable {
     private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(DefaultSecureChannelService.class);
-    /** Peers remembered at most (a flood of self-made identities must not exhaust memory). */
+    /**
+     * Peers remembered at most (a flood of self-made identities must not exhaust memory); when full, the learned peer
+     * met longest ago makes room ({@link RememberedPeers}).
+     */
     static final int MAX_KNOWN_PEERS = 10_000;
     /** Shared immutable values at most (see {@link #share}). */
     static final int MAX_SHARED = 4096;
@@ -68,6 +71,9 @@ public final class DefaultSecureChannelService implements SecureChannelService, 
     private final Set<ListenerWorker> listeners = ConcurrentHashMap.newKeySet();
     private final Map<Identifier, KnownPeer> peers = new ConcurrentHashMap<>();
     private final Map<ByteBuffer, Set<KnownPeer>> peersByHint = new ConcurrentHashMap<>();
+    private final RememberedPeers remembered = new RememberedPeers();
+    /** {@link #MAX_KNOWN_PEERS}; smaller in tests. */
+    int maxKnownPeers = MAX_KNOWN_PEERS;
     private final SecureRandom random = new SecureRandom();
     private final Map<Object, Object> shared = new ConcurrentHashMap<>();
     private final AttributeStore attributeStore;
@@ -400,6 +406,11 @@ public final class DefaultSecureChannelService implements SecureChannelService, 
     @Override
     public void addKnownPeer(KnownPeer peer) {
         Objects.requireNonNull(peer, "peer");
+        putPeer(peer);
+        remembered.drop(peer.identity().identifier()); // configured: never forgotten to make room
+    }
+
+    private void putPeer(KnownPeer peer) {
         KnownPeer old = peers.put(peer.identity().identifier(), peer);
         if (old != null && !old.equals(peer)) {
             Set<KnownPeer> set = peersByHint.get(ByteBuffer.wrap(Handshake.keyHint(old.staticKey())));
@@ -536,14 +547,36 @@ public final class DefaultSecureChannelService implements SecureChannelService, 
         KnownPeer k = new KnownPeer(peer, staticKey);
         KnownPeer old = peers.get(peer.identifier());
         if (k.equals(old)) {
+            remembered.touch(peer.identifier());
             return old.identity();
         }
-        if (peers.size() >= MAX_KNOWN_PEERS && !peers.containsKey(peer.identifier())) {
-            counters.increment("peers.cache_full");
-            return peer;
+        if (old == null && peers.size() >= maxKnownPeers) {
+            Identifier eldest = remembered.eldest();
+            if (eldest == null) {
+                counters.increment("peers.cache_full"); // every known peer was configured: keep them all
+                return peer;
+            }
+            forgetPeer(eldest);
+            counters.increment("peers.forgotten");
         }
-        addKnownPeer(k);
+        putPeer(k);
+        if (old == null) {
+            remembered.met(peer.identifier());
+        } else {
+            remembered.touch(peer.identifier()); // another key for a peer already known: configured ones stay so
+        }
         return peer;
+    }
+
+    /** Forgets a learned peer (its next handshake is XX again): out of the cache and the hint index. */
+    private void forgetPeer(Identifier id) {
+        KnownPeer gone = peers.remove(id);
+        if (gone != null) {
+            peersByHint.computeIfPresent(ByteBuffer.wrap(Handshake.keyHint(gone.staticKey())), (h, set) -> {
+                set.remove(gone);
+                return set.isEmpty() ? null : set;
+            });
+        }
     }
 
     /**
