@@ -383,7 +383,7 @@ public final class FleetBench implements AutoCloseable {
         // messages sent in a burst, the backend's queue overflowed and this path's maximum came out inflated
         tallies.get(p).replies.drainPermits();
         ProcStats g0 = gatewayStats();
-        ProcStats h0 = haproxy != null ? ProcStats.of(haproxy.pid()) : null;
+        ProcStats h0 = withHaproxy ? ProcStats.of(haproxy.pid()) : null;
         long start = System.nanoTime();
         long now;
         long messages = 0;
@@ -397,7 +397,7 @@ public final class FleetBench implements AutoCloseable {
             now = System.nanoTime();
         } while (now - start < nanos);
         ProcStats g1 = gatewayStats();
-        ProcStats h1 = haproxy != null ? ProcStats.of(haproxy.pid()) : null;
+        ProcStats h1 = withHaproxy ? ProcStats.of(haproxy.pid()) : null;
         return new Slice(messages * 1e9 / (now - start), (double) (g1.cpuNanos() - g0.cpuNanos()) / messages,
                 h0 != null ? (double) (h1.cpuNanos() - h0.cpuNanos()) / messages : Double.NaN);
     }

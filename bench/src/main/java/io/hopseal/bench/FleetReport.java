@@ -33,7 +33,7 @@ final class FleetReport {
         boolean any = false;
         List<Path> files = new ArrayList<>();
         for (String f : FILES) {
-            if (f.endsWith("*.md")) { // FleetBench one per fleet size (--report), LoraFleetBench one per de-duplication window
+            if (f.endsWith("*.md")) { // one per fleet size (FleetBench) or dedup window (LoraFleetBench)
                 String prefix = f.substring(0, f.length() - 4);
                 try (Stream<Path> s = Files.list(dir)) {
                     // by name without ".md": the main report (LORA-FLEET.md) before its variants and findings

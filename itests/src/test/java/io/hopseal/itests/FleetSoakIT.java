@@ -57,10 +57,10 @@ import io.hopseal.transport.tcp.TcpTransport;
 public class FleetSoakIT {
     static final int DEVICES = 10;
     /**
-     * The fleet's devices (identities): DEVICES of them online at a time, the others off; a device that leaves comes back
-     * later with its identity, as devices do after a reboot or a lost uplink. (A new identity on every join would also
-     * grow the backend's known-peer cache by about 0.75 KB each, up to its bound of 10,000 peers: bench/results
-     * soak-heap.md.)
+     * The fleet's devices (identities): DEVICES of them online at a time, the others off; a device that leaves comes
+     * back later with its identity, as devices do after a reboot or a lost uplink. (A new identity on every join would
+     * also grow the backend's known-peer cache by about 0.75 KB each, up to its bound of 10,000 peers:
+     * bench/results/soak-heap.md.)
      */
     static final int FLEET = 3 * DEVICES;
     static final int EVENTS = 40;
@@ -80,7 +80,6 @@ public class FleetSoakIT {
     int nextId;
     /** Identities of the devices that are off, the longest off first. */
     final java.util.ArrayDeque<io.hopseal.api.vault.Vault> offline = new java.util.ArrayDeque<>();
-    final Map<FleetTraffic.Device, io.hopseal.api.vault.Vault> identityOf = new HashMap<>();
 
     @Configuration
     public Option[] config() {
@@ -192,7 +191,8 @@ public class FleetSoakIT {
             java.nio.file.Files.writeString(java.nio.file.Path.of(csvFile), csv);
         }
         System.out.println("fleet soak (" + System.getProperty("it.profile") + ", seed " + seed + "): " + DEVICES
-                + " of " + FLEET + " devices online, " + cuts + " links cut, " + churned + " devices left and joined, " + updates
+                + " of " + FLEET + " devices online, " + cuts + " links cut, " + churned + " devices left and came back, "
+                + updates
                 + " transport-tcp update(s) after the warm-up; "
                 + accounted + "; threads " + threadsBefore + " → " + Probe.liveThreads("hopseal-") + ", fds " + fdsBefore
                 + " → " + fdsAfter + ", heap after GC " + (heapBefore >> 10) + " KiB → " + (heapAfter >> 10) + " KiB");
@@ -204,15 +204,13 @@ public class FleetSoakIT {
 
     /** A device node dialling the gateway through a cable of its own, with a channel to the backend's echo. */
     FleetTraffic.Device join() throws Exception {
-        io.hopseal.api.vault.Vault identity = offline.removeFirst();
-        HopsealNode node = Probe.tcpNode(identity);
+        HopsealNode node = Probe.tcpNode(offline.removeFirst());
         Cable cable = new Cable(gatewayPort);
         SecureChannel ch = node.channels().connect("/tcp/127.0.0.1:" + cable.port() + "/tcp/127.0.0.1:" + backendPort
                         + "/secure/api/service/echo",
                 ChannelOptions.defaults().withExpectedPeer(backend.identifier()).withHandshakeTimeout(Duration.ofSeconds(20)))
                 .get(30, TimeUnit.SECONDS);
         FleetTraffic.Device d = traffic.join(nextId++, ch);
-        identityOf.put(d, identity);
         owned.put(d, new AutoCloseable[] {cable, node, ch::close});
         return d;
     }
@@ -232,7 +230,7 @@ public class FleetSoakIT {
             for (int i = o.length - 1; i >= 0; i--) {
                 o[i].close();
             }
-            offline.addLast(identityOf.remove(d));
+            offline.addLast(((HopsealNode) o[1]).localIdentity().vault()); // it comes back with its identity
             join();
             traffic.awaitEveryDeviceEchoes("device " + d.id + " left");
         }

@@ -66,7 +66,7 @@ final class ReplayWindow {
     }
 
     private int slot(long c) {
-        return (int) Math.floorMod(c, (long) size);
+        return (int) (c % size);
     }
 
     private boolean isSet(long c) {
