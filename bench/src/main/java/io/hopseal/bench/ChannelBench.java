@@ -23,8 +23,10 @@ import io.hopseal.api.channel.ChannelOptions;
 import io.hopseal.api.channel.ChannelState;
 import io.hopseal.api.channel.ListenerOptions;
 import io.hopseal.api.channel.SecureChannel;
+import io.hopseal.api.routing.BorrowingWorker;
 import io.hopseal.api.routing.Payload;
 import io.hopseal.api.routing.SendResult;
+import io.hopseal.api.routing.Worker;
 import io.hopseal.node.HopsealNode;
 
 /**
@@ -77,6 +79,8 @@ public class ChannelBench {
     Routed copyPooled;
     /** The routed path over a copying link that never releases ({@link #hopsealRoutedCopy()}). */
     Routed copyUnpooled;
+    /** The routed path over the zero-copy link that lends frames to a borrowing service ({@link #hopsealRoutedLent()}). */
+    Routed lent;
 
     /** A device and a backend node over their own link, with an open channel from one to the other's sink service. */
     static final class Routed implements AutoCloseable {
@@ -87,18 +91,29 @@ public class ChannelBench {
         final SecureChannel channel;
         long bytes;
         long messages;
+        /** The arrays the sink was handed (by identity): few when frames are lent back, one per message when kept. */
+        final java.util.Set<byte[]> arrays = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
 
         Routed(DirectLink link, byte[] plaintext) throws Exception {
+            this(link, plaintext, false);
+        }
+
+        /** {@code borrowing}: the backend's service reads each body during {@code handle} only ({@link BorrowingWorker}). */
+        Routed(DirectLink link, byte[] plaintext, boolean borrowing) throws Exception {
             this.link = link;
             DirectLink.End d = link.join("device");
             DirectLink.End b = link.join("backend");
             deviceEnd = d;
             device = HopsealNode.builder().transport(() -> d).build();
             backend = HopsealNode.builder().transport(() -> b).build();
-            backend.service("sink", (m, ctx) -> {
+            Worker sink = (m, ctx) -> {
                 bytes += m.body().length();
                 messages++;
-            });
+                if (messages <= 100) {
+                    arrays.add(m.body().array());
+                }
+            };
+            backend.service("sink", borrowing ? (BorrowingWorker) sink::handle : sink);
             backend.channels().listen("api", ListenerOptions.defaults());
             channel = device.channels().connect("/mem/backend/secure/api/service/sink", ChannelOptions.defaults())
                     .get(20, TimeUnit.SECONDS);
@@ -154,6 +169,11 @@ public class ChannelBench {
         setupRouted();
         copyPooled = new Routed(DirectLink.copying(true), plaintext);
         copyUnpooled = new Routed(DirectLink.copying(false), plaintext);
+        lent = new Routed(DirectLink.lending(), plaintext, true);
+        if (size >= 1024 && lent.arrays.size() > 8) { // frames under 1 KiB are not pooled: a new array each
+            throw new IllegalStateException("lent frames did not come back: the sink saw " + lent.arrays.size()
+                    + " arrays in 100 messages");
+        }
         frameBuf = new byte[size + ChannelEngine.MAX_OVERHEAD];
         engineOut = new byte[size];
         tls = new TlsPair.Factory(true).newPair().handshake();
@@ -237,6 +257,17 @@ public class ChannelBench {
         return copyPooled.send(plaintext);
     }
 
+    /**
+     * As {@link #hopsealRouted()} with the sealed frame lent all the way: the channel seals into a pooled array, the
+     * zero-copy link hands that array to the backend with its release, the backend opens it in place and its service
+     * borrows the plaintext ({@code BorrowingWorker}); once {@code handle} returns the channel end wipes the plaintext
+     * and the array goes back to the device's pool. No array per message (frames of 1 KiB and more).
+     */
+    @Benchmark
+    public long hopsealRoutedLent() {
+        return lent.send(plaintext);
+    }
+
     /** As {@link #hopsealRoutedCopyPooled()} over a link that never releases: a new send frame per message too. */
     @Benchmark
     public long hopsealRoutedCopy() {
@@ -247,6 +278,7 @@ public class ChannelBench {
     public void tearDown() {
         copyPooled.close();
         copyUnpooled.close();
+        lent.close();
         engineA.close();
         engineB.close();
         nodeA.close();

@@ -45,7 +45,11 @@ public final class DirectLink implements AutoCloseable {
     private volatile boolean direct;
     /** The receiving end gets a copy of each frame in an array of its own, as a socket read gives it. */
     private final boolean copies;
-    /** A copying link gives lent send frames back to their pool ({@link FrameRelease}) once copied. */
+    /**
+     * A copying link gives lent send frames back to their pool ({@link FrameRelease}) once copied; a zero-copy link
+     * lends them on to the receiver ({@link InboundPort#deliver(Message, io.hopseal.api.transport.Ingress,
+     * FrameRelease)}), which gives them back once its service is done (a borrowing service) or keeps them.
+     */
     private final boolean releases;
 
     /** The zero-copy link: the sender's array is what the receiver decodes, opens and keeps. */
@@ -56,6 +60,15 @@ public final class DirectLink implements AutoCloseable {
     private DirectLink(boolean copies, boolean releases) {
         this.copies = copies;
         this.releases = releases;
+    }
+
+    /**
+     * The zero-copy link that lends: the sender's pooled frame is what the receiver decodes and opens in place, and
+     * the release travels with it, so a receiving service that borrows ({@code BorrowingWorker}) gives the array back
+     * to the sender's pool: one warm array per channel instead of one new array per message (a shared-memory link).
+     */
+    public static DirectLink lending() {
+        return new DirectLink(false, true);
     }
 
     /**
@@ -136,9 +149,17 @@ public final class DirectLink implements AutoCloseable {
 
         @Override
         public SendResult send(Address nextHop, Message message) {
+            return send(nextHop, message, (FrameRelease) null, false);
+        }
+
+        /** {@code lent}: the receiver gets {@code release} with the frame when it is the sender's own array. */
+        private SendResult send(Address nextHop, Message message, FrameRelease release, boolean lent) {
             End target = ends.get(nextHop);
             if (closed || target == null || target.closed) {
                 counters.increment("drop.link_down");
+                if (lent) {
+                    release.release();
+                }
                 return SendResult.DROPPED_LINK_DOWN;
             }
             byte[] frame;
@@ -158,6 +179,10 @@ public final class DirectLink implements AutoCloseable {
                 start = 0;
                 end = frame.length;
                 counters.increment("frames.encoded");
+                if (lent) {
+                    release.release(); // copied into the new frame
+                    lent = false;
+                }
             }
             int n = end - start - LINK_HEADER;
             frame[start] = (byte) (n >>> 24);
@@ -168,18 +193,25 @@ public final class DirectLink implements AutoCloseable {
                 frame = java.util.Arrays.copyOfRange(frame, start, end);
                 start = 0;
             }
+            FrameRelease onward = lent ? release : null;
             if (direct) {
-                return target.receive(self, frame, start);
+                return target.receive(self, frame, start, onward);
             }
-            thread(target, frame, start);
+            thread(target, frame, start, onward);
             return SendResult.FORWARDED;
         }
 
-        /** A copying link that releases: the receiver has its copy once {@code send} returns. */
+        /**
+         * A copying link that releases: the receiver has its copy once {@code send} returns. A zero-copy link that
+         * lends: the receiver gets the release with the array.
+         */
         @Override
         public SendResult send(Address nextHop, Message message, FrameRelease release) {
             if (!releases) {
                 return send(nextHop, message);
+            }
+            if (!copies) {
+                return send(nextHop, message, release, true);
             }
             try {
                 return send(nextHop, message);
@@ -188,16 +220,19 @@ public final class DirectLink implements AutoCloseable {
             }
         }
 
-        private void thread(End target, byte[] frame, int start) {
+        private void thread(End target, byte[] frame, int start, FrameRelease release) {
             try {
-                target.thread.execute(() -> target.receive(self, frame, start));
+                target.thread.execute(() -> target.receive(self, frame, start, release));
             } catch (java.util.concurrent.RejectedExecutionException e) {
                 counters.increment("drop.link_down");
             }
         }
 
-        /** Reads the link header at {@code start}, decodes the envelope behind it as a view, delivers it. */
-        SendResult receive(Address from, byte[] frame, int start) {
+        /**
+         * Reads the link header at {@code start}, decodes the envelope behind it as a view, delivers it (lent when
+         * {@code release} is not null: the receiver gives it back or keeps it).
+         */
+        SendResult receive(Address from, byte[] frame, int start, FrameRelease release) {
             int n = (frame[start] & 0xff) << 24 | (frame[start + 1] & 0xff) << 16 | (frame[start + 2] & 0xff) << 8
                     | (frame[start + 3] & 0xff);
             Message m;
@@ -205,9 +240,12 @@ public final class DirectLink implements AutoCloseable {
                 m = Envelope.decode(frame, start + LINK_HEADER, n);
             } catch (MalformedMessageException e) {
                 counters.increment("drop.malformed");
+                if (release != null) {
+                    release.release(); // nobody saw it
+                }
                 return SendResult.DROPPED_MALFORMED;
             }
-            SendResult r = port.deliver(m.withReturnRoute(m.returnRoute().prepend(from)));
+            SendResult r = port.deliver(m.withReturnRoute(m.returnRoute().prepend(from)), null, release);
             return r.isDropped() ? r : SendResult.FORWARDED;
         }
 

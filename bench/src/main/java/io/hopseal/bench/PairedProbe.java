@@ -77,6 +77,7 @@ public final class PairedProbe {
             String p = "[size=" + size + "]";
             cs.add(new Contender("ChannelBench.hopsealEngine" + p, b::hopsealEngine, batch));
             cs.add(new Contender("ChannelBench.hopsealRouted" + p, b::hopsealRouted, batch));
+            cs.add(new Contender("ChannelBench.hopsealRoutedLent" + p, b::hopsealRoutedLent, batch));
             cs.add(new Contender("ChannelBench.hopsealRoutedInPlace" + p, b::hopsealRoutedInPlace, batch));
             cs.add(new Contender("ChannelBench.hopsealRoutedCopyPooled" + p, b::hopsealRoutedCopyPooled, batch));
             cs.add(new Contender("ChannelBench.hopsealRoutedCopy" + p, b::hopsealRoutedCopy, batch));
@@ -99,6 +100,7 @@ public final class PairedProbe {
             cs.add(new Contender("ChannelBench.rawAesGcm" + p, b::rawAesGcm, batch));
             cs.add(new Contender("ChannelBench.hopsealEngine" + p, b::hopsealEngine, batch));
             cs.add(new Contender("ChannelBench.hopsealRouted" + p, b::hopsealRouted, batch));
+            cs.add(new Contender("ChannelBench.hopsealRoutedLent" + p, b::hopsealRoutedLent, batch));
             cs.add(new Contender("ChannelBench.hopsealRoutedCopyPooled" + p, b::hopsealRoutedCopyPooled, batch));
             cs.add(new Contender("ChannelBench.hopsealRoutedCopy" + p, b::hopsealRoutedCopy, batch));
             cs.add(new Contender("ChannelBench.rawAesGcmOneArray" + p, b::rawAesGcmOneArray, batch));

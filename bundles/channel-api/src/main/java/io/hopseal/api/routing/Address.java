@@ -42,6 +42,8 @@ public final class Address {
 
     private final int type;
     private final byte[] value;
+    /** Cached {@link #hashCode()} (0: not computed yet), as String does: routers look addresses up on every message. */
+    private int hash;
 
     private Address(int type, byte[] value, boolean copy) {
         if (type < 0 || type > 255) {
@@ -199,7 +201,12 @@ public final class Address {
 
     @Override
     public int hashCode() {
-        return 31 * type + Arrays.hashCode(value);
+        int h = hash;
+        if (h == 0) {
+            h = 31 * type + Arrays.hashCode(value);
+            hash = h; // racy but idempotent: every thread computes the same value
+        }
+        return h;
     }
 
     /** The text form, e.g. {@code /tcp/10.0.0.5:4000}. */

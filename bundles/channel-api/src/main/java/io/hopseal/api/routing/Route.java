@@ -3,6 +3,7 @@ package io.hopseal.api.routing;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collections;
 import java.util.List;
 import java.util.Objects;
@@ -19,23 +20,46 @@ public final class Route {
     /** Most hops a route may have (one count byte on the wire, bounded further to limit work per message). */
     public static final int MAX_HOPS = 32;
 
-    public static final Route EMPTY = new Route(List.of());
+    private static final Address[] NONE = new Address[0];
 
-    private final List<Address> addresses;
+    public static final Route EMPTY = new Route(NONE, 0);
 
-    private Route(List<Address> addresses) {
-        if (addresses.size() > MAX_HOPS) {
-            throw new IllegalArgumentException("route has " + addresses.size() + " hops, at most " + MAX_HOPS + " allowed");
+    /**
+     * The hops are {@code hops[from..]}: an array, never changed once a route holds it, shared by the routes made
+     * from it by {@link #rest()} (a router takes the first hop off every message it routes: no copy). An array, not a
+     * {@code List}: every message on every hop asks a route its size and its addresses, and one concrete type keeps
+     * those calls cheap.
+     */
+    private final Address[] hops;
+    private final int from;
+
+    private Route(Address[] hops, int from) {
+        if (hops.length - from > MAX_HOPS) {
+            throw new IllegalArgumentException("route has " + (hops.length - from) + " hops, at most " + MAX_HOPS
+                    + " allowed");
         }
-        this.addresses = addresses;
+        this.hops = hops;
+        this.from = from;
+    }
+
+    /** A route of one hop (no varargs array to copy: channel ends make one per message). @since 2.5 */
+    public static Route of(Address address) {
+        return new Route(new Address[] {Objects.requireNonNull(address, "address")}, 0);
     }
 
     public static Route of(Address... addresses) {
-        return new Route(List.of(addresses));
+        return addresses.length == 0 ? EMPTY : new Route(checked(addresses.clone()), 0);
     }
 
     public static Route of(List<Address> addresses) {
-        return new Route(List.copyOf(addresses));
+        return addresses.isEmpty() ? EMPTY : new Route(checked(addresses.toArray(NONE)), 0);
+    }
+
+    private static Address[] checked(Address[] a) {
+        for (Address x : a) {
+            Objects.requireNonNull(x, "address");
+        }
+        return a;
     }
 
     /**
@@ -102,7 +126,7 @@ public final class Route {
                 break; // trailing slash
             }
         }
-        return new Route(Collections.unmodifiableList(out));
+        return of(out);
     }
 
     private static void checkHostPort(String text, int pos, String hostPort) {
@@ -144,59 +168,84 @@ public final class Route {
     }
 
     public List<Address> addresses() {
-        return addresses;
+        return Collections.unmodifiableList(Arrays.asList(hops).subList(from, hops.length));
+    }
+
+    /**
+     * The hop at {@code index} (0: the first), without making the {@link #addresses()} view.
+     *
+     * @throws IndexOutOfBoundsException outside {@code 0..size()-1}
+     * @since 2.5
+     */
+    public Address get(int index) {
+        Objects.checkIndex(index, hops.length - from);
+        return hops[from + index];
     }
 
     public boolean isEmpty() {
-        return addresses.isEmpty();
+        return from == hops.length;
     }
 
     public int size() {
-        return addresses.size();
+        return hops.length - from;
     }
 
     /** The first address. @throws IllegalStateException on an empty route */
     public Address first() {
-        if (addresses.isEmpty()) {
+        if (from == hops.length) {
             throw new IllegalStateException("route is empty");
         }
-        return addresses.get(0);
+        return hops[from];
     }
 
     /** The route without its first address (empty stays empty). */
     public Route rest() {
-        return addresses.size() <= 1 ? EMPTY : new Route(addresses.subList(1, addresses.size()));
+        return hops.length - from <= 1 ? EMPTY : new Route(hops, from + 1);
     }
 
     public Route prepend(Address address) {
-        List<Address> l = new ArrayList<>(addresses.size() + 1);
-        l.add(address);
-        l.addAll(addresses);
-        return new Route(Collections.unmodifiableList(l));
+        Objects.requireNonNull(address, "address");
+        int n = size();
+        Address[] a = new Address[n + 1];
+        a[0] = address;
+        System.arraycopy(hops, from, a, 1, n);
+        return new Route(a, 0);
     }
 
     public Route append(Address address) {
-        List<Address> l = new ArrayList<>(addresses.size() + 1);
-        l.addAll(addresses);
-        l.add(address);
-        return new Route(Collections.unmodifiableList(l));
+        Objects.requireNonNull(address, "address");
+        int n = size();
+        Address[] a = Arrays.copyOfRange(hops, from, from + n + 1);
+        a[n] = address;
+        return new Route(a, 0);
     }
 
     public Route append(Route more) {
-        List<Address> l = new ArrayList<>(addresses.size() + more.size());
-        l.addAll(addresses);
-        l.addAll(more.addresses);
-        return new Route(Collections.unmodifiableList(l));
+        int n = size();
+        int m = more.size();
+        if (m == 0) {
+            return this;
+        }
+        if (n == 0) {
+            return more;
+        }
+        Address[] a = Arrays.copyOfRange(hops, from, from + n + m);
+        System.arraycopy(more.hops, more.from, a, n, m);
+        return new Route(a, 0);
     }
 
     @Override
     public boolean equals(Object o) {
-        if (!(o instanceof Route r) || r.addresses.size() != addresses.size()) {
+        if (o == this) {
+            return true;
+        }
+        int n = size();
+        if (!(o instanceof Route r) || r.size() != n) {
             return false;
         }
-        // indexed: a channel end compares the return route of every message it opens; List.equals would iterate
-        for (int i = 0, n = addresses.size(); i < n; i++) {
-            if (!addresses.get(i).equals(r.addresses.get(i))) {
+        // a channel end compares the return route of every message it opens
+        for (int i = 0; i < n; i++) {
+            if (!hops[from + i].equals(r.hops[r.from + i])) {
                 return false;
             }
         }
@@ -205,18 +254,22 @@ public final class Route {
 
     @Override
     public int hashCode() {
-        return addresses.hashCode();
+        int h = 1; // as List.hashCode
+        for (int i = from; i < hops.length; i++) {
+            h = 31 * h + hops[i].hashCode();
+        }
+        return h;
     }
 
     /** The text form; {@code /} for the empty route. */
     @Override
     public String toString() {
-        if (addresses.isEmpty()) {
+        if (isEmpty()) {
             return "/";
         }
         StringBuilder sb = new StringBuilder();
-        for (Address a : addresses) {
-            sb.append(a);
+        for (int i = from; i < hops.length; i++) {
+            sb.append(hops[i]);
         }
         return sb.toString();
     }

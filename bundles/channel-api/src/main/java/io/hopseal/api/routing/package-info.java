@@ -4,8 +4,12 @@
  * {@link io.hopseal.api.routing.SendResult#DROPPED_FORWARD_DENIED}; 2.2 adds route error
  * reports: {@link io.hopseal.api.routing.RouteError} and {@link io.hopseal.api.routing.Router#watchRouteErrors}; 2.3 adds the
  * address type {@link io.hopseal.api.routing.Address#MQTT}; 2.4 adds {@link io.hopseal.api.routing.ForwardPattern}
- * (forwarding allow-list entries, so that a transport can check its own list).
+ * (forwarding allow-list entries, so that a transport can check its own list); 2.5 adds
+ * {@link io.hopseal.api.routing.BorrowingWorker} (a worker that reads a body only during {@code handle}, so the path
+ * may lend it the frame's own array) and {@link io.hopseal.api.routing.Route#get(int)} and
+ * {@link io.hopseal.api.routing.Route#of(io.hopseal.api.routing.Address)} (routes are array-backed: no list view per
+ * hop on every message).
  */
 @org.osgi.annotation.bundle.Export
-@org.osgi.annotation.versioning.Version("2.4.0")
+@org.osgi.annotation.versioning.Version("2.5.0")
 package io.hopseal.api.routing;

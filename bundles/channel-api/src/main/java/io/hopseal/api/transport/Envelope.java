@@ -42,9 +42,8 @@ public final class Envelope {
 
     public static int routeLength(Route r) {
         int n = 1;
-        java.util.List<Address> l = r.addresses();
-        for (int i = 0, size = l.size(); i < size; i++) { // indexed: no iterator per route on every hop
-            n += 2 + l.get(i).valueLength();
+        for (int i = 0, size = r.size(); i < size; i++) { // indexed: no iterator or list view on every hop
+            n += 2 + r.get(i).valueLength();
         }
         return n;
     }
@@ -87,9 +86,8 @@ public final class Envelope {
 
     public static int writeRoute(Route r, byte[] out, int p) {
         out[p++] = (byte) r.size();
-        java.util.List<Address> l = r.addresses();
-        for (int i = 0, size = l.size(); i < size; i++) {
-            Address a = l.get(i);
+        for (int i = 0, size = r.size(); i < size; i++) {
+            Address a = r.get(i);
             out[p++] = (byte) a.type();
             out[p++] = (byte) a.valueLength();
             p += a.copyValueTo(out, p);

@@ -14,7 +14,12 @@ import org.osgi.annotation.versioning.ProviderType;
  * sender. So a frame that waits in a transport's queue keeps its bytes: its array is not back in the pool yet.
  *
  * <p>A transport must not let anyone keep the lent array (e.g. hand it to a receiver as a zero-copy view): a receiver
- * owns what it is given, and a released array will be overwritten. Such a transport simply does not release.
+ * owns what it is given, and a released array will be overwritten. A transport that hands the array itself to a
+ * receiver passes the release along with it ({@link InboundSink#deliver(io.hopseal.api.routing.Message, Ingress,
+ * FrameRelease)}, since 2.4): then the receiving side releases, once nobody reads the array any more, or never.
+ *
+ * <p>The same interface gives back a transport's own receive buffers: a transport that reads a frame into an array
+ * of its own may lend it inbound with a release that returns it to the transport.
  *
  * <p>Not releasing is always correct: the array then stays with the message and the garbage collector takes it; the
  * pool makes a new one for the next sender. Releasing twice is a transport bug; the pool ignores the second call.

@@ -69,6 +69,21 @@ public final class InboundPort {
      * @since 2.2
      */
     public SendResult deliver(Message message, Ingress in) {
+        return deliver(message, in, null);
+    }
+
+    /**
+     * Delivers a message whose array is lent ({@link InboundSink#deliver(Message, Ingress, FrameRelease)}): the sink
+     * calls {@code release} once nobody will read the array again, or never. While no sink is attached the message
+     * is dropped ({@code DROPPED_STOPPED}) unseen and {@code release} is not called: the array is still the transport's.
+     * A sink that throws may have handed the array on: it is not released then, and not the transport's any more.
+     * Never throws.
+     *
+     * @param in      where it came in; null: this port's {@link #ingress() ingress}
+     * @param release how to give the array back; null: not lent (as {@link #deliver(Message, Ingress)})
+     * @since 2.4
+     */
+    public SendResult deliver(Message message, Ingress in, FrameRelease release) {
         Ingress ingress = in != null ? in : this.ingress;
         InboundSink s = sink;
         if (s == null) {
@@ -76,7 +91,8 @@ public final class InboundPort {
             return SendResult.DROPPED_STOPPED;
         }
         try {
-            SendResult r = ingress == null ? s.deliver(message) : s.deliver(message, ingress);
+            SendResult r = release != null ? s.deliver(message, ingress, release)
+                    : ingress == null ? s.deliver(message) : s.deliver(message, ingress);
             return r == null ? SendResult.DROPPED_STOPPED : r;
         } catch (RuntimeException | LinkageError e) { // NOPMD: a router being swapped out must not end a link
             counters.increment(DROP_ROUTER_EXCEPTION);

@@ -34,6 +34,22 @@ public interface InboundSink {
     }
 
     /**
+     * As {@link #deliver(Message, Ingress)} for a message whose array is <em>lent</em>: the transport (or the sender
+     * that lent the frame to it) wants the array back. The sink calls {@code release} at most once, after the last
+     * access to the array by anyone it handed the message to, and only when nobody keeps the message (a
+     * {@link io.hopseal.api.routing.BorrowingWorker} took it, a transport it forwarded the message to released it);
+     * otherwise never, and the garbage collector takes the array. Until then the transport must not touch the array.
+     * The default never releases (as {@link #deliver(Message, Ingress)}), which is always correct.
+     *
+     * @param ingress where it came in; null: as {@link #deliver(Message)}
+     * @param release how to give the array back; never null
+     * @since 2.4
+     */
+    default SendResult deliver(Message message, Ingress ingress, FrameRelease release) {
+        return ingress == null ? deliver(message) : deliver(message, ingress);
+    }
+
+    /**
      * A message this transport accepted for {@code nextHop} earlier (its send returned {@code FORWARDED}) cannot be
      * delivered after all, e.g. the connection it queued for was refused. The router may send a route error report
      * (docs/protocol.md §2.2) back along the message's return route. Called at most once per message, never under a

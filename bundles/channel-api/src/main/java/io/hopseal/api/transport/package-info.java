@@ -8,8 +8,11 @@
  * and {@link io.hopseal.api.transport.InboundSink#deliver(io.hopseal.api.routing.Message, Ingress)}: where a message came
  * in, with the plain services and forwarding destinations the operator opened there. 2.3 adds pooled send frames:
  * {@link io.hopseal.api.transport.FrameRelease} and {@link io.hopseal.api.transport.Transport#send(io.hopseal.api.routing.Address,
- * io.hopseal.api.routing.Message, io.hopseal.api.transport.FrameRelease)}, whose default never releases.
+ * io.hopseal.api.routing.Message, io.hopseal.api.transport.FrameRelease)}, whose default never releases. 2.4 adds lent
+ * inbound frames: {@link io.hopseal.api.transport.InboundSink#deliver(io.hopseal.api.routing.Message, Ingress, FrameRelease)}
+ * and {@link io.hopseal.api.transport.InboundPort#deliver(io.hopseal.api.routing.Message, Ingress, FrameRelease)}, so
+ * that a receiver that does not keep the message ({@link io.hopseal.api.routing.BorrowingWorker}) gives the array back.
  */
 @org.osgi.annotation.bundle.Export
-@org.osgi.annotation.versioning.Version("2.3.0")
+@org.osgi.annotation.versioning.Version("2.4.0")
 package io.hopseal.api.transport;

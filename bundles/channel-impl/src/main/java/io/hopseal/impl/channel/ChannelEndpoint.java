@@ -23,10 +23,10 @@ import io.hopseal.api.routing.Payload;
 import io.hopseal.api.routing.Registration;
 import io.hopseal.api.routing.Route;
 import io.hopseal.api.routing.SendResult;
-import io.hopseal.api.routing.Worker;
 import io.hopseal.api.routing.WorkerContext;
 import io.hopseal.api.transport.Counters;
 import io.hopseal.api.transport.Envelope;
+import io.hopseal.api.transport.FrameRelease;
 import io.hopseal.impl.routing.DefaultRouter;
 
 /**
@@ -43,7 +43,7 @@ import io.hopseal.impl.routing.DefaultRouter;
  * per end: an idle end's heap is a measured target); the state they use stays here, package-private, guarded as
  * commented, and every one of them takes this object's lock, never a lock of its own.
  */
-final class ChannelEndpoint implements SecureChannel, Worker {
+final class ChannelEndpoint implements SecureChannel, DefaultRouter.TakesLentFrames {
     /** One logger for everything one channel end reports, whichever concern reports it. */
     static final Logger LOG = LoggerFactory.getLogger(ChannelEndpoint.class);
     /** How many epochs a receiver derives forward at most for one message. */
@@ -200,9 +200,15 @@ final class ChannelEndpoint implements SecureChannel, Worker {
      */
     @Override
     public void handle(Message m, WorkerContext ctx) {
+        handle(m, ctx, null);
+    }
+
+    /** As {@link #handle(Message, WorkerContext)}; a lent frame from the peer goes back once its plaintext is done. */
+    @Override
+    public void handle(Message m, WorkerContext ctx, FrameRelease release) {
         Registration remote = remoteReg;
         if (remote == null || ctx.address().equals(remote.address())) {
-            InboundDispatch.onRemote(this, m);
+            InboundDispatch.onRemote(this, m, release);
         } else {
             onLocal(m, ctx);
         }

@@ -611,7 +611,7 @@ public final class DefaultSecureChannelService implements SecureChannelService, 
         }
         Address[] hops = new Address[n];
         for (int i = 0; i < n; i++) {
-            Address a = r.addresses().get(i);
+            Address a = r.get(i);
             hops[i] = i < n - 1 ? share(a) : a;
         }
         return Route.of(hops);

@@ -345,7 +345,7 @@ final class HandshakeFlow {
                 f.complete(ep);
             }
             ep.service.channelOpened(ep);
-            waiting.forEach(m -> InboundDispatch.onRemote(ep, m));
+            waiting.forEach(m -> InboundDispatch.onRemote(ep, m, null));
         });
     }
 

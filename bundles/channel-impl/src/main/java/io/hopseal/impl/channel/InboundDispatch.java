@@ -9,6 +9,7 @@ import io.hopseal.api.routing.Payload;
 import io.hopseal.api.routing.Route;
 import io.hopseal.api.routing.SendResult;
 import io.hopseal.api.transport.Envelope;
+import io.hopseal.api.transport.FrameRelease;
 import io.hopseal.api.transport.MalformedMessageException;
 import io.hopseal.impl.credential.CredentialCodec;
 import io.hopseal.impl.credential.CredentialVerifier;
@@ -25,8 +26,11 @@ final class InboundDispatch {
     private InboundDispatch() {
     }
 
-    /** A frame at the remote address. */
-    static void onRemote(ChannelEndpoint ep, Message m) {
+    /**
+     * A frame at the remote address. {@code release} (null: not lent) goes back only after bound data reached a
+     * service that borrows it, with the plaintext wiped: everything else may keep the array.
+     */
+    static void onRemote(ChannelEndpoint ep, Message m, FrameRelease release) {
         // the frame is a view into the link's buffer, handed over with the message (no copy on the way in)
         Payload body = m.body();
         byte[] fb = body.array();
@@ -70,7 +74,7 @@ final class InboundDispatch {
             SessionResumption.routeChanged(ep);
         }
         switch (o.kind()) {
-            case Wire.DATA_BOUND -> deliverBound(ep, new Payload(o.buffer(), o.offset(), o.length(), 0));
+            case Wire.DATA_BOUND -> deliverBound(ep, new Payload(o.buffer(), o.offset(), o.length(), 0), release);
             case Wire.DATA_ROUTED -> deliverRouted(ep, o.buffer(), o.offset(), o.length());
             case Wire.CLOSE -> {
                 int reason = o.length() > 0 ? o.buffer()[o.offset()] : Wire.CLOSE_NORMAL;
@@ -125,11 +129,12 @@ final class InboundDispatch {
         }
     }
 
-    private static void deliverBound(ChannelEndpoint ep, Payload payload) {
+    private static void deliverBound(ChannelEndpoint ep, Payload payload, FrameRelease release) {
         Route bound = ep.boundRoute;
         Identifier id = ep.peer.identifier();
         if (!ep.initiator && bound != null) {
-            SendResult r = toBoundService(ep, bound, new Message(Route.EMPTY, Route.of(ep.localReg.address()), payload, id));
+            SendResult r = toBoundService(ep, bound, new Message(Route.EMPTY, Route.of(ep.localReg.address()), payload,
+                    id), release);
             if (r.isDropped()) {
                 ep.count("deliver." + r.counterName());
                 RouteErrorWatch.fromDelivery(ep, r, bound, payload);
@@ -144,9 +149,10 @@ final class InboundDispatch {
     /**
      * Delivers to the responder's bound service: straight to its registration, resolved once per channel end (the
      * router's checks and counting, no second routing pass); through the router when the bound route has more hops,
-     * the router is not a {@link DefaultRouter} or nobody is registered there.
+     * the router is not a {@link DefaultRouter} or nobody is registered there. A lent frame goes back when the service
+     * borrows ({@link io.hopseal.api.routing.BorrowingWorker}) and took it, its plaintext wiped first.
      */
-    private static SendResult toBoundService(ChannelEndpoint ep, Route bound, Message m) {
+    private static SendResult toBoundService(ChannelEndpoint ep, Route bound, Message m, FrameRelease release) {
         DefaultRouter.LocalTarget t = ep.boundTarget;
         if (t == null || !t.isOpen() || !t.address().equals(bound.first()) || bound.size() != 1) {
             DefaultRouter router = bound.size() == 1 && bound.first().isLocal()
@@ -157,7 +163,13 @@ final class InboundDispatch {
             }
             ep.boundTarget = t;
         }
-        return t.deliver(m);
+        SendResult r = t.deliver(m);
+        if (release != null && r == SendResult.DELIVERED && t.borrows()) {
+            Payload p = m.body(); // read during handle only: back to its owner, holding no plaintext
+            java.util.Arrays.fill(p.array(), p.offset(), p.offset() + p.length(), (byte) 0);
+            release.release();
+        }
+        return r;
     }
 
     private static void deliverRouted(ChannelEndpoint ep, byte[] buf, int off, int len) {

@@ -302,7 +302,7 @@ final class ListenerWorker implements ChannelListener {
         }
         StringBuilder sb = new StringBuilder();
         for (int i = 0; i < hops; i++) {
-            Address a = r.addresses().get(i);
+            Address a = r.get(i);
             sb.append('/').append(a.type()).append('/');
             if (a.type() == Address.TCP || a.type() == Address.UDP) {
                 sb.append(withoutPort(a.valueText()));

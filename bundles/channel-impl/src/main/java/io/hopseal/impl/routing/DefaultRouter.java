@@ -14,6 +14,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import io.hopseal.api.routing.Address;
+import io.hopseal.api.routing.BorrowingWorker;
 import io.hopseal.api.routing.Message;
 import io.hopseal.api.routing.Registration;
 import io.hopseal.api.routing.Router;
@@ -89,6 +90,16 @@ public final class DefaultRouter implements Router {
         @Override
         public SendResult deliver(Message m, Ingress ingress) {
             return send(m, true, ingress);
+        }
+
+        /**
+         * A lent frame goes back only from a local worker that does not keep it (a channel end whose bound service
+         * borrows, a {@link BorrowingWorker}). Forwarded on, it is not lent to the next transport: a transport that
+         * refuses releases at once, and the route error report for the refusal still reads the message.
+         */
+        @Override
+        public SendResult deliver(Message m, Ingress ingress, FrameRelease release) {
+            return counted(route(m, true, ingress, Objects.requireNonNull(release, "release")), m, true);
         }
 
         @Override
@@ -216,9 +227,10 @@ public final class DefaultRouter implements Router {
 
     /**
      * As {@link #send(Message)} for a frame whose array was lent from a pool: {@code release} goes to the transport
-     * that takes the message ({@link Transport#send(Address, Message, FrameRelease)}). A message delivered to a local
-     * worker, which may keep it, or dropped before any transport took it, is never released: its array is left to the
-     * garbage collector, which is always correct.
+     * that takes the message ({@link Transport#send(Address, Message, FrameRelease)}), or to a local worker that takes
+     * lent frames (a channel end, a {@link BorrowingWorker}). A message delivered to any other local worker, which may
+     * keep it, or dropped before anyone took it, is never released: its array is left to the garbage collector, which
+     * is always correct.
      */
     public SendResult send(Message message, FrameRelease release) {
         return counted(route(message, false, null, Objects.requireNonNull(release, "release")), message, false);
@@ -295,9 +307,9 @@ public final class DefaultRouter implements Router {
             if (!fromTransport) {
                 openFlowInto(next, rest.returnRoute());
             }
-            return deliverLocal(target, rest, ingress);
+            return deliverLocal(target, rest, ingress, release);
         }
-        return forward(next, rest, fromTransport, ingress, release);
+        return forward(next, rest, fromTransport, ingress, fromTransport ? null : release);
     }
 
     /**
@@ -315,7 +327,7 @@ public final class DefaultRouter implements Router {
      * Local delivery to a found worker: access control, secure-only services (open to plain messages only through an
      * ingress that lists them), loop depth, the worker itself.
      */
-    private SendResult deliverLocal(LocalTarget target, Message message, Ingress ingress) {
+    private SendResult deliverLocal(LocalTarget target, Message message, Ingress ingress, FrameRelease release) {
         Address next = target.address;
         Worker w = target.worker;
         io.hopseal.impl.access.AccessControl ac = accessControl;
@@ -353,7 +365,14 @@ public final class DefaultRouter implements Router {
         }
         d[0]++;
         try {
-            w.handle(message, new Context(next));
+            if (release != null && w instanceof TakesLentFrames lw) {
+                lw.handle(message, new Context(next), release);
+            } else {
+                w.handle(message, new Context(next));
+                if (release != null && w instanceof BorrowingWorker) {
+                    release.release(); // returned normally: it kept nothing (a throwing worker's array is left alone)
+                }
+            }
             return SendResult.DELIVERED;
         } catch (RuntimeException e) {
             LOG.warn("worker at {} failed: {}", next, e.toString());
@@ -613,6 +632,14 @@ public final class DefaultRouter implements Router {
      * the registration is closed it answers {@link #isOpen()} false and delivers nothing, so the caller resolves the
      * address again.
      */
+    /**
+     * A worker that takes a lent frame itself (a channel end: it opens the frame in place and knows whether the
+     * plaintext's receiver keeps it): it calls {@code release} once nobody reads the array again, or never.
+     */
+    public interface TakesLentFrames extends Worker {
+        void handle(Message message, WorkerContext context, FrameRelease release);
+    }
+
     public final class LocalTarget implements Registration {
         private final Address address;
         private final Worker worker;
@@ -635,7 +662,12 @@ public final class DefaultRouter implements Router {
 
         /** Delivers {@code message} to this worker (the onward route is what the worker sees, normally empty). */
         public SendResult deliver(Message message) {
-            return counted(open ? deliverLocal(this, message, null) : SendResult.DROPPED_NO_WORKER, message, false);
+            return counted(open ? deliverLocal(this, message, null, null) : SendResult.DROPPED_NO_WORKER, message, false);
+        }
+
+        /** The worker reads a body only during {@code handle} ({@link BorrowingWorker}): its array may be reused after. */
+        public boolean borrows() {
+            return worker instanceof BorrowingWorker;
         }
 
         @Override

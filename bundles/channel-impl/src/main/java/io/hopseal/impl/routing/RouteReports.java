@@ -91,7 +91,7 @@ public final class RouteReports {
      */
     Message reportFor(Message failed, RouteError.Reason reason) {
         Route back = failed.returnRoute();
-        if (back.isEmpty() || !back.addresses().get(back.size() - 1).isLocal()) {
+        if (back.isEmpty() || !back.get(back.size() - 1).isLocal()) {
             return null; // nobody to tell: a report ends at the worker that sent the message
         }
         if (RouteReportCodec.isReport(failed.onwardRoute()) || RouteReportCodec.isReport(back)) {
