@@ -21,7 +21,11 @@ public final class Counters {
     }
 
     public void add(String name, long delta) {
-        values.computeIfAbsent(name, k -> new LongAdder()).add(delta);
+        LongAdder a = values.get(name); // counters exist after their first use: no lambda, no bin lock per count
+        if (a == null) {
+            a = values.computeIfAbsent(name, k -> new LongAdder());
+        }
+        a.add(delta);
     }
 
     public long get(String name) {

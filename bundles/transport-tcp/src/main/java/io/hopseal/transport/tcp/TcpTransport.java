@@ -186,6 +186,7 @@ public final class TcpTransport implements Transport, AutoCloseable {
     final AtomicLong queuedMessages = new AtomicLong();
 
     private final LinkTable table = new LinkTable(counters);
+    private final NextHops nextHops = new NextHops();
     private final List<TcpListener> listeners = new CopyOnWriteArrayList<>();
     private final TcpThreads threads = new TcpThreads();
     /** The I/O loops (one unless {@value #IO_THREADS_PROPERTY} says otherwise); links are spread over them. */
@@ -443,7 +444,7 @@ public final class TcpTransport implements Transport, AutoCloseable {
         if (stopping) {
             refused = SendResult.DROPPED_STOPPED;
         } else if (nextHop == null || message == null || nextHop.type() != Address.TCP
-                || (hp = HostPort.parse(nextHop.valueText())) == null) {
+                || (hp = nextHops.of(nextHop)) == null) {
             LOG.debug("TCP next hop {} is not host:port", nextHop);
             refused = SendResult.DROPPED_MALFORMED;
         } else if ((length = Envelope.encodedLength(message)) > config.maxFrameSize()) {
