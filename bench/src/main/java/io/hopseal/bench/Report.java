@@ -205,6 +205,7 @@ final class Report {
         for (String size : new String[] {"64", "16384"}) {
             t.add(tcpP99Target(size));
         }
+        t.addAll(cappedTcpTargets());
         double perEnd = memory == null ? Double.NaN : d(memory.get("responderEndAfterEcho"));
         t.add(new Target("≤ 1 KiB heap per idle channel (one end, as a backend holds it)",
                 n0(perEnd) + " B per responder end", perEnd, 1024, false));
@@ -233,6 +234,43 @@ final class Report {
                     + n0(PairedProbe.median(c)) + " vs " + n0(PairedProbe.median(p)) + " msg/s); " + jmh, r, r, 0.9, true);
         }
         return new Target(what, jmh, cb / pb, cm / pm, 0.9, true);
+    }
+
+    /**
+     * The TCP path with the gateway on a CPU budget of its own ({@link TcpPathCappedReport}: every
+     * {@code tcp-capped-*.properties} in the results folder), where the gateway, not the ends sharing its cores, sets
+     * the pace.
+     */
+    List<Target> cappedTcpTargets() {
+        List<Target> t = new ArrayList<>();
+        for (Path f : cappedTcpFiles(".properties")) {
+            java.util.Properties p = new java.util.Properties();
+            try (java.io.Reader r = Files.newBufferedReader(f, StandardCharsets.UTF_8)) {
+                p.load(r);
+            } catch (IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+            String where = " — gateway on " + p.getProperty("cores") + " core of its own (" + f.getFileName().toString()
+                    .replace(".properties", ".md") + ", " + p.getProperty("rounds") + " interleaved rounds)";
+            for (String size : new String[] {"64", "16384"}) {
+                double r = Double.parseDouble(p.getProperty("throughput." + size, "NaN"));
+                t.add(new Target("TCP path, " + size(Integer.parseInt(size)) + " pipelined: channel ≥ 90 % of plain "
+                        + "messages/s (issue 15)" + where, "**" + pct(r) + "** (median of per-round ratios; gateway CPU "
+                        + "per echo channel / plain " + ratio(Double.parseDouble(p.getProperty("gatewayCpu." + size, "NaN")))
+                        + ")", r, 0.9, true));
+            }
+        }
+        return t;
+    }
+
+    /** The capped-gateway TCP reports in the results folder, by name. */
+    List<Path> cappedTcpFiles(String suffix) {
+        try (java.util.stream.Stream<Path> s = Files.list(settings.out())) {
+            return s.filter(f -> f.getFileName().toString().startsWith("tcp-capped-")
+                    && f.getFileName().toString().endsWith(suffix)).sorted().toList();
+        } catch (IOException e) {
+            return List.of();
+        }
     }
 
     /** TCP path: channel p99 round trip within 1.2× plain's (interleaved samples when measured, else JMH's). */
@@ -646,6 +684,13 @@ final class Report {
         md.append('\n');
         tcpInterleaved(md);
         chart(md, charts, "tcp-path.png", "TCP path messages per second");
+        for (Path f : cappedTcpFiles(".md")) {
+            try {
+                md.append(Files.readString(f, StandardCharsets.UTF_8)).append('\n');
+            } catch (IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        }
     }
 
     /** The interleaved TCP probe ({@link TcpPathProbe}): ratios, latency percentiles, the gateway's CPU per message. */

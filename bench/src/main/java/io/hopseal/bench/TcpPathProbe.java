@@ -59,8 +59,16 @@ public final class TcpPathProbe implements AutoCloseable {
     Route plainRoute;
     final Route sink = Route.of(Address.local("sink"));
     final Semaphore replies = new Semaphore(0);
+    /** The gateway in a JVM of its own with a CPU budget ({@link CappedGateway}); null: in this JVM, no budget. */
+    final CappedGateway capped;
 
     TcpPathProbe() throws Exception {
+        this(null);
+    }
+
+    /** @param capped the gateway to forward through, in its own process; null: a gateway node in this JVM */
+    TcpPathProbe(CappedGateway capped) throws Exception {
+        this.capped = capped;
         AtomicReference<TcpTransport> tb = new AtomicReference<>();
         AtomicReference<TcpTransport> tg = new AtomicReference<>();
         AtomicReference<TcpListener> lg = new AtomicReference<>();
@@ -76,17 +84,20 @@ public final class TcpPathProbe implements AutoCloseable {
                 failed.set(e);
             }
         }, "bench-gateway-setup");
-        t.start();
-        t.join();
-        if (failed.get() != null) {
-            throw failed.get();
+        if (capped == null) {
+            t.start();
+            t.join();
+            if (failed.get() != null) {
+                throw failed.get();
+            }
         }
+        int gatewayPort = capped == null ? lg.get().port() : capped.port;
         device = TcpPathBench.tcpNode(new AtomicReference<>());
         TcpListener lb = tb.get().listen("127.0.0.1", 0);
         backend.service("echo", (m, ctx) -> ctx.send(new Message(m.returnRoute(), Route.EMPTY, m.body()))); // no copy
         backend.channels().listen("api", ListenerOptions.defaults());
         device.service("sink", (m, ctx) -> replies.release());
-        String hops = "/tcp/127.0.0.1:" + lg.get().port() + "/tcp/127.0.0.1:" + lb.port();
+        String hops = "/tcp/127.0.0.1:" + gatewayPort + "/tcp/127.0.0.1:" + lb.port();
         channel = device.channels().connect(hops + "/secure/api/service/echo", ChannelOptions.defaults())
                 .get(20, TimeUnit.SECONDS);
         channel.setReceiver(m -> replies.release());
@@ -108,7 +119,7 @@ public final class TcpPathProbe implements AutoCloseable {
 
     /** CPU time so far of every live thread of the gateway. */
     long gatewayCpuNanos() {
-        return cpuNanos(mx, gatewayThreads);
+        return capped != null ? capped.cpuNanos() : cpuNanos(mx, gatewayThreads);
     }
 
     /** CPU time so far of every live thread of {@code group} (and its subgroups). */
@@ -169,16 +180,26 @@ public final class TcpPathProbe implements AutoCloseable {
     public void close() {
         channel.close();
         device.close();
-        gateway.close();
+        if (gateway != null) {
+            gateway.close();
+        }
         backend.close();
     }
 
+    /**
+     * {@code TcpPathProbe ROUNDS SLICE_MS WARMUP_MS [GATEWAY_CORES OUT_MD]}: with {@code GATEWAY_CORES} the gateway
+     * runs in a process of its own held to that many cores ({@link CappedGateway}) and the results also go to the
+     * Markdown file {@code OUT_MD} ({@link TcpPathCappedReport}).
+     */
     public static void main(String[] args) throws Exception {
         int rounds = Integer.parseInt(args[0]);
         long slice = Long.parseLong(args[1]) * 1_000_000L;
         long warmup = Long.parseLong(args[2]) * 1_000_000L;
+        CappedGateway capped = args.length > 3 ? new CappedGateway(Double.parseDouble(args[3])) : null;
+        String load0 = Machine.loadAverage();
+        long t0 = System.nanoTime();
         Map<String, List<Double>> out = new LinkedHashMap<>();
-        try (TcpPathProbe p = new TcpPathProbe()) {
+        try (TcpPathProbe p = new TcpPathProbe(capped)) {
             List<String> keys = new ArrayList<>();
             for (int size : SIZES) {
                 for (String path : PATHS) {
@@ -209,6 +230,13 @@ public final class TcpPathProbe implements AutoCloseable {
                     out.get("TcpPathBench.gatewayCpuOneByOne" + k)
                             .add(p.roundTrips(ch, payload, slice, out.get("TcpPathBench.rtt" + k)));
                 }
+            }
+        }
+        if (capped != null) {
+            capped.close();
+            if (args.length > 4) {
+                TcpPathCappedReport.write(java.nio.file.Path.of(args[4]), out, capped, rounds, args, load0,
+                        (System.nanoTime() - t0) / 1e9);
             }
         }
         for (Map.Entry<String, List<Double>> e : out.entrySet()) {

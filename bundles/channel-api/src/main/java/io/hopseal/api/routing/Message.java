@@ -19,7 +19,8 @@ import io.hopseal.api.identity.Identifier;
  * received body: the receiver then gives the array away with it). Bytes of the array outside the view are that
  * frame's own link and channel headers and tag, never another message's bytes; read only the view
  * ({@link Payload#get}, {@link Payload#copyTo}, or {@code array()[offset() .. offset()+length())}) and never write
- * into the array.
+ * into the array. The one exception is a worker that says it does not keep messages ({@link BorrowingWorker}): its
+ * message is valid only while {@code handle} runs, and the array may be reused once it returns.
  *
  * @param onwardRoute the remaining hops to the destination
  * @param returnRoute the hops back to the sender, built hop by hop as the message travels
