@@ -65,9 +65,42 @@ final class CappedGateway implements AutoCloseable {
         }
     }
 
-    /** CPU time of the gateway's JVM so far (10 ms resolution). */
+    /**
+     * CPU time of the gateway's JVM so far, in nanoseconds: the sum of its threads' run time from
+     * {@code /proc/<pid>/task/<tid>/schedstat} (the scheduler's own clock; {@code stat}'s 10 ms ticks would be a 4 %
+     * error on a one-second slice of a quarter core). Threads that ended earlier are not counted: the gateway starts
+     * its threads once and keeps them.
+     */
     long cpuNanos() {
-        return ProcStats.of(process.pid()).cpuNanos();
+        Path tasks = Path.of("/proc", Long.toString(process.pid()), "task");
+        try (java.util.stream.Stream<Path> s = Files.list(tasks)) {
+            long sum = 0;
+            for (Path t : (Iterable<Path>) s::iterator) {
+                try {
+                    sum += Long.parseLong(Files.readString(t.resolve("schedstat")).trim().split(" ")[0]);
+                } catch (java.nio.file.NoSuchFileException e) {
+                    // the thread ended between the listing and the read
+                }
+            }
+            return sum;
+        } catch (IOException | RuntimeException e) {
+            throw new IllegalStateException("cannot read " + tasks + " (gateway CPU): " + e, e);
+        }
+    }
+
+    /** Read and write system calls of the gateway's JVM so far ({@code /proc/<pid>/io} syscr + syscw). */
+    long syscalls() {
+        try {
+            long n = 0;
+            for (String line : Files.readAllLines(Path.of("/proc", Long.toString(process.pid()), "io"))) {
+                if (line.startsWith("syscr:") || line.startsWith("syscw:")) {
+                    n += Long.parseLong(line.substring(6).trim());
+                }
+            }
+            return n;
+        } catch (IOException | RuntimeException e) {
+            throw new IllegalStateException("cannot read /proc/" + process.pid() + "/io: " + e, e);
+        }
     }
 
     String describe() {

@@ -701,8 +701,10 @@ final class Report {
         int rounds = paired.get(Scores.key(TB + "pipelined", tcp("plain", "64"))).size();
         md.append("Interleaved (`TcpPathProbe`, own JVM): one set of three nodes carries both paths at once (the channel "
                 + "and plain envelopes along the same TCP links to the same echo service) and the four contenders take "
-                + "turns, ").append(rounds).append(" rounds of a pipelined slice and a one-at-a-time slice each, so a "
-                + "ratio compares slices that saw the same background load. Gateway CPU: CPU time of all the gateway's "
+                + "turns, ").append(rounds).append(" rounds of a pipelined slice (a sliding window: " + TcpPathBench.BATCH
+                + " messages in flight, a new one sent as each echo returns, where JMH's `TcpPathBench` sends a batch "
+                + "and waits for all of it) and a one-at-a-time slice each, so a ratio compares slices that saw the "
+                + "same background load. Gateway CPU: CPU time of all the gateway's "
                 + "threads (its transport's I/O thread and timer: the I/O thread runs its router) per echoed "
                 + "message, which the gateway forwards twice (device → backend, backend → device); process CPU: all "
                 + "three nodes and the load generator.\n\n");

@@ -33,13 +33,14 @@ final class TcpPathCappedReport {
                 + "own, as a gateway box between devices and a server has, instead of sharing the machine's two cores "
                 + "with the ends' AEAD. One set of three nodes carries the end-to-end XX channel and plain envelopes "
                 + "along the same TCP links to the same echo service; the four contenders take turns, ")
-                .append(rounds).append(" rounds of a pipelined slice (").append(TcpPathBench.BATCH)
-                .append(" messages in flight) and a one-at-a-time slice each. One message = one payload echoed back "
-                + "(4 TCP hops, 2 through the gateway). Gateway CPU from `/proc/<pid>/stat` (10 ms ticks); gateway "
+                .append(rounds).append(" rounds of a pipelined slice (a sliding window of ").append(TcpPathBench.BATCH)
+                .append(" messages in flight: a new one goes out as each echo returns) and a one-at-a-time slice each. One message = one payload echoed back "
+                + "(4 TCP hops, 2 through the gateway). Gateway CPU from the scheduler (`/proc/<pid>/task/*/schedstat`), its read and write system calls from `/proc/<pid>/io`; gateway "
                 + "load = its CPU time per second of the slice as a share of its budget (1.00: the budget is the "
                 + "limit).\n\n");
-        md.append("| size | path | echoes/s pipelined (median) | gateway CPU per echo | gateway load | ends' CPU per echo "
-                + "| p50 round trip | p99 | p99.9 |\n|---|---|---:|---:|---:|---:|---:|---:|---:|\n");
+        md.append("| size | path | echoes/s pipelined (median) | gateway CPU per echo | gateway load | gateway reads + "
+                + "writes per echo | ends' CPU per echo | p50 round trip | p99 | p99.9 |\n"
+                + "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|\n");
         for (int size : TcpPathProbe.SIZES) {
             for (String path : TcpPathProbe.PATHS) {
                 String k = Scores.key("", "path", path, "size", Integer.toString(size));
@@ -51,9 +52,10 @@ final class TcpPathCappedReport {
                 for (int i = 0; i < load.length; i++) {
                     load[i] = gwCpu.get(i) * rate.get(i) / 1e9 / gw.cores;
                 }
-                md.append(String.format(Locale.ROOT, "| %s | %s | %,.0f | %.2f µs | %.2f | %.2f µs | %.0f µs | %.0f µs | %.0f µs |\n",
+                md.append(String.format(Locale.ROOT, "| %s | %s | %,.0f | %.2f µs | %.2f | %.2f | %.2f µs | %.0f µs | %.0f µs | %.0f µs |\n",
                         size == 64 ? "64 B" : "16 KiB", path, PairedProbe.median(rate), PairedProbe.median(gwCpu) / 1e3,
-                        PairedProbe.median(load), PairedProbe.median(ends) / 1e3, TcpPathProbe.percentile(rtt, 0.5),
+                        PairedProbe.median(load), PairedProbe.median(out.get("TcpPathBench.gatewaySyscalls" + k)),
+                        PairedProbe.median(ends) / 1e3, TcpPathProbe.percentile(rtt, 0.5),
                         TcpPathProbe.percentile(rtt, 0.99), TcpPathProbe.percentile(rtt, 0.999)));
             }
         }
