@@ -20,6 +20,7 @@ import org.jfree.data.category.DefaultCategoryDataset;
 final class Report {
     final BenchMain.Settings settings;
     final Scores scores = new Scores();
+    final TcpPathSection tcpPath = new TcpPathSection(this);
     Instant started;
     double seconds;
     String loadStart;
@@ -200,96 +201,16 @@ final class Report {
         t.add(ratioTarget("16 KiB messages ≥ 90 % of the raw AEAD" + inPlace + " (issue 15)", "msg/s", true, 0.9,
                 CB + "hopsealRoutedInPlace", CB + "rawAesGcm", "size", "16384"));
         for (String size : new String[] {"64", "16384"}) {
-            t.add(tcpThroughputTarget(size));
+            t.add(tcpPath.throughputTarget(size));
         }
         for (String size : new String[] {"64", "16384"}) {
-            t.add(tcpP99Target(size));
+            t.add(tcpPath.p99Target(size));
         }
-        t.addAll(cappedTcpTargets());
+        t.addAll(tcpPath.cappedTargets());
         double perEnd = memory == null ? Double.NaN : d(memory.get("responderEndAfterEcho"));
         t.add(new Target("≤ 1 KiB heap per idle channel (one end, as a backend holds it)",
                 n0(perEnd) + " B per responder end", perEnd, 1024, false));
         return t;
-    }
-
-    static String[] tcp(String path, String size) {
-        return new String[] {"path", path, "size", size};
-    }
-
-    /** TCP path: channel ≥ 90 % of plain messages/s (interleaved when measured, else JMH best and mean). */
-    Target tcpThroughputTarget(String size) {
-        String what = "TCP path device → gateway → backend, " + size(Integer.parseInt(size))
-                + " pipelined: channel ≥ 90 % of plain messages/s (issue 15)";
-        double cb = scores.best(TB + "pipelined", tcp("channel", size));
-        double pb = scores.best(TB + "pipelined", tcp("plain", size));
-        double cm = scores.score(TB + "pipelined", tcp("channel", size));
-        double pm = scores.score(TB + "pipelined", tcp("plain", size));
-        String jmh = "JMH (sequential) best iterations " + n0(cb) + " vs " + n0(pb) + " msg/s → " + pct(cb / pb)
-                + "; means " + n0(cm) + " vs " + n0(pm) + " → " + pct(cm / pm);
-        List<Double> c = paired.get(Scores.key(TB + "pipelined", tcp("channel", size)));
-        List<Double> p = paired.get(Scores.key(TB + "pipelined", tcp("plain", size)));
-        if (c != null && p != null) {
-            double r = PairedProbe.medianRatio(c, p);
-            return new Target(what, "**" + pct(r) + "** interleaved (median of " + c.size() + " paired rounds: "
-                    + n0(PairedProbe.median(c)) + " vs " + n0(PairedProbe.median(p)) + " msg/s); " + jmh, r, r, 0.9, true);
-        }
-        return new Target(what, jmh, cb / pb, cm / pm, 0.9, true);
-    }
-
-    /**
-     * The TCP path with the gateway on a CPU budget of its own ({@link TcpPathCappedReport}: every
-     * {@code tcp-capped-*.properties} in the results folder), where the gateway, not the ends sharing its cores, sets
-     * the pace.
-     */
-    List<Target> cappedTcpTargets() {
-        List<Target> t = new ArrayList<>();
-        for (Path f : cappedTcpFiles(".properties")) {
-            java.util.Properties p = new java.util.Properties();
-            try (java.io.Reader r = Files.newBufferedReader(f, StandardCharsets.UTF_8)) {
-                p.load(r);
-            } catch (IOException e) {
-                throw new java.io.UncheckedIOException(e);
-            }
-            String where = " — gateway on " + p.getProperty("cores") + " core of its own (" + f.getFileName().toString()
-                    .replace(".properties", ".md") + ", " + p.getProperty("rounds") + " interleaved rounds)";
-            for (String size : new String[] {"64", "16384"}) {
-                double r = Double.parseDouble(p.getProperty("throughput." + size, "NaN"));
-                t.add(new Target("TCP path, " + size(Integer.parseInt(size)) + " pipelined: channel ≥ 90 % of plain "
-                        + "messages/s (issue 15)" + where, "**" + pct(r) + "** (median of per-round ratios; gateway CPU "
-                        + "per echo channel / plain " + ratio(Double.parseDouble(p.getProperty("gatewayCpu." + size, "NaN")))
-                        + ")", r, 0.9, true));
-            }
-        }
-        return t;
-    }
-
-    /** The capped-gateway TCP reports in the results folder, by name. */
-    List<Path> cappedTcpFiles(String suffix) {
-        try (java.util.stream.Stream<Path> s = Files.list(settings.out())) {
-            return s.filter(f -> f.getFileName().toString().startsWith("tcp-capped-")
-                    && f.getFileName().toString().endsWith(suffix)).sorted().toList();
-        } catch (IOException e) {
-            return List.of();
-        }
-    }
-
-    /** TCP path: channel p99 round trip within 1.2× plain's (interleaved samples when measured, else JMH's). */
-    Target tcpP99Target(String size) {
-        String what = "TCP path, " + size(Integer.parseInt(size)) + " one at a time: channel p99 round trip ≤ 1.2× plain (issue 15)";
-        List<Double> c = paired.get(Scores.key(TB + "rtt", tcp("channel", size)));
-        List<Double> p = paired.get(Scores.key(TB + "rtt", tcp("plain", size)));
-        Scores.Score jc = scores.get(TB + "roundTrip", tcp("channel", size));
-        Scores.Score jp = scores.get(TB + "roundTrip", tcp("plain", size));
-        String jmh = jc == null || jp == null ? "JMH: not run" : "JMH (sequential) p99 " + n0(jc.p99()) + " vs "
-                + n0(jp.p99()) + " µs → " + ratio(jc.p99() / jp.p99());
-        if (c != null && p != null && !c.isEmpty() && !p.isEmpty()) {
-            double pc = TcpPathProbe.percentile(c, 0.99);
-            double pp = TcpPathProbe.percentile(p, 0.99);
-            return new Target(what, "**" + ratio(pc / pp) + "** interleaved (p99 of " + n0(c.size()) + " vs "
-                    + n0(p.size()) + " round trips: " + n0(pc) + " vs " + n0(pp) + " µs); " + jmh, pc / pp, 1.2, false);
-        }
-        double v = jc == null || jp == null ? Double.NaN : jc.p99() / jp.p99();
-        return new Target(what, jmh, v, 1.2, false);
     }
 
     // ---------------------------------------------------------------------------------------------- writing
@@ -322,12 +243,12 @@ final class Report {
         handshakes(md, charts);
         channel(md, charts);
         wire(md, charts);
-        memory(md);
+        new MemorySection(this).write(md);
         Path memoryScale = out.resolve(MemoryScale.FILE); // MemoryScale's 10,000 and 100,000 ends (issue 19)
         if (Files.isRegularFile(memoryScale)) {
             md.append(Files.readString(memoryScale, StandardCharsets.UTF_8)).append('\n');
         }
-        tcp(md, charts);
+        tcpPath.write(md, charts);
         // section 6 comes from AttackProbe, run on its own (its command is in the section): kept across full runs
         Path attacks = out.resolve("attack-data.md");
         if (Files.exists(attacks)) {
@@ -567,75 +488,6 @@ final class Report {
         return String.join(" + ", s);
     }
 
-    void memory(StringBuilder md) {
-        md.append("## 4. Memory per idle established channel\n\n");
-        if (memory == null) {
-            md.append("Not run.\n\n");
-            return;
-        }
-        if (memory.containsKey("error")) {
-            md.append("The memory probe failed: ").append(memory.get("error")).append("\n\n");
-        }
-        md.append("Two nodes on an in-memory link in a JVM with `-Xmx256m`; ").append(memory.get("channels"))
-                .append(" XX channels bound to an echo service; used heap after full GCs before and after, divided by "
-                        + "the number of channels.\n\n");
-        md.append("| state | bytes per channel |\n|---|---:|\n");
-        md.append("| both ends, just opened (handshake done, nothing sent) | ").append(n0(d(memory.get("bothEndsFresh"))))
-                .append(" |\n");
-        md.append("| both ends, after one message each way | ").append(n0(d(memory.get("bothEndsAfterEcho")))).append(" |\n");
-        md.append("| **responder end** (backend/gateway side), after one message each way, idle | **")
-                .append(n0(d(memory.get("responderEndAfterEcho")))).append("** |\n");
-        md.append("| initiator end (device side), after one message each way, idle | ")
-                .append(n0(d(memory.get("initiatorEndAfterEcho")))).append(" |\n\n");
-        md.append("(Responder ends alone: the link is cut and the initiator ends are closed, so only the backend's "
-                + memory.getOrDefault("responderStillOpen", "?") + " open ends remain.)\n\n");
-        double perEnd = d(memory.get("responderEndAfterEcho"));
-        double heap = 256.0 * 1024 * 1024;
-        double base = d(memory.get("baseline"));
-        md.append("**Channels in a 256 MiB heap.** Extrapolated for a backend holding one end per channel: (256 MiB − ")
-                .append(n1(base / 1048576)).append(" MiB baseline) / ").append(n0(perEnd)).append(" B ≈ **")
-                .append(n0((heap - base) / perEnd)).append(" channel ends** (at 100 % heap; ")
-                .append(n0((heap * 0.9 - base) / perEnd)).append(" at 90 %).");
-        if (capacity != null && !capacity.containsKey("error")) {
-            double ch = d(capacity.get("capacityChannels"));
-            boolean full = Boolean.parseBoolean(String.valueOf(capacity.get("capacityFull")));
-            double used = d(capacity.get("capacityUsed"));
-            double b0 = d(capacity.get("capacityBaseline"));
-            md.append(" Measured in a forked `-Xmx256m` JVM holding **both** ends of every channel: ").append(n0(ch))
-                    .append(" channels open with ").append(n1(used / 1048576)).append(" MiB used after GC in ")
-                    .append(n0(d(capacity.get("capacitySeconds")))).append(" s, ")
-                    .append(full ? "stopped at 90 % of the heap"
-                            : "stopped by the time limit before the heap filled; extrapolated to 100 %: "
-                                    + n0(ch * (heap - b0) / Math.max(1, used - b0)) + " channels with both ends")
-                    .append(".");
-            if (capacity.get("capacityStop") != null) {
-                md.append(" (The run stopped early: ").append(capacity.get("capacityStop")).append(".)");
-            }
-        } else if (capacity != null) {
-            md.append(" The capacity run failed: ").append(capacity.get("error"));
-        }
-        if (idleLimit != null) {
-            md.append("\n\n**Idle channels that never sent a message.** Opening channels that send nothing, 128 at a "
-                    + "time (5 s handshake timeout): ").append(idleLimit.getOrDefault("idleOpened", "?"))
-                    .append(" opened, then: ").append(idleLimit.getOrDefault("idleFailure", idleLimit.get("error")))
-                    .append(". A listener holds an entry (with a copy of message 1) per handshake in progress, 1,024 at "
-                            + "most (`ListenerWorker.MAX_PENDING`), and releases it when the handshake is over for good: "
-                            + "for XX when message 3 is accepted, for KK/IK one handshake timeout after the channel opened "
-                            + "(the responder may have to resend message 2), or at the peer's first message; so channels "
-                            + "that never send anything do not lock the listener (see `PROFILE.md` §2a).");
-        }
-        md.append("\n\nLargest classes per responder end (class histogram difference; full list in `profile-data.md`):\n\n");
-        md.append("| class | instances per end | bytes per end |\n|---|---:|---:|\n");
-        int shown = 0;
-        for (String[] h : histo("responderAfterEcho")) {
-            if (shown++ >= 12) {
-                break;
-            }
-            md.append("| `").append(h[2]).append("` | ").append(h[3]).append(" | ").append(h[4]).append(" |\n");
-        }
-        md.append('\n');
-    }
-
     @SuppressWarnings("unchecked")
     List<String[]> histo(String tag) {
         List<String[]> out = new ArrayList<>();
@@ -648,104 +500,6 @@ final class Report {
             }
         }
         return out;
-    }
-
-    void tcp(StringBuilder md, List<String> charts) {
-        md.append("## 5. TCP path: device → gateway → backend over real loopback TCP\n\n");
-        md.append("Three nodes in one JVM, each with its own `TcpTransport`; the gateway only forwards. `channel`: an XX "
-                + "secure channel from the device to the backend, end to end through the gateway, bound to the echo "
-                + "service; `plain`: plain envelopes along the same route to the same echo worker. One message = one "
-                + "payload sent by the device and echoed back by the backend (4 TCP hops). Pipelined: "
-                + TcpPathBench.BATCH + " messages in flight; latency: one message at a time.\n\n");
-        md.append("| size | path | messages/s pipelined (mean ± 99.9 % CI) | best iteration | p50 round trip | p99 round trip | p99.9 |\n|---|---|---:|---:|---:|---:|---:|\n");
-        for (String size : new String[] {"64", "16384"}) {
-            for (String path : new String[] {"plain", "channel"}) {
-                Scores.Score th = scores.get(TB + "pipelined", "path", path, "size", size);
-                Scores.Score rt = scores.get(TB + "roundTrip", "path", path, "size", size);
-                md.append("| ").append(size(Integer.parseInt(size))).append(" | ").append(path).append(" | ")
-                        .append(score(th)).append(" | ").append(th == null ? "–" : n0(th.best())).append(" | ").append(rt == null ? "–" : n0(rt.p50()) + " µs").append(" | ")
-                        .append(rt == null ? "–" : n0(rt.p99()) + " µs").append(" | ")
-                        .append(rt == null ? "–" : n0(rt.p999()) + " µs").append(" |\n");
-            }
-        }
-        md.append("\n| size | channel / plain messages/s (best; means) | channel / plain p50 | channel / plain p99 |\n|---|---:|---:|---:|\n");
-        for (String size : new String[] {"64", "16384"}) {
-            double c = scores.best(TB + "pipelined", "path", "channel", "size", size);
-            double p = scores.best(TB + "pipelined", "path", "plain", "size", size);
-            double cm = scores.score(TB + "pipelined", "path", "channel", "size", size);
-            double pm = scores.score(TB + "pipelined", "path", "plain", "size", size);
-            Scores.Score rc = scores.get(TB + "roundTrip", "path", "channel", "size", size);
-            Scores.Score rp = scores.get(TB + "roundTrip", "path", "plain", "size", size);
-            md.append("| ").append(size(Integer.parseInt(size))).append(" | ").append(pct(c / p)).append("; ")
-                    .append(pct(cm / pm)).append(" | ")
-                    .append(rc == null || rp == null ? "–" : ratio(rc.p50() / rp.p50())).append(" | ")
-                    .append(rc == null || rp == null ? "–" : ratio(rc.p99() / rp.p99())).append(" |\n");
-        }
-        md.append('\n');
-        tcpInterleaved(md);
-        chart(md, charts, "tcp-path.png", "TCP path messages per second");
-        for (Path f : cappedTcpFiles(".md")) {
-            try {
-                md.append(Files.readString(f, StandardCharsets.UTF_8)).append('\n');
-            } catch (IOException e) {
-                throw new java.io.UncheckedIOException(e);
-            }
-        }
-    }
-
-    /** The interleaved TCP probe ({@link TcpPathProbe}): ratios, latency percentiles, the gateway's CPU per message. */
-    void tcpInterleaved(StringBuilder md) {
-        if (!paired.containsKey(Scores.key(TB + "pipelined", tcp("plain", "64")))) {
-            return;
-        }
-        int rounds = paired.get(Scores.key(TB + "pipelined", tcp("plain", "64"))).size();
-        md.append("Interleaved (`TcpPathProbe`, own JVM): one set of three nodes carries both paths at once (the channel "
-                + "and plain envelopes along the same TCP links to the same echo service) and the four contenders take "
-                + "turns, ").append(rounds).append(" rounds of a pipelined slice (a sliding window: " + TcpPathBench.BATCH
-                + " messages in flight, a new one sent as each echo returns, where JMH's `TcpPathBench` sends a batch "
-                + "and waits for all of it) and a one-at-a-time slice each, so a ratio compares slices that saw the "
-                + "same background load. Gateway CPU: CPU time of all the gateway's "
-                + "threads (its transport's I/O thread and timer: the I/O thread runs its router) per echoed "
-                + "message, which the gateway forwards twice (device → backend, backend → device); process CPU: all "
-                + "three nodes and the load generator.\n\n");
-        md.append("| size | path | messages/s pipelined (median) | p50 round trip | p99 | p99.9 | gateway CPU per echoed message, pipelined (median) | per forwarded frame | gateway CPU per echoed message, one at a time | process CPU per message, pipelined |\n");
-        md.append("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|\n");
-        for (String size : new String[] {"64", "16384"}) {
-            for (String path : PATHS_TCP) {
-                List<Double> rtt = paired.get(Scores.key(TB + "rtt", tcp(path, size)));
-                double gw = pairedMedian(TB + "gatewayCpu", tcp(path, size));
-                md.append("| ").append(size(Integer.parseInt(size))).append(" | ").append(path).append(" | ")
-                        .append(n0(pairedMedian(TB + "pipelined", tcp(path, size)))).append(" | ")
-                        .append(rtt == null ? "–" : n0(TcpPathProbe.percentile(rtt, 0.5)) + " µs").append(" | ")
-                        .append(rtt == null ? "–" : n0(TcpPathProbe.percentile(rtt, 0.99)) + " µs").append(" | ")
-                        .append(rtt == null ? "–" : n0(TcpPathProbe.percentile(rtt, 0.999)) + " µs").append(" | ")
-                        .append(n2(gw / 1e3)).append(" µs | ").append(n2(gw / 2e3)).append(" µs | ")
-                        .append(n2(pairedMedian(TB + "gatewayCpuOneByOne", tcp(path, size)) / 1e3)).append(" µs | ")
-                        .append(n2(pairedMedian(TB + "processCpu", tcp(path, size)) / 1e3)).append(" µs |\n");
-            }
-        }
-        md.append("\n| size | channel / plain messages/s (median of per-round ratios) | channel / plain p50 | channel / plain p99 | channel / plain gateway CPU per message, pipelined (median of per-round ratios) | same, one at a time | channel / plain process CPU per message |\n|---|---:|---:|---:|---:|---:|---:|\n");
-        for (String size : new String[] {"64", "16384"}) {
-            List<Double> rc = paired.get(Scores.key(TB + "rtt", tcp("channel", size)));
-            List<Double> rp = paired.get(Scores.key(TB + "rtt", tcp("plain", size)));
-            md.append("| ").append(size(Integer.parseInt(size))).append(" | ")
-                    .append(pct(pairedTcpRatio("pipelined", size))).append(" | ")
-                    .append(rc == null || rp == null ? "–" : ratio(TcpPathProbe.percentile(rc, 0.5) / TcpPathProbe.percentile(rp, 0.5)))
-                    .append(" | ")
-                    .append(rc == null || rp == null ? "–" : ratio(TcpPathProbe.percentile(rc, 0.99) / TcpPathProbe.percentile(rp, 0.99)))
-                    .append(" | ").append(ratio(pairedTcpRatio("gatewayCpu", size))).append(" | ")
-                    .append(ratio(pairedTcpRatio("gatewayCpuOneByOne", size))).append(" | ")
-                    .append(ratio(pairedTcpRatio("processCpu", size))).append(" |\n");
-        }
-        md.append('\n');
-    }
-
-    static final String[] PATHS_TCP = {"plain", "channel"};
-
-    double pairedTcpRatio(String metric, String size) {
-        List<Double> c = paired.get(Scores.key(TB + metric, tcp("channel", size)));
-        List<Double> p = paired.get(Scores.key(TB + metric, tcp("plain", size)));
-        return c == null || p == null ? Double.NaN : PairedProbe.medianRatio(c, p);
     }
 
     void method(StringBuilder md) {
@@ -860,7 +614,7 @@ final class Report {
                 }
             }
             if (tcp.getColumnCount() > 0) {
-                Charts.bar(out.resolve("tcp-path.png").toFile(), "TCP device → gateway → backend, echoed messages/s (" + (paired.containsKey(Scores.key(TB + "pipelined", tcp("plain", "64"))) ? "interleaved medians" : "best JMH iteration") + ")",
+                Charts.bar(out.resolve("tcp-path.png").toFile(), "TCP device → gateway → backend, echoed messages/s (" + (paired.containsKey(Scores.key(TB + "pipelined", TcpPathSection.tcp("plain", "64"))) ? "interleaved medians" : "best JMH iteration") + ")",
                         "message size", "messages/s", tcp, false, whole, 900, 500);
                 made.add("tcp-path.png");
             }
