@@ -19,9 +19,9 @@ final class MemorySection {
             return;
         }
         if (r.memory.containsKey("error")) {
-            md.append("The r.memory probe failed: ").append(r.memory.get("error")).append("\n\n");
+            md.append("The memory probe failed: ").append(r.memory.get("error")).append("\n\n");
         }
-        md.append("Two nodes on an in-r.memory link in a JVM with `-Xmx256m`; ").append(r.memory.get("channels"))
+        md.append("Two nodes on an in-memory link in a JVM with `-Xmx256m`; ").append(r.memory.get("channels"))
                 .append(" XX channels bound to an echo service; used heap after full GCs before and after, divided by "
                         + "the number of channels.\n\n");
         md.append("| state | bytes per channel |\n|---|---:|\n");

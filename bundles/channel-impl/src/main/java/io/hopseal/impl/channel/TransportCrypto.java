@@ -97,7 +97,7 @@ final class TransportCrypto {
      * there.
      */
     byte[] seal(int kind, byte[] plaintext, int off, int len) {
-        return sender.seal(kind, plaintext, off, len, null, 0);
+        return sender.sealNew(kind, plaintext, off, len);
     }
 
     /**
@@ -106,9 +106,7 @@ final class TransportCrypto {
      */
     int seal(int kind, byte[] plaintext, int off, int len, byte[] out, int outOff) {
         java.util.Objects.checkFromIndexSize(outOff, len + MAX_OVERHEAD, out.length);
-        synchronized (sender) { // lastLength belongs to this seal, not to another thread's
-            return sender.seal(kind, plaintext, off, len, out, outOff) == null ? -1 : sender.lastLength;
-        }
+        return sender.seal(kind, plaintext, off, len, out, outOff);
     }
 
     /**
@@ -118,9 +116,7 @@ final class TransportCrypto {
      */
     int sealInPlace(int kind, byte[] buf, int off, int len) {
         java.util.Objects.checkFromIndexSize(off - MAX_HEADER, MAX_HEADER + len + Wire.TAG, buf.length);
-        synchronized (sender) {
-            return sender.seal(kind, buf, off, len, buf, -1) == null ? -1 : sender.lastLength;
-        }
+        return sender.seal(kind, buf, off, len, buf, -1);
     }
 
     /** Opens a frame into a new plaintext array (the frame is not changed). */
@@ -195,33 +191,59 @@ final class TransportCrypto {
     /** The most a frame puts before its ciphertext: header and an 8-byte counter. */
     static final int MAX_HEADER = MAX_OVERHEAD - Wire.TAG;
 
+    /**
+     * Resumption's state of one direction, null while the channel is not persisted (most ends: an idle channel end
+     * pays one reference for it, not a reference and a long; RESULTS.md §4 counts every byte). Sender: counters from
+     * {@code limit} on need a reservation first; receiver: accepting a counter above {@code limit} does.
+     */
+    private static final class Persisted {
+        final Reservations reservations;
+        long limit;
+
+        Persisted(Reservations reservations, long limit) {
+            this.reservations = reservations;
+            this.limit = limit;
+        }
+
+        /** The limit from now on: the earlier one's, or {@code position}, whichever is lower. */
+        static Persisted of(Reservations r, Persisted before, long position) {
+            return r == null ? null : new Persisted(r, Math.min(before == null ? Long.MAX_VALUE : before.limit, position));
+        }
+    }
+
+    private static byte checkedShift(int shift) {
+        if (shift < 0 || shift > 63) {
+            throw new IllegalArgumentException("rekey shift " + shift + " outside 0..63");
+        }
+        return (byte) shift;
+    }
+
+    /** Fields sized for the heap of an idle end: a byte shift, no per-seal scratch field (64 B with its header). */
     private static final class Sender {
-        private final int shift;
+        private final byte shift;
         private AeadKey key;
         private long next;
         private long epoch;
         long rekeys;
         private long messages;
         private long bytes;
-
-        /** Resumption: counters from {@link #ceiling} on need a reservation first; null when not persisted. */
-        private Reservations reservations;
-        private long ceiling = Long.MAX_VALUE;
+        private Persisted persisted;
 
         Sender(AeadKey key, int shift) {
             this.key = key;
-            this.shift = shift;
+            this.shift = checkedShift(shift);
         }
 
         synchronized void persistTo(Reservations r) {
-            reservations = r;
-            ceiling = r == null ? Long.MAX_VALUE : Math.min(ceiling, next);
+            persisted = Persisted.of(r, persisted, next);
         }
 
         synchronized void restore(SessionSnapshot.Direction d) {
             next = d.position();
             epoch = d.epoch();
-            ceiling = next; // the first counter after a restore is reserved again before it is used
+            if (persisted != null) {
+                persisted.limit = next; // the first counter after a restore is reserved again before it is used
+            } // else persistTo follows and starts at next
         }
 
         synchronized SessionSnapshot.Direction direction() {
@@ -232,16 +254,22 @@ final class TransportCrypto {
             return next;
         }
 
-        /** Length of the frame written by the last {@link #seal} (read under the same lock). */
-        int lastLength;
-
-        /**
-         * Seals into {@code out} at {@code o}, or into a new exact array when {@code out} is null, or in place when
-         * {@code o} is -1 ({@code out == pt}, the header just before {@code off}); returns the array.
-         */
-        synchronized byte[] seal(int kind, byte[] pt, int off, int len, byte[] out, int o) {
+        /** Seals into a new array of exactly the frame's size; null when the counter is exhausted. */
+        synchronized byte[] sealNew(int kind, byte[] pt, int off, int len) {
             if (key == null || next > Wire.MAX_COUNTER) {
                 return null;
+            }
+            byte[] frame = new byte[1 + Wire.counterLength(next) + len + Wire.TAG];
+            return seal(kind, pt, off, len, frame, 0) < 0 ? null : frame;
+        }
+
+        /**
+         * Seals into {@code out} at {@code o}, or in place when {@code o} is -1 ({@code out == pt}, the header just
+         * before {@code off}); returns the frame's length, or -1 when the counter is exhausted.
+         */
+        synchronized int seal(int kind, byte[] pt, int off, int len, byte[] out, int o) {
+            if (key == null || next > Wire.MAX_COUNTER) {
+                return -1;
             }
             long c = next;
             long e = c >>> shift;
@@ -252,16 +280,17 @@ final class TransportCrypto {
                 epoch++;
                 rekeys++;
             }
-            if (c >= ceiling) {
-                long limit = reservations.reserve(true, new SessionSnapshot.Direction(shift, epoch, key.exportKey(), c));
+            Persisted p = persisted;
+            if (p != null && c >= p.limit) {
+                long limit = p.reservations.reserve(true, new SessionSnapshot.Direction(shift, epoch, key.exportKey(), c));
                 if (limit <= c) {
-                    return null; // neither reserved nor safely forgotten: this counter must not be used
+                    return -1; // neither reserved nor safely forgotten: this counter must not be used
                 }
-                ceiling = limit;
+                p.limit = limit;
             }
             int n = Wire.counterLength(c);
             int h = 1 + n;
-            byte[] frame = out != null ? out : new byte[h + len + Wire.TAG];
+            byte[] frame = out;
             if (o < 0) {
                 o = off - h; // in place: the ciphertext starts exactly where the plaintext does
             }
@@ -269,13 +298,13 @@ final class TransportCrypto {
             for (int i = 0; i < n; i++) {
                 frame[o + 1 + i] = (byte) (c >>> (8 * (n - 1 - i)));
             }
-            lastLength = h + key.encrypt(c, frame, o, h, pt, off, len, frame, o + h);
+            int length = h + key.encrypt(c, frame, o, h, pt, off, len, frame, o + h);
             next = c + 1;
             if (kind != Wire.CLOSE) {
                 messages++;
-                bytes += lastLength;
+                bytes += length;
             }
-            return frame;
+            return length;
         }
 
         synchronized long[] counts() {
@@ -291,8 +320,8 @@ final class TransportCrypto {
     }
 
     private static final class Receiver {
-        private final int shift;
-        private final int maxSkip;
+        private final byte shift;
+        private final short maxSkip;
         private final ReplayWindow window;
         private AeadKey current;
         private AeadKey previous;
@@ -301,26 +330,28 @@ final class TransportCrypto {
         private long messages;
         private long bytes;
 
-        /** Resumption: accepting a counter above {@link #mark} needs a reservation first; null when not persisted. */
-        private Reservations reservations;
-        private long mark = Long.MAX_VALUE;
+        private Persisted persisted;
 
         Receiver(AeadKey key, int shift, int window, int maxSkip) {
             this.current = key;
-            this.shift = shift;
+            this.shift = checkedShift(shift);
             this.window = new ReplayWindow(window);
-            this.maxSkip = maxSkip;
+            if (maxSkip < 0 || maxSkip > Short.MAX_VALUE) {
+                throw new IllegalArgumentException("max skip epochs " + maxSkip + " outside 0.." + Short.MAX_VALUE);
+            }
+            this.maxSkip = (short) maxSkip;
         }
 
         synchronized void persistTo(Reservations r) {
-            reservations = r;
-            mark = r == null ? Long.MAX_VALUE : Math.min(mark, window.highest());
+            persisted = Persisted.of(r, persisted, window.highest());
         }
 
         synchronized void restore(SessionSnapshot.Direction d) {
             epoch = d.epoch();
             window.restoreFloor(d.position());
-            mark = d.position();
+            if (persisted != null) {
+                persisted.limit = d.position();
+            } // else persistTo follows and starts at the restored floor
         }
 
         synchronized SessionSnapshot.Direction direction() {
@@ -395,9 +426,10 @@ final class TransportCrypto {
                 }
                 return drop(Drop.FORGED);
             }
-            if (c > mark) {
+            Persisted p = persisted;
+            if (p != null && c > p.limit) {
                 // persisted before it counts as accepted, so a restart can never accept it again
-                long limit = reservations.reserve(false, new SessionSnapshot.Direction(shift, e, key.exportKey(), c));
+                long limit = p.reservations.reserve(false, new SessionSnapshot.Direction(shift, e, key.exportKey(), c));
                 if (limit < c) {
                     if (derived != null) {
                         for (AeadKey k : derived) {
@@ -407,7 +439,7 @@ final class TransportCrypto {
                     java.util.Arrays.fill(out, outOff, outOff + ctLen - Wire.TAG, (byte) 0); // no plaintext left behind
                     return drop(Drop.NOT_PERSISTED);
                 }
-                mark = limit;
+                p.limit = limit;
             }
             boolean newest = c > window.highest();
             window.mark(c);
