@@ -23,9 +23,17 @@ final class CappedGateway implements AutoCloseable {
     final Path cgroup;
     final Process process;
     final int port;
-    private final Writer in;
+    /** The gateway's command line ({@link FleetGateway}: {@code heap}, {@code counters}, {@code quit}). */
+    final BufferedReader out;
+    final Writer in;
 
+    /** The gateway of the TCP-path probe: 64 links, one listener address. */
     CappedGateway(double cores) throws IOException {
+        this(cores, "-Xmx256m", "64", "1");
+    }
+
+    /** A {@link FleetGateway} with arguments {@code gatewayArgs} and heap {@code xmx} (e.g. {@code -Xmx512m}). */
+    CappedGateway(double cores, String xmx, String... gatewayArgs) throws IOException {
         if (!(cores > 0.01 && cores <= 64)) {
             throw new IllegalArgumentException("gateway cores must be in (0.01, 64], was " + cores);
         }
@@ -45,12 +53,13 @@ final class CappedGateway implements AutoCloseable {
         }
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         // the shell joins the cgroup and then becomes the JVM: every thread the gateway starts is inside the quota
-        String cmd = "echo $$ > '" + cgroup.resolve("cgroup.procs") + "' && exec '" + java + "' -Xmx256m -cp '"
-                + System.getProperty("java.class.path") + "' " + FleetGateway.class.getName() + " 64 1";
+        String cmd = "echo $$ > '" + cgroup.resolve("cgroup.procs") + "' && exec '" + java + "' " + xmx + " -cp '"
+                + System.getProperty("java.class.path") + "' " + FleetGateway.class.getName() + " "
+                + String.join(" ", gatewayArgs);
         ProcessBuilder pb = new ProcessBuilder("/bin/sh", "-c", cmd);
         pb.redirectError(ProcessBuilder.Redirect.INHERIT);
         process = pb.start();
-        BufferedReader out = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
+        out = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
         in = new OutputStreamWriter(process.getOutputStream(), StandardCharsets.UTF_8);
         String line = out.readLine();
         if (line == null || !line.startsWith("PORT ")) {

@@ -56,6 +56,7 @@ import io.hopseal.transport.tcp.TcpTransportConfig;
  * <pre>
  * java -cp bench/target/hopseal-bench.jar io.hopseal.bench.FleetBench [--devices 1000] [--probes 50] [--rate 1]
  *      [--steady-seconds 10] [--rounds 4] [--slice-ms 1500] [--per-node 1] [--no-haproxy] [--report FLEET]
+ *      [--gateway-cores C]
  *      [--out bench/results]
  * </pre>
  * {@code --no-haproxy}: no HAProxy path (one descriptor per device in the driver instead of three: 10,000 devices fit
@@ -136,6 +137,9 @@ public final class FleetBench implements AutoCloseable {
     HopsealNode backend;
     int backendPort;
     Process gateway;
+    /** The gateway's CPU budget in cores ({@code --gateway-cores}, {@link CappedGateway}); 0: no budget. */
+    double gatewayCores;
+    CappedGateway capped;
     BufferedReader gatewayOut;
     Writer gatewayIn;
     int gatewayPort;
@@ -177,6 +181,14 @@ public final class FleetBench implements AutoCloseable {
     }
 
     void startGateway() throws IOException {
+        if (gatewayCores > 0) {
+            capped = new CappedGateway(gatewayCores, "-Xmx512m", Integer.toString(n + 64), Integer.toString(perNode));
+            gateway = capped.process;
+            gatewayOut = capped.out;
+            gatewayIn = capped.in;
+            gatewayPort = capped.port;
+            return;
+        }
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         ProcessBuilder pb = new ProcessBuilder(java, "-Xmx512m", "-cp", System.getProperty("java.class.path"),
                 FleetGateway.class.getName(), Integer.toString(n + 64), Integer.toString(perNode));
@@ -463,7 +475,9 @@ public final class FleetBench implements AutoCloseable {
         if (backend != null) {
             backend.close();
         }
-        if (gateway != null) {
+        if (capped != null) {
+            capped.close();
+        } else if (gateway != null) {
             try {
                 gatewayIn.write("quit\n");
                 gatewayIn.flush();
@@ -490,6 +504,7 @@ public final class FleetBench implements AutoCloseable {
         Path out = Path.of("bench/results");
         boolean withHaproxy = true;
         String report = "FLEET";
+        double gatewayCores = 0;
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--devices" -> devices = Integer.parseInt(args[++i]);
@@ -502,12 +517,14 @@ public final class FleetBench implements AutoCloseable {
                 case "--out" -> out = Path.of(args[++i]);
                 case "--no-haproxy" -> withHaproxy = false;
                 case "--report" -> report = args[++i];
+                case "--gateway-cores" -> gatewayCores = Double.parseDouble(args[++i]);
                 default -> throw new IllegalArgumentException("unknown option " + args[i]);
             }
         }
         Files.createDirectories(out);
         int code;
         try (FleetBench b = new FleetBench(devices, Math.min(probes, devices), perNode, withHaproxy, report)) {
+            b.gatewayCores = gatewayCores;
             code = b.run(out, rate, steadySeconds, rounds, sliceMs, String.join(" ", args));
         }
         System.exit(code);
