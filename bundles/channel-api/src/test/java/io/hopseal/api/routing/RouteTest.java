@@ -69,6 +69,39 @@ class RouteTest {
         assertThatThrownBy(Route.EMPTY::first).isInstanceOf(IllegalStateException.class);
     }
 
+    /**
+     * Routes share their hops array with the routes {@code rest()} makes of them (a router takes a hop off every
+     * message): views must compare, hash and print like routes built fresh, never see a change, and stay within the
+     * hop limit when grown.
+     */
+    @Test
+    void viewsMadeByRestBehaveLikeFreshRoutes() {
+        Route r = Route.parse("/tcp/h:1/service/a/service/b");
+        Route view = r.rest();
+        Route fresh = Route.of(Address.local("a"), Address.local("b"));
+        assertThat(view).isEqualTo(fresh).hasSameHashCodeAs(fresh);
+        assertThat(view.hashCode()).isEqualTo(java.util.List.of(Address.local("a"), Address.local("b")).hashCode());
+        assertThat(view.addresses()).containsExactly(Address.local("a"), Address.local("b"));
+        assertThat(view.get(1)).isEqualTo(Address.local("b"));
+        assertThatThrownBy(() -> view.get(2)).isInstanceOf(IndexOutOfBoundsException.class);
+        assertThatThrownBy(() -> view.addresses().set(0, Address.local("x"))).isInstanceOf(UnsupportedOperationException.class);
+        assertThat(view.prepend(Address.local("z")).toString()).isEqualTo("/service/z/service/a/service/b");
+        assertThat(r.toString()).isEqualTo("/tcp/h:1/service/a/service/b"); // the shared array never changes
+        assertThat(view.append(Route.parse("/service/c")).toString()).isEqualTo("/service/a/service/b/service/c");
+        assertThat(view.append(Route.EMPTY)).isSameAs(view);
+
+        Address[] given = {Address.local("a")};
+        Route copied = Route.of(given);
+        given[0] = Address.local("changed");
+        assertThat(copied.first()).isEqualTo(Address.local("a")); // of(...) copies the caller's array
+        assertThatThrownBy(() -> Route.of((Address) null)).isInstanceOf(NullPointerException.class);
+        assertThatThrownBy(() -> Route.of(Address.local("a"), null)).isInstanceOf(NullPointerException.class);
+
+        Route longest = Route.parse("/service/x".repeat(Route.MAX_HOPS));
+        assertThatThrownBy(() -> longest.append(Address.local("y"))).isInstanceOf(IllegalArgumentException.class);
+        assertThat(longest.rest().append(Address.local("y")).size()).isEqualTo(Route.MAX_HOPS);
+    }
+
     @Test
     void messageToStringNeverShowsThePayload() {
         Message m = Message.to(Route.parse("/service/echo"), "secret-plaintext".getBytes());
