@@ -8,18 +8,23 @@ import java.io.Writer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Locale;
 
 /**
  * A forwarding gateway ({@link FleetGateway}) in a JVM of its own, held to a CPU budget by a Linux cgroup CPU quota
  * (v1 {@code cpu.cfs_quota_us} or v2 {@code cpu.max}, 10 ms periods): the gateway has cores of its own, as a Kura box
  * between devices and a server has, instead of sharing the machine's cores with both ends. Fails loudly when no cgroup
- * can be made (a run that claims a capped gateway must have one).
+ * can be made (a run that claims a capped gateway must have one). With {@code cores} 0 the gateway runs without a
+ * budget, in no cgroup ({@link FleetBench} without {@code --gateway-cores}).
  */
 final class CappedGateway implements AutoCloseable {
     static final long PERIOD_US = 10_000;
 
+    /** The budget in cores; 0: none. */
     final double cores;
+    /** The gateway's cgroup; null without a budget. */
     final Path cgroup;
     final Process process;
     final int port;
@@ -34,14 +39,16 @@ final class CappedGateway implements AutoCloseable {
 
     /** A {@link FleetGateway} with arguments {@code gatewayArgs} and heap {@code xmx} (e.g. {@code -Xmx512m}). */
     CappedGateway(double cores, String xmx, String... gatewayArgs) throws IOException {
-        if (!(cores > 0.01 && cores <= 64)) {
-            throw new IllegalArgumentException("gateway cores must be in (0.01, 64], was " + cores);
+        if (cores != 0 && !(cores > 0.01 && cores <= 64)) {
+            throw new IllegalArgumentException("gateway cores must be 0 (no budget) or in (0.01, 64], was " + cores);
         }
         this.cores = cores;
         long quota = Math.round(cores * PERIOD_US);
         String name = "hopseal-bench-gateway-" + ProcessHandle.current().pid();
         Path v2 = Path.of("/sys/fs/cgroup/cgroup.controllers");
-        if (Files.exists(v2)) {
+        if (cores == 0) {
+            cgroup = null;
+        } else if (Files.exists(v2)) {
             cgroup = Path.of("/sys/fs/cgroup", name);
             Files.createDirectories(cgroup);
             Files.writeString(cgroup.resolve("cpu.max"), quota + " " + PERIOD_US);
@@ -51,12 +58,19 @@ final class CappedGateway implements AutoCloseable {
             Files.writeString(cgroup.resolve("cpu.cfs_period_us"), Long.toString(PERIOD_US));
             Files.writeString(cgroup.resolve("cpu.cfs_quota_us"), Long.toString(quota));
         }
-        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        // the shell joins the cgroup and then becomes the JVM: every thread the gateway starts is inside the quota
-        String cmd = "echo $$ > '" + cgroup.resolve("cgroup.procs") + "' && exec '" + java + "' " + xmx + " -cp '"
-                + System.getProperty("java.class.path") + "' " + FleetGateway.class.getName() + " "
-                + String.join(" ", gatewayArgs);
-        ProcessBuilder pb = new ProcessBuilder("/bin/sh", "-c", cmd);
+        String javaBin = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        List<String> command = new ArrayList<>(List.of(javaBin, xmx, "-cp",
+                System.getProperty("java.class.path"), FleetGateway.class.getName()));
+        command.addAll(List.of(gatewayArgs));
+        if (cgroup != null) {
+            // the shell joins the cgroup and then becomes the JVM: every thread the gateway starts is inside the quota
+            StringBuilder cmd = new StringBuilder("echo $$ > '" + cgroup.resolve("cgroup.procs") + "' && exec");
+            for (String c : command) {
+                cmd.append(" '").append(c).append('\'');
+            }
+            command = List.of("/bin/sh", "-c", cmd.toString());
+        }
+        ProcessBuilder pb = new ProcessBuilder(command);
         pb.redirectError(ProcessBuilder.Redirect.INHERIT);
         process = pb.start();
         out = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
@@ -64,9 +78,12 @@ final class CappedGateway implements AutoCloseable {
         String line = out.readLine();
         if (line == null || !line.startsWith("PORT ")) {
             close();
-            throw new IllegalStateException("capped gateway did not start: " + line);
+            throw new IllegalStateException("gateway did not start: " + line);
         }
         port = Integer.parseInt(line.substring(5).trim());
+        if (cgroup == null) {
+            return;
+        }
         String procs = Files.readString(cgroup.resolve("cgroup.procs"));
         if (!procs.contains(Long.toString(process.pid()))) {
             close();
@@ -113,6 +130,9 @@ final class CappedGateway implements AutoCloseable {
     }
 
     String describe() {
+        if (cgroup == null) {
+            return "no CPU budget";
+        }
         return String.format(Locale.ROOT, "%.2f of a core (cgroup CPU quota %d µs per %d µs)", cores,
                 Math.round(cores * PERIOD_US), PERIOD_US);
     }
@@ -130,6 +150,9 @@ final class CappedGateway implements AutoCloseable {
             process.waitFor();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+        }
+        if (cgroup == null) {
+            return;
         }
         try {
             Files.deleteIfExists(cgroup); // rmdir of an empty cgroup

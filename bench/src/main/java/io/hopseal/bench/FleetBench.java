@@ -136,13 +136,9 @@ public final class FleetBench implements AutoCloseable {
 
     HopsealNode backend;
     int backendPort;
-    Process gateway;
     /** The gateway's CPU budget in cores ({@code --gateway-cores}, {@link CappedGateway}); 0: no budget. */
     double gatewayCores;
-    CappedGateway capped;
-    BufferedReader gatewayOut;
-    Writer gatewayIn;
-    int gatewayPort;
+    CappedGateway gateway;
     Process haproxy;
     int haproxyPort;
     final List<Device> devices = new ArrayList<>();
@@ -181,32 +177,13 @@ public final class FleetBench implements AutoCloseable {
     }
 
     void startGateway() throws IOException {
-        if (gatewayCores > 0) {
-            capped = new CappedGateway(gatewayCores, "-Xmx512m", Integer.toString(n + 64), Integer.toString(perNode));
-            gateway = capped.process;
-            gatewayOut = capped.out;
-            gatewayIn = capped.in;
-            gatewayPort = capped.port;
-            return;
-        }
-        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        ProcessBuilder pb = new ProcessBuilder(java, "-Xmx512m", "-cp", System.getProperty("java.class.path"),
-                FleetGateway.class.getName(), Integer.toString(n + 64), Integer.toString(perNode));
-        pb.redirectError(ProcessBuilder.Redirect.INHERIT);
-        gateway = pb.start();
-        gatewayOut = new BufferedReader(new InputStreamReader(gateway.getInputStream(), StandardCharsets.UTF_8));
-        gatewayIn = new OutputStreamWriter(gateway.getOutputStream(), StandardCharsets.UTF_8);
-        String line = gatewayOut.readLine();
-        if (line == null || !line.startsWith("PORT ")) {
-            throw new IllegalStateException("gateway did not start: " + line);
-        }
-        gatewayPort = Integer.parseInt(line.substring(5).trim());
+        gateway = new CappedGateway(gatewayCores, "-Xmx512m", Integer.toString(n + 64), Integer.toString(perNode));
     }
 
     long gatewayHeap() throws IOException {
-        gatewayIn.write("heap\n");
-        gatewayIn.flush();
-        String line = gatewayOut.readLine();
+        gateway.in.write("heap\n");
+        gateway.in.flush();
+        String line = gateway.out.readLine();
         if (line == null || !line.startsWith("HEAP ")) {
             throw new IllegalStateException("gateway heap: " + line);
         }
@@ -214,7 +191,7 @@ public final class FleetBench implements AutoCloseable {
     }
 
     ProcStats gatewayStats() {
-        return ProcStats.of(gateway.pid());
+        return ProcStats.of(gateway.process.pid());
     }
 
     /** HAProxy in TCP mode in front of the backend: a byte-stream relay that parses nothing. */
@@ -274,14 +251,14 @@ public final class FleetBench implements AutoCloseable {
             d.node = devices.get(i - 1).node;
             d.host = "127.0.0." + (slot + 1);
         }
-        String gw = "/tcp/" + d.host + ":" + gatewayPort + "/tcp/127.0.0.1:" + backendPort;
+        String gw = "/tcp/" + d.host + ":" + gateway.port + "/tcp/127.0.0.1:" + backendPort;
         d.plain = Route.parse(gw + "/service/echo");
         return d;
     }
 
     CompletableFuture<Void> connect(Device d, Path3 p) {
         String hops = switch (p) {
-            case GATEWAY_CHANNEL -> "/tcp/" + d.host + ":" + gatewayPort + "/tcp/127.0.0.1:" + backendPort;
+            case GATEWAY_CHANNEL -> "/tcp/" + d.host + ":" + gateway.port + "/tcp/127.0.0.1:" + backendPort;
             case HAPROXY_CHANNEL -> "/tcp/" + d.host + ":" + haproxyPort;
             case DIRECT_CHANNEL -> "/tcp/127.0.0.1:" + backendPort;
             default -> throw new IllegalArgumentException(p.toString());
@@ -362,9 +339,9 @@ public final class FleetBench implements AutoCloseable {
         backend.transport(TcpTransport.class).orElseThrow().counters().forEach((k, v) -> back.put("tcp." + k, v));
         String gw;
         try {
-            gatewayIn.write("counters\n");
-            gatewayIn.flush();
-            gw = gatewayOut.readLine();
+            gateway.in.write("counters\n");
+            gateway.in.flush();
+            gw = gateway.out.readLine();
         } catch (IOException e) {
             gw = e.toString();
         }
@@ -475,16 +452,8 @@ public final class FleetBench implements AutoCloseable {
         if (backend != null) {
             backend.close();
         }
-        if (capped != null) {
-            capped.close();
-        } else if (gateway != null) {
-            try {
-                gatewayIn.write("quit\n");
-                gatewayIn.flush();
-            } catch (IOException ignored) {
-                // already gone
-            }
-            gateway.destroy();
+        if (gateway != null) {
+            gateway.close();
         }
         if (haproxy != null) {
             haproxy.destroy();
