@@ -15,7 +15,7 @@ import java.util.Map;
 /**
  * A small strict JSON (RFC 8259) reader and writer for the Semtech packet forwarder protocol, so the transport
  * bundle needs no JSON library. Values: {@code Map<String,Object>} (insertion-ordered, unmodifiable), {@code
- * List<Object>}, {@code String}, {@code BigDecimal} (every number, exact), {@code Boolean}, {@link #NULL}.
+ * List<Object>}, {@code String}, {@code BigDecimal} (every number, exact, without trailing zeros), {@code Boolean}, {@link #NULL}.
  *
  * <p>Strict: UTF-8 only (malformed sequences refused), no comments, no trailing commas, no duplicate keys, no lone
  * surrogates, no leading zeros, no text after the value, nesting at most {@link #MAX_DEPTH}, number literals at most
@@ -311,7 +311,9 @@ public final class Json {
         if (Math.abs(exponent) > MAX_NUMBER_EXPONENT) {
             throw error("number out of range (exponent beyond " + MAX_NUMBER_EXPONENT + ")");
         }
-        return d;
+        // one value, one form: 1e20 and 100000000000000000000 (what the writer prints for it) parse equal, so a
+        // decoded packet re-encodes to one that decodes equal (BigDecimal.equals counts the scale)
+        return d.stripTrailingZeros();
     }
 
     // ------------------------------------------------------------------------------------------------------ writer

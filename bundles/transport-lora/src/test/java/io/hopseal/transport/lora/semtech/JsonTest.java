@@ -25,6 +25,17 @@ class JsonTest {
     }
 
     @Test
+    void aNumberParsesEqualInEveryFormItIsWrittenIn() throws Exception {
+        // found by SemtechPacketFuzzTest (a stat "li":-1e20): written out as -100000000000000000000, it parsed back with
+        // another scale, and a decoded packet no longer equalled itself re-encoded
+        Object exponent = Json.parse("-1e20");
+        assertThat(Json.parse(Json.write(exponent))).isEqualTo(exponent);
+        assertThat(Json.parse("1.50")).isEqualTo(Json.parse("1.5")).isEqualTo(Json.parse("15e-1"));
+        assertThat(Json.parse("100")).isEqualTo(Json.parse("1e2"));
+        assertThat(Json.write(Json.parse("[100,1.50]"))).isEqualTo("[100,1.5]");
+    }
+
+    @Test
     void parsesWhatForwardersSend() throws Exception {
         String s = " {\"rxpk\":[{\"tmst\":3512348611,\"chan\":2,\"rfch\":0,\"freq\":866.349812,\"stat\":1,"
                 + "\"modu\":\"LORA\",\"datr\":\"SF7BW125\",\"codr\":\"4/6\",\"rssi\":-35,\"lsnr\":5.1,\"size\":32,"
