@@ -18,17 +18,25 @@ import java.util.Map;
  * List<Object>}, {@code String}, {@code BigDecimal} (every number, exact, without trailing zeros), {@code Boolean}, {@link #NULL}.
  *
  * <p>Strict: UTF-8 only (malformed sequences refused), no comments, no trailing commas, no duplicate keys, no lone
- * surrogates, no leading zeros, no text after the value, nesting at most {@link #MAX_DEPTH}, number literals at most
- * {@link #MAX_NUMBER_LENGTH} characters. The caller bounds the input size before calling.
+ * surrogates, no leading zeros, no text after the value, nesting at most {@link #MAX_DEPTH}, numbers of at most
+ * {@link #MAX_NUMBER_PRECISION} significant digits and an exponent within {@link #MAX_NUMBER_EXPONENT}, written in at
+ * most {@link #MAX_NUMBER_LENGTH} characters. Whatever it accepts, {@link #write} prints in a form it accepts again.
+ * The caller bounds the input size before calling.
  */
 public final class Json {
     public static final int MAX_DEPTH = 16;
-    public static final int MAX_NUMBER_LENGTH = 40;
+    /** Most significant digits of a number (trailing zeros not counted): more than any Semtech field has. */
+    public static final int MAX_NUMBER_PRECISION = 40;
     /**
      * Largest decimal exponent of a number (|adjusted exponent|): no Semtech field needs more, and 1e999999999 would
      * otherwise be accepted in 11 characters and cost gigabytes wherever it is written out or made an integer.
      */
     public static final int MAX_NUMBER_EXPONENT = 64;
+    /**
+     * Longest number literal: what {@link #write} prints for the longest accepted value, a sign, {@code 0.}, 63 zeros
+     * and {@link #MAX_NUMBER_PRECISION} digits (a limit of 40 characters refused the writer's own -1e40), rounded up.
+     */
+    public static final int MAX_NUMBER_LENGTH = 112;
 
     /** JSON {@code null}. */
     public static final Object NULL = new Object() {
@@ -311,9 +319,13 @@ public final class Json {
         if (Math.abs(exponent) > MAX_NUMBER_EXPONENT) {
             throw error("number out of range (exponent beyond " + MAX_NUMBER_EXPONENT + ")");
         }
-        // one value, one form: 1e20 and 100000000000000000000 (what the writer prints for it) parse equal, so a
-        // decoded packet re-encodes to one that decodes equal (BigDecimal.equals counts the scale)
-        return d.stripTrailingZeros();
+        d = d.stripTrailingZeros();
+        if (d.precision() > MAX_NUMBER_PRECISION) {
+            throw error("number with more than " + MAX_NUMBER_PRECISION + " significant digits");
+        }
+        // stripped: one value, one form: 1e20 and 100000000000000000000 (what the writer prints for it) parse equal,
+        // so a decoded packet re-encodes to one that decodes equal (BigDecimal.equals counts the scale)
+        return d;
     }
 
     // ------------------------------------------------------------------------------------------------------ writer

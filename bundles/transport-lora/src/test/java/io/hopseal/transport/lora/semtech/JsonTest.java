@@ -33,6 +33,12 @@ class JsonTest {
         assertThat(Json.parse("1.50")).isEqualTo(Json.parse("1.5")).isEqualTo(Json.parse("15e-1"));
         assertThat(Json.parse("100")).isEqualTo(Json.parse("1e2"));
         assertThat(Json.write(Json.parse("[100,1.50]"))).isEqualTo("[100,1.5]");
+        // and found next: -1e40 was accepted in 5 characters and printed in 42, past the old 40-character limit
+        for (String extreme : new String[] {"-1e40", "-1e64", "-1.234567890123456789012345678901234567891e-64"}) {
+            Object v = Json.parse(extreme);
+            assertThat(Json.parse(Json.write(v))).as(extreme).isEqualTo(v);
+        }
+        assertThatThrownBy(() -> Json.parse("1." + "1".repeat(40))).hasMessageContaining("significant digits");
     }
 
     @Test
