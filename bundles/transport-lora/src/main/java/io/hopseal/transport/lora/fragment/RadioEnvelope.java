@@ -7,6 +7,7 @@ import java.util.List;
 
 import io.hopseal.api.routing.Address;
 import io.hopseal.api.routing.Message;
+import io.hopseal.api.routing.Payload;
 import io.hopseal.api.routing.Route;
 import io.hopseal.api.transport.Envelope;
 import io.hopseal.api.transport.MalformedMessageException;
@@ -52,7 +53,8 @@ public final class RadioEnvelope {
     public static byte[] encode(Message m, RouteContext ctx) {
         Route on = m.onwardRoute();
         Route back = m.returnRoute();
-        ByteArrayOutputStream out = new ByteArrayOutputStream(16 + m.payload().length);
+        Payload body = m.body();
+        ByteArrayOutputStream out = new ByteArrayOutputStream(16 + body.length());
         int oc = Math.min(on.size(), COUNT_INLINE_MAX + 1);
         int rc = Math.min(back.size(), COUNT_INLINE_MAX + 1);
         out.write(oc << 4 | rc << 1);
@@ -62,13 +64,13 @@ public final class RadioEnvelope {
         if (rc > COUNT_INLINE_MAX) {
             out.write(back.size());
         }
-        for (Address a : on.addresses()) {
-            writeAddress(a, ctx, out);
+        for (int i = 0; i < on.size(); i++) { // by index: no list view per frame
+            writeAddress(on.get(i), ctx, out);
         }
-        for (Address a : back.addresses()) {
-            writeAddress(a, ctx, out);
+        for (int i = 0; i < back.size(); i++) {
+            writeAddress(back.get(i), ctx, out);
         }
-        out.writeBytes(m.payload());
+        out.write(body.array(), body.offset(), body.length()); // the view itself: payload() may copy
         return out.toByteArray();
     }
 

@@ -79,6 +79,18 @@ class RadioEnvelopeTest {
     }
 
     @Test
+    void aPayloadViewIsEncodedAsExactlyItsOwnBytes() throws Exception {
+        // a message whose body is a view into a larger array (an opened frame, a pooled buffer) carries only the view
+        byte[] frame = {1, 2, 3, 10, 11, 12, 13, 4, 5};
+        Message view = new Message(Route.of(Address.local("svc")), Route.of(Address.tcp("10.0.0.5:4000")),
+                new io.hopseal.api.routing.Payload(frame, 3, 4, 3));
+        Message copy = new Message(view.onwardRoute(), view.returnRoute(), new byte[] {10, 11, 12, 13});
+        byte[] e = RadioEnvelope.encode(view, new RouteContext(List.of(), false));
+        assertThat(e).isEqualTo(RadioEnvelope.encode(copy, new RouteContext(List.of(), false)));
+        assertThat(RadioEnvelope.decode(e, new RouteContext(List.of(), false)).payload()).containsExactly(10, 11, 12, 13);
+    }
+
+    @Test
     void longRoutesUseCountBytes() throws Exception {
         Address[] hops = new Address[32];
         for (int i = 0; i < 32; i++) {
