@@ -3,10 +3,12 @@ package io.hopseal.transport.mqtt;
 import static java.nio.charset.StandardCharsets.UTF_8;
 
 import java.io.PrintStream;
+import java.time.Duration;
 import java.util.List;
 
 import io.hopseal.api.channel.ListenerOptions;
 import io.hopseal.node.HopsealNode;
+import io.hopseal.testsupport.Await;
 
 /**
  * One backend instance as its own process (for {@link MqttScaleOutTest}, which SIGKILLs one): a node with an MQTT
@@ -35,9 +37,9 @@ public final class BackendInstance {
             node.channels().listen("api", ListenerOptions.defaults());
             mqtt.putLink(MqttEndToEndTest.fast(MqttLinkConfig.of("cloud", args[0], args[1])
                     .withListeners(List.of("api"))));
-            while (!mqtt.connected("cloud")) {
-                Thread.sleep(10); // NOPMD: a process's main loop, not a test wait
-            }
+            // through the shared helper: a link that never connects ends this process with a message, not a hang
+            Await.until("this backend instance's MQTT link 'cloud' connected", Duration.ofSeconds(30),
+                    () -> mqtt.connected("cloud"));
             synchronized (out) {
                 out.println("READY");
             }
