@@ -7,6 +7,7 @@ import java.util.Map;
 import io.hopseal.api.routing.Address;
 import io.hopseal.api.routing.Message;
 import io.hopseal.api.routing.SendResult;
+import io.hopseal.api.transport.FrameRelease;
 import io.hopseal.api.transport.InboundSink;
 import io.hopseal.api.transport.Transport;
 
@@ -47,11 +48,22 @@ final class Tap implements Transport {
 
     @Override
     public SendResult send(Address nextHop, Message m) {
+        print(nextHop, m);
+        return inner.send(nextHop, m);
+    }
+
+    /** A lent frame is printed before the inner transport may release it, and keeps its release. */
+    @Override
+    public SendResult send(Address nextHop, Message m, FrameRelease release) {
+        print(nextHop, m);
+        return inner.send(nextHop, m, release);
+    }
+
+    private void print(Address nextHop, Message m) {
         byte[] p = m.payload();
         String hex = HexFormat.of().formatHex(p, 0, Math.min(p.length, 24));
         out.println("tap: to " + nextHop + " onward " + m.onwardRoute() + " return " + m.returnRoute() + " | "
                 + p.length + " bytes " + hex + (p.length > 24 ? "..." : ""));
-        return inner.send(nextHop, m);
     }
 
     @Override

@@ -8,6 +8,7 @@ import io.hopseal.api.routing.Address;
 import io.hopseal.api.routing.Message;
 import io.hopseal.api.routing.SendResult;
 import io.hopseal.api.transport.Counters;
+import io.hopseal.api.transport.FrameRelease;
 import io.hopseal.api.transport.InboundPort;
 import io.hopseal.api.transport.Ingress;
 import io.hopseal.api.transport.InboundSink;
@@ -135,6 +136,22 @@ public abstract class TransportComponentBase<T extends Transport> implements Tra
             return SendResult.DROPPED_STOPPED;
         }
         return t.send(nextHop, message);
+    }
+
+    /**
+     * A lent frame goes to the running transport with its release (a transport that writes it in place gives the array
+     * back to the sender's pool once written); with none running the frame is refused and released at once, as a
+     * refusing transport must.
+     */
+    @Override
+    public final SendResult send(Address nextHop, Message message, FrameRelease release) {
+        T t = running.get();
+        if (t == null) {
+            counters.increment(DROP_STOPPED);
+            release.release();
+            return SendResult.DROPPED_STOPPED;
+        }
+        return t.send(nextHop, message, release);
     }
 
     /** The running transport's counters, plus what this component counted itself. */

@@ -98,6 +98,41 @@ class TcpTransportComponentTest {
     }
 
     /**
+     * A frame lent from a sender's pool, sent through the component (the service the router binds on OSGi), reaches the
+     * transport with its release: given back once its bytes are written, not never. With no transport running it is
+     * refused and given back at once.
+     */
+    @Test
+    void aLentFrameSentThroughTheServiceIsReleasedOnceWrittenOrRefused() throws Exception {
+        component.activate(NO_STORE, cfg(Map.of()), PROPS);
+        router.attach(component);
+        LinkedBlockingQueue<Message> inbox = new LinkedBlockingQueue<>();
+        router.register(Address.local("inbox"), (m, ctx) -> inbox.add(m));
+        TcpListener l = component.transport().listen("127.0.0.1", 0);
+        Route onward = Route.of(Address.local("inbox"));
+        int room = component.linkHeadroom() + io.hopseal.api.transport.Envelope.headerLength(onward, Route.EMPTY);
+        byte[] content = utf8("lent");
+        byte[] array = new byte[room + content.length];
+        System.arraycopy(content, 0, array, room, content.length);
+        java.util.concurrent.atomic.AtomicInteger releases = new java.util.concurrent.atomic.AtomicInteger();
+        Message lent = new Message(onward, Route.EMPTY, new io.hopseal.api.routing.Payload(array, room, content.length,
+                room));
+
+        assertThat(component.send(Address.tcp("127.0.0.1:" + l.port()), lent, releases::incrementAndGet))
+                .isEqualTo(SendResult.FORWARDED);
+        assertThat(inbox.poll(10, TimeUnit.SECONDS)).isNotNull().extracting(Message::payload).isEqualTo(content);
+        Await.until("the lent frame released", Duration.ofSeconds(10), () -> releases.get() >= 1);
+        assertThat(releases.get()).as("released exactly once").isEqualTo(1);
+
+        component.deactivate();
+        java.util.concurrent.atomic.AtomicInteger refused = new java.util.concurrent.atomic.AtomicInteger();
+        assertThat(component.send(Address.tcp("127.0.0.1:" + l.port()), lent, refused::incrementAndGet))
+                .isEqualTo(SendResult.DROPPED_STOPPED);
+        assertThat(refused.get()).as("refused while stopped: released at once").isEqualTo(1);
+        assertThat(component.counters()).containsEntry("drop.stopped", 1L);
+    }
+
+    /**
      * The sink the router attached stays attached while the component is reconfigured (its settings, and the port of
      * its listener) and is handed to a transport the component starts later, with no new attach from the router; a
      * sink attached before activation (SCR may register the service first) is not lost either.
