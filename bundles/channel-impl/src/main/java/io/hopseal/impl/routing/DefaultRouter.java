@@ -68,7 +68,9 @@ public final class DefaultRouter implements Router {
     static final long REFUSAL_LOG_INTERVAL_NANOS = 60_000_000_000L;
 
     private final ConcurrentHashMap<Address, LocalTarget> workers = new ConcurrentHashMap<>();
-    private final ConcurrentHashMap<Integer, Transport> transports = new ConcurrentHashMap<>();
+    /** Bound transports by address type (0..255): one array read per forwarded message, no boxing, no hashing. */
+    private final java.util.concurrent.atomic.AtomicReferenceArray<Transport> transports =
+            new java.util.concurrent.atomic.AtomicReferenceArray<>(256);
     private final Counters counters = new Counters();
     /**
      * One adder per outcome, indexed by {@link SendResult#ordinal()} (an index inside this process only, never stored
@@ -508,14 +510,18 @@ public final class DefaultRouter implements Router {
      */
     public AutoCloseable attach(Transport transport) {
         Objects.requireNonNull(transport, "transport");
-        Transport old = transports.put(transport.addressType(), transport);
+        if (transport.addressType() < 0 || transport.addressType() > 255) {
+            throw new IllegalArgumentException("transport " + transport.name() + " has address type "
+                    + transport.addressType() + "; address types are 0..255");
+        }
+        Transport old = transports.getAndSet(transport.addressType(), transport);
         if (old != null && old != transport) {
             LOG.info("transport {} replaces an earlier one for type {}", transport.name(), transport.addressType());
             old.detach(sink);
         }
         transport.attach(sink);
         return () -> {
-            if (transports.remove(transport.addressType(), transport)) {
+            if (transports.compareAndSet(transport.addressType(), transport, null)) {
                 transport.detach(sink);
             }
         };
@@ -526,7 +532,7 @@ public final class DefaultRouter implements Router {
      * new comes in, but keeps the transports for sending, so messages it is routing at this moment still reach them.
      */
     public void detachInbound() {
-        for (Transport t : transports.values()) {
+        for (Transport t : boundTransports()) {
             try {
                 t.detach(sink);
             } catch (RuntimeException e) {
@@ -556,12 +562,23 @@ public final class DefaultRouter implements Router {
 
     @Override
     public Optional<Transport> transport(int addressType) {
-        return Optional.ofNullable(transports.get(addressType));
+        return addressType < 0 || addressType > 255 ? Optional.empty() : Optional.ofNullable(transports.get(addressType));
     }
 
     @Override
     public Collection<Transport> transports() {
-        return List.copyOf(transports.values());
+        return boundTransports();
+    }
+
+    private List<Transport> boundTransports() {
+        List<Transport> out = new ArrayList<>();
+        for (int type = 0; type < transports.length(); type++) {
+            Transport t = transports.get(type);
+            if (t != null) {
+                out.add(t);
+            }
+        }
+        return List.copyOf(out);
     }
 
     @Override

@@ -106,6 +106,39 @@ class DefaultRouterTest {
         assertThat(second.events).containsExactly("attach");
     }
 
+    /** Transports are kept by address type (an array of 256): every type fits, none outside 0..255 is taken. */
+    @Test
+    void transportsAreListedByTypeAndATypeOutsideTheAddressRangeIsRefused() throws Exception {
+        FakeTransport tcp = new FakeTransport();
+        Transport serial = new Transport() {
+            public int addressType() { return Address.SERIAL; }
+            public String name() { return "serial"; }
+            public void attach(InboundSink s) { }
+            public void detach(InboundSink s) { }
+            public SendResult send(Address nextHop, Message m) { return SendResult.FORWARDED; }
+            public Map<String, Long> counters() { return Map.of(); }
+        };
+        router.attach(tcp);
+        AutoCloseable s = router.attach(serial);
+        assertThat(router.transports()).containsExactlyInAnyOrder(tcp, serial);
+        s.close();
+        assertThat(router.transports()).containsExactly(tcp);
+        assertThat(router.transport(Address.SERIAL)).isEmpty();
+        assertThat(router.transport(-1)).isEmpty();
+        assertThat(router.transport(256)).isEmpty();
+        Transport odd = new Transport() {
+            public int addressType() { return 300; }
+            public String name() { return "odd"; }
+            public void attach(InboundSink sink) { }
+            public void detach(InboundSink sink) { }
+            public SendResult send(Address nextHop, Message m) { return SendResult.FORWARDED; }
+            public Map<String, Long> counters() { return Map.of(); }
+        };
+        assertThatThrownBy(() -> router.attach(odd)).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("odd").hasMessageContaining("300").hasMessageContaining("0..255");
+        assertThat(router.transports()).containsExactly(tcp);
+    }
+
     @Test
     void headroomIsTheLinkHeaderPlusTheEnvelopeHeaderOfTheFirstHopsTransport() {
         router.attach(new FakeTransport());
