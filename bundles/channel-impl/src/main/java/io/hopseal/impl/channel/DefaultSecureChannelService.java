@@ -428,6 +428,10 @@ public final class DefaultSecureChannelService implements SecureChannelService, 
         m.put("channels.open", channels.stream().filter(c -> c.state() == ChannelState.OPEN).count());
         m.put("channels.handshaking", channels.stream().filter(c -> c.state() == ChannelState.HANDSHAKING).count());
         m.put("peers.known", (long) peers.size());
+        // pooled send frames: whether the transports give them back (returned grows with made flat) or not
+        m.put("send_frames.made", framePool.made());
+        m.put("send_frames.returned", framePool.released());
+        m.put("send_frames.returned_twice", framePool.releasedAgain());
         return m;
     }
 

@@ -220,6 +220,27 @@ class MqttEndToEndTest {
         }
     }
 
+    /**
+     * The backend's channel frames of 1 KiB and more are sealed into arrays lent from its channel service's pool; the
+     * MQTT transport copies each into its publish before {@code send} returns and gives the array back, so the
+     * backend's echoes reuse an array instead of allocating one per message.
+     */
+    @Test
+    void pooledSendFramesComeBackFromTheMqttTransport() throws Exception {
+        Mosquitto b = broker(false);
+        nodes(b.uri(), b.uri(), "");
+        SecureChannel ch = channel();
+        int n = 10;
+        for (int i = 0; i < n; i++) {
+            String big = MARKER + " " + i + " " + "p".repeat(1500);
+            assertThat(echo(ch, big)).isEqualTo(big);
+        }
+        Map<String, Long> c = backend.channels().counters();
+        assertThat(c.get("send_frames.returned")).as("frames given back %s", c).isGreaterThanOrEqualTo(n);
+        assertThat(c.get("send_frames.made")).as("arrays made %s", c).isLessThanOrEqualTo(2);
+        assertThat(c.get("send_frames.returned_twice")).isZero();
+    }
+
     @Test
     void channelRunsAcrossTwoBridgedBrokers() throws Exception {
         Mosquitto cloud = broker(false);

@@ -26,6 +26,7 @@ import io.hopseal.api.routing.Route;
 import io.hopseal.api.routing.SendResult;
 import io.hopseal.api.transport.Counters;
 import io.hopseal.api.transport.Envelope;
+import io.hopseal.api.transport.FrameRelease;
 import io.hopseal.api.transport.InboundPort;
 import io.hopseal.api.transport.InboundSink;
 import io.hopseal.api.transport.MalformedMessageException;
@@ -167,6 +168,19 @@ public final class UdpTransport implements Transport, AutoCloseable {
     @Override
     public void detach(InboundSink sink) {
         port.detach(sink);
+    }
+
+    /**
+     * A frame lent from the sender's pool is copied into an envelope of this transport's own before {@code send}
+     * returns (never queued as the message), so its array goes back at once, whatever the outcome.
+     */
+    @Override
+    public SendResult send(Address nextHop, Message message, FrameRelease release) {
+        try {
+            return send(nextHop, message);
+        } finally {
+            release.release();
+        }
     }
 
     @Override

@@ -62,6 +62,38 @@ class UdpChannelTest {
         }
     }
 
+    /**
+     * Channel frames of 1 KiB and more are sealed into arrays lent from the channel service's pool; UDP copies each
+     * into its datagrams before {@code send} returns and gives the array back, so a busy channel reuses one array
+     * instead of allocating one per message (on both ends: the device's sends and the backend's echoes).
+     */
+    @Test
+    void pooledSendFramesComeBackFromTheUdpTransport() throws Exception {
+        UdpTransport backendUdp = new UdpTransport();
+        UdpTransport deviceUdp = new UdpTransport();
+        try (HopsealNode backend = HopsealNode.builder().transport(() -> backendUdp).build();
+                HopsealNode device = HopsealNode.builder().transport(() -> deviceUdp).build()) {
+            backend.service("echo", (m, ctx) -> ctx.reply(m, m.payload()));
+            backend.channels().listen("api", ListenerOptions.defaults());
+            int port = backendUdp.listen("127.0.0.1", 0).port();
+            SecureChannel ch = connect(device, "/udp/127.0.0.1:" + port + "/secure/api/service/echo");
+            int n = 20;
+            for (int i = 0; i < n; i++) {
+                byte[] big = ("m" + i + " " + "z".repeat(1500)).getBytes(UTF_8);
+                ch.send(big);
+                Message m = ch.receive(Duration.ofSeconds(10));
+                assertThat(m).as("echo %d", i).isNotNull();
+                assertThat(m.payload()).isEqualTo(big);
+            }
+            for (HopsealNode node : new HopsealNode[] {device, backend}) {
+                Map<String, Long> c = node.channels().counters();
+                assertThat(c.get("send_frames.returned")).as("frames given back %s", c).isGreaterThanOrEqualTo(n);
+                assertThat(c.get("send_frames.made")).as("arrays made %s", c).isLessThanOrEqualTo(2);
+                assertThat(c.get("send_frames.returned_twice")).isZero();
+            }
+        }
+    }
+
     @Test
     void aListenerAsksTheKernelForAOneMebibyteReceiveBuffer() throws Exception {
         UdpTransport udp = new UdpTransport();
