@@ -3,6 +3,9 @@ package io.hopseal.transport.udp;
 import java.io.IOException;
 import java.net.DatagramPacket;
 import java.net.DatagramSocket;
+import java.net.Inet4Address;
+import java.net.Inet6Address;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.util.Arrays;
 
@@ -60,6 +63,23 @@ public final class UdpSocket implements AutoCloseable {
 
     boolean listening() {
         return listening;
+    }
+
+    /**
+     * Whether a datagram to {@code to} can leave from this socket: bound to the wildcard address (IPv4's for IPv4
+     * destinations; IPv6's, dual stack, for any), or to an address of the destination's family and loopback scope
+     * (a socket on 127.0.0.1 reaches this machine only).
+     */
+    boolean reaches(InetSocketAddress to) {
+        InetAddress local = socket.getLocalAddress();
+        InetAddress dest = to.getAddress();
+        if (local == null || dest == null) {
+            return false;
+        }
+        if (local.isAnyLocalAddress()) {
+            return local instanceof Inet6Address || dest instanceof Inet4Address;
+        }
+        return local.getClass() == dest.getClass() && local.isLoopbackAddress() == dest.isLoopbackAddress();
     }
 
     /** Writes one datagram; false when the socket refuses it (closed, no route). */

@@ -38,7 +38,8 @@ import io.hopseal.link.fragment.Reassembler;
  * UDP links (address type {@link Address#UDP}, {@code /udp/<ip>:<port>}, IPv6 in brackets): one routing envelope per
  * datagram up to the MTU, fragments of the shared fragmenter above it ({@link Fragments}: a whole envelope starts with
  * version 0x01, so it needs no header). A received message gets {@code /udp/<source ip:port>} in front of its return
- * route, and answers leave from the socket it came in on (what NATs and firewalls expect).
+ * route, and answers leave from the socket it came in on (what NATs and firewalls expect); a datagram to a peer not
+ * heard from leaves from a listening socket that reaches it, and only a node without one uses an ephemeral socket.
  *
  * <p>UDP proves nothing about a source address: the channel layer treats it as a link that does not validate
  * addresses (an XX initiator pads message 1, a listener under load answers with a cookie and never sends an
@@ -130,7 +131,13 @@ public final class UdpTransport implements Transport, AutoCloseable {
         }
         UdpSocket s = new UdpSocket(this, new DatagramSocket(new InetSocketAddress(InetAddress.getByName(host),
                 portNumber)), true);
-        listeners.add(s);
+        synchronized (this) { // against a close() at the same moment: its socket and reader thread would stay
+            if (closed) {
+                s.close();
+                throw new IOException("the UDP transport is closed");
+            }
+            listeners.add(s);
+        }
         LOG.info("UDP listening on {}", s.localAddress());
         return s;
     }
@@ -140,8 +147,27 @@ public final class UdpTransport implements Transport, AutoCloseable {
         peers.values().removeIf(p -> p.socket == s);
     }
 
-    /** The socket for peers nobody has heard from yet: an ephemeral port on every interface. */
-    private synchronized UdpSocket client() throws SocketException {
+    /**
+     * The socket for a peer this transport has not heard from: a listening socket that reaches it, else the one
+     * ephemeral client socket. A node with a listener so speaks from one port: after a restart (a bundle update, a
+     * rebind) it answers a device it forgot from the port the device wrote to, which is what a NAT or firewall admits
+     * and where a device that follows its peer's source port (a roaming channel) can still reach it later; a reply from
+     * an ephemeral socket would move such a device onto a port that dies with the next restart.
+     */
+    private UdpSocket socketFor(InetSocketAddress to) throws SocketException {
+        for (UdpSocket s : listeners) {
+            if (s.reaches(to)) {
+                return s;
+            }
+        }
+        return client();
+    }
+
+    /** The socket for peers nobody has heard from yet when no listener reaches them: an ephemeral port. */
+    synchronized UdpSocket client() throws SocketException {
+        if (closed) { // a send that passed its check as close() ran must not open a socket nobody closes
+            throw new SocketException("the UDP transport is closed");
+        }
         if (client == null) {
             client = new UdpSocket(this, new DatagramSocket(0), false);
         }
@@ -211,8 +237,12 @@ public final class UdpTransport implements Transport, AutoCloseable {
         Peer p = peers.get(to);
         if (p == null) {
             try {
-                p = remember(to, client(), true, now);
+                p = remember(to, socketFor(to), true, now);
             } catch (SocketException e) {
+                if (closed) {
+                    counters.increment("drop.stopped");
+                    return SendResult.DROPPED_STOPPED;
+                }
                 counters.increment("drop.send_failed");
                 return SendResult.DROPPED_LINK_DOWN;
             }
@@ -443,15 +473,17 @@ public final class UdpTransport implements Transport, AutoCloseable {
 
     @Override
     public void close() {
-        closed = true;
+        closed = true; // before the lock: listen() and client() check it under the lock, so none opens a socket after
         timer.shutdownNow();
-        for (UdpSocket s : listeners) {
-            s.close();
-        }
+        List<UdpSocket> open;
         UdpSocket c;
         synchronized (this) {
+            open = List.copyOf(listeners);
             c = client;
             client = null;
+        }
+        for (UdpSocket s : open) {
+            s.close();
         }
         if (c != null) {
             c.close();
