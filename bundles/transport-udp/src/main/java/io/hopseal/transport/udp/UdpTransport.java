@@ -69,6 +69,13 @@ public final class UdpTransport implements Transport, AutoCloseable {
             this.lastSent = now;
             this.lastHeard = now;
         }
+
+        /** The same peer, talked to on {@code other} from now on. */
+        Peer on(UdpSocket other) {
+            Peer p = new Peer(other, dialled, lastSent);
+            p.lastHeard = lastHeard;
+            return p;
+        }
     }
 
     private final Counters counters = new Counters("messages.in", "messages.out", "bytes.in", "bytes.out",
@@ -137,6 +144,13 @@ public final class UdpTransport implements Transport, AutoCloseable {
                 throw new IOException("the UDP transport is closed");
             }
             listeners.add(s);
+            // peers written to from the ephemeral socket because no listener reached them yet (a reply routed to this
+            // transport in the moment between its start and its listener's bind, in a bundle update) hear from the
+            // listener from now on: a peer that followed the ephemeral port comes back to this one
+            UdpSocket c = client;
+            if (c != null) {
+                peers.replaceAll((addr, p) -> p.socket == c && p.dialled && s.reaches(addr) ? p.on(s) : p);
+            }
         }
         LOG.info("UDP listening on {}", s.localAddress());
         return s;
@@ -467,8 +481,12 @@ public final class UdpTransport implements Transport, AutoCloseable {
         for (UdpSocket s : listeners) {
             l.add(s.localAddress());
         }
+        UdpSocket c;
+        synchronized (this) {
+            c = client;
+        }
         return "udp: " + (l.isEmpty() ? "not listening" : "listening on " + String.join(", ", l)) + ", "
-                + peers.size() + " peers, mtu " + config.mtu();
+                + (c == null ? "" : "client port " + c.port() + ", ") + peers.size() + " peers, mtu " + config.mtu();
     }
 
     @Override

@@ -44,6 +44,34 @@ class UdpSourcePortTest {
         }
     }
 
+    /**
+     * A peer written to from the ephemeral socket before this node's listener was bound (a reply in the moment between
+     * a transport's start and its listener's bind) hears from the listener once it is bound, so a peer that followed
+     * the ephemeral port comes back to the listening one.
+     */
+    @Test
+    void peersWrittenToBeforeTheListenerWasBoundMoveToIt() throws Exception {
+        List<Message> got = new CopyOnWriteArrayList<>();
+        try (UdpTransport gateway = new UdpTransport(); UdpTransport device = new UdpTransport()) {
+            int devicePort = device.listen("127.0.0.1", 0).port();
+            device.attach(m -> {
+                got.add(m);
+                return SendResult.DELIVERED;
+            });
+            Address to = Address.of(Address.UDP, "127.0.0.1:" + devicePort);
+            gateway.send(to, Message.to(Route.of(Address.local("app")), new byte[] {1}));
+            Await.until("the first datagram", Duration.ofSeconds(10), () -> got.size() == 1);
+            String ephemeral = got.get(0).returnRoute().first().valueText();
+            assertThat(gateway.status()).contains("client port " + ephemeral.substring(ephemeral.indexOf(':') + 1));
+
+            int gatewayPort = gateway.listen("127.0.0.1", 0).port();
+            gateway.send(to, Message.to(Route.of(Address.local("app")), new byte[] {2}));
+            Await.until("the second datagram", Duration.ofSeconds(10), () -> got.size() == 2);
+            assertThat(ephemeral).isNotEqualTo("127.0.0.1:" + gatewayPort);
+            assertThat(got.get(1).returnRoute().first().valueText()).isEqualTo("127.0.0.1:" + gatewayPort);
+        }
+    }
+
     @Test
     void aNodeWithoutAListenerUsesOneEphemeralSocket() throws Exception {
         List<Message> got = new CopyOnWriteArrayList<>();
