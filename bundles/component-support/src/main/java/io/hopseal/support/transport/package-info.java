@@ -1,7 +1,8 @@
 /**
  * The part of a transport's DS component that every transport shares: {@link
  * io.hopseal.support.transport.TransportComponentBase}, the {@code Transport} service delegating to the transport the
- * component runs, with one inbound port for the component's life.
+ * component runs, with one inbound port for the component's life; and {@link
+ * io.hopseal.support.transport.CopiesFrames}, the release of lent frames for a transport that copies every message.
  *
  * <p>Embedded privately by transport bundles only (bnd {@code -conditionalpackage: io.hopseal.support.*} takes it in
  * when a component extends the base); it needs channel-api, which every transport imports.

@@ -31,9 +31,9 @@ import io.hopseal.api.routing.SendResult;
 import io.hopseal.api.transport.Counters;
 import io.hopseal.api.transport.InboundPort;
 import io.hopseal.api.transport.InboundSink;
-import io.hopseal.api.transport.Transport;
 import io.hopseal.support.InvalidFieldException;
 import io.hopseal.support.PrivateFiles;
+import io.hopseal.support.transport.CopiesFrames;
 
 /**
  * The LoRaWAN transport of a gateway node: a class A network server for the devices configured with
@@ -49,7 +49,7 @@ import io.hopseal.support.PrivateFiles;
  * sans-I/O {@link NetworkCore}; this class adds a UDP socket and three threads ({@code hopseal-lora-udp-<port>},
  * {@code hopseal-lora-timer}, {@code hopseal-lora-deliver}). Thread-safe; {@link #close()} stops everything.
  */
-public final class LoraTransport implements Transport, AutoCloseable {
+public final class LoraTransport implements CopiesFrames, AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(LoraTransport.class);
     public static final String THREAD_PREFIX = "hopseal-lora-";
     static final int DELIVERY_QUEUE = 1024;

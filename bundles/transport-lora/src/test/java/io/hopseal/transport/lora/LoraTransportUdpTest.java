@@ -104,6 +104,32 @@ class LoraTransportUdpTest {
         assertThat(fwd1.counters().get("pull_ack")).isPositive();
     }
 
+    /**
+     * A frame lent from a sender's pool goes back as soon as the downlink is queued: the queue holds the transport's
+     * own encoding, so the next borrower overwriting the array (as the pool lets it) changes nothing on the air.
+     */
+    @Test
+    void aLentFrameGoesBackWhenTheDownlinkIsQueuedAndItsReuseChangesNothing() throws Exception {
+        device.send(100, envelope("one"), false);
+        Await.until("delivery", Duration.ofSeconds(5), () -> sink.size() == 1);
+        Route back = sink.get(0).returnRoute();
+        byte[] lent = "lent frame".getBytes(StandardCharsets.UTF_8);
+        java.util.concurrent.atomic.AtomicInteger released = new java.util.concurrent.atomic.AtomicInteger();
+        assertThat(lora.send(back.first(), new Message(back.rest(), Route.EMPTY, lent), released::incrementAndGet))
+                .isEqualTo(SendResult.FORWARDED);
+        assertThat(released.get()).as("released once, on return").isEqualTo(1);
+        java.util.Arrays.fill(lent, (byte) 0); // the pool's next borrower
+        SimDevice.Downlink dl = device.send(-1, null, false);
+        assertThat(dl).isNotNull();
+        assertThat(RadioEnvelope.decode(dl.payload(), deviceCtx).payload())
+                .isEqualTo("lent frame".getBytes(StandardCharsets.UTF_8));
+        // refused (no such device): released at once as well
+        java.util.concurrent.atomic.AtomicInteger refused = new java.util.concurrent.atomic.AtomicInteger();
+        assertThat(lora.send(LoraDevice.address(0x1122334455667788L), Message.to(Route.EMPTY, new byte[1]),
+                refused::incrementAndGet)).isEqualTo(SendResult.DROPPED_LINK_DOWN);
+        assertThat(refused.get()).isEqualTo(1);
+    }
+
     @Test
     void aTooLateTxAckIsRetriedInRx2() throws Exception {
         device.send(100, envelope("one"), false);

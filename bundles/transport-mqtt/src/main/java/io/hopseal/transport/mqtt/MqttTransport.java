@@ -12,10 +12,9 @@ import io.hopseal.api.routing.Message;
 import io.hopseal.api.routing.SendResult;
 import io.hopseal.api.transport.Counters;
 import io.hopseal.api.transport.Envelope;
-import io.hopseal.api.transport.FrameRelease;
 import io.hopseal.api.transport.InboundPort;
 import io.hopseal.api.transport.InboundSink;
-import io.hopseal.api.transport.Transport;
+import io.hopseal.support.transport.CopiesFrames;
 
 /**
  * MQTT links (address type {@link Address#MQTT}): channel frames through MQTT brokers, one frame per MQTT message, the
@@ -27,7 +26,7 @@ import io.hopseal.api.transport.Transport;
  * change of the limits (QoS, sizes, queue, back-off) is applied to the running connection, any other change replaces
  * the connection. Thread-safe.
  */
-public final class MqttTransport implements Transport, AutoCloseable {
+public final class MqttTransport implements CopiesFrames, AutoCloseable {
     private final Counters counters = new Counters("messages.in", "messages.out", "bytes.in", "bytes.out",
             "link.connects", "link.disconnects", "link.connect_failures", "drop.queue_full", "drop.too_large",
             "drop.no_link", "drop.malformed", "drop.bad_topic", "drop.retained", "drop.stopped");
@@ -138,19 +137,6 @@ public final class MqttTransport implements Transport, AutoCloseable {
     @Override
     public void detach(InboundSink sink) {
         port.detach(sink);
-    }
-
-    /**
-     * A frame lent from the sender's pool is copied into an envelope of this transport's own before {@code send}
-     * returns (never queued as the message), so its array goes back at once, whatever the outcome.
-     */
-    @Override
-    public SendResult send(Address nextHop, Message message, FrameRelease release) {
-        try {
-            return send(nextHop, message);
-        } finally {
-            release.release();
-        }
     }
 
     @Override

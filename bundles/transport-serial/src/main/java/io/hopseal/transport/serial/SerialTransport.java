@@ -22,11 +22,11 @@ import io.hopseal.api.transport.Envelope;
 import io.hopseal.api.transport.InboundPort;
 import io.hopseal.api.transport.InboundSink;
 import io.hopseal.api.transport.MalformedMessageException;
-import io.hopseal.api.transport.Transport;
 import io.hopseal.link.serial.PortDriver;
 import io.hopseal.link.serial.SerialLink;
 import io.hopseal.link.serial.SerialPortAccess;
 import io.hopseal.link.serial.SerialPortProvider;
+import io.hopseal.support.transport.CopiesFrames;
 import io.hopseal.transport.serial.framing.FrameDecoder;
 import io.hopseal.transport.serial.framing.FrameEncoder;
 
@@ -82,7 +82,7 @@ import io.hopseal.transport.serial.framing.FrameEncoder;
  * SerialTransport.withPort(SerialPortConfig.parse("gw=/dev/ttyUSB0@115200")))}, then optionally
  * {@link #awaitOpen(String, Duration)}; the device then opens channels along {@code /serial/gw/...}.
  */
-public final class SerialTransport implements Transport, AutoCloseable {
+public final class SerialTransport implements CopiesFrames, AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(SerialTransport.class);
 
     /** Transport name, also the {@code hopseal.transport} service property value. */

@@ -111,6 +111,34 @@ class SerialTransportPtyTest {
         return b;
     }
 
+    /**
+     * A frame lent from a sender's pool goes back as soon as it is queued for the line (the queue holds the line's own
+     * encoding): the next borrower overwriting the array changes nothing on the wire. A refused one goes back too.
+     */
+    @Test
+    void aLentFrameGoesBackWhenQueuedAndItsReuseChangesNothingOnTheLine() throws Exception {
+        Sink left = new Sink();
+        Sink right = new Sink();
+        SerialTransport ta = transport(left);
+        SerialTransport tb = transport(right);
+        ta.addPort(new SerialPortConfig("right", SerialPortSettings.of(socat.a().toString(), 115200)));
+        tb.addPort(new SerialPortConfig("left", SerialPortSettings.of(socat.b().toString(), 115200)));
+        assertThat(ta.awaitOpen("right", Duration.ofSeconds(5))).isTrue();
+        assertThat(tb.awaitOpen("left", Duration.ofSeconds(5))).isTrue();
+        byte[] lent = randomPayload(new Random(7), 1200);
+        byte[] expected = lent.clone();
+        java.util.concurrent.atomic.AtomicInteger released = new java.util.concurrent.atomic.AtomicInteger();
+        assertThat(ta.send(Address.of(Address.SERIAL, "right"), Message.to(Route.parse("/service/sink"), lent),
+                released::incrementAndGet)).isEqualTo(SendResult.FORWARDED);
+        assertThat(released.get()).as("released once, on return").isEqualTo(1);
+        java.util.Arrays.fill(lent, (byte) 0); // the pool's next borrower
+        assertThat(right.take().payload()).isEqualTo(expected);
+        java.util.concurrent.atomic.AtomicInteger refused = new java.util.concurrent.atomic.AtomicInteger();
+        assertThat(ta.send(Address.of(Address.SERIAL, "nowhere"), Message.to(Route.parse("/service/sink"),
+                new byte[1]), refused::incrementAndGet)).isEqualTo(SendResult.DROPPED_LINK_DOWN);
+        assertThat(refused.get()).isEqualTo(1);
+    }
+
     @ParameterizedTest(name = "{0} baud")
     @ValueSource(ints = { 9600, 115200, 921600 })
     void framesCrossIntactBothWaysAtSeveralBaudRates(int baud) throws Exception {

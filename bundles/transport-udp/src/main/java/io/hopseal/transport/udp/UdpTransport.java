@@ -26,13 +26,12 @@ import io.hopseal.api.routing.Route;
 import io.hopseal.api.routing.SendResult;
 import io.hopseal.api.transport.Counters;
 import io.hopseal.api.transport.Envelope;
-import io.hopseal.api.transport.FrameRelease;
 import io.hopseal.api.transport.InboundPort;
 import io.hopseal.api.transport.InboundSink;
 import io.hopseal.api.transport.MalformedMessageException;
-import io.hopseal.api.transport.Transport;
 import io.hopseal.link.fragment.Fragments;
 import io.hopseal.link.fragment.Reassembler;
+import io.hopseal.support.transport.CopiesFrames;
 
 /**
  * UDP links (address type {@link Address#UDP}, {@code /udp/<ip>:<port>}, IPv6 in brackets): one routing envelope per
@@ -50,7 +49,7 @@ import io.hopseal.link.fragment.Reassembler;
  * <p>Datagrams are hostile: an empty one, a fragment that does not fit, an envelope that does not decode is dropped
  * and counted; one thread per socket receives; sends never block for long (a datagram is written or dropped).
  */
-public final class UdpTransport implements Transport, AutoCloseable {
+public final class UdpTransport implements CopiesFrames, AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(UdpTransport.class);
     /** The NAT keep-alive datagram: an invalid envelope version, so never mistaken for a message. */
     static final byte KEEPALIVE = 0;
@@ -208,19 +207,6 @@ public final class UdpTransport implements Transport, AutoCloseable {
     @Override
     public void detach(InboundSink sink) {
         port.detach(sink);
-    }
-
-    /**
-     * A frame lent from the sender's pool is copied into an envelope of this transport's own before {@code send}
-     * returns (never queued as the message), so its array goes back at once, whatever the outcome.
-     */
-    @Override
-    public SendResult send(Address nextHop, Message message, FrameRelease release) {
-        try {
-            return send(nextHop, message);
-        } finally {
-            release.release();
-        }
     }
 
     @Override

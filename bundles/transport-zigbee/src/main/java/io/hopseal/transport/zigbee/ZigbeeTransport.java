@@ -26,11 +26,11 @@ import io.hopseal.api.routing.SendResult;
 import io.hopseal.api.transport.Counters;
 import io.hopseal.api.transport.InboundPort;
 import io.hopseal.api.transport.InboundSink;
-import io.hopseal.api.transport.Transport;
 import io.hopseal.link.serial.SerialLink;
 import io.hopseal.link.serial.SerialPortAccess;
 import io.hopseal.link.serial.SerialPortProvider;
 import io.hopseal.transport.zigbee.xbee.XBeeDecoder;
+import io.hopseal.support.transport.CopiesFrames;
 
 /**
  * ZigBee meshes through Digi XBee modules (Zigbee firmware, API mode 1 or 2) on serial ports: owns the
@@ -84,7 +84,7 @@ import io.hopseal.transport.zigbee.xbee.XBeeDecoder;
  * transport-wide {@code modules}, {@code modules.ready}, {@code drop.no_module}, {@code drop.bad_address},
  * {@code drop.stopped}, {@code drop.no_router}, {@code drop.router_exception}. Payload bytes are never logged.
  */
-public final class ZigbeeTransport implements Transport, AutoCloseable {
+public final class ZigbeeTransport implements CopiesFrames, AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(ZigbeeTransport.class);
 
     /** Transport name, also the {@code hopseal.transport} service property value. */

@@ -158,6 +158,28 @@ class ZigbeeTransportPtyTest {
         assertThat(sim.decoderCounters()).containsEntry("drop.checksum", 0L);
     }
 
+    /**
+     * A frame lent from a sender's pool goes back as soon as the module has queued its fragments (they are the
+     * transport's own copies): the next borrower overwriting the array changes nothing on the air. A refused one goes
+     * back too.
+     */
+    @Test
+    void aLentFrameGoesBackWhenQueuedAndItsReuseChangesNothingOnTheAir() throws Exception {
+        start(ApiMode.API_ESCAPED, 84);
+        byte[] lent = text(300);
+        byte[] expected = lent.clone();
+        java.util.concurrent.atomic.AtomicInteger released = new java.util.concurrent.atomic.AtomicInteger();
+        assertThat(transport.send(ZigbeeAddresses.of(DEV), new Message(Route.of(Address.local("sink")), Route.EMPTY,
+                lent), released::incrementAndGet)).isEqualTo(SendResult.FORWARDED);
+        assertThat(released.get()).as("released once, on return").isEqualTo(1);
+        java.util.Arrays.fill(lent, (byte) 0); // the pool's next borrower
+        assertThat(take(deviceSink).payload()).isEqualTo(expected);
+        java.util.concurrent.atomic.AtomicInteger refused = new java.util.concurrent.atomic.AtomicInteger();
+        assertThat(transport.send(Address.of(Address.ZIGBEE, new byte[3]), Message.to(Route.EMPTY, new byte[1]),
+                refused::incrementAndGet)).isEqualTo(SendResult.DROPPED_MALFORMED);
+        assertThat(refused.get()).isEqualTo(1);
+    }
+
     @Test
     void np66AndTransientFailuresAreRetriedUntilDelivered() throws Exception {
         start(ApiMode.API_ESCAPED, 66);
