@@ -4,7 +4,6 @@ import static org.junit.Assert.assertNotNull;
 
 import java.io.IOException;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.net.Socket;
 import java.time.Duration;
 import java.util.Dictionary;
@@ -19,6 +18,7 @@ import org.osgi.service.cm.ConfigurationAdmin;
 import org.osgi.util.tracker.ServiceTracker;
 
 import io.hopseal.testsupport.Await;
+import io.hopseal.testsupport.Ports;
 
 /**
  * Waiting, services, ports and configuration dictionaries for the tests that run inside a framework. Only JDK, OSGi
@@ -68,10 +68,9 @@ public final class FrameworkWaits {
         }
     }
 
+    /** A port for a listener to bind later: below the ephemeral range ({@link Ports}). */
     public static int freePort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0)) {
-            return s.getLocalPort();
-        }
+        return Ports.tcp();
     }
 
     /** Waits until {@code condition} holds, failing with {@code what} after {@code millis} ({@link Await#until}). */

@@ -3,7 +3,6 @@ package io.hopseal.runtime;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -27,6 +26,7 @@ import io.hopseal.api.channel.SecureChannel;
 import io.hopseal.api.routing.Message;
 import io.hopseal.node.HopsealNode;
 import io.hopseal.testsupport.Await;
+import io.hopseal.testsupport.Ports;
 import io.hopseal.transport.tcp.TcpTransport;
 import io.hopseal.transport.tcp.TcpTransportConfig;
 
@@ -158,10 +158,9 @@ final class GatewayProcesses implements AutoCloseable {
         return IDENTITY.matcher(status).find();
     }
 
+    /** A port for a gateway process to bind later: below the ephemeral range ({@link Ports}). */
     static int freePort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0)) {
-            return s.getLocalPort();
-        }
+        return Ports.tcp();
     }
 
     interface Condition {

@@ -14,10 +14,6 @@ import java.io.FileInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.lang.reflect.Method;
-import java.net.DatagramSocket;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Dictionary;
@@ -50,6 +46,7 @@ import io.hopseal.api.routing.Worker;
 import io.hopseal.node.HopsealNode;
 import io.hopseal.transport.tcp.TcpTransport;
 import io.hopseal.testsupport.Await;
+import io.hopseal.testsupport.Ports;
 
 /**
  * Set-up and helpers shared by the link tests. {@link #options} runs outside the framework (Pax Exam's driver); the
@@ -129,16 +126,13 @@ final class Links {
         return d;
     }
 
+    /** A port for a listener or broker to bind later: below the ephemeral range ({@link Ports}). */
     static int freeTcpPort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            return s.getLocalPort();
-        }
+        return Ports.tcp();
     }
 
     static int freeUdpPort() throws IOException {
-        try (DatagramSocket s = new DatagramSocket(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0))) {
-            return s.getLocalPort();
-        }
+        return Ports.udp();
     }
 
     /** Waits until {@code condition} holds, failing with {@code what} (and {@code detail}) after {@code millis}. */

@@ -76,23 +76,11 @@ public class MqttUdpLinkIT {
         }
     }
 
-    static int freeTcpPort() throws Exception {
-        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            return s.getLocalPort();
-        }
-    }
-
-    static int freeUdpPort() throws Exception {
-        try (DatagramSocket s = new DatagramSocket(new InetSocketAddress("127.0.0.1", 0))) {
-            return s.getLocalPort();
-        }
-    }
-
     /** Starts a Mosquitto on a free loopback port; returns the port. */
     int startBroker() throws Exception {
         File mosquitto = new File("/usr/sbin/mosquitto");
         assertTrue("mosquitto is installed (.ci/run installs it)", mosquitto.canExecute());
-        int mqttPort = freeTcpPort();
+        int mqttPort = Links.freeTcpPort();
         Path dir = Files.createTempDirectory(Links.work().toPath(), "mqtt-");
         Path conf = dir.resolve("mosquitto.conf");
         Files.write(conf, List.of("listener " + mqttPort + " 127.0.0.1", "allow_anonymous true", "persistence false",
@@ -148,7 +136,7 @@ public class MqttUdpLinkIT {
             cm.createFactoryConfiguration("io.hopseal.transport.mqtt.link", "?").update(dict("link.name", "up",
                     "broker.uri", "tcp://127.0.0.1:" + mqttPort, "client.id", "gw-it", "connection", "standalone",
                     "reconnect.backoff.initial.ms", 50, "reconnect.backoff.max.ms", 500));
-            int udpPort = freeUdpPort();
+            int udpPort = Links.freeUdpPort();
             cm.createFactoryConfiguration("io.hopseal.transport.udp.listener", "?").update(dict("bind.address",
                     "127.0.0.1", "port", udpPort));
             Transport mqtt = Links.service(ctx, Transport.class, "(hopseal.transport=mqtt)", 20_000);
@@ -196,7 +184,7 @@ public class MqttUdpLinkIT {
         try (AutoCloseable tap = Links.forwardTap(router, (hop, m) -> gatewaySaw.add(m.payload()))) {
             cm.createFactoryConfiguration("io.hopseal.transport.mqtt.link", "?").update(dict("link.name", "up",
                     "broker.uri", "tcp://127.0.0.1:" + mqttPort, "client.id", "gw-it", "connection", "standalone"));
-            int tcpPort = freeTcpPort();
+            int tcpPort = Links.freeTcpPort();
             cm.createFactoryConfiguration("io.hopseal.transport.tcp.listener", "?").update(dict("bind.address",
                     "127.0.0.1", "port", tcpPort));
             Transport mqtt = Links.service(ctx, Transport.class, "(hopseal.transport=mqtt)", 20_000);
@@ -249,7 +237,7 @@ public class MqttUdpLinkIT {
         cm.createFactoryConfiguration("io.hopseal.transport.mqtt.link", "?").update(dict("link.name", "up",
                 "broker.uri", "tcp://127.0.0.1:" + mqttPort, "client.id", "gw-it", "connection", "standalone",
                 "reconnect.backoff.initial.ms", 50, "reconnect.backoff.max.ms", 500));
-        int udpPort = freeUdpPort();
+        int udpPort = Links.freeUdpPort();
         cm.createFactoryConfiguration("io.hopseal.transport.udp.listener", "?").update(dict("bind.address",
                 "127.0.0.1", "port", udpPort));
         awaitMqttAndUdp(udpPort);

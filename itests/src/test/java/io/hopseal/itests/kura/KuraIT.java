@@ -386,9 +386,7 @@ public class KuraIT {
     }
 
     static int freeUdpPort() throws java.io.IOException {
-        try (java.net.DatagramSocket s = new java.net.DatagramSocket(0, java.net.InetAddress.getLoopbackAddress())) {
-            return s.getLocalPort();
-        }
+        return io.hopseal.testsupport.Ports.udp();
     }
 
     List<ServiceReference<?>> configurables() {

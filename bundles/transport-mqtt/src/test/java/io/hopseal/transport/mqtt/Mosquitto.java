@@ -2,7 +2,6 @@ package io.hopseal.transport.mqtt;
 
 import java.io.IOException;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -12,6 +11,7 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 import io.hopseal.testsupport.Await;
+import io.hopseal.testsupport.Ports;
 
 /**
  * A real Mosquitto broker process for a test: generated configuration on a free loopback port (optionally with
@@ -35,10 +35,9 @@ public final class Mosquitto implements AutoCloseable {
         return new Mosquitto(dir);
     }
 
+    /** A port for the broker process to bind later: below the ephemeral range ({@link Ports}). */
     static int freePort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
-            return s.getLocalPort();
-        }
+        return Ports.tcp();
     }
 
     /** Requires a user name and password (added with mosquitto_passwd). */
