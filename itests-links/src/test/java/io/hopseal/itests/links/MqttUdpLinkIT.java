@@ -6,10 +6,7 @@ import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertTrue;
 
 import java.io.File;
-import java.net.DatagramSocket;
-import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -17,7 +14,10 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 import javax.inject.Inject;
 
@@ -29,9 +29,16 @@ import org.ops4j.pax.exam.Option;
 import org.ops4j.pax.exam.junit.PaxExam;
 import org.ops4j.pax.exam.spi.reactors.ExamReactorStrategy;
 import org.ops4j.pax.exam.spi.reactors.PerMethod;
+import org.osgi.framework.Bundle;
 import org.osgi.framework.BundleContext;
+import org.osgi.framework.BundleEvent;
+import org.osgi.framework.SynchronousBundleListener;
+import org.osgi.framework.wiring.FrameworkWiring;
 import org.osgi.service.cm.ConfigurationAdmin;
 
+import io.hopseal.api.channel.ChannelOptions;
+import io.hopseal.api.channel.ChannelState;
+import io.hopseal.api.channel.SecureChannel;
 import io.hopseal.api.routing.Address;
 import io.hopseal.api.routing.Message;
 import io.hopseal.api.routing.Registration;
@@ -39,6 +46,8 @@ import io.hopseal.api.routing.Route;
 import io.hopseal.api.routing.Router;
 import io.hopseal.api.routing.SendResult;
 import io.hopseal.api.transport.Transport;
+import io.hopseal.node.HopsealNode;
+import io.hopseal.transport.udp.UdpTransport;
 
 /**
  * The MQTT and UDP transport bundles in a real framework (Felix, and Kura's Equinox 3.16 + SCR 2.1.16), configured
@@ -192,13 +201,13 @@ public class MqttUdpLinkIT {
                     mqtt::status);
             Transport tcp = Links.service(ctx, Transport.class, "(hopseal.transport=tcp)", 20_000);
             await("the TCP listener bound", 20_000, () -> tcp.status().contains(":" + tcpPort), tcp::status);
-            try (io.hopseal.node.HopsealNode device = io.hopseal.node.HopsealNode.builder()
+            try (HopsealNode device = HopsealNode.builder()
                     .transport(io.hopseal.transport.tcp.TcpTransport::new).build()) {
-                io.hopseal.api.channel.SecureChannel ch;
+                SecureChannel ch;
                 try {
                     ch = device.channels().connect("/tcp/127.0.0.1:" + tcpPort + "/mqtt/up:api/secure/api/service/echo",
-                            io.hopseal.api.channel.ChannelOptions.defaults()).toCompletableFuture()
-                            .get(20, java.util.concurrent.TimeUnit.SECONDS);
+                            ChannelOptions.defaults()).toCompletableFuture()
+                            .get(20, TimeUnit.SECONDS);
                 } catch (java.util.concurrent.TimeoutException e) {
                     throw new AssertionError("no channel: gateway router " + router.counters() + ", mqtt "
                             + mqtt.counters() + ", tcp " + tcp.counters() + ", backend said " + lines, e);
@@ -245,20 +254,20 @@ public class MqttUdpLinkIT {
         String[][] swapped = {{"io.hopseal.transport.mqtt", "transport-mqtt"}, {"io.hopseal.transport.udp",
             "transport-udp"}};
         List<String> stopped = new CopyOnWriteArrayList<>();
-        java.util.concurrent.atomic.AtomicBoolean running = new java.util.concurrent.atomic.AtomicBoolean(true);
-        org.osgi.framework.SynchronousBundleListener watch = e -> {
-            if (e.getType() == org.osgi.framework.BundleEvent.STOPPING) {
+        AtomicBoolean running = new AtomicBoolean(true);
+        SynchronousBundleListener watch = e -> {
+            if (e.getType() == BundleEvent.STOPPING) {
                 stopped.add(e.getBundle().getSymbolicName());
             }
         };
-        try (io.hopseal.node.HopsealNode device = io.hopseal.node.HopsealNode.builder()
-                .transport(io.hopseal.transport.udp.UdpTransport::new).build()) {
-            io.hopseal.api.channel.SecureChannel ch = device.channels().connect("/udp/127.0.0.1:" + udpPort
-                    + "/mqtt/up:api/secure/api/service/echo", io.hopseal.api.channel.ChannelOptions.defaults())
-                    .toCompletableFuture().get(20, java.util.concurrent.TimeUnit.SECONDS);
+        try (HopsealNode device = HopsealNode.builder()
+                .transport(UdpTransport::new).build()) {
+            SecureChannel ch = device.channels().connect("/udp/127.0.0.1:" + udpPort
+                    + "/mqtt/up:api/secure/api/service/echo", ChannelOptions.defaults())
+                    .toCompletableFuture().get(20, TimeUnit.SECONDS);
             // traffic: numbered messages back to back, each waiting for its echo (or 2 s), on one thread of its own
-            java.util.concurrent.ConcurrentSkipListMap<Integer, Boolean> outcomes =
-                    new java.util.concurrent.ConcurrentSkipListMap<>();
+            ConcurrentSkipListMap<Integer, Boolean> outcomes =
+                    new ConcurrentSkipListMap<>();
             Thread traffic = new Thread(() -> {
                 for (int n = 0; running.get(); n++) {
                     outcomes.put(n, echo(ch, n));
@@ -273,12 +282,12 @@ public class MqttUdpLinkIT {
             List<String> report = new ArrayList<>();
             for (int round = 1; round <= 3; round++) {
                 for (String[] b : swapped) {
-                    org.osgi.framework.Bundle bundle = Links.bundleNamed(ctx, b[0]);
+                    Bundle bundle = Links.bundleNamed(ctx, b[0]);
                     long id = bundle.getBundleId();
                     int crossing = outcomes.isEmpty() ? 0 : outcomes.lastKey(); // may cross the update
                     long t0 = System.nanoTime();
                     Links.updateBundle(ctx, bundle, Links.jar(b[1]));
-                    assertEquals(org.osgi.framework.Bundle.ACTIVE, bundle.getState());
+                    assertEquals(Bundle.ACTIVE, bundle.getState());
                     assertEquals(id, bundle.getBundleId());
                     awaitMqttAndUdp(udpPort);
                     int after = outcomes.lastKey() + 2; // sent once the new revision runs
@@ -287,15 +296,16 @@ public class MqttUdpLinkIT {
                             () -> "threads [" + Links.threadNames("hopseal-udp") + "], udp status "
                                     + gatewayStatus("udp") + ", router " + router.counters() + ", gateway udp "
                                     + gatewayCounters("udp")
-                                    + ", mqtt " + gatewayCounters("mqtt") + "; device channel " + ch.state() + " " + ch.peerRoute() + " "
-                                    + device.transport(io.hopseal.transport.udp.UdpTransport.class).map(
+                                    + ", mqtt " + gatewayCounters("mqtt") + "; device channel " + ch.state() + " "
+                                    + ch.peerRoute() + " "
+                                    + device.transport(UdpTransport.class).map(
                                             t -> t.status() + " " + t.counters()).orElse("?") + " "
                                     + device.channels().counters() + "; outcomes from m-" + crossing + " "
                                     + outcomes.tailMap(crossing) + "; backend said "
                                     + lines.subList(Math.max(0, lines.size() - 5), lines.size()));
                     long lostHere = outcomes.subMap(crossing, after).values().stream().filter(ok -> !ok).count();
                     report.add(b[1] + " #" + round + " at m-" + crossing + ": replies again after "
-                            + java.util.concurrent.TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0) + " ms, "
+                            + TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0) + " ms, "
                             + lostHere + " lost");
                 }
             }
@@ -310,7 +320,7 @@ public class MqttUdpLinkIT {
                 assertTrue("reply to m-" + e.getKey() + " after the last update", e.getValue());
             }
             long lost = outcomes.values().stream().filter(ok -> !ok).count();
-            assertEquals("the channel stayed open", io.hopseal.api.channel.ChannelState.OPEN, ch.state());
+            assertEquals("the channel stayed open", ChannelState.OPEN, ch.state());
             assertEquals("one handshake for the whole run: " + device.channels().counters(), 1L,
                     (long) device.channels().counters().getOrDefault("handshakes.started", 0L));
             List<String> others = new ArrayList<>(stopped);
@@ -320,16 +330,16 @@ public class MqttUdpLinkIT {
             // no thread of an old revision left: the MQTT threads as before; the UDP threads exactly the two timers
             // and the sockets of the device and of the gateway's current transport (its listener, and the ephemeral
             // socket it may have opened in the moment between a start and its listener's bind)
-            io.hopseal.transport.udp.UdpTransport deviceUdp = device.transport(
-                    io.hopseal.transport.udp.UdpTransport.class).orElseThrow();
+            UdpTransport deviceUdp = device.transport(
+                    UdpTransport.class).orElseThrow();
             await("UDP threads of the current transports only, MQTT threads back to " + mqttThreads + " ["
                     + namesBefore + "]", 10_000, () -> udpThreadsNow().equals(udpThreadsExpected(udpPort, deviceUdp))
                             && Links.liveThreads("hopseal-mqtt") + Links.liveThreads("MQTT ") == mqttThreads,
                     () -> udpThreadsNow() + " expected " + udpThreadsExpected(udpPort, deviceUdp) + "; "
                             + Links.threadNames("hopseal-mqtt") + Links.threadNames("MQTT "));
             assertTrue("at most three messages lost per update: " + report, lost <= 18);
-            org.osgi.framework.wiring.FrameworkWiring wiring = ctx.getBundle(0)
-                    .adapt(org.osgi.framework.wiring.FrameworkWiring.class);
+            FrameworkWiring wiring = ctx.getBundle(0)
+                    .adapt(FrameworkWiring.class);
             assertTrue("removal pending after the updates: " + wiring.getRemovalPendingBundles(),
                     wiring.getRemovalPendingBundles().isEmpty());
             System.out.println("mqtt+udp (" + Links.profile() + "): 6 bundle updates under an open channel; " + report
@@ -353,7 +363,7 @@ public class MqttUdpLinkIT {
     }
 
     /** Two timers (device, gateway) and a reader per socket of the device and of the gateway's current transport. */
-    List<String> udpThreadsExpected(int udpPort, io.hopseal.transport.udp.UdpTransport deviceUdp) {
+    List<String> udpThreadsExpected(int udpPort, UdpTransport deviceUdp) {
         List<String> names = new ArrayList<>(List.of("hopseal-udp-timer", "hopseal-udp-timer",
                 "hopseal-udp-" + udpPort));
         for (String status : List.of(deviceUdp.status(), gatewayStatus("udp"))) {
@@ -393,7 +403,7 @@ public class MqttUdpLinkIT {
     }
 
     /** Sends m-{@code n} and waits up to 2 s for its echo (skipping late echoes of earlier messages). */
-    static boolean echo(io.hopseal.api.channel.SecureChannel ch, int n) {
+    static boolean echo(SecureChannel ch, int n) {
         String text = "m-" + n;
         try {
             ch.send(text.getBytes(StandardCharsets.UTF_8));

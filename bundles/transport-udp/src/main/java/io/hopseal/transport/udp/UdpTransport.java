@@ -177,7 +177,7 @@ public final class UdpTransport implements CopiesFrames, AutoCloseable {
     }
 
     /** The socket for peers nobody has heard from yet when no listener reaches them: an ephemeral port. */
-    synchronized UdpSocket client() throws SocketException {
+    private synchronized UdpSocket client() throws SocketException {
         if (closed) { // a send that passed its check as close() ran must not open a socket nobody closes
             throw new SocketException("the UDP transport is closed");
         }
