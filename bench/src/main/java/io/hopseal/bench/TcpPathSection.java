@@ -82,8 +82,10 @@ final class TcpPathSection {
         try (java.util.stream.Stream<Path> s = Files.list(r.settings.out())) {
             return s.filter(f -> f.getFileName().toString().startsWith("tcp-capped-")
                     && f.getFileName().toString().endsWith(suffix)).sorted().toList();
+        } catch (java.nio.file.NoSuchFileException e) {
+            return List.of(); // no results folder yet: nothing was measured
         } catch (IOException e) {
-            return List.of();
+            throw new java.io.UncheckedIOException("cannot list " + r.settings.out(), e);
         }
     }
 

@@ -32,17 +32,6 @@ public final class Ports {
         return pick(false);
     }
 
-    /** A port free for both TCP and UDP. */
-    public static int tcpAndUdp() throws IOException {
-        for (int attempt = 0; attempt < 1_000; attempt++) {
-            int p = tcp();
-            if (free(p, false)) {
-                return p;
-            }
-        }
-        throw new IOException("no port free for TCP and UDP below " + ephemeralStart());
-    }
-
     private static int pick(boolean tcp) throws IOException {
         int high = ephemeralStart();
         for (int attempt = 0; attempt < 1_000; attempt++) {
@@ -54,18 +43,9 @@ public final class Ports {
         throw new IOException("no free " + (tcp ? "TCP" : "UDP") + " port in " + LOWEST + ".." + (high - 1));
     }
 
+    /** Whether {@code port} can be bound on every interface now (TCP, or UDP). */
     private static boolean free(int port, boolean tcp) {
-        try {
-            if (tcp) {
-                try (ServerSocket s = new ServerSocket()) {
-                    s.setReuseAddress(false);
-                    s.bind(new InetSocketAddress(port));
-                }
-            } else {
-                try (DatagramSocket s = new DatagramSocket(new InetSocketAddress(port))) {
-                    return true;
-                }
-            }
+        try (java.io.Closeable bound = tcp ? new ServerSocket(port) : new DatagramSocket(new InetSocketAddress(port))) {
             return true;
         } catch (IOException e) {
             return false;

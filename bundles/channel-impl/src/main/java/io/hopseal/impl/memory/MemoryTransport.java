@@ -13,14 +13,13 @@ import io.hopseal.api.routing.Message;
 import io.hopseal.api.routing.SendResult;
 import io.hopseal.api.transport.Counters;
 import io.hopseal.api.transport.Envelope;
-import io.hopseal.api.transport.FrameRelease;
 import io.hopseal.api.transport.InboundPort;
 import io.hopseal.api.transport.InboundSink;
 import io.hopseal.api.transport.MalformedMessageException;
-import io.hopseal.api.transport.Transport;
+import io.hopseal.support.transport.CopiesFrames;
 
 /** One node's end of a {@link MemoryNetwork}: owns {@code /mem/<node>} addresses. */
-public final class MemoryTransport implements Transport, AutoCloseable {
+public final class MemoryTransport implements CopiesFrames, AutoCloseable {
     /** Frames waiting for a node's thread at most (back-pressure like a real link). */
     static final int QUEUE_CAPACITY = 100_000;
 
@@ -95,19 +94,6 @@ public final class MemoryTransport implements Transport, AutoCloseable {
             target.receive(name, f);
         }
         return SendResult.FORWARDED;
-    }
-
-    /**
-     * This simulated wire copies each frame before {@link #send(Address, Message)} returns (the receiver and any
-     * interceptor get copies), so a lent frame goes back to its pool as soon as the send is done, sent or refused.
-     */
-    @Override
-    public SendResult send(Address nextHop, Message message, FrameRelease release) {
-        try {
-            return send(nextHop, message);
-        } finally {
-            release.release();
-        }
     }
 
     void receive(String from, byte[] frame) {

@@ -4,7 +4,8 @@
  * component runs, with one inbound port for the component's life; and {@link
  * io.hopseal.support.transport.CopiesFrames}, the release of lent frames for a transport that copies every message.
  *
- * <p>Embedded privately by transport bundles only (bnd {@code -conditionalpackage: io.hopseal.support.*} takes it in
- * when a component extends the base); it needs channel-api, which every transport imports.
+ * <p>Embedded privately by the bundles that hold a transport (bnd {@code -conditionalpackage: io.hopseal.support.*}
+ * takes it in when a class uses it: the transports, and channel-impl for its in-memory transport); it needs
+ * channel-api, which each of them imports.
  */
 package io.hopseal.support.transport;
