@@ -60,9 +60,12 @@ class ConsoleConfigIT {
         // the browser gives the console's credentials (basic auth) in the address; Chromium reuses them for the
         // page's own requests
         String browserBase = "http://admin:" + GatewayProcesses.PASSWORD + "@127.0.0.1:" + httpPort;
-        await("the TCP listener on port " + oldPort + " in the status", gateway, log,
-                () -> gateways.status(base).contains(listening(oldPort)));
-        String identifier = identityOf(gateways.status(base));
+        String[] status = {""};
+        await("the TCP listener on port " + oldPort + " and the identity in the status", gateway, log, () -> {
+            status[0] = gateways.status(base);
+            return status[0].contains(listening(oldPort)) && GatewayProcesses.hasIdentity(status[0]);
+        });
+        String identifier = identityOf(status[0]);
 
         try {
             String console = browserBase + "/system/console";
