@@ -497,9 +497,15 @@ class FileVaultTest {
             Snapshot before = Snapshot.of(file);
             Set<PosixFilePermission> original = Files.getPosixFilePermissions(sub);
             Files.setPosixFilePermissions(sub, PosixFilePermissions.fromString("r-x------"));
+            boolean immutable = false;
             try {
-                assumeTrue(!canCreateFileIn(sub), "running with privileges that ignore directory permissions"
-                        + " (root); failedWriteBecauseTheTempPathIsBlockedRollsBack covers this case");
+                if (canCreateFileIn(sub)) {
+                    // root ignores directory permissions (CI runs as root): the immutable attribute stops root too
+                    immutable = chattr("+i", sub);
+                }
+                assumeTrue(!canCreateFileIn(sub), "running with privileges that ignore directory permissions (root) "
+                        + "and without chattr on this file system; failedWriteBecauseTheTempPathIsBlockedRollsBack "
+                        + "covers this case");
                 assertThatThrownBy(() -> vault.generate(KeyType.X25519, "new-key"))
                         .isInstanceOf(VaultException.class)
                         .hasMessageContaining(file.toString())
@@ -508,6 +514,9 @@ class FileVaultTest {
                 assertThat(vault.keys()).containsExactly(id);
                 before.assertUnchanged();
             } finally {
+                if (immutable) {
+                    assertThat(chattr("-i", sub)).as("immutable attribute removed from " + sub).isTrue();
+                }
                 Files.setPosixFilePermissions(sub, original);
             }
         }
@@ -582,6 +591,17 @@ class FileVaultTest {
         assertThatThrownBy(() -> FileVault.open(file, pass("pw"))).isInstanceOf(VaultException.class)
                 .hasMessageContaining(file.toString()).hasMessageContaining(message);
         before.assertUnchanged();
+    }
+
+    /** Runs {@code chattr flag directory}; false when chattr is missing or refuses (no such attribute here). */
+    private static boolean chattr(String flag, Path directory) throws InterruptedException {
+        try {
+            Process p = new ProcessBuilder("chattr", flag, directory.toString()).redirectErrorStream(true)
+                    .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+            return p.waitFor() == 0;
+        } catch (IOException noChattr) {
+            return false;
+        }
     }
 
     private static boolean canCreateFileIn(Path directory) {
