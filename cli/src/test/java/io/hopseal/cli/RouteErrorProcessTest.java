@@ -3,7 +3,6 @@ package io.hopseal.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -23,6 +22,7 @@ import io.hopseal.api.routing.Route;
 import io.hopseal.api.routing.RouteError;
 import io.hopseal.node.HopsealNode;
 import io.hopseal.testsupport.Await;
+import io.hopseal.testsupport.Ports;
 import io.hopseal.transport.tcp.TcpTransport;
 
 /**
@@ -97,10 +97,12 @@ class RouteErrorProcessTest {
         }
     }
 
+    /**
+     * A port nobody listens on, so a connection to it is refused: from below the ephemeral range ({@link Ports}), where
+     * a port the kernel handed out for {@code bind(0)} and took back could go to another process in the meantime.
+     */
     private static int closedPort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0)) {
-            return s.getLocalPort(); // closed again: a connection to it is refused
-        }
+        return Ports.tcp();
     }
 
     @Test
