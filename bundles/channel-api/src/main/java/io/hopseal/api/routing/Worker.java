@@ -4,7 +4,8 @@ import org.osgi.annotation.versioning.ConsumerType;
 
 /**
  * Handles messages delivered to a local address. Called on the sender's thread (a transport's reader or an
- * application thread); must not block for long. Exceptions are caught, logged and counted by the router.
+ * application thread); must not block for long: a worker that may, wrap it in a {@link QueuedWorker}. Exceptions are
+ * caught, logged and counted by the router.
  */
 @ConsumerType
 @FunctionalInterface

@@ -8,8 +8,9 @@
  * {@link io.hopseal.api.routing.BorrowingWorker} (a worker that reads a body only during {@code handle}, so the path
  * may lend it the frame's own array) and {@link io.hopseal.api.routing.Route#get(int)} and
  * {@link io.hopseal.api.routing.Route#of(io.hopseal.api.routing.Address)} (routes are array-backed: no list view per
- * hop on every message).
+ * hop on every message); 2.6 adds {@link io.hopseal.api.routing.QueuedWorker} (a worker on a thread of its own, so a
+ * service that blocks does not hold a link's thread).
  */
 @org.osgi.annotation.bundle.Export
-@org.osgi.annotation.versioning.Version("2.5.0")
+@org.osgi.annotation.versioning.Version("2.6.0")
 package io.hopseal.api.routing;
