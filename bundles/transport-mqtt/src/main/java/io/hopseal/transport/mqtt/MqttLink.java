@@ -155,7 +155,12 @@ final class MqttLink implements BrokerLink, MqttCallback {
 
     private MqttConnectionOptions options(MqttLinkConfig c) throws IOException, GeneralSecurityException {
         MqttConnectionOptions o = new MqttConnectionOptions();
-        o.setCleanStart(true);
+        // a kept session: the broker holds this link's subscriptions and its QoS 1 frames while it is away (a bundle
+        // update, a restart) and hands them over when the same client id comes back
+        o.setCleanStart(!c.persistentSession());
+        if (c.persistentSession()) {
+            o.setSessionExpiryInterval(c.sessionExpiry().toSeconds());
+        }
         o.setAutomaticReconnect(false); // ours: back-off with jitter, re-subscribe, flush the queue
         o.setKeepAliveInterval((int) c.keepAlive().toSeconds());
         o.setConnectionTimeout(10);
@@ -433,7 +438,8 @@ final class MqttLink implements BrokerLink, MqttCallback {
         MqttLinkConfig c = config;
         synchronized (this) {
             return c.name() + " " + c.brokerUri() + " as " + c.topicId()
-                    + (c.listeners().isEmpty() ? "" : " listening " + c.listeners()) + " "
+                    + (c.listeners().isEmpty() ? "" : " listening " + c.listeners())
+                    + (c.persistentSession() ? " session kept " + c.sessionExpiry().toSeconds() + "s" : "") + " "
                     + (closed ? "closed" : connected ? "connected" : "connecting (attempt " + attempts + ")")
                     + (queue.isEmpty() ? "" : ", " + queue.size() + " queued");
         }

@@ -29,15 +29,21 @@ import io.hopseal.support.InvalidFieldException;
  * @param queueCapacity  frames kept while the broker is unreachable (or the in-flight window is full)
  * @param backoffInitial first wait before reconnecting
  * @param backoffMax     longest wait between attempts
+ * @param sessionExpiry  how long the broker keeps this link's session (its subscriptions and the QoS 1 frames for
+ *                       it) while the link is away: zero (the default) starts clean at every connect; more keeps what
+ *                       arrives during a restart or a bundle update (MQTT 5 clean start off, session expiry)
  */
 public record MqttLinkConfig(String name, String brokerUri, String clientId, String topicId, String username,
         char[] password, String trustFile, String topicPrefix, List<String> listeners, String shareGroup, int qos,
-        Duration keepAlive, int maxMessageSize, int queueCapacity, Duration backoffInitial, Duration backoffMax) {
+        Duration keepAlive, int maxMessageSize, int queueCapacity, Duration backoffInitial, Duration backoffMax,
+        Duration sessionExpiry) {
 
     public static final String DEFAULT_PREFIX = "hopseal";
     public static final String DEFAULT_SHARE_GROUP = "hopseal";
     public static final int DEFAULT_MAX_MESSAGE_SIZE = 131_072;
     public static final int DEFAULT_QUEUE_CAPACITY = 1_000;
+    /** Longest session expiry accepted: a week (the broker keeps frames for a link that long). */
+    public static final long MAX_SESSION_EXPIRY_S = 7 * 24 * 3600;
     /** Smallest message size: a fragment header plus room for a useful part. */
     public static final int MIN_MESSAGE_SIZE = 64;
 
@@ -107,38 +113,55 @@ public record MqttLinkConfig(String name, String brokerUri, String clientId, Str
             throw new InvalidFieldException("backoffMax", "must be at least the first wait and at most 3600000 ms, "
                     + "was " + backoffMax.toMillis() + " ms");
         }
+        sessionExpiry = Objects.requireNonNullElse(sessionExpiry, Duration.ZERO);
+        if (sessionExpiry.isNegative() || sessionExpiry.toSeconds() > MAX_SESSION_EXPIRY_S) {
+            throw new InvalidFieldException("sessionExpiry", "must be 0 to " + MAX_SESSION_EXPIRY_S + " s, was "
+                    + sessionExpiry.toSeconds() + " s");
+        }
     }
 
     /** A link with the defaults for everything but its name, broker and ids. */
     public static MqttLinkConfig of(String name, String brokerUri, String clientId) {
         return new MqttLinkConfig(name, brokerUri, clientId, clientId, "", null, "", DEFAULT_PREFIX, List.of(),
                 DEFAULT_SHARE_GROUP, 1, Duration.ofSeconds(30), DEFAULT_MAX_MESSAGE_SIZE, DEFAULT_QUEUE_CAPACITY,
-                Duration.ofMillis(100), Duration.ofSeconds(30));
+                Duration.ofMillis(100), Duration.ofSeconds(30), Duration.ZERO);
     }
 
     public MqttLinkConfig withCredentials(String user, char[] pass) {
         return new MqttLinkConfig(name, brokerUri, clientId, topicId, user, pass, trustFile, topicPrefix, listeners,
-                shareGroup, qos, keepAlive, maxMessageSize, queueCapacity, backoffInitial, backoffMax);
+                shareGroup, qos, keepAlive, maxMessageSize, queueCapacity, backoffInitial, backoffMax, sessionExpiry);
     }
 
     public MqttLinkConfig withTrustFile(String file) {
         return new MqttLinkConfig(name, brokerUri, clientId, topicId, username, password, file, topicPrefix, listeners,
-                shareGroup, qos, keepAlive, maxMessageSize, queueCapacity, backoffInitial, backoffMax);
+                shareGroup, qos, keepAlive, maxMessageSize, queueCapacity, backoffInitial, backoffMax, sessionExpiry);
     }
 
     public MqttLinkConfig withListeners(List<String> names) {
         return new MqttLinkConfig(name, brokerUri, clientId, topicId, username, password, trustFile, topicPrefix,
-                names, shareGroup, qos, keepAlive, maxMessageSize, queueCapacity, backoffInitial, backoffMax);
+                names, shareGroup, qos, keepAlive, maxMessageSize, queueCapacity, backoffInitial, backoffMax, sessionExpiry);
     }
 
     public MqttLinkConfig withQos(int q) {
         return new MqttLinkConfig(name, brokerUri, clientId, topicId, username, password, trustFile, topicPrefix,
-                listeners, shareGroup, q, keepAlive, maxMessageSize, queueCapacity, backoffInitial, backoffMax);
+                listeners, shareGroup, q, keepAlive, maxMessageSize, queueCapacity, backoffInitial, backoffMax, sessionExpiry);
     }
 
     public MqttLinkConfig withMaxMessageSize(int size) {
         return new MqttLinkConfig(name, brokerUri, clientId, topicId, username, password, trustFile, topicPrefix,
-                listeners, shareGroup, qos, keepAlive, size, queueCapacity, backoffInitial, backoffMax);
+                listeners, shareGroup, qos, keepAlive, size, queueCapacity, backoffInitial, backoffMax, sessionExpiry);
+    }
+
+    /** This link with the broker keeping its session for {@code expiry} while it is away (zero: start clean). */
+    public MqttLinkConfig withSessionExpiry(Duration expiry) {
+        return new MqttLinkConfig(name, brokerUri, clientId, topicId, username, password, trustFile, topicPrefix,
+                listeners, shareGroup, qos, keepAlive, maxMessageSize, queueCapacity, backoffInitial, backoffMax,
+                expiry);
+    }
+
+    /** Whether the broker keeps this link's session while it is away. */
+    public boolean persistentSession() {
+        return !sessionExpiry.isZero();
     }
 
     /** The password (a copy; the caller wipes it). */
@@ -153,7 +176,7 @@ public record MqttLinkConfig(String name, String brokerUri, String clientId, Str
                 && username.equals(other.username) && Arrays.equals(password, other.password)
                 && trustFile.equals(other.trustFile) && topicPrefix.equals(other.topicPrefix)
                 && listeners.equals(other.listeners) && shareGroup.equals(other.shareGroup)
-                && keepAlive.equals(other.keepAlive);
+                && keepAlive.equals(other.keepAlive) && sessionExpiry.equals(other.sessionExpiry);
     }
 
     @Override
@@ -174,6 +197,7 @@ public record MqttLinkConfig(String name, String brokerUri, String clientId, Str
                 + (listeners.isEmpty() ? "" : " listeners " + listeners + " group " + shareGroup)
                 + (username.isEmpty() ? "" : " user " + username + (password.length > 0 ? " (password set)" : ""))
                 + (trustFile.isEmpty() ? "" : " trust " + trustFile) + " qos " + qos + " keep-alive "
-                + keepAlive.toSeconds() + "s max " + maxMessageSize + "B queue " + queueCapacity;
+                + keepAlive.toSeconds() + "s max " + maxMessageSize + "B queue " + queueCapacity
+                + (sessionExpiry.isZero() ? "" : " session kept " + sessionExpiry.toSeconds() + "s");
     }
 }

@@ -53,6 +53,7 @@ class MqttEndToEndTest {
     HopsealNode backend;
     MqttTransport gatewayMqtt;
     MqttTransport backendMqtt;
+    DefaultRouter gateway;
     int gatewayPort;
 
     @AfterEach
@@ -65,7 +66,7 @@ class MqttEndToEndTest {
     static MqttLinkConfig fast(MqttLinkConfig c) {
         return new MqttLinkConfig(c.name(), c.brokerUri(), c.clientId(), c.topicId(), c.username(), c.password(),
                 c.trustFile(), c.topicPrefix(), c.listeners(), c.shareGroup(), c.qos(), c.keepAlive(),
-                c.maxMessageSize(), c.queueCapacity(), Duration.ofMillis(50), Duration.ofMillis(500));
+                c.maxMessageSize(), c.queueCapacity(), Duration.ofMillis(50), Duration.ofMillis(500), c.sessionExpiry());
     }
 
     /** Backend on {@code backendBroker}, gateway on {@code gatewayBroker}, device on the gateway's TCP port. */
@@ -79,7 +80,7 @@ class MqttEndToEndTest {
                 .withCredentials("backend", "backend-pw".toCharArray()).withTrustFile(trust)
                 .withListeners(List.of("api"))));
 
-        DefaultRouter gateway = new DefaultRouter();
+        gateway = new DefaultRouter();
         TcpTransport gwTcp = new TcpTransport();
         gatewayMqtt = new MqttTransport();
         closing.add(gwTcp);
@@ -153,6 +154,53 @@ class MqttEndToEndTest {
             c.disconnectForcibly(0, 500, false);
             c.close(true);
         });
+    }
+
+    /**
+     * A gateway link with a kept session (MQTT 5: clean start off, a session expiry): an answer that reaches the
+     * broker while the gateway's MQTT transport is away (what a bundle update does) is delivered to the transport
+     * that replaces it. With a clean session the broker drops it: the answer never comes (checked by hand).
+     */
+    @Test
+    void aKeptSessionDeliversWhatReachedTheBrokerWhileTheGatewaysLinkWasAway() throws Exception {
+        Mosquitto b = broker(false);
+        nodes(b.uri(), b.uri(), "");
+        MqttLinkConfig up = fast(MqttLinkConfig.of("up", b.uri(), "gw-1")
+                .withCredentials("gateway", "gateway-pw".toCharArray())).withSessionExpiry(Duration.ofMinutes(5));
+        gatewayMqtt.putLink(up); // another session setting: a new connection, with a session the broker keeps
+        Await.until("the gateway's link with a kept session", WAIT, () -> gatewayMqtt.connected("up"));
+        java.util.concurrent.CountDownLatch entered = new java.util.concurrent.CountDownLatch(1);
+        java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+        closing.add(release::countDown);
+        backend.service("slow", io.hopseal.api.routing.QueuedWorker.of("slow", (m, ctx) -> {
+            entered.countDown();
+            try {
+                release.await();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            ctx.reply(m, ("done " + new String(m.payload(), UTF_8)).getBytes(UTF_8));
+        }, 16));
+        SecureChannel ch = device.channels().connect("/tcp/127.0.0.1:" + gatewayPort
+                + "/mqtt/up:api/secure/api/service/slow", ChannelOptions.defaults()).toCompletableFuture()
+                .get(20, TimeUnit.SECONDS);
+        spy(b.uri(), "");
+        ch.send("query".getBytes(UTF_8));
+        assertThat(entered.await(20, TimeUnit.SECONDS)).as("the backend's service got the query").isTrue();
+
+        gatewayMqtt.close(); // the gateway's MQTT transport goes away, as in a bundle update
+        long toGateway = spiedTopics.stream().filter(t -> t.contains("/gw-1/")).count();
+        release.countDown();
+        Await.until("the answer at the broker, for the gateway that is away", WAIT,
+                () -> spiedTopics.stream().filter(t -> t.contains("/gw-1/")).count() > toGateway);
+
+        MqttTransport replacement = new MqttTransport(); // the updated bundle's transport, same link settings
+        closing.add(replacement);
+        gateway.attach(replacement);
+        replacement.putLink(up);
+        Message done = ch.receive(WAIT);
+        assertThat(done).as("the answer the broker kept while the gateway was away").isNotNull();
+        assertThat(new String(done.payload(), UTF_8)).isEqualTo("done query");
     }
 
     static String echo(SecureChannel ch, String text) throws InterruptedException {

@@ -132,6 +132,16 @@ public final class MqttLinkComponent {
                 min = "0", max = "65535")
         int keep_alive_s() default 30;
 
+        @AttributeDefinition(name = "Session kept (s)",
+                description = "How long the broker keeps this link's session while the link is away (0 to 604800 s; "
+                        + "0, the default, starts a clean session at every connect). With a value above 0 and QoS 1, "
+                        + "frames that reach the broker during a gateway restart or a transport update are delivered "
+                        + "when the link is back instead of lost. Use it on a gateway's link (one client id per "
+                        + "gateway); leave it 0 for backend instances that share listeners and come and go, or the "
+                        + "broker keeps queueing for instances that are gone.",
+                min = "0", max = "604800")
+        int session_expiry_s() default 0;
+
         @AttributeDefinition(name = "Max message size (bytes)",
                 description = "Largest MQTT payload sent (64 to 268435455): set it to the broker's limit (AWS IoT "
                         + "Core: 131072). A broker's announced Maximum Packet Size is also respected.",
@@ -171,7 +181,8 @@ public final class MqttLinkComponent {
             Map.entry("keepAlive", "keep.alive.s"), Map.entry("maxMessageSize", "max.message.size"),
             Map.entry("queueCapacity", "queue.capacity"),
             Map.entry("backoffInitial", "reconnect.backoff.initial.ms"),
-            Map.entry("backoffMax", "reconnect.backoff.max.ms"), Map.entry("connection", "connection"));
+            Map.entry("backoffMax", "reconnect.backoff.max.ms"), Map.entry("sessionExpiry", "session.expiry.s"),
+            Map.entry("connection", "connection"));
 
     @Reference(target = MqttTransportComponent.TARGET)
     private Transport transportService;
@@ -301,10 +312,15 @@ public final class MqttLinkComponent {
         if (c.keep_alive_s() < 0) {
             throw new InvalidFieldException("keepAlive", "must be 0 to 65535 s, was " + c.keep_alive_s() + " s");
         }
+        if (c.session_expiry_s() < 0) {
+            throw new InvalidFieldException("sessionExpiry", "must be 0 to " + MqttLinkConfig.MAX_SESSION_EXPIRY_S
+                    + " s, was " + c.session_expiry_s() + " s");
+        }
         return new MqttLinkConfig(c.link_name(), c.broker_uri(), c.client_id(), c.topic_id(), c.username(), password,
                 c.trust_file(), c.topic_prefix(), listeners, c.share_group(), c.qos(),
                 Duration.ofSeconds(c.keep_alive_s()), c.max_message_size(), c.queue_capacity(),
-                Duration.ofMillis(c.reconnect_backoff_initial_ms()), Duration.ofMillis(c.reconnect_backoff_max_ms()));
+                Duration.ofMillis(c.reconnect_backoff_initial_ms()), Duration.ofMillis(c.reconnect_backoff_max_ms()),
+                Duration.ofSeconds(c.session_expiry_s()));
     }
 
     /** One factory per bound DataService, so a reconfiguration keeps the link (same factory) while it stays. */

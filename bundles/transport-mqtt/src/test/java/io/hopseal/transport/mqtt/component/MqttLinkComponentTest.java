@@ -60,10 +60,24 @@ class MqttLinkComponentTest {
                     Configs.with(values, "broker_uri", "http://x"))));
             assertThat(logs).contains("invalid property broker.uri");
 
+            for (int bad : new int[] {-1, 604_801}) {
+                logs = Logs.logsOf(() -> link.modified(Configs.config(MqttLinkComponent.Config.class,
+                        Configs.with(values, "session_expiry_s", bad))));
+                assertThat(logs).contains("invalid property session.expiry.s").contains("0 to 604800 s");
+            }
+            assertThat(tc.status()).doesNotContain("session kept");
+
             link.modified(Configs.config(MqttLinkComponent.Config.class, Configs.with(values, "broker_uri", b.uri())));
             Await.until("moved to broker b", WAIT, () -> tc.transport().connected("cloud")
                     && tc.status().contains(b.uri()));
             assertThat(tc.counters().get("link.connects")).isEqualTo(2);
+
+            // a kept session is another connection (clean start off): the link connects again, with it
+            link.modified(Configs.config(MqttLinkComponent.Config.class, Configs.with(values, "broker_uri", b.uri(),
+                    "session_expiry_s", 300)));
+            Await.until("connected again with a kept session", WAIT, () -> tc.transport().connected("cloud")
+                    && tc.counters().get("link.connects") == 3);
+            assertThat(tc.status()).contains("session kept 300s");
 
             link.deactivate();
             assertThat(tc.status()).isEqualTo("mqtt: no broker link");
