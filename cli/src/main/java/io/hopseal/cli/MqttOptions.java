@@ -19,7 +19,7 @@ final class MqttOptions {
     /** The link name of the command line's broker link. */
     static final String LINK = "broker";
     static final List<String> OPTS = List.of("mqtt", "mqtt-id", "mqtt-listen", "mqtt-user", "mqtt-password-file",
-            "mqtt-trust");
+            "mqtt-trust", "mqtt-session");
     static final String HELP = """
               --mqtt tcp://HOST:PORT   also use an MQTT broker (ssl://HOST:PORT for TLS), known in routes as
                                        /mqtt/broker:<peer id>, e.g. /mqtt/broker:api/secure/api/service/echo
@@ -29,6 +29,9 @@ final class MqttOptions {
                 --mqtt-user USER       broker user name
                 --mqtt-password-file F broker password (first line of F)
                 --mqtt-trust PEM       CA certificates to trust for ssl:// (default: the Java runtime's)
+                --mqtt-session SECONDS the broker keeps this node's session (and the frames for it) this long while
+                                       the node is away, so a restart loses nothing that reached the broker; needs
+                                       --mqtt-id (default 0: a clean session at every connect)
             """;
 
     private MqttOptions() {
@@ -61,9 +64,26 @@ final class MqttOptions {
                 throw new UsageException("--mqtt-password-file: cannot read " + a.get("mqtt-password-file"));
             }
         }
+        long session = 0;
+        if (a.has("mqtt-session")) {
+            if (!a.has("mqtt-id")) {
+                throw new UsageException("--mqtt-session needs --mqtt-id: the broker keeps a session for a client id "
+                        + "that comes back, and a random one never does");
+            }
+            try {
+                session = Long.parseLong(a.get("mqtt-session").strip());
+            } catch (NumberFormatException e) {
+                session = -1;
+            }
+            if (session < 0 || session > MqttLinkConfig.MAX_SESSION_EXPIRY_S) {
+                throw new UsageException("--mqtt-session: seconds from 0 to " + MqttLinkConfig.MAX_SESSION_EXPIRY_S
+                        + ", was '" + a.get("mqtt-session") + "'");
+            }
+        }
         try {
             return MqttLinkConfig.of(LINK, uri, id).withListeners(listeners)
-                    .withCredentials(a.get("mqtt-user", ""), password).withTrustFile(a.get("mqtt-trust", ""));
+                    .withCredentials(a.get("mqtt-user", ""), password).withTrustFile(a.get("mqtt-trust", ""))
+                    .withSessionExpiry(java.time.Duration.ofSeconds(session));
         } catch (InvalidFieldException e) {
             throw new UsageException("--mqtt: " + e.getMessage());
         } finally {

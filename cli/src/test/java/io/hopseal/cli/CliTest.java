@@ -182,6 +182,17 @@ class CliTest {
             assertThat(r.out().lines().filter(l -> l.startsWith("reply: "))).containsExactly("reply: over mqtt");
             assertThat(run("send", "--mqtt-id", "x", "--to", "/mqtt/broker:api/secure/api").err())
                     .contains("--mqtt-id needs --mqtt URI");
+            assertThat(run("send", "--mqtt", broker.uri(), "--mqtt-session", "300", "--to",
+                    "/mqtt/broker:api/secure/api").err()).contains("--mqtt-session needs --mqtt-id");
+            for (String bad : new String[] {"-1", "604801", "soon"}) {
+                assertThat(run("send", "--mqtt", broker.uri(), "--mqtt-id", "dev-2", "--mqtt-session", bad, "--to",
+                        "/mqtt/broker:api/secure/api").err()).contains("--mqtt-session: seconds from 0 to 604800, was '"
+                        + bad + "'");
+            }
+            Result kept = run("send", "--mqtt", broker.uri(), "--mqtt-id", "dev-3", "--mqtt-session", "60", "--to",
+                    "/mqtt/broker:api/secure/api/service/echo", "--message", "kept session");
+            assertThat(kept.out().lines().filter(l -> l.startsWith("reply: "))).as(kept.err())
+                    .containsExactly("reply: kept session");
         }
     }
 
