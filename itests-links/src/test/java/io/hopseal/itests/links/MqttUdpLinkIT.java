@@ -234,7 +234,9 @@ public class MqttUdpLinkIT {
      * broker link reconnects and the UDP listener binds again under the same factory configurations, and messages
      * sent afterwards get their replies through the same channel (no new handshake). No other bundle stops (not the
      * core, not the vault, not TCP), a message crossing an update may be lost (counted), and the old revisions'
-     * threads are gone.
+     * threads are gone. The gateway's broker link keeps its session ({@code session.expiry.s}), so a reply that
+     * reaches the broker while transport-mqtt is being updated waits there for the new revision instead of being
+     * dropped (the report shows none lost on most runs; with a clean session one per MQTT update).
      */
     @Test
     public void mqttAndUdpBundlesUpdatedUnderAnOpenChannel() throws Exception {
@@ -245,7 +247,7 @@ public class MqttUdpLinkIT {
         Links.allowForwarding(cm, router, "mqtt:up:api");
         cm.createFactoryConfiguration("io.hopseal.transport.mqtt.link", "?").update(dict("link.name", "up",
                 "broker.uri", "tcp://127.0.0.1:" + mqttPort, "client.id", "gw-it", "connection", "standalone",
-                "reconnect.backoff.initial.ms", 50, "reconnect.backoff.max.ms", 500));
+                "reconnect.backoff.initial.ms", 50, "reconnect.backoff.max.ms", 500, "session.expiry.s", 60));
         int udpPort = Links.freeUdpPort();
         cm.createFactoryConfiguration("io.hopseal.transport.udp.listener", "?").update(dict("bind.address",
                 "127.0.0.1", "port", udpPort));
@@ -280,6 +282,7 @@ public class MqttUdpLinkIT {
             String namesBefore = Links.threadNames("hopseal-mqtt") + Links.threadNames("MQTT ");
             ctx.addBundleListener(watch);
             List<String> report = new ArrayList<>();
+            long lostInMqttUpdates = 0;
             for (int round = 1; round <= 3; round++) {
                 for (String[] b : swapped) {
                     Bundle bundle = Links.bundleNamed(ctx, b[0]);
@@ -304,6 +307,9 @@ public class MqttUdpLinkIT {
                                     + outcomes.tailMap(crossing) + "; backend said "
                                     + lines.subList(Math.max(0, lines.size() - 5), lines.size()));
                     long lostHere = outcomes.subMap(crossing, after).values().stream().filter(ok -> !ok).count();
+                    if (b[1].equals("transport-mqtt")) {
+                        lostInMqttUpdates += lostHere;
+                    }
                     report.add(b[1] + " #" + round + " at m-" + crossing + ": replies again after "
                             + TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0) + " ms, "
                             + lostHere + " lost");
@@ -338,6 +344,9 @@ public class MqttUdpLinkIT {
                     () -> udpThreadsNow() + " expected " + udpThreadsExpected(udpPort, deviceUdp) + "; "
                             + Links.threadNames("hopseal-mqtt") + Links.threadNames("MQTT "));
             assertTrue("at most three messages lost per update: " + report, lost <= 18);
+            // a clean session loses the reply in flight at every MQTT update (3); the kept one keeps it (0 in 18
+            // updates measured; one is allowed for a request that was still on its way out when the link closed)
+            assertTrue("the broker kept what reached it during the MQTT updates: " + report, lostInMqttUpdates <= 1);
             FrameworkWiring wiring = ctx.getBundle(0)
                     .adapt(FrameworkWiring.class);
             assertTrue("removal pending after the updates: " + wiring.getRemovalPendingBundles(),
