@@ -113,6 +113,7 @@ final class ActiveVault {
         this.config = config;
         this.properties = properties;
         Object kp = properties.get("kura.service.pid");
+        String kuraPidBefore = kuraPid;
         kuraPid = kp instanceof String s && !s.isBlank() ? s : VaultComponent.PID;
         char[] passphrase = null;
         char[] attribute = null;
@@ -163,6 +164,8 @@ final class ActiveVault {
                 PassphraseSources.warnLegacyTypedFile(state.root());
             }
         } catch (InvalidFieldException e) {
+            // the registered service keeps its pid: the channel service's Vault reference targets it
+            kuraPid = kuraPidBefore;
             // published as "field: problem", the form monitoring and tests match
             refused = e.field() + ":" + e.getMessage().substring(e.field().length());
             refusals++;

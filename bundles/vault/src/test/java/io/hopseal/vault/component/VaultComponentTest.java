@@ -198,8 +198,14 @@ class VaultComponentTest {
             assertThat(vc.vault()).isSameAs(first);
             assertThat(registry.regs).hasSize(1);
         }
+        // a refused configuration changes nothing of the registered service: not even its kura.service.pid, which
+        // the channel service's Vault reference targets (a changed pid would take the channel service down)
+        vc.modified(cfg("path", "  "), props("kura.service.pid", "SomeOtherVault"));
+        refusals++;
+        assertThat(registry.live().props.get("kura.service.pid")).isEqualTo(VaultComponent.PID);
         vc.modified(cfg("kdf_memory_kib", 2048), props());
         assertThat(refused()).as("accepted: the refusal is gone").isNull();
+        assertThat(registry.live().props.get("kura.service.pid")).isEqualTo(VaultComponent.PID);
         assertThat(registry.live().props.get(VaultComponent.REFUSALS_PROPERTY)).isEqualTo(refusals);
         assertThat(vc.vault()).isSameAs(first);
         vc.deactivate();
