@@ -49,6 +49,11 @@ final class IoLoop {
     private final AtomicLong lastFailureLog = new AtomicLong();
     private volatile boolean running = true;
     private boolean dispatching; // loop thread
+    /**
+     * When the current turn's work began ({@link System#nanoTime()}, never 0), or 0 while the thread waits in
+     * {@code select}: the transport's watchdog reads it to find a turn that does not end (a sink that blocks).
+     */
+    private volatile long busySince;
 
     IoLoop(TcpTransport transport, String name) throws IOException {
         this.selector = Selector.open();
@@ -188,8 +193,10 @@ final class IoLoop {
                     logFailure("select failed", e);
                 }
                 wakeupPending.set(false);
+                busySince = System.nanoTime() | 1;
                 dispatch();
                 runTasks();
+                busySince = 0;
             }
         } catch (ClosedSelectorException e) {
             // closed under us: nothing more to serve
@@ -201,6 +208,11 @@ final class IoLoop {
             TcpTransport.closeQuietly(selector);
             tasks.clear();
         }
+    }
+
+    /** When the turn in progress began, or 0 while the thread waits for sockets (see {@link #busySince}). */
+    long busySince() {
+        return busySince;
     }
 
     private void dispatch() {

@@ -153,6 +153,7 @@ import io.hopseal.api.transport.Transport;
  * room), {@code links.first_frame_timeout}, {@code links.idle_closed}, {@code connect.failed}, {@code messages.in},
  * {@code messages.out}, {@code bytes.in}, {@code bytes.out} (all bytes on the wire, preambles and headers included),
  * {@code frames.in_place} (frames sent from the payload's own array), {@code queue.messages} (queued now), {@code
+ * io.blocked} (I/O thread turns busy for over 2 s, each logged with where the thread is: {@link IoWatchdog}), {@code
  * drop.<reason>}. Payload bytes are never logged.
  *
  * <p>Configuration can be changed while running ({@link #reconfigure(TcpTransportConfig)}): limits, timeouts and
@@ -179,7 +180,7 @@ public final class TcpTransport implements Transport, AutoCloseable {
 
     final Counters counters = new Counters("links.accepted", "links.connected", "links.refused",
             "links.refused.per_source", "links.evicted", "links.first_frame_timeout", "links.idle_closed",
-            "connect.failed", "messages.in", "messages.out", "bytes.in", "bytes.out", "frames.in_place");
+            "connect.failed", "messages.in", "messages.out", "bytes.in", "bytes.out", "frames.in_place", "io.blocked");
     /** Where every received message goes: the attached sink, or nowhere (counted) while none is attached. */
     private final InboundPort port;
     final AtomicLong openConnections = new AtomicLong();
@@ -235,6 +236,8 @@ public final class TcpTransport implements Transport, AutoCloseable {
             l.start();
         }
         timer.schedule(this::onIdleTick, config.idleCheckMillis(), TimeUnit.MILLISECONDS);
+        timer.scheduleWithFixedDelay(new IoWatchdog(loops, counters)::check, IoWatchdog.CHECK_MILLIS,
+                IoWatchdog.CHECK_MILLIS, TimeUnit.MILLISECONDS);
     }
 
     /** A transport with the default settings. */
