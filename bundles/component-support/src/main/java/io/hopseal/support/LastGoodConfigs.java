@@ -134,6 +134,38 @@ public final class LastGoodConfigs {
         }
     }
 
+    /** The settings a component starts with, and whether they are its configuration's own. */
+    public record Start<S>(S settings, boolean accepted) {
+    }
+
+    /**
+     * The settings a component activates with: its configuration's own when {@code validate} accepts them; else the
+     * last good ones of {@code pid}, checked again; else {@code defaults}. A refusal is logged as an error naming the
+     * property ({@code propertyOf} maps the {@link InvalidFieldException}'s field to the configuration property) and
+     * what runs instead ({@code describe}). When they are accepted, the caller {@linkplain #remember remembers} the
+     * configuration once the component runs with it.
+     *
+     * @param component the component's name in the log line
+     */
+    public <A extends Annotation, S> Start<S> startWith(String pid, Class<A> type, A config,
+            Function<? super A, ? extends S> validate, S defaults, Logger log, String component,
+            Function<String, String> propertyOf, Function<? super S, String> describe) {
+        try {
+            return new Start<>(validate.apply(config), true);
+        } catch (InvalidFieldException e) {
+            Optional<S> last = recall(pid, type, validate);
+            if (last.isPresent()) {
+                log.error("{}: stored configuration refused, invalid property {}: {}; using the last good "
+                        + "configuration {} until it is corrected", component, propertyOf.apply(e.field()),
+                        e.getMessage(), describe.apply(last.get()));
+            } else {
+                log.error("{}: invalid configuration property {}: {}; starting with the default settings instead",
+                        component, propertyOf.apply(e.field()), e.getMessage());
+            }
+            return new Start<>(last.orElse(defaults), false);
+        }
+    }
+
     /** The DS deactivation reason for a deleted configuration ({@code ComponentConstants}, DS 1.1 and later). */
     public static final int CONFIGURATION_DELETED = 4;
 

@@ -4,7 +4,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
 
 import org.osgi.framework.BundleContext;
@@ -142,26 +141,12 @@ public final class SerialTransportComponent extends TransportComponentBase<Seria
     void activate(LastGoodConfigs store, Config config, Map<String, Object> properties) {
         lastGood = store;
         configPid = LastGoodConfigs.configurationPid(properties);
-        SerialTransportConfig c;
-        boolean accepted = true;
-        try {
-            c = toTransportConfig(config);
-            ingress(ingressOf(config));
-        } catch (InvalidFieldException e) {
-            accepted = false;
-            Optional<SerialTransportConfig> last = lastGood.recall(configPid, Config.class,
-                    SerialTransportComponent::toTransportConfig);
-            if (last.isPresent()) {
-                LOG.error("{}: stored configuration refused, invalid property {}: {}; using the last good "
-                        + "configuration ({}) until it is corrected", PID, propertyOf(e.field()), e.getMessage(),
-                        summary(last.get()));
-            } else {
-                LOG.error("{}: invalid configuration property {}: {}; starting with the default settings instead",
-                        PID, propertyOf(e.field()), e.getMessage());
-            }
-            c = last.orElse(SerialTransportConfig.DEFAULTS);
-            ingress(lastGood.recall(configPid, Config.class, SerialTransportComponent::ingressOf).orElse(null));
-        }
+        LastGoodConfigs.Start<SerialTransportConfig> start = lastGood.startWith(configPid, Config.class, config,
+                SerialTransportComponent::checked, SerialTransportConfig.DEFAULTS, LOG, PID,
+                SerialTransportComponent::propertyOf, s -> "(" + summary(s) + ")");
+        SerialTransportConfig c = start.settings();
+        ingress(start.accepted() ? ingressOf(config)
+                : lastGood.recall(configPid, Config.class, SerialTransportComponent::ingressOf).orElse(null));
         List<SerialPortProvider> providers = new ArrayList<>();
         SerialPortProviders.jSerialComm().ifPresent(providers::add);
         if (providers.isEmpty() && extraProviders.isEmpty()) {
@@ -175,7 +160,7 @@ public final class SerialTransportComponent extends TransportComponentBase<Seria
             t.addProvider(p);
         }
         LOG.info("{} started: {}{}", PID, summary(c), attached() ? "" : " (no router attached yet)");
-        if (accepted) {
+        if (start.accepted()) {
             lastGood.remember(configPid, properties);
         }
     }
@@ -215,6 +200,13 @@ public final class SerialTransportComponent extends TransportComponentBase<Seria
     /** The settings as logged. */
     private static String summary(SerialTransportConfig c) {
         return "backoff " + c.reconnectBackoffInitial().toMillis() + ".." + c.reconnectBackoffMax().toMillis() + " ms";
+    }
+
+    /** The transport settings of {@code c}, its ingress checked as well. @throws InvalidFieldException naming the field */
+    static SerialTransportConfig checked(Config c) {
+        SerialTransportConfig t = toTransportConfig(c);
+        ingressOf(c);
+        return t;
     }
 
     static String propertyOf(String field) {

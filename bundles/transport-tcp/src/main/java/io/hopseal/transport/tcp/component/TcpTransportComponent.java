@@ -2,7 +2,6 @@ package io.hopseal.transport.tcp.component;
 
 import java.time.Duration;
 import java.util.Map;
-import java.util.Optional;
 
 import org.osgi.framework.BundleContext;
 import org.osgi.service.component.annotations.Activate;
@@ -159,27 +158,13 @@ public final class TcpTransportComponent extends TransportComponentBase<TcpTrans
     void activate(LastGoodConfigs store, Config config, Map<String, Object> properties) {
         lastGood = store;
         configPid = LastGoodConfigs.configurationPid(properties);
-        TcpTransportConfig c;
-        boolean accepted = true;
-        try {
-            c = toTransportConfig(config);
-        } catch (InvalidFieldException e) {
-            accepted = false;
-            Optional<TcpTransportConfig> last = lastGood.recall(configPid, Config.class,
-                    TcpTransportComponent::toTransportConfig);
-            if (last.isPresent()) {
-                LOG.error("{}: stored configuration refused, invalid property {}: {}; using the last good "
-                        + "configuration {} until it is corrected", PID, propertyOf(e.field()), e.getMessage(),
-                        last.get());
-            } else {
-                LOG.error("{}: invalid configuration property {}: {}; starting with the default settings instead",
-                        PID, propertyOf(e.field()), e.getMessage());
-            }
-            c = last.orElse(TcpTransportConfig.DEFAULTS);
-        }
+        LastGoodConfigs.Start<TcpTransportConfig> start = lastGood.startWith(configPid, Config.class, config,
+                TcpTransportComponent::toTransportConfig, TcpTransportConfig.DEFAULTS, LOG, PID,
+                TcpTransportComponent::propertyOf, String::valueOf);
+        TcpTransportConfig c = start.settings();
         start(new TcpTransport(c, inbound()));
         LOG.info("{} started: {}", PID, c);
-        if (accepted) {
+        if (start.accepted()) {
             lastGood.remember(configPid, properties);
         }
     }

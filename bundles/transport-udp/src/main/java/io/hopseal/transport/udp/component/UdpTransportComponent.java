@@ -3,6 +3,7 @@ package io.hopseal.transport.udp.component;
 import java.time.Duration;
 import java.util.Map;
 
+import org.osgi.framework.BundleContext;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.ConfigurationPolicy;
@@ -17,6 +18,7 @@ import org.slf4j.LoggerFactory;
 import io.hopseal.api.routing.Address;
 import io.hopseal.api.transport.Transport;
 import io.hopseal.support.InvalidFieldException;
+import io.hopseal.support.LastGoodConfigs;
 import io.hopseal.support.transport.TransportComponentBase;
 import io.hopseal.transport.udp.UdpConfig;
 import io.hopseal.transport.udp.UdpTransport;
@@ -84,39 +86,65 @@ public final class UdpTransportComponent extends TransportComponentBase<UdpTrans
     static final Map<String, String> PROPERTY_OF = Map.of("mtu", "mtu", "keepAlive", "keep.alive.s", "peerIdle",
             "peer.idle.s", "maxPeers", "max.peers", "reassemblyTimeout", "reassembly.timeout.ms");
 
+    /** Where the last accepted configuration is kept, for a restart with an invalid stored one. */
+    private LastGoodConfigs lastGood = new LastGoodConfigs(null);
+    private String configPid;
+
     @Activate
-    void activate(Config config) {
-        UdpConfig c;
-        try {
-            c = toConfig(config);
-            ingress(ingressOf(config));
-        } catch (InvalidFieldException e) {
-            LOG.error("{}: configuration refused, invalid property {}: {}; starting with the default settings instead",
-                    PID, propertyOf(e.field()), e.getMessage());
-            c = UdpConfig.DEFAULTS;
-        }
+    void activate(BundleContext context, Config config, Map<String, Object> properties) {
+        activate(LastGoodConfigs.inStateFolder(context), config, properties);
+    }
+
+    void activate(LastGoodConfigs store, Config config, Map<String, Object> properties) {
+        lastGood = store;
+        configPid = LastGoodConfigs.configurationPid(properties);
+        LastGoodConfigs.Start<UdpConfig> start = lastGood.startWith(configPid, Config.class, config,
+                UdpTransportComponent::checked, UdpConfig.DEFAULTS, LOG, PID, UdpTransportComponent::propertyOf,
+                String::valueOf);
+        UdpConfig c = start.settings();
+        ingress(start.accepted() ? ingressOf(config)
+                : lastGood.recall(configPid, Config.class, UdpTransportComponent::ingressOf).orElse(null));
         UdpTransport old = run(new UdpTransport(c, inbound()));
         if (old != null) {
             old.close();
         }
         LOG.info("{} started: mtu {}", PID, c.mtu());
+        if (start.accepted()) {
+            lastGood.remember(configPid, properties);
+        }
+    }
+
+    /** The settings of {@code c}, its ingress checked as well. @throws InvalidFieldException naming the field */
+    static UdpConfig checked(Config c) {
+        UdpConfig u = toConfig(c);
+        ingressOf(c);
+        return u;
     }
 
     @Modified
-    void modified(Config config) {
+    void modified(Config config, Map<String, Object> properties) {
+        if (applyLive(config)) {
+            lastGood.remember(configPid, properties);
+        }
+    }
+
+    /** Applies {@code config} live; false when it is refused (the running settings stay) or nothing runs. */
+    private boolean applyLive(Config config) {
         UdpTransport t = running();
         if (t == null) {
             LOG.warn("{}: configuration not applied, the transport is not running", PID);
-            return;
+            return false;
         }
         try {
             UdpConfig c = toConfig(config);
             io.hopseal.api.transport.Ingress in = ingressOf(config);
             t.reconfigure(c); // live: sockets, peers and the attached sink stay
             ingress(in);
+            return true;
         } catch (InvalidFieldException e) {
             LOG.error("{}: configuration refused, invalid property {}: {}; keeping {}", PID, propertyOf(e.field()),
                     e.getMessage(), t.config());
+            return false;
         }
     }
 

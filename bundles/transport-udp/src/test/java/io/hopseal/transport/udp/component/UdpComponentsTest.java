@@ -6,18 +6,21 @@ import static org.assertj.core.api.Assertions.entry;
 
 import java.net.DatagramSocket;
 import java.net.InetSocketAddress;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 import io.hopseal.api.routing.Address;
 import io.hopseal.api.routing.Message;
 import io.hopseal.api.routing.Route;
 import io.hopseal.api.routing.SendResult;
 import io.hopseal.api.transport.InboundSink;
+import io.hopseal.support.LastGoodConfigs;
 import io.hopseal.testsupport.Await;
 import io.hopseal.testsupport.Configs;
 import io.hopseal.testsupport.Logs;
@@ -30,14 +33,18 @@ import io.hopseal.transport.udp.UdpTransport;
  * activation stays attached across a restart of the component's transport.
  */
 class UdpComponentsTest {
+    /** No last good configurations kept (outside OSGi). */
+    private static final LastGoodConfigs NO_STORE = new LastGoodConfigs(null);
+
     @Test
     void liveReconfigurationAndRefusedValues() throws Exception {
         UdpTransportComponent tc = new UdpTransportComponent();
-        tc.activate(Configs.config(UdpTransportComponent.Config.class));
+        tc.activate(NO_STORE, Configs.config(UdpTransportComponent.Config.class), Map.of());
         try {
-            tc.modified(Configs.config(UdpTransportComponent.Config.class, "mtu", 500));
+            tc.modified(Configs.config(UdpTransportComponent.Config.class, "mtu", 500), Map.of());
             assertThat(tc.transport().config().mtu()).isEqualTo(500);
-            String logs = Logs.logsOf(() -> tc.modified(Configs.config(UdpTransportComponent.Config.class, "mtu", 10)));
+            String logs = Logs.logsOf(() -> tc.modified(Configs.config(UdpTransportComponent.Config.class, "mtu", 10),
+                    Map.of()));
             assertThat(logs).contains("invalid property mtu");
             assertThat(tc.transport().config().mtu()).isEqualTo(500);
 
@@ -87,7 +94,7 @@ class UdpComponentsTest {
         UdpTransport peer = new UdpTransport();
         try {
             for (int round = 1; round <= 2; round++) { // a second activation starts a new transport
-                tc.activate(Configs.config(UdpTransportComponent.Config.class));
+                tc.activate(NO_STORE, Configs.config(UdpTransportComponent.Config.class), Map.of());
                 UdpListenerComponent l = new UdpListenerComponent(tc);
                 int port = freePort();
                 l.activate(Configs.config(UdpListenerComponent.Config.class, "bind_address", "127.0.0.1", "port",
@@ -102,7 +109,7 @@ class UdpComponentsTest {
             }
             tc.detach(router);
             assertThat(tc.attached()).isFalse();
-            tc.activate(Configs.config(UdpTransportComponent.Config.class));
+            tc.activate(NO_STORE, Configs.config(UdpTransportComponent.Config.class), Map.of());
             UdpListenerComponent l = new UdpListenerComponent(tc);
             int port = freePort();
             l.activate(Configs.config(UdpListenerComponent.Config.class, "bind_address", "127.0.0.1", "port", port),
@@ -126,7 +133,8 @@ class UdpComponentsTest {
     @Test
     void plainServicesOpenAServiceThroughThisTransportOnly() throws Exception {
         UdpTransportComponent tc = new UdpTransportComponent();
-        tc.activate(Configs.config(UdpTransportComponent.Config.class, "plain_services", new String[] {"echo"}));
+        tc.activate(NO_STORE, Configs.config(UdpTransportComponent.Config.class, "plain_services",
+                new String[] {"echo"}), Map.of());
         UdpTransport deviceUdp = new UdpTransport();
         try (io.hopseal.node.HopsealNode gateway = io.hopseal.node.HopsealNode.builder().transport(() -> tc)
                 .forwardPolicy(io.hopseal.impl.routing.ForwardPolicy.DENY_ALL).build();
@@ -156,11 +164,11 @@ class UdpComponentsTest {
             assertThat(echoed).isEqualTo("plain ping");
 
             String logs = Logs.logsOf(() -> tc.modified(Configs.config(UdpTransportComponent.Config.class,
-                    "plain_services", new String[] {"echo"}, "forward_allow", new String[] {"tcp:10.0.0.5"})));
+                    "plain_services", new String[] {"echo"}, "forward_allow", new String[] {"tcp:10.0.0.5"}), Map.of()));
             assertThat(logs).contains("invalid property forward.allow").contains("'tcp:10.0.0.5' needs a port");
             assertThat(tc.ingress().opens("echo")).as("the last good ingress stays").isTrue();
 
-            tc.modified(Configs.config(UdpTransportComponent.Config.class, "plain_services", new String[0]));
+            tc.modified(Configs.config(UdpTransportComponent.Config.class, "plain_services", new String[0]), Map.of());
             ping.run();
             Await.until("the plain echo refused once closed", Duration.ofSeconds(10),
                     () -> gateway.router().counters().getOrDefault("drop.access_denied", 0L) == 1);
@@ -174,5 +182,41 @@ class UdpComponentsTest {
         try (DatagramSocket s = new DatagramSocket(new InetSocketAddress("127.0.0.1", 0))) {
             return s.getLocalPort();
         }
+    }
+
+    @Test
+    void aRestartWithAnInvalidStoredConfigurationRunsTheLastGoodOne(@TempDir Path dir) {
+        LastGoodConfigs store = new LastGoodConfigs(dir);
+        Map<String, Object> good = Map.of("service.pid", UdpTransportComponent.PID, "mtu", 500);
+        UdpTransportComponent first = new UdpTransportComponent();
+        first.activate(store, Configs.config(UdpTransportComponent.Config.class, good), good);
+        assertThat(first.status()).contains("mtu 500");
+        first.deactivate();
+
+        // saved through a console that checks nothing, then the gateway restarts: the last good one runs
+        Map<String, Object> bad = Map.of("service.pid", UdpTransportComponent.PID, "mtu", 10);
+        UdpTransportComponent restarted = new UdpTransportComponent();
+        String log = Logs.logsOf(() -> restarted.activate(store, Configs.config(UdpTransportComponent.Config.class,
+                bad), bad));
+        assertThat(log).contains("stored configuration refused, invalid property mtu")
+                .contains("using the last good configuration").contains("until it is corrected");
+        assertThat(restarted.status()).contains("mtu 500");
+        restarted.deactivate();
+
+        // a refused change keeps the running settings and is not remembered
+        UdpTransportComponent third = new UdpTransportComponent();
+        third.activate(store, Configs.config(UdpTransportComponent.Config.class, good), good);
+        third.modified(Configs.config(UdpTransportComponent.Config.class, bad), bad);
+        assertThat(third.status()).contains("mtu 500");
+        third.deactivate();
+        assertThat(store.recall(UdpTransportComponent.PID)).hasValueSatisfying(m -> assertThat(m).containsEntry("mtu",
+                500));
+
+        // nothing remembered: the defaults
+        UdpTransportComponent fresh = new UdpTransportComponent();
+        assertThat(Logs.logsOf(() -> fresh.activate(NO_STORE, Configs.config(UdpTransportComponent.Config.class, bad),
+                bad))).contains("starting with the default settings instead");
+        assertThat(fresh.status()).contains("mtu 1200");
+        fresh.deactivate();
     }
 }

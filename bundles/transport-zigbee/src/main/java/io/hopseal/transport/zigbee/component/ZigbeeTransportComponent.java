@@ -4,7 +4,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
 
 import org.osgi.framework.BundleContext;
@@ -198,26 +197,12 @@ public final class ZigbeeTransportComponent extends TransportComponentBase<Zigbe
     void activate(LastGoodConfigs store, Config config, Map<String, Object> properties) {
         lastGood = store;
         configPid = LastGoodConfigs.configurationPid(properties);
-        ZigbeeTransportConfig c;
-        boolean accepted = true;
-        try {
-            c = toTransportConfig(config);
-            ingress(ingressOf(config));
-        } catch (InvalidFieldException e) {
-            accepted = false;
-            Optional<ZigbeeTransportConfig> last = lastGood.recall(configPid, Config.class,
-                    ZigbeeTransportComponent::toTransportConfig);
-            if (last.isPresent()) {
-                LOG.error("{}: stored configuration refused, invalid property {}: {}; using the last good "
-                        + "configuration {} until it is corrected", PID, propertyOf(e.field()), e.getMessage(),
-                        last.get());
-            } else {
-                LOG.error("{}: invalid configuration property {}: {}; starting with the default settings instead",
-                        PID, propertyOf(e.field()), e.getMessage());
-            }
-            c = last.orElse(ZigbeeTransportConfig.DEFAULTS);
-            ingress(lastGood.recall(configPid, Config.class, ZigbeeTransportComponent::ingressOf).orElse(null));
-        }
+        LastGoodConfigs.Start<ZigbeeTransportConfig> start = lastGood.startWith(configPid, Config.class, config,
+                ZigbeeTransportComponent::checked, ZigbeeTransportConfig.DEFAULTS, LOG, PID,
+                ZigbeeTransportComponent::propertyOf, String::valueOf);
+        ZigbeeTransportConfig c = start.settings();
+        ingress(start.accepted() ? ingressOf(config)
+                : lastGood.recall(configPid, Config.class, ZigbeeTransportComponent::ingressOf).orElse(null));
         List<SerialPortProvider> providers = new ArrayList<>();
         SerialPortProviders.jSerialComm().ifPresent(providers::add);
         if (providers.isEmpty() && extraProviders.isEmpty()) {
@@ -231,7 +216,7 @@ public final class ZigbeeTransportComponent extends TransportComponentBase<Zigbe
             t.addProvider(p);
         }
         LOG.info("{} started: {}{}", PID, c, attached() ? "" : " (no router attached yet)");
-        if (accepted) {
+        if (start.accepted()) {
             lastGood.remember(configPid, properties);
         }
     }
@@ -269,6 +254,13 @@ public final class ZigbeeTransportComponent extends TransportComponentBase<Zigbe
                 Duration.ofMillis(c.status_timeout_ms()), Duration.ofMillis(c.reassembly_timeout_ms()),
                 Duration.ofMillis(c.reconnect_backoff_initial_ms()), Duration.ofMillis(c.reconnect_backoff_max_ms()),
                 Duration.ofMillis(c.at_timeout_ms()));
+    }
+
+    /** The transport settings of {@code c}, its ingress checked as well. @throws InvalidFieldException naming the field */
+    static ZigbeeTransportConfig checked(Config c) {
+        ZigbeeTransportConfig t = toTransportConfig(c);
+        ingressOf(c);
+        return t;
     }
 
     static String propertyOf(String field) {
