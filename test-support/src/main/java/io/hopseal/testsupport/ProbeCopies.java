@@ -86,6 +86,30 @@ public final class ProbeCopies {
         return new Result(copies.size(), broken);
     }
 
+    /**
+     * The check as the integration test modules run it: every class copied into {@code target/test-classes} (but the
+     * module's own, under {@code io.hopseal.itests}) loads with what the probe has beside the exports of
+     * {@code bundles}; fails naming each class that does not and what it misses, and where to add the copy
+     * ({@code execution}, the pom's unpack execution).
+     */
+    public static void assertEveryCopyLoads(List<Path> bundles, String execution, ClassLoader outside)
+            throws IOException {
+        Set<String> exported = exportedPackages(bundles);
+        if (!exported.contains("io.hopseal.api.routing")) {
+            throw new AssertionError("the bundles under test export no io.hopseal.api.routing: " + bundles);
+        }
+        Result r = check(Path.of("target", "test-classes"), "io.hopseal.itests.", exported, outside);
+        System.out.println("probe copies: " + r.classes() + " classes loaded with the probe's view; "
+                + exported.size() + " exported Hopseal packages");
+        if (r.classes() < 100) {
+            throw new AssertionError("only " + r.classes() + " copied classes found in target/test-classes");
+        }
+        if (!r.broken().isEmpty()) {
+            throw new AssertionError("copied classes that need a Hopseal class the probe does not have (copy it too, "
+                    + "in the pom's " + execution + "):\n" + String.join("\n", r.broken()));
+        }
+    }
+
     /** An OSGi header's clauses: commas inside quotes ({@code uses:="a,b"}) do not separate. */
     private static List<String> clauses(String header) {
         List<String> out = new ArrayList<>();
