@@ -3,7 +3,9 @@ package io.hopseal.transport.udp.component;
 import java.io.IOException;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 
+import org.osgi.framework.BundleContext;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.ConfigurationPolicy;
@@ -17,6 +19,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import io.hopseal.api.transport.Transport;
+import io.hopseal.support.InvalidFieldException;
+import io.hopseal.support.LastGoodConfigs;
 import io.hopseal.transport.udp.UdpSocket;
 import io.hopseal.transport.udp.UdpTransport;
 
@@ -51,6 +55,9 @@ public final class UdpListenerComponent {
     private Transport transportService;
 
     private String name = PID;
+    private String configPid;
+    /** Where the last accepted configuration is kept, for a restart with an invalid stored one. */
+    private LastGoodConfigs lastGood = new LastGoodConfigs(null);
     private String active;
     private UdpSocket socket;
 
@@ -63,37 +70,90 @@ public final class UdpListenerComponent {
     }
 
     @Activate
-    void activate(Config config, Map<String, Object> properties) {
+    void activate(BundleContext context, Config config, Map<String, Object> properties) {
+        activate(LastGoodConfigs.inStateFolder(context), config, properties);
+    }
+
+    void activate(LastGoodConfigs store, Config config, Map<String, Object> properties) {
         Object pid = Objects.requireNonNullElse(properties.get("kura.service.pid"), properties.get("service.pid"));
         name = PID + " " + pid;
-        apply(config);
+        configPid = LastGoodConfigs.configurationPid(properties);
+        lastGood = store;
+        Settings s;
+        try {
+            s = validate(config);
+        } catch (InvalidFieldException e) {
+            Optional<Settings> last = lastGood.recall(configPid, Config.class, UdpListenerComponent::validate);
+            if (last.isEmpty()) {
+                LOG.error("{}: configuration refused, invalid property {}: {}; not listening", name, e.field(),
+                        problem(e));
+                return;
+            }
+            LOG.error("{}: stored configuration refused, invalid property {}: {}; using the last good configuration "
+                    + "{} until it is corrected", name, e.field(), problem(e), last.get());
+            listen(last.get());
+            return;
+        }
+        if (listen(s)) {
+            lastGood.remember(configPid, properties);
+        }
     }
 
     @Modified
-    synchronized void apply(Config config) {
+    void modified(Config config, Map<String, Object> properties) {
+        Settings s;
+        try {
+            s = validate(config);
+        } catch (InvalidFieldException e) {
+            synchronized (this) {
+                LOG.error("{}: configuration refused, invalid property {}: {}; {}", name, e.field(), problem(e),
+                        active == null ? "not listening" : "keeping " + active);
+            }
+            return;
+        }
+        if (listen(s)) {
+            lastGood.remember(configPid, properties);
+        }
+    }
+
+    /** A listener's settings, checked. */
+    record Settings(String host, int port) {
+        @Override
+        public String toString() {
+            return host + " port " + port;
+        }
+    }
+
+    /** @throws InvalidFieldException naming the property (port, bind.address) */
+    static Settings validate(Config config) {
         int port = config.port();
         String host = config.bind_address() == null ? "" : config.bind_address().strip();
         if (port < 1 || port > 65_535) {
-            LOG.error("{}: configuration refused, invalid property port: must be 1..65535, was {}; {}", name, port,
-                    active == null ? "not listening" : "keeping " + active);
-            return;
+            throw new InvalidFieldException("port", "must be 1..65535, was " + port);
         }
         if (host.isEmpty()) {
-            LOG.error("{}: configuration refused, invalid property bind.address: must not be empty; {}", name,
-                    active == null ? "not listening" : "keeping " + active);
-            return;
+            throw new InvalidFieldException("bind.address", "must not be empty");
         }
-        String want = host + " port " + port;
+        return new Settings(host, port);
+    }
+
+    private static String problem(InvalidFieldException e) {
+        return e.getMessage().substring(e.field().length() + 1);
+    }
+
+    /** Binds {@code s}; false when it cannot (logged, and the previous socket, if any, stays). */
+    private synchronized boolean listen(Settings s) {
+        String want = s.toString();
         if (want.equals(active) && socket != null) {
-            return;
+            return true;
         }
         UdpSocket next;
         try {
-            next = transport().listen(host, port);
+            next = transport().listen(s.host(), s.port());
         } catch (IOException | RuntimeException e) {
             LOG.error("{}: cannot listen on {}: {}; {}", name, want, e.toString(),
                     active == null ? "not listening" : "keeping " + active);
-            return;
+            return false;
         }
         if (socket != null) {
             socket.close();
@@ -101,6 +161,7 @@ public final class UdpListenerComponent {
         socket = next;
         active = want;
         LOG.info("{}: listening on {}", name, want);
+        return true;
     }
 
     /** The bound port, or -1 when not listening. */
@@ -108,7 +169,13 @@ public final class UdpListenerComponent {
         return socket == null ? -1 : socket.port();
     }
 
+    /** DS: stops; a deleted configuration also takes its last good copy with it. */
     @Deactivate
+    void deactivate(int reason) {
+        deactivate();
+        lastGood.deactivated(configPid, reason);
+    }
+
     synchronized void deactivate() {
         if (socket != null) {
             socket.close();

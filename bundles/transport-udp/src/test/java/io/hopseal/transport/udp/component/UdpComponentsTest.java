@@ -50,24 +50,25 @@ class UdpComponentsTest {
 
             UdpListenerComponent l = new UdpListenerComponent(tc);
             int free = freePort();
-            l.activate(Configs.config(UdpListenerComponent.Config.class, "bind_address", "127.0.0.1", "port", free),
-                    Map.of("service.pid", "u1"));
+            l.activate(NO_STORE, Configs.config(UdpListenerComponent.Config.class, "bind_address", "127.0.0.1",
+                    "port", free), Map.of("service.pid", "u1"));
             assertThat(l.port()).isEqualTo(free);
             assertThat(tc.status()).contains("127.0.0.1:" + free);
 
-            logs = Logs.logsOf(() -> l.apply(Configs.config(UdpListenerComponent.Config.class, "bind_address",
-                    "127.0.0.1", "port", 70000)));
+            logs = Logs.logsOf(() -> l.modified(Configs.config(UdpListenerComponent.Config.class, "bind_address",
+                    "127.0.0.1", "port", 70000), Map.of()));
             assertThat(logs).contains("invalid property port");
             assertThat(l.port()).isEqualTo(free);
 
             try (DatagramSocket busy = new DatagramSocket(new InetSocketAddress("127.0.0.1", 0))) {
-                logs = Logs.logsOf(() -> l.apply(Configs.config(UdpListenerComponent.Config.class, "bind_address",
-                        "127.0.0.1", "port", busy.getLocalPort())));
+                logs = Logs.logsOf(() -> l.modified(Configs.config(UdpListenerComponent.Config.class, "bind_address",
+                        "127.0.0.1", "port", busy.getLocalPort()), Map.of()));
                 assertThat(logs).contains("cannot listen");
                 assertThat(l.port()).as("the previous socket stays").isEqualTo(free);
             }
             int other = freePort();
-            l.apply(Configs.config(UdpListenerComponent.Config.class, "bind_address", "127.0.0.1", "port", other));
+            l.modified(Configs.config(UdpListenerComponent.Config.class, "bind_address", "127.0.0.1", "port", other),
+                    Map.of());
             assertThat(l.port()).isEqualTo(other);
             assertThat(tc.status()).contains("127.0.0.1:" + other).doesNotContain("127.0.0.1:" + free);
             l.deactivate();
@@ -97,8 +98,8 @@ class UdpComponentsTest {
                 tc.activate(NO_STORE, Configs.config(UdpTransportComponent.Config.class), Map.of());
                 UdpListenerComponent l = new UdpListenerComponent(tc);
                 int port = freePort();
-                l.activate(Configs.config(UdpListenerComponent.Config.class, "bind_address", "127.0.0.1", "port",
-                        port), Map.of("service.pid", "u" + round));
+                l.activate(NO_STORE, Configs.config(UdpListenerComponent.Config.class, "bind_address", "127.0.0.1",
+                        "port", port), Map.of("service.pid", "u" + round));
                 assertThat(peer.send(Address.of(Address.UDP, "127.0.0.1:" + port),
                         Message.to(Route.EMPTY, new byte[] {(byte) round}))).isEqualTo(SendResult.FORWARDED);
                 Message m = inbox.poll(10, TimeUnit.SECONDS);
@@ -112,8 +113,8 @@ class UdpComponentsTest {
             tc.activate(NO_STORE, Configs.config(UdpTransportComponent.Config.class), Map.of());
             UdpListenerComponent l = new UdpListenerComponent(tc);
             int port = freePort();
-            l.activate(Configs.config(UdpListenerComponent.Config.class, "bind_address", "127.0.0.1", "port", port),
-                    Map.of("service.pid", "u3"));
+            l.activate(NO_STORE, Configs.config(UdpListenerComponent.Config.class, "bind_address", "127.0.0.1",
+                    "port", port), Map.of("service.pid", "u3"));
             peer.send(Address.of(Address.UDP, "127.0.0.1:" + port), Message.to(Route.EMPTY, new byte[1]));
             Await.until("the message with no router attached is counted", Duration.ofSeconds(10),
                     () -> tc.counters().get("drop.no_router") == 1L);
@@ -152,8 +153,8 @@ class UdpComponentsTest {
                 }
             });
             UdpListenerComponent l = new UdpListenerComponent(tc);
-            l.activate(Configs.config(UdpListenerComponent.Config.class, "bind_address", "127.0.0.1", "port",
-                    freePort()), Map.of("service.pid", "u1"));
+            l.activate(NO_STORE, Configs.config(UdpListenerComponent.Config.class, "bind_address", "127.0.0.1",
+                    "port", freePort()), Map.of("service.pid", "u1"));
             LinkedBlockingQueue<String> inbox = new LinkedBlockingQueue<>();
             device.service("inbox", (m, ctx) -> inbox.add(new String(m.payload(), java.nio.charset.StandardCharsets.UTF_8)));
             Runnable ping = () -> device.router().send(new Message(Route.parse("/udp/127.0.0.1:" + l.port()
@@ -164,7 +165,8 @@ class UdpComponentsTest {
             assertThat(echoed).isEqualTo("plain ping");
 
             String logs = Logs.logsOf(() -> tc.modified(Configs.config(UdpTransportComponent.Config.class,
-                    "plain_services", new String[] {"echo"}, "forward_allow", new String[] {"tcp:10.0.0.5"}), Map.of()));
+                    "plain_services", new String[] {"echo"}, "forward_allow", new String[] {"tcp:10.0.0.5"}),
+                    Map.of()));
             assertThat(logs).contains("invalid property forward.allow").contains("'tcp:10.0.0.5' needs a port");
             assertThat(tc.ingress().opens("echo")).as("the last good ingress stays").isTrue();
 
@@ -185,7 +187,7 @@ class UdpComponentsTest {
     }
 
     @Test
-    void aRestartWithAnInvalidStoredConfigurationRunsTheLastGoodOne(@TempDir Path dir) {
+    void aRestartWithAnInvalidStoredConfigurationRunsTheLastGoodOne(@TempDir Path dir) throws Exception {
         LastGoodConfigs store = new LastGoodConfigs(dir);
         Map<String, Object> good = Map.of("service.pid", UdpTransportComponent.PID, "mtu", 500);
         UdpTransportComponent first = new UdpTransportComponent();
@@ -211,6 +213,34 @@ class UdpComponentsTest {
         third.deactivate();
         assertThat(store.recall(UdpTransportComponent.PID)).hasValueSatisfying(m -> assertThat(m).containsEntry("mtu",
                 500));
+
+        // a listener too: a restart with a port out of range listens where it last did
+        UdpTransportComponent tc = new UdpTransportComponent();
+        tc.activate(store, Configs.config(UdpTransportComponent.Config.class, good), good);
+        try {
+            int port = freePort();
+            Map<String, Object> listening = Map.of("service.pid", "io.hopseal.transport.udp.listener~a",
+                    "bind.address", "127.0.0.1", "port", port);
+            UdpListenerComponent l = new UdpListenerComponent(tc);
+            l.activate(store, Configs.config(UdpListenerComponent.Config.class, listening), listening);
+            assertThat(l.port()).isEqualTo(port);
+            l.deactivate();
+            Map<String, Object> outOfRange = Map.of("service.pid", "io.hopseal.transport.udp.listener~a",
+                    "bind.address", "127.0.0.1", "port", 70_000);
+            UdpListenerComponent again = new UdpListenerComponent(tc);
+            String said = Logs.logsOf(() -> again.activate(store, Configs.config(UdpListenerComponent.Config.class,
+                    outOfRange), outOfRange));
+            assertThat(said).contains("stored configuration refused, invalid property port: must be 1..65535, was "
+                    + "70000; using the last good configuration 127.0.0.1 port " + port);
+            assertThat(again.port()).isEqualTo(port);
+            again.deactivate();
+            UdpListenerComponent unknown = new UdpListenerComponent(tc);
+            assertThat(Logs.logsOf(() -> unknown.activate(NO_STORE, Configs.config(UdpListenerComponent.Config.class,
+                    outOfRange), outOfRange))).contains("invalid property port").contains("not listening");
+            assertThat(unknown.port()).isEqualTo(-1);
+        } finally {
+            tc.deactivate();
+        }
 
         // nothing remembered: the defaults
         UdpTransportComponent fresh = new UdpTransportComponent();
