@@ -19,6 +19,8 @@ import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import io.hopseal.support.transport.StuckTurns;
+
 /**
  * The selector thread of a {@link TcpTransport}: accepts, connects, reads and writes every socket of the transport,
  * and runs the tasks other threads hand it ({@link #execute(Runnable)}). All socket state lives on this thread, so the
@@ -49,15 +51,13 @@ final class IoLoop {
     private final AtomicLong lastFailureLog = new AtomicLong();
     private volatile boolean running = true;
     private boolean dispatching; // loop thread
-    /**
-     * When the current turn's work began ({@link System#nanoTime()}, never 0), or 0 while the thread waits in
-     * {@code select}: the transport's watchdog reads it to find a turn that does not end (a sink that blocks).
-     */
-    private volatile long busySince;
+    /** This thread's turns, for the transport's watch on a turn that does not end (a sink that blocks). */
+    private final StuckTurns.Turns turns;
 
-    IoLoop(TcpTransport transport, String name) throws IOException {
+    IoLoop(TcpTransport transport, String name, StuckTurns stuck) throws IOException {
         this.selector = Selector.open();
         this.thread = transport.newThread(name, this::run);
+        this.turns = stuck.watch(thread);
     }
 
     void start() {
@@ -193,26 +193,22 @@ final class IoLoop {
                     logFailure("select failed", e);
                 }
                 wakeupPending.set(false);
-                busySince = System.nanoTime() | 1;
+                turns.begin();
                 dispatch();
                 runTasks();
-                busySince = 0;
+                turns.end();
             }
         } catch (ClosedSelectorException e) {
             // closed under us: nothing more to serve
         } finally {
             running = false;
+            turns.close();
             for (SelectionKey k : selector.keys()) {
                 TcpTransport.closeQuietly(k.channel());
             }
             TcpTransport.closeQuietly(selector);
             tasks.clear();
         }
-    }
-
-    /** When the turn in progress began, or 0 while the thread waits for sockets (see {@link #busySince}). */
-    long busySince() {
-        return busySince;
     }
 
     private void dispatch() {

@@ -40,6 +40,7 @@ import io.hopseal.api.transport.InboundPort;
 import io.hopseal.api.transport.InboundSink;
 import io.hopseal.api.transport.MalformedMessageException;
 import io.hopseal.api.transport.Transport;
+import io.hopseal.support.transport.StuckTurns;
 
 /**
  * TCP links between Hopseal nodes: a gateway's uplink to a backend, backends to each other. Frames are described in
@@ -152,9 +153,8 @@ import io.hopseal.api.transport.Transport;
  * links.refused.per_source} (at the per-source limit), {@code links.evicted} (unvalidated inbound links closed to make
  * room), {@code links.first_frame_timeout}, {@code links.idle_closed}, {@code connect.failed}, {@code messages.in},
  * {@code messages.out}, {@code bytes.in}, {@code bytes.out} (all bytes on the wire, preambles and headers included),
- * {@code frames.in_place} (frames sent from the payload's own array), {@code queue.messages} (queued now), {@code
- * io.blocked} (I/O thread turns busy for over 2 s, each logged with where the thread is: {@link IoWatchdog}), {@code
- * drop.<reason>}. Payload bytes are never logged.
+ * {@code frames.in_place} (frames sent from the payload's own array), {@code queue.messages} (queued now),
+ * {@code io.blocked} (stuck I/O turns, {@link StuckTurns}), {@code drop.<reason>}. Payload bytes are never logged.
  *
  * <p>Configuration can be changed while running ({@link #reconfigure(TcpTransportConfig)}): limits, timeouts and
  * backoff apply to the next frame, connect attempt, wait or idle check; TCP_NODELAY to links made afterwards.
@@ -180,7 +180,7 @@ public final class TcpTransport implements Transport, AutoCloseable {
 
     final Counters counters = new Counters("links.accepted", "links.connected", "links.refused",
             "links.refused.per_source", "links.evicted", "links.first_frame_timeout", "links.idle_closed",
-            "connect.failed", "messages.in", "messages.out", "bytes.in", "bytes.out", "frames.in_place", "io.blocked");
+            "connect.failed", "messages.in", "messages.out", "bytes.in", "bytes.out", "frames.in_place", StuckTurns.COUNTER);
     /** Where every received message goes: the attached sink, or nowhere (counted) while none is attached. */
     private final InboundPort port;
     final AtomicLong openConnections = new AtomicLong();
@@ -192,6 +192,7 @@ public final class TcpTransport implements Transport, AutoCloseable {
     private final TcpThreads threads = new TcpThreads();
     /** The I/O loops (one unless {@value #IO_THREADS_PROPERTY} says otherwise); links are spread over them. */
     private final IoLoop[] loops;
+    private final StuckTurns stuck = new StuckTurns("TCP transport", counters, LOG); // a service blocking I/O
     private final AtomicInteger nextLoop = new AtomicInteger();
     private final ScheduledThreadPoolExecutor timer;
     private final ThreadPoolExecutor resolver;
@@ -221,7 +222,7 @@ public final class TcpTransport implements Transport, AutoCloseable {
         this.loops = new IoLoop[n];
         try {
             for (int i = 0; i < n; i++) {
-                loops[i] = new IoLoop(this, i == 0 ? "io" : "io-" + i);
+                loops[i] = new IoLoop(this, i == 0 ? "io" : "io-" + i, stuck);
             }
         } catch (IOException e) {
             throw new UncheckedIOException("TCP transport: cannot open a selector", e);
@@ -236,8 +237,7 @@ public final class TcpTransport implements Transport, AutoCloseable {
             l.start();
         }
         timer.schedule(this::onIdleTick, config.idleCheckMillis(), TimeUnit.MILLISECONDS);
-        timer.scheduleWithFixedDelay(new IoWatchdog(loops, counters)::check, IoWatchdog.CHECK_MILLIS,
-                IoWatchdog.CHECK_MILLIS, TimeUnit.MILLISECONDS);
+        timer.scheduleWithFixedDelay(stuck::check, 1, 1, TimeUnit.SECONDS);
     }
 
     /** A transport with the default settings. */

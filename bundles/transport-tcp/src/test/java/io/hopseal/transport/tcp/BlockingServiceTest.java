@@ -97,7 +97,7 @@ class BlockingServiceTest {
                     throw new AssertionError(e);
                 }
             });
-            assertThat(logs).contains("I/O thread hopseal-tcp-io has been busy with one turn for")
+            assertThat(logs).contains("TCP transport: thread hopseal-tcp-io has been busy with one turn for")
                     .contains("wrap it in io.hopseal.api.routing.QueuedWorker")
                     .contains(StuckService.class.getName() + ".handle("); // where it is stuck
             release.countDown();

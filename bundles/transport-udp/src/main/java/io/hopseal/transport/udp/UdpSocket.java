@@ -12,6 +12,8 @@ import java.util.Arrays;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import io.hopseal.support.transport.StuckTurns;
+
 /** One UDP socket of the transport (a listener, or the socket for peers dialled first) with its receiving thread. */
 public final class UdpSocket implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(UdpSocket.class);
@@ -20,6 +22,8 @@ public final class UdpSocket implements AutoCloseable {
     private final DatagramSocket socket;
     private final boolean listening;
     private final Thread reader;
+    /** The reader's turns, for the transport's watch on one that does not end (a service that blocks it). */
+    private final StuckTurns.Turns turns;
 
     /**
      * What each socket asks the kernel to buffer for it: one reader thread drains it, and a burst (a fleet's uplinks,
@@ -44,6 +48,7 @@ public final class UdpSocket implements AutoCloseable {
         }
         this.reader = new Thread(this::read, "hopseal-udp-" + socket.getLocalPort());
         reader.setDaemon(true);
+        this.turns = transport.stuck.watch(reader);
         reader.start();
     }
 
@@ -97,20 +102,27 @@ public final class UdpSocket implements AutoCloseable {
     private void read() {
         byte[] buf = new byte[UdpTransport.maxDatagram()];
         DatagramPacket p = new DatagramPacket(buf, buf.length);
-        while (!socket.isClosed()) {
-            try {
-                p.setLength(buf.length);
-                socket.receive(p);
-                // every message gets an array of its own: the router takes it over
-                byte[] d = Arrays.copyOfRange(buf, p.getOffset(), p.getOffset() + p.getLength());
-                transport.received(this, d, (InetSocketAddress) p.getSocketAddress());
-            } catch (IOException e) {
-                if (!socket.isClosed()) {
-                    LOG.debug("UDP receive: {}", e.toString()); // e.g. ICMP unreachable surfaced: keep reading
+        try {
+            while (!socket.isClosed()) {
+                try {
+                    p.setLength(buf.length);
+                    socket.receive(p);
+                    turns.begin();
+                    // every message gets an array of its own: the router takes it over
+                    byte[] d = Arrays.copyOfRange(buf, p.getOffset(), p.getOffset() + p.getLength());
+                    transport.received(this, d, (InetSocketAddress) p.getSocketAddress());
+                } catch (IOException e) {
+                    if (!socket.isClosed()) {
+                        LOG.debug("UDP receive: {}", e.toString()); // e.g. ICMP unreachable surfaced: keep reading
+                    }
+                } catch (RuntimeException e) { // NOPMD: a bad datagram must not end the socket's reader
+                    transport.count("drop.malformed");
+                } finally {
+                    turns.end();
                 }
-            } catch (RuntimeException e) { // NOPMD: a bad datagram must not end the socket's reader
-                transport.count("drop.malformed");
             }
+        } finally {
+            turns.close();
         }
     }
 

@@ -32,6 +32,7 @@ import io.hopseal.api.transport.MalformedMessageException;
 import io.hopseal.link.fragment.Fragments;
 import io.hopseal.link.fragment.Reassembler;
 import io.hopseal.support.transport.CopiesFrames;
+import io.hopseal.support.transport.StuckTurns;
 
 /**
  * UDP links (address type {@link Address#UDP}, {@code /udp/<ip>:<port>}, IPv6 in brackets): one routing envelope per
@@ -79,7 +80,9 @@ public final class UdpTransport implements CopiesFrames, AutoCloseable {
 
     private final Counters counters = new Counters("messages.in", "messages.out", "bytes.in", "bytes.out",
             "datagrams.in", "datagrams.out", "fragments.out", "keepalives.in", "keepalives.out", "drop.malformed",
-            "drop.too_large", "drop.unresolved", "drop.send_failed", "drop.stopped");
+            "drop.too_large", "drop.unresolved", "drop.send_failed", "drop.stopped", StuckTurns.COUNTER);
+    /** Watches the sockets' reader threads for a turn that does not end (a service that blocks one). */
+    final StuckTurns stuck = new StuckTurns("UDP transport", counters, LOG);
     /** Where received messages go: the attached sink, or nowhere (counted) while none is attached. */
     private final InboundPort port;
     private final List<UdpSocket> listeners = new CopyOnWriteArrayList<>();
@@ -415,6 +418,7 @@ public final class UdpTransport implements CopiesFrames, AutoCloseable {
     /** Every second: reassembly timeouts, NAT keep-alives, forgetting idle peers. */
     private void tick() {
         try {
+            stuck.check();
             long now = System.nanoTime();
             synchronized (reassembler) {
                 reassembler.expire(now);
