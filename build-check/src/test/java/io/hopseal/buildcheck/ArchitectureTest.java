@@ -16,6 +16,8 @@ import java.util.stream.Stream;
 
 import org.junit.jupiter.api.Test;
 
+import io.hopseal.testsupport.OsgiHeaders;
+
 /**
  * The house (docs/architecture.md), checked on what the build produced: the manifest of every bundle jar under
  * {@code bundles/} and the classes of every module. A bundle may import from Hopseal only the API packages, and only
@@ -104,49 +106,15 @@ class ArchitectureTest {
 
     static List<String> violations(String bsn, Manifest mf) {
         List<String> out = new ArrayList<>();
-        for (String pkg : packages(mf.getMainAttributes().getValue("Import-Package"))) {
+        for (String pkg : OsgiHeaders.packages(mf.getMainAttributes().getValue("Import-Package"))) {
             if (pkg.startsWith("io.hopseal.") && !pkg.startsWith("io.hopseal.api.")) {
                 out.add(bsn + " imports " + pkg);
             }
         }
-        for (String pkg : packages(mf.getMainAttributes().getValue("Export-Package"))) {
+        for (String pkg : OsgiHeaders.packages(mf.getMainAttributes().getValue("Export-Package"))) {
             boolean allowed = bsn.equals(API_BUNDLE) && pkg.startsWith("io.hopseal.api.");
             if (!allowed) {
                 out.add(bsn + " exports " + pkg);
-            }
-        }
-        return out;
-    }
-
-    /** The package names of an OSGi header's clauses (attributes and quoted commas skipped). */
-    static List<String> packages(String header) {
-        List<String> out = new ArrayList<>();
-        for (String clause : clauses(header)) {
-            String name = clause.split(";", 2)[0].trim();
-            if (!name.isEmpty()) {
-                out.add(name);
-            }
-        }
-        return out;
-    }
-
-    /** The clauses of an OSGi header, split at commas outside quotes, quotes removed. */
-    static List<String> clauses(String header) {
-        List<String> out = new ArrayList<>();
-        if (header == null) {
-            return out;
-        }
-        StringBuilder clause = new StringBuilder();
-        boolean quoted = false;
-        for (int i = 0; i <= header.length(); i++) {
-            char c = i < header.length() ? header.charAt(i) : ',';
-            if (c == '"') {
-                quoted = !quoted;
-            } else if (c == ',' && !quoted) {
-                out.add(clause.toString());
-                clause.setLength(0);
-            } else {
-                clause.append(c);
             }
         }
         return out;

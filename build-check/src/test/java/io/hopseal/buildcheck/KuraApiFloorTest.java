@@ -14,6 +14,8 @@ import java.util.jar.Manifest;
 
 import org.junit.jupiter.api.Test;
 
+import io.hopseal.testsupport.OsgiHeaders;
+
 /**
  * The oldest Kura Hopseal supports is 5.3.0 (on Java 17; docs/kura.md). Every {@code org.eclipse.kura.*} package a
  * bundle imports must exist there, in a version its import range accepts; the compile-only kura-api shim must export
@@ -144,7 +146,7 @@ class KuraApiFloorTest {
     /** {@code org.eclipse.kura} package clauses of a header: package to its version attribute (null if none). */
     static Map<String, String> kuraClauses(String header) {
         Map<String, String> out = new LinkedHashMap<>();
-        for (String clause : ArchitectureTest.clauses(header)) {
+        for (String clause : OsgiHeaders.clauses(header)) {
             String[] parts = clause.split(";");
             String name = parts[0].trim();
             if (name.equals("org.eclipse.kura") || name.startsWith("org.eclipse.kura.")) {

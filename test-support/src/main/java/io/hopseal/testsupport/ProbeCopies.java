@@ -39,8 +39,7 @@ public final class ProbeCopies {
                 Manifest m = j.getManifest();
                 String header = m == null ? null : m.getMainAttributes().getValue("Export-Package");
                 if (header != null) {
-                    for (String clause : clauses(header)) {
-                        String p = clause.split(";", 2)[0].strip();
+                    for (String p : OsgiHeaders.packages(header)) {
                         if (p.startsWith("io.hopseal.")) {
                             packages.add(p);
                         }
@@ -108,26 +107,6 @@ public final class ProbeCopies {
             throw new AssertionError("copied classes that need a Hopseal class the probe does not have (copy it too, "
                     + "in the pom's " + execution + "):\n" + String.join("\n", r.broken()));
         }
-    }
-
-    /** An OSGi header's clauses: commas inside quotes ({@code uses:="a,b"}) do not separate. */
-    private static List<String> clauses(String header) {
-        List<String> out = new ArrayList<>();
-        StringBuilder cur = new StringBuilder();
-        boolean quoted = false;
-        for (char ch : header.toCharArray()) {
-            if (ch == '"') {
-                quoted = !quoted;
-            }
-            if (ch == ',' && !quoted) {
-                out.add(cur.toString());
-                cur.setLength(0);
-            } else {
-                cur.append(ch);
-            }
-        }
-        out.add(cur.toString());
-        return out;
     }
 
     /** Hopseal classes as the probe sees them; everything else from the test class path. */
