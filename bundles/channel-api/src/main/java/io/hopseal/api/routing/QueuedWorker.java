@@ -33,6 +33,7 @@ public final class QueuedWorker implements Worker {
     public static final long IDLE_MILLIS = 5_000;
 
     private final Worker worker;
+    /** The caller's executor, or null: then a thread of this queue's own ({@link #ownThread()}). */
     private final Executor executor;
     /** The own thread's name ({@link #of(String, Worker, int)}), or null on a caller's executor. */
     private final String threadName;
@@ -54,11 +55,7 @@ public final class QueuedWorker implements Worker {
         }
         this.capacity = capacity;
         this.threadName = threadName;
-        this.executor = executor != null ? executor : task -> {
-            Thread t = new Thread(this::ownThread, threadName);
-            t.setDaemon(true);
-            t.start();
-        };
+        this.executor = executor;
     }
 
     /**
@@ -95,6 +92,12 @@ public final class QueuedWorker implements Worker {
                 return;
             }
             draining = true;
+        }
+        if (executor == null) {
+            Thread t = new Thread(this::ownThread, threadName);
+            t.setDaemon(true);
+            t.start();
+            return;
         }
         try {
             executor.execute(this::drain);
